@@ -1,0 +1,265 @@
+"""Deciding and recording a case at the counter: validate → check completeness → number → store.
+
+The case, its materials, its findings and the event for the outbox are written in one transaction;
+no network call is involved, so acceptance works the same offline.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from app.case_number import format_case_number
+from app.catalog import Hall, ServiceItem
+from app.catalog_store import CatalogRepository
+from app.clock import Clock
+from app.completeness import (
+    CompletenessResult,
+    Finding,
+    Outcome,
+    Rule,
+    Submission,
+    Verdict,
+    check_completeness,
+)
+from app.intake import AcceptanceRequest, InputError, Problem, validate_request
+from app.workdays import Deadline, WorkCalendar
+from db.models import Case, CaseEvent, CaseFinding, CaseMaterial, CaseSerial
+from db.store import Store
+
+log = logging.getLogger("clerk.acceptance")
+
+MAX_SERIAL = 9999
+
+
+@dataclass(frozen=True)
+class Counter:
+    """Where and by whom cases are taken."""
+
+    hall: Hall
+    window_code: str
+    window_name: str
+    clerk_login: str
+    clerk_name: str
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    request: AcceptanceRequest  # normalized
+    item: ServiceItem
+    result: CompletenessResult
+    received_on: date
+    promised: Deadline | None
+    supplement_deadline: date | None
+
+
+class AcceptanceError(Exception):
+    """The case cannot be numbered or stored for a reason the clerk must hear about."""
+
+
+class AcceptanceService:
+    def __init__(
+        self, *, store: Store, catalog: CatalogRepository, calendar: WorkCalendar, clock: Clock
+    ) -> None:
+        self._store = store
+        self._catalog = catalog
+        self._calendar = calendar
+        self._clock = clock
+
+    def evaluate(self, request: AcceptanceRequest, *, counter: Counter) -> Evaluation:
+        """The decision as it would be recorded now, without storing anything."""
+        item = self._catalog.item(request.item_code)
+        if item is None:
+            raise InputError(
+                [Problem("item", f"事项目录（{self._catalog.version}）中没有事项编码 {request.item_code}")]
+            )
+        today = self._clock.today()
+        request = validate_request(request, item=item, today=today)
+        submission = Submission(
+            applicant_kind=request.applicant.kind,
+            has_agent=request.agent is not None,
+            materials=request.materials,
+            commitments=frozenset(request.commitments),
+        )
+        result = check_completeness(item=item, hall=counter.hall, submission=submission)
+        promised: Deadline | None = None
+        supplement: date | None = None
+        if result.outcome in (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_TOLERANCE):
+            limit = item.promised_limit
+            promised = self._calendar.add(today, days=limit.days, unit=limit.unit)
+        if result.outcome is Outcome.ACCEPTED_WITH_TOLERANCE and promised is not None:
+            supplement = self._calendar.add_working_days(today, item.tolerance_days).day
+            if promised.day > today:  # 容缺 supplements never run past the promised completion date
+                supplement = min(supplement, promised.day)
+        if result.outcome is Outcome.SUPPLEMENT_REQUIRED:
+            # Art. 32 (4): the applicant is told on the spot; the deadline to resubmit is the item's
+            # tolerance span (default 5 working days), stated on the notice.
+            supplement = self._calendar.add_working_days(today, item.tolerance_days).day
+        return Evaluation(request, item, result, today, promised, supplement)
+
+    def accept(self, request: AcceptanceRequest, *, counter: Counter) -> str:
+        """Decide and store the case; returns its number."""
+        evaluation = self.evaluate(request, counter=counter)
+        now = self._clock.now()
+        with self._store.write() as session:
+            serial_row = session.get(CaseSerial, (counter.window_code, evaluation.received_on))
+            if serial_row is None:
+                serial_row = CaseSerial(
+                    window_code=counter.window_code, day=evaluation.received_on, last_serial=0
+                )
+                session.add(serial_row)
+            if serial_row.last_serial >= MAX_SERIAL:
+                raise AcceptanceError(f"窗口 {counter.window_code} 今日办件编号已用完（{MAX_SERIAL}）")
+            serial_row.last_serial += 1
+            number = format_case_number(
+                window_code=counter.window_code, day=evaluation.received_on, serial=serial_row.last_serial
+            )
+            if session.scalars(select(Case.id).where(Case.number == number)).first() is not None:
+                raise AcceptanceError(
+                    f"办件编号 {number} 已存在：窗口编码可能被重复配置，请联系大厅信息技术人员"
+                )
+            case = _case_row(evaluation, counter=counter, number=number, now=now)
+            session.add(case)
+            session.flush()
+            session.add(
+                CaseEvent(
+                    event_id=str(uuid.uuid4()),
+                    case_number=number,
+                    kind="case.decided",
+                    payload=case_snapshot(case),
+                    clerk_login=counter.clerk_login,
+                    window_code=counter.window_code,
+                    device_time=now.replace(tzinfo=None),
+                    acknowledged_at=None,
+                )
+            )
+        log.info("case %s decided %s by %s", number, evaluation.result.outcome, counter.clerk_login)
+        return number
+
+
+STATUS_BY_OUTCOME = {
+    Outcome.ACCEPTED: "accepted",
+    Outcome.ACCEPTED_WITH_TOLERANCE: "accepted",
+    Outcome.SUPPLEMENT_REQUIRED: "awaiting_supplement",
+    Outcome.REJECTED: "closed",
+}
+
+
+def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: datetime) -> Case:
+    request, item, result = evaluation.request, evaluation.item, evaluation.result
+    applicant, agent = request.applicant, request.agent
+    material_names = {m.code: m.name for m in item.materials}
+    case = Case(
+        number=number,
+        item_code=item.code,
+        item_name=item.name,
+        catalog_version=item.catalog_version,
+        checklist_sha256=item.checklist_sha256,
+        applicant_kind=str(applicant.kind),
+        applicant_name=applicant.name,
+        applicant_id_type=applicant.id_type,
+        applicant_id_number=applicant.id_number,
+        applicant_phone=applicant.phone,
+        applicant_id_override=applicant.id_override_reason,
+        agent_name=agent.name if agent else None,
+        agent_id_number=agent.id_number if agent else None,
+        agent_phone=agent.phone if agent else None,
+        decision=str(result.outcome),
+        status=STATUS_BY_OUTCOME[result.outcome],
+        referral_office=result.referral_office,
+        received_on=evaluation.received_on,
+        promised_date=evaluation.promised.day if evaluation.promised else None,
+        promised_date_uncertain=bool(evaluation.promised and evaluation.promised.uncertain),
+        supplement_deadline=evaluation.supplement_deadline,
+        hall_code=counter.hall.code,
+        window_code=counter.window_code,
+        clerk_login=counter.clerk_login,
+        clerk_name=counter.clerk_name,
+        created_at=now.replace(tzinfo=None),
+    )
+    case.materials = [
+        CaseMaterial(
+            position=index,
+            material_code=entry.material_code,
+            material_name=material_names[entry.material_code],
+            form=str(entry.form),
+            copies=entry.copies,
+            pages=entry.pages,
+            defect=entry.defect,
+        )
+        for index, entry in enumerate(request.materials)
+    ]
+    findings = list(result.findings)
+    if applicant.id_override_reason:
+        findings.insert(0, _override_finding(applicant.id_override_reason))
+    case.findings = [
+        CaseFinding(
+            position=index,
+            rule=str(f.rule),
+            outcome=str(f.verdict),
+            material_code=f.material.code if f.material else None,
+            material_name=f.material.name if f.material else None,
+            message=f.message,
+        )
+        for index, f in enumerate(findings)
+    ]
+    return case
+
+
+def _override_finding(reason: str) -> Finding:
+    return Finding(
+        Rule.ID_OVERRIDE, Verdict.NOTE, f"统一社会信用代码校验未通过，窗口人员核实后继续：{reason}"
+    )
+
+
+def case_snapshot(case: Case) -> dict[str, object]:
+    """The whole case as data: the payload of its outbox event."""
+    return {
+        "number": case.number,
+        "item_code": case.item_code,
+        "item_name": case.item_name,
+        "catalog_version": case.catalog_version,
+        "checklist_sha256": case.checklist_sha256,
+        "applicant": {
+            "kind": case.applicant_kind,
+            "name": case.applicant_name,
+            "id_type": case.applicant_id_type,
+            "id_number": case.applicant_id_number,
+            "phone": case.applicant_phone,
+            "id_override_reason": case.applicant_id_override,
+        },
+        "agent": None
+        if case.agent_name is None
+        else {"name": case.agent_name, "id_number": case.agent_id_number, "phone": case.agent_phone},
+        "decision": case.decision,
+        "status": case.status,
+        "referral_office": case.referral_office,
+        "received_on": case.received_on.isoformat(),
+        "promised_date": case.promised_date.isoformat() if case.promised_date else None,
+        "promised_date_uncertain": case.promised_date_uncertain,
+        "supplement_deadline": case.supplement_deadline.isoformat() if case.supplement_deadline else None,
+        "hall_code": case.hall_code,
+        "window_code": case.window_code,
+        "clerk_login": case.clerk_login,
+        "clerk_name": case.clerk_name,
+        "created_at": case.created_at.isoformat() + "Z",
+        "materials": [
+            {
+                "material": m.material_code,
+                "name": m.material_name,
+                "form": m.form,
+                "copies": m.copies,
+                "pages": m.pages,
+                "defect": m.defect,
+            }
+            for m in case.materials
+        ],
+        "findings": [
+            {"rule": f.rule, "outcome": f.outcome, "material": f.material_code, "message": f.message}
+            for f in case.findings
+        ],
+    }

@@ -1,0 +1,68 @@
+"""Reading stored cases: by number (check character verified first), and the day's list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from app.acceptance import case_snapshot
+from app.case_number import parse_case_number
+from db.models import Case, CaseEvent
+from db.store import Store
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    number: str
+    item_name: str
+    applicant_name: str
+    decision: str
+    created_at: datetime
+    clerk_name: str
+    promised_date: date | None
+
+
+class CaseQueries:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def find(self, text: str) -> dict[str, Any] | None:
+        """The case as data, or None. A number with a wrong check character raises CaseNumberError,
+        so a mistyped number is reported as such, never taken for another case."""
+        number = str(parse_case_number(text))
+        with self._store.read() as session:
+            case = session.scalars(
+                select(Case)
+                .where(Case.number == number)
+                .options(selectinload(Case.materials), selectinload(Case.findings))
+            ).first()
+            return None if case is None else case_snapshot(case)
+
+    def for_day(self, day: date, *, window_code: str | None = None) -> list[CaseSummary]:
+        query = select(
+            Case.number,
+            Case.item_name,
+            Case.applicant_name,
+            Case.decision,
+            Case.created_at,
+            Case.clerk_name,
+            Case.promised_date,
+        ).where(Case.received_on == day)
+        if window_code is not None:
+            query = query.where(Case.window_code == window_code)
+        with self._store.read() as session:
+            rows = session.execute(query.order_by(Case.id.desc())).all()
+        return [CaseSummary(*row) for row in rows]
+
+    def pending_events(self) -> int:
+        with self._store.read() as session:
+            return (
+                session.scalar(
+                    select(func.count()).select_from(CaseEvent).where(CaseEvent.acknowledged_at.is_(None))
+                )
+                or 0
+            )

@@ -1,0 +1,148 @@
+"""Catalog versions in the local database: load a published file, read the current version."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import cached_property
+from importlib import resources
+
+from sqlalchemy import select, update
+
+from app.catalog import (
+    CatalogDocument,
+    CatalogError,
+    Hall,
+    ServiceItem,
+    parse_catalog,
+    parse_hall,
+    parse_item,
+)
+from app.search import CatalogIndex, SearchEntry, pinyin_keys
+from db.models import CatalogItem, CatalogVersion
+from db.store import Store
+
+log = logging.getLogger("clerk.catalog")
+
+
+def demo_catalog_bytes() -> bytes:
+    return resources.files("resources.catalog").joinpath("demo_catalog.json").read_bytes()
+
+
+def load_catalog(store: Store, content: bytes, *, now: datetime) -> tuple[str, bool]:
+    """Store a published catalog version and make it current. Returns (version, newly loaded).
+
+    A version already stored is not loaded twice; the same version with different content is refused:
+    a version, once published, never changes (五统一).
+    """
+    document = parse_catalog(content)
+    with store.write() as session:
+        existing = session.scalars(
+            select(CatalogVersion).where(CatalogVersion.version == document.version)
+        ).first()
+        if existing is not None:
+            if existing.sha256 != document.sha256:
+                raise CatalogError(
+                    f"事项目录版本 {document.version} 已存在但内容不同，拒绝加载（同一版本不可改动）"
+                )
+            return document.version, False
+        newest = session.scalars(select(CatalogVersion).order_by(CatalogVersion.published.desc())).first()
+        make_current = newest is None or newest.published <= document.published
+        if make_current:
+            session.execute(update(CatalogVersion).values(is_current=False))
+        version = CatalogVersion(
+            version=document.version,
+            published=document.published,
+            region_code=document.region_code,
+            region_name=document.region_name,
+            sha256=document.sha256,
+            loaded_at=now.replace(tzinfo=None),
+            is_current=make_current,
+            halls=list(document.raw_halls),
+        )
+        session.add(version)
+        session.flush()
+        session.add_all(_rows(document, version.id))
+    log.info("catalog %s loaded (%d items)", document.version, len(document.items))
+    return document.version, True
+
+
+def _rows(document: CatalogDocument, version_id: int) -> list[CatalogItem]:
+    rows = []
+    for item in document.items:
+        full, initials = pinyin_keys(item.name)
+        rows.append(
+            CatalogItem(
+                catalog_version_id=version_id,
+                code=item.code,
+                base_code=item.base_code,
+                name=item.name,
+                item_type=item.item_type,
+                department=item.department,
+                body_name=item.body_name,
+                body_code=item.body_code,
+                basis=item.basis,
+                pinyin_full=full,
+                pinyin_initials=initials,
+                checklist_sha256=item.checklist_sha256,
+                details=dict(item.raw),
+            )
+        )
+    return rows
+
+
+class CatalogRepository:
+    """The current catalog version, read once per workspace; items parsed on first use."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._items: dict[str, ServiceItem] = {}
+        with store.read() as session:
+            current = session.scalars(select(CatalogVersion).where(CatalogVersion.is_current)).first()
+            if current is None:
+                raise CatalogError("本窗口尚未加载事项目录")
+            self.version = current.version
+            self.region_name = current.region_name
+            self._version_id = current.id
+            self._halls = {h.code: h for h in (parse_hall(raw) for raw in current.halls)}
+            rows = session.execute(
+                select(
+                    CatalogItem.code,
+                    CatalogItem.name,
+                    CatalogItem.pinyin_full,
+                    CatalogItem.pinyin_initials,
+                    CatalogItem.details,
+                )
+                .where(CatalogItem.catalog_version_id == current.id)
+                .order_by(CatalogItem.id)
+            ).all()
+        self._entries = [
+            SearchEntry(code, name, full, initials, " ".join(details.get("keywords") or ()))
+            for code, name, full, initials, details in rows
+        ]
+        self._details = {row[0]: row[4] for row in rows}
+
+    @cached_property
+    def index(self) -> CatalogIndex:
+        return CatalogIndex(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def codes(self) -> list[str]:
+        return [e.code for e in self._entries]
+
+    def item(self, code: str) -> ServiceItem | None:
+        item = self._items.get(code)
+        if item is None:
+            details = self._details.get(code)
+            if details is None:
+                return None
+            item = self._items[code] = parse_item(details, version=self.version)
+        return item
+
+    def hall(self, code: str) -> Hall | None:
+        return self._halls.get(code)
+
+    def halls(self) -> list[Hall]:
+        return list(self._halls.values())

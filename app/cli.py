@@ -1,0 +1,258 @@
+"""`clerk`: the window's services from the command line, with JSON output for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from app.acceptance import AcceptanceError
+from app.case_number import CaseNumberError
+from app.catalog import CatalogError
+from app.intake import InputError, parse_request
+from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
+from db.store import StoreError
+
+log = logging.getLogger("clerk.cli")
+
+EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3
+
+
+class Output:
+    def __init__(self, *, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def emit(self, data: Any, text: str) -> None:
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+        else:
+            print(text)
+
+    def fail(self, message: str, *, data: dict[str, Any] | None = None) -> int:
+        print(f"错误：{message}", file=sys.stderr)
+        if self.as_json:
+            print(json.dumps({"error": message, **(data or {})}, ensure_ascii=False, indent=1))
+        return EXIT_INVALID
+
+
+def _id_check(args: argparse.Namespace, out: Output) -> int:
+    from app.identifiers import check_resident_id, check_uscc, fold_id_text
+
+    value = fold_id_text(args.value)
+    kind = args.kind
+    if kind == "auto":
+        kind = "person" if value[:17].isdigit() else "organization"
+    result = check_resident_id(value, today=date.today()) if kind == "person" else check_uscc(value)
+    data = {
+        "valid": result.ok,
+        "kind": "resident_id" if kind == "person" else "uscc",
+        "normalized": result.normalized,
+        "code": result.code,
+        "reason": result.reason,
+        "overridable": result.overridable,
+    }
+    if result.ok:
+        out.emit(data, f"有效：{result.normalized}")
+        return EXIT_OK
+    print(result.reason, file=sys.stderr)
+    if out.as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=1))
+    return EXIT_INVALID
+
+
+def _catalog_search(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    if args.limit < 1:
+        return out.fail("--limit 应为正整数")
+    hits = ws.catalog.index.search(args.query, limit=args.limit)
+    data = []
+    for hit in hits:
+        item = ws.catalog.item(hit.code)
+        assert item is not None
+        data.append({"code": item.code, "name": item.name, "type": item.item_type, "body": item.body_name})
+    out.emit(data, "\n".join(f"{d['code']}  {d['name']}" for d in data) or "（无匹配事项）")
+    return EXIT_OK
+
+
+def _catalog_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    item = ws.catalog.item(args.code)
+    if item is None:
+        return out.fail(f"事项目录（{ws.catalog.version}）中没有事项编码 {args.code}")
+    lines = [
+        f"{item.name}  {item.code}",
+        f"{item.item_type} · {item.body_name} · 承诺时限 {item.promised_limit.label}",
+    ]
+    lines += [f"  {m.code} {m.name}（{m.forms_label} {m.copies}份，{m.necessity}）" for m in item.materials]
+    out.emit(item.as_json(), "\n".join(lines))
+    return EXIT_OK
+
+
+def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    from app.catalog_store import load_catalog
+
+    try:
+        content = Path(args.file).read_bytes()
+    except OSError as error:
+        return out.fail(f"无法读取 {args.file}：{error.strerror}")
+    version, new = load_catalog(ws.store, content, now=ws.clock.now())
+    out.emit(
+        {"version": version, "loaded": new}, f"事项目录 {version} {'已加载' if new else '已存在，未重复加载'}"
+    )
+    return EXIT_OK
+
+
+def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    try:
+        raw = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
+    except OSError as error:
+        return out.fail(f"无法读取 {args.file}：{error.strerror}")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return out.fail(f"{args.file} 不是有效的 JSON：{error}")
+    request = parse_request(data)
+    counter = ws.counter(args.clerk)
+    number = ws.acceptance.accept(request, counter=counter)
+    case = ws.cases.find(number)
+    assert case is not None
+    result = {
+        "case_number": number,
+        "decision": case["decision"],
+        "missing": [f["material"] for f in case["findings"] if f["outcome"] == "missing"],
+        "defective": [f["material"] for f in case["findings"] if f["outcome"] == "defective"],
+        "tolerated": [f["material"] for f in case["findings"] if f["outcome"] == "tolerated"],
+        "promised_date": case["promised_date"],
+        "supplement_deadline": case["supplement_deadline"],
+        "referral_office": case["referral_office"],
+        "findings": case["findings"],
+    }
+    text = [f"办件编号 {number}：{case['decision']}"]
+    text += [f"  - {f['message']}" for f in case["findings"] if f["outcome"] != "ok"]
+    if case["promised_date"]:
+        text.append(f"承诺办结日期 {case['promised_date']}")
+    out.emit(result, "\n".join(text))
+    return EXIT_OK
+
+
+def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    case = ws.cases.find(args.number)
+    if case is None:
+        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+    text = [
+        f"{case['number']}  {case['item_name']}",
+        f"申请人 {case['applicant']['name']}  决定 {case['decision']}",
+    ]
+    text += [f"  - {f['message']}" for f in case["findings"]]
+    out.emit(case, "\n".join(text))
+    return EXIT_OK
+
+
+def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    try:
+        day = date.fromisoformat(args.day) if args.day else ws.clock.today()
+    except ValueError:
+        return out.fail(f"日期格式错误：{args.day}（应为 YYYY-MM-DD）")
+    rows = ws.cases.for_day(day)
+    data = [r.__dict__ for r in rows]
+    out.emit(
+        data,
+        "\n".join(f"{r.number}  {r.item_name}  {r.applicant_name}  {r.decision}" for r in rows) or "（无）",
+    )
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--home", default=argparse.SUPPRESS, help="本窗口数据目录（默认 CLERK_HOME 或用户数据目录）"
+    )
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
+    parser = argparse.ArgumentParser(prog="clerk", description="窗口受理命令行", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    id_parser = sub.add_parser("id", help="证件号码").add_subparsers(dest="action", required=True)
+    p = id_parser.add_parser("check", parents=[common], help="校验身份证号码或统一社会信用代码")
+    p.add_argument("value")
+    p.add_argument("--kind", choices=["auto", "person", "organization"], default="auto")
+    p.set_defaults(handler=_id_check, needs_workspace=False)
+
+    catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", required=True)
+    p = catalog.add_parser("search", parents=[common], help="按名称、编码、拼音或首字母查找事项")
+    p.add_argument("query")
+    p.add_argument("--limit", type=int, default=20)
+    p.set_defaults(handler=_catalog_search)
+    p = catalog.add_parser("show", parents=[common], help="显示事项及材料清单")
+    p.add_argument("code")
+    p.set_defaults(handler=_catalog_show)
+    p = catalog.add_parser("load", parents=[common], help="加载发布的事项目录文件")
+    p.add_argument("file")
+    p.set_defaults(handler=_catalog_load)
+
+    p = sub.add_parser("accept", parents=[common], help="受理一件申请（JSON 文件，- 为标准输入）")
+    p.add_argument("file")
+    p.add_argument("--clerk", default=None, help="工作人员账号（默认取设置 default_clerk）")
+    p.set_defaults(handler=_accept)
+
+    case = sub.add_parser("case", help="办件").add_subparsers(dest="action", required=True)
+    p = case.add_parser("show", parents=[common], help="按办件编号查看")
+    p.add_argument("number")
+    p.set_defaults(handler=_case_show)
+    p = case.add_parser("list", parents=[common], help="列出某日办件（默认今天）")
+    p.add_argument("--day", default=None)
+    p.set_defaults(handler=_case_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    out = Output(as_json=getattr(args, "json", False))
+    home = Path(getattr(args, "home", None) or default_home())
+    handler: Callable[..., int] = args.handler
+    try:
+        if not getattr(args, "needs_workspace", True):
+            return handler(args, out)
+        workspace = open_workspace(home)
+        try:
+            return handler(workspace, args, out)
+        finally:
+            workspace.close()
+    except InputError as error:
+        problems = [
+            {"field": p.field, "message": p.message, "overridable": p.overridable} for p in error.problems
+        ]
+        for p in error.problems:
+            print(f"  {p.field}: {p.message}", file=sys.stderr)
+        return out.fail("输入有误，未保存任何内容", data={"problems": problems})
+    except CaseNumberError as error:
+        return out.fail(str(error))
+    except (StoreError, WorkspaceError, CatalogError, AcceptanceError) as error:
+        return out.fail(str(error))
+    except Exception as error:  # a bug: keep the traceback for the report
+        report = _crash_report(home)
+        print(f"程序错误：{error!r}。错误报告已写入 {report}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _crash_report(home: Path) -> Path | str:
+    text = traceback.format_exc()
+    try:
+        from app.atomic import write_atomic
+        from app.clock import Clock
+
+        folder = home / "crash-reports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{Clock().now():%Y%m%dT%H%M%S%f}.txt"
+        write_atomic(path, text.encode("utf-8"))
+        return path
+    except OSError:
+        print(text, file=sys.stderr)
+        return "标准错误输出"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

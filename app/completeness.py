@@ -1,0 +1,282 @@
+"""The completeness check: 行政许可法 Art. 32 as a deterministic, explainable decision.
+
+Given an item, the hall, the applicant (and agent) and what was handed over, the engine finds, for each
+material of the checklist that applies to this applicant, whether it was supplied, committed
+(告知承诺), tolerated (容缺) or is missing or defective, and decides:
+
+- `rejected`: the item's implementing body is not within this hall's competence (Art. 32 (2)); the
+  finding names the office to go to.
+- `supplement_required`: something required is missing or defective. Every missing or defective
+  material is listed at once (Art. 32 (4), 一次性告知), tolerable ones included, since the applicant
+  must bring everything back; materials that do not apply to this applicant are never listed.
+- `accepted_with_tolerance`: only tolerable materials are missing or defective.
+- `accepted`: complete.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from app.catalog import ApplicantKind, Form, Hall, Material, Necessity, ServiceItem
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    ACCEPTED_WITH_TOLERANCE = "accepted_with_tolerance"
+    SUPPLEMENT_REQUIRED = "supplement_required"
+    REJECTED = "rejected"
+
+
+OUTCOME_LABEL = {
+    Outcome.ACCEPTED: "受理",
+    Outcome.ACCEPTED_WITH_TOLERANCE: "容缺受理",
+    Outcome.SUPPLEMENT_REQUIRED: "补正告知",
+    Outcome.REJECTED: "不予受理",
+}
+
+
+class Rule(StrEnum):
+    """Every finding names the rule that produced it."""
+
+    COMPETENCE = "competence"  # Art. 32 (2): not this hall's competence
+    SERVICE_OBJECT = "service_object"  # applicant kind not among the item's service objects (warning)
+    NOT_APPLICABLE = "not_applicable"  # material handed in though its condition does not apply
+    SUPPLIED = "supplied"
+    ELECTRONIC = "electronic"  # electronic version / shared e-licence accepted in lieu
+    ORIGINAL_FOR_COPY = "original_for_copy"  # copy required, original shown: the window copies it
+    COMMITMENT = "commitment"  # 告知承诺 replaces the material
+    COMMITMENT_NOT_ALLOWED = "commitment_not_allowed"
+    MISSING = "missing"
+    DEFECT = "defect"  # the clerk noted a defect
+    FORM = "form"  # a required form (original / copy) not presented
+    COPIES = "copies"  # fewer paper copies than required
+    TOLERATED = "tolerated"  # 容缺: may be supplied later
+    OPTIONAL_ABSENT = "optional_absent"
+    ID_OVERRIDE = "id_override"  # a failed credit-code check the clerk overrode, with the reason
+
+
+class Verdict(StrEnum):
+    """What a finding means for the decision."""
+
+    OK = "ok"
+    NOTE = "note"
+    TOLERATED = "tolerated"
+    MISSING = "missing"
+    DEFECTIVE = "defective"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class ReceivedMaterial:
+    material_code: str
+    form: Form
+    copies: int
+    pages: int
+    defect: str | None = None
+
+
+@dataclass(frozen=True)
+class Submission:
+    applicant_kind: ApplicantKind
+    has_agent: bool
+    materials: tuple[ReceivedMaterial, ...] = ()
+    commitments: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    verdict: Verdict
+    message: str
+    material: Material | None = None
+
+
+@dataclass(frozen=True)
+class CompletenessResult:
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    applicable: tuple[Material, ...] = ()
+    referral_office: str | None = None
+    missing: tuple[Material, ...] = field(default=())
+    defective: tuple[tuple[Material, str], ...] = field(default=())
+    tolerated: tuple[Material, ...] = field(default=())
+
+
+def applicable_materials(
+    item: ServiceItem, *, applicant_kind: ApplicantKind, has_agent: bool
+) -> tuple[Material, ...]:
+    return tuple(
+        m for m in item.materials if m.applies_to(applicant_kind=applicant_kind, has_agent=has_agent)
+    )
+
+
+def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission) -> CompletenessResult:
+    if item.body_code not in hall.bodies:
+        office = f"{item.body_name}（办理地点：{item.location}；咨询电话：{item.contact}）"
+        finding = Finding(
+            Rule.COMPETENCE,
+            Verdict.REJECTED,
+            f"「{item.name}」由{item.body_name}实施，不属于{hall.name}受理范围，请到{office}办理",
+        )
+        return CompletenessResult(Outcome.REJECTED, (finding,), referral_office=office)
+
+    findings: list[Finding] = []
+    if submission.applicant_kind == ApplicantKind.PERSON and "natural_person" not in item.service_object:
+        findings.append(Finding(Rule.SERVICE_OBJECT, Verdict.NOTE, "本事项服务对象为法人，请核实申请人类型"))
+    if submission.applicant_kind == ApplicantKind.ORGANIZATION and "legal_person" not in item.service_object:
+        findings.append(
+            Finding(Rule.SERVICE_OBJECT, Verdict.NOTE, "本事项服务对象为自然人，请核实申请人类型")
+        )
+
+    received: dict[str, list[ReceivedMaterial]] = defaultdict(list)
+    for entry in submission.materials:
+        received[entry.material_code].append(entry)
+
+    applicable = applicable_materials(
+        item, applicant_kind=submission.applicant_kind, has_agent=submission.has_agent
+    )
+    applicable_codes = {m.code for m in applicable}
+    for material in item.materials:
+        if material.code not in applicable_codes and material.code in received:
+            findings.append(
+                Finding(
+                    Rule.NOT_APPLICABLE,
+                    Verdict.NOTE,
+                    f"「{material.name}」本次申请无需提交，已收下可退还",
+                    material,
+                )
+            )
+
+    missing: list[Material] = []
+    defective: list[tuple[Material, str]] = []
+    tolerated: list[Material] = []
+    for material in applicable:
+        for finding in _examine(
+            material, received.get(material.code, []), material.code in submission.commitments
+        ):
+            findings.append(finding)
+            if finding.verdict is Verdict.MISSING:
+                missing.append(material)
+            elif finding.verdict is Verdict.DEFECTIVE:
+                defective.append((material, finding.message))
+            elif finding.verdict is Verdict.TOLERATED:
+                tolerated.append(material)
+
+    blocking = [m for m in missing if m.necessity is Necessity.REQUIRED] + [
+        m for m, _ in defective if m.necessity is Necessity.REQUIRED
+    ]
+    if blocking:
+        # One notice with everything: tolerable gaps are listed too, nothing is "tolerated" any more.
+        for material in tolerated:
+            findings.append(
+                Finding(
+                    Rule.MISSING, Verdict.MISSING, f"「{material.name}」（容缺材料）补正时一并提交", material
+                )
+            )
+        outcome = Outcome.SUPPLEMENT_REQUIRED
+        missing = _unique(missing + tolerated)
+        tolerated = []
+    elif tolerated:
+        outcome = Outcome.ACCEPTED_WITH_TOLERANCE
+    else:
+        outcome = Outcome.ACCEPTED
+    return CompletenessResult(
+        outcome,
+        tuple(findings),
+        applicable=applicable,
+        missing=tuple(missing),
+        defective=tuple(defective),
+        tolerated=tuple(_unique(tolerated)),
+    )
+
+
+def _unique(materials: Iterable[Material]) -> list[Material]:
+    seen: set[str] = set()
+    out: list[Material] = []
+    for m in materials:
+        if m.code not in seen:
+            seen.add(m.code)
+            out.append(m)
+    return out
+
+
+def _examine(material: Material, entries: list[ReceivedMaterial], committed: bool) -> list[Finding]:
+    """Findings for one applicable material; the last one carries the decisive verdict."""
+    notes: list[Finding] = []
+    if committed:
+        if material.commitment_allowed:
+            return [Finding(Rule.COMMITMENT, Verdict.OK, f"「{material.name}」以告知承诺替代", material)]
+        notes.append(
+            Finding(
+                Rule.COMMITMENT_NOT_ALLOWED,
+                Verdict.NOTE,
+                f"「{material.name}」不适用告知承诺制，须提交材料",
+                material,
+            )
+        )
+
+    if not entries:
+        return notes + [_absent(material)]
+
+    problems: list[tuple[Rule, str]] = []
+    forms = {e.form for e in entries}
+    if Form.ELECTRONIC in forms and (material.electronic_accepted or Form.ELECTRONIC in material.forms):
+        notes.append(
+            Finding(Rule.ELECTRONIC, Verdict.OK, f"「{material.name}」电子材料/电子证照可替代", material)
+        )
+    else:
+        for form in material.forms:
+            if form in forms:
+                continue
+            if form is Form.COPY and Form.ORIGINAL in forms:
+                notes.append(
+                    Finding(
+                        Rule.ORIGINAL_FOR_COPY,
+                        Verdict.NOTE,
+                        f"「{material.name}」仅交原件，由窗口复印留存",
+                        material,
+                    )
+                )
+                continue
+            problems.append((Rule.FORM, f"未提交{_form_label(form)}"))
+        paper = sum(e.copies for e in entries if e.form is not Form.ELECTRONIC)
+        needed = material.copies
+        if needed and paper < needed and not any(r is Rule.FORM for r, _ in problems):
+            problems.append((Rule.COPIES, f"纸质份数不足：需 {needed} 份，收到 {paper} 份"))
+    for entry in entries:
+        if entry.defect:
+            problems.append((Rule.DEFECT, entry.defect.strip()))
+
+    if not problems:
+        return notes + [Finding(Rule.SUPPLIED, Verdict.OK, f"「{material.name}」已收齐", material)]
+    detail = "；".join(text for _, text in problems)
+    rule = problems[0][0]
+    if material.necessity is Necessity.TOLERABLE:
+        return notes + [
+            Finding(
+                Rule.TOLERATED,
+                Verdict.TOLERATED,
+                f"「{material.name}」存在瑕疵（{detail}），按容缺受理后补",
+                material,
+            )
+        ]
+    if material.necessity is Necessity.OPTIONAL:
+        return notes + [Finding(rule, Verdict.NOTE, f"「{material.name}」（非必要材料）{detail}", material)]
+    return notes + [Finding(rule, Verdict.DEFECTIVE, f"「{material.name}」{detail}", material)]
+
+
+def _absent(material: Material) -> Finding:
+    if material.necessity is Necessity.REQUIRED:
+        return Finding(Rule.MISSING, Verdict.MISSING, f"缺少「{material.name}」", material)
+    if material.necessity is Necessity.TOLERABLE:
+        return Finding(
+            Rule.TOLERATED, Verdict.TOLERATED, f"「{material.name}」可容缺，受理后限期补交", material
+        )
+    return Finding(Rule.OPTIONAL_ABSENT, Verdict.NOTE, f"「{material.name}」为非必要材料，未提交", material)
+
+
+def _form_label(form: Form) -> str:
+    return {Form.ORIGINAL: "原件", Form.COPY: "复印件", Form.ELECTRONIC: "电子材料"}[form]

@@ -1,0 +1,221 @@
+"""What the clerk enters at the counter, checked field by field before the completeness check.
+
+`parse_request` turns the JSON of `clerk accept` (or the window's form) into an `AcceptanceRequest`;
+`validate_parties` checks names, identity numbers and phones. Every problem is collected and reported
+together, naming the field, so a clerk fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from app.catalog import ApplicantKind, Form, ServiceItem
+from app.completeness import ReceivedMaterial
+from app.identifiers import check_name, check_phone, check_resident_id, check_uscc
+
+MAX_PAGES = 2000
+MAX_COPIES = 50
+MAX_NAME_LENGTH = 100
+MAX_DEFECT_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # e.g. "applicant.id_number", "materials[2].pages"
+    message: str
+    overridable: bool = False  # a warning the clerk may override with a reason
+
+
+class InputError(ValueError):
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("；".join(f"{p.field}: {p.message}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    id_number: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Applicant(Party):
+    kind: ApplicantKind
+    id_override_reason: str | None = None
+
+    @property
+    def id_type(self) -> str:
+        return "resident_id" if self.kind is ApplicantKind.PERSON else "uscc"
+
+
+@dataclass(frozen=True)
+class AcceptanceRequest:
+    item_code: str
+    applicant: Applicant
+    agent: Party | None
+    materials: tuple[ReceivedMaterial, ...]
+    commitments: tuple[str, ...] = ()
+
+
+def _text(
+    data: Mapping[str, Any], key: str, where: str, problems: list[Problem], *, required: bool = True
+) -> str:
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            problems.append(Problem(f"{where}.{key}", "必填"))
+        return ""
+    if not isinstance(value, str):
+        problems.append(Problem(f"{where}.{key}", "应为文本"))
+        return ""
+    return value
+
+
+def _party(data: Any, where: str, problems: list[Problem]) -> tuple[str, str, str]:
+    if not isinstance(data, Mapping):
+        problems.append(Problem(where, "应为对象（含 name、id_number、phone）"))
+        return "", "", ""
+    return (
+        _text(data, "name", where, problems),
+        _text(data, "id_number", where, problems),
+        _text(data, "phone", where, problems),
+    )
+
+
+def _count(value: Any, field: str, low: int, high: int, problems: list[Problem]) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        problems.append(Problem(field, "应为整数"))
+        return low
+    if not low <= value <= high:
+        problems.append(Problem(field, f"数值 {value} 不合理（应在 {low}–{high} 之间）"))
+    return value
+
+
+def parse_request(data: Any) -> AcceptanceRequest:
+    """Structural checks of an acceptance request; raises InputError listing every problem."""
+    problems: list[Problem] = []
+    if not isinstance(data, Mapping):
+        raise InputError([Problem("request", "应为 JSON 对象")])
+    item_code = _text(data, "item", "request", problems)
+    applicant_data = data.get("applicant")
+    name, id_number, phone = _party(applicant_data, "applicant", problems)
+    kind = ApplicantKind.PERSON
+    override: str | None = None
+    if isinstance(applicant_data, Mapping):
+        try:
+            kind = ApplicantKind(str(applicant_data.get("kind")))
+        except ValueError:
+            problems.append(Problem("applicant.kind", "应为 person 或 organization"))
+        override = _text(applicant_data, "id_override_reason", "applicant", problems, required=False) or None
+    agent: Party | None = None
+    if data.get("agent") is not None:
+        agent = Party(*_party(data.get("agent"), "agent", problems))
+
+    materials: list[ReceivedMaterial] = []
+    raw_materials = data.get("materials", [])
+    if not isinstance(raw_materials, list):
+        problems.append(Problem("materials", "应为列表"))
+        raw_materials = []
+    for index, entry in enumerate(raw_materials):
+        where = f"materials[{index}]"
+        if not isinstance(entry, Mapping):
+            problems.append(Problem(where, "应为对象"))
+            continue
+        code = _text(entry, "material", where, problems)
+        try:
+            form = Form(str(entry.get("form")))
+        except ValueError:
+            problems.append(Problem(f"{where}.form", "应为 original、copy 或 electronic"))
+            form = Form.ORIGINAL
+        copies = _count(entry.get("copies", 1), f"{where}.copies", 0, MAX_COPIES, problems)
+        pages = _count(entry.get("pages", 1), f"{where}.pages", 1, MAX_PAGES, problems)
+        defect = entry.get("defect")
+        if defect is not None and not isinstance(defect, str):
+            problems.append(Problem(f"{where}.defect", "应为文本或 null"))
+            defect = None
+        elif defect is not None:
+            defect = defect.strip() or None
+            if defect and (
+                len(defect) > MAX_DEFECT_LENGTH or any(ord(c) < 32 and c not in "\n\t" for c in defect)
+            ):
+                problems.append(
+                    Problem(f"{where}.defect", f"缺陷说明过长或含控制字符（最多 {MAX_DEFECT_LENGTH} 字）")
+                )
+        materials.append(ReceivedMaterial(code, form, copies, pages, defect))
+
+    commitments = data.get("commitments", [])
+    if not isinstance(commitments, list) or not all(isinstance(c, str) for c in commitments):
+        problems.append(Problem("commitments", "应为材料编码的列表"))
+        commitments = []
+    if problems:
+        raise InputError(problems)
+    applicant = Applicant(name=name, id_number=id_number, phone=phone, kind=kind, id_override_reason=override)
+    return AcceptanceRequest(item_code, applicant, agent, tuple(materials), tuple(commitments))
+
+
+def validate_request(request: AcceptanceRequest, *, item: ServiceItem, today: date) -> AcceptanceRequest:
+    """Check parties and material codes against the item; return the request with normalized values."""
+    problems: list[Problem] = []
+    applicant = request.applicant
+    name = _name(applicant.name, "applicant.name", problems)
+    if applicant.kind is ApplicantKind.PERSON:
+        id_check = check_resident_id(applicant.id_number, today=today)
+    else:
+        id_check = check_uscc(applicant.id_number)
+    override = applicant.id_override_reason
+    if not id_check.ok:
+        if id_check.overridable and override:
+            pass  # recorded with the case
+        else:
+            hint = "（如核实无误，可填写原因后继续）" if id_check.overridable else ""
+            problems.append(Problem("applicant.id_number", f"{id_check.reason}{hint}", id_check.overridable))
+    elif override:
+        override = None  # nothing to override
+    phone = _phone(applicant.phone, "applicant.phone", problems)
+    applicant = replace(
+        applicant, name=name, id_number=id_check.normalized, phone=phone, id_override_reason=override
+    )
+
+    agent = request.agent
+    if agent is not None:
+        agent_id = check_resident_id(agent.id_number, today=today)
+        if not agent_id.ok:
+            problems.append(Problem("agent.id_number", agent_id.reason or "代理人身份证号码无效"))
+        agent = Party(
+            _name(agent.name, "agent.name", problems),
+            agent_id.normalized,
+            _phone(agent.phone, "agent.phone", problems),
+        )
+
+    known = {m.code for m in item.materials}
+    for index, entry in enumerate(request.materials):
+        if entry.material_code not in known:
+            problems.append(
+                Problem(
+                    f"materials[{index}].material", f"事项「{item.name}」没有材料编码 {entry.material_code}"
+                )
+            )
+    for code in request.commitments:
+        if code not in known:
+            problems.append(Problem("commitments", f"事项「{item.name}」没有材料编码 {code}"))
+    if problems:
+        raise InputError(problems)
+    return replace(request, applicant=applicant, agent=agent)
+
+
+def _name(value: str, field: str, problems: list[Problem]) -> str:
+    result = check_name(value, max_length=MAX_NAME_LENGTH)
+    if not result.ok:
+        problems.append(Problem(field, result.reason or "姓名/名称无效"))
+    return result.normalized
+
+
+def _phone(value: str, field: str, problems: list[Problem]) -> str:
+    result = check_phone(value)
+    if not result.ok:
+        problems.append(Problem(field, result.reason or "电话号码无效"))
+    return result.normalized

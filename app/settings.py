@@ -1,0 +1,64 @@
+"""Window settings: declared once with type, default and description; stored as JSON, written atomically."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from app.atomic import write_atomic
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    type: type
+    default: Any
+    description: str
+
+
+SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("hall_code", str, "SZX01", "本窗口所属政务服务大厅编码（须在事项目录的 halls 中）"),
+    SettingSpec("window_code", str, "SZX0103", "窗口编码：区域内唯一，4–12 位大写字母数字，办件编号以它开头"),
+    SettingSpec("window_name", str, "3号综合受理窗口", "窗口名称，显示并打印在文书上"),
+    SettingSpec("default_clerk", str, "demo", "命令行操作记录在其名下的工作人员账号"),
+)
+_BY_KEY = {spec.key: spec for spec in SPECS}
+
+
+class SettingsError(ValueError):
+    pass
+
+
+class Settings:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._values: dict[str, Any] = {}
+        if path.exists():
+            try:
+                loaded = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+                raise SettingsError(f"设置文件无法读取：{path}（{error}）") from None
+            if not isinstance(loaded, dict):
+                raise SettingsError(f"设置文件格式错误：{path}")
+            for key, value in loaded.items():
+                spec = _BY_KEY.get(key)
+                if spec is not None and isinstance(value, spec.type):
+                    self._values[key] = value
+
+    def get(self, key: str) -> Any:
+        return self._values.get(key, _BY_KEY[key].default)
+
+    def set(self, key: str, value: Any) -> None:
+        spec = _BY_KEY.get(key)
+        if spec is None:
+            raise SettingsError(f"没有名为 {key} 的设置")
+        if not isinstance(value, spec.type):
+            raise SettingsError(f"设置 {key} 应为 {spec.type.__name__}")
+        self._values[key] = value
+        self.save()
+
+    def save(self) -> None:
+        data = json.dumps(self._values, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        write_atomic(self.path, data)

@@ -1,0 +1,146 @@
+"""A window's workspace: its data folder, database, settings, catalog and services, opened once.
+
+Both the `clerk` command line and the Qt window start here, so everything a window does can be done
+headless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from app.acceptance import AcceptanceService, Counter
+from app.case_number import is_valid_window_code
+from app.cases import CaseQueries
+from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
+from app.clock import Clock
+from app.settings import Settings
+from app.workdays import WorkCalendar
+from db.models import CatalogVersion, Clerk
+from db.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
+
+log = logging.getLogger("clerk.workspace")
+
+DATABASE_NAME = "window.sqlite3"
+SETTINGS_NAME = "settings.json"
+DEMO_CLERK = ("demo", "王晓梅", "demo1234")
+
+
+class WorkspaceError(Exception):
+    """The workspace cannot be opened; the message says why and what to do."""
+
+
+def default_home() -> Path:
+    env = os.environ.get("CLERK_HOME")
+    if env:
+        return Path(env)
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("WindowClerk", appauthor=False))
+
+
+def hash_password(password: str, *, salt: bytes | None = None) -> str:
+    salt = salt or secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    expected = hash_password(password, salt=bytes.fromhex(salt_hex)).split("$")[2]
+    return hmac.compare_digest(expected, digest_hex)
+
+
+@dataclass
+class Workspace:
+    home: Path
+    store: Store
+    settings: Settings
+    clock: Clock
+    catalog: CatalogRepository
+    calendar: WorkCalendar
+    acceptance: AcceptanceService
+    cases: CaseQueries
+
+    def counter(self, clerk_login: str | None = None) -> Counter:
+        login = clerk_login or str(self.settings.get("default_clerk"))
+        hall_code = str(self.settings.get("hall_code"))
+        hall = self.catalog.hall(hall_code)
+        if hall is None:
+            raise WorkspaceError(f"设置中的大厅编码 {hall_code} 不在事项目录（{self.catalog.version}）中")
+        window_code = str(self.settings.get("window_code"))
+        if not is_valid_window_code(window_code):
+            raise WorkspaceError(f"设置中的窗口编码 {window_code!r} 无效（4–12 位大写字母数字，以字母开头）")
+        with self.store.read() as session:
+            clerk = session.get(Clerk, login)
+        if clerk is None or not clerk.active:
+            raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用")
+        return Counter(hall, window_code, str(self.settings.get("window_name")), clerk.login, clerk.name)
+
+    def sign_in(self, login: str, password: str) -> Counter | None:
+        with self.store.read() as session:
+            clerk = session.get(Clerk, login)
+        if clerk is None or not clerk.active or not verify_password(password, clerk.password_hash):
+            return None
+        return self.counter(login)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_workspace(
+    home: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None
+) -> Workspace:
+    """Open the window's data folder, creating it with the demo catalog and demo clerk if new."""
+    clock = clock or Clock()
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WorkspaceError(f"无法创建数据目录 {home}：{error.strerror}") from None
+    store = open_store(home / DATABASE_NAME, busy_timeout_ms=busy_timeout_ms or BUSY_TIMEOUT_MS)
+    try:
+        settings = Settings(home / SETTINGS_NAME)
+        _seed(store, clock)
+        catalog = CatalogRepository(store)
+    except StoreError:
+        store.close()
+        raise
+    except Exception:
+        store.close()
+        raise
+    calendar = WorkCalendar()
+    return Workspace(
+        home=home,
+        store=store,
+        settings=settings,
+        clock=clock,
+        catalog=catalog,
+        calendar=calendar,
+        acceptance=AcceptanceService(store=store, catalog=catalog, calendar=calendar, clock=clock),
+        cases=CaseQueries(store),
+    )
+
+
+def _seed(store: Store, clock: Clock) -> None:
+    with store.read() as session:
+        has_catalog = session.scalars(select(CatalogVersion.id)).first() is not None
+        has_clerk = session.scalars(select(Clerk.login)).first() is not None
+    if not has_catalog:
+        load_catalog(store, demo_catalog_bytes(), now=clock.now())
+    if not has_clerk:
+        login, name, password = DEMO_CLERK
+        with store.write() as session:
+            if session.get(Clerk, login) is None:
+                session.add(Clerk(login=login, name=name, password_hash=hash_password(password), active=True))

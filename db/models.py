@@ -1,0 +1,182 @@
+"""The window's local schema: catalog versions, cases, their materials and findings, the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class CatalogVersion(Base):
+    """One published version of the region's catalog, as loaded at this window."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    published: Mapped[date] = mapped_column(Date)
+    region_code: Mapped[str] = mapped_column(String(12))
+    region_name: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=False)
+    halls: Mapped[list[Any]] = mapped_column(JSON)
+
+    items: Mapped[list[CatalogItem]] = relationship(back_populates="catalog_version")
+
+
+class CatalogItem(Base):
+    """A 业务办理项 in one catalog version. The six uniform elements are columns; the rest is `details`."""
+
+    __tablename__ = "catalog_item"
+    __table_args__ = (UniqueConstraint("catalog_version_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalog_version_id: Mapped[int] = mapped_column(ForeignKey("catalog_version.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(80))
+    base_code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    item_type: Mapped[str] = mapped_column(String(20))
+    department: Mapped[str] = mapped_column(String(100))
+    body_name: Mapped[str] = mapped_column(String(100))
+    body_code: Mapped[str] = mapped_column(String(18))
+    basis: Mapped[str] = mapped_column(Text)
+    # Search keys precomputed at load time so the window never needs pypinyin at start-up.
+    pinyin_full: Mapped[str] = mapped_column(String(800))
+    pinyin_initials: Mapped[str] = mapped_column(String(200))
+    checklist_sha256: Mapped[str] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    catalog_version: Mapped[CatalogVersion] = relationship(back_populates="items")
+
+
+class Case(Base):
+    """A case (办件) as decided at this window."""
+
+    __tablename__ = "case"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    item_code: Mapped[str] = mapped_column(String(80))
+    item_name: Mapped[str] = mapped_column(String(200))
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    checklist_sha256: Mapped[str] = mapped_column(String(64))
+    applicant_kind: Mapped[str] = mapped_column(String(20))
+    applicant_name: Mapped[str] = mapped_column(String(400))
+    applicant_id_type: Mapped[str] = mapped_column(String(20))
+    applicant_id_number: Mapped[str] = mapped_column(String(40))
+    applicant_phone: Mapped[str] = mapped_column(String(40))
+    applicant_id_override: Mapped[str | None] = mapped_column(Text)
+    agent_name: Mapped[str | None] = mapped_column(String(400))
+    agent_id_number: Mapped[str | None] = mapped_column(String(40))
+    agent_phone: Mapped[str | None] = mapped_column(String(40))
+    decision: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(40))
+    referral_office: Mapped[str | None] = mapped_column(Text)
+    received_on: Mapped[date] = mapped_column(Date)
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    promised_date_uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
+    supplement_deadline: Mapped[date | None] = mapped_column(Date)
+    hall_code: Mapped[str] = mapped_column(String(20))
+    window_code: Mapped[str] = mapped_column(String(20))
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    clerk_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, device clock
+
+    materials: Mapped[list[CaseMaterial]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseMaterial.position"
+    )
+    findings: Mapped[list[CaseFinding]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseFinding.position"
+    )
+
+    __table_args__ = (Index("ix_case_received_on", "received_on"),)
+
+
+class CaseMaterial(Base):
+    """One material entry handed over at the counter."""
+
+    __tablename__ = "case_material"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    material_code: Mapped[str] = mapped_column(String(20))
+    material_name: Mapped[str] = mapped_column(String(200))
+    form: Mapped[str] = mapped_column(String(20))
+    copies: Mapped[int] = mapped_column(Integer)
+    pages: Mapped[int] = mapped_column(Integer)
+    defect: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="materials")
+
+
+class CaseFinding(Base):
+    """One explainable finding of the completeness check: the rule, the material, the words."""
+
+    __tablename__ = "case_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    rule: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(20))
+    material_code: Mapped[str | None] = mapped_column(String(20))
+    material_name: Mapped[str | None] = mapped_column(String(200))
+    message: Mapped[str] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship(back_populates="findings")
+
+
+class CaseEvent(Base):
+    """Append-only record of what happened to a case; the sync outbox."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    window_code: Mapped[str] = mapped_column(String(20))
+    device_time: Mapped[datetime] = mapped_column(DateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class CaseSerial(Base):
+    """The last serial used per window and day, so numbers never repeat even after deletes."""
+
+    __tablename__ = "case_serial"
+
+    window_code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+
+class Clerk(Base):
+    """A person who may sign in at this window."""
+
+    __tablename__ = "clerk"
+
+    login: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,59 @@
+"""Builders of realistic acceptance requests over the demo catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.catalog import ApplicantKind, Form, ServiceItem
+from app.completeness import applicable_materials
+
+PLANNING = "511A0139000000-510100000000-000-11510100MB1C5E420M-1-00"  # 建设工程规划许可证核发
+SEAL = "511K0312000000-510100000000-000-11510100009025140U-1-00"  # 公章刻制备案 (即办件)
+PASSPORT = "511A0611000000-510100000000-000-11510100MB0N4432XD-1-00"  # 普通护照签发 (other office)
+FIRST_REGISTRATION = "511G0512001000-510100000000-000-12510100MB0T72182L-1-00"  # 不动产首次登记
+
+COMPANY = {
+    "kind": "organization",
+    "name": "示例市锦华建设发展有限公司",
+    "id_number": "91310110666007217T",
+    "phone": "028-61881234",
+}
+PERSON = {
+    "kind": "person",
+    "name": "阿卜杜热依木·艾合买提",
+    "id_number": "11010519491231002X",
+    "phone": "13800138000",
+}
+AGENT = {"name": "李𠮷䶮", "id_number": "440524188001010014", "phone": "13912345678"}
+
+
+def complete_materials(
+    item: ServiceItem, *, kind: str, agent: bool, skip: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Everything the checklist asks of this applicant, in the forms and copies it asks for."""
+    entries: list[dict[str, Any]] = []
+    for material in applicable_materials(item, applicant_kind=ApplicantKind(kind), has_agent=agent):
+        if material.code in skip:
+            continue
+        for form in material.forms:
+            copies = 0 if form is Form.ELECTRONIC else max(material.copies, 1)
+            entries.append(
+                {"material": material.code, "form": str(form), "copies": copies, "pages": 4, "defect": None}
+            )
+    return entries
+
+
+def request_json(
+    item: ServiceItem,
+    *,
+    applicant: dict[str, Any] = COMPANY,
+    agent: dict[str, Any] | None = AGENT,
+    skip: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    return {
+        "item": item.code,
+        "applicant": dict(applicant),
+        "agent": dict(agent) if agent else None,
+        "materials": complete_materials(item, kind=applicant["kind"], agent=agent is not None, skip=skip),
+        "commitments": [],
+    }

@@ -1,0 +1,60 @@
+"""Start the window: fonts, workspace, sign-in, main window."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+_T0 = time.perf_counter()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="window-clerk", description="窗口受理")
+    parser.add_argument("--home", type=Path, default=None, help="本窗口数据目录")
+    parser.add_argument("--clerk", default=None, help="以此账号登录（演示大厅默认 demo）")
+    parser.add_argument("--screenshot", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from app.workspace import WorkspaceError, default_home, open_workspace
+    from db.store import StoreError
+    from ui.fonts import register_fonts, ui_font
+
+    app = QApplication(sys.argv[:1])
+    app.setApplicationName("WindowClerk")
+    app.setFont(ui_font(register_fonts()))
+    try:
+        workspace = open_workspace(args.home or default_home())
+        counter = workspace.counter(args.clerk)
+    except (StoreError, WorkspaceError) as error:
+        QMessageBox.critical(None, "无法启动", str(error))
+        return 1
+
+    from ui.main_window import MainWindow
+
+    window = MainWindow(workspace=workspace, counter=counter)
+    window.show()
+
+    def ready() -> None:
+        print(f"ready_seconds={time.perf_counter() - _T0:.3f}", flush=True)
+        if args.screenshot:
+            window.grab().save(str(args.screenshot))
+        if args.quit_when_ready:
+            app.quit()
+
+    QTimer.singleShot(0, ready)
+    code = app.exec()
+    workspace.close()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

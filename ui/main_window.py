@@ -1,0 +1,335 @@
+"""The clerk's window: item → applicant → materials → decision, today's cases, case lookup."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListView,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.acceptance import AcceptanceError, Counter, Evaluation
+from app.case_number import CaseNumberError
+from app.catalog import ServiceItem
+from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
+from app.intake import AcceptanceRequest, InputError
+from app.workspace import Workspace
+from db.store import StoreError
+from ui.decision_panel import DecisionPanel
+from ui.delegates import CountDelegate, FormChoiceDelegate
+from ui.intake_form import IntakeForm
+from ui.models import (
+    CasesModel,
+    CodeRole,
+    ItemSearchModel,
+    MaterialChecklistModel,
+    MaterialColumn,
+    NumberRole,
+)
+
+log = logging.getLogger("clerk.ui")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, workspace: Workspace, counter: Counter) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.counter = counter
+        self.item: ServiceItem | None = None
+        self.evaluation: Evaluation | None = None
+        self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name}")
+        self.resize(1440, 900)
+
+        self._build_toolbar()
+        self.search_model = ItemSearchModel()
+        self.checklist = MaterialChecklistModel()
+        self.cases_model = CasesModel()
+        self.intake = IntakeForm(today=workspace.clock.today())
+        self.decision = DecisionPanel()
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_item_panel())
+        splitter.addWidget(self._build_middle())
+        splitter.addWidget(self.decision)
+        splitter.setSizes([340, 760, 340])
+        outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(splitter)
+        outer.addWidget(self._build_cases_panel())
+        outer.setSizes([640, 220])
+        self.setCentralWidget(outer)
+        self._status = QLabel()
+        self.statusBar().addPermanentWidget(self._status)
+
+        self.item_query.textChanged.connect(self._query_changed)
+        self.item_query.returnPressed.connect(self._choose_current)
+        self.item_list.activated.connect(self._choose_index)
+        self.item_list.clicked.connect(self._choose_index)
+        self.intake.changed.connect(self._reevaluate)
+        self.intake.agent_toggled.connect(lambda _on: self._refresh_checklist())
+        self.intake.kind.currentIndexChanged.connect(lambda _i: self._refresh_checklist())
+        self.checklist.changed.connect(self._reevaluate)
+        self.decision.accept_button.clicked.connect(self.accept_case)
+        self.decision.new_button.clicked.connect(self.new_case)
+        self.cases_view.doubleClicked.connect(self._open_case_row)
+        for keys, slot in (
+            ("F2", self._focus_search),
+            ("Ctrl+Return", self.accept_case),
+            ("Ctrl+Enter", self.accept_case),
+            ("Ctrl+N", self.new_case),
+            ("Ctrl+F", self._focus_case_lookup),
+            ("F9", self.checklist.mark_all_received),
+        ):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+        self.refresh_cases()
+        self.new_case()
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("办件")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        who = QLabel(f"  {self.counter.hall.name} · {self.counter.window_name} · {self.counter.clerk_name}  ")
+        who.setStyleSheet("font-weight:bold;")
+        bar.addWidget(who)
+        spacer = QWidget()
+        spacer.setSizePolicy(
+            spacer.sizePolicy().horizontalPolicy().Expanding, spacer.sizePolicy().verticalPolicy()
+        )
+        bar.addWidget(spacer)
+        self.case_lookup = QLineEdit(objectName="caseLookup", placeholderText="输入或扫描办件编号 (Ctrl+F)")
+        self.case_lookup.setMinimumWidth(300)
+        self.case_lookup.returnPressed.connect(self.lookup_case)
+        bar.addWidget(self.case_lookup)
+        button = QPushButton("查询")
+        button.clicked.connect(self.lookup_case)
+        bar.addWidget(button)
+
+    def _build_item_panel(self) -> QWidget:
+        box = QGroupBox("① 办理事项")
+        layout = QVBoxLayout(box)
+        self.item_query = QLineEdit(objectName="itemQuery", placeholderText="名称、编码或拼音首字母 (F2)")
+        self.item_query.setClearButtonEnabled(True)
+        self.item_list = QListView(objectName="itemList")
+        self.item_list.setModel(self.search_model)
+        self.item_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.item_details = QLabel("", objectName="itemDetails")
+        self.item_details.setWordWrap(True)
+        self.item_details.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.item_query)
+        layout.addWidget(self.item_list, 1)
+        layout.addWidget(self.item_details)
+        return box
+
+    def _build_middle(self) -> QWidget:
+        panel = QWidget()
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.intake)
+        box = QGroupBox("③ 材料核验（空格勾选收到，F9 全部收到）")
+        inner = QVBoxLayout(box)
+        self.checklist_view = QTableView(objectName="checklistView")
+        self.checklist_view.setModel(self.checklist)
+        self.checklist_view.setItemDelegateForColumn(
+            MaterialColumn.FORM, FormChoiceDelegate(self.checklist_view)
+        )
+        self._count_delegates = (CountDelegate(low=0, high=50), CountDelegate(low=1, high=2000))
+        self.checklist_view.setItemDelegateForColumn(MaterialColumn.COPIES, self._count_delegates[0])
+        self.checklist_view.setItemDelegateForColumn(MaterialColumn.PAGES, self._count_delegates[1])
+        self.checklist_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.checklist_view.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        header = self.checklist_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(MaterialColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        inner.addWidget(self.checklist_view)
+        all_button = QPushButton("全部收到 (F9)")
+        all_button.clicked.connect(self.checklist.mark_all_received)
+        inner.addWidget(all_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addWidget(box, 1)
+        return panel
+
+    def _build_cases_panel(self) -> QWidget:
+        box = QGroupBox("今日办件（双击查看）")
+        layout = QHBoxLayout(box)
+        self.cases_view = QTableView(objectName="casesView")
+        self.cases_view.setModel(self.cases_model)
+        self.cases_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.cases_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.cases_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.cases_view.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.cases_view)
+        return box
+
+    # -- the flow --------------------------------------------------------------------------------
+    def _focus_search(self) -> None:
+        self.item_query.setFocus()
+        self.item_query.selectAll()
+
+    def _focus_case_lookup(self) -> None:
+        self.case_lookup.setFocus()
+        self.case_lookup.selectAll()
+
+    def _query_changed(self, text: str) -> None:
+        self.search_model.set_hits(self.workspace.catalog.index.search(text, limit=50))
+        if self.search_model.rowCount():
+            self.item_list.setCurrentIndex(self.search_model.index(0, 0))
+
+    def _choose_current(self) -> None:
+        index = self.item_list.currentIndex()
+        if index.isValid():
+            self._choose_index(index)
+
+    def _choose_index(self, index: QModelIndex) -> None:
+        self.choose_item(str(index.data(CodeRole)))
+
+    def choose_item(self, code: str) -> None:
+        item = self.workspace.catalog.item(code)
+        if item is None:
+            return
+        self.item = item
+        kind = (
+            "即办件"
+            if item.immediate
+            else f"承诺件，承诺 {item.promised_limit.label}（法定 {item.legal_limit.label}）"
+        )
+        fee = "收费" if item.fee.get("charged") else "不收费"
+        self.item_details.setText(
+            f"{item.name}\n{item.item_type} · {kind} · {fee}\n实施机关：{item.body_name}\n编码：{item.code}"
+        )
+        self._refresh_checklist()
+        self.intake.name.setFocus()
+
+    def _refresh_checklist(self) -> None:
+        if self.item is None:
+            self.checklist.set_materials(())
+            return
+        self.checklist.set_materials(
+            applicable_materials(
+                self.item,
+                applicant_kind=self.intake.applicant_kind(),
+                has_agent=self.intake.has_agent.isChecked(),
+            )
+        )
+        self._reevaluate()
+
+    def current_request(self) -> AcceptanceRequest | None:
+        if self.item is None:
+            return None
+        return AcceptanceRequest(
+            item_code=self.item.code,
+            applicant=self.intake.applicant(),
+            agent=self.intake.agent(),
+            materials=self.checklist.received(),
+            commitments=self.checklist.commitments(),
+        )
+
+    def _reevaluate(self) -> None:
+        request = self.current_request()
+        self.evaluation = None
+        if request is None:
+            self.decision.show_idle("请选择事项")
+            return
+        try:
+            self.evaluation = self.workspace.acceptance.evaluate(request, counter=self.counter)
+        except InputError as error:
+            self.decision.show_problems(error.problems)
+            return
+        self.decision.show_evaluation(self.evaluation)
+
+    def accept_case(self) -> None:
+        request = self.current_request()
+        if request is None or self.evaluation is None:
+            self._reevaluate()
+            return
+        try:
+            number = self.workspace.acceptance.accept(request, counter=self.counter)
+        except InputError as error:
+            self.decision.show_problems(error.problems)
+            return
+        except (StoreError, AcceptanceError) as error:
+            QMessageBox.critical(self, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
+            return
+        outcome = self.evaluation.result.outcome
+        self.decision.saved.setText(f"已保存 办件编号：{number}（{OUTCOME_LABEL[outcome]}）")
+        self.decision.saved.setStyleSheet("font-size:13pt;font-weight:bold;color:#1b5e20;")
+        self.decision.accept_button.setEnabled(False)
+        self.statusBar().showMessage(f"办件 {number} 已保存", 10000)
+        self.last_case_number = number
+        self.refresh_cases()
+        self.decision.new_button.setFocus()
+
+    def new_case(self) -> None:
+        self.item = None
+        self.evaluation = None
+        self.intake.clear()
+        self.item_query.clear()
+        self.item_details.setText("")
+        self.checklist.set_materials(())
+        self.decision.saved.setText("")
+        self.decision.show_idle("请选择事项")
+        self._focus_search()
+
+    def refresh_cases(self) -> None:
+        cases = self.workspace.cases.for_day(
+            self.workspace.clock.today(), window_code=self.counter.window_code
+        )
+        self.cases_model.set_cases(cases)
+        pending = self.workspace.cases.pending_events()
+        self._status.setText(
+            f"事项目录 {self.workspace.catalog.version} · 今日 {len(cases)} 件 · 待上传 {pending} 条  "
+        )
+
+    # -- looking a case up -----------------------------------------------------------------------
+    def lookup_case(self) -> None:
+        text = self.case_lookup.text().strip()
+        if not text:
+            return
+        self.show_case(text)
+
+    def _open_case_row(self, index: QModelIndex) -> None:
+        self.show_case(str(index.data(NumberRole)))
+
+    def show_case(self, text: str) -> None:
+        try:
+            case = self.workspace.cases.find(text)
+        except CaseNumberError as error:
+            QMessageBox.warning(self, "办件编号有误", str(error))
+            return
+        except StoreError as error:
+            QMessageBox.critical(self, "无法读取", str(error))
+            return
+        if case is None:
+            QMessageBox.information(self, "未找到", f"本窗口没有办件 {text}")
+            return
+        lines = [
+            f"办件编号：{case['number']}",
+            f"事项：{case['item_name']}",
+            f"申请人：{case['applicant']['name']}",
+            f"决定：{OUTCOME_LABEL[Outcome(case['decision'])]}",
+            f"承诺办结：{case['promised_date'] or '—'}",
+            f"受理人：{case['clerk_name']} · 窗口 {case['window_code']}",
+            "",
+            *[f"· {f['message']}" for f in case["findings"] if f["outcome"] != "ok"],
+        ]
+        box = QMessageBox(QMessageBox.Icon.Information, "办件详情", "\n".join(lines), parent=self)
+        box.setObjectName("caseDetails")
+        box.open()

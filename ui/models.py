@@ -1,0 +1,339 @@
+"""Item models behind the window's views: search results, the material checklist, today's cases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from app.cases import CaseSummary
+from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
+from app.clock import CHINA
+from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial
+from app.search import SearchHit
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+CodeRole = Qt.ItemDataRole.UserRole + 1
+
+
+class ItemSearchModel(QAbstractListModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._hits: list[SearchHit] = []
+
+    def set_hits(self, hits: list[SearchHit]) -> None:
+        self.beginResetModel()
+        self._hits = hits
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._hits)
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._hits):
+            return None
+        hit = self._hits[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return hit.code
+        if role == CodeRole:
+            return hit.code
+        return None
+
+
+# Form choices offered per row; "原件和复印件" hands in both.
+FORM_CHOICES: tuple[tuple[str, tuple[Form, ...]], ...] = (
+    ("原件", (Form.ORIGINAL,)),
+    ("复印件", (Form.COPY,)),
+    ("原件和复印件", (Form.ORIGINAL, Form.COPY)),
+    ("电子", (Form.ELECTRONIC,)),
+)
+
+
+def default_choice(material: Material) -> int:
+    forms = tuple(material.forms)
+    for index, (_, choice) in enumerate(FORM_CHOICES):
+        if choice == forms:
+            return index
+    return 0
+
+
+@dataclass
+class MaterialRow:
+    material: Material
+    received: bool = False
+    choice: int = 0
+    copies: int = 1
+    pages: int = 1
+    committed: bool = False
+    defect: str = ""
+
+
+class MaterialColumn(IntEnum):
+    RECEIVED = 0
+    NAME = 1
+    NECESSITY = 2
+    REQUIRED = 3
+    FORM = 4
+    COPIES = 5
+    PAGES = 6
+    COMMITMENT = 7
+    DEFECT = 8
+
+
+MATERIAL_HEADERS = {
+    MaterialColumn.RECEIVED: "收到",
+    MaterialColumn.NAME: "材料名称",
+    MaterialColumn.NECESSITY: "必要性",
+    MaterialColumn.REQUIRED: "要求",
+    MaterialColumn.FORM: "收到形式",
+    MaterialColumn.COPIES: "份数",
+    MaterialColumn.PAGES: "页数",
+    MaterialColumn.COMMITMENT: "告知承诺",
+    MaterialColumn.DEFECT: "缺陷说明",
+}
+
+
+class MaterialChecklistModel(QAbstractTableModel):
+    """The checklist of materials that apply to this applicant; what the clerk ticks off."""
+
+    changed = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[MaterialRow] = []
+        self.dataChanged.connect(lambda *_: self.changed.emit())
+        self.modelReset.connect(self.changed.emit)
+
+    def set_materials(self, materials: tuple[Material, ...]) -> None:
+        """Show `materials`, keeping what was already ticked for materials still on the list."""
+        previous = {row.material.code: row for row in self._rows}
+        self.beginResetModel()
+        self._rows = [
+            previous.get(m.code) or MaterialRow(m, choice=default_choice(m), copies=max(m.copies, 1))
+            for m in materials
+        ]
+        self.endResetModel()
+
+    def rows(self) -> list[MaterialRow]:
+        return list(self._rows)
+
+    def received(self) -> tuple[ReceivedMaterial, ...]:
+        entries: list[ReceivedMaterial] = []
+        for row in self._rows:
+            if not row.received:
+                continue
+            forms = FORM_CHOICES[row.choice][1]
+            for form in forms:
+                copies = (
+                    0
+                    if form is Form.ELECTRONIC
+                    else (1 if len(forms) > 1 and form is Form.ORIGINAL else row.copies)
+                )
+                entries.append(
+                    ReceivedMaterial(row.material.code, form, copies, row.pages, row.defect.strip() or None)
+                )
+        return tuple(entries)
+
+    def commitments(self) -> tuple[str, ...]:
+        return tuple(row.material.code for row in self._rows if row.committed)
+
+    def mark_all_received(self) -> None:
+        for row in self._rows:
+            row.received = True
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(MaterialColumn) - 1))
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(MaterialColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return MATERIAL_HEADERS[MaterialColumn(section)]
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        column = MaterialColumn(index.column())
+        row = self._rows[index.row()]
+        if column is MaterialColumn.RECEIVED:
+            return base | Qt.ItemFlag.ItemIsUserCheckable
+        if column is MaterialColumn.COMMITMENT:
+            return base | Qt.ItemFlag.ItemIsUserCheckable if row.material.commitment_allowed else base
+        if column in (
+            MaterialColumn.FORM,
+            MaterialColumn.COPIES,
+            MaterialColumn.PAGES,
+            MaterialColumn.DEFECT,
+        ):
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        material = row.material
+        column = MaterialColumn(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole:
+            if column is MaterialColumn.RECEIVED:
+                return Qt.CheckState.Checked if row.received else Qt.CheckState.Unchecked
+            if column is MaterialColumn.COMMITMENT and material.commitment_allowed:
+                return Qt.CheckState.Checked if row.committed else Qt.CheckState.Unchecked
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            match column:
+                case MaterialColumn.NAME:
+                    return material.name
+                case MaterialColumn.NECESSITY:
+                    return NECESSITY_LABEL[material.necessity]
+                case MaterialColumn.REQUIRED:
+                    electronic = "（可电子）" if material.electronic_accepted else ""
+                    return f"{material.forms_label} {material.copies}份{electronic}"
+                case MaterialColumn.FORM:
+                    return FORM_CHOICES[row.choice][0] if role == Qt.ItemDataRole.DisplayRole else row.choice
+                case MaterialColumn.COPIES:
+                    return row.copies
+                case MaterialColumn.PAGES:
+                    return row.pages
+                case MaterialColumn.COMMITMENT:
+                    return "" if material.commitment_allowed else "—"
+                case MaterialColumn.DEFECT:
+                    return row.defect
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole and column in (MaterialColumn.NAME, MaterialColumn.REQUIRED):
+            return f"受理标准：{material.standard}\n依据：{material.basis}"
+        if role == Qt.ItemDataRole.ForegroundRole and column is MaterialColumn.NECESSITY:
+            return QBrush(
+                QColor(
+                    {Necessity.REQUIRED: "#b00020", Necessity.TOLERABLE: "#b26a00"}.get(
+                        material.necessity, "#555555"
+                    )
+                )
+            )
+        return None
+
+    def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid():
+            return False
+        row = self._rows[index.row()]
+        column = MaterialColumn(index.column())
+        if role == Qt.ItemDataRole.CheckStateRole:
+            checked = Qt.CheckState(value) == Qt.CheckState.Checked
+            if column is MaterialColumn.RECEIVED:
+                row.received = checked
+            elif column is MaterialColumn.COMMITMENT and row.material.commitment_allowed:
+                row.committed = checked
+            else:
+                return False
+        elif role == Qt.ItemDataRole.EditRole:
+            if column is MaterialColumn.FORM and isinstance(value, int) and 0 <= value < len(FORM_CHOICES):
+                row.choice = value
+            elif column is MaterialColumn.COPIES and isinstance(value, int) and 0 <= value <= 50:
+                row.copies = value
+            elif column is MaterialColumn.PAGES and isinstance(value, int) and 1 <= value <= 2000:
+                row.pages = value
+            elif column is MaterialColumn.DEFECT and isinstance(value, str):
+                row.defect = value
+                if value.strip():
+                    row.received = True
+            else:
+                return False
+            if column is not MaterialColumn.DEFECT:
+                row.received = True
+        else:
+            return False
+        self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(MaterialColumn) - 1))
+        return True
+
+
+class CaseColumn(IntEnum):
+    NUMBER = 0
+    TIME = 1
+    ITEM = 2
+    APPLICANT = 3
+    DECISION = 4
+    PROMISED = 5
+    CLERK = 6
+
+
+CASE_HEADERS = {
+    CaseColumn.NUMBER: "办件编号",
+    CaseColumn.TIME: "时间",
+    CaseColumn.ITEM: "事项",
+    CaseColumn.APPLICANT: "申请人",
+    CaseColumn.DECISION: "决定",
+    CaseColumn.PROMISED: "承诺办结",
+    CaseColumn.CLERK: "受理人",
+}
+NumberRole = Qt.ItemDataRole.UserRole + 2
+
+
+class CasesModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[CaseSummary] = []
+
+    def set_cases(self, rows: list[CaseSummary]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(CaseColumn)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return CASE_HEADERS[CaseColumn(section)]
+        return None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        case = self._rows[index.row()]
+        if role == NumberRole:
+            return case.number
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        match CaseColumn(index.column()):
+            case CaseColumn.NUMBER:
+                return case.number
+            case CaseColumn.TIME:
+                return case.created_at.replace(tzinfo=UTC).astimezone(CHINA).strftime("%H:%M")
+            case CaseColumn.ITEM:
+                return case.item_name
+            case CaseColumn.APPLICANT:
+                return case.applicant_name
+            case CaseColumn.DECISION:
+                return OUTCOME_LABEL[Outcome(case.decision)]
+            case CaseColumn.PROMISED:
+                return case.promised_date.isoformat() if case.promised_date else ""
+            case CaseColumn.CLERK:
+                return case.clerk_name
+        return None
