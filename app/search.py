@@ -107,6 +107,10 @@ class CatalogIndex:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def first(self, limit: int) -> list[SearchHit]:
+        """What to show before anything is typed: the catalog in its published order."""
+        return [SearchHit(r.entry.code, r.entry.name, len(_TIERS)) for r in self._rows[:limit]]
+
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         query = normalize_query(text)
         if not query:

@@ -45,7 +45,6 @@ class DecisionPanel(QGroupBox):
         self.findings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.saved = QLabel("", objectName="savedLabel")
         self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.saved.setWordWrap(True)
         self.accept_button = QPushButton("确认 (Ctrl+Enter)", objectName="acceptButton")
         self.accept_button.setEnabled(False)
         self.accept_button.setMinimumHeight(44)

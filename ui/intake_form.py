@@ -10,9 +10,9 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -39,7 +39,7 @@ class IntakeForm(QWidget):
     def __init__(self, *, today: date) -> None:
         super().__init__()
         self._today = today
-        layout = QVBoxLayout(self)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
         box = QGroupBox("② 申请人")
@@ -61,12 +61,12 @@ class IntakeForm(QWidget):
         form.addRow(self.override_label, self.override)
         form.addRow("联系电话", self.phone)
         form.addRow("", self.phone_hint)
-        layout.addWidget(box)
+        layout.addWidget(box, 3)
 
-        self.has_agent = QCheckBox("代理人办理（代办）", objectName="hasAgent")
-        layout.addWidget(self.has_agent)
         self.agent_box = QGroupBox("代理人")
         agent_form = QFormLayout(self.agent_box)
+        self.has_agent = QCheckBox("代理人办理（代办）", objectName="hasAgent")
+        agent_form.addRow(self.has_agent)
         self.agent_name = QLineEdit(objectName="agentName", placeholderText="代理人姓名")
         self.agent_id = QLineEdit(objectName="agentId", placeholderText="代理人身份证号码")
         self.agent_id_hint = _hint()
@@ -75,8 +75,8 @@ class IntakeForm(QWidget):
         agent_form.addRow("身份证号码", self.agent_id)
         agent_form.addRow("", self.agent_id_hint)
         agent_form.addRow("联系电话", self.agent_phone)
-        layout.addWidget(self.agent_box)
-        self.agent_box.setVisible(False)
+        layout.addWidget(self.agent_box, 2)
+        self._set_agent_fields_enabled(False)
         self._show_override(False)
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -130,8 +130,12 @@ class IntakeForm(QWidget):
         self.id_number.setPlaceholderText("身份证号码" if person else "统一社会信用代码")
         self._text_changed()
 
+    def _set_agent_fields_enabled(self, on: bool) -> None:
+        for widget in (self.agent_name, self.agent_id, self.agent_phone):
+            widget.setEnabled(on)
+
     def _agent_changed(self, on: bool) -> None:
-        self.agent_box.setVisible(on)
+        self._set_agent_fields_enabled(on)
         self.agent_toggled.emit(on)
         self.changed.emit()
 

@@ -35,6 +35,7 @@ from ui.decision_panel import DecisionPanel
 from ui.delegates import CountDelegate, FormChoiceDelegate
 from ui.intake_form import IntakeForm
 from ui.models import (
+    CaseColumn,
     CasesModel,
     CodeRole,
     ItemSearchModel,
@@ -52,6 +53,8 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         self.counter = counter
         self.item: ServiceItem | None = None
+        self.last_message: QMessageBox | None = None
+        self.last_case_number: str | None = None
         self.evaluation: Evaluation | None = None
         self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name}")
         self.resize(1440, 900)
@@ -67,11 +70,13 @@ class MainWindow(QMainWindow):
         splitter.addWidget(self._build_item_panel())
         splitter.addWidget(self._build_middle())
         splitter.addWidget(self.decision)
-        splitter.setSizes([340, 760, 340])
+        splitter.setSizes([300, 820, 320])
+        splitter.setStretchFactor(1, 1)
         outer = QSplitter(Qt.Orientation.Vertical)
         outer.addWidget(splitter)
         outer.addWidget(self._build_cases_panel())
-        outer.setSizes([640, 220])
+        outer.setSizes([690, 170])
+        outer.setStretchFactor(0, 1)
         self.setCentralWidget(outer)
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
@@ -131,6 +136,9 @@ class MainWindow(QMainWindow):
         self.item_details = QLabel("", objectName="itemDetails")
         self.item_details.setWordWrap(True)
         self.item_details.setTextFormat(Qt.TextFormat.PlainText)
+        self.item_details.setMinimumHeight(110)
+        self.item_details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.item_details.setStyleSheet("color:#333;")
         layout.addWidget(self.item_query)
         layout.addWidget(self.item_list, 1)
         layout.addWidget(self.item_details)
@@ -157,9 +165,13 @@ class MainWindow(QMainWindow):
             | QAbstractItemView.EditTrigger.EditKeyPressed
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
+        self.checklist_view.setWordWrap(True)
+        self.checklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.checklist_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MaterialColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(MaterialColumn.DEFECT, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(MaterialColumn.DEFECT, 120)
         inner.addWidget(self.checklist_view)
         all_button = QPushButton("全部收到 (F9)")
         all_button.clicked.connect(self.checklist.mark_all_received)
@@ -174,8 +186,9 @@ class MainWindow(QMainWindow):
         self.cases_view.setModel(self.cases_model)
         self.cases_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.cases_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.cases_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.cases_view.horizontalHeader().setStretchLastSection(True)
+        header = self.cases_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(CaseColumn.ITEM, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.cases_view)
         return box
 
@@ -189,7 +202,8 @@ class MainWindow(QMainWindow):
         self.case_lookup.selectAll()
 
     def _query_changed(self, text: str) -> None:
-        self.search_model.set_hits(self.workspace.catalog.index.search(text, limit=50))
+        index = self.workspace.catalog.index
+        self.search_model.set_hits(index.search(text, limit=50) if text.strip() else index.first(50))
         if self.search_model.rowCount():
             self.item_list.setCurrentIndex(self.search_model.index(0, 0))
 
@@ -212,8 +226,10 @@ class MainWindow(QMainWindow):
             else f"承诺件，承诺 {item.promised_limit.label}（法定 {item.legal_limit.label}）"
         )
         fee = "收费" if item.fee.get("charged") else "不收费"
+        breakable_code = item.code.replace("-", "-\u200b")  # let the long code wrap at its hyphens
         self.item_details.setText(
-            f"{item.name}\n{item.item_type} · {kind} · {fee}\n实施机关：{item.body_name}\n编码：{item.code}"
+            f"{item.name}\n{item.item_type} · {kind} · {fee}\n实施机关：{item.body_name}\n"
+            f"编码：{breakable_code}"
         )
         self._refresh_checklist()
         self.intake.name.setFocus()
@@ -266,10 +282,10 @@ class MainWindow(QMainWindow):
             self.decision.show_problems(error.problems)
             return
         except (StoreError, AcceptanceError) as error:
-            QMessageBox.critical(self, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
+            self.notify(QMessageBox.Icon.Critical, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
             return
         outcome = self.evaluation.result.outcome
-        self.decision.saved.setText(f"已保存 办件编号：{number}（{OUTCOME_LABEL[outcome]}）")
+        self.decision.saved.setText(f"已保存（{OUTCOME_LABEL[outcome]}）办件编号：\n{number}")
         self.decision.saved.setStyleSheet("font-size:13pt;font-weight:bold;color:#1b5e20;")
         self.decision.accept_button.setEnabled(False)
         self.statusBar().showMessage(f"办件 {number} 已保存", 10000)
@@ -282,6 +298,7 @@ class MainWindow(QMainWindow):
         self.evaluation = None
         self.intake.clear()
         self.item_query.clear()
+        self._query_changed("")
         self.item_details.setText("")
         self.checklist.set_materials(())
         self.decision.saved.setText("")
@@ -312,13 +329,13 @@ class MainWindow(QMainWindow):
         try:
             case = self.workspace.cases.find(text)
         except CaseNumberError as error:
-            QMessageBox.warning(self, "办件编号有误", str(error))
+            self.notify(QMessageBox.Icon.Warning, "办件编号有误", str(error))
             return
         except StoreError as error:
-            QMessageBox.critical(self, "无法读取", str(error))
+            self.notify(QMessageBox.Icon.Critical, "无法读取", str(error))
             return
         if case is None:
-            QMessageBox.information(self, "未找到", f"本窗口没有办件 {text}")
+            self.notify(QMessageBox.Icon.Information, "未找到", f"本窗口没有办件 {text}")
             return
         lines = [
             f"办件编号：{case['number']}",
@@ -330,6 +347,12 @@ class MainWindow(QMainWindow):
             "",
             *[f"· {f['message']}" for f in case["findings"] if f["outcome"] != "ok"],
         ]
-        box = QMessageBox(QMessageBox.Icon.Information, "办件详情", "\n".join(lines), parent=self)
-        box.setObjectName("caseDetails")
+        self.notify(QMessageBox.Icon.Information, "办件详情", "\n".join(lines))
+
+    def notify(self, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
+        """A window-modal message that does not block the event loop (the clerk closes it with Enter)."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
+        self.last_message = box
+        return box

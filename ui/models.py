@@ -101,7 +101,7 @@ MATERIAL_HEADERS = {
     MaterialColumn.FORM: "收到形式",
     MaterialColumn.COPIES: "份数",
     MaterialColumn.PAGES: "页数",
-    MaterialColumn.COMMITMENT: "告知承诺",
+    MaterialColumn.COMMITMENT: "承诺",
     MaterialColumn.DEFECT: "缺陷说明",
 }
 
@@ -209,8 +209,10 @@ class MaterialChecklistModel(QAbstractTableModel):
                 case MaterialColumn.NECESSITY:
                     return NECESSITY_LABEL[material.necessity]
                 case MaterialColumn.REQUIRED:
-                    electronic = "（可电子）" if material.electronic_accepted else ""
-                    return f"{material.forms_label} {material.copies}份{electronic}"
+                    if material.forms == (Form.ELECTRONIC,):
+                        return "电子"
+                    electronic = "/电子" if material.electronic_accepted else ""
+                    return f"{material.forms_label}{electronic} {material.copies}份"
                 case MaterialColumn.FORM:
                     return FORM_CHOICES[row.choice][0] if role == Qt.ItemDataRole.DisplayRole else row.choice
                 case MaterialColumn.COPIES:
