@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.workspace import Workspace
+from tests.helpers import AGENT, COMPANY, PLANNING
 from ui.fonts import register_fonts, ui_font
 from ui.main_window import MainWindow
 from ui.models import MaterialColumn
-from tests.helpers import AGENT, COMPANY, PLANNING
 
 SCREENSHOTS = os.environ.get("CLERK_SCREENSHOTS")
 
