@@ -96,6 +96,9 @@ class _Row:
         return 8
 
 
+PREFIX_DEPTH = 3  # queries up to this length are answered from prefix tables, without a scan
+
+
 class CatalogIndex:
     """An in-memory index over one catalog version."""
 
@@ -103,6 +106,17 @@ class CatalogIndex:
         self._rows = [_Row(entry, order) for order, entry in enumerate(entries)]
         self._last_query = ""
         self._last_matches: list[_Row] = self._rows
+        self._by_code = {row.code: row for row in self._rows}
+        # Per tier, prefix -> rows whose field starts with it, each list in final display order.
+        self._prefix_tiers: list[dict[str, list[_Row]]] = []
+        ordered = sorted(self._rows, key=_tiebreak)
+        for field in ("code", "name", "initials", "pinyin"):
+            table: dict[str, list[_Row]] = {}
+            for row in ordered:
+                value: str = getattr(row, field)
+                for depth in range(1, min(PREFIX_DEPTH, len(value)) + 1):
+                    table.setdefault(value[:depth], []).append(row)
+            self._prefix_tiers.append(table)
 
     def __len__(self) -> int:
         return len(self._rows)
@@ -116,8 +130,37 @@ class CatalogIndex:
         if not query:
             self._last_query, self._last_matches = "", self._rows
             return []
+        if len(query) <= PREFIX_DEPTH:
+            hits = self._from_prefixes(query, limit)
+            if hits is not None:
+                # The next keystroke scans afresh: prefix answers keep no candidate pool.
+                self._last_query, self._last_matches = "", self._rows
+                return hits
         pool: Sequence[_Row] = self._last_matches if query.startswith(self._last_query) else self._rows
         matches = [row for row in pool if query in row.haystack]
         self._last_query, self._last_matches = query, matches
         ranked = sorted(matches, key=lambda r: (r.rank(query), len(r.name), r.order))[:limit]
         return [SearchHit(r.entry.code, r.entry.name, r.rank(query)) for r in ranked]
+
+    def _from_prefixes(self, query: str, limit: int) -> list[SearchHit] | None:
+        """The top `limit` hits when prefix matches alone fill them (then no substring match can
+        outrank them); None when a scan is needed."""
+        seen: set[int] = set()
+        hits: list[SearchHit] = []
+        exact = self._by_code.get(query)
+        if exact is not None:
+            seen.add(exact.order)
+            hits.append(SearchHit(exact.entry.code, exact.entry.name, 0))
+        for tier, table in enumerate(self._prefix_tiers, start=1):
+            for row in table.get(query, ()):
+                if row.order in seen:
+                    continue
+                seen.add(row.order)
+                hits.append(SearchHit(row.entry.code, row.entry.name, tier))
+                if len(hits) == limit:
+                    return hits
+        return None
+
+
+def _tiebreak(row: _Row) -> tuple[int, int]:
+    return len(row.name), row.order
