@@ -91,7 +91,8 @@ def main() -> None:
                 first_keystroke.append(elapsed)
         index.search("", limit=50)  # the clerk clears the box for the next applicant
     print(
-        f"catalog: {len(entries)} items (pinyin keys computed in {built:.1f} s at load; index built in {indexed * 1000:.1f} ms)"
+        f"catalog: {len(entries)} items (pinyin keys computed in {built:.1f} s at load; "
+        f"index built in {indexed * 1000:.1f} ms)"
     )
     print(summary("search per keystroke", samples, budget_ms=2))
     print(summary("first keystroke only", first_keystroke, budget_ms=2))
