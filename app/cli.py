@@ -16,6 +16,7 @@ from app.acceptance import AcceptanceError
 from app.case_number import CaseNumberError
 from app.catalog import CatalogError
 from app.intake import InputError, parse_request
+from app.settings import SettingsError
 from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
 from db.store import StoreError
 
@@ -230,7 +231,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
     except CaseNumberError as error:
         return out.fail(str(error))
-    except (StoreError, WorkspaceError, CatalogError, AcceptanceError) as error:
+    except (StoreError, WorkspaceError, CatalogError, AcceptanceError, SettingsError) as error:
         return out.fail(str(error))
     except Exception as error:  # a bug: keep the traceback for the report
         report = _crash_report(home)

@@ -24,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from app.settings import SettingsError
     from app.workspace import WorkspaceError, default_home, open_workspace
     from db.store import StoreError
     from ui.fonts import register_fonts, ui_font
@@ -34,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         workspace = open_workspace(args.home or default_home())
         counter = workspace.counter(args.clerk)
-    except (StoreError, WorkspaceError) as error:
+    except (StoreError, WorkspaceError, SettingsError) as error:
         QMessageBox.critical(None, "无法启动", str(error))
         return 1
 
