@@ -157,6 +157,16 @@ def test_database_from_a_newer_version_is_refused(cli_home: Path) -> None:
     assert result.returncode == 1 and "更新版本" in result.stderr
 
 
+def write_seal_request(home: Path, path: Path) -> Path:
+    """A complete request for the seal-filing item, written where a clerk's script would put it."""
+    ws = open_workspace(home)
+    item = ws.catalog.item(SEAL)
+    ws.close()
+    assert item is not None
+    path.write_text(json.dumps(request_json(item), ensure_ascii=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def world_readable_home() -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="clerk-ro-"))
@@ -167,12 +177,7 @@ def world_readable_home() -> Iterator[Path]:
 
 def test_read_only_database(world_readable_home: Path, tmp_path: Path) -> None:
     home = world_readable_home / "home"
-    ws = open_workspace(home)
-    item = ws.catalog.item(SEAL)
-    ws.close()
-    assert item is not None
-    request = world_readable_home / "case.json"
-    request.write_text(json.dumps(request_json(item), ensure_ascii=False), encoding="utf-8")
+    request = write_seal_request(home, world_readable_home / "case.json")
     for path in [home, *home.iterdir(), request]:
         path.chmod(0o755 if path.is_dir() else 0o644)
     if os.geteuid() == 0:  # root writes anything: run as an unprivileged user instead
@@ -188,12 +193,7 @@ def test_read_only_database(world_readable_home: Path, tmp_path: Path) -> None:
 
 
 def test_locked_database(cli_home: Path, tmp_path: Path) -> None:
-    ws = open_workspace(cli_home)
-    item = ws.catalog.item(SEAL)
-    ws.close()
-    assert item is not None
-    request = tmp_path / "case.json"
-    request.write_text(json.dumps(request_json(item), ensure_ascii=False), encoding="utf-8")
+    request = write_seal_request(cli_home, tmp_path / "case.json")
     blocker = sqlite3.connect(cli_home / "window.sqlite3", isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
