@@ -38,5 +38,5 @@ def test_settings_survive_reopen_and_reject_wrong_types(home: Path) -> None:
 
 def test_unreadable_settings_file_is_named(home: Path) -> None:
     (home / "settings.json").write_text("{broken", encoding="utf-8")
-    with pytest.raises(SettingsError, match="settings.json"):
+    with pytest.raises(SettingsError, match=r"settings\.json"):
         open_workspace(home)
