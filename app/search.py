@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,43 +77,30 @@ class _Row:
         self.keywords = normalize_query(entry.keywords)
         self.haystack = "\x00".join((self.code, self.name, self.pinyin, self.initials, self.keywords))
 
-    def rank(self, query: str) -> int:
-        if self.code == query:
-            return 0
-        if self.code.startswith(query):
-            return 1
-        if self.name.startswith(query):
-            return 2
-        if self.initials.startswith(query):
-            return 3
-        if self.pinyin.startswith(query):
-            return 4
-        if query in self.name:
-            return 5
-        if query in self.initials:
-            return 6
-        if query in self.pinyin:
-            return 7
-        return 8
-
 
 PREFIX_DEPTH = 3  # queries up to this length are answered from prefix tables, without a scan
 
 
 class CatalogIndex:
-    """An in-memory index over one catalog version."""
+    """An in-memory index over one catalog version.
+
+    Hits are ranked by tier (see `_TIERS`), then by shorter name, then by catalog order. The prefix
+    tiers come from prefix tables (no scan); the substring tiers from one scan of the candidates, kept
+    in ranking order so each tier is filled by an early-exit pass instead of ranking every match.
+    """
 
     def __init__(self, entries: Iterable[SearchEntry]) -> None:
-        self._rows = [_Row(entry, order) for order, entry in enumerate(entries)]
+        rows = [_Row(entry, order) for order, entry in enumerate(entries)]
+        self._rows = sorted(rows, key=_tiebreak)  # every list below keeps this order
+        self._in_catalog_order = rows
         self._last_query = ""
         self._last_matches: list[_Row] = self._rows
-        self._by_code = {row.code: row for row in self._rows}
-        # Per tier, prefix -> rows whose field starts with it, each list in final display order.
+        self._by_code = {row.code: row for row in rows}
+        # Per prefix tier, prefix -> rows whose field starts with it.
         self._prefix_tiers: list[dict[str, list[_Row]]] = []
-        ordered = sorted(self._rows, key=_tiebreak)
         for field in ("code", "name", "initials", "pinyin"):
             table: dict[str, list[_Row]] = {}
-            for row in ordered:
+            for row in self._rows:
                 value: str = getattr(row, field)
                 for depth in range(1, min(PREFIX_DEPTH, len(value)) + 1):
                     table.setdefault(value[:depth], []).append(row)
@@ -123,43 +111,57 @@ class CatalogIndex:
 
     def first(self, limit: int) -> list[SearchHit]:
         """What to show before anything is typed: the catalog in its published order."""
-        return [SearchHit(r.entry.code, r.entry.name, len(_TIERS)) for r in self._rows[:limit]]
+        return [SearchHit(r.entry.code, r.entry.name, len(_TIERS)) for r in self._in_catalog_order[:limit]]
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
         query = normalize_query(text)
         if not query:
             self._last_query, self._last_matches = "", self._rows
             return []
-        if len(query) <= PREFIX_DEPTH:
-            hits = self._from_prefixes(query, limit)
-            if hits is not None:
-                # The next keystroke scans afresh: prefix answers keep no candidate pool.
-                self._last_query, self._last_matches = "", self._rows
-                return hits
+        hits, seen = self._prefix_hits(query, limit)
+        if len(hits) == limit and len(query) <= PREFIX_DEPTH:
+            # Answered without a scan; the next keystroke scans afresh (no candidate pool kept).
+            self._last_query, self._last_matches = "", self._rows
+            return hits
         pool: Sequence[_Row] = self._last_matches if query.startswith(self._last_query) else self._rows
         matches = [row for row in pool if query in row.haystack]
         self._last_query, self._last_matches = query, matches
-        ranked = sorted(matches, key=lambda r: (r.rank(query), len(r.name), r.order))[:limit]
-        return [SearchHit(r.entry.code, r.entry.name, r.rank(query)) for r in ranked]
+        if len(hits) == limit:
+            return hits
+        for tier, field in ((5, "name"), (6, "initials"), (7, "pinyin"), (8, None)):
+            need = limit - len(hits)
+            candidates = (
+                row
+                for row in matches
+                if row.order not in seen and (field is None or query in getattr(row, field))
+            )
+            for row in islice(candidates, need):
+                seen.add(row.order)
+                hits.append(SearchHit(row.entry.code, row.entry.name, tier))
+            if len(hits) == limit:
+                break
+        return hits
 
-    def _from_prefixes(self, query: str, limit: int) -> list[SearchHit] | None:
-        """The top `limit` hits when prefix matches alone fill them (then no substring match can
-        outrank them); None when a scan is needed."""
+    def _prefix_hits(self, query: str, limit: int) -> tuple[list[SearchHit], set[int]]:
+        """Hits of the exact-code and prefix tiers, best first, at most `limit`."""
         seen: set[int] = set()
         hits: list[SearchHit] = []
         exact = self._by_code.get(query)
         if exact is not None:
             seen.add(exact.order)
             hits.append(SearchHit(exact.entry.code, exact.entry.name, 0))
-        for tier, table in enumerate(self._prefix_tiers, start=1):
-            for row in table.get(query, ()):
-                if row.order in seen:
+        key = query[:PREFIX_DEPTH]
+        for tier, (field, table) in enumerate(
+            zip(("code", "name", "initials", "pinyin"), self._prefix_tiers, strict=True), start=1
+        ):
+            for row in table.get(key, ()):
+                if len(hits) == limit:
+                    return hits, seen
+                if row.order in seen or not getattr(row, field).startswith(query):
                     continue
                 seen.add(row.order)
                 hits.append(SearchHit(row.entry.code, row.entry.name, tier))
-                if len(hits) == limit:
-                    return hits
-        return None
+        return hits, seen
 
 
 def _tiebreak(row: _Row) -> tuple[int, int]:

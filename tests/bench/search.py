@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import random
+import statistics
 import time
 
 from app.catalog import parse_catalog
 from app.catalog_store import demo_catalog_bytes
 from app.search import CatalogIndex, SearchEntry, pinyin_keys
-from tests.bench.report import summary
+from tests.bench.report import percentile, summary
 
 DISTRICTS = [
     "锦华区",
@@ -70,14 +71,10 @@ def keystrokes(entry: SearchEntry, rng: random.Random) -> list[str]:
     return [text[:i] for i in range(1, len(text) + 1)]
 
 
-def main() -> None:
-    t0 = time.perf_counter()
-    entries = build_entries()
-    built = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    index = CatalogIndex(entries)
-    indexed = time.perf_counter() - t0
-    rng = random.Random(5000)
+def typing_session(
+    index: CatalogIndex, entries: list[SearchEntry], seed: int
+) -> tuple[list[float], list[float]]:
+    rng = random.Random(seed)
     samples: list[float] = []
     first_keystroke: list[float] = []
     for _ in range(600):
@@ -90,12 +87,30 @@ def main() -> None:
             if position == 0:
                 first_keystroke.append(elapsed)
         index.search("", limit=50)  # the clerk clears the box for the next applicant
+    return samples, first_keystroke
+
+
+def main() -> None:
+    t0 = time.perf_counter()
+    entries = build_entries()
+    built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    CatalogIndex(entries)  # timed once; each run below starts from a fresh index
+    indexed = time.perf_counter() - t0
     print(
         f"catalog: {len(entries)} items (pinyin keys computed in {built:.1f} s at load; "
         f"index built in {indexed * 1000:.1f} ms)"
     )
-    print(summary("search per keystroke", samples, budget_ms=2))
-    print(summary("first keystroke only", first_keystroke, budget_ms=2))
+    p99s = []
+    for run in range(5):
+        samples, first = typing_session(CatalogIndex(entries), entries, seed=5000 + run)
+        p99s.append(percentile(samples, 0.99) * 1000)
+        print(f"run {run + 1}: " + summary("search per keystroke", samples, budget_ms=2))
+        print("       " + summary("first keystroke of a query", first, budget_ms=2))
+    median_p99 = statistics.median(p99s)
+    print(
+        f"median p99 over 5 runs: {median_p99:.3f} ms (budget 2 ms) -> {'within' if median_p99 <= 2 else 'OVER'} budget"
+    )
 
 
 if __name__ == "__main__":
