@@ -109,7 +109,8 @@ def main() -> None:
         print("       " + summary("first keystroke of a query", first, budget_ms=2))
     median_p99 = statistics.median(p99s)
     print(
-        f"median p99 over 5 runs: {median_p99:.3f} ms (budget 2 ms) -> {'within' if median_p99 <= 2 else 'OVER'} budget"
+        f"median p99 over 5 runs: {median_p99:.3f} ms (budget 2 ms) -> "
+        f"{'within' if median_p99 <= 2 else 'OVER'} budget"
     )
 
 
