@@ -11,7 +11,8 @@ from sqlalchemy.orm import selectinload
 
 from app.acceptance import case_snapshot
 from app.case_number import parse_case_number
-from db.models import Case, CaseEvent
+from app.certificates import certificate_view, clerk_names
+from db.models import Case, CaseEvent, Certificate
 from db.store import Store
 
 
@@ -40,7 +41,16 @@ class CaseQueries:
                 .where(Case.number == number)
                 .options(selectinload(Case.materials), selectinload(Case.findings))
             ).first()
-            return None if case is None else case_snapshot(case)
+            if case is None:
+                return None
+            snapshot = case_snapshot(case)
+            certificate = session.scalars(
+                select(Certificate).where(Certificate.case_number == number)
+            ).first()
+        snapshot["certificate"] = (
+            None if certificate is None else certificate_view(certificate, clerk_names(self._store))
+        )
+        return snapshot
 
     def for_day(self, day: date, *, window_code: str | None = None) -> list[CaseSummary]:
         query = select(

@@ -141,6 +141,18 @@ class CatalogRepository:
             item = self._items[code] = parse_item(details, version=self.version)
         return item
 
+    def item_at(self, code: str, version: str) -> ServiceItem | None:
+        """The item as a given catalog version had it (a case is always read against its own version)."""
+        if version == self.version:
+            return self.item(code)
+        with self._store.read() as session:
+            details = session.scalars(
+                select(CatalogItem.details)
+                .join(CatalogVersion)
+                .where(CatalogVersion.version == version, CatalogItem.code == code)
+            ).first()
+        return None if details is None else parse_item(details, version=version)
+
     def hall(self, code: str) -> Hall | None:
         return self._halls.get(code)
 

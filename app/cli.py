@@ -15,7 +15,11 @@ from typing import Any
 from app.acceptance import AcceptanceError
 from app.case_number import CaseNumberError
 from app.catalog import CatalogError
+from app.certificates import CertificateError
+from app.documents.content import DocumentError
+from app.documents.fonts import FontError
 from app.intake import InputError, parse_request
+from app.secrets import SecretStoreError
 from app.settings import SettingsError
 from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
 from db.store import StoreError
@@ -167,6 +171,132 @@ def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    from app.documents.content import DocumentKind
+    from app.documents.pdf import Layout
+
+    kind = DocumentKind(args.kind)
+    counter = ws.counter(args.clerk)
+    number = ws.cases.find(args.number)
+    if number is None:
+        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+    layout = Layout(args.layout) if args.layout else None
+    document = ws.documents.prepare(
+        kind, number["number"], counter=counter, layout=layout, reprint_reason=args.reason
+    )
+    for warning in document.warnings:
+        print(f"警告：{warning.message}", file=sys.stderr)
+    if document.warnings and not args.allow_missing_glyphs:
+        return out.fail(
+            "有字符没有可用字体，未打印；核实后可加 --allow-missing-glyphs 继续",
+            data={"missing": [w.char for w in document.warnings]},
+        )
+    path = Path(args.output)
+    try:
+        ws.documents.export(document, path, counter=counter)
+    except OSError as error:
+        return out.fail(f"无法写入 {path}：{error.strerror}（未记录为已打印）")
+    data = {
+        "kind": str(kind),
+        "case_number": document.case_number,
+        "document_number": document.number,
+        "layout": str(document.layout),
+        "pages": document.pages,
+        "reprint": document.reprint_reason is not None,
+        "file": str(path),
+        "sha256": document.sha256,
+    }
+    out.emit(data, f"{document.title} {document.number} → {path}（{document.pages} 页）")
+    return EXIT_OK
+
+
+def _verify(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    from app.seal import KeyDirectory
+
+    extra = None
+    if args.keys:
+        try:
+            extra = KeyDirectory.from_json(Path(args.keys).read_text(encoding="utf-8"))
+        except OSError as error:
+            return out.fail(f"无法读取密钥目录 {args.keys}：{error.strerror}")
+        except ValueError as error:
+            return out.fail(f"密钥目录 {args.keys} 格式错误：{error}")
+    text = sys.stdin.read() if args.payload == "-" else args.payload
+    result = ws.certificates.verify(text, extra=extra)
+    claims = result.claims
+    data = {
+        "status": str(result.status),
+        "message": result.message,
+        "key_id": result.key_id,
+        "certificate": None
+        if claims is None
+        else {
+            "certificate_id": claims.certificate_id,
+            "type_name": claims.type_name,
+            "holder_name": claims.holder_name,
+            "holder_id_masked": claims.holder_id_masked,
+            "issuer_name": claims.issuer_name,
+            "issuer_code": claims.issuer_code,
+            "issued_on": claims.issued_on.isoformat(),
+            "valid_until": claims.valid_until.isoformat() if claims.valid_until else None,
+            "case_number": claims.case_number,
+            "verify_url": claims.verify_url,
+        },
+    }
+    out.emit(data, f"{result.status}: {result.message}")
+    return EXIT_OK if str(result.status) == "valid" else EXIT_INVALID
+
+
+def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    valid_until = None
+    if args.valid_until:
+        try:
+            valid_until = date.fromisoformat(args.valid_until)
+        except ValueError:
+            return out.fail(f"日期格式错误：{args.valid_until}（应为 YYYY-MM-DD）")
+    case = ws.cases.find(args.number)
+    if case is None:
+        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+    approval = ws.certificates.approve(
+        case["number"], approver=ws.counter(args.clerk), content=args.content, valid_until=valid_until
+    )
+    out.emit(
+        {
+            "case_number": case["number"],
+            "certificate_id": approval.certificate_id,
+            "qr_text": approval.qr_text,
+        },
+        f"已审批发证：{approval.certificate_id}",
+    )
+    return EXIT_OK
+
+
+def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    case = ws.cases.find(args.number)
+    if case is None:
+        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+    ws.certificates.hand_over(
+        case["number"],
+        clerk=ws.counter(args.clerk),
+        recipient_name=args.recipient,
+        recipient_id_number=args.recipient_id,
+    )
+    out.emit(
+        {"case_number": case["number"], "handed_over": True},
+        f"办件 {case['number']} 证照已交付 {args.recipient}",
+    )
+    return EXIT_OK
+
+
+def _keys_export(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    from app.atomic import write_atomic
+
+    text = ws.certificates.key_directory().to_json()
+    write_atomic(Path(args.output), text.encode("utf-8"))
+    out.emit({"file": args.output}, f"公钥目录已写入 {args.output}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -206,6 +336,46 @@ def build_parser() -> argparse.ArgumentParser:
     p = case.add_parser("list", parents=[common], help="列出某日办件（默认今天）")
     p.add_argument("--day", default=None)
     p.set_defaults(handler=_case_list)
+    p = case.add_parser("approve", parents=[common], help="审批通过并签发证照（审批人员）")
+    p.add_argument("number")
+    p.add_argument("--content", default=None, help="许可内容（默认：准予 + 事项名称）")
+    p.add_argument("--valid-until", default=None, help="有效期至 YYYY-MM-DD（默认长期）")
+    p.add_argument("--clerk", default=None)
+    p.set_defaults(handler=_approve)
+    p = case.add_parser("handover", parents=[common], help="证照交付（出件），记录领取人")
+    p.add_argument("number")
+    p.add_argument("--recipient", required=True, help="领取人姓名")
+    p.add_argument("--recipient-id", required=True, help="领取人身份证号码")
+    p.add_argument("--clerk", default=None)
+    p.set_defaults(handler=_handover)
+
+    kinds = [
+        "receipt",
+        "tolerance-notice",
+        "supplement-notice",
+        "rejection-notice",
+        "certificate",
+        "pickup-receipt",
+    ]
+    p = sub.add_parser("print", parents=[common], help="生成文书 PDF 并记录打印")
+    p.add_argument("kind", choices=kinds)
+    p.add_argument("number", help="办件编号")
+    p.add_argument("-o", "--output", required=True, help="PDF 文件")
+    p.add_argument("--layout", choices=["a4", "receipt80"], default=None, help="纸型（默认取窗口设置）")
+    p.add_argument("--reason", default=None, help="补打原因（再次打印时必填）")
+    p.add_argument("--allow-missing-glyphs", action="store_true", help="有缺字时仍然打印")
+    p.add_argument("--clerk", default=None)
+    p.set_defaults(handler=_print)
+
+    p = sub.add_parser("verify", parents=[common], help="离线核验证照二维码（- 为标准输入）")
+    p.add_argument("payload")
+    p.add_argument("--keys", default=None, help="另加的公钥目录 JSON 文件")
+    p.set_defaults(handler=_verify)
+
+    keys = sub.add_parser("keys", help="签发密钥").add_subparsers(dest="action", required=True)
+    p = keys.add_parser("export", parents=[common], help="导出公钥目录，供第三方离线核验")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_keys_export)
     return parser
 
 
@@ -231,7 +401,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
     except CaseNumberError as error:
         return out.fail(str(error))
-    except (StoreError, WorkspaceError, CatalogError, AcceptanceError, SettingsError) as error:
+    except (
+        StoreError,
+        WorkspaceError,
+        CatalogError,
+        AcceptanceError,
+        SettingsError,
+        DocumentError,
+        CertificateError,
+        SecretStoreError,
+        FontError,
+    ) as error:
         return out.fail(str(error))
     except Exception as error:  # a bug: keep the traceback for the report
         report = _crash_report(home)

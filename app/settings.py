@@ -23,6 +23,14 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("window_code", str, "SZX0103", "窗口编码：区域内唯一，4–12 位大写字母数字，办件编号以它开头"),
     SettingSpec("window_name", str, "3号综合受理窗口", "窗口名称，显示并打印在文书上"),
     SettingSpec("default_clerk", str, "demo", "命令行操作记录在其名下的工作人员账号"),
+    SettingSpec("office_name", str, "示例市政务服务中心", "受理部门全称，印在文书抬头和印章区"),
+    SettingSpec(
+        "office_short_name", str, "示政服", "机关简称，用于文书编号（简称 + 性质 + 〔年份〕 + 顺序号）"
+    ),
+    SettingSpec("paper", str, "a4", "本窗口文书纸型：a4 或 receipt80（80 毫米小票打印机）"),
+    SettingSpec("verify_base", str, "HTTPS://ZWFW.EXAMPLE.GOV.CN", "在线查询/核验网址（大写，用于二维码）"),
+    SettingSpec("printers", dict, {}, "按文书种类记住的打印机名称"),
+    SettingSpec("secret_store", str, "system", "密钥保存位置：system（系统密钥库）或 demo-file（仅限演示）"),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 

@@ -20,7 +20,10 @@ from app.acceptance import AcceptanceService, Counter
 from app.case_number import is_valid_window_code
 from app.cases import CaseQueries
 from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
+from app.certificates import CertificateService
 from app.clock import Clock
+from app.documents.service import DocumentService
+from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.workdays import WorkCalendar
 from db.models import CatalogVersion, Clerk
@@ -30,6 +33,7 @@ log = logging.getLogger("clerk.workspace")
 
 DATABASE_NAME = "window.sqlite3"
 SETTINGS_NAME = "settings.json"
+DEMO_SECRETS_NAME = "demo-secrets.json"
 DEMO_CLERK = ("demo", "王晓梅", "demo1234")
 
 
@@ -73,6 +77,8 @@ class Workspace:
     calendar: WorkCalendar
     acceptance: AcceptanceService
     cases: CaseQueries
+    documents: DocumentService
+    certificates: CertificateService
 
     def counter(self, clerk_login: str | None = None) -> Counter:
         login = clerk_login or str(self.settings.get("default_clerk"))
@@ -121,6 +127,7 @@ def open_workspace(
         store.close()
         raise
     calendar = WorkCalendar()
+    cases = CaseQueries(store)
     return Workspace(
         home=home,
         store=store,
@@ -129,8 +136,26 @@ def open_workspace(
         catalog=catalog,
         calendar=calendar,
         acceptance=AcceptanceService(store=store, catalog=catalog, calendar=calendar, clock=clock),
-        cases=CaseQueries(store),
+        cases=cases,
+        documents=DocumentService(store=store, catalog=catalog, cases=cases, clock=clock, settings=settings),
+        certificates=CertificateService(
+            store=store, catalog=catalog, clock=clock, settings=settings, secrets=secret_store(home, settings)
+        ),
     )
+
+
+def prepare_demo_home(home: Path) -> None:
+    """A demo data folder keeps its secrets in a file: demo PCs often have no keyring service."""
+    home.mkdir(parents=True, exist_ok=True)
+    settings = Settings(home / SETTINGS_NAME)
+    if not (home / SETTINGS_NAME).exists():
+        settings.set("secret_store", "demo-file")
+
+
+def secret_store(home: Path, settings: Settings) -> SecretStore:
+    if settings.get("secret_store") == "demo-file":
+        return SecretStore(DemoFileKeyring(home / DEMO_SECRETS_NAME))
+    return SecretStore()
 
 
 def _seed(store: Store, clock: Clock) -> None:

@@ -180,3 +180,86 @@ class Clerk(Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Document(Base):
+    """A document issued for a case, numbered once (机关简称 + kind + [year] + serial)."""
+
+    __tablename__ = "document"
+    __table_args__ = (UniqueConstraint("case_number", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+
+
+class Counter(Base):
+    """Named serial counters (document numbers per office, kind, year and window; certificate serials)."""
+
+    __tablename__ = "counter"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class PrintRecord(Base):
+    """One print (or reprint, 补打) of a document that the printer or file actually took."""
+
+    __tablename__ = "print_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
+    document_number: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(40))
+    layout: Mapped[str] = mapped_column(String(20))
+    copies: Mapped[int] = mapped_column(Integer)
+    reprint: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str | None] = mapped_column(Text)
+    destination: Mapped[str] = mapped_column(String(400))  # printer name or file path
+    sha256: Mapped[str] = mapped_column(String(64))
+    pages: Mapped[int] = mapped_column(Integer)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    printed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Certificate(Base):
+    """A certificate (证照) issued for an approved case; its QR carries the office's signature."""
+
+    __tablename__ = "certificate"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[str] = mapped_column(String(120), unique=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), unique=True)
+    type_name: Mapped[str] = mapped_column(String(200))
+    type_code: Mapped[str] = mapped_column(String(40))
+    holder_name: Mapped[str] = mapped_column(String(400))
+    holder_id_masked: Mapped[str] = mapped_column(String(40))
+    issuer_name: Mapped[str] = mapped_column(String(200))
+    issuer_code: Mapped[str] = mapped_column(String(18))
+    content: Mapped[str] = mapped_column(Text)
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    key_id: Mapped[str] = mapped_column(String(80))
+    qr_text: Mapped[str] = mapped_column(Text)
+    approver_login: Mapped[str] = mapped_column(String(40))
+    handed_over_at: Mapped[datetime | None] = mapped_column(DateTime)
+    recipient_name: Mapped[str | None] = mapped_column(String(400))
+    recipient_id_number: Mapped[str | None] = mapped_column(String(40))
+    handover_clerk_login: Mapped[str | None] = mapped_column(String(40))
+
+
+class OfficeKey(Base):
+    """Public half of an office signing key (the private half lives in the OS keyring)."""
+
+    __tablename__ = "office_key"
+
+    key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    public_key: Mapped[str] = mapped_column(String(200))  # hex
+    office_name: Mapped[str] = mapped_column(String(200))
+    office_code: Mapped[str] = mapped_column(String(18))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)

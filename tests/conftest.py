@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import keyring
+import keyring.backend
 import pytest
 
 from app.clock import CHINA, Clock, fixed_clock
@@ -34,3 +36,31 @@ def workspace(home: Path, clock: Clock) -> Iterator[Workspace]:
     ws = open_workspace(home, clock=clock)
     yield ws
     ws.close()
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """A file-free keyring for tests: nothing a test stores outlives it."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.secrets.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        self.secrets.pop((service, username), None)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)

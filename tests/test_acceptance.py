@@ -50,6 +50,7 @@ def test_complete_case_is_accepted_and_stored_with_its_event(workspace: Workspac
     assert parsed.window_code == "SZX0103" and parsed.day == date(2026, 11, 20) and parsed.serial == 1
     with workspace.store.read() as s:
         event = s.scalars(select(CaseEvent)).one()
+    assert case.pop("certificate") is None
     assert event.kind == "case.decided" and event.payload == case and event.acknowledged_at is None
 
 

@@ -16,6 +16,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="window-clerk", description="窗口受理")
     parser.add_argument("--home", type=Path, default=None, help="本窗口数据目录")
     parser.add_argument("--clerk", default=None, help="以此账号登录（演示大厅默认 demo）")
+    parser.add_argument(
+        "--demo", action="store_true", help="新建的数据目录作为演示大厅（密钥存于数据目录文件）"
+    )
     parser.add_argument("--screenshot", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -25,15 +28,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.settings import SettingsError
-    from app.workspace import WorkspaceError, default_home, open_workspace
+    from app.workspace import WorkspaceError, default_home, open_workspace, prepare_demo_home
     from db.store import StoreError
     from ui.fonts import register_fonts, ui_font
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("WindowClerk")
     app.setFont(ui_font(register_fonts()))
+    home = args.home or default_home()
     try:
-        workspace = open_workspace(args.home or default_home())
+        if args.demo:
+            prepare_demo_home(home)
+        workspace = open_workspace(home)
         counter = workspace.counter(args.clerk)
     except (StoreError, WorkspaceError, SettingsError) as error:
         QMessageBox.critical(None, "无法启动", str(error))

@@ -1,0 +1,481 @@
+"""What each document says, built from the stored case (never from the screen).
+
+A `DocumentContent` is layout-free: the PDF renderer lays it out for A4 or an 80 mm receipt, and the
+glyph check reads every text in it before anything is printed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from app.catalog import FORM_LABEL, Form, ServiceItem
+from app.clock import CHINA
+from app.identifiers import mask_resident_id
+
+
+class DocumentKind(StrEnum):
+    RECEIPT = "receipt"
+    TOLERANCE_NOTICE = "tolerance-notice"
+    SUPPLEMENT_NOTICE = "supplement-notice"
+    REJECTION_NOTICE = "rejection-notice"
+    CERTIFICATE = "certificate"
+    PICKUP_RECEIPT = "pickup-receipt"
+
+
+TITLE = {
+    DocumentKind.RECEIPT: "受理通知书",
+    DocumentKind.TOLERANCE_NOTICE: "容缺受理通知书",
+    DocumentKind.SUPPLEMENT_NOTICE: "一次性告知书（补正材料通知书）",
+    DocumentKind.REJECTION_NOTICE: "不予受理通知书",
+    DocumentKind.CERTIFICATE: "证照",
+    DocumentKind.PICKUP_RECEIPT: "领证回执",
+}
+# 性质 in the document number: 机关简称 + 性质 + 〔年份〕 + 顺序号.
+NUMBER_WORD = {
+    DocumentKind.RECEIPT: "受",
+    DocumentKind.TOLERANCE_NOTICE: "容受",
+    DocumentKind.SUPPLEMENT_NOTICE: "补告",
+    DocumentKind.REJECTION_NOTICE: "不受",
+    DocumentKind.PICKUP_RECEIPT: "领",
+}
+DEFAULT_COPIES = {
+    DocumentKind.RECEIPT: 1,
+    DocumentKind.TOLERANCE_NOTICE: 2,  # applicant and file
+    DocumentKind.SUPPLEMENT_NOTICE: 2,
+    DocumentKind.REJECTION_NOTICE: 2,
+    DocumentKind.CERTIFICATE: 1,
+    DocumentKind.PICKUP_RECEIPT: 2,
+}
+LABEL = {
+    DocumentKind.RECEIPT: "receipt 受理通知书",
+    DocumentKind.TOLERANCE_NOTICE: "tolerance-notice 容缺受理通知书",
+    DocumentKind.SUPPLEMENT_NOTICE: "supplement-notice 一次性告知书",
+    DocumentKind.REJECTION_NOTICE: "rejection-notice 不予受理通知书",
+    DocumentKind.CERTIFICATE: "certificate 证照",
+    DocumentKind.PICKUP_RECEIPT: "pickup-receipt 领证回执",
+}
+
+
+class DocumentError(Exception):
+    """The case lacks what this document needs; the message says what."""
+
+
+@dataclass(frozen=True)
+class Field:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...]  # relative column widths
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    emphasis: bool = False
+
+
+Section = Table | Paragraph
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    short_name: str
+    window_name: str
+    window_code: str
+    phone: str
+    address: str
+    region_name: str
+    verify_base: str
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    kind: DocumentKind
+    title: str
+    office_name: str
+    number: str
+    case_number: str
+    qr_text: str
+    qr_caption: str
+    fields: tuple[Field, ...]
+    sections: tuple[Section, ...]
+    signatures: tuple[str, ...]
+    footer: tuple[Field, ...]
+    issued_on: date
+    copies_note: str = ""
+    seal_name: str = ""
+    reprint: str | None = None  # 补打 mark: reason and date
+    extra_texts: tuple[str, ...] = field(default=())
+
+    def texts(self) -> Iterator[tuple[str, str]]:
+        """Every printed text with the name of where it stands, for the glyph check."""
+        yield "标题", self.title
+        yield "机关", self.office_name
+        yield "文书编号", self.number
+        for f in (*self.fields, *self.footer):
+            yield f.label, f.value
+        for section in self.sections:
+            if isinstance(section, Paragraph):
+                yield "正文", section.text
+            else:
+                yield section.title, section.title
+                for row in section.rows:
+                    for column, cell in zip(section.columns, row, strict=True):
+                        yield f"{section.title}·{column}", cell
+        for line in self.signatures:
+            yield "签字栏", line
+        if self.reprint:
+            yield "补打", self.reprint
+
+
+BLANK_DATE = "________年____月____日"  # filled in by hand
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+
+
+def cn_time(moment: datetime) -> str:
+    local = moment.astimezone(CHINA)
+    return f"{cn_date(local.date())} {local:%H:%M}"
+
+
+def masked_id(id_type: str, value: str) -> str:
+    """Resident ID numbers are masked on paper; credit codes are public register data and stay whole."""
+    return mask_resident_id(value) if id_type == "resident_id" else value
+
+
+def _created(case: Mapping[str, Any]) -> datetime:
+    return datetime.fromisoformat(str(case["created_at"]).replace("Z", "+00:00"))
+
+
+def _party_fields(case: Mapping[str, Any]) -> list[Field]:
+    applicant = case["applicant"]
+    id_label = "身份证号码" if applicant["id_type"] == "resident_id" else "统一社会信用代码"
+    fields = [
+        Field("申请人", applicant["name"]),
+        Field(id_label, masked_id(applicant["id_type"], applicant["id_number"])),
+        Field("联系电话", applicant["phone"]),
+    ]
+    agent = case.get("agent")
+    if agent:
+        fields += [
+            Field("代理人", agent["name"]),
+            Field("代理人身份证号码", mask_resident_id(agent["id_number"])),
+            Field("代理人电话", agent["phone"]),
+        ]
+    return fields
+
+
+def _item_fields(case: Mapping[str, Any]) -> list[Field]:
+    return [
+        Field("办件编号", case["number"]),
+        Field("申请事项", case["item_name"]),
+        Field("实施编码", case["item_code"]),
+        Field("事项版本", case["catalog_version"]),
+    ]
+
+
+def _footer(case: Mapping[str, Any], office: Office, *, clerk_label: str = "受理人员") -> tuple[Field, ...]:
+    return (
+        Field(clerk_label, case["clerk_name"]),
+        Field("受理窗口", f"{office.window_name}（{office.window_code}）"),
+        Field("咨询电话", office.phone),
+    )
+
+
+def _basis_clause(item: ServiceItem, clause: str) -> str:
+    if item.item_type == "行政许可":
+        return f"根据《中华人民共和国行政许可法》第三十二条第一款第（{clause}）项的规定"
+    return "根据有关法律法规和本事项办事指南的规定"
+
+
+def _tracking(office: Office, case_number: str) -> str:
+    return f"{office.verify_base}/CASE/{case_number}"
+
+
+def _findings(case: Mapping[str, Any], outcome: str) -> list[Mapping[str, Any]]:
+    return [f for f in case["findings"] if f["outcome"] == outcome]
+
+
+def _received_rows(entries: list[Mapping[str, Any]]) -> tuple[tuple[str, ...], ...]:
+    """One row a material: an original and its copy handed in together are one line of the receipt."""
+    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in entries:
+        grouped.setdefault(entry["material"], []).append(entry)
+    rows = []
+    for index, group in enumerate(grouped.values()):
+        forms = "、".join(FORM_LABEL[Form(e["form"])] for e in group)
+        copies = sum(int(e["copies"]) for e in group)
+        pages = max(int(e["pages"]) for e in group)
+        rows.append((str(index + 1), group[0]["name"], forms, str(copies), str(pages)))
+    return tuple(rows)
+
+
+def acceptance_receipt(
+    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
+) -> DocumentContent:
+    if case["decision"] not in ("accepted", "accepted_with_tolerance"):
+        raise DocumentError(f"办件 {case['number']} 未受理（{case['decision']}），不能出具受理通知书")
+    promised = date.fromisoformat(case["promised_date"])
+    uncertain = "（节假日数据未覆盖，以实际工作日为准）" if case["promised_date_uncertain"] else ""
+    materials = _received_rows(case["materials"])
+    received = _created(case)
+    text = (
+        f"你（单位）于{cn_time(received)}提出的「{case['item_name']}」申请，经审查，申请材料齐全、符合法定形式，"
+        f"{_basis_clause(item, '五')}，决定予以受理。本事项承诺于{cn_date(promised)}前办结{uncertain}。"
+        "请凭本通知书查询办理进度、领取办理结果。"
+    )
+    return DocumentContent(
+        kind=DocumentKind.RECEIPT,
+        title=TITLE[DocumentKind.RECEIPT],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption="扫码查询办理进度",
+        fields=(
+            *_item_fields(case),
+            *_party_fields(case),
+            Field("申请时间", cn_time(received)),
+            Field("受理时间", cn_time(received)),
+            Field("承诺办结时间", cn_date(promised) + uncertain),
+            Field("受理部门", office.name),
+        ),
+        sections=(
+            Paragraph(text),
+            Table(
+                "收到材料", ("序号", "材料名称", "形式", "份数", "页数"), materials, (0.6, 5.6, 1.8, 0.7, 0.7)
+            ),
+        ),
+        signatures=(),
+        footer=_footer(case, office),
+        issued_on=received.astimezone(CHINA).date(),
+        seal_name=office.name,
+    )
+
+
+def tolerance_notice(
+    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
+) -> DocumentContent:
+    if case["decision"] != "accepted_with_tolerance":
+        raise DocumentError(f"办件 {case['number']} 不是容缺受理，不能出具容缺受理通知书")
+    deadline = date.fromisoformat(case["supplement_deadline"])
+    rows = []
+    for i, finding in enumerate(_findings(case, "tolerated")):
+        material = item.material(finding["material"])
+        assert material is not None
+        rows.append((str(i + 1), material.name, material.forms_label, material.standard or "—"))
+    received = _created(case)
+    return DocumentContent(
+        kind=DocumentKind.TOLERANCE_NOTICE,
+        title=TITLE[DocumentKind.TOLERANCE_NOTICE],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption="扫码查询办理进度",
+        fields=(
+            *_item_fields(case),
+            *_party_fields(case),
+            Field("受理时间", cn_time(received)),
+            Field("补交期限", cn_date(deadline)),
+            Field("承诺办结时间", cn_date(date.fromisoformat(case["promised_date"]))),
+        ),
+        sections=(
+            Paragraph(
+                f"你（单位）提出的「{case['item_name']}」申请，主要申请材料齐全、符合法定形式，下列次要材料欠缺或存在瑕疵，"
+                "根据容缺受理制度，本机关予以容缺受理。"
+            ),
+            Table("容缺材料", ("序号", "材料名称", "补交形式", "补交要求"), tuple(rows), (0.6, 3.4, 1.6, 4)),
+            Paragraph(
+                f"请于{cn_date(deadline)}前（不超过承诺办结期限）将上述材料原件或复印件交回本窗口，或通过政务服务网上传。",
+                emphasis=True,
+            ),
+            Paragraph(
+                "逾期未补齐的，本机关将按照容缺受理承诺书的约定终止办理，已作出的相关决定依法予以撤回；"
+                "申请人对所提交材料的真实性负责。"
+            ),
+        ),
+        signatures=("申请人（签字/盖章）：", f"签收时间：{BLANK_DATE}"),
+        footer=_footer(case, office),
+        issued_on=received.astimezone(CHINA).date(),
+        copies_note="本通知书一式两份，一份交申请人，一份存档。",
+        seal_name=office.name,
+    )
+
+
+def supplement_notice(
+    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
+) -> DocumentContent:
+    if case["decision"] != "supplement_required":
+        raise DocumentError(f"办件 {case['number']} 不需补正，不能出具一次性告知书")
+    rows: list[tuple[str, ...]] = []
+    for finding in case["findings"]:
+        if finding["outcome"] not in ("missing", "defective") or not finding["material"]:
+            continue
+        material = item.material(finding["material"])
+        assert material is not None
+        problem = (
+            "缺少" if finding["outcome"] == "missing" else finding["message"].split("」", 1)[-1] or "存在瑕疵"
+        )
+        amount = f"{material.copies}份" if material.copies else ""
+        requirement = f"{material.forms_label}{amount}；{material.standard}".rstrip("；")
+        rows.append((str(len(rows) + 1), material.name, problem, requirement, material.basis or item.basis))
+    deadline = date.fromisoformat(case["supplement_deadline"])
+    received = _created(case)
+    return DocumentContent(
+        kind=DocumentKind.SUPPLEMENT_NOTICE,
+        title=TITLE[DocumentKind.SUPPLEMENT_NOTICE],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption="扫码查看需补正材料",
+        fields=(
+            *_item_fields(case),
+            *_party_fields(case),
+            Field("申请日期", cn_time(received)),
+            Field("补正期限", cn_date(deadline)),
+            Field("承办人员", f"{case['clerk_name']}（{office.phone}）"),
+        ),
+        sections=(
+            Paragraph(
+                f"你（单位）提出的「{case['item_name']}」申请，经审查，申请材料不齐全或者不符合法定形式。"
+                f"{_basis_clause(item, '四')}，现一次性告知你（单位）需要补正的全部内容如下："
+            ),
+            Table(
+                "需补正的材料",
+                ("序号", "材料名称", "问题", "要求", "依据"),
+                tuple(rows),
+                (0.6, 2.6, 2.2, 3.2, 2.4),
+            ),
+            Paragraph(
+                f"请于{cn_date(deadline)}前按上述要求补正全部材料后重新提交。补正齐全后本机关即予受理。"
+                "本告知书所列即为需补正的全部内容，本机关不再要求提交其他材料。",
+                emphasis=True,
+            ),
+            Paragraph(
+                f"审查依据：事项目录 {case['catalog_version']}，"
+                f"材料清单校验码 {case['checklist_sha256'][:12]}。"
+            ),
+        ),
+        signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}____时____分"),
+        footer=_footer(case, office, clerk_label="承办人员"),
+        issued_on=received.astimezone(CHINA).date(),
+        copies_note="本告知书一式两份，一份交申请人，一份存档。",
+        seal_name=office.name,
+    )
+
+
+def rejection_notice(
+    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
+) -> DocumentContent:
+    if case["decision"] != "rejected":
+        raise DocumentError(f"办件 {case['number']} 未作不予受理决定，不能出具不予受理通知书")
+    received = _created(case)
+    referral = case.get("referral_office") or "有权机关"
+    reasons = [f"该事项由{item.body_name}实施，不属于{office.name}受理范围"]
+    return DocumentContent(
+        kind=DocumentKind.REJECTION_NOTICE,
+        title=TITLE[DocumentKind.REJECTION_NOTICE],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption="扫码查看办理指引",
+        fields=(*_item_fields(case), *_party_fields(case), Field("申请时间", cn_time(received))),
+        sections=(
+            Paragraph(
+                f"你（单位）于{cn_time(received)}提出的「{case['item_name']}」申请，经审查，"
+                f"{'；'.join(reasons)}。{_basis_clause(item, '二')}，本机关决定不予受理。"
+            ),
+            Paragraph(f"请向{referral}提出申请。", emphasis=True),
+            Paragraph(
+                f"如不服本决定，可以自收到本通知书之日起六十日内向{office.region_name}人民政府申请行政复议，"
+                "或者自收到本通知书之日起六个月内依法向人民法院提起行政诉讼。"
+            ),
+        ),
+        signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
+        footer=_footer(case, office),
+        issued_on=received.astimezone(CHINA).date(),
+        copies_note="本通知书一式两份，一份交申请人，一份存档。",
+        seal_name=office.name,
+    )
+
+
+def certificate(case: Mapping[str, Any], cert: Mapping[str, Any], office: Office) -> DocumentContent:
+    valid = cn_date(cert["valid_until"]) if cert["valid_until"] else "长期"
+    return DocumentContent(
+        kind=DocumentKind.CERTIFICATE,
+        title=cert["type_name"],
+        office_name=cert["issuer_name"],
+        number=cert["certificate_id"],
+        case_number=case["number"],
+        qr_text=cert["qr_text"],
+        qr_caption="扫码核验：离线验签，联网查询状态",
+        fields=(
+            Field("证照编号", cert["certificate_id"]),
+            Field("持证人", cert["holder_name"]),
+            # Credit codes are public register data and print whole; resident ids stay masked.
+            Field("证件号码", masked_id(case["applicant"]["id_type"], case["applicant"]["id_number"])),
+            Field("许可内容", cert["content"]),
+            Field("发证机关", cert["issuer_name"]),
+            Field("发证日期", cn_date(cert["issued_on"])),
+            Field("有效期至", valid),
+            Field("办件编号", case["number"]),
+        ),
+        sections=(Paragraph("本证照依法核发，二维码内含发证机关电子签名，可离线核验真伪；涂改、伪造无效。"),),
+        signatures=(),
+        footer=(Field("签发密钥", cert["key_id"]),),
+        issued_on=cert["issued_on"],
+        seal_name=cert["issuer_name"],
+    )
+
+
+def pickup_receipt(
+    case: Mapping[str, Any], cert: Mapping[str, Any], office: Office, number: str
+) -> DocumentContent:
+    if cert["handed_over_at"] is None:
+        raise DocumentError(f"办件 {case['number']} 的证照尚未交付，不能出具领证回执")
+    handed = cert["handed_over_at"]
+    return DocumentContent(
+        kind=DocumentKind.PICKUP_RECEIPT,
+        title=TITLE[DocumentKind.PICKUP_RECEIPT],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption="扫码查询办件",
+        fields=(
+            Field("办件编号", case["number"]),
+            Field("申请事项", case["item_name"]),
+            Field("证照名称", cert["type_name"]),
+            Field("证照编号", cert["certificate_id"]),
+            Field("持证人", cert["holder_name"]),
+            Field("领取人", cert["recipient_name"]),
+            Field("领取人身份证号码", mask_resident_id(cert["recipient_id_number"])),
+            Field("领取方式", "窗口领取"),
+            Field("领取时间", cn_time(handed)),
+        ),
+        sections=(Paragraph("上述证照已当面点交，领取人核对无误后签字确认。"),),
+        signatures=("领取人（签字）：", "发件人员（签字）："),
+        footer=(
+            Field("发件人员", cert["handover_clerk_name"]),
+            Field("发件窗口", f"{office.window_name}（{office.window_code}）"),
+        ),
+        issued_on=handed.astimezone(CHINA).date(),
+        copies_note="本回执一式两份，一份交领取人，一份存档。",
+        seal_name=office.name,
+    )

@@ -1,0 +1,332 @@
+"""Documents of a case: which apply, their numbers, rendering, the glyph check, and print records."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from app.acceptance import Counter as CounterContext
+from app.atomic import write_atomic
+from app.cases import CaseQueries
+from app.catalog_store import CatalogRepository
+from app.clock import CHINA, Clock
+from app.documents import content as builders
+from app.documents.content import (
+    DEFAULT_COPIES,
+    NUMBER_WORD,
+    TITLE,
+    DocumentContent,
+    DocumentError,
+    DocumentKind,
+    Office,
+)
+from app.documents.fonts import font_chain
+from app.documents.pdf import Layout, render_pdf
+from app.settings import Settings
+from db.models import CaseEvent, Document, PrintRecord
+from db.models import Counter as SerialCounter
+from db.store import Store
+
+log = logging.getLogger("clerk.documents")
+
+
+class ReprintReasonRequired(DocumentError):
+    """The document was printed before: a reprint (补打) needs a reason."""
+
+
+@dataclass(frozen=True)
+class GlyphWarning:
+    where: str
+    char: str
+
+    @property
+    def message(self) -> str:
+        return f"「{self.where}」中的字符「{self.char}」（U+{ord(self.char):04X}）没有可用字体，打印后将缺字"
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    kind: DocumentKind
+    case_number: str
+    number: str
+    layout: Layout
+    pdf: bytes
+    pages: int
+    reprint_reason: str | None
+    warnings: tuple[GlyphWarning, ...]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.pdf).hexdigest()
+
+    @property
+    def default_copies(self) -> int:
+        return DEFAULT_COPIES[self.kind]
+
+    @property
+    def title(self) -> str:
+        return TITLE[self.kind]
+
+
+def glyph_warnings(content: DocumentContent) -> tuple[GlyphWarning, ...]:
+    chain = font_chain()
+    seen: set[str] = set()
+    warnings = []
+    for where, text in content.texts():
+        for char in chain.missing(text):
+            if char not in seen:
+                seen.add(char)
+                warnings.append(GlyphWarning(where, char))
+    return tuple(warnings)
+
+
+class DocumentService:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        catalog: CatalogRepository,
+        cases: CaseQueries,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        self._store, self._catalog, self._cases, self._clock, self._settings = (
+            store,
+            catalog,
+            cases,
+            clock,
+            settings,
+        )
+
+    def office(self, counter: CounterContext) -> Office:
+        return Office(
+            name=str(self._settings.get("office_name")),
+            short_name=str(self._settings.get("office_short_name")),
+            window_name=counter.window_name,
+            window_code=counter.window_code,
+            phone=counter.hall.phone,
+            address=counter.hall.address,
+            region_name=self._catalog.region_name,
+            verify_base=str(self._settings.get("verify_base")).rstrip("/"),
+        )
+
+    def default_layout(self) -> Layout:
+        try:
+            return Layout(str(self._settings.get("paper")))
+        except ValueError:
+            return Layout.A4
+
+    def available(self, case_number: str) -> list[DocumentKind]:
+        """The documents this case can have now, in the order a clerk would print them."""
+        case = self._case(case_number)
+        certificate = case.get("certificate")
+        kinds = {
+            "accepted": [DocumentKind.RECEIPT],
+            "accepted_with_tolerance": [DocumentKind.RECEIPT, DocumentKind.TOLERANCE_NOTICE],
+            "supplement_required": [DocumentKind.SUPPLEMENT_NOTICE],
+            "rejected": [DocumentKind.REJECTION_NOTICE],
+        }[case["decision"]]
+        if certificate:
+            kinds.append(DocumentKind.CERTIFICATE)
+            if certificate["handed_over_at"] is not None:
+                kinds.append(DocumentKind.PICKUP_RECEIPT)
+        return kinds
+
+    def printed_before(self, case_number: str, kind: DocumentKind) -> bool:
+        with self._store.read() as session:
+            return (
+                session.scalars(
+                    select(PrintRecord.id).where(
+                        PrintRecord.case_number == case_number, PrintRecord.kind == str(kind)
+                    )
+                ).first()
+                is not None
+            )
+
+    def prepare(
+        self,
+        kind: DocumentKind,
+        case_number: str,
+        *,
+        counter: CounterContext,
+        layout: Layout | None = None,
+        reprint_reason: str | None = None,
+    ) -> RenderedDocument:
+        """Render the document from the stored case. A document printed before is a reprint (补打) and
+        needs a reason; it keeps its number and is marked as a reprint."""
+        case = self._case(case_number)
+        number = case["number"]
+        reason = (reprint_reason or "").strip() or None
+        reprint = self.printed_before(number, kind)
+        if reprint and reason is None:
+            raise ReprintReasonRequired(f"「{TITLE[kind]}」已打印过，补打须填写原因")
+        content = self._content(kind, case, counter)
+        if reprint:
+            now = self._clock.now().astimezone(CHINA)
+            content = replace(
+                content, reprint=f"原因：{reason}　补打：{now:%Y-%m-%d %H:%M} {counter.clerk_name}"
+            )
+        chosen = layout or self.default_layout()
+        if kind is DocumentKind.CERTIFICATE:
+            chosen = Layout.A4  # a certificate is never a till slip
+        pdf = render_pdf(content, layout=chosen)
+        return RenderedDocument(
+            kind,
+            number,
+            content.number,
+            chosen,
+            pdf.data,
+            pdf.pages,
+            reason if reprint else None,
+            glyph_warnings(content),
+        )
+
+    def record_print(
+        self, document: RenderedDocument, *, destination: str, copies: int, counter: CounterContext
+    ) -> None:
+        """Record a print the printer (or file) actually took, with its outbox event, in one transaction."""
+        now = self._clock.now()
+        with self._store.write() as session:
+            record = PrintRecord(
+                case_number=document.case_number,
+                document_number=document.number,
+                kind=str(document.kind),
+                layout=str(document.layout),
+                copies=copies,
+                reprint=document.reprint_reason is not None,
+                reason=document.reprint_reason,
+                destination=destination,
+                sha256=document.sha256,
+                pages=document.pages,
+                clerk_login=counter.clerk_login,
+                printed_at=now.replace(tzinfo=None),
+            )
+            session.add(record)
+            session.add(
+                CaseEvent(
+                    event_id=str(uuid.uuid4()),
+                    case_number=document.case_number,
+                    kind="document.reprinted" if record.reprint else "document.printed",
+                    payload={
+                        "kind": record.kind,
+                        "number": record.document_number,
+                        "copies": copies,
+                        "reason": record.reason,
+                        "destination": destination,
+                        "sha256": record.sha256,
+                        "layout": record.layout,
+                    },
+                    clerk_login=counter.clerk_login,
+                    window_code=counter.window_code,
+                    device_time=now.replace(tzinfo=None),
+                    acknowledged_at=None,
+                )
+            )
+        log.info(
+            "%s %s of %s printed to %s", document.kind, document.number, document.case_number, destination
+        )
+
+    def export(self, document: RenderedDocument, path: Path, *, counter: CounterContext) -> None:
+        """Write the PDF atomically, then record it; a failed write records nothing."""
+        write_atomic(path, document.pdf)
+        self.record_print(document, destination=f"file:{path}", copies=1, counter=counter)
+
+    def prints(self, case_number: str) -> list[dict[str, Any]]:
+        with self._store.read() as session:
+            rows = session.scalars(
+                select(PrintRecord).where(PrintRecord.case_number == case_number).order_by(PrintRecord.id)
+            ).all()
+        return [
+            {
+                "kind": r.kind,
+                "number": r.document_number,
+                "copies": r.copies,
+                "reprint": r.reprint,
+                "reason": r.reason,
+                "destination": r.destination,
+                "printed_at": r.printed_at.isoformat() + "Z",
+                "clerk": r.clerk_login,
+                "sha256": r.sha256,
+            }
+            for r in rows
+        ]
+
+    # -- internals -------------------------------------------------------------------------------
+    def _case(self, case_number: str) -> dict[str, Any]:
+        case = self._cases.find(case_number)
+        if case is None:
+            raise DocumentError(f"本窗口数据库中没有办件 {case_number}")
+        return case
+
+    def _content(
+        self, kind: DocumentKind, case: Mapping[str, Any], counter: CounterContext
+    ) -> DocumentContent:
+        office = self.office(counter)
+        certificate = case.get("certificate")
+        if kind is DocumentKind.CERTIFICATE:
+            if not certificate:
+                raise DocumentError(
+                    f"办件 {case['number']} 尚未审批发证（状态：{case['status']}），不能打印证照"
+                )
+            self._number(kind, case["number"], counter, fixed=certificate["certificate_id"])
+            return builders.certificate(case, certificate, office)
+        if kind is DocumentKind.PICKUP_RECEIPT and not certificate:
+            raise DocumentError(f"办件 {case['number']} 尚未发证，不能出具领证回执")
+        item = self._catalog.item_at(case["item_code"], case["catalog_version"])
+        if item is None:
+            raise DocumentError(f"找不到事项 {case['item_code']}（目录版本 {case['catalog_version']}）")
+        if kind is DocumentKind.PICKUP_RECEIPT:
+            assert certificate is not None
+            if certificate["handed_over_at"] is None:
+                raise DocumentError(f"办件 {case['number']} 的证照尚未交付，不能出具领证回执")
+            return builders.pickup_receipt(
+                case, certificate, office, self._number(kind, case["number"], counter)
+            )
+        build = {
+            DocumentKind.RECEIPT: builders.acceptance_receipt,
+            DocumentKind.TOLERANCE_NOTICE: builders.tolerance_notice,
+            DocumentKind.SUPPLEMENT_NOTICE: builders.supplement_notice,
+            DocumentKind.REJECTION_NOTICE: builders.rejection_notice,
+        }[kind]
+        # Check the case qualifies before a number is spent on it.
+        build(case, item, office, "—")
+        return build(case, item, office, self._number(kind, case["number"], counter))
+
+    def _number(
+        self, kind: DocumentKind, case_number: str, counter: CounterContext, *, fixed: str | None = None
+    ) -> str:
+        """The document's number, given once: 机关简称 + 性质 + 〔年份〕 + window-serial."""
+        with self._store.write() as session:
+            existing = session.scalars(
+                select(Document.number).where(Document.case_number == case_number, Document.kind == str(kind))
+            ).first()
+            if existing is not None:
+                return existing
+            now = self._clock.now()
+            if fixed is None:
+                year = now.astimezone(CHINA).year
+                short = str(self._settings.get("office_short_name"))
+                name = f"doc:{short}:{kind}:{year}:{counter.window_code}"
+                serial = session.get(SerialCounter, name)
+                if serial is None:
+                    serial = SerialCounter(name=name, last=0)
+                    session.add(serial)
+                serial.last += 1
+                fixed = f"{short}{NUMBER_WORD[kind]}〔{year}〕{counter.window_code}-{serial.last:04d}号"
+            session.add(
+                Document(
+                    case_number=case_number,
+                    kind=str(kind),
+                    number=fixed,
+                    created_at=now.replace(tzinfo=None),
+                    clerk_login=counter.clerk_login,
+                )
+            )
+            return fixed
