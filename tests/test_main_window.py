@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.workspace import Workspace
@@ -29,6 +29,9 @@ def window(qtbot: QtBot, qapp, workspace: Workspace) -> Iterator[MainWindow]:  #
     win.show()
     qtbot.waitExposed(win)
     yield win
+    win.jobs.wait()
+    QApplication.processEvents()
+    win.close()
 
 
 def shot(win: MainWindow, name: str) -> None:
@@ -94,7 +97,12 @@ def test_full_acceptance_by_keyboard(window: MainWindow, qtbot: QtBot, workspace
     assert case is not None and case["decision"] == "accepted"
     assert case["agent"]["name"] == AGENT["name"] and case["applicant"]["id_number"] == COMPANY["id_number"]
     assert window.cases_model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.preview is not None)  # the receipt comes up for printing
+    assert window.preview is not None and "受理通知书" in window.preview.windowTitle()
     shot(window, "accepted")
+    window.preview.reject()
+    window.activateWindow()  # the offscreen platform does not hand activation back by itself
+    qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
     assert window.item is None and window.item_query.hasFocus() and window.intake.name.text() == ""
 
@@ -162,8 +170,9 @@ def test_case_lookup_rejects_a_mistyped_number(window: MainWindow, qtbot: QtBot)
     window.last_message.close()
     window.case_lookup.setText(number.lower())
     qtbot.keyClick(window.case_lookup, Qt.Key.Key_Return)
-    assert window.last_message.icon() == QMessageBox.Icon.Information
-    assert number in window.last_message.text()
+    assert window.case_dialog is not None and window.case_dialog.isVisible()
+    summary = window.case_dialog.findChild(QLabel, "caseSummary")
+    assert summary is not None and number in summary.text()
 
 
 def test_a_read_only_database_shows_an_error_and_keeps_the_form(

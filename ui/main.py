@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 import time
@@ -52,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def ready() -> None:
         print(f"ready_seconds={time.perf_counter() - _T0:.3f}", flush=True)
+        # Fonts, catalog and widgets live as long as the window: keep them out of the cyclic
+        # collector's full passes, which otherwise stall a keystroke or a print now and then.
+        gc.freeze()
         if args.screenshot:
             window.grab().save(str(args.screenshot))
         if args.quit_when_ready:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListView,
@@ -27,13 +30,19 @@ from PySide6.QtWidgets import (
 from app.acceptance import AcceptanceError, Counter, Evaluation
 from app.case_number import CaseNumberError
 from app.catalog import ServiceItem
+from app.certificates import CertificateError
 from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
+from app.documents.content import TITLE, DocumentKind
+from app.documents.service import RenderedDocument
 from app.intake import AcceptanceRequest, InputError
+from app.secrets import SecretStoreError
 from app.workspace import Workspace
 from db.store import StoreError
+from ui.case_dialog import CaseDialog
 from ui.decision_panel import DecisionPanel
 from ui.delegates import CountDelegate, FormChoiceDelegate
 from ui.intake_form import IntakeForm
+from ui.jobs import Jobs
 from ui.models import (
     CaseColumn,
     CasesModel,
@@ -43,8 +52,18 @@ from ui.models import (
     MaterialColumn,
     NumberRole,
 )
+from ui.printing import PrintError, PrintJob, PrintPreviewDialog, print_pages
+from ui.verify_dialog import VerifyDialog
 
 log = logging.getLogger("clerk.ui")
+
+# The document a decision produces at the counter, printed right after saving.
+MAIN_DOCUMENT = {
+    Outcome.ACCEPTED: DocumentKind.RECEIPT,
+    Outcome.ACCEPTED_WITH_TOLERANCE: DocumentKind.TOLERANCE_NOTICE,
+    Outcome.SUPPLEMENT_REQUIRED: DocumentKind.SUPPLEMENT_NOTICE,
+    Outcome.REJECTED: DocumentKind.REJECTION_NOTICE,
+}
 
 
 class MainWindow(QMainWindow):
@@ -55,6 +74,11 @@ class MainWindow(QMainWindow):
         self.item: ServiceItem | None = None
         self.last_message: QMessageBox | None = None
         self.last_case_number: str | None = None
+        self.jobs = Jobs()
+        self.preview: PrintPreviewDialog | None = None
+        self.case_dialog: CaseDialog | None = None
+        self.reason_dialog: QInputDialog | None = None
+        self.verify_dialog: VerifyDialog | None = None
         self.evaluation: Evaluation | None = None
         self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name}")
         self.resize(1440, 900)
@@ -99,6 +123,8 @@ class MainWindow(QMainWindow):
             ("Ctrl+N", self.new_case),
             ("Ctrl+F", self._focus_case_lookup),
             ("F9", self.checklist.mark_all_received),
+            ("F8", self.open_verify),
+            ("Ctrl+P", self.print_last),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
         self.refresh_cases()
@@ -124,6 +150,9 @@ class MainWindow(QMainWindow):
         button = QPushButton("查询")
         button.clicked.connect(self.lookup_case)
         bar.addWidget(button)
+        verify = QPushButton("核验证照 (F8)")
+        verify.clicked.connect(self.open_verify)
+        bar.addWidget(verify)
 
     def _build_item_panel(self) -> QWidget:
         box = QGroupBox("① 办理事项")
@@ -292,6 +321,7 @@ class MainWindow(QMainWindow):
         self.last_case_number = number
         self.refresh_cases()
         self.decision.new_button.setFocus()
+        self.request_print(str(MAIN_DOCUMENT[outcome]), number)
 
     def new_case(self) -> None:
         self.item = None
@@ -337,17 +367,126 @@ class MainWindow(QMainWindow):
         if case is None:
             self.notify(QMessageBox.Icon.Information, "未找到", f"本窗口没有办件 {text}")
             return
-        lines = [
-            f"办件编号：{case['number']}",
-            f"事项：{case['item_name']}",
-            f"申请人：{case['applicant']['name']}",
-            f"决定：{OUTCOME_LABEL[Outcome(case['decision'])]}",
-            f"承诺办结：{case['promised_date'] or '—'}",
-            f"受理人：{case['clerk_name']} · 窗口 {case['window_code']}",
-            "",
-            *[f"· {f['message']}" for f in case["findings"] if f["outcome"] != "ok"],
-        ]
-        self.notify(QMessageBox.Icon.Information, "办件详情", "\n".join(lines))
+        self.open_case_dialog(case)
+
+    def open_case_dialog(self, case: dict[str, Any]) -> None:
+        number = case["number"]
+        dialog = CaseDialog(
+            case,
+            kinds=self.workspace.documents.available(number),
+            prints=self.workspace.documents.prints(number),
+            parent=self,
+        )
+        dialog.print_requested.connect(self.request_print)
+        dialog.approve_requested.connect(self.approve)
+        dialog.handover_requested.connect(self.hand_over)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.case_dialog = dialog
+
+    def _reopen_case(self, number: str) -> None:
+        if self.case_dialog is not None:
+            self.case_dialog.close()
+        case = self.workspace.cases.find(number)
+        if case is not None:
+            self.open_case_dialog(case)
+
+    # -- approval and hand-over ------------------------------------------------------------------
+    def approve(self, number: str) -> None:
+        try:
+            approval = self.workspace.certificates.approve(number, approver=self.counter)
+        except (CertificateError, SecretStoreError, StoreError) as error:
+            self.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
+            return
+        self.statusBar().showMessage(f"办件 {number} 已审批发证：{approval.certificate_id}", 10000)
+        self._reopen_case(number)
+
+    def hand_over(self, number: str, recipient: str, recipient_id: str) -> None:
+        try:
+            self.workspace.certificates.hand_over(
+                number, clerk=self.counter, recipient_name=recipient, recipient_id_number=recipient_id
+            )
+        except (CertificateError, StoreError) as error:
+            self.notify(QMessageBox.Icon.Warning, "未能交付", str(error))
+            return
+        self._reopen_case(number)
+        self.request_print(str(DocumentKind.PICKUP_RECEIPT), number)
+
+    # -- printing --------------------------------------------------------------------------------
+    def print_last(self) -> None:
+        if self.last_case_number is None:
+            return
+        case = self.workspace.cases.find(self.last_case_number)
+        if case is not None:
+            self.request_print(str(MAIN_DOCUMENT[Outcome(case["decision"])]), self.last_case_number)
+
+    def request_print(self, kind_text: str, number: str, reason: str | None = None) -> None:
+        """Render off the GUI thread, then preview. A document printed before asks for a reason first."""
+        kind = DocumentKind(kind_text)
+        if reason is None and self.workspace.documents.printed_before(number, kind):
+            dialog = QInputDialog(self)
+            dialog.setWindowTitle("补打")
+            dialog.setLabelText(f"「{TITLE[kind]}」已打印过。补打原因：")
+            dialog.textValueSelected.connect(
+                lambda text: (
+                    self.request_print(kind_text, number, text)
+                    if text.strip()
+                    else self.notify(QMessageBox.Icon.Warning, "未补打", "补打须填写原因")
+                )
+            )
+            dialog.open()
+            self.reason_dialog = dialog
+            return
+        self.statusBar().showMessage(f"正在生成{TITLE[kind]}…")
+        self.jobs.start(
+            lambda: self.workspace.documents.prepare(
+                kind, number, counter=self.counter, reprint_reason=reason
+            ),
+            success=self._show_preview,
+            failure=lambda error: self.notify(QMessageBox.Icon.Warning, "无法生成文书", str(error)),
+        )
+
+    def _show_preview(self, document: RenderedDocument) -> None:
+        self.statusBar().clearMessage()
+        printers = QPrinterInfo.availablePrinterNames()
+        remembered = dict(self.workspace.settings.get("printers")).get(str(document.kind))
+        default = remembered or QPrinterInfo.defaultPrinterName() or None
+        dialog = PrintPreviewDialog(document, printers=printers, default_printer=default, parent=self)
+        dialog.accepted.connect(lambda: self._print(document, dialog.job()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.preview = dialog
+
+    def _print(self, document: RenderedDocument, job: PrintJob) -> None:
+        try:
+            print_pages(document, job)
+        except PrintError as error:
+            self.notify(QMessageBox.Icon.Critical, "未打印", f"{error}\n\n本次未记录为已打印。")
+            return
+        try:
+            self.workspace.documents.record_print(
+                document, destination=job.printer, copies=job.copies, counter=self.counter
+            )
+        except StoreError as error:
+            self.notify(QMessageBox.Icon.Critical, "打印记录未保存", str(error))
+            return
+        printers = dict(self.workspace.settings.get("printers"))
+        printers[str(document.kind)] = job.printer
+        self.workspace.settings.set("printers", printers)
+        self.statusBar().showMessage(
+            f"{document.title} {document.number} 已送打印机 {job.printer} ×{job.copies}", 10000
+        )
+        self.refresh_cases()
+
+    def open_verify(self) -> None:
+        dialog = VerifyDialog(self.workspace.certificates, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.verify_dialog = dialog
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.jobs.wait()  # a render in flight finishes before the window goes
+        super().closeEvent(event)
 
     def notify(self, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (the clerk closes it with Enter)."""

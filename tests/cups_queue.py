@@ -1,0 +1,66 @@
+"""A real print queue for tests: CUPS with cups-pdf, one queue that prints and one that is stopped."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+READY = "WC-PDF"
+STOPPED = "WC-OFFLINE"
+OUTPUT_FOLDERS = (Path.home() / "PDF", Path("/var/spool/cups-pdf/ANONYMOUS"))
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def ensure_queues() -> None:
+    """Start CUPS if needed and create the queues; skip (saying why) where that cannot be done."""
+    if shutil.which("lpadmin") is None or shutil.which("cupsd") is None:
+        pytest.skip("CUPS is not installed (./dev test installs cups and printer-driver-cups-pdf)")
+    if "scheduler is running" not in _run("lpstat", "-r").stdout:
+        if os.geteuid() != 0:
+            pytest.skip("CUPS is not running and only root can start it here")
+        _run("cupsd")
+        deadline = time.monotonic() + 20
+        while "scheduler is running" not in _run("lpstat", "-r").stdout:
+            if time.monotonic() > deadline:
+                pytest.fail("cupsd did not start")
+            time.sleep(0.2)
+    queues = _run("lpstat", "-p").stdout
+    models = _run("lpinfo", "-m").stdout.splitlines()
+    ppd = next((line.split()[0] for line in models if "CUPS-PDF_noopt" in line), None)
+    if ppd is None:
+        pytest.skip("printer-driver-cups-pdf is not installed")
+    for name in (READY, STOPPED):
+        if f"printer {name} " not in queues:
+            result = _run("lpadmin", "-p", name, "-E", "-v", "cups-pdf:/", "-m", ppd)
+            if result.returncode:
+                pytest.skip(f"cannot create print queue {name}: {result.stderr.strip()}")
+    _run("cupsenable", READY)
+    _run("cupsdisable", "-r", "缺纸", STOPPED)
+
+
+def printed_files() -> dict[Path, float]:
+    """Output files and their modification times (cups-pdf reuses a name when a job title repeats)."""
+    return {
+        p: p.stat().st_mtime for folder in OUTPUT_FOLDERS if folder.is_dir() for p in folder.glob("*.pdf")
+    }
+
+
+def wait_for_new_output(before: dict[Path, float], *, timeout: float = 60) -> Path:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        new = [p for p, mtime in printed_files().items() if before.get(p) != mtime]
+        for path in sorted(new, key=lambda p: p.stat().st_mtime):
+            size = path.stat().st_size
+            time.sleep(0.3)
+            if size and path.stat().st_size == size:  # cups-pdf has finished writing it
+                return path
+        time.sleep(0.2)
+    raise AssertionError("the print queue produced no output")

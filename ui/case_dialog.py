@@ -1,0 +1,104 @@
+"""One case: what was decided, its documents to print, approval, hand-over, and its print history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.completeness import OUTCOME_LABEL, Outcome
+from app.documents.content import TITLE, DocumentKind
+
+STATUS_LABEL = {
+    "accepted": "已受理",
+    "awaiting_supplement": "待补正",
+    "closed": "已办结（不予受理）",
+    "approved": "已审批发证，待领取",
+    "delivered": "已出件",
+}
+
+
+class CaseDialog(QDialog):
+    print_requested = Signal(str, str)  # kind, case number
+    approve_requested = Signal(str)
+    handover_requested = Signal(str, str, str)  # case number, recipient name, recipient id
+
+    def __init__(
+        self,
+        case: dict[str, Any],
+        *,
+        kinds: list[DocumentKind],
+        prints: list[dict[str, Any]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.case = case
+        number = case["number"]
+        self.setWindowTitle(f"办件 {number}")
+        self.resize(640, 520)
+        layout = QVBoxLayout(self)
+        lines = [
+            f"办件编号：{number}",
+            f"事项：{case['item_name']}",
+            f"申请人：{case['applicant']['name']}",
+            f"决定：{OUTCOME_LABEL[Outcome(case['decision'])]}",
+            f"状态：{STATUS_LABEL.get(case['status'], case['status'])}",
+            f"承诺办结：{case['promised_date'] or '—'}",
+            f"受理人：{case['clerk_name']} · 窗口 {case['window_code']}",
+        ]
+        lines += [f"· {f['message']}" for f in case["findings"] if f["outcome"] != "ok"]
+        summary = QLabel("\n".join(lines), objectName="caseSummary")
+        summary.setWordWrap(True)
+        layout.addWidget(summary)
+
+        row = QHBoxLayout()
+        self.print_buttons: dict[DocumentKind, QPushButton] = {}
+        for kind in kinds:
+            button = QPushButton(f"打印{TITLE[kind] if kind is not DocumentKind.CERTIFICATE else '证照'}")
+            button.setObjectName(f"print-{kind}")
+            button.clicked.connect(lambda _=False, k=kind: self.print_requested.emit(str(k), number))
+            row.addWidget(button)
+            self.print_buttons[kind] = button
+        layout.addLayout(row)
+
+        self.approve_button = QPushButton("审批通过并发证", objectName="approveButton")
+        self.approve_button.setVisible(case["status"] == "accepted")
+        self.approve_button.clicked.connect(lambda: self.approve_requested.emit(number))
+        layout.addWidget(self.approve_button)
+
+        self.handover = QWidget(objectName="handoverBox")
+        form = QFormLayout(self.handover)
+        self.recipient = QLineEdit(objectName="recipientName", placeholderText="领取人姓名")
+        self.recipient_id = QLineEdit(objectName="recipientId", placeholderText="领取人身份证号码")
+        self.handover_button = QPushButton("证照交付（出件）", objectName="handoverButton")
+        self.handover_button.clicked.connect(
+            lambda: self.handover_requested.emit(number, self.recipient.text(), self.recipient_id.text())
+        )
+        form.addRow("领取人", self.recipient)
+        form.addRow("身份证号码", self.recipient_id)
+        form.addRow(self.handover_button)
+        self.handover.setVisible(case["status"] == "approved")
+        layout.addWidget(self.handover)
+
+        history = [
+            f"{p['printed_at'][:16].replace('T', ' ')} {TITLE[DocumentKind(p['kind'])]} ×{p['copies']}"
+            f"{' 补打：' + p['reason'] if p['reprint'] else ''} → {p['destination']}"
+            for p in prints
+        ]
+        layout.addWidget(
+            QLabel("打印记录：\n" + ("\n".join(history) if history else "（无）"), objectName="printHistory")
+        )
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

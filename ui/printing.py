@@ -1,0 +1,189 @@
+"""Printing the exact PDF pages through Qt: preview, printer per document kind, copies, reprints.
+
+A print is recorded against the case only after the printer took the whole job; an offline or failing
+printer gets a clear message and nothing is recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import pypdfium2
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
+from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.documents.service import RenderedDocument
+
+log = logging.getLogger("clerk.ui.printing")
+
+PRINT_DPI = 300
+PREVIEW_DPI = 96
+
+
+class PrintError(Exception):
+    """The printer did not take the job; nothing was recorded as printed."""
+
+
+def rasterize(pdf: bytes, *, dpi: int) -> list[QImage]:
+    """Every page of the PDF as an image, rendered by PDFium (the exact pages, not a re-layout)."""
+    document = pypdfium2.PdfDocument(pdf)
+    images = []
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            bitmap = page.render(scale=dpi / 72, rev_byteorder=True)
+            pixel_format = (
+                QImage.Format.Format_RGB888 if bitmap.n_channels == 3 else QImage.Format.Format_RGBA8888
+            )
+            image = QImage(bitmap.buffer, bitmap.width, bitmap.height, bitmap.stride, pixel_format)
+            if image.isNull():
+                raise PrintError("无法生成打印页面图像")
+            images.append(image.copy())  # own the pixels before PDFium frees its buffer
+            bitmap.close()
+            page.close()
+    finally:
+        document.close()
+    return images
+
+
+def page_sizes(pdf: bytes) -> list[QSizeF]:
+    """Page sizes in points, as the PDF states them."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        return [QSizeF(*document[i].get_size()) for i in range(len(document))]
+    finally:
+        document.close()
+
+
+def printer_problem(name: str) -> str | None:
+    """Why this printer cannot take a job now, or None."""
+    info = QPrinterInfo.printerInfo(name)
+    if info.isNull():
+        return f"找不到打印机「{name}」，请检查打印机设置"
+    state = info.state()
+    if state == QPrinter.PrinterState.Error:
+        return f"打印机「{name}」处于错误状态（可能脱机、缺纸或被停用），请处理后重试"
+    if state == QPrinter.PrinterState.Aborted:
+        return f"打印机「{name}」的作业已被中止，请检查打印机"
+    return None
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    printer: str
+    copies: int
+
+
+def print_pages(document: RenderedDocument, job: PrintJob) -> None:
+    """Send the document's pages to the printer, `copies` times; raise PrintError if it does not take it."""
+    problem = printer_problem(job.printer)
+    if problem:
+        raise PrintError(problem)
+    sizes = page_sizes(document.pdf)
+    printer = QPrinter(QPrinterInfo.printerInfo(job.printer), QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(f"{document.title} {document.number}")
+    printer.setFullPage(True)
+    first = sizes[0]
+    printer.setPageLayout(
+        QPageLayout(
+            QPageSize(first, QPageSize.Unit.Point, "", QPageSize.SizeMatchPolicy.ExactMatch),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(0, 0, 0, 0),
+        )
+    )
+    images = rasterize(document.pdf, dpi=min(PRINT_DPI, printer.resolution()))
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError(f"打印机「{job.printer}」无法开始打印作业")
+    try:
+        for copy in range(job.copies):
+            for index, image in enumerate(images):
+                if (copy or index) and not printer.newPage():
+                    raise PrintError(f"打印机「{job.printer}」换页失败")
+                target = QRectF(printer.pageRect(QPrinter.Unit.DevicePixel))
+                painter.drawImage(target, image)
+    finally:
+        ended = painter.end()
+    if not ended or printer.printerState() == QPrinter.PrinterState.Error:
+        raise PrintError(f"打印机「{job.printer}」未能完成打印作业")
+    log.info("printed %s %s on %s ×%d", document.kind, document.number, job.printer, job.copies)
+
+
+class PrintPreviewDialog(QDialog):
+    """The exact pages, the printer for this kind of document, copies; print or cancel."""
+
+    def __init__(
+        self,
+        document: RenderedDocument,
+        *,
+        printers: list[str],
+        default_printer: str | None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.document = document
+        title = f"打印预览 — {document.title} {document.number}"
+        if document.reprint_reason:
+            title += f"（补打：{document.reprint_reason}）"
+        self.setWindowTitle(title)
+        self.resize(820, 900)
+        layout = QVBoxLayout(self)
+        pages = QWidget()
+        pages_layout = QVBoxLayout(pages)
+        self.page_labels: list[QLabel] = []
+        for image in rasterize(document.pdf, dpi=PREVIEW_DPI):
+            label = QLabel()
+            self.page_labels.append(label)
+            label.setPixmap(QPixmap.fromImage(image))
+            label.setStyleSheet("background:white;border:1px solid #999;")
+            pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+        scroll = QScrollArea(objectName="previewPages")
+        scroll.setWidget(pages)
+        scroll.setWidgetResizable(True)
+        layout.addWidget(scroll, 1)
+        self.warnings = QLabel("\n".join(w.message for w in document.warnings), objectName="glyphWarnings")
+        self.warnings.setStyleSheet("color:#b00020;font-weight:bold;")
+        self.warnings.setVisible(bool(document.warnings))
+        self.warnings.setWordWrap(True)
+        layout.addWidget(self.warnings)
+        form = QFormLayout()
+        self.printer = QComboBox(objectName="printerChoice")
+        self.printer.addItems(printers)
+        if default_printer in printers:
+            self.printer.setCurrentText(default_printer)
+        self.copies = QSpinBox(objectName="copies")
+        self.copies.setRange(1, 10)
+        self.copies.setValue(document.default_copies)
+        form.addRow("打印机", self.printer)
+        form.addRow("份数", self.copies)
+        form.addRow(
+            "页数",
+            QLabel(f"{document.pages} 页 · {'80毫米小票' if document.layout == 'receipt80' else 'A4'}"),
+        )
+        layout.addLayout(form)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.print_button = buttons.addButton("打印 (Ctrl+P)", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.print_button.setShortcut("Ctrl+P")
+        self.print_button.setEnabled(bool(printers))
+        if not printers:
+            self.warnings.setText("本机没有可用的打印机")
+            self.warnings.setVisible(True)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def job(self) -> PrintJob:
+        return PrintJob(self.printer.currentText(), self.copies.value())
