@@ -116,7 +116,8 @@ def test_a_stopped_printer_records_nothing(qtbot: QtBot, window: MainWindow, wor
     number = accepted_case(workspace)
     preview = open_preview(qtbot, window, DocumentKind.RECEIPT, number)
     preview.printer.setCurrentText(STOPPED)
-    preview.accept()
+    assert "错误状态" in preview.printer_state.text() and not preview.print_button.isEnabled()
+    preview.accept()  # even if it is forced, the print path checks again and records nothing
     assert window.last_message is not None and window.last_message.icon() == QMessageBox.Icon.Critical
     assert STOPPED in window.last_message.text() and "未记录" in window.last_message.text()
     assert workspace.documents.prints(number) == []

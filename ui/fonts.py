@@ -1,10 +1,11 @@
-"""Register the fonts shipped in resources/fonts so the window never draws tofu boxes."""
+"""Register the fonts shipped in resources/fonts so the window never draws tofu boxes; Qt in Chinese."""
 
 from __future__ import annotations
 
 import logging
 from importlib import resources
 
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 
 log = logging.getLogger("clerk.ui.fonts")
@@ -34,3 +35,14 @@ def ui_font(families: list[str], *, point_size: int = 11) -> QFont:
         font.setFamilies(families)
     font.setPointSize(point_size)
     return font
+
+
+def install_chinese_translations(app: QCoreApplication) -> QTranslator | None:
+    """Qt's own dialogs and buttons (确定/取消/关闭) in Chinese, from the translations Qt ships."""
+    translator = QTranslator(app)
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
+        app.installTranslator(translator)
+        return translator
+    log.warning("Qt's Chinese translations not found in %s", folder)
+    return None

@@ -31,11 +31,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app.settings import SettingsError
     from app.workspace import WorkspaceError, default_home, open_workspace, prepare_demo_home
     from db.store import StoreError
-    from ui.fonts import register_fonts, ui_font
+    from ui.fonts import install_chinese_translations, register_fonts, ui_font
 
     app = QApplication(sys.argv[:1])
     app.setApplicationName("WindowClerk")
     app.setFont(ui_font(register_fonts()))
+    install_chinese_translations(app)
     home = args.home or default_home()
     try:
         if args.demo:

@@ -167,7 +167,11 @@ class PrintPreviewDialog(QDialog):
         self.copies = QSpinBox(objectName="copies")
         self.copies.setRange(1, 10)
         self.copies.setValue(document.default_copies)
+        self.printer_state = QLabel("", objectName="printerState")
+        self.printer_state.setStyleSheet("color:#b00020;")
+        self.printer_state.setWordWrap(True)
         form.addRow("打印机", self.printer)
+        form.addRow("", self.printer_state)
         form.addRow("份数", self.copies)
         form.addRow(
             "页数",
@@ -184,6 +188,14 @@ class PrintPreviewDialog(QDialog):
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.printer.currentTextChanged.connect(self._check_printer)
+        self._check_printer(self.printer.currentText())
+
+    def _check_printer(self, name: str) -> None:
+        """Say at once when the chosen printer cannot print (stopped, offline, out of paper)."""
+        problem = printer_problem(name) if name else None
+        self.printer_state.setText(problem or "")
+        self.print_button.setEnabled(bool(name) and problem is None)
 
     def job(self) -> PrintJob:
         return PrintJob(self.printer.currentText(), self.copies.value())

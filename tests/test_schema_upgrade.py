@@ -1,0 +1,38 @@
+"""A database written by the first release (schema 1) opens, upgrades, and keeps its cases."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+from app.documents.content import DocumentKind
+from app.workspace import open_workspace
+from db.store import SCHEMA_VERSION, integrity_problems
+
+OLD = Path(__file__).parent / "data" / "window-schema1.sqlite3"
+
+
+def test_schema_1_file_upgrades_in_place(home: Path) -> None:
+    shutil.copy(OLD, home / "window.sqlite3")
+    before = sqlite3.connect(home / "window.sqlite3")
+    assert before.execute("PRAGMA user_version").fetchone() == (1,)
+    numbers = [row[0] for row in before.execute("select number from 'case' order by id")]
+    before.close()
+    assert len(numbers) == 3
+
+    ws = open_workspace(home)
+    try:
+        assert integrity_problems(ws.store) == []
+        for number in numbers:
+            case = ws.cases.find(number)
+            assert case is not None and case["certificate"] is None
+        # The new tables work on the upgraded file.
+        document = ws.documents.prepare(DocumentKind.RECEIPT, numbers[0], counter=ws.counter())
+        assert document.pages >= 1
+    finally:
+        ws.close()
+    after = sqlite3.connect(home / "window.sqlite3")
+    assert after.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    assert after.execute("select version_num from alembic_version").fetchone() == ("0002",)
+    after.close()
