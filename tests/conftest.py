@@ -64,3 +64,22 @@ def memory_keyring() -> Iterator[MemoryKeyring]:
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
+    """The real main window on a fresh workspace, shown; waits for its jobs when the test ends."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui.fonts import register_fonts, ui_font
+    from ui.main_window import MainWindow
+
+    qapp.setFont(ui_font(register_fonts()))
+    win = MainWindow(workspace=workspace, counter=workspace.counter())
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.jobs.wait()
+    QApplication.processEvents()
+    win.close()

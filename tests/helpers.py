@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.catalog import ApplicantKind, Form, ServiceItem
+from app.catalog import ApplicantKind, Form, Hall, ServiceItem
+from app.catalog_store import CatalogRepository
 from app.completeness import applicable_materials
 
 PLANNING = "511A0139000000-510100000000-000-11510100MB1C5E420M-1-00"  # 建设工程规划许可证核发
@@ -57,3 +58,17 @@ def request_json(
         "materials": complete_materials(item, kind=applicant["kind"], agent=agent is not None, skip=skip),
         "commitments": [],
     }
+
+
+def item_with_materials(catalog: CatalogRepository, hall: Hall, *, count: int) -> ServiceItem:
+    """An item of this hall whose checklist for an organisation without agent has `count` materials."""
+    for code in catalog.codes():
+        item = catalog.item(code)
+        if (
+            item is not None
+            and item.body_code in hall.bodies
+            and len(applicable_materials(item, applicant_kind=ApplicantKind.ORGANIZATION, has_agent=False))
+            == count
+        ):
+            return item
+    raise LookupError(f"no item with {count} materials")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
@@ -14,24 +12,10 @@ from pytestqt.qtbot import QtBot
 
 from app.workspace import Workspace
 from tests.helpers import AGENT, COMPANY, PLANNING
-from ui.fonts import register_fonts, ui_font
 from ui.main_window import MainWindow
 from ui.models import MaterialColumn
 
 SCREENSHOTS = os.environ.get("CLERK_SCREENSHOTS")
-
-
-@pytest.fixture
-def window(qtbot: QtBot, qapp, workspace: Workspace) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    qapp.setFont(ui_font(register_fonts()))
-    win = MainWindow(workspace=workspace, counter=workspace.counter())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.jobs.wait()
-    QApplication.processEvents()
-    win.close()
 
 
 def shot(win: MainWindow, name: str) -> None:

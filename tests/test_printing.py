@@ -3,11 +3,10 @@ pages are read back and their codes decoded; failures record nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.documents.content import DocumentKind
@@ -17,25 +16,15 @@ from app.workspace import Workspace
 from tests.cups_queue import READY, STOPPED, ensure_queues, printed_files, wait_for_new_output
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, PLANNING, request_json
-from ui.fonts import register_fonts, ui_font
 from ui.main_window import MainWindow
 from ui.printing import PrintPreviewDialog
 
 pytestmark = [needs_poppler, pytest.mark.slow]
 
 
-@pytest.fixture
-def window(qtbot: QtBot, qapp, workspace: Workspace) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+@pytest.fixture(autouse=True)
+def print_queues() -> None:
     ensure_queues()
-    qapp.setFont(ui_font(register_fonts()))
-    win = MainWindow(workspace=workspace, counter=workspace.counter())
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.jobs.wait()
-    QApplication.processEvents()
-    win.close()
 
 
 def accepted_case(workspace: Workspace, *, skip: tuple[str, ...] = ()) -> str:

@@ -205,6 +205,39 @@ def _tracking(office: Office, case_number: str) -> str:
     return f"{office.verify_base}/CASE/{case_number}"
 
 
+def _case_document(
+    kind: DocumentKind,
+    case: Mapping[str, Any],
+    office: Office,
+    number: str,
+    *,
+    qr_caption: str,
+    fields: tuple[Field, ...],
+    sections: tuple[Section, ...],
+    signatures: tuple[str, ...] = (),
+    copies_note: str = "",
+    footer: tuple[Field, ...] | None = None,
+    issued_on: date | None = None,
+) -> DocumentContent:
+    """The parts every document of a case shares: title, number, codes, footer, seal."""
+    return DocumentContent(
+        kind=kind,
+        title=TITLE[kind],
+        office_name=office.name,
+        number=number,
+        case_number=case["number"],
+        qr_text=_tracking(office, case["number"]),
+        qr_caption=qr_caption,
+        fields=fields,
+        sections=sections,
+        signatures=signatures,
+        footer=footer if footer is not None else _footer(case, office),
+        issued_on=issued_on or _created(case).astimezone(CHINA).date(),
+        copies_note=copies_note,
+        seal_name=office.name,
+    )
+
+
 def _findings(case: Mapping[str, Any], outcome: str) -> list[Mapping[str, Any]]:
     return [f for f in case["findings"] if f["outcome"] == outcome]
 
@@ -237,13 +270,11 @@ def acceptance_receipt(
         f"{_basis_clause(item, '五')}，决定予以受理。本事项承诺于{cn_date(promised)}前办结{uncertain}。"
         "请凭本通知书查询办理进度、领取办理结果。"
     )
-    return DocumentContent(
-        kind=DocumentKind.RECEIPT,
-        title=TITLE[DocumentKind.RECEIPT],
-        office_name=office.name,
-        number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+    return _case_document(
+        DocumentKind.RECEIPT,
+        case,
+        office,
+        number,
         qr_caption="扫码查询办理进度",
         fields=(
             *_item_fields(case),
@@ -260,9 +291,6 @@ def acceptance_receipt(
             ),
         ),
         signatures=(),
-        footer=_footer(case, office),
-        issued_on=received.astimezone(CHINA).date(),
-        seal_name=office.name,
     )
 
 
@@ -278,13 +306,11 @@ def tolerance_notice(
         assert material is not None
         rows.append((str(i + 1), material.name, material.forms_label, material.standard or "—"))
     received = _created(case)
-    return DocumentContent(
-        kind=DocumentKind.TOLERANCE_NOTICE,
-        title=TITLE[DocumentKind.TOLERANCE_NOTICE],
-        office_name=office.name,
-        number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+    return _case_document(
+        DocumentKind.TOLERANCE_NOTICE,
+        case,
+        office,
+        number,
         qr_caption="扫码查询办理进度",
         fields=(
             *_item_fields(case),
@@ -309,10 +335,7 @@ def tolerance_notice(
             ),
         ),
         signatures=("申请人（签字/盖章）：", f"签收时间：{BLANK_DATE}"),
-        footer=_footer(case, office),
-        issued_on=received.astimezone(CHINA).date(),
         copies_note="本通知书一式两份，一份交申请人，一份存档。",
-        seal_name=office.name,
     )
 
 
@@ -335,13 +358,11 @@ def supplement_notice(
         rows.append((str(len(rows) + 1), material.name, problem, requirement, material.basis or item.basis))
     deadline = date.fromisoformat(case["supplement_deadline"])
     received = _created(case)
-    return DocumentContent(
-        kind=DocumentKind.SUPPLEMENT_NOTICE,
-        title=TITLE[DocumentKind.SUPPLEMENT_NOTICE],
-        office_name=office.name,
-        number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+    return _case_document(
+        DocumentKind.SUPPLEMENT_NOTICE,
+        case,
+        office,
+        number,
         qr_caption="扫码查看需补正材料",
         fields=(
             *_item_fields(case),
@@ -373,9 +394,7 @@ def supplement_notice(
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}____时____分"),
         footer=_footer(case, office, clerk_label="承办人员"),
-        issued_on=received.astimezone(CHINA).date(),
         copies_note="本告知书一式两份，一份交申请人，一份存档。",
-        seal_name=office.name,
     )
 
 
@@ -387,13 +406,11 @@ def rejection_notice(
     received = _created(case)
     referral = case.get("referral_office") or "有权机关"
     reasons = [f"该事项由{item.body_name}实施，不属于{office.name}受理范围"]
-    return DocumentContent(
-        kind=DocumentKind.REJECTION_NOTICE,
-        title=TITLE[DocumentKind.REJECTION_NOTICE],
-        office_name=office.name,
-        number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+    return _case_document(
+        DocumentKind.REJECTION_NOTICE,
+        case,
+        office,
+        number,
         qr_caption="扫码查看办理指引",
         fields=(*_item_fields(case), *_party_fields(case), Field("申请时间", cn_time(received))),
         sections=(
@@ -408,10 +425,7 @@ def rejection_notice(
             ),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_footer(case, office),
-        issued_on=received.astimezone(CHINA).date(),
         copies_note="本通知书一式两份，一份交申请人，一份存档。",
-        seal_name=office.name,
     )
 
 
@@ -450,13 +464,11 @@ def pickup_receipt(
     if cert["handed_over_at"] is None:
         raise DocumentError(f"办件 {case['number']} 的证照尚未交付，不能出具领证回执")
     handed = cert["handed_over_at"]
-    return DocumentContent(
-        kind=DocumentKind.PICKUP_RECEIPT,
-        title=TITLE[DocumentKind.PICKUP_RECEIPT],
-        office_name=office.name,
-        number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+    return _case_document(
+        DocumentKind.PICKUP_RECEIPT,
+        case,
+        office,
+        number,
         qr_caption="扫码查询办件",
         fields=(
             Field("办件编号", case["number"]),
@@ -477,5 +489,4 @@ def pickup_receipt(
         ),
         issued_on=handed.astimezone(CHINA).date(),
         copies_note="本回执一式两份，一份交领取人，一份存档。",
-        seal_name=office.name,
     )

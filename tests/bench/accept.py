@@ -6,26 +6,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.catalog import ApplicantKind
-from app.completeness import applicable_materials
 from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.bench.report import summary
-from tests.helpers import COMPANY, request_json
+from tests.helpers import COMPANY, item_with_materials, request_json
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ws = open_workspace(Path(folder) / "home")
         counter = ws.counter()
-        # An item whose checklist for an organisation without agent has exactly 10 materials.
-        item = next(
-            i
-            for code in ws.catalog.codes()
-            if (i := ws.catalog.item(code)) is not None
-            and len(applicable_materials(i, applicant_kind=ApplicantKind.ORGANIZATION, has_agent=False)) == 10
-            and i.body_code in counter.hall.bodies
-        )
+        item = item_with_materials(ws.catalog, counter.hall, count=10)
         data = request_json(item, applicant=COMPANY, agent=None)
         for _ in range(20):
             ws.acceptance.accept(parse_request(data), counter=counter)
