@@ -1,0 +1,243 @@
+"""The wire format between a window and the central server. Both sides import this module.
+
+Every request but enrolment carries `Authorization: Bearer {device_id}.{secret}`. Bodies are JSON (UTF-8).
+Errors come back with an HTTP status and an `ErrorBody`; a message is Chinese and names the problem.
+
+Guarantees the format serves (shared/DESIGN.md §4):
+- push is idempotent: an event is identified by the `event_id` the window made; sending it any number of
+  times stores it once. The server acknowledges only what it has committed; the window deletes nothing.
+- a permanent rejection (e.g. a case number already used by another window) comes back per event in
+  `rejected` so it goes to the window's dead-letter list instead of blocking the queue.
+- pull is by an opaque cursor over the server's change log, which is appended in commit order, so a
+  reader never skips a change that another transaction committed later with a lower number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PROTOCOL = "window-clerk-sync/1"
+API = "/api/v1"
+ENROLL_PATH = f"{API}/devices/enroll"
+PUSH_PATH = f"{API}/sync/push"
+PULL_PATH = f"{API}/sync/pull"
+RECONCILE_PATH = f"{API}/sync/reconcile"
+HEALTH_PATH = f"{API}/health"
+
+MAX_BATCH_EVENTS = 1000
+MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_PULL_CHANGES = 1000
+
+
+class WireError(ValueError):
+    """A body that does not follow this format; the message names the field."""
+
+
+def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    if not isinstance(data, dict) or key not in data:
+        raise WireError(f"{where}: 缺少字段 {key}")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise WireError(f"{where}: 字段 {key} 类型错误")
+    return value
+
+
+@dataclass(frozen=True)
+class WireEvent:
+    """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC)."""
+
+    event_id: str  # UUID made by the window
+    case_number: str
+    kind: str  # "case.decided" | "document.printed" | "document.reprinted" | "certificate.issued" | ...
+    payload: dict[str, Any]
+    clerk_login: str
+    window_code: str
+    device_time: str  # ISO 8601 UTC, e.g. "2026-11-20T02:00:00Z"
+    local_seq: int  # the window's own order of events
+
+    @classmethod
+    def from_json(cls, data: Any, where: str = "event") -> WireEvent:
+        return cls(
+            event_id=_require(data, "event_id", str, where),
+            case_number=_require(data, "case_number", str, where),
+            kind=_require(data, "kind", str, where),
+            payload=_require(data, "payload", dict, where),
+            clerk_login=_require(data, "clerk_login", str, where),
+            window_code=_require(data, "window_code", str, where),
+            device_time=_require(data, "device_time", str, where),
+            local_seq=_require(data, "local_seq", int, where),
+        )
+
+
+@dataclass(frozen=True)
+class PushRequest:
+    protocol: str
+    window_code: str
+    sent_at: str  # device clock, for skew reporting only
+    events: list[WireEvent]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "events": [asdict(e) for e in self.events]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> PushRequest:
+        protocol = _require(data, "protocol", str, "push")
+        if protocol != PROTOCOL:
+            raise WireError(f"push: 不支持的协议 {protocol}（应为 {PROTOCOL}）")
+        events = _require(data, "events", list, "push")
+        if len(events) > MAX_BATCH_EVENTS:
+            raise WireError(f"push: 一批最多 {MAX_BATCH_EVENTS} 条事件，收到 {len(events)} 条")
+        return cls(
+            protocol=protocol,
+            window_code=_require(data, "window_code", str, "push"),
+            sent_at=_require(data, "sent_at", str, "push"),
+            events=[WireEvent.from_json(e, f"events[{i}]") for i, e in enumerate(events)],
+        )
+
+
+@dataclass(frozen=True)
+class Rejection:
+    event_id: str
+    code: str  # "duplicate_case_number" | "wrong_hall" | "wrong_window" | "invalid"
+    message: str
+
+
+@dataclass(frozen=True)
+class PushResponse:
+    acknowledged: list[str]  # committed on the server (including ones it already had)
+    rejected: list[Rejection]
+    server_time: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "acknowledged": self.acknowledged,
+            "rejected": [asdict(r) for r in self.rejected],
+            "server_time": self.server_time,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> PushResponse:
+        rejected = _require(data, "rejected", list, "push response")
+        return cls(
+            acknowledged=list(_require(data, "acknowledged", list, "push response")),
+            rejected=[
+                Rejection(
+                    _require(r, "event_id", str, "rejected"),
+                    _require(r, "code", str, "rejected"),
+                    _require(r, "message", str, "rejected"),
+                )
+                for r in rejected
+            ],
+            server_time=_require(data, "server_time", str, "push response"),
+        )
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry of the server's change log, in commit order."""
+
+    seq: int
+    kind: str  # "case.updated" | "certificate.issued" | "catalog.version" | "calendar" | "conflict"
+    key: str  # e.g. the case number, the catalog version
+    payload: dict[str, Any]
+    committed_at: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> Change:
+        return cls(
+            seq=_require(data, "seq", int, "change"),
+            kind=_require(data, "kind", str, "change"),
+            key=_require(data, "key", str, "change"),
+            payload=_require(data, "payload", dict, "change"),
+            committed_at=_require(data, "committed_at", str, "change"),
+        )
+
+
+@dataclass(frozen=True)
+class PullResponse:
+    changes: list[Change]
+    cursor: str  # opaque; send it back as ?cursor=
+    more: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"changes": [asdict(c) for c in self.changes], "cursor": self.cursor, "more": self.more}
+
+    @classmethod
+    def from_json(cls, data: Any) -> PullResponse:
+        return cls(
+            changes=[Change.from_json(c) for c in _require(data, "changes", list, "pull response")],
+            cursor=_require(data, "cursor", str, "pull response"),
+            more=_require(data, "more", bool, "pull response"),
+        )
+
+
+@dataclass(frozen=True)
+class EnrollRequest:
+    code: str  # one-time enrolment code issued by hall IT on the server
+    window_code: str
+    device_name: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> EnrollRequest:
+        return cls(
+            code=_require(data, "code", str, "enroll"),
+            window_code=_require(data, "window_code", str, "enroll"),
+            device_name=_require(data, "device_name", str, "enroll"),
+        )
+
+
+@dataclass(frozen=True)
+class EnrollResponse:
+    device_id: str
+    secret: str  # shown once; the window keeps it in the OS keyring
+    hall_code: str
+    window_code: str
+
+    @classmethod
+    def from_json(cls, data: Any) -> EnrollResponse:
+        return cls(
+            device_id=_require(data, "device_id", str, "enroll response"),
+            secret=_require(data, "secret", str, "enroll response"),
+            hall_code=_require(data, "hall_code", str, "enroll response"),
+            window_code=_require(data, "window_code", str, "enroll response"),
+        )
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: str  # YYYY-MM-DD (China time, the case's received_on)
+    cases: int
+    events: int
+
+
+@dataclass(frozen=True)
+class ReconcileResponse:
+    window_code: str
+    days: list[DayCount] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"window_code": self.window_code, "days": [asdict(d) for d in self.days]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> ReconcileResponse:
+        return cls(
+            window_code=_require(data, "window_code", str, "reconcile"),
+            days=[
+                DayCount(
+                    _require(d, "day", str, "day"),
+                    _require(d, "cases", int, "day"),
+                    _require(d, "events", int, "day"),
+                )
+                for d in _require(data, "days", list, "reconcile")
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    error: str  # machine code: "unauthorized" | "revoked" | "forbidden" | "invalid" | "too_large" | ...
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
