@@ -21,6 +21,7 @@ from app.documents.fonts import FontError
 from app.intake import InputError, parse_request
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
+from app.sync.client import SyncError
 from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
 from db.store import StoreError
 
@@ -297,6 +298,78 @@ def _keys_export(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _register(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    credential = ws.sync.register(server_url=args.server, code=args.code, device_name=args.name)
+    out.emit(
+        {
+            "device_id": credential.device_id,
+            "hall_code": credential.hall_code,
+            "window_code": credential.window_code,
+            "server_url": credential.server_url,
+        },
+        f"已登记：窗口 {credential.window_code}（大厅 {credential.hall_code}），设备 {credential.device_id}",
+    )
+    return EXIT_OK
+
+
+def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    report = ws.sync.sync()
+    text = (
+        f"上传 {report.acknowledged}/{report.pushed} 条，拒收 {len(report.rejected)} 条，"
+        f"下载 {report.pulled} 条变更（应用 {report.applied} 条，冲突 {report.conflicts} 条），"
+        f"待上传 {report.pending} 条，用时 {report.seconds:.2f} 秒"
+    )
+    for rejection in report.rejected:
+        print(f"拒收：{rejection.event_id} {rejection.code} {rejection.message}", file=sys.stderr)
+    out.emit(report.as_json(), text)
+    return EXIT_OK if not report.rejected else EXIT_INVALID
+
+
+def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    credential = ws.sync.credential()
+    state = ws.sync.state()
+    data = {
+        "registered": credential is not None,
+        "server_url": credential.server_url if credential else None,
+        "device_id": credential.device_id if credential else None,
+        "pending": ws.sync.pending(),
+        "dead_letters": len(ws.sync.dead_letters()),
+        "last_success_at": state.get("last_success_at"),
+        "cursor": state.get("cursor"),
+    }
+    out.emit(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+    return EXIT_OK
+
+
+def _dead_letters(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    letters = ws.sync.dead_letters()
+    out.emit(
+        letters,
+        "\n".join(f"{d['case_number']} {d['kind']} {d['code']}: {d['message']}" for d in letters) or "（无）",
+    )
+    return EXIT_OK
+
+
+def _reconcile(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    try:
+        last = date.fromisoformat(args.to) if args.to else ws.clock.today()
+        first = date.fromisoformat(args.first) if args.first else last
+    except ValueError:
+        return out.fail("日期格式错误（应为 YYYY-MM-DD）")
+    days = ws.sync.reconcile(first=first, last=last)
+    data = [
+        {"day": d.day, "local_cases": d.local_cases, "server_cases": d.server_cases, "matches": d.matches}
+        for d in days
+    ]
+    lines = [
+        f"{d.day} 本窗口 {d.local_cases} 件 / 服务器 {d.server_cases} 件 "
+        f"{'一致' if d.matches else '不一致！'}"
+        for d in days
+    ]
+    out.emit(data, "\n".join(lines) or "（该时段无办件）")
+    return EXIT_OK if all(d.matches for d in days) else EXIT_INVALID
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -372,6 +445,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", default=None, help="另加的公钥目录 JSON 文件")
     p.set_defaults(handler=_verify)
 
+    p = sub.add_parser("register", parents=[common], help="在中心服务器登记本窗口（一次性登记码）")
+    p.add_argument("--server", required=True, help="服务器地址，如 https://zwfw-sync.example.gov.cn")
+    p.add_argument("--code", required=True, help="大厅信息技术人员在服务器上生成的一次性登记码")
+    p.add_argument("--name", default=None, help="本机名称（默认主机名）")
+    p.set_defaults(handler=_register)
+    sync = sub.add_parser("sync", parents=[common], help="与中心服务器同步一轮")
+    sync.set_defaults(handler=_sync)
+    sync_sub = sync.add_subparsers(dest="action")
+    p = sync_sub.add_parser("status", parents=[common], help="同步状态")
+    p.set_defaults(handler=_sync_status)
+    p = sync_sub.add_parser("dead-letters", parents=[common], help="服务器拒收的事项")
+    p.set_defaults(handler=_dead_letters)
+    p = sub.add_parser("reconcile", parents=[common], help="按日核对本窗口与服务器的办件数")
+    p.add_argument("--from", dest="first", default=None)
+    p.add_argument("--to", default=None)
+    p.set_defaults(handler=_reconcile)
+
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(dest="action", required=True)
     p = keys.add_parser("export", parents=[common], help="导出公钥目录，供第三方离线核验")
     p.add_argument("-o", "--output", required=True)
@@ -413,6 +503,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         FontError,
     ) as error:
         return out.fail(str(error))
+    except SyncError as error:
+        return out.fail(error.message, data={"kind": error.kind})
     except Exception as error:  # a bug: keep the traceback for the report
         report = _crash_report(home)
         print(f"程序错误：{error!r}。错误报告已写入 {report}", file=sys.stderr)

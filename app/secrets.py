@@ -80,6 +80,14 @@ class SecretStore:
         except keyring.errors.KeyringError as error:
             raise SecretStoreError(f"无法读取系统密钥库：{error}") from error
 
+    def delete(self, name: str) -> None:
+        try:
+            self.backend.delete_password(SERVICE, name)
+        except keyring.errors.PasswordDeleteError:
+            pass  # already gone
+        except keyring.errors.KeyringError as error:
+            raise SecretStoreError(f"无法写入系统密钥库：{error}") from error
+
     def set(self, name: str, value: str) -> None:
         try:
             self.backend.set_password(SERVICE, name, value)

@@ -31,6 +31,9 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("verify_base", str, "HTTPS://ZWFW.EXAMPLE.GOV.CN", "在线查询/核验网址（大写，用于二维码）"),
     SettingSpec("printers", dict, {}, "按文书种类记住的打印机名称"),
     SettingSpec("secret_store", str, "system", "密钥保存位置：system（系统密钥库）或 demo-file（仅限演示）"),
+    SettingSpec("server_url", str, "", "中心服务器地址（登记后写入），如 https://zwfw-sync.example.gov.cn"),
+    SettingSpec("server_ca", str, "", "校验服务器证书用的 CA 证书文件（空则用系统证书）"),
+    SettingSpec("sync_interval_seconds", int, 30, "在线时自动同步的间隔（秒）"),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 

@@ -25,6 +25,7 @@ from app.clock import Clock
 from app.documents.service import DocumentService
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
+from app.sync.client import SyncClient
 from app.workdays import WorkCalendar
 from db.models import CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
@@ -79,6 +80,7 @@ class Workspace:
     cases: CaseQueries
     documents: DocumentService
     certificates: CertificateService
+    sync: SyncClient
 
     def counter(self, clerk_login: str | None = None) -> Counter:
         login = clerk_login or str(self.settings.get("default_clerk"))
@@ -128,6 +130,7 @@ def open_workspace(
         raise
     calendar = WorkCalendar()
     cases = CaseQueries(store)
+    secrets = secret_store(home, settings)
     return Workspace(
         home=home,
         store=store,
@@ -139,8 +142,9 @@ def open_workspace(
         cases=cases,
         documents=DocumentService(store=store, catalog=catalog, cases=cases, clock=clock, settings=settings),
         certificates=CertificateService(
-            store=store, catalog=catalog, clock=clock, settings=settings, secrets=secret_store(home, settings)
+            store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),
+        sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -159,6 +160,18 @@ class CaseEvent(Base):
     window_code: Mapped[str] = mapped_column(String(20))
     device_time: Mapped[datetime] = mapped_column(DateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Dead letter: the server refused this event for good; kept and shown, never resent blindly.
+    rejected_at: Mapped[datetime | None] = mapped_column(DateTime)
+    rejected_code: Mapped[str | None] = mapped_column(String(40))
+    rejected_message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_case_event_pending",
+            "id",
+            sqlite_where=text("acknowledged_at IS NULL AND rejected_at IS NULL"),
+        ),
+    )
 
 
 class CaseSerial(Base):
@@ -263,3 +276,25 @@ class OfficeKey(Base):
     office_code: Mapped[str] = mapped_column(String(18))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_until: Mapped[date | None] = mapped_column(Date)
+
+
+class SyncState(Base):
+    """Small facts about sync: the pull cursor, the last successful round, the last error."""
+
+    __tablename__ = "sync_state"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class SyncConflict(Base):
+    """A conflict the server found (e.g. two hand-overs of one certificate): shown to a supervisor."""
+
+    __tablename__ = "sync_conflict"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # the server's change seq
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)

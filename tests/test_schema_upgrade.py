@@ -34,5 +34,5 @@ def test_schema_1_file_upgrades_in_place(home: Path) -> None:
         ws.close()
     after = sqlite3.connect(home / "window.sqlite3")
     assert after.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
-    assert after.execute("select version_num from alembic_version").fetchone() == ("0002",)
+    assert after.execute("select version_num from alembic_version").fetchone() == (f"{SCHEMA_VERSION:04d}",)
     after.close()

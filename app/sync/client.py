@@ -1,0 +1,415 @@
+"""The window's side of sync: register once, push the outbox, pull changes, reconcile counts.
+
+Rules it keeps (shared/DESIGN.md §4, §9):
+- An outbox event is marked sent only when the server's response says it is stored; a timeout, a cut
+  connection or a server error changes nothing locally, and the next round resends (the server stores
+  each event id once).
+- The pull cursor is saved in the same transaction as the changes it covers.
+- A permanent rejection moves that one event to the dead-letter list; the queue behind it moves on.
+- Events carry their own author, window and device time; sync never rewrites them.
+- The device credential lives in the OS keyring; a revoked credential is forgotten.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select, update
+
+from app.clock import Clock
+from app.secrets import SecretStore
+from app.settings import Settings
+from app.sync import wire
+from db.models import Case, CaseEvent, SyncConflict, SyncState
+from db.store import Store
+
+log = logging.getLogger("clerk.sync")
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 60.0
+
+
+class SyncError(Exception):
+    """A round that could not finish. `kind`: offline | auth | server | protocol | not_registered."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Credential:
+    server_url: str
+    device_id: str
+    secret: str
+    hall_code: str
+    window_code: str
+
+    @property
+    def bearer(self) -> str:
+        return f"Bearer {self.device_id}.{self.secret}"
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    acknowledged: int = 0
+    rejected: list[wire.Rejection] = field(default_factory=list)
+    pulled: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    pending: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "acknowledged": self.acknowledged,
+            "rejected": [r.__dict__ for r in self.rejected],
+            "pulled": self.pulled,
+            "applied": self.applied,
+            "conflicts": self.conflicts,
+            "pending": self.pending,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class DayDifference:
+    day: str
+    local_cases: int
+    server_cases: int
+
+    @property
+    def matches(self) -> bool:
+        return self.local_cases == self.server_cases
+
+
+Progress = Callable[[int, int], None]  # (sent so far, total at start)
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+class SyncClient:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        settings: Settings,
+        secrets: SecretStore,
+        clock: Clock,
+        transport: httpx.BaseTransport | None = None,
+        batch_size: int = wire.MAX_BATCH_EVENTS,
+    ) -> None:
+        self._store, self._settings, self._secrets, self._clock = store, settings, secrets, clock
+        self._transport = transport
+        self.batch_size = min(batch_size, wire.MAX_BATCH_EVENTS)
+
+    # -- credential ------------------------------------------------------------------------------
+    def credential(self) -> Credential | None:
+        url = str(self._settings.get("server_url") or "")
+        if not url:
+            return None
+        stored = self._secrets.get(f"device:{url}")
+        if stored is None:
+            return None
+        data = json.loads(stored)
+        return Credential(url, data["device_id"], data["secret"], data["hall_code"], data["window_code"])
+
+    def register(self, *, server_url: str, code: str, device_name: str | None = None) -> Credential:
+        """Enrol this window with the one-time code hall IT got from the server."""
+        url = server_url.rstrip("/")
+        window_code = str(self._settings.get("window_code"))
+        body = {
+            "code": code.strip(),
+            "window_code": window_code,
+            "device_name": device_name or platform.node(),
+        }
+        response = self._request("POST", url, wire.ENROLL_PATH, json=body, credential=None)
+        enrolled = wire.EnrollResponse.from_json(response)
+        if enrolled.window_code != window_code:
+            raise SyncError(
+                "protocol", f"服务器登记的窗口 {enrolled.window_code} 与本机设置 {window_code} 不一致"
+            )
+        credential = Credential(
+            url, enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code
+        )
+        self._secrets.set(
+            f"device:{url}",
+            json.dumps(
+                {
+                    "device_id": credential.device_id,
+                    "secret": credential.secret,
+                    "hall_code": credential.hall_code,
+                    "window_code": credential.window_code,
+                }
+            ),
+        )
+        self._settings.set("server_url", url)
+        if enrolled.hall_code != self._settings.get("hall_code"):
+            self._settings.set("hall_code", enrolled.hall_code)
+        log.info("window %s registered as device %s at %s", window_code, credential.device_id, url)
+        return credential
+
+    # -- a round ---------------------------------------------------------------------------------
+    def pending(self) -> int:
+        with self._store.read() as session:
+            return int(
+                session.scalar(
+                    select(func.count())
+                    .select_from(CaseEvent)
+                    .where(CaseEvent.acknowledged_at.is_(None), CaseEvent.rejected_at.is_(None))
+                )
+                or 0
+            )
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        with self._store.read() as session:
+            rows = session.scalars(select(CaseEvent).where(CaseEvent.rejected_at.is_not(None))).all()
+        return [
+            {
+                "event_id": r.event_id,
+                "case_number": r.case_number,
+                "kind": r.kind,
+                "code": r.rejected_code,
+                "message": r.rejected_message,
+                "rejected_at": _utc_text(r.rejected_at) if r.rejected_at else None,
+            }
+            for r in rows
+        ]
+
+    def sync(self, *, progress: Progress | None = None) -> SyncReport:
+        """Push everything pending, then pull what changed. Raises SyncError; what was done stays done."""
+        credential = self.credential()
+        if credential is None:
+            raise SyncError("not_registered", "本窗口尚未在服务器登记（clerk register）")
+        started = time.perf_counter()
+        report = SyncReport()
+        self._push(credential, report, progress)
+        self._pull(credential, report)
+        report.pending = self.pending()
+        report.seconds = time.perf_counter() - started
+        self._set_state("last_success_at", _utc_text(self._clock.now().replace(tzinfo=None)))
+        return report
+
+    def _push(self, credential: Credential, report: SyncReport, progress: Progress | None) -> None:
+        total = self.pending()
+        while True:
+            with self._store.read() as session:
+                events = session.scalars(
+                    select(CaseEvent)
+                    .where(CaseEvent.acknowledged_at.is_(None), CaseEvent.rejected_at.is_(None))
+                    .order_by(CaseEvent.id)
+                    .limit(self.batch_size)
+                ).all()
+            if not events:
+                return
+            request = wire.PushRequest(
+                protocol=wire.PROTOCOL,
+                window_code=credential.window_code,
+                sent_at=_utc_text(self._clock.now().replace(tzinfo=None)),
+                events=[
+                    wire.WireEvent(
+                        event_id=e.event_id,
+                        case_number=e.case_number,
+                        kind=e.kind,
+                        payload=e.payload,
+                        clerk_login=e.clerk_login,
+                        window_code=e.window_code,
+                        device_time=_utc_text(e.device_time),
+                        local_seq=e.id,
+                    )
+                    for e in events
+                ],
+            )
+            answer = wire.PushResponse.from_json(
+                self._request(
+                    "POST",
+                    credential.server_url,
+                    wire.PUSH_PATH,
+                    json=request.to_json(),
+                    credential=credential,
+                )
+            )
+            sent = {e.event_id for e in events}
+            acknowledged = [i for i in answer.acknowledged if i in sent]
+            rejected = [r for r in answer.rejected if r.event_id in sent]
+            now = self._clock.now().replace(tzinfo=None)
+            with self._store.write() as session:
+                if acknowledged:
+                    session.execute(
+                        update(CaseEvent)
+                        .where(CaseEvent.event_id.in_(acknowledged))
+                        .values(acknowledged_at=now)
+                    )
+                for rejection in rejected:
+                    log.error(
+                        "server rejected event %s: %s %s",
+                        rejection.event_id,
+                        rejection.code,
+                        rejection.message,
+                    )
+                    session.execute(
+                        update(CaseEvent)
+                        .where(CaseEvent.event_id == rejection.event_id)
+                        .values(
+                            rejected_at=now, rejected_code=rejection.code, rejected_message=rejection.message
+                        )
+                    )
+            report.pushed += len(events)
+            report.acknowledged += len(acknowledged)
+            report.rejected += rejected
+            if progress is not None:
+                progress(report.acknowledged + len(report.rejected), total)
+            if not acknowledged and not rejected:
+                raise SyncError("protocol", "服务器没有确认本批任何事项，稍后重试")
+
+    def _pull(self, credential: Credential, report: SyncReport) -> None:
+        while True:
+            cursor = self._get_state("cursor") or "0"
+            answer = wire.PullResponse.from_json(
+                self._request(
+                    "GET",
+                    credential.server_url,
+                    wire.PULL_PATH,
+                    params={"cursor": cursor},
+                    credential=credential,
+                )
+            )
+            now = self._clock.now().replace(tzinfo=None)
+            with self._store.write() as session:
+                for change in answer.changes:
+                    report.applied += self._apply(session, change, now, report)
+                # The cursor moves in the same transaction as the changes it covers.
+                session.merge(SyncState(key="cursor", value=answer.cursor))
+            report.pulled += len(answer.changes)
+            if not answer.more or not answer.changes:
+                return
+
+    def _apply(self, session: Any, change: wire.Change, now: datetime, report: SyncReport) -> int:
+        if change.kind == "conflict":
+            if session.get(SyncConflict, change.seq) is None:
+                session.add(
+                    SyncConflict(
+                        seq=change.seq,
+                        case_number=change.key,
+                        reason=str(change.payload.get("reason", "")),
+                        payload=change.payload,
+                        received_at=now,
+                        resolved_at=None,
+                    )
+                )
+                report.conflicts += 1
+            return 1
+        if change.kind == "case.updated":
+            status = change.payload.get("status")
+            case = session.scalars(select(Case).where(Case.number == change.key)).first()
+            if case is None or not isinstance(status, str) or case.status == status:
+                return 0
+            event_id = change.payload.get("updated_by")
+            mine = session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event_id)).first()
+            if mine is not None:
+                return 0  # our own event coming back
+            case.status = status
+            return 1
+        log.info("ignoring change %s of kind %s", change.seq, change.kind)
+        return 0
+
+    # -- reconciliation --------------------------------------------------------------------------
+    def reconcile(self, *, first: date, last: date) -> list[DayDifference]:
+        credential = self.credential()
+        if credential is None:
+            raise SyncError("not_registered", "本窗口尚未在服务器登记（clerk register）")
+        answer = wire.ReconcileResponse.from_json(
+            self._request(
+                "GET",
+                credential.server_url,
+                wire.RECONCILE_PATH,
+                params={"from": first.isoformat(), "to": last.isoformat()},
+                credential=credential,
+            )
+        )
+        server = {d.day: d.cases for d in answer.days}
+        with self._store.read() as session:
+            local = {
+                day.isoformat(): count
+                for day, count in session.execute(
+                    select(Case.received_on, func.count())
+                    .where(Case.window_code == credential.window_code, Case.received_on.between(first, last))
+                    .group_by(Case.received_on)
+                ).all()
+            }
+        days = sorted(set(server) | set(local))
+        return [DayDifference(d, local.get(d, 0), server.get(d, 0)) for d in days]
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _get_state(self, key: str) -> str | None:
+        with self._store.read() as session:
+            row = session.get(SyncState, key)
+            return None if row is None else row.value
+
+    def _set_state(self, key: str, value: str) -> None:
+        with self._store.write() as session:
+            session.merge(SyncState(key=key, value=value))
+
+    def state(self) -> dict[str, str]:
+        with self._store.read() as session:
+            return {row.key: row.value for row in session.scalars(select(SyncState)).all()}
+
+    def _request(
+        self,
+        method: str,
+        base: str,
+        path: str,
+        *,
+        credential: Credential | None,
+        json: Any = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
+        headers = {"Authorization": credential.bearer} if credential else {}
+        verify: bool | str = str(self._settings.get("server_ca") or "") or True
+        try:
+            with httpx.Client(
+                base_url=base,
+                timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+                transport=self._transport,
+                verify=verify,
+            ) as http:
+                response = http.request(method, path, json=json, params=params, headers=headers)
+        except httpx.TimeoutException as error:
+            raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
+        except httpx.TransportError as error:
+            raise SyncError("offline", f"无法连接服务器（{base}）：{error}") from error
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if response.status_code == 200:
+            if body is None:
+                raise SyncError("protocol", f"服务器回应不是 JSON（{path}）")
+            return body
+        message = body.get("message") if isinstance(body, dict) else None
+        code = body.get("error") if isinstance(body, dict) else None
+        if response.status_code == 401:
+            if code == "revoked" and credential is not None:
+                self._forget(credential)
+            raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
+        if response.status_code in (400, 403, 404, 409, 413):
+            raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}）")
+        raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
+
+    def _forget(self, credential: Credential) -> None:
+        """A revoked device credential is useless; drop it so the window asks to be registered again."""
+        self._secrets.delete(f"device:{credential.server_url}")
+        log.warning("device credential %s revoked by the server; forgotten", credential.device_id)
