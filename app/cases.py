@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.acceptance import case_snapshot
 from app.case_number import parse_case_number
 from app.certificates import certificate_view, clerk_names
-from db.models import Case, CaseEvent, Certificate
+from db.models import Case, Certificate
 from db.store import Store
 
 
@@ -67,12 +67,3 @@ class CaseQueries:
         with self._store.read() as session:
             rows = session.execute(query.order_by(Case.id.desc())).all()
         return [CaseSummary(*row) for row in rows]
-
-    def pending_events(self) -> int:
-        with self._store.read() as session:
-            return (
-                session.scalar(
-                    select(func.count()).select_from(CaseEvent).where(CaseEvent.acknowledged_at.is_(None))
-                )
-                or 0
-            )

@@ -51,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(workspace=workspace, counter=counter)
     window.show()
+    window.sync.start()
 
     def ready() -> None:
         print(f"ready_seconds={time.perf_counter() - _T0:.3f}", flush=True)

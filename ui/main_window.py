@@ -53,6 +53,7 @@ from ui.models import (
     NumberRole,
 )
 from ui.printing import PrintError, PrintJob, PrintPreviewDialog, print_pages
+from ui.sync_status import SyncController, SyncStatusWidget
 from ui.verify_dialog import VerifyDialog
 
 log = logging.getLogger("clerk.ui")
@@ -104,6 +105,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(outer)
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
+        self.sync = SyncController(
+            workspace.sync, interval_seconds=float(workspace.settings.get("sync_interval_seconds"))
+        )
+        self.sync_status = SyncStatusWidget(self.sync)
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.sync.synced.connect(lambda _report: self.refresh_cases())
 
         self.item_query.textChanged.connect(self._query_changed)
         self.item_query.returnPressed.connect(self._choose_current)
@@ -320,6 +327,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"办件 {number} 已保存", 10000)
         self.last_case_number = number
         self.refresh_cases()
+        self.sync.local_change()
         self.decision.new_button.setFocus()
         self.request_print(str(MAIN_DOCUMENT[outcome]), number)
 
@@ -340,10 +348,7 @@ class MainWindow(QMainWindow):
             self.workspace.clock.today(), window_code=self.counter.window_code
         )
         self.cases_model.set_cases(cases)
-        pending = self.workspace.cases.pending_events()
-        self._status.setText(
-            f"事项目录 {self.workspace.catalog.version} · 今日 {len(cases)} 件 · 待上传 {pending} 条  "
-        )
+        self._status.setText(f"事项目录 {self.workspace.catalog.version} · 今日 {len(cases)} 件  ")
 
     # -- looking a case up -----------------------------------------------------------------------
     def lookup_case(self) -> None:
@@ -486,6 +491,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.jobs.wait()  # a render in flight finishes before the window goes
+        self.sync.stop()
         super().closeEvent(event)
 
     def notify(self, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
