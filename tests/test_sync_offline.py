@@ -25,7 +25,7 @@ def closed_port() -> int:
 
 def pretend_registered(workspace: Workspace, url: str) -> None:
     workspace.settings.set("server_url", url)
-    workspace.sync._secrets.set(  # noqa: SLF001 — the test stands in for a past registration
+    workspace.sync._secrets.set(
         f"device:{url}",
         json.dumps({"device_id": "d1", "secret": "s", "hall_code": "SZX01", "window_code": "SZX0103"}),
     )
