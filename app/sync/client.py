@@ -111,9 +111,11 @@ class SyncClient:
         clock: Clock,
         transport: httpx.BaseTransport | None = None,
         batch_size: int = wire.MAX_BATCH_EVENTS,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self._store, self._settings, self._secrets, self._clock = store, settings, secrets, clock
         self._transport = transport
+        self.read_timeout = read_timeout
         self.batch_size = min(batch_size, wire.MAX_BATCH_EVENTS)
 
     # -- credential ------------------------------------------------------------------------------
@@ -382,7 +384,7 @@ class SyncClient:
         try:
             with httpx.Client(
                 base_url=base,
-                timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+                timeout=httpx.Timeout(self.read_timeout, connect=CONNECT_TIMEOUT),
                 transport=self._transport,
                 verify=verify,
             ) as http:
