@@ -1,0 +1,278 @@
+"""A window and a real server process, on SQLite and PostgreSQL: everything reaches the server exactly
+once, through dropped, cut, duplicated and slow requests, a killed server and a killed window."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from app.clock import Clock
+from app.intake import parse_request
+from app.sync.client import SyncClient, SyncError
+from app.workspace import Workspace, open_workspace
+from db.models import CaseEvent
+from tests.faulty_proxy import FaultyProxy
+from tests.helpers import PLANNING, SEAL, request_json
+from tests.sync_harness import ROOT, ServerProcess, server_for
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    yield from server_for(request.param, tmp_path)
+
+
+def register(workspace: Workspace, server: ServerProcess, url: str | None = None) -> None:
+    workspace.sync.register(server_url=url or server.url, code=server.enrollment_code("SZX0103"))
+
+
+def accept_many(workspace: Workspace, count: int, *, code: str = SEAL) -> list[str]:
+    item = workspace.catalog.item(code)
+    assert item is not None
+    counter = workspace.counter()
+    return [
+        workspace.acceptance.accept(parse_request(request_json(item)), counter=counter) for _ in range(count)
+    ]
+
+
+def local_event_ids(workspace: Workspace) -> set[str]:
+    with workspace.store.read() as session:
+        return set(session.scalars(select(CaseEvent.event_id)).all())
+
+
+def server_event_ids(server: ServerProcess) -> list[str]:
+    """Every event the server stored, read straight from its database (duplicates would show)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    try:
+        with engine.connect() as connection:
+            return [row[0] for row in connection.execute(text("SELECT event_id FROM event"))]
+    finally:
+        engine.dispose()
+
+
+def assert_identical(workspace: Workspace, server: ServerProcess) -> None:
+    stored = server_event_ids(server)
+    assert len(stored) == len(set(stored))  # nothing duplicated
+    assert set(stored) == local_event_ids(workspace)  # nothing missing
+    assert workspace.sync.pending() == 0
+    today = workspace.clock.today()
+    assert all(d.matches for d in workspace.sync.reconcile(first=today, last=today))
+
+
+def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -> None:
+    register(workspace, server)
+    numbers = accept_many(workspace, 25)
+    report = workspace.sync.sync()
+    assert report.acknowledged == 25 and report.pending == 0 and report.rejected == []
+    assert_identical(workspace, server)
+    again = workspace.sync.sync()  # a no-op round moves nothing
+    assert again.pushed == 0 and again.acknowledged == 0
+    (day,) = workspace.sync.reconcile(first=workspace.clock.today(), last=workspace.clock.today())
+    assert day.local_cases == day.server_cases == len(numbers)
+
+
+def test_timed_out_request_is_resent_not_forgotten(workspace: Workspace, server: ServerProcess) -> None:
+    # §9: a client advanced its marker after a request that timed out, so those rows were never resent.
+    proxy = FaultyProxy(
+        server.port, choose=iter(["pass"] + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
+    )
+    try:
+        register(workspace, server, proxy.url)
+        accept_many(workspace, 10)
+        client = SyncClient(
+            store=workspace.store,
+            settings=workspace.settings,
+            secrets=workspace.sync._secrets,
+            clock=workspace.clock,
+            read_timeout=1.0,
+        )
+        with pytest.raises(SyncError) as raised:
+            client.sync()
+        assert raised.value.kind == "offline"
+        assert client.pending() == 10  # the server may have stored them; the window does not assume so
+        time.sleep(3)
+        client.sync()
+        assert_identical(workspace, server)
+    finally:
+        proxy.close()
+
+
+def test_rejected_event_goes_to_dead_letters_and_does_not_block(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+) -> None:
+    # §9: a rejected item blocked everything behind it. Here a second PC misconfigured with the same window
+    # code makes the same case numbers: the server refuses them loudly; later events still flow.
+    register(workspace, server)
+    accept_many(workspace, 3)
+    workspace.sync.sync()
+    twin = open_workspace(tmp_path / "twin", clock=clock)
+    try:
+        twin.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", replace=True))
+        accept_many(twin, 5)  # serials 1..5 again: 1..3 collide
+        report = twin.sync.sync()
+        assert sorted(r.code for r in report.rejected) == ["duplicate_case_number"] * 3
+        assert report.acknowledged == 2 and twin.sync.pending() == 0
+        assert len(twin.sync.dead_letters()) == 3
+        conflicts = server.admin("conflicts")
+        assert len(conflicts) >= 3
+    finally:
+        twin.close()
+
+
+def test_offline_work_keeps_its_author(workspace: Workspace, server: ServerProcess) -> None:
+    # §9: offline records were attributed to whoever was signed in at sync time.
+    register(workspace, server)
+    accept_many(workspace, 2)  # by the demo clerk
+    from app.workspace import hash_password
+    from db.models import Clerk
+
+    with workspace.store.write() as session:
+        session.add(Clerk(login="li", name="李四", password_hash=hash_password("x"), active=True))
+    workspace.settings.set("default_clerk", "li")
+    workspace.sync.sync()
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    with engine.connect() as connection:
+        authors = {row[0] for row in connection.execute(text("SELECT clerk_login FROM event"))}
+    engine.dispose()
+    assert authors == {"demo"}
+
+
+def test_revoked_window_is_refused_and_forgets_its_credential(
+    workspace: Workspace, server: ServerProcess
+) -> None:
+    register(workspace, server)
+    credential = workspace.sync.credential()
+    assert credential is not None
+    server.admin("revoke", credential.device_id)
+    accept_many(workspace, 1)
+    with pytest.raises(SyncError) as raised:
+        workspace.sync.sync()
+    assert raised.value.kind == "auth" and workspace.sync.credential() is None
+    assert workspace.sync.pending() == 1
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_network_faults_end_identical(workspace: Workspace, server: ServerProcess, seed: int) -> None:
+    proxy = FaultyProxy.random(
+        server.port,
+        seed=seed,
+        weights={"pass": 4, "drop": 1, "cut": 2, "duplicate": 2, "slow": 1},
+        slow_seconds=1.5,
+    )
+    rng = random.Random(seed)
+    try:
+        register(workspace, server)  # enrol directly; faults apply to sync traffic
+        workspace.settings.set("server_url", server.url)
+        credential = workspace.sync.credential()
+        assert credential is not None
+        workspace.sync._secrets.set(
+            f"device:{proxy.url}", workspace.sync._secrets.get(f"device:{server.url}") or ""
+        )
+        workspace.settings.set("server_url", proxy.url)
+        client = SyncClient(
+            store=workspace.store,
+            settings=workspace.settings,
+            secrets=workspace.sync._secrets,
+            clock=workspace.clock,
+            read_timeout=1.0,
+            batch_size=7,
+        )
+        for _ in range(12):
+            accept_many(workspace, rng.randint(0, 9), code=rng.choice([SEAL, PLANNING]))
+            with contextlib.suppress(SyncError):  # faults are expected here; the loop goes on
+                client.sync()
+        proxy.choose = lambda: "pass"
+        for _ in range(5):  # the network heals; rounds finish
+            try:
+                client.sync()
+                break
+            except SyncError:
+                time.sleep(1)
+        assert set(proxy.fates) >= {"drop", "cut", "duplicate"}
+        assert_identical(workspace, server)
+    finally:
+        proxy.close()
+
+
+def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server: ServerProcess) -> None:
+    register(workspace, server)
+    accept_many(workspace, 300, code=PLANNING)
+    client = SyncClient(
+        store=workspace.store,
+        settings=workspace.settings,
+        secrets=workspace.sync._secrets,
+        clock=workspace.clock,
+        batch_size=20,
+    )
+    import threading
+
+    errors: list[SyncError] = []
+
+    def run() -> None:
+        try:
+            client.sync()
+        except SyncError as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    time.sleep(0.4)
+    server.kill()
+    thread.join(timeout=120)
+    assert errors and errors[0].kind == "offline"
+    server.start()
+    client.sync()
+    assert_identical(workspace, server)
+
+
+def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProcess, home: Path) -> None:
+    register(workspace, server)
+    accept_many(workspace, 400, code=PLANNING)
+    secret = workspace.sync._secrets.get(f"device:{server.url}")
+    workspace.close()
+    script = (
+        "import json, sys, keyring\n"
+        "from pathlib import Path\n"
+        "from tests.conftest import MemoryKeyring\n"
+        "ring = MemoryKeyring(); keyring.set_keyring(ring)\n"
+        f"ring.set_password('WindowClerk', 'device:{server.url}', {secret!r})\n"
+        "from app.workspace import open_workspace\n"
+        "ws = open_workspace(Path(sys.argv[1]))\n"
+        "ws.sync.batch_size = 10\n"
+        "print('start', flush=True)\n"
+        "ws.sync.sync()\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script, str(home)], cwd=ROOT, stdout=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().strip() == b"start"
+    time.sleep(random.uniform(0.3, 0.8))
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    resumed = open_workspace(home, clock=workspace.clock)
+    try:
+        assert 0 < resumed.sync.pending() <= 400 or resumed.sync.pending() == 0
+        resumed.sync.sync()
+        assert_identical(resumed, server)
+    finally:
+        resumed.close()
+
+
+def test_health_is_open_and_everything_else_needs_a_credential(server: ServerProcess) -> None:
+    assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
+    assert httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0").status_code == 401
+    bad = httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0", headers={"Authorization": "Bearer x.y"})
+    assert bad.status_code == 401 and "message" in bad.json()
