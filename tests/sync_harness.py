@@ -71,13 +71,17 @@ class ServerProcess:
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "server.cli", "serve"],
-            cwd=ROOT,
-            env=self.env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        log = (self.home / "server.log").open("ab")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve"],
+                cwd=ROOT,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -86,7 +90,7 @@ class ServerProcess:
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise AssertionError(
-            f"server did not start: {self.process.stderr.read() if self.process.stderr else ''}"
+            f"server did not start: {(self.home / 'server.log').read_text(errors='replace')}"
         )
 
     def kill(self) -> None:

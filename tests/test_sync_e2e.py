@@ -58,7 +58,7 @@ def server_event_ids(server: ServerProcess) -> list[str]:
     engine = create_engine(server.database_url)
     try:
         with engine.connect() as connection:
-            return [row[0] for row in connection.execute(text("SELECT event_id FROM event"))]
+            return [row[0] for row in connection.execute(text("SELECT event_id FROM case_event"))]
     finally:
         engine.dispose()
 
@@ -147,7 +147,7 @@ def test_offline_work_keeps_its_author(workspace: Workspace, server: ServerProce
 
     engine = create_engine(server.database_url)
     with engine.connect() as connection:
-        authors = {row[0] for row in connection.execute(text("SELECT clerk_login FROM event"))}
+        authors = {row[0] for row in connection.execute(text("SELECT clerk_login FROM case_event"))}
     engine.dispose()
     assert authors == {"demo"}
 
@@ -262,6 +262,7 @@ def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProc
     time.sleep(random.uniform(0.3, 0.8))
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
+    process.stdout.close()
     resumed = open_workspace(home, clock=workspace.clock)
     try:
         assert 0 < resumed.sync.pending() <= 400 or resumed.sync.pending() == 0

@@ -119,6 +119,7 @@ def main() -> None:
             time.sleep(0.8)
             process.send_signal(signal.SIGKILL)
             process.wait()
+            process.stdout.close()
             ws2 = open_workspace(other)
             left = ws2.sync.pending()
             started = time.perf_counter()
