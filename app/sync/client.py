@@ -15,14 +15,17 @@ from __future__ import annotations
 import json
 import logging
 import platform
+import ssl
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, func, select, type_coerce, update
 
 from app.clock import Clock
 from app.secrets import SecretStore
@@ -69,6 +72,8 @@ class SyncReport:
     conflicts: int = 0
     pending: int = 0
     seconds: float = 0.0
+    push_seconds: float = 0.0
+    pull_seconds: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +85,8 @@ class SyncReport:
             "conflicts": self.conflicts,
             "pending": self.pending,
             "seconds": round(self.seconds, 3),
+            "push_seconds": round(self.push_seconds, 3),
+            "pull_seconds": round(self.pull_seconds, 3),
         }
 
 
@@ -95,6 +102,13 @@ class DayDifference:
 
 
 Progress = Callable[[int, int], None]  # (sent so far, total at start)
+
+
+@dataclass(frozen=True)
+class _Batch:
+    ids: set[str]
+    last_id: int
+    body: bytes
 
 
 def _utc_text(moment: datetime) -> str:
@@ -199,83 +213,116 @@ class SyncClient:
         started = time.perf_counter()
         report = SyncReport()
         self._push(credential, report, progress)
+        report.push_seconds = time.perf_counter() - started
         self._pull(credential, report)
+        report.pull_seconds = time.perf_counter() - started - report.push_seconds
         report.pending = self.pending()
         report.seconds = time.perf_counter() - started
         self._set_state("last_success_at", _utc_text(self._clock.now().replace(tzinfo=None)))
         return report
 
-    def _push(self, credential: Credential, report: SyncReport, progress: Progress | None) -> None:
-        total = self.pending()
-        while True:
-            with self._store.read() as session:
-                events = session.scalars(
-                    select(CaseEvent)
-                    .where(CaseEvent.acknowledged_at.is_(None), CaseEvent.rejected_at.is_(None))
-                    .order_by(CaseEvent.id)
-                    .limit(self.batch_size)
-                ).all()
-            if not events:
-                return
-            request = wire.PushRequest(
-                protocol=wire.PROTOCOL,
-                window_code=credential.window_code,
-                sent_at=_utc_text(self._clock.now().replace(tzinfo=None)),
-                events=[
-                    wire.WireEvent(
-                        event_id=e.event_id,
-                        case_number=e.case_number,
-                        kind=e.kind,
-                        payload=e.payload,
-                        clerk_login=e.clerk_login,
-                        window_code=e.window_code,
-                        device_time=_utc_text(e.device_time),
-                        local_seq=e.id,
-                    )
-                    for e in events
-                ],
-            )
-            answer = wire.PushResponse.from_json(
-                self._request(
-                    "POST",
-                    credential.server_url,
-                    wire.PUSH_PATH,
-                    json=request.to_json(),
-                    credential=credential,
+    def _read_batch(self, credential: Credential, *, after_id: int) -> _Batch | None:
+        """The next pending events after `after_id`, with the request body made from the stored JSON text
+        (payloads are never decoded and encoded again)."""
+        with self._store.read() as session:
+            rows = session.execute(
+                select(
+                    CaseEvent.id,
+                    CaseEvent.event_id,
+                    CaseEvent.case_number,
+                    CaseEvent.kind,
+                    type_coerce(CaseEvent.payload, Text),
+                    CaseEvent.clerk_login,
+                    CaseEvent.window_code,
+                    CaseEvent.device_time,
                 )
-            )
-            sent = {e.event_id for e in events}
-            acknowledged = [i for i in answer.acknowledged if i in sent]
-            rejected = [r for r in answer.rejected if r.event_id in sent]
-            now = self._clock.now().replace(tzinfo=None)
-            with self._store.write() as session:
-                if acknowledged:
-                    session.execute(
-                        update(CaseEvent)
-                        .where(CaseEvent.event_id.in_(acknowledged))
-                        .values(acknowledged_at=now)
+                .where(
+                    CaseEvent.acknowledged_at.is_(None),
+                    CaseEvent.rejected_at.is_(None),
+                    CaseEvent.id > after_id,
+                )
+                .order_by(CaseEvent.id)
+                .limit(self.batch_size)
+            ).all()
+        if not rows:
+            return None
+        dump = json.dumps
+        events = ",".join(
+            f'{{"event_id":{dump(event_id)},"case_number":{dump(number)},"kind":{dump(kind)},'
+            f'"payload":{payload},"clerk_login":{dump(clerk)},"window_code":{dump(window)},'
+            f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
+            for local_seq, event_id, number, kind, payload, clerk, window, device_time in rows
+        )
+        head = dump(
+            {
+                "protocol": wire.PROTOCOL,
+                "window_code": credential.window_code,
+                "sent_at": _utc_text(self._clock.now().replace(tzinfo=None)),
+            }
+        )
+        body = f'{head[:-1]},"events":[{events}]}}'.encode()
+        return _Batch(ids={row[1] for row in rows}, last_id=rows[-1][0], body=body)
+
+    IN_FLIGHT = 2  # batches on the wire at once: the server checks one while the database stores the other
+
+    def _push(self, credential: Credential, report: SyncReport, progress: Progress | None) -> None:
+        """Send the outbox in batches, two on the wire at a time, the next read while they travel. A batch
+        counts as sent only for the event ids the server's answer acknowledges; answers that did arrive are
+        recorded even when another batch failed."""
+        total = self.pending()
+        in_flight: deque[tuple[_Batch, Future[Any]]] = deque()
+        failure: SyncError | None = None
+        with ThreadPoolExecutor(max_workers=self.IN_FLIGHT, thread_name_prefix="sync-push") as network:
+            batch = self._read_batch(credential, after_id=0)
+            while batch is not None or in_flight:
+                while batch is not None and len(in_flight) < self.IN_FLIGHT and failure is None:
+                    future = network.submit(
+                        self._request,
+                        "POST",
+                        credential.server_url,
+                        wire.PUSH_PATH,
+                        credential=credential,
+                        content=batch.body,
                     )
-                for rejection in rejected:
-                    log.error(
-                        "server rejected event %s: %s %s",
-                        rejection.event_id,
-                        rejection.code,
-                        rejection.message,
-                    )
-                    session.execute(
-                        update(CaseEvent)
-                        .where(CaseEvent.event_id == rejection.event_id)
-                        .values(
-                            rejected_at=now, rejected_code=rejection.code, rejected_message=rejection.message
-                        )
-                    )
-            report.pushed += len(events)
-            report.acknowledged += len(acknowledged)
-            report.rejected += rejected
-            if progress is not None:
-                progress(report.acknowledged + len(report.rejected), total)
-            if not acknowledged and not rejected:
-                raise SyncError("protocol", "服务器没有确认本批任何事项，稍后重试")
+                    in_flight.append((batch, future))
+                    batch = self._read_batch(credential, after_id=batch.last_id)
+                if not in_flight:
+                    break
+                sent, future = in_flight.popleft()
+                try:
+                    answer = wire.PushResponse.from_json(future.result())
+                except SyncError as error:
+                    failure = failure or error
+                    continue
+                acknowledged = [i for i in answer.acknowledged if i in sent.ids]
+                rejected = [r for r in answer.rejected if r.event_id in sent.ids]
+                self._record_answer(acknowledged, rejected)
+                report.pushed += len(sent.ids)
+                report.acknowledged += len(acknowledged)
+                report.rejected += rejected
+                if progress is not None:
+                    progress(report.acknowledged + len(report.rejected), total)
+                if not acknowledged and not rejected:
+                    failure = failure or SyncError("protocol", "服务器没有确认本批任何事项，稍后重试")
+        if failure is not None:
+            raise failure
+
+    def _record_answer(self, acknowledged: list[str], rejected: list[wire.Rejection]) -> None:
+        now = self._clock.now().replace(tzinfo=None)
+        with self._store.write() as session:
+            if acknowledged:
+                session.execute(
+                    update(CaseEvent).where(CaseEvent.event_id.in_(acknowledged)).values(acknowledged_at=now)
+                )
+            for rejection in rejected:
+                log.error(
+                    "server rejected event %s: %s %s", rejection.event_id, rejection.code, rejection.message
+                )
+                session.execute(
+                    update(CaseEvent)
+                    .where(CaseEvent.event_id == rejection.event_id)
+                    .values(rejected_at=now, rejected_code=rejection.code, rejected_message=rejection.message)
+                )
 
     def _pull(self, credential: Credential, report: SyncReport) -> None:
         while True:
@@ -285,7 +332,7 @@ class SyncClient:
                     "GET",
                     credential.server_url,
                     wire.PULL_PATH,
-                    params={"cursor": cursor},
+                    params={"cursor": cursor, "exclude_own": "true"},
                     credential=credential,
                 )
             )
@@ -377,10 +424,19 @@ class SyncClient:
         *,
         credential: Credential | None,
         json: Any = None,
+        content: bytes | None = None,
         params: dict[str, str] | None = None,
     ) -> Any:
         headers = {"Authorization": credential.bearer} if credential else {}
-        verify: bool | str = str(self._settings.get("server_ca") or "") or True
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        ca_file = str(self._settings.get("server_ca") or "")
+        verify: bool | ssl.SSLContext = True
+        if ca_file:
+            try:
+                verify = ssl.create_default_context(cafile=ca_file)
+            except (OSError, ssl.SSLError) as error:
+                raise SyncError("protocol", f"无法读取服务器 CA 证书 {ca_file}：{error}") from error
         try:
             with httpx.Client(
                 base_url=base,
@@ -388,7 +444,9 @@ class SyncClient:
                 transport=self._transport,
                 verify=verify,
             ) as http:
-                response = http.request(method, path, json=json, params=params, headers=headers)
+                response = http.request(
+                    method, path, json=json, content=content, params=params, headers=headers
+                )
         except httpx.TimeoutException as error:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
         except httpx.TransportError as error:

@@ -9,7 +9,9 @@ Guarantees the format serves (shared/DESIGN.md §4):
 - a permanent rejection (e.g. a case number already used by another window) comes back per event in
   `rejected` so it goes to the window's dead-letter list instead of blocking the queue.
 - pull is by an opaque cursor over the server's change log, which is appended in commit order, so a
-  reader never skips a change that another transaction committed later with a lower number.
+  reader never skips a change that another transaction committed later with a lower number. A window
+  pulls with `exclude_own=true`: changes its own pushes caused are skipped (it knows them), and the
+  cursor still moves past them.
 """
 
 from __future__ import annotations
@@ -56,6 +58,20 @@ class WireEvent:
     device_time: str  # ISO 8601 UTC, e.g. "2026-11-20T02:00:00Z"
     local_seq: int  # the window's own order of events
 
+    def to_json(self) -> dict[str, Any]:
+        # Shallow on purpose: payloads are JSON-ready already, and dataclasses.asdict's deep copy of
+        # every payload cost two thirds of a 10,000-case push.
+        return {
+            "event_id": self.event_id,
+            "case_number": self.case_number,
+            "kind": self.kind,
+            "payload": self.payload,
+            "clerk_login": self.clerk_login,
+            "window_code": self.window_code,
+            "device_time": self.device_time,
+            "local_seq": self.local_seq,
+        }
+
     @classmethod
     def from_json(cls, data: Any, where: str = "event") -> WireEvent:
         return cls(
@@ -78,7 +94,12 @@ class PushRequest:
     events: list[WireEvent]
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "events": [asdict(e) for e in self.events]}
+        return {
+            "protocol": self.protocol,
+            "window_code": self.window_code,
+            "sent_at": self.sent_at,
+            "events": [e.to_json() for e in self.events],
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> PushRequest:
@@ -143,6 +164,15 @@ class Change:
     payload: dict[str, Any]
     committed_at: str
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "kind": self.kind,
+            "key": self.key,
+            "payload": self.payload,
+            "committed_at": self.committed_at,
+        }
+
     @classmethod
     def from_json(cls, data: Any) -> Change:
         return cls(
@@ -161,7 +191,7 @@ class PullResponse:
     more: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"changes": [asdict(c) for c in self.changes], "cursor": self.cursor, "more": self.more}
+        return {"changes": [c.to_json() for c in self.changes], "cursor": self.cursor, "more": self.more}
 
     @classmethod
     def from_json(cls, data: Any) -> PullResponse:

@@ -13,12 +13,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import keyring
 import psycopg
 
-from app.clock import Clock
+from app.clock import CHINA, Clock
 from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.conftest import MemoryKeyring
@@ -28,12 +29,18 @@ from tests.sync_harness import ROOT, server_for
 BACKLOG = 10_000
 
 
+PER_DAY = 2_500  # an outage of four working days at a busy window
+
+
 def make_backlog(home: Path, count: int) -> None:
-    ws = open_workspace(home, clock=Clock())
+    start = datetime(2026, 11, 16, 9, 0, tzinfo=CHINA)
+    moment = {"now": start}
+    ws = open_workspace(home, clock=Clock(lambda: moment["now"]))
     counter = ws.counter()
     item = item_with_materials(ws.catalog, counter.hall, count=10)
     request = parse_request(request_json(item, applicant=COMPANY, agent=None))
-    for _ in range(count):
+    for index in range(count):
+        moment["now"] = start + timedelta(days=index // PER_DAY, seconds=index % PER_DAY)
         ws.acceptance.accept(request, counter=counter)
     ws.close()
 
@@ -86,6 +93,10 @@ def main() -> None:
                 f"(acknowledged {report.acknowledged}, budget 3 s -> {'within' if elapsed <= 3 else 'OVER'})"
             )
             floor = copy_floor(payloads)
+            print(
+                f"  of which push {report.push_seconds:.2f} s, pull {report.pull_seconds:.2f} s "
+                f"({report.pulled} changes pulled back)"
+            )
             print(f"bare COPY of the same {len(payloads)} rows: {floor:.2f} s; ratio {elapsed / floor:.1f}×")
             noop = []
             for _ in range(5):

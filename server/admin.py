@@ -1,0 +1,316 @@
+"""Halls, enrolment codes, devices and conflicts: what hall IT does (CLI) and what enrolment needs (API).
+
+Registering a window: hall IT runs `clerk-server enroll-code --hall H --window W` on the server and reads
+the one-time code to the window; the window sends it with its window code; the server answers with a new
+device id and secret (shown once, kept in the window's OS keyring). A code is single-use and expires;
+`--replace` lets it take over a window whose PC is being replaced (the old device is revoked).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.case_number import is_valid_window_code
+from app.catalog import Hall
+from app.sync.wire import EnrollRequest, EnrollResponse
+from server.clock import utc_naive, utc_text
+from server.models import conflict, device, enrollment, hall
+from server.security import (
+    enrollment_code_hash,
+    new_device_id,
+    new_device_secret,
+    new_enrollment_code,
+    secrets_match,
+    sha256_hex,
+)
+from server.store import ServerDB
+from server.sync import Device
+
+log = logging.getLogger("clerk.server.admin")
+
+MAX_CODE_HOURS = 24 * 30
+MAX_DEVICE_NAME = 100
+
+
+class AdminError(Exception):
+    """A request hall IT or a window made that cannot be done; `status` is the HTTP status to answer."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+# -- halls --------------------------------------------------------------------------------------------
+def load_halls(db: ServerDB, halls: Iterable[Hall], *, now: datetime) -> tuple[int, int]:
+    """Insert new halls and rename changed ones; returns (added, updated)."""
+    added = updated = 0
+    with db.write() as connection:
+        existing = dict(connection.execute(select(hall.c.code, hall.c.name)).all())
+        for item in halls:
+            if item.code not in existing:
+                connection.execute(
+                    insert(hall).values(code=item.code, name=item.name, created_at=utc_naive(now))
+                )
+                added += 1
+            elif existing[item.code] != item.name:
+                connection.execute(update(hall).where(hall.c.code == item.code).values(name=item.name))
+                updated += 1
+    return added, updated
+
+
+def list_halls(db: ServerDB) -> list[dict[str, Any]]:
+    with db.read() as connection:
+        active: dict[str, int] = dict(
+            connection.execute(
+                select(device.c.hall_code, func.count())
+                .where(device.c.revoked_at.is_(None))
+                .group_by(device.c.hall_code)
+            ).all()
+        )
+        rows = connection.execute(select(hall.c.code, hall.c.name).order_by(hall.c.code)).all()
+    return [{"code": r.code, "name": r.name, "active_devices": int(active.get(r.code, 0))} for r in rows]
+
+
+# -- enrolment codes ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class IssuedCode:
+    code: str
+    hall_code: str
+    window_code: str
+    replace: bool
+    expires_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "hall_code": self.hall_code,
+            "window_code": self.window_code,
+            "replace": self.replace,
+            "expires_at": utc_text(self.expires_at),
+        }
+
+
+def _window_halls(connection: Any, window_code: str) -> set[str]:
+    from_devices = connection.execute(
+        select(device.c.hall_code).where(device.c.window_code == window_code).distinct()
+    ).scalars()
+    return set(from_devices)
+
+
+def issue_enrollment_code(
+    db: ServerDB, *, hall_code: str, window_code: str, replace: bool, hours: int, now: datetime
+) -> IssuedCode:
+    """A new one-time code for registering a PC as `window_code` of `hall_code`. AdminError on bad input."""
+    if not is_valid_window_code(window_code):
+        raise AdminError(
+            400, "invalid", f"窗口编码“{window_code}”无效：应为 4–12 位大写字母或数字，以字母开头"
+        )
+    if not 1 <= hours <= MAX_CODE_HOURS:
+        raise AdminError(400, "invalid", f"有效时长应为 1–{MAX_CODE_HOURS} 小时，实为 {hours}")
+    now = utc_naive(now)
+    code = new_enrollment_code()
+    with db.write() as connection:
+        if connection.execute(select(hall.c.code).where(hall.c.code == hall_code)).first() is None:
+            known = "、".join(connection.execute(select(hall.c.code).order_by(hall.c.code)).scalars()) or "无"
+            raise AdminError(
+                400,
+                "invalid",
+                f"没有大厅“{hall_code}”（已有：{known}；可用 clerk-server init --demo 载入示例大厅）",
+            )
+        other_halls = _window_halls(connection, window_code) - {hall_code}
+        if other_halls:
+            raise AdminError(
+                409,
+                "window_taken",
+                f"窗口编码 {window_code} 已登记在大厅 {'、'.join(sorted(other_halls))}："
+                "窗口编码在全区域内必须唯一",
+            )
+        expires_at = now + timedelta(hours=hours)
+        connection.execute(
+            insert(enrollment).values(
+                code_hash=enrollment_code_hash(code),
+                hall_code=hall_code,
+                window_code=window_code,
+                replace_device=replace,
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    log.info(
+        "enrolment code issued for %s/%s (replace=%s) until %s", hall_code, window_code, replace, expires_at
+    )
+    return IssuedCode(code, hall_code, window_code, replace, expires_at)
+
+
+# -- enrolment ----------------------------------------------------------------------------------------
+def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResponse:
+    """Register a window PC with a one-time code. AdminError: 403 for a bad code, 409 for a taken window."""
+    now = utc_naive(now)
+    name = request.device_name.strip()
+    if not name or len(name) > MAX_DEVICE_NAME or "\x00" in name:
+        raise AdminError(400, "invalid", f"enroll: 字段 device_name 应为 1–{MAX_DEVICE_NAME} 个字符")
+    device_id, secret = new_device_id(), new_device_secret()
+    try:
+        with db.write() as connection:
+            row = connection.execute(
+                select(enrollment).where(enrollment.c.code_hash == enrollment_code_hash(request.code))
+            ).first()
+            if row is None:
+                raise AdminError(
+                    403, "enroll_code_unknown", "登记码无效：请核对后重新输入，或请信息技术人员重新签发"
+                )
+            if row.used_at is not None:
+                raise AdminError(
+                    403, "enroll_code_used", "登记码已使用过（每个登记码只能用一次），请信息技术人员重新签发"
+                )
+            if row.expires_at <= now:
+                raise AdminError(403, "enroll_code_expired", "登记码已过期，请信息技术人员重新签发")
+            if request.window_code != row.window_code:
+                raise AdminError(
+                    403,
+                    "forbidden",
+                    f"该登记码是为窗口 {row.window_code} 签发的，本机设置的窗口编码是 {request.window_code}",
+                )
+            claimed = connection.execute(
+                update(enrollment)
+                .where(enrollment.c.id == row.id, enrollment.c.used_at.is_(None))
+                .values(used_at=now, device_id=device_id)
+            )
+            if claimed.rowcount != 1:  # another request used it a moment ago
+                raise AdminError(
+                    403, "enroll_code_used", "登记码已使用过（每个登记码只能用一次），请信息技术人员重新签发"
+                )
+            active = connection.execute(
+                select(device.c.device_id, device.c.name, device.c.enrolled_at).where(
+                    device.c.window_code == row.window_code, device.c.revoked_at.is_(None)
+                )
+            ).first()
+            if active is not None:
+                if not row.replace_device:
+                    raise _window_taken(row.window_code, active.name, active.enrolled_at)
+                connection.execute(
+                    update(device)
+                    .where(device.c.window_code == row.window_code, device.c.revoked_at.is_(None))
+                    .values(revoked_at=now, revoked_reason=f"replaced by {device_id}")
+                )
+                log.warning(
+                    "device %s of window %s revoked: replaced by %s",
+                    active.device_id,
+                    row.window_code,
+                    device_id,
+                )
+            connection.execute(
+                insert(device).values(
+                    device_id=device_id,
+                    hall_code=row.hall_code,
+                    window_code=row.window_code,
+                    secret_hash=sha256_hex(secret),
+                    name=name,
+                    enrolled_at=now,
+                )
+            )
+    except IntegrityError:  # a registration for the same window committed in between
+        raise _window_taken(request.window_code, None, None) from None
+    log.info(
+        "device %s (%s) registered as window %s of hall %s", device_id, name, row.window_code, row.hall_code
+    )
+    return EnrollResponse(
+        device_id=device_id, secret=secret, hall_code=row.hall_code, window_code=row.window_code
+    )
+
+
+def _window_taken(window_code: str, name: str | None, since: datetime | None) -> AdminError:
+    who = f"（设备“{name}”，登记于 {utc_text(since)}）" if name and since else ""
+    return AdminError(
+        409,
+        "window_taken",
+        f"窗口 {window_code} 已有登记的设备{who}。更换电脑时请让信息技术人员签发替换登记码"
+        "（clerk-server enroll-code --replace），旧设备将被注销",
+    )
+
+
+# -- authentication -----------------------------------------------------------------------------------
+def authenticate(db: ServerDB, device_id: str, secret: str) -> Device | AdminError:
+    """The device for a bearer token, or the 401 to answer (unknown/wrong secret vs revoked)."""
+    with db.read() as connection:
+        row = connection.execute(select(device).where(device.c.device_id == device_id)).first()
+    if not secrets_match(secret, row.secret_hash if row is not None else None) or row is None:
+        return AdminError(401, "unauthorized", "设备凭据无效：本窗口未登记或凭据有误，请重新登记窗口")
+    if row.revoked_at is not None:
+        return AdminError(
+            401,
+            "revoked",
+            f"本窗口的设备登记已于 {utc_text(row.revoked_at)} 注销，"
+            "必须重新登记窗口（向大厅信息技术人员索取登记码）",
+        )
+    return Device(row.device_id, row.hall_code, row.window_code, row.name)
+
+
+# -- devices and conflicts ----------------------------------------------------------------------------
+def list_devices(db: ServerDB, *, include_revoked: bool = True) -> list[dict[str, Any]]:
+    query = select(device).order_by(device.c.hall_code, device.c.window_code, device.c.enrolled_at)
+    if not include_revoked:
+        query = query.where(device.c.revoked_at.is_(None))
+    with db.read() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "device_id": r.device_id,
+            "hall_code": r.hall_code,
+            "window_code": r.window_code,
+            "name": r.name,
+            "enrolled_at": utc_text(r.enrolled_at),
+            "revoked_at": utc_text(r.revoked_at) if r.revoked_at else None,
+            "revoked_reason": r.revoked_reason,
+        }
+        for r in rows
+    ]
+
+
+def revoke_device(db: ServerDB, device_id: str, *, now: datetime, reason: str = "revoked by hall IT") -> None:
+    """Revoke a device; AdminError when unknown or already revoked."""
+    with db.write() as connection:
+        row = connection.execute(select(device).where(device.c.device_id == device_id)).first()
+        if row is None:
+            raise AdminError(404, "not_found", f"没有设备 {device_id}（用 clerk-server devices 查看）")
+        if row.revoked_at is not None:
+            raise AdminError(409, "revoked", f"设备 {device_id} 已于 {utc_text(row.revoked_at)} 注销")
+        connection.execute(
+            update(device)
+            .where(device.c.device_id == device_id)
+            .values(revoked_at=utc_naive(now), revoked_reason=reason)
+        )
+    log.warning("device %s (window %s) revoked: %s", device_id, row.window_code, reason)
+
+
+def list_conflicts(db: ServerDB, *, include_resolved: bool = False) -> list[dict[str, Any]]:
+    query = select(conflict).order_by(conflict.c.id)
+    if not include_resolved:
+        query = query.where(conflict.c.resolved_at.is_(None))
+    with db.read() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "id": r.id,
+            "hall_code": r.hall_code,
+            "case_number": r.case_number,
+            "reason": r.reason,
+            "event_id": r.event_id,
+            "other_event_id": r.other_event_id,
+            "device_id": r.device_id,
+            "window_code": r.window_code,
+            "message": r.message,
+            "created_at": utc_text(r.created_at),
+            "resolved_at": utc_text(r.resolved_at) if r.resolved_at else None,
+        }
+        for r in rows
+    ]

@@ -1,0 +1,434 @@
+"""The HTTP API of the central server (FastAPI), speaking `app.sync.wire`.
+
+- `POST ENROLL_PATH` (no auth; the one-time code is the credential): 200 EnrollResponse; 400 invalid;
+  403 unknown/used/expired code or a code for another window; 409 the window already has a device.
+- `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT; 400 invalid (names the field); 401;
+  403 `forbidden` when the body's window is not the device's; 413 too_large; 503 busy.
+- `GET PULL_PATH?cursor=&limit=&exclude_own=` (device): 200 PullResponse of the device's hall;
+  400 bad cursor/limit.
+- `GET RECONCILE_PATH?from=&to=` (device): 200 ReconcileResponse of the device's window; 400 bad range.
+- `GET HEALTH_PATH` (no auth): 200 {"status": "ok", "server_time", "protocol"}; 503 database unavailable.
+
+Device auth: `Authorization: Bearer {device_id}.{secret}`; unknown device or wrong secret → 401
+`unauthorized`, revoked device → 401 `revoked`. Every error is an `ErrorBody` (`error`, Chinese `message`);
+an unexpected failure is logged with its traceback and answered 500 `internal` without details.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import TypeAdapter
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.sync.wire import (
+    ENROLL_PATH,
+    HEALTH_PATH,
+    MAX_BATCH_EVENTS,
+    MAX_BODY_BYTES,
+    MAX_PULL_CHANGES,
+    PROTOCOL,
+    PULL_PATH,
+    PUSH_PATH,
+    RECONCILE_PATH,
+    EnrollRequest,
+    EnrollResponse,
+    ErrorBody,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    ReconcileResponse,
+    WireError,
+)
+from server import admin
+from server.clock import Clock, system_clock, utc_text
+from server.config import load_config
+from server.security import parse_bearer
+from server.store import ServerDB, open_server_db
+from server.sync import BusyError, CursorError, Device, RangeError, SyncService
+
+log = logging.getLogger("clerk.server.api")
+
+MAX_ENROLL_BODY_BYTES = 64 * 1024
+VERSION = "1.0"
+INTERNAL_MESSAGE = "服务器内部错误，已记录日志；请稍后重试，如持续出现请联系信息技术人员"
+
+DESCRIPTION = f"""
+Central server of Window Clerk (窗口综合受理系统中心服务器). Each hall window keeps working offline with
+its own database and syncs here: it **pushes** its outbox of case events, **pulls** the changes of its
+hall by cursor, and **reconciles** per-day counts.
+
+- Protocol `{PROTOCOL}`; wire format in `app/sync/wire.py`.
+- Authentication: `Authorization: Bearer {{device_id}}.{{secret}}` from enrolment. Enrolment itself
+  needs a one-time code issued by hall IT (`clerk-server enroll-code`).
+- Push is idempotent per `event_id`; the answer is sent after the transaction committed.
+- A push carries at most {MAX_BATCH_EVENTS} events and {MAX_BODY_BYTES // (1024 * 1024)} MB; a pull
+  returns at most {MAX_PULL_CHANGES} changes.
+- Errors: an `ErrorBody` with a machine code and a Chinese message.
+"""
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Health:
+    status: str
+    server_time: str
+    protocol: str
+
+
+def _error_response(status: int, code: str, message: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(ErrorBody(code, message).to_json(), status_code=status, headers=headers)
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "请求格式错误（invalid），消息指出字段",
+        401: "设备凭据无效（unauthorized）或已注销（revoked）",
+        403: "不允许（forbidden 等）",
+        409: "冲突（window_taken）",
+        413: "请求体过大（too_large）",
+        503: "数据库繁忙（busy）或不可用（unavailable），稍后重试",
+    }
+    return {status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses}
+
+
+class CatchAllMiddleware:
+    """Answers any unhandled exception with a generic 500 ErrorBody and logs it; no trace to the client."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await _error_response(500, "internal", INTERNAL_MESSAGE)(scope, receive, send)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed `limit` (before parsing)."""
+    too_large = ApiError(413, "too_large", f"请求体超过 {limit // 1024} KB 上限，请分批上传")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError(400, "invalid", "Content-Length 无效")
+        if int(declared) > limit:
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"不支持的数值 {name}")
+
+
+def parse_json(body: bytes) -> Any:
+    """Strict JSON (RFC 8259: no NaN or Infinity), parsed by orjson, which is fast on big batches."""
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ApiError(400, "invalid", f"请求体不是 UTF-8 编码（第 {error.start} 字节）") from None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        pass  # the slow path below says precisely what is wrong, or accepts what only orjson refuses
+    try:
+        return json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+    except json.JSONDecodeError as error:
+        raise ApiError(
+            400, "invalid", f"请求体不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）"
+        ) from None
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, "invalid", f"请求体不是有效的 JSON：{error}") from None
+
+
+def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    """The push and enrol bodies are parsed by the wire module, not by FastAPI; document them anyway."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        # Parameter errors are answered 400 with an ErrorBody (see _validation_error), never 422.
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for model in (PushRequest, EnrollRequest):
+            model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, model_schema)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi
+
+
+def _json_body(model: type, description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+        }
+    }
+
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="DeviceToken",
+    description="`{device_id}.{secret}` from enrolment (窗口登记时获得的设备凭据)",
+)
+
+
+def current_device(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Device:
+    """The authenticated device of a request, or 401 (`unauthorized` / `revoked`)."""
+    token = parse_bearer(f"Bearer {credentials.credentials}" if credentials else None)
+    if token is None:
+        raise ApiError(401, "unauthorized", "缺少或无法识别设备凭据（Authorization: Bearer 设备编号.密钥）")
+    found = admin.authenticate(request.app.state.db, token.device_id, token.secret)
+    if isinstance(found, admin.AdminError):
+        raise ApiError(found.status, found.code, found.message)
+    return found
+
+
+DeviceDep = Annotated[Device, Depends(current_device)]
+
+
+def create_app(
+    *, database_url: str | None = None, engine: Engine | None = None, clock: Clock | None = None
+) -> FastAPI:
+    """The server app on `database_url` (or `engine`; default: `DATABASE_URL` from the environment).
+
+    The database is created or migrated here. An engine passed in stays the caller's to dispose.
+    """
+    clock = clock or system_clock
+    if engine is None and database_url is None:
+        database_url = load_config().database_url
+    db: ServerDB = open_server_db(database_url, engine=engine)
+    service = SyncService(db, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.close()
+
+    app = FastAPI(
+        title="Window Clerk 中心服务器",
+        version=VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "devices", "description": "窗口设备登记"},
+            {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
+            {"name": "health", "description": "运行状态"},
+        ],
+    )
+    app.state.db = db
+    app.state.sync = service
+    app.state.clock = clock
+    app.add_middleware(CatchAllMiddleware)
+    app.openapi = _openapi_with_request_schemas(app)  # type: ignore[method-assign]
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+        return _error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(admin.AdminError)
+    async def _admin_error(_request: Request, error: admin.AdminError) -> JSONResponse:
+        return _error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            return _error_response(404, "not_found", f"没有这个接口：{request.url.path}")
+        if error.status_code == 405:
+            return _error_response(
+                405, "method_not_allowed", f"接口 {request.url.path} 不支持 {request.method}"
+            )
+        return _error_response(error.status_code, "http_error", str(error.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item.get("loc", ()) if part not in ("query", "header"))
+            problems.append(f"参数 {where} 无效（{item.get('msg', '')}）")
+        return _error_response(400, "invalid", "；".join(problems) or "请求参数无效")
+
+    @app.post(
+        ENROLL_PATH,
+        tags=["devices"],
+        summary="Register a window PC with a one-time code (窗口登记)",
+        description="No authentication: the one-time code issued by hall IT is the credential. The answer "
+        "holds the device secret, shown only this once.",
+        response_model=EnrollResponse,
+        responses=_errors(400, 403, 409, 413),
+        openapi_extra=_json_body(EnrollRequest, "登记码、本机窗口编码、设备名称"),
+    )
+    async def enroll(request: Request) -> JSONResponse:
+        data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))
+        try:
+            enroll_request = EnrollRequest.from_json(data)
+        except WireError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        enrolled = await run_in_threadpool(admin.enroll, db, enroll_request, now=clock())
+        return JSONResponse(asdict(enrolled))
+
+    @app.post(
+        PUSH_PATH,
+        tags=["sync"],
+        summary="Push outbox events (上传事件)",
+        description="Stores each event once (idempotent by `event_id`) in one transaction and answers after "
+        "COMMIT: `acknowledged` lists every event the server holds, including ones it already had; "
+        "`rejected` lists permanent refusals (`duplicate_case_number`, `wrong_window`, `wrong_hall`, "
+        "`invalid`) for the window's dead-letter list. The body's `window_code` must be the device's.",
+        response_model=PushResponse,
+        responses=_errors(400, 401, 403, 413, 503),
+        openapi_extra=_json_body(PushRequest, f"最多 {MAX_BATCH_EVENTS} 条事件，按 local_seq 顺序处理"),
+    )
+    async def push(request: Request, device: DeviceDep) -> JSONResponse:
+        data = parse_json(await read_body(request, MAX_BODY_BYTES))
+        try:
+            push_request = PushRequest.from_json(data)
+        except WireError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        if push_request.window_code != device.window_code:
+            log.warning(
+                "device %s of window %s/%s pushed as window %s: refused",
+                device.device_id,
+                device.hall_code,
+                device.window_code,
+                push_request.window_code,
+            )
+            raise ApiError(
+                403,
+                "forbidden",
+                f"本设备登记为大厅 {device.hall_code} 的窗口 {device.window_code}，"
+                f"不能以窗口 {push_request.window_code} 的身份上传",
+            )
+        try:
+            answer = await run_in_threadpool(service.push, device, push_request)
+        except BusyError:
+            raise ApiError(503, "busy", "服务器数据库繁忙，本批未保存，将自动重试") from None
+        return JSONResponse(answer.to_json())
+
+    @app.get(
+        PULL_PATH,
+        tags=["sync"],
+        summary="Pull the hall's changes by cursor (拉取变更)",
+        description="Changes of the device's hall with a sequence number after `cursor`, ascending, at most "
+        f"min(`limit`, {MAX_PULL_CHANGES}). `cursor` is opaque: send back the one returned; empty or `0` "
+        "starts from the beginning. `more` is true when further changes are waiting. The log is appended "
+        "in commit order, so a cursor never skips a change committed later by another transaction.",
+        response_model=PullResponse,
+        responses=_errors(400, 401),
+    )
+    def pull(
+        device: DeviceDep,
+        cursor: Annotated[str, Query(max_length=40, description="上次返回的 cursor；首次为空或 0")] = "",
+        limit: Annotated[int | None, Query(description=f"最多返回条数（≤ {MAX_PULL_CHANGES}）")] = None,
+        exclude_own: Annotated[
+            bool, Query(description="跳过本设备推送引起的变更（窗口已知），游标照样越过它们")
+        ] = False,
+    ) -> JSONResponse:
+        try:
+            answer = service.pull(device, cursor, limit, exclude_own=exclude_own)
+        except CursorError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        return JSONResponse(answer.to_json())
+
+    @app.get(
+        RECONCILE_PATH,
+        tags=["sync"],
+        summary="Per-day counts of the device's window (核对数量)",
+        description="For each day in [from, to] (the case's received_on, China time) with anything stored: "
+        "the number of cases of the device's window, and of events sent from that window about cases of "
+        "that day (dated by the case number). At most 366 days.",
+        response_model=ReconcileResponse,
+        responses=_errors(400, 401),
+    )
+    def reconcile(
+        device: DeviceDep,
+        first: Annotated[str, Query(alias="from", description="YYYY-MM-DD")],
+        last: Annotated[str, Query(alias="to", description="YYYY-MM-DD")],
+    ) -> JSONResponse:
+        try:
+            answer = service.reconcile(device, first, last)
+        except RangeError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        return JSONResponse(answer.to_json())
+
+    @app.get(
+        HEALTH_PATH,
+        tags=["health"],
+        summary="Liveness and server clock (运行状态)",
+        description="No authentication. `server_time` lets a window measure its clock skew. 503 when the "
+        "database cannot be reached.",
+        response_model=Health,
+        responses=_errors(503),
+    )
+    def health() -> JSONResponse:
+        try:
+            with db.read() as connection:
+                connection.execute(text("SELECT 1"))
+        except SQLAlchemyError as error:
+            log.error("health check: database unavailable: %s", error)
+            raise ApiError(503, "unavailable", "服务器数据库不可用，请联系信息技术人员") from None
+        return JSONResponse(asdict(Health("ok", utc_text(clock()), PROTOCOL)))
+
+    return app

@@ -1,0 +1,264 @@
+"""`clerk-server`: the central server's command line, for hall IT.
+
+    clerk-server init [--demo] [--catalog FILE]     create or migrate the database; load halls
+    clerk-server serve                              run the HTTP(S) server (settings: server.config)
+    clerk-server enroll-code --hall SZX01 --window SZX0103 [--replace] [--hours 24]
+    clerk-server devices [--active]                 registered window PCs
+    clerk-server revoke DEVICE_ID [--reason TEXT]
+    clerk-server conflicts [--all]                  what a supervisor must look at
+    clerk-server halls
+
+Every command takes `--json` (machine-readable output) and `--database URL` (instead of DATABASE_URL).
+Bad input: a Chinese message on stderr and exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from app.catalog import CatalogError, Hall, parse_catalog
+from server import admin
+from server.clock import system_clock
+from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
+from server.store import DatabaseError, ServerDB, describe_url, open_server_db
+
+log = logging.getLogger("clerk.server.cli")
+
+
+class CliError(Exception):
+    """Bad input or an unusable setting; the message is shown to hall IT."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(1, f"参数错误：{message}（用 {self.prog} -h 查看用法）\n")
+
+
+def _common(default_json: object, default_database: object) -> _Parser:
+    common = _Parser(add_help=False)
+    common.add_argument("--json", action="store_true", default=default_json, help="以 JSON 输出")
+    common.add_argument(
+        "--database", default=default_database, metavar="URL", help="数据库（默认 DATABASE_URL）"
+    )
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="clerk-server", description="窗口综合受理系统中心服务器", parents=[_common(False, None)]
+    )
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="命令")
+    # Options given after the command override those before it; absent ones leave them alone.
+    common = _common(argparse.SUPPRESS, argparse.SUPPRESS)
+
+    init = commands.add_parser("init", parents=[common], help="创建或升级数据库，载入大厅")
+    init.add_argument("--demo", action="store_true", help="载入示例目录中的大厅（SZX01、SZX02）")
+    init.add_argument("--catalog", type=Path, metavar="FILE", help="载入事项目录文件中的大厅")
+
+    commands.add_parser("serve", parents=[common], help="运行服务器（HTTPS 设置见 CLERK_SERVER_TLS_*）")
+
+    code = commands.add_parser("enroll-code", parents=[common], help="签发窗口一次性登记码")
+    code.add_argument("--hall", required=True, help="大厅编码，如 SZX01")
+    code.add_argument("--window", required=True, help="窗口编码，如 SZX0103")
+    code.add_argument("--replace", action="store_true", help="替换该窗口现有设备（旧设备将被注销）")
+    code.add_argument("--hours", type=int, default=24, help="有效小时数（默认 24）")
+
+    devices = commands.add_parser("devices", parents=[common], help="列出已登记设备")
+    devices.add_argument("--active", action="store_true", help="只列出未注销的设备")
+
+    revoke = commands.add_parser("revoke", parents=[common], help="注销设备")
+    revoke.add_argument("device_id", metavar="DEVICE_ID")
+    revoke.add_argument("--reason", default="revoked by hall IT", help="注销原因")
+
+    conflicts = commands.add_parser("conflicts", parents=[common], help="列出未处理的同步冲突")
+    conflicts.add_argument("--all", action="store_true", help="包括已处理的")
+
+    commands.add_parser("halls", parents=[common], help="列出大厅")
+    return parser
+
+
+def _config(args: argparse.Namespace) -> ServerConfig:
+    config = load_config()
+    if args.database:
+        config = ServerConfig(
+            home=config.home,
+            database_url=normalize_database_url(args.database),
+            host=config.host,
+            port=config.port,
+            tls_cert=config.tls_cert,
+            tls_key=config.tls_key,
+            allow_plain_http=config.allow_plain_http,
+        )
+    return config
+
+
+def _output(args: argparse.Namespace, data: Any, text: str) -> None:
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        print(text)
+
+
+def _cmd_init(args: argparse.Namespace, config: ServerConfig) -> None:
+    halls: list[Hall] = []
+    if args.demo:
+        from app.catalog_store import demo_catalog_bytes
+
+        halls += parse_catalog(demo_catalog_bytes()).halls
+    if args.catalog is not None:
+        try:
+            content = args.catalog.read_bytes()
+        except OSError as error:
+            raise CliError(f"无法读取事项目录文件 {args.catalog}：{error.strerror}") from None
+        halls += parse_catalog(content).halls
+    db = open_server_db(config.database_url)
+    try:
+        added, updated = admin.load_halls(db, halls, now=system_clock())
+        listed = admin.list_halls(db)
+    finally:
+        db.close()
+    where = describe_url(config.database_url)
+    _output(
+        args,
+        {"database": where, "halls_added": added, "halls_updated": updated, "halls": listed},
+        f"数据库已就绪：{where}\n新增大厅 {added} 个，更新 {updated} 个；现有大厅："
+        + ("、".join(f"{h['code']} {h['name']}" for h in listed) or "无（可用 --demo 或 --catalog 载入）"),
+    )
+
+
+def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
+    import uvicorn
+
+    from server.api import create_app
+
+    check_serving(config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(database_url=config.database_url)
+    log.info(
+        "serving %s on %s (database %s)",
+        "HTTPS" if config.tls else "HTTP",
+        config.base_url,
+        describe_url(config.database_url),
+    )
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        ssl_certfile=str(config.tls_cert) if config.tls_cert else None,
+        ssl_keyfile=str(config.tls_key) if config.tls_key else None,
+        ws="none",
+        server_header=False,
+        log_level="info",
+    )
+
+
+def _with_db(config: ServerConfig, work: Callable[[ServerDB], Any]) -> Any:
+    db = open_server_db(config.database_url)
+    try:
+        return work(db)
+    finally:
+        db.close()
+
+
+def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
+    issued: admin.IssuedCode = _with_db(
+        config,
+        lambda db: admin.issue_enrollment_code(
+            db,
+            hall_code=args.hall.strip().upper(),
+            window_code=args.window.strip().upper(),
+            replace=args.replace,
+            hours=args.hours,
+            now=system_clock(),
+        ),
+    )
+    replace = "（替换登记：该窗口现有设备将被注销）" if issued.replace else ""
+    _output(
+        args,
+        issued.as_json(),
+        f"窗口 {issued.window_code}（大厅 {issued.hall_code}）的一次性登记码{replace}：\n\n"
+        f"    {issued.code}\n\n有效期至 {issued.as_json()['expires_at']}（UTC），只能使用一次。",
+    )
+
+
+def _cmd_devices(args: argparse.Namespace, config: ServerConfig) -> None:
+    rows: list[dict[str, Any]] = _with_db(
+        config, lambda db: admin.list_devices(db, include_revoked=not args.active)
+    )
+    lines = [
+        f"{r['device_id']}  {r['hall_code']}/{r['window_code']}  {r['name']}  登记于 {r['enrolled_at']}"
+        + (f"  已注销 {r['revoked_at']}（{r['revoked_reason']}）" if r["revoked_at"] else "  有效")
+        for r in rows
+    ]
+    _output(args, rows, "\n".join(lines) or "没有登记的设备")
+
+
+def _cmd_revoke(args: argparse.Namespace, config: ServerConfig) -> None:
+    _with_db(
+        config, lambda db: admin.revoke_device(db, args.device_id, now=system_clock(), reason=args.reason)
+    )
+    _output(
+        args,
+        {"device_id": args.device_id, "revoked": True},
+        f"设备 {args.device_id} 已注销；该窗口需用新的登记码重新登记",
+    )
+
+
+def _cmd_conflicts(args: argparse.Namespace, config: ServerConfig) -> None:
+    rows: list[dict[str, Any]] = _with_db(
+        config, lambda db: admin.list_conflicts(db, include_resolved=args.all)
+    )
+    lines = [
+        f"#{r['id']}  {r['created_at']}  {r['hall_code']}/{r['window_code']}  {r['case_number']}  "
+        f"{r['reason']}\n"
+        f"    {r['message']}\n    事件 {r['event_id']}，另一事件 {r['other_event_id']}，设备 {r['device_id']}"
+        for r in rows
+    ]
+    _output(args, rows, "\n".join(lines) or "没有未处理的冲突")
+
+
+def _cmd_halls(args: argparse.Namespace, config: ServerConfig) -> None:
+    rows: list[dict[str, Any]] = _with_db(config, admin.list_halls)
+    lines = [f"{r['code']}  {r['name']}  有效设备 {r['active_devices']} 台" for r in rows]
+    _output(args, rows, "\n".join(lines) or "没有大厅（clerk-server init --demo 或 --catalog 载入）")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
+    "init": _cmd_init,
+    "serve": _cmd_serve,
+    "enroll-code": _cmd_enroll_code,
+    "devices": _cmd_devices,
+    "revoke": _cmd_revoke,
+    "conflicts": _cmd_conflicts,
+    "halls": _cmd_halls,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        config = _config(args)
+        COMMANDS[args.command](args, config)
+    except (CliError, ConfigError, DatabaseError, CatalogError) as error:
+        return _fail(args, "invalid", str(error))
+    except admin.AdminError as error:
+        return _fail(args, error.code, error.message)
+    return 0
+
+
+def _fail(args: argparse.Namespace, code: str, message: str) -> int:
+    if args.json:
+        print(json.dumps({"error": code, "message": message}, ensure_ascii=False))
+    print(f"错误：{message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,177 @@
+"""The central server's tables (SQLAlchemy Core), portable between PostgreSQL and SQLite.
+
+- `hall`: the service halls of the region (loaded from the catalog).
+- `enrollment`: one-time registration codes issued by hall IT for one (hall, window); only the SHA-256 of
+  the code is stored. `replace_device` = the code may replace the window's active device.
+- `device`: a registered window PC. Only the SHA-256 of its 32-byte secret is stored. At most one active
+  (not revoked) device per window code: a partial unique index, so two racing registrations cannot both win.
+- `case_record`: the server's projection of a case. Inserted from the payload of its `case.decided` event
+  (`snapshot`, `first_event_id`); `decided_status` is the status the window decided, `status` the projection
+  over all events of the case (approved when a certificate was issued, delivered when handed over).
+- `case_event`: every accepted event, exactly once (primary key = the window's event id), with the author,
+  window and device time as sent and the server clock (`received_at`) beside them. `case_day` is the day
+  in the case number (= the case's received_on) so reconciliation can count events before their case
+  arrives. Events of a case the server does not have yet are stored all the same (no foreign key).
+- `change_log`: what windows pull, per hall, by `seq`; appended in commit order (see server.sync).
+- `conflict`: what needs a supervisor: a case number used twice, a certificate issued or handed over twice.
+  Unique per (reason, event_id, other_event_id) so a retried request records it once.
+
+Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
+JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
+`toast_tuple_target = 8160` on PostgreSQL so a few-KB case snapshot stays inline, uncompressed.
+Integer keys are BIGINT on PostgreSQL and INTEGER (rowid aliases) on SQLite; `change_log` uses
+AUTOINCREMENT on SQLite so a number is never reused.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# `json`, not `jsonb`, on PostgreSQL: kept as sent, and 3-4x cheaper to insert (no decomposition); the
+# server never queries inside payloads.
+JsonType = JSON()
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+hall = Table(
+    "hall",
+    metadata,
+    Column("code", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+enrollment = Table(
+    "enrollment",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False),
+    Column("window_code", String(12), nullable=False, index=True),
+    Column("replace_device", Boolean, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("used_at", DateTime),
+    Column("device_id", String(36)),
+)
+
+device = Table(
+    "device",
+    metadata,
+    Column("device_id", String(36), primary_key=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False),
+    Column("window_code", String(12), nullable=False, index=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("enrolled_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    Column("revoked_reason", Text),
+    Index(
+        "ux_device_active_window",
+        "window_code",
+        unique=True,
+        sqlite_where=text("revoked_at IS NULL"),
+        postgresql_where=text("revoked_at IS NULL"),
+    ),
+)
+
+case_event = Table(
+    "case_event",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("device_id", String(36), ForeignKey("device.device_id"), nullable=False, index=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("window_code", String(12), nullable=False),
+    Column("case_number", String(32), nullable=False),
+    Column("case_day", Date, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("clerk_login", Text, nullable=False),
+    Column("device_time", Text, nullable=False),
+    Column("local_seq", BigInteger, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Index("ix_case_event_case_number_kind", "case_number", "kind"),
+    Index("ix_case_event_window_code_case_day", "window_code", "case_day"),
+)
+
+case_record = Table(
+    "case_record",
+    metadata,
+    Column("number", String(32), primary_key=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False, index=True),
+    Column("window_code", String(12), nullable=False),
+    Column("item_code", Text, nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("decided_status", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("clerk_login", Text, nullable=False),
+    Column("device_created_at", Text, nullable=False),
+    Column("snapshot", JsonType, nullable=False),
+    Column("first_event_id", String(36), ForeignKey("case_event.event_id"), nullable=False, unique=True),
+    Column("device_id", String(36), nullable=False),
+    Column("updated_by_event_id", String(36), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_case_record_window_code_received_on", "window_code", "received_on"),
+)
+
+change_log = Table(
+    "change_log",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("payload", JsonType, nullable=False),
+    Column("committed_at", DateTime, nullable=False),
+    # The device whose push caused the change; its own pulls skip it (it knows already). None = for all.
+    Column("origin_device_id", String(36), nullable=True),
+    Index("ix_change_log_hall_code_seq", "hall_code", "seq"),
+    sqlite_autoincrement=True,
+)
+
+conflict = Table(
+    "conflict",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("case_number", String(32), nullable=False),
+    Column("reason", String(40), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("other_event_id", String(36), nullable=False),
+    Column("device_id", String(36), nullable=False),
+    Column("window_code", String(12), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("detail", JsonType, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("resolved_at", DateTime),
+    Column("resolution", Text),
+    UniqueConstraint("reason", "event_id", "other_event_id"),
+    Index("ix_conflict_device_id_case_number", "device_id", "case_number"),
+    Index("ix_conflict_hall_code_resolved_at", "hall_code", "resolved_at"),
+)

@@ -1,0 +1,315 @@
+"""Shared fixtures of the server tests: every test runs on SQLite (a temp file) and on PostgreSQL.
+
+PostgreSQL: `CLERK_TEST_POSTGRES_URL` (default the CI database, trust auth). Each test gets a fresh schema,
+selected through the engine's `options=-csearch_path=…` (or the same in a URL for a subprocess), dropped
+afterwards: runs can repeat and run side by side. Without a reachable server the PostgreSQL half is
+skipped (and says so); `CLERK_TEST_REQUIRE_POSTGRES=1` makes that a failure instead.
+
+Test modules import the fixtures they use:
+    from tests.server_fixtures import client_fixture, server_app_fixture, server_clock_fixture, target_fixture
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from app.case_number import format_case_number
+from app.catalog import parse_catalog
+from app.catalog_store import demo_catalog_bytes
+from app.sync import wire
+from server import admin
+from server.api import create_app
+from server.bench import decided_events, device_time
+from server.store import make_engine
+
+with warnings.catch_warnings():
+    # Starlette 1.x asks for `httpx2` behind its TestClient; this environment has httpx.
+    warnings.simplefilter("ignore", UserWarning)
+    from fastapi.testclient import TestClient
+
+PG_ADMIN_URL = os.environ.get("CLERK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+DAY = date(2026, 11, 20)
+START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 at the hall
+HALL = "SZX01"
+OTHER_HALL = "SZX02"
+
+
+class MutableClock:
+    """The server clock of a test; `advance` moves it."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+# -- databases ----------------------------------------------------------------------------------------
+_admin_engine: Engine | None = None
+
+
+def _postgres_admin() -> Engine:
+    global _admin_engine
+    if _admin_engine is None:
+        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=2)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as error:
+            engine.dispose()
+            if os.environ.get("CLERK_TEST_REQUIRE_POSTGRES") == "1":
+                raise
+            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error.orig}")
+        _admin_engine = engine
+    return _admin_engine
+
+
+@dataclass
+class Target:
+    """The database of one test."""
+
+    kind: str  # "sqlite" | "postgresql"
+    url: str  # usable by another process too
+    schema: str | None = None
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.kind == "postgresql"
+
+    def engine(self) -> Engine:
+        """A new engine on this database (for PostgreSQL: search_path set to the test's schema)."""
+        if self.schema is not None:
+            return make_engine(PG_ADMIN_URL, connect_args={"options": f"-csearch_path={self.schema}"})
+        return make_engine(self.url)
+
+
+@pytest.fixture(name="target", params=["sqlite", "postgresql"])
+def target_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Target]:
+    if request.param == "sqlite":
+        yield Target("sqlite", f"sqlite:///{tmp_path / 'server.sqlite3'}")
+        return
+    admin_engine = _postgres_admin()
+    schema = f"t_{uuid.uuid4().hex[:16]}"
+    with admin_engine.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield Target("postgresql", f"{PG_ADMIN_URL}?options={quote(f'-csearch_path={schema}')}", schema)
+    finally:
+        with admin_engine.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture(name="server_clock")
+def server_clock_fixture() -> MutableClock:
+    return MutableClock()
+
+
+@pytest.fixture(name="server_app")
+def server_app_fixture(target: Target, server_clock: MutableClock) -> Iterator[FastAPI]:
+    """The app on the test's database with the demo halls loaded."""
+    engine = target.engine() if target.is_postgresql else None
+    if engine is not None:
+        app = create_app(engine=engine, clock=server_clock)
+    else:
+        app = create_app(database_url=target.url, clock=server_clock)
+    admin.load_halls(app.state.db, parse_catalog(demo_catalog_bytes()).halls, now=server_clock())
+    try:
+        yield app
+    finally:
+        app.state.db.close()
+        if engine is not None:
+            engine.dispose()
+
+
+@pytest.fixture(name="client")
+def client_fixture(server_app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(server_app) as test_client:
+        yield test_client
+
+
+# -- windows ------------------------------------------------------------------------------------------
+@dataclass
+class Window:
+    """An enrolled window PC talking to the server through `http` (TestClient or httpx.Client)."""
+
+    device_id: str
+    secret: str
+    hall_code: str
+    window_code: str
+    http: Any
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.device_id}.{self.secret}"}
+
+    def post_push(self, body: Any) -> httpx.Response:
+        response: httpx.Response = self.http.post(wire.PUSH_PATH, json=body, headers=self.headers)
+        return response
+
+    def push(self, events: list[wire.WireEvent]) -> wire.PushResponse:
+        body = wire.PushRequest(wire.PROTOCOL, self.window_code, device_time(START), events).to_json()
+        response = self.post_push(body)
+        assert response.status_code == 200, response.text
+        return wire.PushResponse.from_json(response.json())
+
+    def pull(
+        self, cursor: str = "0", limit: int | None = None, *, exclude_own: bool = False
+    ) -> wire.PullResponse:
+        params: dict[str, Any] = {"cursor": cursor, "exclude_own": "true" if exclude_own else "false"}
+        if limit is not None:
+            params["limit"] = limit
+        response = self.http.get(wire.PULL_PATH, params=params, headers=self.headers)
+        assert response.status_code == 200, response.text
+        return wire.PullResponse.from_json(response.json())
+
+    def pull_all(self, limit: int | None = None) -> list[wire.Change]:
+        changes: list[wire.Change] = []
+        cursor = "0"
+        while True:
+            page = self.pull(cursor, limit)
+            changes += page.changes
+            cursor = page.cursor
+            if not page.more:
+                return changes
+
+
+def enroll(
+    http: Any,
+    app: FastAPI,
+    *,
+    hall: str = HALL,
+    window: str = "SZX0103",
+    replace: bool = False,
+    name: str = "窗口电脑",
+) -> Window:
+    """Issue a code (as hall IT would) and enrol a PC with it through the API."""
+    issued = admin.issue_enrollment_code(
+        app.state.db, hall_code=hall, window_code=window, replace=replace, hours=24, now=app.state.clock()
+    )
+    response = http.post(
+        wire.ENROLL_PATH, json={"code": issued.code, "window_code": window, "device_name": name}
+    )
+    assert response.status_code == 200, response.text
+    enrolled = wire.EnrollResponse.from_json(response.json())
+    return Window(enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code, http)
+
+
+# -- events -------------------------------------------------------------------------------------------
+def case_numbers(window: str, serials: range | list[int], day: date = DAY) -> list[str]:
+    return [format_case_number(window_code=window, day=day, serial=s) for s in serials]
+
+
+def decided(
+    window: str,
+    serials: range | list[int],
+    *,
+    hall: str = HALL,
+    day: date = DAY,
+    first_local_seq: int = 1,
+    clerk: str = "wang.fang",
+) -> list[wire.WireEvent]:
+    """`case.decided` events shaped like app.acceptance.case_snapshot, with valid case numbers."""
+    return decided_events(
+        window_code=window,
+        hall_code=hall,
+        day=day,
+        serials=serials,
+        clerk_login=clerk,
+        first_local_seq=first_local_seq,
+    )
+
+
+def follow_up(
+    kind: str,
+    case_number: str,
+    *,
+    window: str,
+    local_seq: int,
+    clerk: str = "li.na",
+    at: datetime = START,
+    payload: dict[str, Any] | None = None,
+) -> wire.WireEvent:
+    """A later event of a case, with the payload its producer in app/ writes."""
+    if payload is None:
+        if kind == "certificate.issued":
+            payload = {
+                "certificate_id": f"CERT-{uuid.uuid4().hex[:10]}",
+                "type_name": "建设用地规划许可证",
+                "valid_until": None,
+                "key_id": "MB1C5E420-1",
+                "qr_text": "https://verify.example/V/…",
+            }
+        elif kind == "certificate.handed_over":
+            payload = {
+                "certificate_id": "CERT-1",
+                "recipient_name": "李𠮷䶮",
+                "recipient_id_number": "440524188001010014",
+            }
+        elif kind in ("document.printed", "document.reprinted"):
+            payload = {
+                "kind": "receipt",
+                "number": f"SL-{uuid.uuid4().hex[:6]}",
+                "copies": 1,
+                "reason": "打印机卡纸" if kind == "document.reprinted" else None,
+                "destination": "printer:counter",
+                "sha256": "0" * 64,
+                "layout": "a4",
+            }
+        else:
+            payload = {}
+    return wire.WireEvent(
+        event_id=str(uuid.uuid4()),
+        case_number=case_number,
+        kind=kind,
+        payload=payload,
+        clerk_login=clerk,
+        window_code=window,
+        device_time=device_time(at),
+        local_seq=local_seq,
+    )
+
+
+# -- a real server ------------------------------------------------------------------------------------
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
+    """uvicorn serving `app` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        sock.close()

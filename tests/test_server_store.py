@@ -1,0 +1,136 @@
+"""The server database (migrations, SQLite settings) and the documented API surface."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from app.sync import wire
+from server.models import metadata
+from server.store import open_server_db
+from tests.server_fixtures import (  # noqa: F401 (fixtures)
+    Target,
+    TestClient,
+    client_fixture,
+    decided,
+    enroll,
+    server_app_fixture,
+    server_clock_fixture,
+    target_fixture,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrations_build_exactly_the_models(target: Target) -> None:
+    engine = target.engine()
+    try:
+        db = open_server_db(engine=engine)
+        with engine.connect() as connection:
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        db.close()
+    finally:
+        engine.dispose()
+    # Only the migration bookkeeping table is not a model.
+    assert [d[0] for d in differences] == ["remove_table"]
+    assert differences[0][1].name == "server_alembic_version"
+
+
+def test_opening_again_keeps_the_data(target: Target, client: TestClient, server_app: FastAPI) -> None:
+    window = enroll(client, server_app)
+    window.push(decided("SZX0103", [1, 2]))
+    engine = target.engine()
+    try:
+        again = open_server_db(engine=engine)  # migrating an up-to-date database changes nothing
+        with again.read() as connection:
+            assert connection.execute(text("SELECT count(*) FROM case_record")).scalar_one() == 2
+            version = connection.execute(text("SELECT version_num FROM server_alembic_version")).scalar_one()
+        assert version == "0001"
+        again.close()
+    finally:
+        engine.dispose()
+
+
+def test_sqlite_runs_in_wal_with_foreign_keys_and_full_sync(tmp_path: Path) -> None:
+    db = open_server_db(f"sqlite:///{tmp_path / 'nested' / 'server.sqlite3'}")
+    try:
+        for engine in (db.engine, db.read_engine):
+            with engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+                assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == 2  # FULL
+        with db.read() as connection:
+            sql = connection.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE name = 'change_log'"
+            ).scalar_one()
+        assert "AUTOINCREMENT" in sql  # a change number is never reused
+    finally:
+        db.close()
+
+
+def test_health_needs_no_credentials(client: TestClient) -> None:
+    response = client.get(wire.HEALTH_PATH)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["protocol"] == wire.PROTOCOL
+    assert body["server_time"] == "2026-11-20T02:00:00.000Z"
+
+
+def test_unknown_paths_and_methods_answer_with_an_error_body(client: TestClient) -> None:
+    response = client.get("/api/v1/nothing")
+    assert (response.status_code, response.json()["error"]) == (404, "not_found")
+    response = client.get(wire.PUSH_PATH)
+    assert (response.status_code, response.json()["error"]) == (405, "method_not_allowed")
+
+
+def test_openapi_documents_the_wire_format(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    paths = schema["paths"]
+    expected = {
+        wire.ENROLL_PATH: "post",
+        wire.PUSH_PATH: "post",
+        wire.PULL_PATH: "get",
+        wire.RECONCILE_PATH: "get",
+        wire.HEALTH_PATH: "get",
+    }
+    for path, method in expected.items():
+        operation = paths[path][method]
+        assert operation["summary"] and operation["description"]
+        assert "422" not in operation["responses"]
+    schemas = schema["components"]["schemas"]
+    for name in (
+        "PushRequest",
+        "WireEvent",
+        "PushResponse",
+        "Rejection",
+        "PullResponse",
+        "Change",
+        "ErrorBody",
+    ):
+        assert name in schemas, name
+    assert set(schemas["WireEvent"]["properties"]) == set(wire.WireEvent.__dataclass_fields__)
+    push = paths[wire.PUSH_PATH]["post"]
+    assert push["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/PushRequest")
+    assert {"401", "403", "413"} <= set(push["responses"])
+    assert "DeviceToken" in schema["components"]["securitySchemes"]
+    assert push["security"] == [{"DeviceToken": []}]
+    assert "security" not in paths[wire.ENROLL_PATH]["post"]
+
+
+def test_server_never_imports_qt() -> None:
+    code = (
+        "import sys, server.api, server.cli, server.sync, server.admin, server.store, server.bench; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'PySide6', 'shiboken6', 'ui'}); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
