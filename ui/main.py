@@ -51,7 +51,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(workspace=workspace, counter=counter)
     window.show()
-    window.sync.start()
+    embedded = None
+    if args.demo:
+        from app.sync.embedded import EmbeddedServer
+
+        embedded = EmbeddedServer(home / "demo-server")
+
+        def bring_up() -> None:
+            url = embedded.start()
+            credential = workspace.sync.credential()
+            if credential is None or credential.server_url != url:
+                code = embedded.enrollment_code(hall=counter.hall.code, window=counter.window_code)
+                workspace.sync.register(server_url=url, code=code, device_name="演示窗口")
+
+        window.jobs.start(
+            bring_up,
+            success=lambda _result: window.sync.start(),
+            failure=lambda error: window.notify(QMessageBox.Icon.Warning, "演示服务器", str(error)),
+        )
+    else:
+        window.sync.start()
 
     def ready() -> None:
         print(f"ready_seconds={time.perf_counter() - _T0:.3f}", flush=True)
@@ -65,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     QTimer.singleShot(0, ready)
     code = app.exec()
+    if embedded is not None:
+        embedded.stop()
     workspace.close()
     return code
 

@@ -1,0 +1,107 @@
+"""The embedded central server of a demo hall: `clerk-server` on loopback, over SQLite in the data folder.
+
+Started as its own process (the window never imports the server), enrolled automatically, stopped with
+the window. Production windows talk to the region's real server instead.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from app.sync import wire
+
+log = logging.getLogger("clerk.sync.embedded")
+
+DEMO_PORT = 8765
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _any_free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class EmbeddedServer:
+    def __init__(self, home: Path, *, port: int = DEMO_PORT) -> None:
+        self.home = home
+        self.port = port if port and _port_free(port) else _any_free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(
+            CLERK_SERVER_HOME=str(self.home), CLERK_SERVER_HOST="127.0.0.1", CLERK_SERVER_PORT=str(self.port)
+        )
+        return env
+
+    def _admin(self, *args: str) -> dict[str, object]:
+        result = subprocess.run(
+            [sys.executable, "-m", "server.cli", *args, "--json"],
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"clerk-server {args[0]} 失败：{result.stderr.strip()}")
+        data = json.loads(result.stdout)
+        return data if isinstance(data, dict) else {"items": data}
+
+    def start(self, *, timeout: float = 30) -> str:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self._admin("init", "--demo")
+        log_file = (self.home / "server.log").open("ab")
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server.cli", "serve"],
+                env=self._env(),
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            log_file.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"演示服务器未能启动，见 {self.home / 'server.log'}")
+            try:
+                if httpx.get(f"{self.url}{wire.HEALTH_PATH}", timeout=1).status_code == 200:
+                    log.info("embedded server on %s", self.url)
+                    return self.url
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("演示服务器启动超时")
+
+    def enrollment_code(self, *, hall: str, window: str) -> str:
+        return str(self._admin("enroll-code", "--hall", hall, "--window", window, "--replace")["code"])
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
