@@ -357,13 +357,11 @@ def _reconcile(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     except ValueError:
         return out.fail("日期格式错误（应为 YYYY-MM-DD）")
     days = ws.sync.reconcile(first=first, last=last)
-    data = [
-        {"day": d.day, "local_cases": d.local_cases, "server_cases": d.server_cases, "matches": d.matches}
-        for d in days
-    ]
+    data = [d.__dict__ | {"matches": d.matches} for d in days]
     lines = [
-        f"{d.day} 本窗口 {d.local_cases} 件 / 服务器 {d.server_cases} 件 "
-        f"{'一致' if d.matches else '不一致！'}"
+        f"{d.day} 本窗口 {d.local_cases} 件（服务器已确认 {d.acknowledged_cases} 件）"
+        f"/ 服务器现有 {d.server_cases} 件 "
+        f"{'一致' if d.matches else '不一致！服务器缺少已确认的办件，请联系信息技术人员'}"
         for d in days
     ]
     out.emit(data, "\n".join(lines) or "（该时段无办件）")

@@ -116,7 +116,7 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
     # §9: a rejected item blocked everything behind it. Here a second PC misconfigured with the same window
     # code makes the same case numbers: the server refuses them loudly; later events still flow.
     register(workspace, server)
-    accept_many(workspace, 3)
+    numbers = accept_many(workspace, 3)
     workspace.sync.sync()
     twin = open_workspace(tmp_path / "twin", clock=clock)
     try:
@@ -128,6 +128,10 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
         assert len(twin.sync.dead_letters()) == 3
         conflicts = server.admin("conflicts")
         assert len(conflicts) >= 3
+        # The first window pulls the conflicts of its hall, for its supervisor to see.
+        workspace.sync.sync()
+        listed = workspace.sync.conflicts()
+        assert len(listed) >= 3 and {c["case_number"] for c in listed} <= set(numbers)
     finally:
         twin.close()
 
@@ -277,3 +281,60 @@ def test_health_is_open_and_everything_else_needs_a_credential(server: ServerPro
     assert httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0").status_code == 401
     bad = httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0", headers={"Authorization": "Bearer x.y"})
     assert bad.status_code == 401 and "message" in bad.json()
+
+
+def test_a_case_lost_on_the_server_is_reported_not_shown_green(
+    workspace: Workspace, server: ServerProcess
+) -> None:
+    # §9: "Synced" showed green while records were missing on the server.
+    register(workspace, server)
+    numbers = accept_many(workspace, 4)
+    assert workspace.sync.sync().mismatches == []
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    with engine.begin() as connection:  # a restored backup, a botched migration: a case is gone
+        connection.execute(text("DELETE FROM case_record WHERE number = :n"), {"n": numbers[0]})
+    engine.dispose()
+    report = workspace.sync.sync()
+    (day,) = report.mismatches
+    assert (day.local_cases, day.acknowledged_cases, day.server_cases) == (4, 4, 3)
+
+
+def test_window_shows_conflicts_and_a_failed_reconciliation(
+    window,
+    qtbot,
+    workspace: Workspace,  # type: ignore[no-untyped-def]
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    register(workspace, server)
+    numbers = accept_many(workspace, 2)
+    twin = open_workspace(tmp_path / "twin", clock=clock)
+    try:
+        workspace.sync.sync()
+        twin.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", replace=True))
+        accept_many(twin, 1)  # the same first number: refused, and a conflict for the hall
+        twin.sync.sync()
+    finally:
+        twin.close()
+    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+        window.sync.sync_now()
+    assert window.sync_status.conflicts_button.isVisible()
+    assert window.sync_status.conflicts_button.text() == "冲突 1 件"
+    window.sync_status.conflicts_button.click()
+    assert (
+        window.sync_status.conflicts_dialog is not None
+        and numbers[0] in window.sync_status.conflicts_dialog.text()
+    )
+    window.sync_status.conflicts_dialog.close()
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DELETE FROM case_record WHERE number = :n"), {"n": numbers[1]})
+    engine.dispose()
+    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+        window.sync.sync_now()
+    assert "对账不一致" in window.sync_status.label.text()

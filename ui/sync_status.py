@@ -11,8 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
 
 from app.clock import CHINA
 from app.sync.client import SyncClient, SyncError, SyncReport
@@ -31,7 +31,7 @@ def backoff_seconds(failures: int, *, rng: random.Random) -> float:
 
 @dataclass(frozen=True)
 class SyncView:
-    state: str  # "not_registered" | "syncing" | "online" | "offline" | "error"
+    state: str  # "not_registered" | "syncing" | "online" | "offline" | "error" | "mismatch"
     pending: int
     last_success: str | None
     message: str
@@ -123,7 +123,19 @@ class SyncController(QObject):
         self.running = False
         self.failures = 0
         rejected = f"，{len(report.rejected)} 条被拒收" if report.rejected else ""
-        self._show(SyncView("online", report.pending, self._last(), f"同步完成{rejected}"))
+        if report.mismatches:
+            day = report.mismatches[0]
+            self._show(
+                SyncView(
+                    "mismatch",
+                    report.pending,
+                    self._last(),
+                    f"{day.day} 对账不一致：服务器已确认 {day.acknowledged_cases} 件，"
+                    f"现有 {day.server_cases} 件",
+                )
+            )
+        else:
+            self._show(SyncView("online", report.pending, self._last(), f"同步完成{rejected}"))
         self.synced.emit(report)
         self.timer.start(int(self.interval * 1000))
 
@@ -153,6 +165,7 @@ STATE_LOOK = {
     "offline": ("●", "#b00020", "离线"),
     "error": ("●", "#b26a00", "同步异常"),
     "not_registered": ("○", "#757575", "未登记"),
+    "mismatch": ("●", "#b00020", "对账不一致"),
 }
 
 
@@ -168,7 +181,13 @@ class SyncStatusWidget(QWidget):
         self.progress.setVisible(False)
         self.button = QPushButton("立即同步", objectName="syncNow")
         self.button.clicked.connect(controller.sync_now)
+        self.conflicts_button = QPushButton("", objectName="syncConflicts")
+        self.conflicts_button.setStyleSheet("color:#b00020;")
+        self.conflicts_button.clicked.connect(self.show_conflicts)
+        self.conflicts_button.setVisible(False)
+        self.conflicts_dialog: QMessageBox | None = None
         layout.addWidget(self.label)
+        layout.addWidget(self.conflicts_button)
         layout.addWidget(self.progress)
         layout.addWidget(self.button)
         controller.changed.connect(self.show_view)
@@ -180,10 +199,33 @@ class SyncStatusWidget(QWidget):
         parts.append(f"上次同步 {view.last_success}" if view.last_success else "从未同步")
         if view.retry_in is not None:
             parts.append(f"{view.retry_in:.0f} 秒后重试")
+        if view.state == "mismatch":
+            parts.append(view.message)
         self.label.setText(" · ".join(parts))
         self.label.setToolTip(view.message)
+        conflicts = self.controller.client.conflicts()
+        self.conflicts_button.setText(f"冲突 {len(conflicts)} 件")
+        self.conflicts_button.setVisible(bool(conflicts))
         if view.state != "syncing":
             self.progress.setVisible(False)
+
+    def show_conflicts(self) -> None:
+        """What the server could not merge, for the supervisor: both records are kept."""
+        conflicts = self.controller.client.conflicts()
+        lines = [
+            f"{c['case_number']}（{c['window_code'] or '—'}）：{c['message'] or c['reason']}"
+            for c in conflicts
+        ]
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "同步冲突（请大厅负责人核实）",
+            "\n".join(lines) or "（无）",
+            QMessageBox.StandardButton.Close,
+            self.window(),
+        )
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.conflicts_dialog = box
 
     def show_progress(self, done: int, total: int) -> None:
         if total <= 0:

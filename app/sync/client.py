@@ -71,6 +71,7 @@ class SyncReport:
     applied: int = 0
     conflicts: int = 0
     pending: int = 0
+    mismatches: list[DayDifference] = field(default_factory=list)
     seconds: float = 0.0
     push_seconds: float = 0.0
     pull_seconds: float = 0.0
@@ -84,6 +85,7 @@ class SyncReport:
             "applied": self.applied,
             "conflicts": self.conflicts,
             "pending": self.pending,
+            "mismatches": [d.__dict__ for d in self.mismatches],
             "seconds": round(self.seconds, 3),
             "push_seconds": round(self.push_seconds, 3),
             "pull_seconds": round(self.pull_seconds, 3),
@@ -92,13 +94,17 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class DayDifference:
+    """One day of one window: cases made here, how many the server acknowledged, how many it holds."""
+
     day: str
     local_cases: int
+    acknowledged_cases: int
     server_cases: int
 
     @property
     def matches(self) -> bool:
-        return self.local_cases == self.server_cases
+        """The server holds every case it acknowledged (cases still pending are not a mismatch)."""
+        return self.acknowledged_cases == self.server_cases
 
 
 Progress = Callable[[int, int], None]  # (sent so far, total at start)
@@ -217,6 +223,8 @@ class SyncClient:
         self._pull(credential, report)
         report.pull_seconds = time.perf_counter() - started - report.push_seconds
         report.pending = self.pending()
+        today = self._clock.today()
+        report.mismatches = [d for d in self.reconcile(first=today, last=today) if not d.matches]
         report.seconds = time.perf_counter() - started
         self._set_state("last_success_at", _utc_text(self._clock.now().replace(tzinfo=None)))
         return report
@@ -391,16 +399,34 @@ class SyncClient:
         )
         server = {d.day: d.cases for d in answer.days}
         with self._store.read() as session:
-            local = {
-                day.isoformat(): count
-                for day, count in session.execute(
-                    select(Case.received_on, func.count())
-                    .where(Case.window_code == credential.window_code, Case.received_on.between(first, last))
-                    .group_by(Case.received_on)
-                ).all()
-            }
+            rows = session.execute(
+                select(Case.received_on, func.count(), func.count(CaseEvent.acknowledged_at))
+                .join(CaseEvent, (CaseEvent.case_number == Case.number) & (CaseEvent.kind == "case.decided"))
+                .where(Case.window_code == credential.window_code, Case.received_on.between(first, last))
+                .group_by(Case.received_on)
+            ).all()
+        local = {day.isoformat(): (made, acknowledged) for day, made, acknowledged in rows}
         days = sorted(set(server) | set(local))
-        return [DayDifference(d, local.get(d, 0), server.get(d, 0)) for d in days]
+        return [DayDifference(d, *local.get(d, (0, 0)), server.get(d, 0)) for d in days]
+
+    def conflicts(self, *, unresolved_only: bool = True) -> list[dict[str, Any]]:
+        """Conflicts the server found in this hall, for a supervisor to look at."""
+        with self._store.read() as session:
+            query = select(SyncConflict).order_by(SyncConflict.seq)
+            if unresolved_only:
+                query = query.where(SyncConflict.resolved_at.is_(None))
+            rows = session.scalars(query).all()
+        return [
+            {
+                "seq": r.seq,
+                "case_number": r.case_number,
+                "reason": r.reason,
+                "message": r.payload.get("message", ""),
+                "window_code": r.payload.get("window_code"),
+                "received_at": _utc_text(r.received_at),
+            }
+            for r in rows
+        ]
 
     # -- plumbing --------------------------------------------------------------------------------
     def _get_state(self, key: str) -> str | None:
