@@ -142,6 +142,25 @@ class DocumentContent:
 BLANK_DATE = "________年____月____日"  # filled in by hand
 
 
+# The decisions each case document may be issued for, and what the clerk is told otherwise.
+DECISIONS: dict[DocumentKind, tuple[tuple[str, ...], str]] = {
+    DocumentKind.RECEIPT: (
+        ("accepted", "accepted_with_tolerance"),
+        "未受理（{decision}），不能出具受理通知书",
+    ),
+    DocumentKind.TOLERANCE_NOTICE: (("accepted_with_tolerance",), "不是容缺受理，不能出具容缺受理通知书"),
+    DocumentKind.SUPPLEMENT_NOTICE: (("supplement_required",), "不需补正，不能出具一次性告知书"),
+    DocumentKind.REJECTION_NOTICE: (("rejected",), "未作不予受理决定，不能出具不予受理通知书"),
+}
+
+
+def require_decision(kind: DocumentKind, case: Mapping[str, Any]) -> None:
+    """Raise DocumentError unless the case's decision allows this document."""
+    allowed, problem = DECISIONS[kind]
+    if case["decision"] not in allowed:
+        raise DocumentError(f"办件 {case['number']} " + problem.format(decision=case["decision"]))
+
+
 def cn_date(day: date) -> str:
     return f"{day.year}年{day.month:02d}月{day.day:02d}日"
 
@@ -259,8 +278,7 @@ def _received_rows(entries: list[Mapping[str, Any]]) -> tuple[tuple[str, ...], .
 def acceptance_receipt(
     case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
 ) -> DocumentContent:
-    if case["decision"] not in ("accepted", "accepted_with_tolerance"):
-        raise DocumentError(f"办件 {case['number']} 未受理（{case['decision']}），不能出具受理通知书")
+    require_decision(DocumentKind.RECEIPT, case)
     promised = date.fromisoformat(case["promised_date"])
     uncertain = "（节假日数据未覆盖，以实际工作日为准）" if case["promised_date_uncertain"] else ""
     materials = _received_rows(case["materials"])
@@ -297,8 +315,7 @@ def acceptance_receipt(
 def tolerance_notice(
     case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
 ) -> DocumentContent:
-    if case["decision"] != "accepted_with_tolerance":
-        raise DocumentError(f"办件 {case['number']} 不是容缺受理，不能出具容缺受理通知书")
+    require_decision(DocumentKind.TOLERANCE_NOTICE, case)
     deadline = date.fromisoformat(case["supplement_deadline"])
     rows = []
     for i, finding in enumerate(_findings(case, "tolerated")):
@@ -342,8 +359,7 @@ def tolerance_notice(
 def supplement_notice(
     case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
 ) -> DocumentContent:
-    if case["decision"] != "supplement_required":
-        raise DocumentError(f"办件 {case['number']} 不需补正，不能出具一次性告知书")
+    require_decision(DocumentKind.SUPPLEMENT_NOTICE, case)
     rows: list[tuple[str, ...]] = []
     for finding in case["findings"]:
         if finding["outcome"] not in ("missing", "defective") or not finding["material"]:
@@ -401,8 +417,7 @@ def supplement_notice(
 def rejection_notice(
     case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
 ) -> DocumentContent:
-    if case["decision"] != "rejected":
-        raise DocumentError(f"办件 {case['number']} 未作不予受理决定，不能出具不予受理通知书")
+    require_decision(DocumentKind.REJECTION_NOTICE, case)
     received = _created(case)
     referral = case.get("referral_office") or "有权机关"
     reasons = [f"该事项由{item.body_name}实施，不属于{office.name}受理范围"]

@@ -295,8 +295,7 @@ class DocumentService:
             DocumentKind.SUPPLEMENT_NOTICE: builders.supplement_notice,
             DocumentKind.REJECTION_NOTICE: builders.rejection_notice,
         }[kind]
-        # Check the case qualifies before a number is spent on it.
-        build(case, item, office, "—")
+        builders.require_decision(kind, case)  # before a number is spent on it
         return build(case, item, office, self._number(kind, case["number"], counter))
 
     def _number(
