@@ -29,7 +29,8 @@ def test_embedded_server_enrols_and_syncs_the_demo_window(
     assert url.startswith("http://127.0.0.1:")
     counter = workspace.counter()
     workspace.sync.register(
-        server_url=url, code=embedded.enrollment_code(hall=counter.hall.code, window=counter.window_code)
+        server_url=url,
+        code=embedded.enrollment_code(counter.window_code, hall=counter.hall.code, replace=True),
     )
     item = workspace.catalog.item(SEAL)
     assert item is not None

@@ -34,7 +34,9 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerPro
 
 
 def register(workspace: Workspace, server: ServerProcess, url: str | None = None) -> None:
-    workspace.sync.register(server_url=url or server.url, code=server.enrollment_code("SZX0103"))
+    workspace.sync.register(
+        server_url=url or server.url, code=server.enrollment_code("SZX0103", hall="SZX01")
+    )
 
 
 def accept_many(workspace: Workspace, count: int, *, code: str = SEAL) -> list[str]:
@@ -120,7 +122,9 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
     workspace.sync.sync()
     twin = open_workspace(tmp_path / "twin", clock=clock)
     try:
-        twin.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", replace=True))
+        twin.sync.register(
+            server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01", replace=True)
+        )
         accept_many(twin, 5)  # serials 1..5 again: 1..3 collide
         report = twin.sync.sync()
         assert sorted(r.code for r in report.rejected) == ["duplicate_case_number"] * 3
@@ -310,7 +314,9 @@ def test_window_shows_conflicts_and_a_failed_reconciliation(
     twin = open_workspace(tmp_path / "twin", clock=clock)
     try:
         workspace.sync.sync()
-        twin.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", replace=True))
+        twin.sync.register(
+            server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01", replace=True)
+        )
         accept_many(twin, 1)  # the same first number: refused, and a conflict for the hall
         twin.sync.sync()
     finally:

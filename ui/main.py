@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             url = embedded.start()
             credential = workspace.sync.credential()
             if credential is None or credential.server_url != url:
-                code = embedded.enrollment_code(hall=counter.hall.code, window=counter.window_code)
+                code = embedded.enrollment_code(counter.window_code, hall=counter.hall.code, replace=True)
                 workspace.sync.register(server_url=url, code=code, device_name="演示窗口")
 
         window.jobs.start(

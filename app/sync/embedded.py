@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -40,8 +41,14 @@ def _any_free_port() -> int:
 
 
 class EmbeddedServer:
-    def __init__(self, home: Path, *, port: int = DEMO_PORT) -> None:
+    """`clerk-server serve` as a child process on loopback: the demo hall's server, and the tests' server.
+
+    Its database is SQLite in `home` unless `database_url` names another (the tests use PostgreSQL).
+    """
+
+    def __init__(self, home: Path, *, port: int = DEMO_PORT, database_url: str | None = None) -> None:
         self.home = home
+        self.database_url = database_url
         self.port = port if port and _port_free(port) else _any_free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -54,9 +61,12 @@ class EmbeddedServer:
         env.update(
             CLERK_SERVER_HOME=str(self.home), CLERK_SERVER_HOST="127.0.0.1", CLERK_SERVER_PORT=str(self.port)
         )
+        if self.database_url:
+            env["DATABASE_URL"] = self.database_url
         return env
 
-    def _admin(self, *args: str) -> dict[str, object]:
+    def admin(self, *args: str) -> Any:
+        """Run a `clerk-server` command for this server; its JSON answer."""
         result = subprocess.run(
             [sys.executable, "-m", "server.cli", *args, "--json"],
             env=self._env(),
@@ -66,12 +76,12 @@ class EmbeddedServer:
         )
         if result.returncode != 0:
             raise RuntimeError(f"clerk-server {args[0]} 失败：{result.stderr.strip()}")
-        data = json.loads(result.stdout)
-        return data if isinstance(data, dict) else {"items": data}
+        return json.loads(result.stdout)
 
     def start(self, *, timeout: float = 30) -> str:
+        """Create or migrate the database (idempotent), serve, and wait until it answers."""
         self.home.mkdir(parents=True, exist_ok=True)
-        self._admin("init", "--demo")
+        self.admin("init", "--demo")
         log_file = (self.home / "server.log").open("ab")
         try:
             self.process = subprocess.Popen(
@@ -81,27 +91,33 @@ class EmbeddedServer:
                 stderr=subprocess.STDOUT,
             )
         finally:
-            log_file.close()
+            log_file.close()  # the child keeps its own descriptor
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"演示服务器未能启动，见 {self.home / 'server.log'}")
+                raise RuntimeError(f"服务器未能启动，见 {self.home / 'server.log'}")
             try:
                 if httpx.get(f"{self.url}{wire.HEALTH_PATH}", timeout=1).status_code == 200:
                     log.info("embedded server on %s", self.url)
                     return self.url
             except httpx.HTTPError:
                 time.sleep(0.1)
-        raise RuntimeError("演示服务器启动超时")
+        raise RuntimeError("服务器启动超时")
 
-    def enrollment_code(self, *, hall: str, window: str) -> str:
-        return str(self._admin("enroll-code", "--hall", hall, "--window", window, "--replace")["code"])
+    def enrollment_code(self, window: str, *, hall: str, replace: bool = False) -> str:
+        args = ["enroll-code", "--hall", hall, "--window", window] + (["--replace"] if replace else [])
+        return str(self.admin(*args)["code"])
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut or a crash would stop it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+                self.kill()

@@ -72,7 +72,7 @@ def main() -> None:
         server = next(servers)
         try:
             ws = open_workspace(home)
-            ws.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103"))
+            ws.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01"))
             from sqlalchemy import select
 
             from db.models import CaseEvent
@@ -112,7 +112,7 @@ def main() -> None:
             (other / "settings.json").write_text(json.dumps({"window_code": "SZX0104"}), encoding="utf-8")
             make_backlog(other, BACKLOG)
             ws2 = open_workspace(other)
-            ws2.sync.register(server_url=server.url, code=server.enrollment_code("SZX0104"))
+            ws2.sync.register(server_url=server.url, code=server.enrollment_code("SZX0104", hall="SZX01"))
             secret = ws2.sync._secrets.get(f"device:{server.url}")
             ws2.close()
             script = (
