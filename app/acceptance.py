@@ -77,6 +77,16 @@ class AcceptanceService:
             raise InputError(
                 [Problem("item", f"事项目录（{self._catalog.version}）中没有事项编码 {request.item_code}")]
             )
+        if request.checklist_sha256 is not None and request.checklist_sha256 != item.checklist_sha256:
+            raise InputError(
+                [
+                    Problem(
+                        "item",
+                        f"事项目录已更新为 {self._catalog.version}，本事项的材料清单有变化："
+                        "请按新清单重新核对材料",
+                    )
+                ]
+            )
         today = self._clock.today()
         request = validate_request(request, item=item, today=today)
         submission = Submission(

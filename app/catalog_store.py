@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from importlib import resources
+from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from app.catalog import (
     CatalogDocument,
@@ -37,33 +40,40 @@ def load_catalog(store: Store, content: bytes, *, now: datetime) -> tuple[str, b
     """
     document = parse_catalog(content)
     with store.write() as session:
-        existing = session.scalars(
-            select(CatalogVersion).where(CatalogVersion.version == document.version)
-        ).first()
-        if existing is not None:
-            if existing.sha256 != document.sha256:
-                raise CatalogError(
-                    f"事项目录版本 {document.version} 已存在但内容不同，拒绝加载（同一版本不可改动）"
-                )
-            return document.version, False
-        newest = session.scalars(select(CatalogVersion).order_by(CatalogVersion.published.desc())).first()
-        make_current = newest is None or newest.published <= document.published
-        if make_current:
-            session.execute(update(CatalogVersion).values(is_current=False))
-        version = CatalogVersion(
-            version=document.version,
-            published=document.published,
-            region_code=document.region_code,
-            region_name=document.region_name,
-            sha256=document.sha256,
-            loaded_at=now.replace(tzinfo=None),
-            is_current=make_current,
-            halls=list(document.raw_halls),
-        )
-        session.add(version)
-        session.flush()
-        session.add_all(_rows(document, version.id))
-    log.info("catalog %s loaded (%d items)", document.version, len(document.items))
+        version, loaded = store_catalog(session, document, now=now)
+    if loaded:
+        log.info("catalog %s loaded (%d items)", document.version, len(document.items))
+    return version, loaded
+
+
+def store_catalog(session: Session, document: CatalogDocument, *, now: datetime) -> tuple[str, bool]:
+    """`load_catalog` inside the caller's write transaction (sync applies a pulled version there)."""
+    existing = session.scalars(
+        select(CatalogVersion).where(CatalogVersion.version == document.version)
+    ).first()
+    if existing is not None:
+        if existing.sha256 != document.sha256:
+            raise CatalogError(
+                f"事项目录版本 {document.version} 已存在但内容不同，拒绝加载（同一版本不可改动）"
+            )
+        return document.version, False
+    newest = session.scalars(select(CatalogVersion).order_by(CatalogVersion.published.desc())).first()
+    make_current = newest is None or newest.published <= document.published
+    if make_current:
+        session.execute(update(CatalogVersion).values(is_current=False))
+    version = CatalogVersion(
+        version=document.version,
+        published=document.published,
+        region_code=document.region_code,
+        region_name=document.region_name,
+        sha256=document.sha256,
+        loaded_at=now.replace(tzinfo=None),
+        is_current=make_current,
+        halls=list(document.raw_halls),
+    )
+    session.add(version)
+    session.flush()
+    session.add_all(_rows(document, version.id))
     return document.version, True
 
 
@@ -91,59 +101,98 @@ def _rows(document: CatalogDocument, version_id: int) -> list[CatalogItem]:
     return rows
 
 
-class CatalogRepository:
-    """The current catalog version, read once per workspace; items parsed on first use."""
+@dataclass(frozen=True)
+class _Current:
+    """One catalog version as read: replaced whole by `refresh`, so a reader never sees two versions mixed."""
 
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self._items: dict[str, ServiceItem] = {}
-        with store.read() as session:
-            current = session.scalars(select(CatalogVersion).where(CatalogVersion.is_current)).first()
-            if current is None:
-                raise CatalogError("本窗口尚未加载事项目录")
-            self.version = current.version
-            self.region_name = current.region_name
-            self._version_id = current.id
-            self._halls = {h.code: h for h in (parse_hall(raw) for raw in current.halls)}
-            rows = session.execute(
-                select(
-                    CatalogItem.code,
-                    CatalogItem.name,
-                    CatalogItem.pinyin_full,
-                    CatalogItem.pinyin_initials,
-                    CatalogItem.details,
-                )
-                .where(CatalogItem.catalog_version_id == current.id)
-                .order_by(CatalogItem.id)
-            ).all()
-        self._entries = [
-            SearchEntry(code, name, full, initials, " ".join(details.get("keywords") or ()))
-            for code, name, full, initials, details in rows
-        ]
-        self._details = {row[0]: row[4] for row in rows}
+    version: str
+    region_name: str
+    halls: dict[str, Hall]
+    entries: list[SearchEntry]
+    details: dict[str, dict[str, Any]]
+    items: dict[str, ServiceItem] = field(default_factory=dict)
 
     @cached_property
     def index(self) -> CatalogIndex:
-        return CatalogIndex(self._entries)
+        return CatalogIndex(self.entries)
+
+
+def _read_current(store: Store) -> _Current:
+    with store.read() as session:
+        current = session.scalars(select(CatalogVersion).where(CatalogVersion.is_current)).first()
+        if current is None:
+            raise CatalogError("本窗口尚未加载事项目录")
+        rows = session.execute(
+            select(
+                CatalogItem.code,
+                CatalogItem.name,
+                CatalogItem.pinyin_full,
+                CatalogItem.pinyin_initials,
+                CatalogItem.details,
+            )
+            .where(CatalogItem.catalog_version_id == current.id)
+            .order_by(CatalogItem.id)
+        ).all()
+        return _Current(
+            version=current.version,
+            region_name=current.region_name,
+            halls={h.code: h for h in (parse_hall(raw) for raw in current.halls)},
+            entries=[
+                SearchEntry(code, name, full, initials, " ".join(details.get("keywords") or ()))
+                for code, name, full, initials, details in rows
+            ],
+            details={row[0]: row[4] for row in rows},
+        )
+
+
+class CatalogRepository:
+    """The current catalog version, read once per workspace (and again by `refresh` after sync brought a
+    newer one); items parsed on first use. The services of a workspace share one repository."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._current = _read_current(store)
+
+    def refresh(self) -> bool:
+        """Read the current version again; True when it changed."""
+        current = _read_current(self._store)
+        if current.version == self._current.version:
+            return False
+        self._current = current
+        log.info("catalog now %s", current.version)
+        return True
+
+    @property
+    def version(self) -> str:
+        return self._current.version
+
+    @property
+    def region_name(self) -> str:
+        return self._current.region_name
+
+    @property
+    def index(self) -> CatalogIndex:
+        return self._current.index
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._current.entries)
 
     def codes(self) -> list[str]:
-        return [e.code for e in self._entries]
+        return [e.code for e in self._current.entries]
 
     def item(self, code: str) -> ServiceItem | None:
-        item = self._items.get(code)
+        current = self._current
+        item = current.items.get(code)
         if item is None:
-            details = self._details.get(code)
+            details = current.details.get(code)
             if details is None:
                 return None
-            item = self._items[code] = parse_item(details, version=self.version)
+            item = current.items[code] = parse_item(details, version=current.version)
         return item
 
     def item_at(self, code: str, version: str) -> ServiceItem | None:
         """The item as a given catalog version had it (a case is always read against its own version)."""
-        if version == self.version:
+        if version == self._current.version:
             return self.item(code)
         with self._store.read() as session:
             details = session.scalars(
@@ -154,7 +203,7 @@ class CatalogRepository:
         return None if details is None else parse_item(details, version=version)
 
     def hall(self, code: str) -> Hall | None:
-        return self._halls.get(code)
+        return self._current.halls.get(code)
 
     def halls(self) -> list[Hall]:
-        return list(self._halls.values())
+        return list(self._current.halls.values())

@@ -59,6 +59,9 @@ class AcceptanceRequest:
     agent: Party | None
     materials: tuple[ReceivedMaterial, ...]
     commitments: tuple[str, ...] = ()
+    # The checklist the clerk checked against (ServiceItem.checklist_sha256); None = the current one. If the
+    # catalog changed under the clerk (sync brought a new version), the request is refused, not re-read.
+    checklist_sha256: str | None = None
 
 
 def _text(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import os
 import secrets
@@ -26,8 +27,8 @@ from app.documents.service import DocumentService
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.sync.client import SyncClient
-from app.workdays import WorkCalendar
-from db.models import CatalogVersion, Clerk
+from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
+from db.models import CalendarYearRow, CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
 
 log = logging.getLogger("clerk.workspace")
@@ -36,6 +37,7 @@ DATABASE_NAME = "window.sqlite3"
 SETTINGS_NAME = "settings.json"
 DEMO_SECRETS_NAME = "demo-secrets.json"
 DEMO_CLERK = ("demo", "王晓梅", "demo1234")
+DEMO_SUPERVISOR = ("zhuren", "陈建国", "demo1234")  # 大厅负责人: resolves sync conflicts
 
 
 class WorkspaceError(Exception):
@@ -97,6 +99,26 @@ class Workspace:
             raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用")
         return Counter(hall, window_code, str(self.settings.get("window_name")), clerk.login, clerk.name)
 
+    def refresh_reference_data(self) -> bool:
+        """After sync: use the newest catalog version and published calendars. True when the catalog changed.
+
+        The services share `catalog` and `calendar`, so they all see the new data at once; a case is
+        always read against its own catalog version."""
+        self.calendar.set_years(load_calendar_years(self.store))
+        return self.catalog.refresh()
+
+    def authorize(self, login: str, password: str, *, role: str) -> Clerk | None:
+        """A person with `role` confirming an action at this window with their own password (主管授权)."""
+        with self.store.read() as session:
+            clerk = session.get(Clerk, login)
+            if clerk is not None:
+                session.expunge(clerk)
+        if clerk is None or not clerk.active or clerk.role != role:
+            return None
+        if not verify_password(password, clerk.password_hash):
+            return None
+        return clerk
+
     def sign_in(self, login: str, password: str) -> Counter | None:
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
@@ -128,7 +150,7 @@ def open_workspace(
     except Exception:
         store.close()
         raise
-    calendar = WorkCalendar()
+    calendar = WorkCalendar(years=load_calendar_years(store))
     cases = CaseQueries(store)
     secrets = secret_store(home, settings)
     return Workspace(
@@ -169,7 +191,29 @@ def _seed(store: Store, clock: Clock) -> None:
     if not has_catalog:
         load_catalog(store, demo_catalog_bytes(), now=clock.now())
     if not has_clerk:
-        login, name, password = DEMO_CLERK
         with store.write() as session:
-            if session.get(Clerk, login) is None:
-                session.add(Clerk(login=login, name=name, password_hash=hash_password(password), active=True))
+            for (login, name, password), role in ((DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")):
+                if session.get(Clerk, login) is None:
+                    session.add(
+                        Clerk(
+                            login=login,
+                            name=name,
+                            password_hash=hash_password(password),
+                            active=True,
+                            role=role,
+                        )
+                    )
+
+
+def load_calendar_years(store: Store) -> list[CalendarYear]:
+    """The published calendars stored by sync. One that no longer parses (a newer format) is skipped and
+    logged: its days are then computed as uncertain, never guessed as certain."""
+    with store.read() as session:
+        rows = session.execute(select(CalendarYearRow.year, CalendarYearRow.content)).all()
+    years = []
+    for year, content in rows:
+        try:
+            years.append(parse_calendar(json.dumps(content, ensure_ascii=False).encode()))
+        except CalendarError as error:
+            log.error("stored calendar %s unusable: %s", year, error)
+    return years

@@ -193,6 +193,8 @@ class Clerk(Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # clerk (窗口人员) | supervisor (大厅负责人: may resolve sync conflicts)
+    role: Mapped[str] = mapped_column(String(20), default="clerk", server_default="clerk")
 
 
 class Document(Base):
@@ -298,3 +300,17 @@ class SyncConflict(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+
+
+class CalendarYearRow(Base):
+    """A year's holiday arrangement published by the region's server (app.workdays.CalendarYear)."""
+
+    __tablename__ = "calendar_year"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime)

@@ -19,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.case_number import is_valid_window_code
 from app.catalog import Hall
-from app.sync.wire import EnrollRequest, EnrollResponse
+from app.sync.wire import KIND_CONFLICT_RESOLVED, MAX_RESOLUTION_CHARS, EnrollRequest, EnrollResponse
+from server import bulk
+from server.bulk import dumps, insert_rows
 from server.clock import utc_naive, utc_text
 from server.models import conflict, device, enrollment, hall
 from server.security import (
@@ -31,7 +33,7 @@ from server.security import (
     sha256_hex,
 )
 from server.store import ServerDB
-from server.sync import Device
+from server.sync import Device, lock_change_log
 
 log = logging.getLogger("clerk.server.admin")
 
@@ -311,6 +313,69 @@ def list_conflicts(db: ServerDB, *, include_resolved: bool = False) -> list[dict
             "message": r.message,
             "created_at": utc_text(r.created_at),
             "resolved_at": utc_text(r.resolved_at) if r.resolved_at else None,
+            "resolution": r.resolution,
+            "resolved_by": r.resolved_by,
         }
         for r in rows
     ]
+
+
+def resolve_conflict(
+    db: ServerDB,
+    conflict_id: int,
+    *,
+    resolution: str,
+    resolved_by: str,
+    now: datetime,
+    hall_code: str | None = None,
+) -> dict[str, Any]:
+    """Record a supervisor's resolution and tell the hall's windows. `hall_code`: only a conflict of that
+    hall (a window's request); None: any (hall IT on the server). The conflict row is kept."""
+    text_ = resolution.strip()
+    if not text_ or len(text_) > MAX_RESOLUTION_CHARS:
+        raise AdminError(400, "invalid", f"处理意见应为 1–{MAX_RESOLUTION_CHARS} 字，写明核实结果和处理办法")
+    who = resolved_by.strip()
+    if not who or len(who) > 100:
+        raise AdminError(400, "invalid", "处理人应为 1–100 字")
+    moment = utc_naive(now)
+    with db.write() as connection:
+        # The change-log lock first, as every appender takes it before touching conflict rows.
+        lock_change_log(connection, db)
+        row = connection.execute(
+            select(
+                conflict.c.id,
+                conflict.c.hall_code,
+                conflict.c.case_number,
+                conflict.c.resolved_at,
+                conflict.c.resolved_by,
+            )
+            .where(conflict.c.id == conflict_id)
+            .with_for_update()
+        ).first()
+        if row is None or (hall_code is not None and row.hall_code != hall_code):
+            raise AdminError(404, "not_found", f"没有编号为 {conflict_id} 的冲突")
+        if row.resolved_at is not None:
+            raise AdminError(
+                409,
+                "already_resolved",
+                f"冲突 {conflict_id} 已于 {utc_text(row.resolved_at)} 由 {row.resolved_by} 处理",
+            )
+        connection.execute(
+            update(conflict)
+            .where(conflict.c.id == conflict_id)
+            .values(resolved_at=moment, resolution=text_, resolved_by=who)
+        )
+        about = {
+            "conflict_id": conflict_id,
+            "case_number": row.case_number,
+            "resolution": text_,
+            "resolved_by": who,
+            "resolved_at": utc_text(moment),
+        }
+        insert_rows(
+            connection,
+            bulk.CHANGES,
+            [(row.hall_code, KIND_CONFLICT_RESOLVED, row.case_number, dumps(about), moment, None)],
+        )
+    log.warning("conflict %s on case %s resolved by %s: %s", conflict_id, row.case_number, who, text_)
+    return about

@@ -7,6 +7,9 @@
 - `GET PULL_PATH?cursor=&limit=&exclude_own=` (device): 200 PullResponse of the device's hall;
   400 bad cursor/limit.
 - `GET RECONCILE_PATH?from=&to=` (device): 200 ReconcileResponse of the device's window; 400 bad range.
+- `GET CATALOG_PATH` (device): 200 the published catalog file byte for byte; 404 unknown version.
+- `POST CONFLICT_RESOLVE_PATH` (device): 200 the resolution as recorded; 400 invalid; 404 no such conflict
+  in the device's hall; 409 already resolved.
 - `GET HEALTH_PATH` (no auth): 200 {"status": "ok", "server_time", "protocol"}; 503 database unavailable.
 
 Device auth: `Authorization: Bearer {device_id}.{secret}`; unknown device or wrong secret → 401
@@ -27,7 +30,7 @@ import orjson
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import TypeAdapter
 from sqlalchemy import Engine, text
@@ -37,6 +40,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.sync.wire import (
+    CATALOG_PATH,
+    CONFLICT_RESOLVE_PATH,
     ENROLL_PATH,
     HEALTH_PATH,
     MAX_BATCH_EVENTS,
@@ -53,9 +58,10 @@ from app.sync.wire import (
     PushRequest,
     PushResponse,
     ReconcileResponse,
+    ResolveRequest,
     WireError,
 )
-from server import admin
+from server import admin, reference
 from server.clock import Clock, system_clock, utc_text
 from server.config import load_config
 from server.security import parse_bearer
@@ -108,7 +114,8 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         400: "请求格式错误（invalid），消息指出字段",
         401: "设备凭据无效（unauthorized）或已注销（revoked）",
         403: "不允许（forbidden 等）",
-        409: "冲突（window_taken）",
+        404: "不存在（not_found）",
+        409: "冲突（window_taken、already_resolved）",
         413: "请求体过大（too_large）",
         503: "数据库繁忙（busy）或不可用（unavailable），稍后重试",
     }
@@ -205,7 +212,7 @@ def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 operation.get("responses", {}).pop("422", None)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
-        for model in (PushRequest, EnrollRequest):
+        for model in (PushRequest, EnrollRequest, ResolveRequest):
             model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in model_schema.pop("$defs", {}).items():
                 components.setdefault(name, definition)
@@ -275,6 +282,7 @@ def create_app(
         openapi_tags=[
             {"name": "devices", "description": "窗口设备登记"},
             {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
+            {"name": "reference", "description": "事项目录与节假日安排"},
             {"name": "health", "description": "运行状态"},
         ],
     )
@@ -412,6 +420,55 @@ def create_app(
         except RangeError as error:
             raise ApiError(400, "invalid", str(error)) from None
         return JSONResponse(answer.to_json())
+
+    @app.get(
+        CATALOG_PATH,
+        tags=["reference"],
+        summary="A published catalog version (事项目录文件)",
+        description="The file exactly as published; its SHA-256 is in the `catalog.version` change that "
+        "announced it, and the window checks it before loading.",
+        responses={200: {"content": {"application/json": {}}}, **_errors(401, 404)},
+    )
+    def catalog(device: DeviceDep, version: str) -> Response:
+        content = reference.catalog_content(db, version)
+        if content is None:
+            raise ApiError(404, "not_found", f"服务器上没有事项目录版本 {version}")
+        return Response(content, media_type="application/json")
+
+    @app.post(
+        CONFLICT_RESOLVE_PATH,
+        tags=["sync"],
+        summary="Resolve a conflict of the device's hall (处理冲突)",
+        description="Records the supervisor's resolution (text, login at the window, device clock) and sends "
+        "a `conflict.resolved` change to the hall's windows. The conflict and both records stay.",
+        responses=_errors(400, 401, 404, 409),
+        openapi_extra=_json_body(ResolveRequest, "处理意见、处理人（主管账号）、本机时间"),
+    )
+    async def resolve_conflict(conflict_id: int, request: Request, device: DeviceDep) -> JSONResponse:
+        data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))
+        try:
+            resolve = ResolveRequest.from_json(data)
+        except WireError as error:
+            raise ApiError(400, "invalid", str(error)) from None
+        login = resolve.resolved_by.strip()
+        who = f"{login}@{device.window_code}" if login else ""  # empty: refused as no resolver
+        answer = await run_in_threadpool(
+            lambda: admin.resolve_conflict(
+                db,
+                conflict_id,
+                resolution=resolve.resolution,
+                resolved_by=who,
+                now=clock(),
+                hall_code=device.hall_code,
+            )
+        )
+        log.info(
+            "conflict %s resolved from device %s (device time %s)",
+            conflict_id,
+            device.device_id,
+            resolve.device_time,
+        )
+        return JSONResponse(answer)
 
     @app.get(
         HEALTH_PATH,

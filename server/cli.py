@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app.catalog import CatalogError, Hall, parse_catalog
-from server import admin
+from server import admin, reference
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
 from server.store import DatabaseError, ServerDB, describe_url, open_server_db
@@ -59,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     common = _common(argparse.SUPPRESS, argparse.SUPPRESS)
 
     init = commands.add_parser("init", parents=[common], help="创建或升级数据库，载入大厅")
-    init.add_argument("--demo", action="store_true", help="载入示例目录中的大厅（SZX01、SZX02）")
-    init.add_argument("--catalog", type=Path, metavar="FILE", help="载入事项目录文件中的大厅")
+    init.add_argument("--demo", action="store_true", help="发布示例事项目录（大厅 SZX01、SZX02）")
+    init.add_argument("--catalog", type=Path, metavar="FILE", help="发布事项目录文件（并载入其中的大厅）")
 
     commands.add_parser("serve", parents=[common], help="运行服务器（HTTPS 设置见 CLERK_SERVER_TLS_*）")
 
@@ -79,6 +79,27 @@ def _parser() -> argparse.ArgumentParser:
 
     conflicts = commands.add_parser("conflicts", parents=[common], help="列出未处理的同步冲突")
     conflicts.add_argument("--all", action="store_true", help="包括已处理的")
+
+    resolve = commands.add_parser("resolve-conflict", parents=[common], help="记录冲突的处理结果")
+    resolve.add_argument("conflict_id", type=int, metavar="ID")
+    resolve.add_argument("--resolution", required=True, help="处理意见：核实结果和处理办法")
+    resolve.add_argument("--by", required=True, help="处理人")
+
+    catalog = commands.add_parser("catalog", parents=[common], help="发布或列出事项目录版本")
+    catalog_actions = catalog.add_subparsers(
+        dest="action", required=True, parser_class=_Parser, metavar="操作"
+    )
+    catalog_actions.add_parser("list", parents=[common], help="列出已发布的版本")
+    publish = catalog_actions.add_parser("publish", parents=[common], help="发布事项目录文件到各大厅窗口")
+    publish.add_argument("file", type=Path, metavar="FILE")
+
+    calendar = commands.add_parser("calendar", parents=[common], help="发布或列出节假日安排")
+    calendar_actions = calendar.add_subparsers(
+        dest="action", required=True, parser_class=_Parser, metavar="操作"
+    )
+    calendar_actions.add_parser("list", parents=[common], help="列出已发布的年份")
+    publish = calendar_actions.add_parser("publish", parents=[common], help="发布一年的节假日安排到各窗口")
+    publish.add_argument("file", type=Path, metavar="FILE")
 
     commands.add_parser("halls", parents=[common], help="列出大厅")
     return parser
@@ -106,21 +127,27 @@ def _output(args: argparse.Namespace, data: Any, text: str) -> None:
         print(text)
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise CliError(f"无法读取{what}文件 {path}：{error.strerror}") from None
+
+
 def _cmd_init(args: argparse.Namespace, config: ServerConfig) -> None:
-    halls: list[Hall] = []
+    catalogs: list[bytes] = []
     if args.demo:
         from app.catalog_store import demo_catalog_bytes
 
-        halls += parse_catalog(demo_catalog_bytes()).halls
+        catalogs.append(demo_catalog_bytes())
     if args.catalog is not None:
-        try:
-            content = args.catalog.read_bytes()
-        except OSError as error:
-            raise CliError(f"无法读取事项目录文件 {args.catalog}：{error.strerror}") from None
-        halls += parse_catalog(content).halls
+        catalogs.append(_read(args.catalog, "事项目录"))
+    halls: list[Hall] = [h for content in catalogs for h in parse_catalog(content).halls]
     db = open_server_db(config.database_url)
     try:
         added, updated = admin.load_halls(db, halls, now=system_clock())
+        for content in catalogs:
+            reference.publish_catalog(db, content, now=system_clock())
         listed = admin.list_halls(db)
     finally:
         db.close()
@@ -224,6 +251,59 @@ def _cmd_conflicts(args: argparse.Namespace, config: ServerConfig) -> None:
     _output(args, rows, "\n".join(lines) or "没有未处理的冲突")
 
 
+def _cmd_resolve(args: argparse.Namespace, config: ServerConfig) -> None:
+    about: dict[str, Any] = _with_db(
+        config,
+        lambda db: admin.resolve_conflict(
+            db, args.conflict_id, resolution=args.resolution, resolved_by=args.by, now=system_clock()
+        ),
+    )
+    _output(
+        args,
+        about,
+        f"冲突 #{args.conflict_id}（办件 {about['case_number']}）已记录处理结果，并通知该大厅各窗口",
+    )
+
+
+def _cmd_catalog(args: argparse.Namespace, config: ServerConfig) -> None:
+    if args.action == "publish":
+        content = _read(args.file, "事项目录")
+        done: reference.Published = _with_db(
+            config, lambda db: reference.publish_catalog(db, content, now=system_clock())
+        )
+        text = (
+            f"事项目录 {done.key} 已发布到 {done.halls} 个大厅（新增大厅 {done.halls_added} 个）"
+            if done.new
+            else f"事项目录 {done.key} 此前已发布（内容相同），未重复发送"
+        )
+        _output(args, done.as_json(), text)
+        return
+    rows: list[dict[str, Any]] = _with_db(config, reference.list_catalogs)
+    lines = [
+        f"{r['version']}  发布日期 {r['published']}  事项 {r['items']} 个  发布于 {r['published_at']}"
+        for r in rows
+    ]
+    _output(args, rows, "\n".join(lines) or "尚未发布事项目录")
+
+
+def _cmd_calendar(args: argparse.Namespace, config: ServerConfig) -> None:
+    if args.action == "publish":
+        content = _read(args.file, "节假日安排")
+        done: reference.Published = _with_db(
+            config, lambda db: reference.publish_calendar(db, content, now=system_clock())
+        )
+        text = (
+            f"{done.key} 年节假日安排已发布到 {done.halls} 个大厅"
+            if done.new
+            else f"{done.key} 年节假日安排此前已发布（内容相同），未重复发送"
+        )
+        _output(args, done.as_json(), text)
+        return
+    rows: list[dict[str, Any]] = _with_db(config, reference.list_calendars)
+    lines = [f"{r['year']}  {r['source']}  发布于 {r['published_at']}" for r in rows]
+    _output(args, rows, "\n".join(lines) or "尚未发布节假日安排")
+
+
 def _cmd_halls(args: argparse.Namespace, config: ServerConfig) -> None:
     rows: list[dict[str, Any]] = _with_db(config, admin.list_halls)
     lines = [f"{r['code']}  {r['name']}  有效设备 {r['active_devices']} 台" for r in rows]
@@ -238,6 +318,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "revoke": _cmd_revoke,
     "conflicts": _cmd_conflicts,
     "halls": _cmd_halls,
+    "resolve-conflict": _cmd_resolve,
+    "catalog": _cmd_catalog,
+    "calendar": _cmd_calendar,
 }
 
 
@@ -247,6 +330,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = _config(args)
         COMMANDS[args.command](args, config)
     except (CliError, ConfigError, DatabaseError, CatalogError) as error:
+        return _fail(args, "invalid", str(error))
+    except reference.PublishError as error:
         return _fail(args, "invalid", str(error))
     except admin.AdminError as error:
         return _fail(args, error.code, error.message)

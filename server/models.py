@@ -14,7 +14,10 @@
   arrives. Events of a case the server does not have yet are stored all the same (no foreign key).
 - `change_log`: what windows pull, per hall, by `seq`; appended in commit order (see server.sync).
 - `conflict`: what needs a supervisor: a case number used twice, a certificate issued or handed over twice.
-  Unique per (reason, event_id, other_event_id) so a retried request records it once.
+  Unique per (reason, event_id, other_event_id) so a retried request records it once. A supervisor's
+  resolution (text, who, when) is kept on the row; the conflict itself is never deleted.
+- `catalog_publication`: every catalog version published to the region, the file byte for byte.
+- `calendar_publication`: the holiday arrangement of each year as last published (a year may be amended).
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -35,6 +38,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -171,7 +175,30 @@ conflict = Table(
     Column("created_at", DateTime, nullable=False),
     Column("resolved_at", DateTime),
     Column("resolution", Text),
+    Column("resolved_by", Text),
     UniqueConstraint("reason", "event_id", "other_event_id"),
     Index("ix_conflict_device_id_case_number", "device_id", "case_number"),
     Index("ix_conflict_hall_code_resolved_at", "hall_code", "resolved_at"),
+)
+
+catalog_publication = Table(
+    "catalog_publication",
+    metadata,
+    Column("version", String(64), primary_key=True),
+    Column("published", Date, nullable=False),
+    Column("region_code", String(12), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),  # the file as published, served byte for byte
+    Column("item_count", Integer, nullable=False),
+    Column("published_at", DateTime, nullable=False),
+)
+
+calendar_publication = Table(
+    "calendar_publication",
+    metadata,
+    Column("year", Integer, primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("content", JsonType, nullable=False),
+    Column("published_at", DateTime, nullable=False),
 )

@@ -97,6 +97,13 @@ TRANSACTION_ATTEMPTS = 3
 _MAX_TEXT = {"clerk_login": 64, "kind": 64, "device_time": 40}
 
 
+def lock_change_log(connection: Connection, db: ServerDB) -> None:
+    """Every transaction that appends to the change log takes this first and holds it to COMMIT, so seqs
+    are drawn in commit order (see above). SQLite's single writer already gives that order."""
+    if db.is_postgresql:
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK_KEY})
+
+
 class CursorError(ValueError):
     """A pull cursor or limit that cannot be used; the message (Chinese) says why."""
 
@@ -564,8 +571,8 @@ class SyncService:
         """The locked section: projections, non-commuting conflicts, change rows → (changes, conflicts)."""
         if not accepted and not pending_conflicts:
             return 0, 0
-        if self._db.is_postgresql and self.serialize_change_log:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK_KEY})
+        if self.serialize_change_log:
+            lock_change_log(connection, self._db)
         touched = sorted({c.event.case_number for c in accepted})
         cases: dict[str, Any] = {}
         marks: dict[tuple[str, str], list[str]] = defaultdict(list)  # (case, kind) → event ids, oldest first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from app.catalog import ApplicantKind, Form, Hall, ServiceItem
@@ -72,3 +73,46 @@ def item_with_materials(catalog: CatalogRepository, hall: Hall, *, count: int) -
         ):
             return item
     raise LookupError(f"no item with {count} materials")
+
+
+TEST_CALENDAR_SOURCE = "测试用节假日安排（非真实通知）"
+
+
+def calendar_json(year: int = 2027, **changes: Any) -> bytes:
+    """A published year in the window-clerk-calendar/1 format. Made up for tests, not the real notice:
+    元旦 2027-01-01–03, 春节 2027-02-05–12 (Fri–Fri), working Sunday 2027-02-14 and Saturday 2027-02-20."""
+    data: dict[str, Any] = {
+        "format": "window-clerk-calendar/1",
+        "year": year,
+        "source": TEST_CALENDAR_SOURCE,
+        "holidays": [
+            {"name": "元旦", "from": f"{year}-01-01", "to": f"{year}-01-03"},
+            {"name": "春节", "from": f"{year}-02-05", "to": f"{year}-02-12"},
+        ],
+        "workdays": [
+            {"name": "春节", "date": f"{year}-02-14"},
+            {"name": "春节", "date": f"{year}-02-20"},
+        ],
+    }
+    data.update(changes)
+    return json.dumps(data, ensure_ascii=False).encode()
+
+
+def newer_catalog(
+    version: str = "2026.12-demo.2",
+    published: str = "2026-11-21",
+    *,
+    revise: str | None = None,
+    halls: list[dict[str, Any]] | None = None,
+) -> bytes:
+    """The demo catalog as a later version; `revise` = an item code whose checklist changes (its first
+    material's standard gets a revision note); `halls` = extra halls."""
+    from app.catalog_store import demo_catalog_bytes
+
+    data = json.loads(demo_catalog_bytes())
+    data["version"], data["published"] = version, published
+    if revise is not None:
+        [item] = [i for i in data["items"] if i["code"] == revise]
+        item["materials"][0]["standard"] += f"（{version} 修订）"
+    data["halls"] += halls or []
+    return json.dumps(data, ensure_ascii=False).encode()

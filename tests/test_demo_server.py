@@ -42,3 +42,61 @@ def test_embedded_server_enrols_and_syncs_the_demo_window(
     assert day.matches and day.server_cases == 3
     embedded.stop()
     assert embedded.process is not None and embedded.process.poll() is not None
+
+
+def test_the_demo_server_stops_when_the_window_is_terminated(tmp_path: Path) -> None:
+    """`kill` (SIGTERM, as a shutdown sends) closes the demo window normally: its server goes with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from app.sync import wire
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    window = subprocess.Popen(
+        [sys.executable, "-m", "ui.main", "--demo", "--home", str(tmp_path / "demo")],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while time.monotonic() < deadline and window.poll() is None:
+            listed = subprocess.run(
+                ["ps", "-o", "pid=", "--ppid", str(window.pid)], capture_output=True, text=True, check=False
+            )
+            children = [int(p) for p in listed.stdout.split()]
+            log = tmp_path / "demo" / "demo-server" / "server.log"
+            if children and log.exists() and "Uvicorn running" in log.read_text(encoding="utf-8"):
+                break
+            time.sleep(0.2)
+        assert children, "the demo server was not started"
+        url = next(line for line in log.read_text(encoding="utf-8").splitlines() if "Uvicorn running" in line)
+        base = url.split("running on ")[1].split(" ")[0]
+        assert httpx.get(f"{base}{wire.HEALTH_PATH}", timeout=5).status_code == 200
+        window.send_signal(signal.SIGTERM)
+        assert window.wait(timeout=30) == 0
+        for pid in children:
+            for _ in range(100):
+                if not Path(f"/proc/{pid}").exists():
+                    break
+                status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+                if "State:\tZ" in status:
+                    break
+                time.sleep(0.1)
+            else:
+                raise AssertionError(f"demo server process {pid} still running after the window ended")
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait(timeout=30)
+        if window.stderr is not None:
+            window.stderr.close()

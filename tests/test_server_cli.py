@@ -217,7 +217,8 @@ def test_serve_over_https_in_a_real_process(
             answer = wire.PushResponse.from_json(http.post(wire.PUSH_PATH, json=push, headers=headers).json())
             assert answer.acknowledged == [e.event_id for e in events]
             pulled = wire.PullResponse.from_json(http.get(wire.PULL_PATH, headers=headers).json())
-            assert [c.key for c in pulled.changes] == [e.case_number for e in events]
+            # The demo catalog `init --demo` published, then the five cases.
+            assert [c.key for c in pulled.changes] == ["2026.11-demo.1"] + [e.case_number for e in events]
         with pytest.raises(httpx.TransportError):  # no plain HTTP on the HTTPS port
             httpx.get(f"http://127.0.0.1:{port}{wire.HEALTH_PATH}", timeout=5)
     finally:

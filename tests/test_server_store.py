@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from app.sync import wire
+from server import admin
 from server.models import metadata
 from server.store import open_server_db
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
@@ -51,7 +53,7 @@ def test_opening_again_keeps_the_data(target: Target, client: TestClient, server
         with again.read() as connection:
             assert connection.execute(text("SELECT count(*) FROM case_record")).scalar_one() == 2
             version = connection.execute(text("SELECT version_num FROM server_alembic_version")).scalar_one()
-        assert version == "0001"
+        assert version == "0002"
         again.close()
     finally:
         engine.dispose()
@@ -134,3 +136,57 @@ def test_server_never_imports_qt() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target) -> None:
+    """A server installed with schema 0001 (before catalogs, calendars and resolutions) keeps its conflicts
+    and can resolve them after the upgrade."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server.store import MIGRATIONS
+
+    engine = target.engine()
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0001")
+            connection.execute(
+                text(
+                    "INSERT INTO conflict (hall_code, case_number, reason, event_id, other_event_id,"
+                    " device_id, window_code, message, detail, created_at)"
+                    " VALUES ('SZX01', 'SZX0103-20261120-0001Y', 'certificate_issued_twice',"
+                    " 'e2', 'e1', 'd1', 'SZX0103', '重复发证', '{}',"
+                    " '2026-11-20 02:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO hall (code, name, created_at)"
+                    " VALUES ('SZX01', '示例', '2026-11-20 02:00:00')"
+                )
+            )
+        db = open_server_db(engine=engine)
+        try:
+            with db.read() as connection:
+                version = connection.execute(
+                    text("SELECT version_num FROM server_alembic_version")
+                ).scalar_one()
+            assert version == "0002"
+            [listed] = admin.list_conflicts(db)
+            assert listed["resolved_by"] is None
+            done = admin.resolve_conflict(
+                db,
+                listed["id"],
+                resolution="升级后处理",
+                resolved_by="张三",
+                now=datetime(2026, 11, 21, tzinfo=UTC),
+            )
+            assert done["case_number"] == "SZX0103-20261120-0001Y"
+            assert admin.list_conflicts(db) == []
+        finally:
+            db.close()
+    finally:
+        engine.dispose()

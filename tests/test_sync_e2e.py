@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from app.clock import Clock
 from app.intake import parse_request
-from app.sync.client import SyncClient, SyncError
+from app.sync.client import SyncClient, SyncError, credential_key
 from app.workspace import Workspace, open_workspace
 from db.models import CaseEvent
 from tests.faulty_proxy import FaultyProxy
@@ -189,7 +189,8 @@ def test_random_network_faults_end_identical(workspace: Workspace, server: Serve
         credential = workspace.sync.credential()
         assert credential is not None
         workspace.sync._secrets.set(
-            f"device:{proxy.url}", workspace.sync._secrets.get(f"device:{server.url}") or ""
+            credential_key(proxy.url, "SZX0103"),
+            workspace.sync._secrets.get(credential_key(server.url, "SZX0103")) or "",
         )
         workspace.settings.set("server_url", proxy.url)
         client = SyncClient(
@@ -246,14 +247,14 @@ def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server: Se
 def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProcess, home: Path) -> None:
     register(workspace, server)
     accept_many(workspace, 400, code=PLANNING)
-    secret = workspace.sync._secrets.get(f"device:{server.url}")
+    secret = workspace.sync._secrets.get(credential_key(server.url, "SZX0103"))
     workspace.close()
     script = (
         "import json, sys, keyring\n"
         "from pathlib import Path\n"
         "from tests.conftest import MemoryKeyring\n"
         "ring = MemoryKeyring(); keyring.set_keyring(ring)\n"
-        f"ring.set_password('WindowClerk', 'device:{server.url}', {secret!r})\n"
+        f"ring.set_password('WindowClerk', {credential_key(server.url, 'SZX0103')!r}, {secret!r})\n"
         "from app.workspace import open_workspace\n"
         "ws = open_workspace(Path(sys.argv[1]))\n"
         "ws.sync.batch_size = 10\n"
@@ -326,10 +327,9 @@ def test_window_shows_conflicts_and_a_failed_reconciliation(
     assert window.sync_status.conflicts_button.isVisible()
     assert window.sync_status.conflicts_button.text() == "冲突 1 件"
     window.sync_status.conflicts_button.click()
-    assert (
-        window.sync_status.conflicts_dialog is not None
-        and numbers[0] in window.sync_status.conflicts_dialog.text()
-    )
+    dialog = window.sync_status.conflicts_dialog
+    assert dialog is not None and dialog.table.rowCount() == 1
+    assert dialog.cell_text(0, 0) == numbers[0] and "已被另一条受理记录占用" in dialog.cell_text(0, 2)
     window.sync_status.conflicts_dialog.close()
     from sqlalchemy import create_engine, text
 

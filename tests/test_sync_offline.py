@@ -10,7 +10,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.intake import parse_request
-from app.sync.client import SyncError
+from app.sync.client import SyncError, credential_key
 from app.workspace import Workspace
 from tests.helpers import SEAL, request_json
 from ui.main_window import MainWindow
@@ -26,7 +26,7 @@ def closed_port() -> int:
 def pretend_registered(workspace: Workspace, url: str) -> None:
     workspace.settings.set("server_url", url)
     workspace.sync._secrets.set(
-        f"device:{url}",
+        credential_key(url, "SZX0103"),
         json.dumps({"device_id": "d1", "secret": "s", "hall_code": "SZX01", "window_code": "SZX0103"}),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -83,6 +84,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             app.quit()
 
     QTimer.singleShot(0, ready)
+    # A shutdown or `kill` (SIGTERM) closes the window the normal way, so the demo server stops with it.
+    signal.signal(signal.SIGTERM, lambda *_: app.quit())
+    wake = QTimer()  # Qt's loop must hand control to Python now and then for the handler to run
+    wake.timeout.connect(lambda: None)
+    wake.start(500)
     code = app.exec()
     if embedded is not None:
         embedded.stop()

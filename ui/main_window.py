@@ -10,6 +10,7 @@ from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -36,6 +37,7 @@ from app.documents.content import TITLE, DocumentKind
 from app.documents.service import RenderedDocument
 from app.intake import AcceptanceRequest, InputError
 from app.secrets import SecretStoreError
+from app.sync.client import SyncReport
 from app.workspace import Workspace
 from db.store import StoreError
 from ui.case_dialog import CaseDialog
@@ -75,6 +77,7 @@ class MainWindow(QMainWindow):
         self.item: ServiceItem | None = None
         self.last_message: QMessageBox | None = None
         self.last_case_number: str | None = None
+        self.case_saved = False  # the case on screen is stored; only 新办件 starts another
         self.jobs = Jobs()
         self.preview: PrintPreviewDialog | None = None
         self.case_dialog: CaseDialog | None = None
@@ -108,9 +111,9 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(
             workspace.sync, interval_seconds=float(workspace.settings.get("sync_interval_seconds"))
         )
-        self.sync_status = SyncStatusWidget(self.sync)
+        self.sync_status = SyncStatusWidget(self.sync, authorize=self._authorize_supervisor)
         self.statusBar().addPermanentWidget(self.sync_status)
-        self.sync.synced.connect(lambda _report: self.refresh_cases())
+        self.sync.synced.connect(self._synced)
 
         self.item_query.textChanged.connect(self._query_changed)
         self.item_query.returnPressed.connect(self._choose_current)
@@ -292,6 +295,7 @@ class MainWindow(QMainWindow):
             agent=self.intake.agent(),
             materials=self.checklist.received(),
             commitments=self.checklist.commitments(),
+            checklist_sha256=self.item.checklist_sha256,
         )
 
     def _reevaluate(self) -> None:
@@ -326,6 +330,7 @@ class MainWindow(QMainWindow):
         self.decision.accept_button.setEnabled(False)
         self.statusBar().showMessage(f"办件 {number} 已保存", 10000)
         self.last_case_number = number
+        self.case_saved = True
         self.refresh_cases()
         self.sync.local_change()
         self.decision.new_button.setFocus()
@@ -333,6 +338,7 @@ class MainWindow(QMainWindow):
 
     def new_case(self) -> None:
         self.item = None
+        self.case_saved = False
         self.evaluation = None
         self.intake.clear()
         self.item_query.clear()
@@ -342,6 +348,52 @@ class MainWindow(QMainWindow):
         self.decision.saved.setText("")
         self.decision.show_idle("请选择事项")
         self._focus_search()
+
+    def _authorize_supervisor(self, login: str, password: str) -> str | None:
+        supervisor = self.workspace.authorize(login, password, role="supervisor")
+        return None if supervisor is None else supervisor.name
+
+    def _synced(self, report: SyncReport) -> None:
+        if report.catalog_versions or report.calendar_years:
+            self.apply_reference_data()
+        self.refresh_cases()
+
+    def apply_reference_data(self) -> None:
+        """Sync brought a catalog version or a calendar: use it from now on. Runs between the clerk's
+        actions (a queued signal on the GUI thread); a case being entered keeps what the clerk typed, and
+        is checked again against the new checklist if that changed."""
+        before = self.item
+        catalog_changed = self.workspace.refresh_reference_data()
+        version = self.workspace.catalog.version
+        if not catalog_changed:
+            if before is not None and not self.case_saved:
+                self._reevaluate()  # the calendar may move the promised date
+            self.statusBar().showMessage("已收到新的节假日安排", 10000)
+            return
+        self._query_changed(self.item_query.text())
+        message = f"事项目录已更新为 {version}"
+        if before is not None and not self.case_saved:
+            after = self.workspace.catalog.item(before.code)
+            if after is None:
+                self.item = None
+                self.item_details.setText(f"{message}：事项 {before.name} 已不在新目录中，请重新选择事项")
+                self.checklist.set_materials(())
+                self.decision.show_idle("请重新选择事项")
+                message += f"；事项 {before.name} 已撤销"
+            elif after.checklist_sha256 != before.checklist_sha256:
+                focused = QApplication.focusWidget()
+                self.choose_item(after.code)
+                if focused is not None:
+                    focused.setFocus()  # the clerk's cursor stays where it was
+                self.item_details.setText(
+                    f"⚠ {message}，本事项的材料清单有变化，已按新清单重新列出，请重新核对材料\n"
+                    + self.item_details.text()
+                )
+                message += "；当前事项的材料清单有变化，请重新核对"
+            else:
+                self.item = after
+                self._reevaluate()
+        self.statusBar().showMessage(message, 30000)
 
     def refresh_cases(self) -> None:
         cases = self.workspace.cases.for_day(

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMessageBox, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from app.clock import CHINA
 from app.sync.client import SyncClient, SyncError, SyncReport
+from ui.conflicts_dialog import Authorize, ConflictsDialog
 
 log = logging.getLogger("clerk.ui.sync")
 
@@ -170,9 +171,10 @@ STATE_LOOK = {
 
 
 class SyncStatusWidget(QWidget):
-    def __init__(self, controller: SyncController) -> None:
+    def __init__(self, controller: SyncController, *, authorize: Authorize) -> None:
         super().__init__()
         self.controller = controller
+        self.authorize = authorize
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("", objectName="syncState")
@@ -185,7 +187,7 @@ class SyncStatusWidget(QWidget):
         self.conflicts_button.setStyleSheet("color:#b00020;")
         self.conflicts_button.clicked.connect(self.show_conflicts)
         self.conflicts_button.setVisible(False)
-        self.conflicts_dialog: QMessageBox | None = None
+        self.conflicts_dialog: ConflictsDialog | None = None
         layout.addWidget(self.label)
         layout.addWidget(self.conflicts_button)
         layout.addWidget(self.progress)
@@ -211,21 +213,11 @@ class SyncStatusWidget(QWidget):
 
     def show_conflicts(self) -> None:
         """What the server could not merge, for the supervisor: both records are kept."""
-        conflicts = self.controller.client.conflicts()
-        lines = [
-            f"{c['case_number']}（{c['window_code'] or '—'}）：{c['message'] or c['reason']}"
-            for c in conflicts
-        ]
-        box = QMessageBox(
-            QMessageBox.Icon.Warning,
-            "同步冲突（请大厅负责人核实）",
-            "\n".join(lines) or "（无）",
-            QMessageBox.StandardButton.Close,
-            self.window(),
-        )
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.conflicts_dialog = box
+        dialog = ConflictsDialog(self.controller.client, self.authorize, self.window())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _code: self.show_view(self.controller.view))
+        dialog.open()
+        self.conflicts_dialog = dialog
 
     def show_progress(self, done: int, total: int) -> None:
         if total <= 0:

@@ -12,6 +12,7 @@ Rules it keeps (shared/DESIGN.md §4, §9):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
@@ -22,16 +23,20 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NoReturn
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import Text, func, select, type_coerce, update
 
+from app.catalog import CatalogDocument, CatalogError, parse_catalog
+from app.catalog_store import store_catalog
 from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import wire
-from db.models import Case, CaseEvent, SyncConflict, SyncState
+from app.workdays import CalendarError, parse_calendar
+from db.models import CalendarYearRow, Case, CaseEvent, CatalogVersion, SyncConflict, SyncState
 from db.store import Store
 
 log = logging.getLogger("clerk.sync")
@@ -41,7 +46,9 @@ READ_TIMEOUT = 60.0
 
 
 class SyncError(Exception):
-    """A round that could not finish. `kind`: offline | auth | server | protocol | not_registered."""
+    """A round that could not finish, or a request refused.
+
+    `kind`: offline | auth | server | protocol | not_registered | invalid."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -70,6 +77,8 @@ class SyncReport:
     pulled: int = 0
     applied: int = 0
     conflicts: int = 0
+    catalog_versions: list[str] = field(default_factory=list)  # loaded by this round
+    calendar_years: list[int] = field(default_factory=list)  # published or amended, stored by this round
     pending: int = 0
     mismatches: list[DayDifference] = field(default_factory=list)
     seconds: float = 0.0
@@ -84,6 +93,8 @@ class SyncReport:
             "pulled": self.pulled,
             "applied": self.applied,
             "conflicts": self.conflicts,
+            "catalog_versions": self.catalog_versions,
+            "calendar_years": self.calendar_years,
             "pending": self.pending,
             "mismatches": [d.__dict__ for d in self.mismatches],
             "seconds": round(self.seconds, 3),
@@ -117,6 +128,12 @@ class _Batch:
     body: bytes
 
 
+def credential_key(server_url: str, window_code: str) -> str:
+    """The keyring entry of a window's device credential: per server and window code, so two data folders
+    of one OS account (a training folder beside the real one) never use each other's credential."""
+    return f"device:{server_url}#{window_code}"
+
+
 def _utc_text(moment: datetime) -> str:
     return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
@@ -143,7 +160,7 @@ class SyncClient:
         url = str(self._settings.get("server_url") or "")
         if not url:
             return None
-        stored = self._secrets.get(f"device:{url}")
+        stored = self._secrets.get(credential_key(url, str(self._settings.get("window_code"))))
         if stored is None:
             return None
         data = json.loads(stored)
@@ -168,7 +185,7 @@ class SyncClient:
             url, enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code
         )
         self._secrets.set(
-            f"device:{url}",
+            credential_key(url, window_code),
             json.dumps(
                 {
                     "device_id": credential.device_id,
@@ -344,18 +361,88 @@ class SyncClient:
                     credential=credential,
                 )
             )
+            catalogs = self._fetch_catalogs(credential, answer.changes)
             now = self._clock.now().replace(tzinfo=None)
             with self._store.write() as session:
                 for change in answer.changes:
-                    report.applied += self._apply(session, change, now, report)
+                    report.applied += self._apply(session, change, now, report, catalogs)
                 # The cursor moves in the same transaction as the changes it covers.
                 session.merge(SyncState(key="cursor", value=answer.cursor))
             report.pulled += len(answer.changes)
             if not answer.more or not answer.changes:
                 return
 
-    def _apply(self, session: Any, change: wire.Change, now: datetime, report: SyncReport) -> int:
-        if change.kind == "conflict":
+    def _fetch_catalogs(
+        self, credential: Credential, changes: list[wire.Change]
+    ) -> dict[str, CatalogDocument]:
+        """Catalog files announced in `changes` and not held here, fetched and checked before the write
+        transaction (no network inside it). A file that does not match its announced SHA-256 or cannot be
+        read stops the round: the cursor stays, and the next round fetches again."""
+        wanted = [c for c in changes if c.kind == wire.KIND_CATALOG_VERSION]
+        if not wanted:
+            return {}
+        with self._store.read() as session:
+            held = set(session.scalars(select(CatalogVersion.version)).all())
+        documents: dict[str, CatalogDocument] = {}
+        for change in wanted:
+            version = change.key
+            if version in held or version in documents:
+                continue
+            content = self._request_bytes(
+                credential, wire.CATALOG_PATH.format(version=quote(version, safe=""))
+            )
+            digest = hashlib.sha256(content).hexdigest()
+            if digest != change.payload.get("sha256"):
+                raise SyncError(
+                    "protocol",
+                    f"下载的事项目录 {version} 校验值不符（{digest[:12]}…，应为 "
+                    f"{str(change.payload.get('sha256'))[:12]}…），未载入，稍后重试",
+                )
+            try:
+                documents[version] = parse_catalog(content)
+            except CatalogError as error:
+                raise SyncError(
+                    "protocol", f"服务器发布的事项目录 {version} 本程序无法载入（{error}），请升级窗口程序"
+                ) from None
+        return documents
+
+    def _apply(
+        self,
+        session: Any,
+        change: wire.Change,
+        now: datetime,
+        report: SyncReport,
+        catalogs: dict[str, CatalogDocument],
+    ) -> int:
+        if change.kind == wire.KIND_CATALOG_VERSION:
+            document = catalogs.get(change.key)
+            if document is None:
+                return 0  # held already
+            try:
+                _, loaded = store_catalog(session, document, now=now)
+            except CatalogError as error:
+                raise SyncError("protocol", str(error)) from None
+            if loaded:
+                report.catalog_versions.append(document.version)
+                log.info("catalog %s received from the server", document.version)
+            return int(loaded)
+        if change.kind == wire.KIND_CALENDAR:
+            return self._apply_calendar(session, change, now, report)
+        if change.kind == wire.KIND_CONFLICT_RESOLVED:
+            conflict_id = change.payload.get("conflict_id")
+            marked = 0
+            for row in session.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.case_number == change.key, SyncConflict.resolved_at.is_(None)
+                )
+            ).all():
+                if row.payload.get("conflict_id") == conflict_id:
+                    row.resolved_at = now
+                    row.resolution = str(change.payload.get("resolution", ""))
+                    row.resolved_by = str(change.payload.get("resolved_by", ""))
+                    marked += 1
+            return marked
+        if change.kind == wire.KIND_CONFLICT:
             if session.get(SyncConflict, change.seq) is None:
                 session.add(
                     SyncConflict(
@@ -369,7 +456,7 @@ class SyncClient:
                 )
                 report.conflicts += 1
             return 1
-        if change.kind == "case.updated":
+        if change.kind == wire.KIND_CASE_UPDATED:
             status = change.payload.get("status")
             case = session.scalars(select(Case).where(Case.number == change.key)).first()
             if case is None or not isinstance(status, str) or case.status == status:
@@ -382,6 +469,66 @@ class SyncClient:
             return 1
         log.info("ignoring change %s of kind %s", change.seq, change.kind)
         return 0
+
+    def _apply_calendar(self, session: Any, change: wire.Change, now: datetime, report: SyncReport) -> int:
+        try:
+            year = parse_calendar(json.dumps(change.payload, ensure_ascii=False).encode())
+        except CalendarError as error:
+            raise SyncError(
+                "protocol", f"服务器发布的 {change.key} 年节假日安排本程序无法使用（{error}），请升级窗口程序"
+            ) from None
+        row = session.get(CalendarYearRow, year.year)
+        if row is not None and row.sha256 == year.sha256:
+            return 0
+        session.merge(
+            CalendarYearRow(
+                year=year.year, sha256=year.sha256, source=year.source, content=year.content, received_at=now
+            )
+        )
+        if year.year not in report.calendar_years:  # a year amended twice in one pull counts once
+            report.calendar_years.append(year.year)
+        log.info("calendar %d received from the server (%s)", year.year, year.source)
+        return 1
+
+    # -- conflicts -------------------------------------------------------------------------------
+    def resolve_conflict(self, seq: int, *, resolution: str, supervisor: str) -> dict[str, Any]:
+        """Send a supervisor's resolution of the conflict received as change `seq`; mark it here once the
+        server has recorded it (other windows learn it by pull). Needs the server: conflicts live there."""
+        credential = self.credential()
+        if credential is None:
+            raise SyncError("not_registered", "本窗口尚未在服务器登记（clerk register）")
+        text = resolution.strip()
+        if not text or len(text) > wire.MAX_RESOLUTION_CHARS:
+            raise SyncError(
+                "invalid", f"处理意见应为 1–{wire.MAX_RESOLUTION_CHARS} 字，写明核实结果和处理办法"
+            )
+        with self._store.read() as session:
+            row = session.get(SyncConflict, seq)
+            if row is None:
+                raise SyncError("invalid", f"本机没有第 {seq} 号冲突记录")
+            conflict_id = row.payload.get("conflict_id")
+        if not isinstance(conflict_id, int):
+            raise SyncError("protocol", f"冲突记录 {seq} 缺少服务器编号，无法处理")
+        request = wire.ResolveRequest(
+            resolution=text,
+            resolved_by=supervisor,
+            device_time=_utc_text(self._clock.now().replace(tzinfo=None)),
+        )
+        answer = self._request(
+            "POST",
+            credential.server_url,
+            wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id),
+            credential=credential,
+            json=request.to_json(),
+        )
+        now = self._clock.now().replace(tzinfo=None)
+        with self._store.write() as session:
+            row = session.get(SyncConflict, seq)
+            if row is not None:
+                row.resolved_at = now
+                row.resolution = str(answer.get("resolution", text))
+                row.resolved_by = str(answer.get("resolved_by", supervisor))
+        return dict(answer)
 
     # -- reconciliation --------------------------------------------------------------------------
     def reconcile(self, *, first: date, last: date) -> list[DayDifference]:
@@ -424,6 +571,9 @@ class SyncClient:
                 "message": r.payload.get("message", ""),
                 "window_code": r.payload.get("window_code"),
                 "received_at": _utc_text(r.received_at),
+                "resolved_at": _utc_text(r.resolved_at) if r.resolved_at else None,
+                "resolution": r.resolution,
+                "resolved_by": r.resolved_by,
             }
             for r in rows
         ]
@@ -456,19 +606,12 @@ class SyncClient:
         headers = {"Authorization": credential.bearer} if credential else {}
         if content is not None:
             headers["Content-Type"] = "application/json"
-        ca_file = str(self._settings.get("server_ca") or "")
-        verify: bool | ssl.SSLContext = True
-        if ca_file:
-            try:
-                verify = ssl.create_default_context(cafile=ca_file)
-            except (OSError, ssl.SSLError) as error:
-                raise SyncError("protocol", f"无法读取服务器 CA 证书 {ca_file}：{error}") from error
         try:
             with httpx.Client(
                 base_url=base,
                 timeout=httpx.Timeout(self.read_timeout, connect=CONNECT_TIMEOUT),
                 transport=self._transport,
-                verify=verify,
+                verify=self._verify(),
             ) as http:
                 response = http.request(
                     method, path, json=json, content=content, params=params, headers=headers
@@ -477,14 +620,28 @@ class SyncClient:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
         except httpx.TransportError as error:
             raise SyncError("offline", f"无法连接服务器（{base}）：{error}") from error
+        if response.status_code == 200:
+            try:
+                return response.json()
+            except ValueError:
+                raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
+        self._raise_for(response, credential, path)
+
+    def _verify(self) -> bool | ssl.SSLContext:
+        ca_file = str(self._settings.get("server_ca") or "")
+        if not ca_file:
+            return True
+        try:
+            return ssl.create_default_context(cafile=ca_file)
+        except (OSError, ssl.SSLError) as error:
+            raise SyncError("protocol", f"无法读取服务器 CA 证书 {ca_file}：{error}") from error
+
+    def _raise_for(self, response: httpx.Response, credential: Credential | None, path: str) -> NoReturn:
+        """The SyncError for a response other than 200 (the server's message when it sent one)."""
         try:
             body = response.json()
         except ValueError:
             body = None
-        if response.status_code == 200:
-            if body is None:
-                raise SyncError("protocol", f"服务器回应不是 JSON（{path}）")
-            return body
         message = body.get("message") if isinstance(body, dict) else None
         code = body.get("error") if isinstance(body, dict) else None
         if response.status_code == 401:
@@ -492,10 +649,28 @@ class SyncClient:
                 self._forget(credential)
             raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
         if response.status_code in (400, 403, 404, 409, 413):
-            raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}）")
+            raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
         raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
+
+    def _request_bytes(self, credential: Credential, path: str) -> bytes:
+        """GET a file (a catalog) as bytes, with the same errors as `_request`."""
+        try:
+            with httpx.Client(
+                base_url=credential.server_url,
+                timeout=httpx.Timeout(self.read_timeout, connect=CONNECT_TIMEOUT),
+                transport=self._transport,
+                verify=self._verify(),
+            ) as http:
+                response = http.get(path, headers={"Authorization": credential.bearer})
+        except httpx.TimeoutException as error:
+            raise SyncError("offline", f"连接服务器超时（{credential.server_url}）：{error}") from error
+        except httpx.TransportError as error:
+            raise SyncError("offline", f"无法连接服务器（{credential.server_url}）：{error}") from error
+        if response.status_code == 200:
+            return response.content
+        self._raise_for(response, credential, path)
 
     def _forget(self, credential: Credential) -> None:
         """A revoked device credential is useless; drop it so the window asks to be registered again."""
-        self._secrets.delete(f"device:{credential.server_url}")
+        self._secrets.delete(credential_key(credential.server_url, credential.window_code))
         log.warning("device credential %s revoked by the server; forgotten", credential.device_id)

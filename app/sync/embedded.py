@@ -34,6 +34,15 @@ def _port_free(port: int) -> bool:
     return True
 
 
+def server_command() -> list[str]:
+    """How to start `clerk-server`: the bundled executable beside ours in an installed (frozen) build,
+    the module under this interpreter otherwise."""
+    if getattr(sys, "frozen", False):
+        name = "clerk-server.exe" if sys.platform == "win32" else "clerk-server"
+        return [str(Path(sys.executable).with_name(name))]
+    return [sys.executable, "-m", "server.cli"]
+
+
 def _any_free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -68,7 +77,7 @@ class EmbeddedServer:
     def admin(self, *args: str) -> Any:
         """Run a `clerk-server` command for this server; its JSON answer."""
         result = subprocess.run(
-            [sys.executable, "-m", "server.cli", *args, "--json"],
+            [*server_command(), *args, "--json"],
             env=self._env(),
             capture_output=True,
             text=True,
@@ -85,7 +94,7 @@ class EmbeddedServer:
         log_file = (self.home / "server.log").open("ab")
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "server.cli", "serve"],
+                [*server_command(), "serve"],
                 env=self._env(),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,

@@ -26,6 +26,17 @@ PUSH_PATH = f"{API}/sync/push"
 PULL_PATH = f"{API}/sync/pull"
 RECONCILE_PATH = f"{API}/sync/reconcile"
 HEALTH_PATH = f"{API}/health"
+CATALOG_PATH = f"{API}/catalog/{{version}}"  # the published catalog file, byte for byte
+CONFLICT_RESOLVE_PATH = f"{API}/conflicts/{{conflict_id}}/resolve"
+
+# Change kinds a window applies (others are skipped and logged, so a newer server can add kinds).
+KIND_CASE_UPDATED = "case.updated"
+KIND_CERTIFICATE_ISSUED = "certificate.issued"
+KIND_CATALOG_VERSION = "catalog.version"  # payload: version, published, sha256, bytes
+KIND_CALENDAR = "calendar"  # payload: the published year (app.workdays format), key = the year
+KIND_CONFLICT = "conflict"
+KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution, resolved_by, resolved_at
+MAX_RESOLUTION_CHARS = 500
 
 MAX_BATCH_EVENTS = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -159,7 +170,7 @@ class Change:
     """One entry of the server's change log, in commit order."""
 
     seq: int
-    kind: str  # "case.updated" | "certificate.issued" | "catalog.version" | "calendar" | "conflict"
+    kind: str  # one of the KIND_* above
     key: str  # e.g. the case number, the catalog version
     payload: dict[str, Any]
     committed_at: str
@@ -261,6 +272,26 @@ class ReconcileResponse:
                 )
                 for d in _require(data, "days", list, "reconcile")
             ],
+        )
+
+
+@dataclass(frozen=True)
+class ResolveRequest:
+    """A supervisor's resolution of a conflict, sent by a window of the conflict's hall."""
+
+    resolution: str  # what was found and done (1-500 characters)
+    resolved_by: str  # the supervisor's login at the window
+    device_time: str  # the window's clock, ISO 8601 UTC
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ResolveRequest:
+        return cls(
+            resolution=_require(data, "resolution", str, "resolve"),
+            resolved_by=_require(data, "resolved_by", str, "resolve"),
+            device_time=_require(data, "device_time", str, "resolve"),
         )
 
 

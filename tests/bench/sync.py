@@ -21,6 +21,7 @@ import psycopg
 
 from app.clock import CHINA, Clock
 from app.intake import parse_request
+from app.sync.client import credential_key
 from app.workspace import open_workspace
 from tests.conftest import MemoryKeyring
 from tests.helpers import COMPANY, item_with_materials, request_json
@@ -113,12 +114,12 @@ def main() -> None:
             make_backlog(other, BACKLOG)
             ws2 = open_workspace(other)
             ws2.sync.register(server_url=server.url, code=server.enrollment_code("SZX0104", hall="SZX01"))
-            secret = ws2.sync._secrets.get(f"device:{server.url}")
+            secret = ws2.sync._secrets.get(credential_key(server.url, "SZX0104"))
             ws2.close()
             script = (
                 "import sys, keyring\nfrom pathlib import Path\nfrom tests.conftest import MemoryKeyring\n"
                 "ring = MemoryKeyring(); keyring.set_keyring(ring)\n"
-                f"ring.set_password('WindowClerk', 'device:{server.url}', {secret!r})\n"
+                f"ring.set_password('WindowClerk', {credential_key(server.url, 'SZX0104')!r}, {secret!r})\n"
                 "from app.workspace import open_workspace\nws = open_workspace(Path(sys.argv[1]))\n"
                 "print('start', flush=True)\nws.sync.sync()\n"
             )

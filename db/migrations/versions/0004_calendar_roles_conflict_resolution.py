@@ -1,0 +1,40 @@
+"""calendar years, clerk roles, conflict resolutions
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-21
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "calendar_year",
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("content", sa.JSON(), nullable=False),
+        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("year"),
+    )
+    with op.batch_alter_table("clerk", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("role", sa.String(length=20), server_default="clerk", nullable=False))
+    with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("resolution", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("resolved_by", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
+        batch_op.drop_column("resolved_by")
+        batch_op.drop_column("resolution")
+    with op.batch_alter_table("clerk", schema=None) as batch_op:
+        batch_op.drop_column("role")
+    op.drop_table("calendar_year")

@@ -1,0 +1,250 @@
+"""Catalog versions, calendars and conflict resolutions flowing between a real server process (SQLite and
+PostgreSQL) and real windows: published on the server, pulled, applied, used; a corrupted download
+refused and fetched again; a supervisor resolving a conflict at a window."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app.catalog_store import demo_catalog_bytes
+from app.clock import Clock
+from app.intake import InputError, parse_request
+from app.sync.client import SyncError
+from app.workspace import Workspace, open_workspace
+from tests.helpers import SEAL, calendar_json, newer_catalog, request_json
+from tests.sync_harness import ServerProcess, server_for
+
+pytestmark = pytest.mark.slow
+
+NEW_VERSION = "2026.12-demo.2"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    yield from server_for(request.param, tmp_path)
+
+
+def register(
+    workspace: Workspace, server: ServerProcess, window: str = "SZX0103", replace: bool = False
+) -> None:
+    workspace.sync.register(
+        server_url=server.url, code=server.enrollment_code(window, hall="SZX01", replace=replace)
+    )
+
+
+def publish(server: ServerProcess, tmp_path: Path, what: str, content: bytes) -> dict[str, object]:
+    path = tmp_path / f"{what}-{len(list(tmp_path.iterdir()))}.json"
+    path.write_bytes(content)
+    answer: dict[str, object] = server.admin(what, "publish", str(path))
+    return answer
+
+
+def accept(workspace: Workspace, code: str = SEAL) -> str:
+    item = workspace.catalog.item(code)
+    assert item is not None
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+
+
+def test_catalog_and_calendar_reach_windows_and_are_used(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+) -> None:
+    register(workspace, server)
+    before = accept(workspace)
+    old_item = workspace.catalog.item(SEAL)
+    assert old_item is not None
+    # 15 working days from Sunday 2026-12-20 run into 2027, which the package calendar does not know.
+    guess = workspace.calendar.add_working_days(date(2026, 12, 20), 15)
+    assert guess.uncertain and guess.day == date(2027, 1, 8)
+
+    assert publish(server, tmp_path, "catalog", newer_catalog(NEW_VERSION, revise=SEAL))["new"] is True
+    assert publish(server, tmp_path, "calendar", calendar_json())["new"] is True
+    report = workspace.sync.sync()
+    assert report.catalog_versions == [NEW_VERSION] and report.calendar_years == [2027]
+    assert report.acknowledged == 1
+
+    assert workspace.refresh_reference_data() is True
+    assert workspace.catalog.version == NEW_VERSION
+    new_item = workspace.catalog.item(SEAL)
+    assert new_item is not None and new_item.checklist_sha256 != old_item.checklist_sha256
+    known = workspace.calendar.add_working_days(date(2026, 12, 20), 15)
+    assert not known.uncertain and known.day == date(2027, 1, 11)  # 元旦 2027-01-01 is a rest day
+    assert workspace.calendar.is_workday(date(2027, 2, 14))  # a working Sunday
+    assert not workspace.calendar.is_workday(date(2027, 2, 8))  # 春节
+
+    # Cases keep the version they were decided under; new ones take the new one.
+    assert workspace.cases.find(before)["catalog_version"] == "2026.11-demo.1"  # type: ignore[index]
+    after = accept(workspace)
+    assert workspace.cases.find(after)["catalog_version"] == NEW_VERSION  # type: ignore[index]
+    # A request made against the old checklist is refused, not silently re-read.
+    stale = parse_request(request_json(old_item))
+    stale = dataclasses.replace(stale, checklist_sha256=old_item.checklist_sha256)
+    with pytest.raises(InputError) as refused:
+        workspace.acceptance.accept(stale, counter=workspace.counter())
+    assert "材料清单有变化" in str(refused.value.problems[0].message)
+
+    again = workspace.sync.sync()
+    assert again.catalog_versions == [] and again.calendar_years == []
+    # An amended year replaces the old one at the window.
+    amended = calendar_json(workdays=[{"name": "春节", "date": "2027-02-14"}])
+    publish(server, tmp_path, "calendar", amended)
+    assert workspace.sync.sync().calendar_years == [2027]
+    workspace.refresh_reference_data()
+    assert not workspace.calendar.is_workday(date(2027, 2, 20))
+
+    # A window enrolled later starts from the beginning of the hall's log and gets everything.
+    late = open_workspace(tmp_path / "late", clock=clock)
+    try:
+        late.settings.set("window_code", "SZX0104")
+        register(late, server, window="SZX0104")
+        report = late.sync.sync()
+        assert report.catalog_versions == [NEW_VERSION] and report.calendar_years == [2027]
+        late.refresh_reference_data()
+        assert late.catalog.version == NEW_VERSION
+        assert not late.calendar.is_workday(date(2027, 2, 20))
+    finally:
+        late.close()
+
+
+def test_a_corrupted_catalog_download_is_refused_then_fetched_again(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path
+) -> None:
+    register(workspace, server)
+    workspace.sync.sync()
+    cursor = workspace.sync.state()["cursor"]
+    content = newer_catalog(NEW_VERSION)
+    publish(server, tmp_path, "catalog", content)
+    engine = create_engine(server.database_url)
+    try:
+        with engine.begin() as connection:  # the bytes damaged on the way (or on the server's disk)
+            connection.execute(
+                text("UPDATE catalog_publication SET content = :c WHERE version = :v"),
+                {"c": content.replace(b"2026.12-demo.2", b"2026.12-demo.X"), "v": NEW_VERSION},
+            )
+        with pytest.raises(SyncError) as raised:
+            workspace.sync.sync()
+        assert raised.value.kind == "protocol" and "校验值不符" in raised.value.message
+        assert workspace.sync.state()["cursor"] == cursor  # nothing skipped
+        workspace.refresh_reference_data()
+        assert workspace.catalog.version == "2026.11-demo.1"
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE catalog_publication SET content = :c WHERE version = :v"),
+                {"c": content, "v": NEW_VERSION},
+            )
+    finally:
+        engine.dispose()
+    assert workspace.sync.sync().catalog_versions == [NEW_VERSION]
+    assert workspace.refresh_reference_data() and workspace.catalog.version == NEW_VERSION
+
+
+def test_the_demo_catalog_published_by_the_server_is_not_loaded_twice(
+    workspace: Workspace, server: ServerProcess
+) -> None:
+    """`init --demo` publishes the demo catalog every window already has: same bytes, nothing to do."""
+    register(workspace, server)
+    report = workspace.sync.sync()
+    assert report.catalog_versions == [] and workspace.catalog.version == "2026.11-demo.1"
+    import hashlib
+
+    with workspace.store.read() as session:
+        from db.models import CatalogVersion
+
+        stored = session.query(CatalogVersion).one()
+    assert stored.sha256 == hashlib.sha256(demo_catalog_bytes()).hexdigest()
+
+
+def _make_conflict(workspace: Workspace, server: ServerProcess, twin: Workspace, neighbour: Workspace) -> str:
+    """A second PC wrongly set up as window SZX0103 (hall IT enrolled it as a replacement): its first case
+    number is refused, a conflict for the hall. Then the real PC is enrolled again, and a neighbouring
+    window of the hall has synced the conflict too."""
+    register(workspace, server)
+    number = accept(workspace)
+    workspace.sync.sync()
+    register(twin, server, replace=True)
+    accept(twin)
+    twin.sync.sync()
+    register(workspace, server, replace=True)
+    neighbour.settings.set("window_code", "SZX0104")
+    register(neighbour, server, window="SZX0104")
+    neighbour.sync.sync()
+    return number
+
+
+def test_a_supervisor_resolves_a_conflict_at_the_window(
+    window,  # type: ignore[no-untyped-def]
+    qtbot,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    twin = open_workspace(tmp_path / "twin", clock=clock)
+    neighbour = open_workspace(tmp_path / "neighbour", clock=clock)
+    try:
+        number = _make_conflict(workspace, server, twin, neighbour)
+        with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+            window.sync.sync_now()
+        assert window.sync_status.conflicts_button.text() == "冲突 1 件"
+        window.sync_status.conflicts_button.click()
+        dialog = window.sync_status.conflicts_dialog
+        assert dialog is not None and dialog.table.rowCount() == 1
+        assert dialog.cell_text(0, 0) == number and dialog.cell_text(0, 4) == "未处理"
+        assert dialog.resolve_button.isEnabled()
+
+        def open_resolve():  # type: ignore[no-untyped-def]
+            dialog.resolve_button.click()
+            assert dialog.resolve_dialog is not None
+            return dialog.resolve_dialog
+
+        # A clerk's own password, or a wrong one, is not a supervisor's: nothing is sent.
+        resolve = open_resolve()
+        resolve.confirm()
+        assert "请填写处理意见" in resolve.error.text()
+        resolve.resolution.setPlainText("经核实：另一台电脑误设为 SZX0103，已改正窗口编码，其办件重新编号")
+        resolve.login.setText("demo")
+        resolve.password.setText("demo1234")
+        resolve.confirm()
+        assert "不是大厅负责人" in resolve.error.text() and resolve.isVisible()
+        resolve.login.setText("zhuren")
+        resolve.password.setText("wrong")
+        resolve.confirm()
+        assert "不是大厅负责人" in resolve.error.text() and resolve.password.text() == ""
+        assert len(server.admin("conflicts")) == 1
+
+        # Offline: the conflict lives on the server; nothing is marked here.
+        server.stop()
+        resolve.password.setText("demo1234")
+        resolve.confirm()
+        qtbot.waitUntil(lambda: "无法连接服务器" in dialog.message.text(), timeout=20_000)
+        assert dialog.cell_text(0, 4) == "未处理"
+        server.start()
+
+        resolve = open_resolve()
+        resolve.resolution.setPlainText("经核实：另一台电脑误设为 SZX0103，已改正窗口编码，其办件重新编号")
+        resolve.login.setText("zhuren")
+        resolve.password.setText("demo1234")
+        resolve.confirm()
+        qtbot.waitUntil(lambda: "已记录处理结果" in dialog.message.text(), timeout=20_000)
+        assert dialog.cell_text(0, 4).startswith("已处理（zhuren@SZX0103）：经核实")
+        assert not dialog.resolve_button.isEnabled()
+        assert server.admin("conflicts") == []
+        [resolved] = server.admin("conflicts", "--all")
+        assert resolved["resolved_by"] == "zhuren@SZX0103" and resolved["resolution"].startswith("经核实")
+        dialog.close()
+        assert not window.sync_status.conflicts_button.isVisible()
+
+        # The other windows of the hall learn the resolution by pull.
+        assert len(neighbour.sync.conflicts()) == 1
+        neighbour.sync.sync()
+        assert neighbour.sync.conflicts() == []
+        [theirs] = neighbour.sync.conflicts(unresolved_only=False)
+        assert theirs["resolved_by"] == "zhuren@SZX0103" and theirs["resolution"].startswith("经核实")
+    finally:
+        twin.close()
+        neighbour.close()
