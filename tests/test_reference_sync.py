@@ -45,6 +45,18 @@ def publish(server: ServerProcess, tmp_path: Path, what: str, content: bytes) ->
     return answer
 
 
+def save_shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    folder = os.environ.get("CLERK_SCREENSHOTS")
+    if folder:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.processEvents()
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        widget.grab().save(str(Path(folder) / f"{name}.png"))
+
+
 def accept(workspace: Workspace, code: str = SEAL) -> str:
     item = workspace.catalog.item(code)
     assert item is not None
@@ -214,6 +226,8 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         resolve.login.setText("zhuren")
         resolve.password.setText("wrong")
         resolve.confirm()
+        save_shot(dialog, "conflicts")
+        save_shot(resolve, "conflict-resolve-refused")
         assert "不是大厅负责人" in resolve.error.text() and resolve.password.text() == ""
         assert len(server.admin("conflicts")) == 1
 
@@ -231,6 +245,7 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         resolve.password.setText("demo1234")
         resolve.confirm()
         qtbot.waitUntil(lambda: "已记录处理结果" in dialog.message.text(), timeout=20_000)
+        save_shot(dialog, "conflict-resolved")
         assert dialog.cell_text(0, 4).startswith("已处理（zhuren@SZX0103）：经核实")
         assert not dialog.resolve_button.isEnabled()
         assert server.admin("conflicts") == []
@@ -248,3 +263,54 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
     finally:
         twin.close()
         neighbour.close()
+
+
+def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
+    window,  # type: ignore[no-untyped-def]
+    qtbot,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from tests.helpers import COMPANY, PLANNING
+    from tests.test_main_window import fill_company_with_agent, shot
+
+    register(workspace, server)
+    fill_company_with_agent(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F9)  # everything handed over
+    assert window.decision.outcome.text() == "受理"
+    focused = window.focusWidget()
+
+    # Meanwhile the region revises this item's checklist; the background round brings it in.
+    publish(server, tmp_path, "catalog", newer_catalog(NEW_VERSION, revise=PLANNING))
+    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+        window.sync.sync_now()
+    assert workspace.catalog.version == NEW_VERSION
+    assert window.item is not None and window.item.catalog_version == NEW_VERSION
+    assert "材料清单有变化" in window.catalog_notice.text() and window.catalog_notice.isVisible()
+    assert "事项目录已更新为 2026.12-demo.2" in window.statusBar().currentMessage()
+    assert window.intake.name.text() == COMPANY["name"]  # what the clerk typed stays
+    assert window.focusWidget() is focused  # and so does the cursor
+    assert window.decision.outcome.text() == "补正告知"  # the revised material is unticked, to check again
+    rows = {row.material.code: row for row in window.checklist.rows()}
+    revised = [row for row in rows.values() if "2026.12-demo.2 修订" in row.material.standard]
+    assert len(revised) == 1 and not revised[0].received  # the revised one to check again
+    assert all(row.received for row in rows.values() if row not in revised)  # the rest stay ticked
+    shot(window, "catalog-updated")
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert window.decision.outcome.text() == "受理"
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    number = window.last_case_number
+    assert number is not None
+    assert workspace.cases.find(number)["catalog_version"] == NEW_VERSION  # type: ignore[index]
+    qtbot.waitUntil(lambda: window.preview is not None)
+    window.preview.reject()
+
+    # A saved case on screen is not reopened by a later version.
+    publish(server, tmp_path, "catalog", newer_catalog("2026.12-demo.3", "2026-11-22", revise=PLANNING))
+    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+        window.sync.sync_now()
+    assert workspace.catalog.version == "2026.12-demo.3"
+    assert not window.decision.accept_button.isEnabled() and number in window.decision.saved.text()

@@ -8,6 +8,7 @@ conflict lives there; every window of the hall learns the resolution by sync).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.clock import CHINA
 from app.sync.client import SyncClient, SyncError
 from app.sync.wire import MAX_RESOLUTION_CHARS
 from ui.jobs import Jobs
@@ -34,6 +36,17 @@ from ui.jobs import Jobs
 Authorize = Callable[[str, str], str | None]  # (login, password) → the supervisor's name, or None
 
 COLUMNS = ("办件编号", "窗口", "情况", "收到时间", "处理")
+
+
+def _local(utc_text: str) -> str:
+    """An ISO UTC time from sync as the hall's clock shows it."""
+    try:
+        moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    except ValueError:
+        return utc_text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 class ResolveDialog(QDialog):
@@ -69,6 +82,7 @@ class ResolveDialog(QDialog):
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认处理")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         buttons.accepted.connect(self.confirm)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -119,6 +133,7 @@ class ConflictsDialog(QDialog):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
         self.resolve_button = QPushButton("处理…", objectName="resolveConflict")
         buttons.addButton(self.resolve_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
@@ -138,7 +153,7 @@ class ConflictsDialog(QDialog):
                 c["case_number"],
                 c["window_code"] or "—",
                 c["message"] or c["reason"],
-                c["received_at"],
+                _local(c["received_at"]),
                 done,
             )
             for column, value in enumerate(cells):

@@ -178,8 +178,15 @@ class MainWindow(QMainWindow):
         self.item_details.setMinimumHeight(110)
         self.item_details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.item_details.setStyleSheet("color:#333;")
+        # Sync brought a new catalog version while a case was on screen: what the clerk must re-check.
+        self.catalog_notice = QLabel("", objectName="catalogNotice")
+        self.catalog_notice.setWordWrap(True)
+        self.catalog_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.catalog_notice.setStyleSheet("color:#b00020;font-weight:bold;")
+        self.catalog_notice.setVisible(False)
         layout.addWidget(self.item_query)
         layout.addWidget(self.item_list, 1)
+        layout.addWidget(self.catalog_notice)
         layout.addWidget(self.item_details)
         return box
 
@@ -259,6 +266,7 @@ class MainWindow(QMainWindow):
         if item is None:
             return
         self.item = item
+        self.catalog_notice.setVisible(False)
         kind = (
             "即办件"
             if item.immediate
@@ -339,6 +347,7 @@ class MainWindow(QMainWindow):
     def new_case(self) -> None:
         self.item = None
         self.case_saved = False
+        self.catalog_notice.setVisible(False)
         self.evaluation = None
         self.intake.clear()
         self.item_query.clear()
@@ -376,7 +385,8 @@ class MainWindow(QMainWindow):
             after = self.workspace.catalog.item(before.code)
             if after is None:
                 self.item = None
-                self.item_details.setText(f"{message}：事项 {before.name} 已不在新目录中，请重新选择事项")
+                self.item_details.setText("")
+                self._show_catalog_notice(f"{message}：事项 {before.name} 已不在新目录中，请重新选择事项")
                 self.checklist.set_materials(())
                 self.decision.show_idle("请重新选择事项")
                 message += f"；事项 {before.name} 已撤销"
@@ -385,15 +395,18 @@ class MainWindow(QMainWindow):
                 self.choose_item(after.code)
                 if focused is not None:
                     focused.setFocus()  # the clerk's cursor stays where it was
-                self.item_details.setText(
-                    f"⚠ {message}，本事项的材料清单有变化，已按新清单重新列出，请重新核对材料\n"
-                    + self.item_details.text()
+                self._show_catalog_notice(
+                    f"⚠ {message}：本事项的材料清单有变化，已按新清单列出，改动的材料请重新核对"
                 )
                 message += "；当前事项的材料清单有变化，请重新核对"
             else:
                 self.item = after
                 self._reevaluate()
         self.statusBar().showMessage(message, 30000)
+
+    def _show_catalog_notice(self, text: str) -> None:
+        self.catalog_notice.setText(text)
+        self.catalog_notice.setVisible(True)
 
     def refresh_cases(self) -> None:
         cases = self.workspace.cases.for_day(

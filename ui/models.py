@@ -118,13 +118,16 @@ class MaterialChecklistModel(QAbstractTableModel):
         self.modelReset.connect(self.changed.emit)
 
     def set_materials(self, materials: tuple[Material, ...]) -> None:
-        """Show `materials`, keeping what was already ticked for materials still on the list."""
+        """Show `materials`, keeping what was already ticked for materials still on the list unchanged (a
+        material a new catalog version revised is unticked: the clerk checks it against its new text)."""
         previous = {row.material.code: row for row in self._rows}
         self.beginResetModel()
-        self._rows = [
-            previous.get(m.code) or MaterialRow(m, choice=default_choice(m), copies=max(m.copies, 1))
-            for m in materials
-        ]
+        self._rows = []
+        for m in materials:
+            kept = previous.get(m.code)
+            if kept is None or kept.material != m:
+                kept = MaterialRow(m, choice=default_choice(m), copies=max(m.copies, 1))
+            self._rows.append(kept)
         self.endResetModel()
 
     def rows(self) -> list[MaterialRow]:
