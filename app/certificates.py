@@ -193,11 +193,21 @@ class CertificateService:
                     approver,
                     now,
                     {
+                        # The whole certificate: a window holding the case stores it when the
+                        # certificate was issued elsewhere (app.sync.client).
                         "certificate_id": certificate_id,
                         "type_name": type_name,
+                        "type_code": f"{item.body_code}001",
+                        "holder_name": case.applicant_name,
+                        "holder_id_masked": holder_masked,
+                        "issuer_name": item.body_name,
+                        "issuer_code": item.body_code,
+                        "content": (content or f"准予{case.item_name}").strip(),
+                        "issued_on": today.isoformat(),
                         "valid_until": valid_until.isoformat() if valid_until else None,
                         "key_id": key.key_id,
                         "qr_text": qr_text,
+                        "approver_login": approver.clerk_login,
                     },
                 )
             )

@@ -701,13 +701,12 @@ class SyncService:
             )
             if event.kind == KIND_ISSUED:
                 certificate_id = event.payload.get("certificate_id")
+                # The certificate as issued (a window holding the case stores it), and who issued it.
                 certificate = {
+                    **event.payload,
                     "case_number": event.case_number,
                     "event_id": event.event_id,
-                    **{
-                        k: event.payload.get(k)
-                        for k in ("certificate_id", "type_name", "valid_until", "key_id")
-                    },
+                    "window_code": event.window_code,
                 }
                 key = certificate_id if isinstance(certificate_id, str) else event.case_number
                 changes.append(

@@ -314,3 +314,55 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
         window.sync.sync_now()
     assert workspace.catalog.version == "2026.12-demo.3"
     assert not window.decision.accept_button.isEnabled() and number in window.decision.saved.text()
+
+
+def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+) -> None:
+    """The back office (its own PC, window SZX0190, with a copy of the case) approves and issues; the
+    accepting window receives the certificate by pull and can hand it over (出件)."""
+    import sqlite3
+
+    from app.workspace import DATABASE_NAME
+    from db.models import Certificate
+
+    register(workspace, server)
+    number = accept(workspace)
+    workspace.sync.sync()
+    office_home = tmp_path / "backoffice"
+    office_home.mkdir()
+    source = sqlite3.connect(workspace.home / DATABASE_NAME)
+    copy = sqlite3.connect(office_home / DATABASE_NAME)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    office = open_workspace(office_home, clock=clock)
+    try:
+        office.settings.set("window_code", "SZX0190")
+        register(office, server, window="SZX0190")
+        approval = office.certificates.approve(
+            number, approver=office.counter(), valid_until=date(2031, 11, 19)
+        )
+        assert office.sync.sync().acknowledged == 1
+    finally:
+        office.close()
+
+    report = workspace.sync.sync()
+    assert report.applied >= 1
+    assert workspace.cases.find(number)["status"] == "approved"  # type: ignore[index]
+    with workspace.store.read() as session:
+        stored = session.query(Certificate).filter_by(case_number=number).one()
+        assert (stored.certificate_id, stored.qr_text) == (approval.certificate_id, approval.qr_text)
+        assert stored.valid_until == date(2031, 11, 19) and stored.holder_id_masked.count("*") >= 8
+    # Pulling again stores nothing twice.
+    workspace.sync.sync()
+    with workspace.store.read() as session:
+        assert session.query(Certificate).filter_by(case_number=number).count() == 1
+    workspace.certificates.hand_over(
+        number, clerk=workspace.counter(), recipient_name="李𠮷䶮", recipient_id_number="440524188001010014"
+    )
+    workspace.sync.sync()
+    assert workspace.cases.find(number)["status"] == "delivered"  # type: ignore[index]
+    assert server.admin("conflicts", "--all") == []  # one issue, one hand-over: nothing to resolve

@@ -36,7 +36,15 @@ from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import wire
 from app.workdays import CalendarError, parse_calendar
-from db.models import CalendarYearRow, Case, CaseEvent, CatalogVersion, SyncConflict, SyncState
+from db.models import (
+    CalendarYearRow,
+    Case,
+    CaseEvent,
+    CatalogVersion,
+    Certificate,
+    SyncConflict,
+    SyncState,
+)
 from db.store import Store
 
 log = logging.getLogger("clerk.sync")
@@ -456,6 +464,8 @@ class SyncClient:
                 )
                 report.conflicts += 1
             return 1
+        if change.kind == wire.KIND_CERTIFICATE_ISSUED:
+            return self._apply_certificate(session, change)
         if change.kind == wire.KIND_CASE_UPDATED:
             status = change.payload.get("status")
             case = session.scalars(select(Case).where(Case.number == change.key)).first()
@@ -469,6 +479,52 @@ class SyncClient:
             return 1
         log.info("ignoring change %s of kind %s", change.seq, change.kind)
         return 0
+
+    CERTIFICATE_FIELDS = (
+        "certificate_id",
+        "type_name",
+        "type_code",
+        "holder_name",
+        "holder_id_masked",
+        "issuer_name",
+        "issuer_code",
+        "content",
+        "issued_on",
+        "key_id",
+        "qr_text",
+        "approver_login",
+    )
+
+    def _apply_certificate(self, session: Any, change: wire.Change) -> int:
+        """A certificate issued elsewhere for a case this window holds: store it, so the case shows it and
+        the window can hand it over. Our own issue coming back, or a second one (a conflict the server
+        lists), changes nothing here."""
+        payload = change.payload
+        number = payload.get("case_number")
+        case = session.scalars(select(Case).where(Case.number == number)).first()
+        if case is None:
+            return 0
+        if session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == payload.get("event_id"))).first():
+            return 0
+        if session.scalars(select(Certificate.id).where(Certificate.case_number == number)).first():
+            return 0
+        values = {k: payload.get(k) for k in self.CERTIFICATE_FIELDS}
+        if not all(isinstance(v, str) and v for v in values.values()):
+            log.warning("certificate change %s for %s is incomplete; not stored", change.seq, number)
+            return 0
+        fields: dict[str, str] = {k: str(v) for k, v in values.items()}
+        try:
+            issued_on = date.fromisoformat(fields.pop("issued_on"))
+            raw_until = payload.get("valid_until")
+            valid_until = date.fromisoformat(raw_until) if isinstance(raw_until, str) else None
+        except ValueError:
+            log.warning("certificate change %s for %s has a bad date; not stored", change.seq, number)
+            return 0
+        session.add(Certificate(case_number=number, issued_on=issued_on, valid_until=valid_until, **fields))
+        if case.status == "accepted":
+            case.status = "approved"
+        log.info("certificate %s for case %s issued elsewhere, stored", fields["certificate_id"], number)
+        return 1
 
     def _apply_calendar(self, session: Any, change: wire.Change, now: datetime, report: SyncReport) -> int:
         try:
