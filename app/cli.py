@@ -319,6 +319,10 @@ def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"下载 {report.pulled} 条变更（应用 {report.applied} 条，冲突 {report.conflicts} 条），"
         f"待上传 {report.pending} 条，用时 {report.seconds:.2f} 秒"
     )
+    if report.catalog_versions:
+        text += f"\n事项目录已更新：{'、'.join(report.catalog_versions)}（下次受理起使用）"
+    if report.calendar_years:
+        text += f"\n已收到节假日安排：{'、'.join(f'{y} 年' for y in report.calendar_years)}"
     for rejection in report.rejected:
         print(f"拒收：{rejection.event_id} {rejection.code} {rejection.message}", file=sys.stderr)
     out.emit(report.as_json(), text)

@@ -366,3 +366,18 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     workspace.sync.sync()
     assert workspace.cases.find(number)["status"] == "delivered"  # type: ignore[index]
     assert server.admin("conflicts", "--all") == []  # one issue, one hand-over: nothing to resolve
+
+
+def test_clerk_sync_reports_new_reference_data(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from app.cli import main
+
+    register(workspace, server)
+    publish(server, tmp_path, "catalog", newer_catalog(NEW_VERSION))
+    publish(server, tmp_path, "calendar", calendar_json())
+    assert main(["--home", str(workspace.home), "sync"]) == 0
+    out = capsys.readouterr().out
+    assert f"事项目录已更新：{NEW_VERSION}" in out and "已收到节假日安排：2027 年" in out
+    assert main(["--home", str(workspace.home), "sync"]) == 0
+    assert "事项目录已更新" not in capsys.readouterr().out
