@@ -6,7 +6,10 @@ Each client connection (the sync client opens one per request) gets one fate:
 - "cut": the request reaches the server, the response is read, the client's connection is closed
   before it sees a byte (the server committed, the window does not know);
 - "duplicate": the request is sent to the server twice; the client gets the second answer;
-- "slow": the response is held back `slow_seconds` (beyond the client's patience if set so).
+- "slow": the response is held back `slow_seconds` (beyond the client's patience if set so);
+- "late": the client's connection is closed at once (it sees a lost request and moves on), and the request
+  reaches the server `slow_seconds` later, after newer ones: delivery out of order, a stale retry landing
+  last. `settle()` waits for such deliveries.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-FATES = ("pass", "drop", "cut", "duplicate", "slow")
+FATES = ("pass", "drop", "cut", "duplicate", "slow", "late")
 
 
 def _read_http_message(sock: socket.socket) -> bytes:
@@ -50,6 +53,7 @@ class FaultyProxy:
     slow_seconds: float = 2.0
     port: int = 0
     fates: list[str] = field(default_factory=list)
+    late: list[threading.Thread] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -90,6 +94,18 @@ class FaultyProxy:
             upstream.sendall(request)
             return _read_http_message(upstream)
 
+    def _deliver_late(self, request: bytes) -> None:
+        time.sleep(self.slow_seconds)
+        try:
+            self._exchange(request)
+        except OSError:
+            return
+
+    def settle(self) -> None:
+        """Wait until every late request has reached the server and been answered."""
+        for delivery in list(self.late):
+            delivery.join(timeout=60)
+
     def _handle(self, client: socket.socket) -> None:
         fate = self.choose()
         self.fates.append(fate)
@@ -97,6 +113,11 @@ class FaultyProxy:
             with client:
                 request = _read_http_message(client)
                 if not request or fate == "drop":
+                    return
+                if fate == "late":
+                    delivery = threading.Thread(target=self._deliver_late, args=(request,), daemon=True)
+                    self.late.append(delivery)
+                    delivery.start()
                     return
                 response = self._exchange(request)
                 if fate == "duplicate":

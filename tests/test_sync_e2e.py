@@ -179,7 +179,7 @@ def test_random_network_faults_end_identical(workspace: Workspace, server: Serve
     proxy = FaultyProxy.random(
         server.port,
         seed=seed,
-        weights={"pass": 4, "drop": 1, "cut": 2, "duplicate": 2, "slow": 1},
+        weights={"pass": 4, "drop": 1, "cut": 2, "duplicate": 2, "slow": 1, "late": 1},
         slow_seconds=1.5,
     )
     rng = random.Random(seed)
@@ -212,7 +212,8 @@ def test_random_network_faults_end_identical(workspace: Workspace, server: Serve
                 break
             except SyncError:
                 time.sleep(1)
-        assert set(proxy.fates) >= {"drop", "cut", "duplicate"}
+        assert set(proxy.fates) >= {"drop", "cut", "duplicate", "late"}
+        proxy.settle()  # stale requests delivered after newer ones change nothing
         assert_identical(workspace, server)
     finally:
         proxy.close()
