@@ -12,8 +12,16 @@ from sqlalchemy.orm import selectinload
 from app.acceptance import case_snapshot
 from app.case_number import parse_case_number
 from app.certificates import certificate_view, clerk_names
-from db.models import Case, Certificate
+from db.models import Case, Certificate, HallCase
 from db.store import Store
+
+STATUS_LABEL = {
+    "accepted": "已受理",
+    "awaiting_supplement": "待补正",
+    "closed": "已办结（不予受理）",
+    "approved": "已审批发证，待领取",
+    "delivered": "已出件",
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,25 @@ class CaseQueries:
             None if certificate is None else certificate_view(certificate, clerk_names(self._store))
         )
         return snapshot
+
+    def find_in_hall(self, text: str) -> dict[str, Any] | None:
+        """A case of another window of the hall, as sync last reported it, or None. The check character
+        is verified first, as in `find`."""
+        number = str(parse_case_number(text))
+        with self._store.read() as session:
+            row = session.get(HallCase, number)
+            if row is None:
+                return None
+            return {
+                "number": row.number,
+                "window_code": row.window_code,
+                "status": row.status,
+                "status_label": STATUS_LABEL.get(row.status, row.status),
+                "decision": row.decision,
+                "item_code": row.item_code,
+                "received_on": row.received_on.isoformat() if row.received_on else None,
+                "updated_at": row.updated_at.isoformat() + "Z",
+            }
 
     def for_day(self, day: date, *, window_code: str | None = None) -> list[CaseSummary]:
         query = select(

@@ -148,7 +148,15 @@ def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     case = ws.cases.find(args.number)
     if case is None:
-        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+        elsewhere = ws.cases.find_in_hall(args.number)
+        if elsewhere is None:
+            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
+        out.emit(
+            {**elsewhere, "elsewhere": True},
+            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
+            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
+        )
+        return EXIT_OK
     text = [
         f"{case['number']}  {case['item_name']}",
         f"申请人 {case['applicant']['name']}  决定 {case['decision']}",
@@ -257,7 +265,15 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             return out.fail(f"日期格式错误：{args.valid_until}（应为 YYYY-MM-DD）")
     case = ws.cases.find(args.number)
     if case is None:
-        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+        elsewhere = ws.cases.find_in_hall(args.number)
+        if elsewhere is None:
+            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
+        out.emit(
+            {**elsewhere, "elsewhere": True},
+            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
+            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
+        )
+        return EXIT_OK
     approval = ws.certificates.approve(
         case["number"], approver=ws.counter(args.clerk), content=args.content, valid_until=valid_until
     )
@@ -275,7 +291,15 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     case = ws.cases.find(args.number)
     if case is None:
-        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+        elsewhere = ws.cases.find_in_hall(args.number)
+        if elsewhere is None:
+            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
+        out.emit(
+            {**elsewhere, "elsewhere": True},
+            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
+            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
+        )
+        return EXIT_OK
     ws.certificates.hand_over(
         case["number"],
         clerk=ws.counter(args.clerk),

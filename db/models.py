@@ -314,3 +314,19 @@ class CalendarYearRow(Base):
     source: Mapped[str] = mapped_column(Text)
     content: Mapped[dict[str, Any]] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class HallCase(Base):
+    """A case of another window of the hall, as sync reports it: enough to answer an applicant who asks
+    at this window (number, who accepted it, when, what, its status). The case itself stays at its window."""
+
+    __tablename__ = "hall_case"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    window_code: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(30))
+    decision: Mapped[str | None] = mapped_column(String(30))
+    item_code: Mapped[str | None] = mapped_column(String(80))
+    received_on: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)  # the server's commit time of the change
+    seq: Mapped[int] = mapped_column(Integer)  # the change that said so

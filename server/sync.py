@@ -586,6 +586,8 @@ class SyncService:
                         case_record.c.status,
                         case_record.c.decision,
                         case_record.c.window_code,
+                        case_record.c.item_code,
+                        case_record.c.received_on,
                         case_record.c.updated_by_event_id,
                     ).where(self._among(case_record.c.number, touched))
                 )
@@ -687,6 +689,9 @@ class SyncService:
                 "status": status.get(event.case_number),
                 "decision": row.decision if row is not None else None,
                 "window_code": row.window_code if row is not None else c.case_window,
+                # What another window of the hall shows when asked about this case (its status index).
+                "item_code": row.item_code if row is not None else None,
+                "received_on": row.received_on.isoformat() if row is not None else None,
                 "updated_by": event.event_id,
             }
             changes.append(

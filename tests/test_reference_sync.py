@@ -5,6 +5,7 @@ refused and fetched again; a supervisor resolving a conflict at a window."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -381,3 +382,59 @@ def test_clerk_sync_reports_new_reference_data(
     assert f"事项目录已更新：{NEW_VERSION}" in out and "已收到节假日安排：2027 年" in out
     assert main(["--home", str(workspace.home), "sync"]) == 0
     assert "事项目录已更新" not in capsys.readouterr().out
+
+
+def test_cases_of_other_windows_are_known_to_the_hall(
+    window,  # type: ignore[no-untyped-def]
+    qtbot,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An applicant who accepted at SZX0104 asks at SZX0103: the window answers from the hall's index
+    (who, when, what, status), which follows decisions made later; the case itself stays at its window."""
+    from app.case_number import CaseNumberError
+    from app.cli import main
+
+    register(workspace, server)
+    neighbour = open_workspace(tmp_path / "neighbour", clock=clock)
+    try:
+        neighbour.settings.set("window_code", "SZX0104")
+        register(neighbour, server, window="SZX0104")
+        number = accept(neighbour)
+        neighbour.sync.sync()
+        with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+            window.sync.sync_now()
+        assert workspace.cases.find(number) is None
+        known = workspace.cases.find_in_hall(number)
+        assert known is not None
+        assert (known["window_code"], known["status"], known["item_code"], known["received_on"]) == (
+            "SZX0104",
+            "accepted",
+            SEAL,
+            "2026-11-20",
+        )
+        window.case_lookup.setText(number)
+        window.lookup_case()
+        assert window.last_message is not None and window.last_message.windowTitle() == "其他窗口的办件"
+        text = window.last_message.text()
+        assert number in text and "SZX0104" in text and "已受理" in text and "只能查询状态" in text
+        save_shot(window.last_message, "case-of-another-window")
+        window.last_message.close()
+
+        neighbour.certificates.approve(number, approver=neighbour.counter())
+        neighbour.sync.sync()
+        workspace.sync.sync()
+        assert workspace.cases.find_in_hall(number)["status"] == "approved"  # type: ignore[index]
+        assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["elsewhere"] is True and shown["status_label"] == "已审批发证，待领取"
+        # A mistyped number is still refused as such, never taken for another case.
+        with pytest.raises(CaseNumberError):
+            workspace.cases.find_in_hall(number[:-1] + ("A" if number[-1] != "A" else "B"))
+        # The neighbour's own echo is not mirrored back into its index.
+        assert neighbour.cases.find_in_hall(number) is None
+    finally:
+        neighbour.close()

@@ -17,16 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.cases import STATUS_LABEL
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import TITLE, DocumentKind
-
-STATUS_LABEL = {
-    "accepted": "已受理",
-    "awaiting_supplement": "待补正",
-    "closed": "已办结（不予受理）",
-    "approved": "已审批发证，待领取",
-    "delivered": "已出件",
-}
 
 
 class CaseDialog(QDialog):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -32,6 +33,7 @@ from app.acceptance import AcceptanceError, Counter, Evaluation
 from app.case_number import CaseNumberError
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
+from app.clock import CHINA
 from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
 from app.documents.content import TITLE, DocumentKind
 from app.documents.service import RenderedDocument
@@ -67,6 +69,11 @@ MAIN_DOCUMENT = {
     Outcome.SUPPLEMENT_REQUIRED: DocumentKind.SUPPLEMENT_NOTICE,
     Outcome.REJECTED: DocumentKind.REJECTION_NOTICE,
 }
+
+
+def _hall_time(utc_text: str) -> str:
+    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+    return moment.astimezone(CHINA).strftime("%m-%d %H:%M")
 
 
 class MainWindow(QMainWindow):
@@ -435,9 +442,27 @@ class MainWindow(QMainWindow):
             self.notify(QMessageBox.Icon.Critical, "无法读取", str(error))
             return
         if case is None:
-            self.notify(QMessageBox.Icon.Information, "未找到", f"本窗口没有办件 {text}")
+            elsewhere = self.workspace.cases.find_in_hall(text)
+            if elsewhere is None:
+                self.notify(
+                    QMessageBox.Icon.Information,
+                    "未找到",
+                    f"本窗口和本大厅已同步的记录中都没有办件 {text}（可能尚未同步，或不是本大厅的办件）",
+                )
+                return
+            self.notify(QMessageBox.Icon.Information, "其他窗口的办件", self.describe_elsewhere(elsewhere))
             return
         self.open_case_dialog(case)
+
+    def describe_elsewhere(self, case: dict[str, Any]) -> str:
+        item = self.workspace.catalog.item(case["item_code"]) if case["item_code"] else None
+        what = f"，事项：{item.name}" if item is not None else ""
+        when = f"于 {case['received_on']} " if case["received_on"] else ""
+        return (
+            f"办件 {case['number']} 由 {case['window_code']} 窗口{when}受理{what}。\n"
+            f"当前状态：{case['status_label']}（服务器 {_hall_time(case['updated_at'])} 的记录）。\n"
+            "办件材料和文书在受理窗口，本窗口只能查询状态。"
+        )
 
     def open_case_dialog(self, case: dict[str, Any]) -> None:
         number = case["number"]

@@ -42,6 +42,7 @@ from db.models import (
     CaseEvent,
     CatalogVersion,
     Certificate,
+    HallCase,
     SyncConflict,
     SyncState,
 )
@@ -469,7 +470,9 @@ class SyncClient:
         if change.kind == wire.KIND_CASE_UPDATED:
             status = change.payload.get("status")
             case = session.scalars(select(Case).where(Case.number == change.key)).first()
-            if case is None or not isinstance(status, str) or case.status == status:
+            if case is None:
+                return self._apply_hall_case(session, change)
+            if not isinstance(status, str) or case.status == status:
                 return 0
             event_id = change.payload.get("updated_by")
             mine = session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event_id)).first()
@@ -479,6 +482,39 @@ class SyncClient:
             return 1
         log.info("ignoring change %s of kind %s", change.seq, change.kind)
         return 0
+
+    def _apply_hall_case(self, session: Any, change: wire.Change) -> int:
+        """Another window's case: keep its status in the hall index (a change never moves it back)."""
+        payload = change.payload
+        status, window = payload.get("status"), payload.get("window_code")
+        if not isinstance(status, str) or not isinstance(window, str):
+            return 0  # an event that arrived before its case: the case's own change will follow
+        row = session.get(HallCase, change.key)
+        if row is not None and row.seq >= change.seq:
+            return 0
+        try:
+            received = payload.get("received_on")
+            received_on = date.fromisoformat(received) if isinstance(received, str) else None
+            updated_at = datetime.fromisoformat(change.committed_at.replace("Z", "+00:00")).replace(
+                tzinfo=None
+            )
+        except ValueError:
+            log.warning("case change %s for %s has a bad date; skipped", change.seq, change.key)
+            return 0
+        decision, item = payload.get("decision"), payload.get("item_code")
+        session.merge(
+            HallCase(
+                number=change.key,
+                window_code=window,
+                status=status,
+                decision=decision if isinstance(decision, str) else None,
+                item_code=item if isinstance(item, str) else None,
+                received_on=received_on,
+                updated_at=updated_at,
+                seq=change.seq,
+            )
+        )
+        return 1
 
     CERTIFICATE_FIELDS = (
         "certificate_id",

@@ -1,4 +1,4 @@
-"""calendar years, clerk roles, conflict resolutions
+"""calendar years, the hall's case index, clerk roles, conflict resolutions
 
 Revision ID: 0004
 Revises: 0003
@@ -24,6 +24,18 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("year"),
     )
+    op.create_table(
+        "hall_case",
+        sa.Column("number", sa.String(length=40), nullable=False),
+        sa.Column("window_code", sa.String(length=12), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("decision", sa.String(length=30), nullable=True),
+        sa.Column("item_code", sa.String(length=80), nullable=True),
+        sa.Column("received_on", sa.Date(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("number"),
+    )
     with op.batch_alter_table("clerk", schema=None) as batch_op:
         batch_op.add_column(sa.Column("role", sa.String(length=20), server_default="clerk", nullable=False))
     with op.batch_alter_table("sync_conflict", schema=None) as batch_op:
@@ -37,4 +49,5 @@ def downgrade() -> None:
         batch_op.drop_column("resolution")
     with op.batch_alter_table("clerk", schema=None) as batch_op:
         batch_op.drop_column("role")
+    op.drop_table("hall_case")
     op.drop_table("calendar_year")
