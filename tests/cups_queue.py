@@ -53,14 +53,22 @@ def printed_files() -> dict[Path, float]:
     }
 
 
+def _complete_pdf(path: Path) -> bool:
+    with path.open("rb") as pdf:
+        pdf.seek(max(0, path.stat().st_size - 1024))
+        return b"%%EOF" in pdf.read()
+
+
 def wait_for_new_output(before: dict[Path, float], *, timeout: float = 60) -> Path:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         new = [p for p, mtime in printed_files().items() if before.get(p) != mtime]
         for path in sorted(new, key=lambda p: p.stat().st_mtime):
             size = path.stat().st_size
-            time.sleep(0.3)
-            if size and path.stat().st_size == size:  # cups-pdf has finished writing it
+            time.sleep(0.5)
+            # cups-pdf has finished writing it: the size holds and the PDF's last trailer is there
+            # (Ghostscript may pause longer than a moment between pages of a big job).
+            if size and path.stat().st_size == size and _complete_pdf(path):
                 return path
         time.sleep(0.2)
     raise AssertionError("the print queue produced no output")
