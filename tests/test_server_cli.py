@@ -163,6 +163,31 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def _window_over_https(tmp_path: Path, base: str, cert: Path, code: str) -> None:
+    """The window's own client: the hall's CA from `server_ca`; without it, or with an unreadable file,
+    a clear refusal and nothing registered."""
+    from app.sync.client import SyncError
+    from app.workspace import open_workspace
+
+    ws = open_workspace(tmp_path / "window")
+    try:
+        ws.settings.set("window_code", "SZX0104")
+        with pytest.raises(SyncError) as untrusted:  # a self-signed server the PC does not trust
+            ws.sync.register(server_url=base, code=code)
+        assert untrusted.value.kind == "offline" and "CERTIFICATE_VERIFY_FAILED" in untrusted.value.message
+        ws.settings.set("server_ca", str(tmp_path / "missing-ca.pem"))
+        with pytest.raises(SyncError) as unreadable:
+            ws.sync.register(server_url=base, code=code)
+        assert "无法读取服务器 CA 证书" in unreadable.value.message
+        assert ws.sync.credential() is None
+        ws.settings.set("server_ca", str(cert))
+        ws.sync.register(server_url=base, code=code)
+        report = ws.sync.sync()
+        assert report.pending == 0 and ws.sync.credential() is not None
+    finally:
+        ws.close()
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -176,6 +201,7 @@ def test_serve_over_https_in_a_real_process(
     pushes and pulls through it; the process stops cleanly."""
     run_json(capsys, target, "init", "--demo")
     issued = run_json(capsys, target, "enroll-code", "--hall", "SZX01", "--window", "SZX0103")
+    second_code = run_json(capsys, target, "enroll-code", "--hall", "SZX01", "--window", "SZX0104")["code"]
     cert, key = _self_signed(tmp_path)
     port = _free_port()
     env = {
@@ -221,6 +247,7 @@ def test_serve_over_https_in_a_real_process(
             assert [c.key for c in pulled.changes] == ["2026.11-demo.1"] + [e.case_number for e in events]
         with pytest.raises(httpx.TransportError):  # no plain HTTP on the HTTPS port
             httpx.get(f"http://127.0.0.1:{port}{wire.HEALTH_PATH}", timeout=5)
+        _window_over_https(tmp_path, base, cert, second_code)
     finally:
         process.terminate()
         # uvicorn shuts down gracefully, then re-raises SIGTERM so the exit status says why it stopped.

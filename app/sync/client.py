@@ -17,6 +17,7 @@ import json
 import logging
 import platform
 import ssl
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from urllib.parse import quote
 
 import httpx
 from sqlalchemy import Text, func, select, type_coerce, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalog import CatalogDocument, CatalogError, parse_catalog
 from app.catalog_store import store_catalog
@@ -130,6 +132,15 @@ class DayDifference:
 Progress = Callable[[int, int], None]  # (sent so far, total at start)
 
 
+@dataclass
+class _Page:
+    """What applying one page of pulled changes needs besides the changes."""
+
+    catalogs: dict[str, CatalogDocument]
+    local_cases: dict[str, Case] = field(default_factory=dict)
+    hall_cases: dict[str, wire.Change] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class _Batch:
     ids: set[str]
@@ -161,6 +172,8 @@ class SyncClient:
     ) -> None:
         self._store, self._settings, self._secrets, self._clock = store, settings, secrets, clock
         self._transport = transport
+        self._tls: dict[str, ssl.SSLContext] = {}
+        self._tls_lock = threading.Lock()
         self.read_timeout = read_timeout
         self.batch_size = min(batch_size, wire.MAX_BATCH_EVENTS)
 
@@ -370,11 +383,13 @@ class SyncClient:
                     credential=credential,
                 )
             )
-            catalogs = self._fetch_catalogs(credential, answer.changes)
+            page = _Page(catalogs=self._fetch_catalogs(credential, answer.changes))
             now = self._clock.now().replace(tzinfo=None)
             with self._store.write() as session:
+                page.local_cases = self._local_cases(session, answer.changes)
                 for change in answer.changes:
-                    report.applied += self._apply(session, change, now, report, catalogs)
+                    report.applied += self._apply(session, change, now, report, page)
+                report.applied += self._store_hall_cases(session, page.hall_cases)
                 # The cursor moves in the same transaction as the changes it covers.
                 session.merge(SyncState(key="cursor", value=answer.cursor))
             report.pulled += len(answer.changes)
@@ -421,10 +436,10 @@ class SyncClient:
         change: wire.Change,
         now: datetime,
         report: SyncReport,
-        catalogs: dict[str, CatalogDocument],
+        page: _Page,
     ) -> int:
         if change.kind == wire.KIND_CATALOG_VERSION:
-            document = catalogs.get(change.key)
+            document = page.catalogs.get(change.key)
             if document is None:
                 return 0  # held already
             try:
@@ -469,9 +484,10 @@ class SyncClient:
             return self._apply_certificate(session, change)
         if change.kind == wire.KIND_CASE_UPDATED:
             status = change.payload.get("status")
-            case = session.scalars(select(Case).where(Case.number == change.key)).first()
-            if case is None:
-                return self._apply_hall_case(session, change)
+            case = page.local_cases.get(change.key)
+            if case is None:  # another window's case: the hall index, written once per page
+                page.hall_cases[change.key] = change  # changes come in seq order: the last one wins
+                return 0
             if not isinstance(status, str) or case.status == status:
                 return 0
             event_id = change.payload.get("updated_by")
@@ -483,38 +499,67 @@ class SyncClient:
         log.info("ignoring change %s of kind %s", change.seq, change.kind)
         return 0
 
-    def _apply_hall_case(self, session: Any, change: wire.Change) -> int:
-        """Another window's case: keep its status in the hall index (a change never moves it back)."""
-        payload = change.payload
-        status, window = payload.get("status"), payload.get("window_code")
-        if not isinstance(status, str) or not isinstance(window, str):
-            return 0  # an event that arrived before its case: the case's own change will follow
-        row = session.get(HallCase, change.key)
-        if row is not None and row.seq >= change.seq:
-            return 0
-        try:
-            received = payload.get("received_on")
-            received_on = date.fromisoformat(received) if isinstance(received, str) else None
-            updated_at = datetime.fromisoformat(change.committed_at.replace("Z", "+00:00")).replace(
-                tzinfo=None
+    @staticmethod
+    def _local_cases(session: Any, changes: list[wire.Change]) -> dict[str, Case]:
+        """The cases of this window that a page of changes is about, in one query per 500."""
+        numbers = sorted({c.key for c in changes if c.kind == wire.KIND_CASE_UPDATED})
+        found: dict[str, Case] = {}
+        for first in range(0, len(numbers), 500):
+            chunk = numbers[first : first + 500]
+            found.update((c.number, c) for c in session.scalars(select(Case).where(Case.number.in_(chunk))))
+        return found
+
+    @staticmethod
+    def _store_hall_cases(session: Any, changes: dict[str, wire.Change]) -> int:
+        """Other windows' cases into the hall index: one upsert for the page; a change never moves an entry
+        back (by seq). An event that arrived before its case has no status yet: its case's change follows."""
+        rows = []
+        for number, change in changes.items():
+            payload = change.payload
+            status, window = payload.get("status"), payload.get("window_code")
+            if not isinstance(status, str) or not isinstance(window, str):
+                continue
+            try:
+                received = payload.get("received_on")
+                received_on = date.fromisoformat(received) if isinstance(received, str) else None
+                updated_at = datetime.fromisoformat(change.committed_at.replace("Z", "+00:00"))
+            except ValueError:
+                log.warning("case change %s for %s has a bad date; skipped", change.seq, number)
+                continue
+            decision, item = payload.get("decision"), payload.get("item_code")
+            rows.append(
+                {
+                    "number": number,
+                    "window_code": window,
+                    "status": status,
+                    "decision": decision if isinstance(decision, str) else None,
+                    "item_code": item if isinstance(item, str) else None,
+                    "received_on": received_on,
+                    "updated_at": updated_at.replace(tzinfo=None),
+                    "seq": change.seq,
+                }
             )
-        except ValueError:
-            log.warning("case change %s for %s has a bad date; skipped", change.seq, change.key)
+        if not rows:
             return 0
-        decision, item = payload.get("decision"), payload.get("item_code")
-        session.merge(
-            HallCase(
-                number=change.key,
-                window_code=window,
-                status=status,
-                decision=decision if isinstance(decision, str) else None,
-                item_code=item if isinstance(item, str) else None,
-                received_on=received_on,
-                updated_at=updated_at,
-                seq=change.seq,
-            )
+        statement = sqlite_insert(HallCase)
+        statement = statement.on_conflict_do_update(
+            index_elements=[HallCase.number],
+            set_={
+                name: statement.excluded[name]
+                for name in (
+                    "window_code",
+                    "status",
+                    "decision",
+                    "item_code",
+                    "received_on",
+                    "updated_at",
+                    "seq",
+                )
+            },
+            where=HallCase.seq < statement.excluded.seq,
         )
-        return 1
+        session.execute(statement, rows)
+        return len(rows)
 
     CERTIFICATE_FIELDS = (
         "certificate_id",
@@ -719,14 +764,23 @@ class SyncClient:
                 raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
         self._raise_for(response, credential, path)
 
-    def _verify(self) -> bool | ssl.SSLContext:
+    def _verify(self) -> ssl.SSLContext:
+        """The TLS context for the server, made once per CA setting: loading a CA bundle costs ~20 ms,
+        which every request (and every batch of a push) would otherwise pay again."""
         ca_file = str(self._settings.get("server_ca") or "")
-        if not ca_file:
-            return True
-        try:
-            return ssl.create_default_context(cafile=ca_file)
-        except (OSError, ssl.SSLError) as error:
-            raise SyncError("protocol", f"无法读取服务器 CA 证书 {ca_file}：{error}") from error
+        with self._tls_lock:
+            cached = self._tls.get(ca_file)
+            if cached is not None:
+                return cached
+            try:
+                if ca_file:
+                    context = ssl.create_default_context(cafile=ca_file)
+                else:
+                    context = httpx.create_ssl_context()
+            except (OSError, ssl.SSLError) as error:
+                raise SyncError("protocol", f"无法读取服务器 CA 证书 {ca_file}：{error}") from error
+            self._tls[ca_file] = context
+            return context
 
     def _raise_for(self, response: httpx.Response, credential: Credential | None, path: str) -> NoReturn:
         """The SyncError for a response other than 200 (the server's message when it sent one)."""
