@@ -121,14 +121,15 @@ def main() -> None:
                 "ring = MemoryKeyring(); keyring.set_keyring(ring)\n"
                 f"ring.set_password('WindowClerk', {credential_key(server.url, 'SZX0104')!r}, {secret!r})\n"
                 "from app.workspace import open_workspace\nws = open_workspace(Path(sys.argv[1]))\n"
-                "print('start', flush=True)\nws.sync.sync()\n"
+                "ws.sync.sync(progress=lambda done, total: print(done, flush=True))\n"
             )
             process = subprocess.Popen(
                 [sys.executable, "-c", script, str(other)], cwd=ROOT, stdout=subprocess.PIPE
             )
             assert process.stdout is not None
-            process.stdout.readline()
-            time.sleep(0.8)
+            for line in process.stdout:  # killed once about a quarter is acknowledged, mid-batch
+                if int(line) >= BACKLOG // 4:
+                    break
             process.send_signal(signal.SIGKILL)
             process.wait()
             process.stdout.close()
