@@ -182,7 +182,7 @@ def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     from app.documents.content import DocumentKind
-    from app.documents.pdf import Layout
+    from app.documents.layout import Layout
 
     kind = DocumentKind(args.kind)
     counter = ws.counter(args.clerk)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.acceptance import Counter
 from app.certificates import CertificateError
 from app.documents.content import DocumentError, DocumentKind
-from app.documents.pdf import Layout
+from app.documents.layout import Layout
 from app.documents.service import ReprintReasonRequired
 from app.intake import parse_request
 from app.seal import VerificationStatus, base32_decode, base32_encode

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from reportlab.lib import colors
@@ -28,12 +27,7 @@ from reportlab.platypus import Table as PdfTable
 from app.codes import QUIET_ZONE_CODE128, QUIET_ZONE_QR, code128_modules, qr_matrix
 from app.documents.content import DocumentContent, DocumentKind, Paragraph, Table, cn_date
 from app.documents.fonts import FontChain, font_chain
-
-
-class Layout(StrEnum):
-    A4 = "a4"
-    RECEIPT80 = "receipt80"
-
+from app.documents.layout import Layout
 
 RECEIPT_WIDTH = 80 * mm
 RECEIPT_MARGIN = 3 * mm

@@ -27,8 +27,7 @@ from app.documents.content import (
     DocumentKind,
     Office,
 )
-from app.documents.fonts import font_chain
-from app.documents.pdf import Layout, render_pdf
+from app.documents.layout import Layout
 from app.settings import Settings
 from db.models import CaseEvent, Document, PrintRecord
 from db.models import Counter as SerialCounter
@@ -76,6 +75,8 @@ class RenderedDocument:
 
 
 def glyph_warnings(content: DocumentContent) -> tuple[GlyphWarning, ...]:
+    from app.documents.fonts import font_chain  # reportlab: imported at the first document, not at start
+
     chain = font_chain()
     seen: set[str] = set()
     warnings = []
@@ -85,6 +86,15 @@ def glyph_warnings(content: DocumentContent) -> tuple[GlyphWarning, ...]:
                 seen.add(char)
                 warnings.append(GlyphWarning(where, char))
     return tuple(warnings)
+
+
+def warm_up() -> None:
+    """Import the PDF machinery and register the fonts ahead of the first document (the window does this
+    on its job thread once it is up, so starting is not slowed and the first print is not either)."""
+    from app.documents.fonts import font_chain
+    from app.documents.pdf import render_pdf  # noqa: F401
+
+    font_chain()
 
 
 class DocumentService:
@@ -176,6 +186,8 @@ class DocumentService:
         chosen = layout or self.default_layout()
         if kind is DocumentKind.CERTIFICATE:
             chosen = Layout.A4  # a certificate is never a till slip
+        from app.documents.pdf import render_pdf  # reportlab: at the first document (see warm_up)
+
         pdf = render_pdf(content, layout=chosen)
         return RenderedDocument(
             kind,

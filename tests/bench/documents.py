@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from app.documents.content import DocumentKind
-from app.documents.pdf import Layout
+from app.documents.layout import Layout
 from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.bench.report import summary

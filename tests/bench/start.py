@@ -13,8 +13,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_once(home: Path) -> tuple[float, float]:
+def run_once(home: Path) -> tuple[float, float, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    env["CLERK_SPAWNED_AT"] = repr(time.time())
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "ui.main", "--home", str(home), "--quit-when-ready"],
@@ -24,9 +25,9 @@ def run_once(home: Path) -> tuple[float, float]:
         text=True,
         check=True,
     ).stdout
-    wall = time.perf_counter() - t0
-    ready = next(float(line.split("=")[1]) for line in out.splitlines() if line.startswith("ready_seconds="))
-    return wall, ready
+    wall = time.perf_counter() - t0  # includes quitting again
+    lines = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return float(lines["spawn_to_ready_seconds"]), float(lines["ready_seconds"]), wall
 
 
 def main() -> None:
@@ -34,14 +35,16 @@ def main() -> None:
         home = Path(folder) / "home"
         first = run_once(home)  # creates the database and loads the catalog: not a cold start
         runs = [run_once(home) for _ in range(7)]
-    walls = [w for w, _ in runs]
-    readies = [r for _, r in runs]
+    spawns = [s for s, _, _ in runs]
+    readies = [r for _, r, _ in runs]
+    walls = [w for _, _, w in runs]
     print(f"first start ever (creates database, loads catalog): {first[0]:.3f} s")
     print(
-        f"cold start, process spawn to window shown and idle: median={statistics.median(walls):.3f} s "
-        f"min={min(walls):.3f} s max={max(walls):.3f} s (n={len(walls)}); in-process from first import: "
-        f"median={statistics.median(readies):.3f} s; budget 1.0 s -> "
-        f"{'within' if statistics.median(walls) <= 1.0 else 'OVER'} budget"
+        f"cold start, process spawn to window shown and idle: median={statistics.median(spawns):.3f} s "
+        f"min={min(spawns):.3f} s max={max(spawns):.3f} s (n={len(spawns)}); in-process from first import: "
+        f"median={statistics.median(readies):.3f} s; whole process incl. quitting: "
+        f"median={statistics.median(walls):.3f} s; budget 1.0 s -> "
+        f"{'within' if statistics.median(spawns) <= 1.0 else 'OVER'} budget"
     )
 
 
