@@ -84,7 +84,8 @@ class SyncController(QObject):
         self.signals.progress.connect(self.progress)
         self.signals.finished.connect(self._finished)
         self.signals.failed.connect(self._failed)
-        self.view = SyncView("offline", 0, None, "尚未同步")
+        # Until the first round has said otherwise: what is waiting, and that it has not connected yet.
+        self.view = SyncView("starting", client.pending(), self._last(), "尚未连接服务器")
 
     def start(self) -> None:
         self.timer.start(0)
@@ -166,6 +167,7 @@ STATE_LOOK = {
     "offline": ("●", "#b00020", "离线"),
     "error": ("●", "#b26a00", "同步异常"),
     "not_registered": ("○", "#757575", "未登记"),
+    "starting": ("○", "#757575", "连接中"),
     "mismatch": ("●", "#b00020", "对账不一致"),
 }
 
@@ -194,6 +196,7 @@ class SyncStatusWidget(QWidget):
         layout.addWidget(self.button)
         controller.changed.connect(self.show_view)
         controller.progress.connect(self.show_progress)
+        self.show_view(controller.view)
 
     def show_view(self, view: SyncView) -> None:
         dot, color, word = STATE_LOOK[view.state]
