@@ -145,6 +145,14 @@ def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _not_held_here(ws: Workspace, number: str) -> str:
+    """Why a case cannot be printed, approved or handed over here: not held, or held at another window."""
+    elsewhere = ws.cases.find_in_hall(number)
+    if elsewhere is None:
+        return f"本窗口数据库中没有办件 {number}"
+    return f"办件 {number} 由 {elsewhere['window_code']} 窗口受理，不在本窗口：请在受理窗口办理"
+
+
 def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     case = ws.cases.find(args.number)
     if case is None:
@@ -188,7 +196,7 @@ def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     counter = ws.counter(args.clerk)
     number = ws.cases.find(args.number)
     if number is None:
-        return out.fail(f"本窗口数据库中没有办件 {args.number}")
+        return out.fail(_not_held_here(ws, args.number))
     layout = Layout(args.layout) if args.layout else None
     document = ws.documents.prepare(
         kind, number["number"], counter=counter, layout=layout, reprint_reason=args.reason
@@ -265,15 +273,7 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             return out.fail(f"日期格式错误：{args.valid_until}（应为 YYYY-MM-DD）")
     case = ws.cases.find(args.number)
     if case is None:
-        elsewhere = ws.cases.find_in_hall(args.number)
-        if elsewhere is None:
-            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
-        out.emit(
-            {**elsewhere, "elsewhere": True},
-            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
-            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
-        )
-        return EXIT_OK
+        return out.fail(_not_held_here(ws, args.number))
     approval = ws.certificates.approve(
         case["number"], approver=ws.counter(args.clerk), content=args.content, valid_until=valid_until
     )
@@ -291,15 +291,7 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     case = ws.cases.find(args.number)
     if case is None:
-        elsewhere = ws.cases.find_in_hall(args.number)
-        if elsewhere is None:
-            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
-        out.emit(
-            {**elsewhere, "elsewhere": True},
-            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
-            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
-        )
-        return EXIT_OK
+        return out.fail(_not_held_here(ws, args.number))
     ws.certificates.hand_over(
         case["number"],
         clerk=ws.counter(args.clerk),

@@ -431,6 +431,19 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
         shown = json.loads(capsys.readouterr().out)
         assert shown["elsewhere"] is True and shown["status_label"] == "已审批发证，待领取"
+        # Acting on it is for the window that holds it: refused, naming that window.
+        handover = [
+            "case",
+            "handover",
+            number,
+            "--recipient",
+            "李𠮷䶮",
+            "--recipient-id",
+            "440524188001010014",
+        ]
+        for action in (handover, ["case", "approve", number], ["print", "receipt", number, "-o", "r.pdf"]):
+            assert main(["--home", str(workspace.home), *action]) == 1
+            assert "由 SZX0104 窗口受理，不在本窗口" in capsys.readouterr().err
         # A mistyped number is still refused as such, never taken for another case.
         with pytest.raises(CaseNumberError):
             workspace.cases.find_in_hall(number[:-1] + ("A" if number[-1] != "A" else "B"))
