@@ -11,6 +11,7 @@ Test modules import the fixtures they use:
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import threading
@@ -119,6 +120,21 @@ def target_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[T
     finally:
         with admin_engine.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def run(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> tuple[int, str, str]:
+    """`clerk-server ARGS --database <the test's database>` in-process: (exit code, stdout, stderr)."""
+    from server.cli import main
+
+    code = main([*args, "--database", target.url])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> Any:
+    code, out, err = run(capsys, target, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
 
 
 @pytest.fixture(name="server_clock")

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -24,21 +23,9 @@ from cryptography.x509.oid import NameOID
 
 from app.sync import wire
 from server.cli import main
-from tests.server_fixtures import Target, decided, target_fixture  # noqa: F401 (fixtures)
+from tests.server_fixtures import Target, decided, run, run_json, target_fixture  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--database", target.url])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> Any:
-    code, out, err = run(capsys, target, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_init_demo_loads_the_halls_once(capsys: pytest.CaptureFixture[str], target: Target) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,6 @@ from fastapi import FastAPI
 from app.catalog_store import demo_catalog_bytes
 from app.sync import wire
 from server import admin, reference
-from server.cli import main
 from tests.helpers import TEST_CALENDAR_SOURCE, calendar_json, newer_catalog
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     HALL,
@@ -25,24 +23,14 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
     decided,
     enroll,
     follow_up,
+    run,
+    run_json,
     server_app_fixture,
     server_clock_fixture,
     target_fixture,
 )
 
 DEMO_VERSION = "2026.11-demo.1"
-
-
-def run(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> tuple[int, str, str]:
-    code = main([*args, "--database", target.url])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def run_json(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> Any:
-    code, out, err = run(capsys, target, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
 
 
 def write(tmp_path: Path, name: str, content: bytes) -> str:
