@@ -154,10 +154,12 @@ class CatalogRepository:
         self._current = _read_current(store)
 
     def refresh(self) -> bool:
-        """Read the current version again; True when it changed."""
-        current = _read_current(self._store)
-        if current.version == self._current.version:
+        """Read the current version again if it changed (one small query when it has not); True if so."""
+        with self._store.read() as session:
+            version = session.scalar(select(CatalogVersion.version).where(CatalogVersion.is_current))
+        if version == self._current.version:
             return False
+        current = _read_current(self._store)
         self._current = current
         log.info("catalog now %s", current.version)
         return True
