@@ -740,6 +740,29 @@ class SyncClient:
         content: bytes | None = None,
         params: dict[str, str] | None = None,
     ) -> Any:
+        """A JSON request; its decoded answer, or SyncError."""
+        response = self._send(method, base, path, credential, json=json, content=content, params=params)
+        try:
+            return response.json()
+        except ValueError:
+            raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
+
+    def _request_bytes(self, credential: Credential, path: str) -> bytes:
+        """GET a file (a catalog) as bytes, with the same errors as `_request`."""
+        return self._send("GET", credential.server_url, path, credential).content
+
+    def _send(
+        self,
+        method: str,
+        base: str,
+        path: str,
+        credential: Credential | None,
+        *,
+        json: Any = None,
+        content: bytes | None = None,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request on its own connection; a 200 response, or SyncError saying what went wrong."""
         headers = {"Authorization": credential.bearer} if credential else {}
         if content is not None:
             headers["Content-Type"] = "application/json"
@@ -757,12 +780,9 @@ class SyncClient:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
         except httpx.TransportError as error:
             raise SyncError("offline", f"无法连接服务器（{base}）：{error}") from error
-        if response.status_code == 200:
-            try:
-                return response.json()
-            except ValueError:
-                raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
-        self._raise_for(response, credential, path)
+        if response.status_code != 200:
+            self._raise_for(response, credential, path)
+        return response
 
     def _verify(self) -> ssl.SSLContext:
         """The TLS context for the server, made once per CA setting: loading a CA bundle costs ~20 ms,
@@ -797,24 +817,6 @@ class SyncClient:
         if response.status_code in (400, 403, 404, 409, 413):
             raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
         raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
-
-    def _request_bytes(self, credential: Credential, path: str) -> bytes:
-        """GET a file (a catalog) as bytes, with the same errors as `_request`."""
-        try:
-            with httpx.Client(
-                base_url=credential.server_url,
-                timeout=httpx.Timeout(self.read_timeout, connect=CONNECT_TIMEOUT),
-                transport=self._transport,
-                verify=self._verify(),
-            ) as http:
-                response = http.get(path, headers={"Authorization": credential.bearer})
-        except httpx.TimeoutException as error:
-            raise SyncError("offline", f"连接服务器超时（{credential.server_url}）：{error}") from error
-        except httpx.TransportError as error:
-            raise SyncError("offline", f"无法连接服务器（{credential.server_url}）：{error}") from error
-        if response.status_code == 200:
-            return response.content
-        self._raise_for(response, credential, path)
 
     def _forget(self, credential: Credential) -> None:
         """A revoked device credential is useless; drop it so the window asks to be registered again."""
