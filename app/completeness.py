@@ -150,13 +150,27 @@ def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission)
                 )
             )
 
+    def examine(material: Material, *, tolerate: bool) -> list[Finding]:
+        entries = received.get(material.code, [])
+        return _examine(material, entries, material.code in submission.commitments, tolerate=tolerate)
+
+    examined = [(material, examine(material, tolerate=True)) for material in applicable]
+    blocking = any(
+        found[-1].verdict in (Verdict.MISSING, Verdict.DEFECTIVE) for _, found in examined if found
+    )
+    if blocking:
+        # One notice with everything (Art. 32 (4)): 容缺 no longer applies, so a tolerable gap is said once,
+        # as a gap like any other, to be brought back with the supplement.
+        examined = [
+            (material, examine(material, tolerate=False) if material.necessity is Necessity.TOLERABLE else found)
+            for material, found in examined
+        ]
+
     missing: list[Material] = []
     defective: list[tuple[Material, str]] = []
     tolerated: list[Material] = []
-    for material in applicable:
-        for finding in _examine(
-            material, received.get(material.code, []), material.code in submission.commitments
-        ):
+    for material, found in examined:
+        for finding in found:
             findings.append(finding)
             if finding.verdict is Verdict.MISSING:
                 missing.append(material)
@@ -165,20 +179,8 @@ def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission)
             elif finding.verdict is Verdict.TOLERATED:
                 tolerated.append(material)
 
-    blocking = [m for m in missing if m.necessity is Necessity.REQUIRED] + [
-        m for m, _ in defective if m.necessity is Necessity.REQUIRED
-    ]
     if blocking:
-        # One notice with everything: tolerable gaps are listed too, nothing is "tolerated" any more.
-        for material in tolerated:
-            findings.append(
-                Finding(
-                    Rule.MISSING, Verdict.MISSING, f"「{material.name}」（容缺材料）补正时一并提交", material
-                )
-            )
         outcome = Outcome.SUPPLEMENT_REQUIRED
-        missing = _unique(missing + tolerated)
-        tolerated = []
     elif tolerated:
         outcome = Outcome.ACCEPTED_WITH_TOLERANCE
     else:
@@ -187,7 +189,7 @@ def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission)
         outcome,
         tuple(findings),
         applicable=applicable,
-        missing=tuple(missing),
+        missing=tuple(_unique(missing)),
         defective=tuple(defective),
         tolerated=tuple(_unique(tolerated)),
     )
@@ -203,8 +205,11 @@ def _unique(materials: Iterable[Material]) -> list[Material]:
     return out
 
 
-def _examine(material: Material, entries: list[ReceivedMaterial], committed: bool) -> list[Finding]:
-    """Findings for one applicable material; the last one carries the decisive verdict."""
+def _examine(
+    material: Material, entries: list[ReceivedMaterial], committed: bool, *, tolerate: bool
+) -> list[Finding]:
+    """Findings for one applicable material; the last one carries the decisive verdict. `tolerate` False:
+    a tolerable (容缺) material counts as required (a supplement notice asks for everything at once)."""
     notes: list[Finding] = []
     if committed:
         if material.commitment_allowed:
@@ -219,7 +224,7 @@ def _examine(material: Material, entries: list[ReceivedMaterial], committed: boo
         )
 
     if not entries:
-        return notes + [_absent(material)]
+        return notes + [_absent(material, tolerate=tolerate)]
 
     problems: list[tuple[Rule, str]] = []
     forms = {e.form for e in entries}
@@ -246,15 +251,15 @@ def _examine(material: Material, entries: list[ReceivedMaterial], committed: boo
         needed = material.copies
         if needed and paper < needed and not any(r is Rule.FORM for r, _ in problems):
             problems.append((Rule.COPIES, f"纸质份数不足：需 {needed} 份，收到 {paper} 份"))
-    for entry in entries:
-        if entry.defect:
-            problems.append((Rule.DEFECT, entry.defect.strip()))
+    # One note per distinct defect: "原件和复印件" hands in two entries carrying the clerk's one note.
+    for defect in dict.fromkeys(e.defect.strip() for e in entries if e.defect and e.defect.strip()):
+        problems.append((Rule.DEFECT, defect))
 
     if not problems:
         return notes + [Finding(Rule.SUPPLIED, Verdict.OK, f"「{material.name}」已收齐", material)]
     detail = "；".join(text for _, text in problems)
     rule = problems[0][0]
-    if material.necessity is Necessity.TOLERABLE:
+    if material.necessity is Necessity.TOLERABLE and tolerate:
         return notes + [
             Finding(
                 Rule.TOLERATED,
@@ -268,8 +273,8 @@ def _examine(material: Material, entries: list[ReceivedMaterial], committed: boo
     return notes + [Finding(rule, Verdict.DEFECTIVE, f"「{material.name}」{detail}", material)]
 
 
-def _absent(material: Material) -> Finding:
-    if material.necessity is Necessity.REQUIRED:
+def _absent(material: Material, *, tolerate: bool) -> Finding:
+    if material.necessity is Necessity.REQUIRED or (material.necessity is Necessity.TOLERABLE and not tolerate):
         return Finding(Rule.MISSING, Verdict.MISSING, f"缺少「{material.name}」", material)
     if material.necessity is Necessity.TOLERABLE:
         return Finding(

@@ -248,3 +248,71 @@ def test_decision_follows_the_findings(received, kind, agent, commitments) -> No
         committed = material.code in commitments and material.commitment_allowed
         if material.necessity is Necessity.REQUIRED and material.code not in handed and not committed:
             assert material in result.missing
+
+
+# -- each fact once ---------------------------------------------------------------------------------
+def messages(result) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(f.message for f in result.findings) + "\n" + (result.referral_office or "")
+
+
+def test_a_defect_on_original_and_copy_is_said_once() -> None:
+    # "原件和复印件": the window records both forms, each carrying the clerk's one defect note.
+    received = [m for m in complete_person() if m.material_code != "M02"]
+    received += [got("M02", Form.ORIGINAL, defect="复印件不清晰"), got("M02", Form.COPY, defect="复印件不清晰")]
+    result = run(received)
+    assert result.outcome is Outcome.SUPPLEMENT_REQUIRED
+    assert messages(result).count("复印件不清晰") == 1
+    assert [(m.code, reason) for m, reason in result.defective] == [("M02", "「申请人身份证明」复印件不清晰")]
+
+
+def test_a_tolerable_gap_on_a_supplement_is_listed_once_as_part_of_the_supplement() -> None:
+    received = [m for m in complete_person() if m.material_code not in ("M01", "M06")]
+    result = run(received)
+    assert result.outcome is Outcome.SUPPLEMENT_REQUIRED
+    about = [f for f in result.findings if f.material and f.material.code == "M06"]
+    assert [(f.verdict, f.message) for f in about] == [(Verdict.MISSING, "缺少「档案补充说明」")]
+    assert "受理后限期补交" not in messages(result)  # 容缺 no longer applies: everything comes back at once
+    assert codes(result.missing) == ["M01", "M06"] and not result.tolerated
+
+
+def test_a_defective_tolerable_material_on_a_supplement_is_one_defect() -> None:
+    received = [m for m in complete_person() if m.material_code not in ("M01", "M06")]
+    result = run([*received, got("M06", Form.COPY, defect="缺页")])
+    about = [f for f in result.findings if f.material and f.material.code == "M06"]
+    assert [(f.verdict, f.message) for f in about] == [(Verdict.DEFECTIVE, "「档案补充说明」缺页")]
+    assert messages(result).count("缺页") == 1
+
+
+def test_a_tolerable_gap_alone_says_supply_later_once() -> None:
+    result = run([m for m in complete_person() if m.material_code != "M06"])
+    assert result.outcome is Outcome.ACCEPTED_WITH_TOLERANCE
+    about = [f for f in result.findings if f.material and f.material.code == "M06"]
+    assert [f.verdict for f in about] == [Verdict.TOLERATED]
+    assert messages(result).count("档案补充说明") == 1
+
+
+def test_the_referral_is_said_once() -> None:
+    result = run(complete_person(), item=synthetic_item(body=OTHER_BODY))
+    assert result.referral_office is not None
+    (finding,) = result.findings
+    assert finding.message.count(result.referral_office) == 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    received=received_entries,
+    kind=st.sampled_from(list(ApplicantKind)),
+    agent=st.booleans(),
+    commitments=st.frozensets(st.sampled_from([m.code for m in ITEM.materials])),
+)
+def test_every_material_gets_one_decisive_finding_at_most(received, kind, agent, commitments) -> None:  # type: ignore[no-untyped-def]
+    result = run(received, kind=kind, agent=agent, commitments=commitments)
+    decisive = [
+        f.material.code
+        for f in result.findings
+        if f.material and f.verdict in (Verdict.MISSING, Verdict.DEFECTIVE, Verdict.TOLERATED)
+    ]
+    assert len(decisive) == len(set(decisive))
+    for finding in result.findings:
+        for part in finding.message.split("；"):
+            assert finding.message.count(part) == 1, finding.message

@@ -246,3 +246,26 @@ def test_approval_and_handover_refuse_what_does_not_fit(workspace: Workspace, ca
             recipient_name="张三",
             recipient_id_number="110105194912310021",
         )
+
+
+def test_each_fact_is_printed_once(workspace: Workspace, cases: Cases, tmp_path: Path) -> None:
+    planning = workspace.catalog.item(PLANNING)
+    assert planning is not None
+    # The window records "原件和复印件" as two entries, each carrying the clerk's one defect note.
+    data = request_json(planning, applicant=COMPANY, skip=("M05", "M08"))
+    for entry in data["materials"]:
+        if entry["material"] == "M12":
+            entry["defect"] = "复印件不清晰"
+    number = workspace.acceptance.accept(parse_request(data), counter=cases.counter)
+    notice = workspace.documents.prepare(DocumentKind.SUPPLEMENT_NOTICE, number, counter=cases.counter)
+    text = squash(read_back(notice.pdf, tmp_path / "s").text)
+    assert text.count("复印件不清晰") == 1
+    tolerable = planning.material("M08")
+    assert tolerable is not None and text.count(squash(tolerable.name)) == 1
+    assert "受理后限期补交" not in text  # a supplement notice asks for everything at once
+    rejection = workspace.documents.prepare(
+        DocumentKind.REJECTION_NOTICE, cases.rejected, counter=cases.counter
+    )
+    text = squash(read_back(rejection.pdf, tmp_path / "r").text)
+    case = workspace.cases.find(cases.rejected)
+    assert case is not None and text.count(squash(case["referral_office"])) == 1

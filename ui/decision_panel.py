@@ -83,8 +83,6 @@ class DecisionPanel(QGroupBox):
         if evaluation.supplement_deadline is not None:
             label = "容缺材料补交期限" if outcome is Outcome.ACCEPTED_WITH_TOLERANCE else "补正期限"
             lines.append(f"{label}：{evaluation.supplement_deadline:%Y年%m月%d日}")
-        if evaluation.result.referral_office:
-            lines.append(f"请到：{evaluation.result.referral_office}")
         self.dates.setText("\n".join(lines))
         self.findings.clear()
         for finding in evaluation.result.findings:
