@@ -16,7 +16,7 @@ material of the checklist that applies to this applicant, whether it was supplie
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -110,6 +110,19 @@ def applicable_materials(
 ) -> tuple[Material, ...]:
     return tuple(
         m for m in item.materials if m.applies_to(applicant_kind=applicant_kind, has_agent=has_agent)
+    )
+
+
+def materials_to_hand_over(
+    materials: Iterable[Material], *, commitments: Collection[str] = ()
+) -> tuple[Material, ...]:
+    """What the applicant has to hand over of `materials` (the window's 全部收到, F9): required and
+    tolerable (容缺) ones — 容缺 only allows them later — and 告知承诺 ones unless the applicant signed the
+    commitment instead (`commitments`, material codes). Optional (非必要) ones are never assumed."""
+    return tuple(
+        m
+        for m in materials
+        if m.necessity is not Necessity.OPTIONAL and not (m.commitment_allowed and m.code in commitments)
     )
 
 

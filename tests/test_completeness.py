@@ -12,6 +12,7 @@ from app.completeness import (
     Verdict,
     applicable_materials,
     check_completeness,
+    materials_to_hand_over,
 )
 from tests.catalog_fixtures import OTHER_BODY, hall, synthetic_item
 
@@ -316,3 +317,11 @@ def test_every_material_gets_one_decisive_finding_at_most(received, kind, agent,
     for finding in result.findings:
         for part in finding.message.split("；"):
             assert finding.message.count(part) == 1, finding.message
+
+
+def test_what_the_applicant_has_to_hand_over() -> None:
+    applicable = applicable_materials(ITEM, applicant_kind=PERSON, has_agent=False)
+    due = materials_to_hand_over(applicable)
+    assert codes(due) == ["M01", "M02", "M04", "M05", "M06"]  # not the optional M07; tolerable M06 yes
+    assert codes(materials_to_hand_over(applicable, commitments={"M05"})) == ["M01", "M02", "M04", "M06"]
+    assert "M01" in codes(materials_to_hand_over(applicable, commitments={"M01"}))  # no commitment allowed

@@ -227,6 +227,7 @@ class MainWindow(QMainWindow):
         header.resizeSection(MaterialColumn.DEFECT, 120)
         inner.addWidget(self.checklist_view)
         all_button = QPushButton("全部收到 (F9)")
+        all_button.setToolTip("勾选申请人应当提交的全部材料（含容缺、告知承诺材料）；非必要材料不自动勾选")
         all_button.clicked.connect(self.checklist.mark_all_received)
         inner.addWidget(all_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(box, 1)

@@ -20,7 +20,7 @@ from PySide6.QtGui import QBrush, QColor
 from app.cases import CaseSummary
 from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
 from app.clock import CHINA
-from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial
+from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial, materials_to_hand_over
 from app.search import SearchHit
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -154,8 +154,12 @@ class MaterialChecklistModel(QAbstractTableModel):
         return tuple(row.material.code for row in self._rows if row.committed)
 
     def mark_all_received(self) -> None:
+        """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""
+        due = materials_to_hand_over((row.material for row in self._rows), commitments=self.commitments())
+        codes = {m.code for m in due}
         for row in self._rows:
-            row.received = True
+            if row.material.code in codes:
+                row.received = True
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(MaterialColumn) - 1))
 
