@@ -17,6 +17,7 @@ from app.case_number import format_case_number
 from app.catalog import Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock
+from app.competence import referral
 from app.completeness import (
     CompletenessResult,
     Finding,
@@ -55,6 +56,9 @@ class Evaluation:
     received_on: date
     promised: Deadline | None
     supplement_deadline: date | None
+    # What must still be entered before this decision can be saved. Only a 不予受理 (an item outside the
+    # hall's competence) is decided before the applicant is entered: its notice needs the name.
+    problems: tuple[Problem, ...] = ()
 
 
 class AcceptanceError(Exception):
@@ -88,7 +92,15 @@ class AcceptanceService:
                 ]
             )
         today = self._clock.today()
-        request = validate_request(request, item=item, today=today)
+        problems: tuple[Problem, ...] = ()
+        if referral(item=item, hall=counter.hall) is None:
+            request = validate_request(request, item=item, today=today)
+        else:
+            # Art. 32 (2): decided at once, whoever applies; the notice is addressed to the applicant by name.
+            try:
+                request = validate_request(request, item=item, today=today, identity_required=False)
+            except InputError as error:
+                problems = tuple(error.problems)
         submission = Submission(
             applicant_kind=request.applicant.kind,
             has_agent=request.agent is not None,
@@ -109,11 +121,13 @@ class AcceptanceService:
             # Art. 32 (4): the applicant is told on the spot; the deadline to resubmit is the item's
             # tolerance span (default 5 working days), stated on the notice.
             supplement = self._calendar.add_working_days(today, item.tolerance_days).day
-        return Evaluation(request, item, result, today, promised, supplement)
+        return Evaluation(request, item, result, today, promised, supplement, problems)
 
     def accept(self, request: AcceptanceRequest, *, counter: Counter) -> str:
         """Decide and store the case; returns its number."""
         evaluation = self.evaluate(request, counter=counter)
+        if evaluation.problems:
+            raise InputError(list(evaluation.problems))
         now = self._clock.now()
         with self._store.write() as session:
             serial_row = session.get(CaseSerial, (counter.window_code, evaluation.received_on))

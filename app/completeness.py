@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.catalog import ApplicantKind, Form, Hall, Material, Necessity, ServiceItem
+from app.competence import referral
 
 
 class Outcome(StrEnum):
@@ -127,14 +128,10 @@ def materials_to_hand_over(
 
 
 def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission) -> CompletenessResult:
-    if item.body_code not in hall.bodies:
-        office = f"{item.body_name}（办理地点：{item.location}；咨询电话：{item.contact}）"
-        finding = Finding(
-            Rule.COMPETENCE,
-            Verdict.REJECTED,
-            f"「{item.name}」由{item.body_name}实施，不属于{hall.name}受理范围，请到{office}办理",
-        )
-        return CompletenessResult(Outcome.REJECTED, (finding,), referral_office=office)
+    outside = referral(item=item, hall=hall)
+    if outside is not None:
+        finding = Finding(Rule.COMPETENCE, Verdict.REJECTED, outside.message)
+        return CompletenessResult(Outcome.REJECTED, (finding,), referral_office=outside.office)
 
     findings: list[Finding] = []
     if submission.applicant_kind == ApplicantKind.PERSON and "natural_person" not in item.service_object:
@@ -175,7 +172,10 @@ def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission)
         # One notice with everything (Art. 32 (4)): 容缺 no longer applies, so a tolerable gap is said once,
         # as a gap like any other, to be brought back with the supplement.
         examined = [
-            (material, examine(material, tolerate=False) if material.necessity is Necessity.TOLERABLE else found)
+            (
+                material,
+                examine(material, tolerate=False) if material.necessity is Necessity.TOLERABLE else found,
+            )
             for material, found in examined
         ]
 
@@ -287,7 +287,9 @@ def _examine(
 
 
 def _absent(material: Material, *, tolerate: bool) -> Finding:
-    if material.necessity is Necessity.REQUIRED or (material.necessity is Necessity.TOLERABLE and not tolerate):
+    if material.necessity is Necessity.REQUIRED or (
+        material.necessity is Necessity.TOLERABLE and not tolerate
+    ):
         return Finding(Rule.MISSING, Verdict.MISSING, f"缺少「{material.name}」", material)
     if material.necessity is Necessity.TOLERABLE:
         return Finding(

@@ -78,14 +78,16 @@ def _text(
     return value
 
 
-def _party(data: Any, where: str, problems: list[Problem]) -> tuple[str, str, str]:
+def _party(
+    data: Any, where: str, problems: list[Problem], *, identity_required: bool = True
+) -> tuple[str, str, str]:
     if not isinstance(data, Mapping):
         problems.append(Problem(where, "应为对象（含 name、id_number、phone）"))
         return "", "", ""
     return (
         _text(data, "name", where, problems),
-        _text(data, "id_number", where, problems),
-        _text(data, "phone", where, problems),
+        _text(data, "id_number", where, problems, required=identity_required),
+        _text(data, "phone", where, problems, required=identity_required),
     )
 
 
@@ -105,7 +107,9 @@ def parse_request(data: Any) -> AcceptanceRequest:
         raise InputError([Problem("request", "应为 JSON 对象")])
     item_code = _text(data, "item", "request", problems)
     applicant_data = data.get("applicant")
-    name, id_number, phone = _party(applicant_data, "applicant", problems)
+    # The applicant's number and phone may be left out here: `validate_request` decides (a rejection for
+    # an item outside the hall's competence needs only the name).
+    name, id_number, phone = _party(applicant_data, "applicant", problems, identity_required=False)
     kind = ApplicantKind.PERSON
     override: str | None = None
     if isinstance(applicant_data, Mapping):
@@ -160,28 +164,37 @@ def parse_request(data: Any) -> AcceptanceRequest:
     return AcceptanceRequest(item_code, applicant, agent, tuple(materials), tuple(commitments))
 
 
-def validate_request(request: AcceptanceRequest, *, item: ServiceItem, today: date) -> AcceptanceRequest:
-    """Check parties and material codes against the item; return the request with normalized values."""
+def validate_request(
+    request: AcceptanceRequest, *, item: ServiceItem, today: date, identity_required: bool = True
+) -> AcceptanceRequest:
+    """Check parties and material codes against the item; return the request with normalized values.
+
+    `identity_required` False (a 不予受理 notice, which is addressed to the applicant by name): the
+    applicant's number and phone may be left empty; what is typed is still checked."""
     problems: list[Problem] = []
     applicant = request.applicant
     name = _name(applicant.name, "applicant.name", problems)
-    if applicant.kind is ApplicantKind.PERSON:
-        id_check = check_resident_id(applicant.id_number, today=today)
-    else:
-        id_check = check_uscc(applicant.id_number)
-    override = applicant.id_override_reason
-    if not id_check.ok:
-        if id_check.overridable and override:
-            pass  # recorded with the case
+    id_number, override = "", None
+    if identity_required or applicant.id_number.strip():
+        if applicant.kind is ApplicantKind.PERSON:
+            id_check = check_resident_id(applicant.id_number, today=today)
         else:
-            hint = "（如核实无误，可填写原因后继续）" if id_check.overridable else ""
-            problems.append(Problem("applicant.id_number", f"{id_check.reason}{hint}", id_check.overridable))
-    elif override:
-        override = None  # nothing to override
-    phone = _phone(applicant.phone, "applicant.phone", problems)
-    applicant = replace(
-        applicant, name=name, id_number=id_check.normalized, phone=phone, id_override_reason=override
-    )
+            id_check = check_uscc(applicant.id_number)
+        id_number, override = id_check.normalized, applicant.id_override_reason
+        if not id_check.ok:
+            if id_check.overridable and override:
+                pass  # recorded with the case
+            else:
+                hint = "（如核实无误，可填写原因后继续）" if id_check.overridable else ""
+                problems.append(
+                    Problem("applicant.id_number", f"{id_check.reason}{hint}", id_check.overridable)
+                )
+        elif override:
+            override = None  # nothing to override
+    phone = ""
+    if identity_required or applicant.phone.strip():
+        phone = _phone(applicant.phone, "applicant.phone", problems)
+    applicant = replace(applicant, name=name, id_number=id_number, phone=phone, id_override_reason=override)
 
     agent = request.agent
     if agent is not None:

@@ -11,7 +11,7 @@ from app.case_number import parse_case_number
 from app.intake import InputError, parse_request
 from app.workspace import Workspace
 from db.models import Case, CaseEvent, CaseFinding, CaseMaterial, CaseSerial
-from tests.helpers import AGENT, COMPANY, PASSPORT, PERSON, PLANNING, SEAL, request_json
+from tests.helpers import AGENT, COMPANY, MARRIAGE, PASSPORT, PERSON, PLANNING, SEAL, request_json
 
 
 def accept(ws: Workspace, data: dict) -> dict:  # type: ignore[type-arg]
@@ -173,3 +173,36 @@ def test_catalog_versions_are_kept(workspace: Workspace, home: Path) -> None:
         load_catalog(
             workspace.store, json.dumps(newer, ensure_ascii=False).encode(), now=workspace.clock.now()
         )
+
+
+def test_a_refusal_is_decided_at_once_and_needs_only_the_name(workspace: Workspace) -> None:
+    from dataclasses import replace
+
+    from app.completeness import Outcome
+
+    data = {
+        "item": MARRIAGE,
+        "applicant": {"kind": "person", "name": PERSON["name"], "id_number": "", "phone": ""},
+        "agent": None,
+        "materials": [],
+    }
+    request = parse_request(data)
+    nobody = replace(request, applicant=replace(request.applicant, name=""))  # the window, nothing typed
+    evaluation = workspace.acceptance.evaluate(nobody, counter=workspace.counter())
+    assert evaluation.result.outcome is Outcome.REJECTED
+    assert "示例市民政局婚姻登记处" in (evaluation.result.referral_office or "")
+    assert [p.field for p in evaluation.problems] == ["applicant.name"]
+    with pytest.raises(InputError) as error:
+        workspace.acceptance.accept(nobody, counter=workspace.counter())
+    assert [p.field for p in error.value.problems] == ["applicant.name"]
+    assert counts(workspace) == (0, 0, 0, 0)
+    case = accept(workspace, data)
+    assert case["decision"] == "rejected" and case["applicant"]["id_number"] == ""
+    # What is typed is still checked; an item of this hall still needs the whole applicant.
+    data["applicant"]["id_number"] = "110105194912310021"
+    with pytest.raises(InputError, match="校验"):
+        accept(workspace, data)
+    own = request_json(item(workspace, SEAL), applicant={**COMPANY, "id_number": "", "phone": ""})
+    with pytest.raises(InputError) as error:
+        accept(workspace, own)
+    assert {p.field for p in error.value.problems} == {"applicant.id_number", "applicant.phone"}

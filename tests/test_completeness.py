@@ -259,7 +259,10 @@ def messages(result) -> str:  # type: ignore[no-untyped-def]
 def test_a_defect_on_original_and_copy_is_said_once() -> None:
     # "原件和复印件": the window records both forms, each carrying the clerk's one defect note.
     received = [m for m in complete_person() if m.material_code != "M02"]
-    received += [got("M02", Form.ORIGINAL, defect="复印件不清晰"), got("M02", Form.COPY, defect="复印件不清晰")]
+    received += [
+        got("M02", Form.ORIGINAL, defect="复印件不清晰"),
+        got("M02", Form.COPY, defect="复印件不清晰"),
+    ]
     result = run(received)
     assert result.outcome is Outcome.SUPPLEMENT_REQUIRED
     assert messages(result).count("复印件不清晰") == 1

@@ -19,7 +19,7 @@ from app.seal import VerificationStatus, base32_decode, base32_encode
 from app.workspace import Workspace
 from db.models import Document, PrintRecord
 from tests.documents_helpers import needs_poppler, read_back
-from tests.helpers import AGENT, COMPANY, PASSPORT, PERSON, PLANNING, request_json
+from tests.helpers import AGENT, COMPANY, MARRIAGE, PASSPORT, PERSON, PLANNING, request_json
 
 pytestmark = needs_poppler
 
@@ -269,3 +269,18 @@ def test_each_fact_is_printed_once(workspace: Workspace, cases: Cases, tmp_path:
     text = squash(read_back(rejection.pdf, tmp_path / "r").text)
     case = workspace.cases.find(cases.rejected)
     assert case is not None and text.count(squash(case["referral_office"])) == 1
+
+
+def test_a_refusal_recorded_with_the_name_alone_prints(workspace: Workspace, tmp_path: Path) -> None:
+    counter = workspace.counter()
+    data = {
+        "item": MARRIAGE,
+        "applicant": {"kind": "person", "name": RARE_PERSON["name"], "id_number": "", "phone": ""},
+        "agent": None,
+        "materials": [],
+    }
+    number = workspace.acceptance.accept(parse_request(data), counter=counter)
+    document = workspace.documents.prepare(DocumentKind.REJECTION_NOTICE, number, counter=counter)
+    text = squash(read_back(document.pdf, tmp_path).text)
+    assert RARE_PERSON["name"] in text and "示例市民政局婚姻登记处" in text
+    assert "身份证号码" not in text and "联系电话" not in text  # no empty applicant fields

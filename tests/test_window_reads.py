@@ -7,12 +7,11 @@ from pytestqt.qtbot import QtBot
 
 from app.catalog import Necessity
 from app.workspace import Workspace
-from tests.helpers import PASSPORT, PERSON, PLANNING
+from tests.helpers import MARRIAGE, PASSPORT, PERSON
 from tests.test_main_window import fill_company_with_agent, type_into
 from ui.main_window import MainWindow
 from ui.models import CodeRole, MaterialColumn
 
-MARRIAGE = "511G0621000000-510100000000-000-11510100009027330L-1-00"  # 内地居民结婚登记 (民政局)
 BUILDING = "511A0201000000-510100000000-000-11510100009024674G-1-00"  # 建筑工程施工许可证核发
 
 
@@ -75,7 +74,9 @@ def test_the_referral_is_shown_once(window: MainWindow, qtbot: QtBot, workspace:
 # -- item 8: F9 ticks what the applicant has to hand over -----------------------------------------
 def test_f9_leaves_optional_materials_as_they_were(window: MainWindow, qtbot: QtBot) -> None:
     fill_company_with_agent(qtbot, window)
-    optional = [r.material.code for r in window.checklist.rows() if r.material.necessity is Necessity.OPTIONAL]
+    optional = [
+        r.material.code for r in window.checklist.rows() if r.material.necessity is Necessity.OPTIONAL
+    ]
     assert optional == ["M09"]  # 日照分析报告
     qtbot.keyClick(window, Qt.Key.Key_F9)
     received = {r.material.code: r.received for r in window.checklist.rows()}
@@ -98,3 +99,58 @@ def test_f9_does_not_tick_a_material_replaced_by_a_commitment(window: MainWindow
     received = {r.material.code: r.received for r in window.checklist.rows()}
     assert received == {code: code != "M07" for code in received}
     assert window.decision.outcome.text() == "受理"
+
+
+# -- item 9: an item outside the hall's competence ------------------------------------------------
+def test_an_item_outside_the_hall_is_marked_and_refused_at_once(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    from PySide6.QtGui import QBrush
+
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    for query in ("结婚", "jhdj"):
+        window.item_query.clear()
+        type_into(qtbot, window.item_query, query)
+        model = window.search_model
+        rows = {model.index(r, 0).data(CodeRole): model.index(r, 0) for r in range(model.rowCount())}
+        marriage = rows[MARRIAGE]
+        assert marriage.data() == "内地居民结婚登记（非本大厅受理）"
+        tooltip = marriage.data(Qt.ItemDataRole.ToolTipRole)
+        assert "示例市民政局婚姻登记处" in tooltip and "028-61882233" in tooltip
+        assert isinstance(marriage.data(Qt.ItemDataRole.ForegroundRole), QBrush)
+    window.item_query.clear()
+    type_into(qtbot, window.item_query, "jsgcghxk")
+    planning = window.search_model.index(0, 0)
+    assert planning.data() == "建设工程规划许可证核发"  # this hall's items are not marked
+    assert planning.data(Qt.ItemDataRole.ForegroundRole) is None
+
+    window.item_query.clear()
+    choose(window, qtbot, "jhdj", MARRIAGE)
+    # Decided before anyone is typed: 不予受理, and where to go.
+    assert window.intake.name.text() == "" and window.intake.id_number.text() == ""
+    assert window.decision.outcome.text() == "不予受理"
+    text = panel_text(window)
+    assert "示例市民政局婚姻登记处" in text and text.count("028-61882233") == 1
+    assert "出具不予受理通知书需填写申请人姓名" in text
+    assert not window.decision.accept_button.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.last_case_number is None and window.decision.outcome.text() == "不予受理"
+
+    type_into(qtbot, window.intake.name, PERSON["name"])  # the notice is addressed to the applicant
+    assert window.decision.accept_button.isEnabled()
+    assert "出具不予受理通知书需填写" not in panel_text(window)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    number = window.last_case_number
+    assert number is not None
+    case = workspace.cases.find(number)
+    assert case is not None and case["decision"] == "rejected"
+    assert case["applicant"]["name"] == PERSON["name"] and case["applicant"]["id_number"] == ""
+    assert "示例市民政局婚姻登记处" in case["referral_office"]
+
+
+def test_a_typed_number_is_still_checked_on_a_refusal(window: MainWindow, qtbot: QtBot) -> None:
+    choose(window, qtbot, "jhdj", MARRIAGE)
+    type_into(qtbot, window.intake.name, PERSON["name"])
+    type_into(qtbot, window.intake.id_number, "110105194912310021")  # wrong check character
+    assert window.decision.outcome.text() == "不予受理"
+    assert "校验" in panel_text(window) and not window.decision.accept_button.isEnabled()

@@ -67,10 +67,13 @@ class DecisionPanel(QGroupBox):
     def show_problems(self, problems: list[Problem]) -> None:
         self.show_idle("待完善")
         for problem in problems:
-            item = QListWidgetItem(f"✎ {problem.message}")
-            item.setToolTip(problem.field)
-            item.setForeground(QBrush(QColor("#b00020")))
-            self.findings.addItem(item)
+            self._add_problem(f"✎ {problem.message}", problem.field)
+
+    def _add_problem(self, text: str, field: str) -> None:
+        item = QListWidgetItem(text)
+        item.setToolTip(field)
+        item.setForeground(QBrush(QColor("#b00020")))
+        self.findings.addItem(item)
 
     def show_evaluation(self, evaluation: Evaluation) -> None:
         outcome = evaluation.result.outcome
@@ -92,5 +95,13 @@ class DecisionPanel(QGroupBox):
             item.setToolTip(f"规则：{finding.rule}")
             item.setForeground(QBrush(QColor(VERDICT_COLOR[finding.verdict])))
             self.findings.addItem(item)
-        self.accept_button.setEnabled(True)
+        if evaluation.problems:  # decided already (不予受理): the name is needed only for the written notice
+            self._add_problem(
+                "✎ 出具不予受理通知书需填写申请人姓名或单位名称（证件号码、联系电话可不填）", "applicant.name"
+            )
+            unnamed = not evaluation.request.applicant.name.strip()
+            for problem in evaluation.problems:
+                if not (unnamed and problem.field == "applicant.name"):
+                    self._add_problem(f"✎ {problem.message}", problem.field)
+        self.accept_button.setEnabled(not evaluation.problems)
         self.accept_button.setText(f"{ACTION_TEXT[outcome]} (Ctrl+Enter)")

@@ -34,6 +34,7 @@ from app.case_number import CaseNumberError
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
 from app.clock import CHINA
+from app.competence import Referral, referral
 from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
 from app.documents.content import TITLE, DocumentKind
 from app.documents.service import RenderedDocument
@@ -95,7 +96,7 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
 
         self._build_toolbar()
-        self.search_model = ItemSearchModel()
+        self.search_model = ItemSearchModel(referral_of=self._referral)
         self.checklist = MaterialChecklistModel()
         self.cases_model = CasesModel()
         self.intake = IntakeForm(today=workspace.clock.today())
@@ -269,6 +270,10 @@ class MainWindow(QMainWindow):
     def _choose_index(self, index: QModelIndex) -> None:
         self.choose_item(str(index.data(CodeRole)))
 
+    def _referral(self, code: str) -> Referral | None:
+        item = self.workspace.catalog.item(code)
+        return None if item is None else referral(item=item, hall=self.counter.hall)
+
     def choose_item(self, code: str) -> None:
         item = self.workspace.catalog.item(code)
         if item is None:
@@ -329,8 +334,8 @@ class MainWindow(QMainWindow):
 
     def accept_case(self) -> None:
         request = self.current_request()
-        if request is None or self.evaluation is None:
-            self._reevaluate()
+        if request is None or self.evaluation is None or self.evaluation.problems:
+            self._reevaluate()  # a 不予受理 shown before the applicant's name is typed: the panel says so
             return
         try:
             number = self.workspace.acceptance.accept(request, counter=self.counter)

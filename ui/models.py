@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 from enum import IntEnum
@@ -20,6 +21,7 @@ from PySide6.QtGui import QBrush, QColor
 from app.cases import CaseSummary
 from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
 from app.clock import CHINA
+from app.competence import OUTSIDE_MARK, Referral
 from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial, materials_to_hand_over
 from app.search import SearchHit
 
@@ -28,14 +30,24 @@ CodeRole = Qt.ItemDataRole.UserRole + 1
 
 
 class ItemSearchModel(QAbstractListModel):
-    def __init__(self) -> None:
+    """Search hits; an item outside the hall's competence is marked, its tooltip names the right office."""
+
+    def __init__(self, referral_of: Callable[[str], Referral | None] = lambda _code: None) -> None:
         super().__init__()
         self._hits: list[SearchHit] = []
+        self._referral_of = referral_of
+        self._referrals: dict[str, Referral | None] = {}
 
     def set_hits(self, hits: list[SearchHit]) -> None:
         self.beginResetModel()
         self._hits = hits
+        self._referrals = {}
         self.endResetModel()
+
+    def _referral(self, code: str) -> Referral | None:
+        if code not in self._referrals:
+            self._referrals[code] = self._referral_of(code)
+        return self._referrals[code]
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._hits)
@@ -44,13 +56,20 @@ class ItemSearchModel(QAbstractListModel):
         if not index.isValid() or not 0 <= index.row() < len(self._hits):
             return None
         hit = self._hits[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return hit.name
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return hit.code
         if role == CodeRole:
             return hit.code
-        return None
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.ForegroundRole,
+        ):
+            return None
+        outside = self._referral(hit.code)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return hit.name if outside is None else f"{hit.name}（{OUTSIDE_MARK}）"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return hit.code if outside is None else f"{outside.reason}。\n请到：{outside.office}\n{hit.code}"
+        return None if outside is None else QBrush(QColor("#b00020"))
 
 
 # Form choices offered per row; "原件和复印件" hands in both.

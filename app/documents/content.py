@@ -194,7 +194,7 @@ def _party_fields(case: Mapping[str, Any]) -> list[Field]:
             Field("代理人身份证号码", mask_resident_id(agent["id_number"])),
             Field("代理人电话", agent["phone"]),
         ]
-    return fields
+    return [f for f in fields if f.value]  # a 不予受理 may be recorded with the applicant's name alone
 
 
 def _item_fields(case: Mapping[str, Any]) -> list[Field]:
