@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.acceptance import Counter as CounterContext
 from app.catalog_store import CatalogRepository
-from app.clock import Clock
+from app.clock import Clock, hall_time_text
 from app.identifiers import check_name, check_resident_id, mask_resident_id
 from app.seal import (
     CertificateClaims,
@@ -234,7 +234,7 @@ class CertificateService:
                 raise CertificateError(f"办件 {number} 尚未发证，不能交付")
             if certificate.handed_over_at is not None:
                 raise CertificateError(
-                    f"办件 {number} 的证照已于 {certificate.handed_over_at:%Y-%m-%d %H:%M} UTC 交付"
+                    f"办件 {number} 的证照已于 {hall_time_text(certificate.handed_over_at)} 交付"
                 )
             certificate.handed_over_at = now.replace(tzinfo=None)
             certificate.recipient_name = name.normalized

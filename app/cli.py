@@ -16,6 +16,7 @@ from app.acceptance import AcceptanceError
 from app.case_number import CaseNumberError
 from app.catalog import CatalogError
 from app.certificates import CertificateError
+from app.clock import hall_time_text
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
 from app.intake import InputError, parse_request
@@ -169,9 +170,22 @@ def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"{case['number']}  {case['item_name']}",
         f"申请人 {case['applicant']['name']}  决定 {case['decision']}",
     ]
+    text.append(f"受理时间 {hall_time_text(case['created_at'])}")
     text += [f"  - {f['message']}" for f in case["findings"]]
+    text += _print_history(ws, case["number"])
     out.emit(case, "\n".join(text))
     return EXIT_OK
+
+
+def _print_history(ws: Workspace, number: str) -> list[str]:
+    from app.documents.content import TITLE, DocumentKind
+
+    lines = [
+        f"  {hall_time_text(p['printed_at'])}  {TITLE[DocumentKind(p['kind'])]} {p['number']} ×{p['copies']}"
+        + (f"（补打：{p['reason']}）" if p["reprint"] else "")
+        for p in ws.documents.prints(number)
+    ]
+    return ["打印记录："] + lines if lines else []
 
 
 def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
@@ -357,7 +371,9 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "last_success_at": state.get("last_success_at"),
         "cursor": state.get("cursor"),
     }
-    out.emit(data, "\n".join(f"{k}: {v}" for k, v in data.items()))
+    last = state.get("last_success_at")
+    shown = {**data, "last_success_at": hall_time_text(str(last)) if last else None}  # people read hall time
+    out.emit(data, "\n".join(f"{k}: {v}" for k, v in shown.items()))
     return EXIT_OK
 
 

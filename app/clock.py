@@ -1,11 +1,25 @@
-"""Time as the window sees it. Injected everywhere so tests set the day instead of patching time."""
+"""Time as the window sees it. Injected everywhere so tests set the day instead of patching time.
+
+Times are stored and sent as UTC (naive UTC in the databases, ISO 8601 with `Z` or an offset on the wire
+and in `--json`). Every time a person reads — the window, documents, the human output of the command
+lines — is hall time, made by `hall_time_text`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Literal
 
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving since 1991
+
+TimeStyle = Literal["minute", "short", "clock", "document"]
+TIME_FORMATS: dict[TimeStyle, str] = {
+    "minute": "%Y-%m-%d %H:%M",  # lists and histories: 2026-12-02 02:56
+    "short": "%m-%d %H:%M",  # a status line: 12-02 02:56
+    "clock": "%H:%M",  # today's cases: 02:56
+    "document": "%Y年%m月%d日 %H:%M",  # printed documents: 2026年12月02日 02:56
+}
 
 
 class Clock:
@@ -23,3 +37,18 @@ class Clock:
 
 def fixed_clock(moment: datetime) -> Clock:
     return Clock(lambda: moment)
+
+
+def hall_time(moment: datetime | str) -> datetime:
+    """A stored time on the hall's clock. A time without a zone (naive, or ISO text without offset) is UTC,
+    as the databases keep it. Raises ValueError for text that is not ISO 8601."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.strip().replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA)
+
+
+def hall_time_text(moment: datetime | str, *, style: TimeStyle = "minute") -> str:
+    """A stored time as a person at the hall reads it (see TIME_FORMATS)."""
+    return hall_time(moment).strftime(TIME_FORMATS[style])

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.case_number import is_valid_window_code
 from app.catalog import Hall
+from app.clock import hall_time_text
 from app.sync.wire import KIND_CONFLICT_RESOLVED, MAX_RESOLUTION_CHARS, EnrollRequest, EnrollResponse
 from server import bulk
 from server.bulk import dumps, insert_rows
@@ -231,7 +232,7 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
 
 
 def _window_taken(window_code: str, name: str | None, since: datetime | None) -> AdminError:
-    who = f"（设备“{name}”，登记于 {utc_text(since)}）" if name and since else ""
+    who = f"（设备“{name}”，登记于 {hall_time_text(since)}）" if name and since else ""
     return AdminError(
         409,
         "window_taken",
@@ -251,7 +252,7 @@ def authenticate(db: ServerDB, device_id: str, secret: str) -> Device | AdminErr
         return AdminError(
             401,
             "revoked",
-            f"本窗口的设备登记已于 {utc_text(row.revoked_at)} 注销，"
+            f"本窗口的设备登记已于 {hall_time_text(row.revoked_at)} 注销，"
             "必须重新登记窗口（向大厅信息技术人员索取登记码）",
         )
     return Device(row.device_id, row.hall_code, row.window_code, row.name)
@@ -285,7 +286,7 @@ def revoke_device(db: ServerDB, device_id: str, *, now: datetime, reason: str = 
         if row is None:
             raise AdminError(404, "not_found", f"没有设备 {device_id}（用 clerk-server devices 查看）")
         if row.revoked_at is not None:
-            raise AdminError(409, "revoked", f"设备 {device_id} 已于 {utc_text(row.revoked_at)} 注销")
+            raise AdminError(409, "revoked", f"设备 {device_id} 已于 {hall_time_text(row.revoked_at)} 注销")
         connection.execute(
             update(device)
             .where(device.c.device_id == device_id)
@@ -358,7 +359,7 @@ def resolve_conflict(
             raise AdminError(
                 409,
                 "already_resolved",
-                f"冲突 {conflict_id} 已于 {utc_text(row.resolved_at)} 由 {row.resolved_by} 处理",
+                f"冲突 {conflict_id} 已于 {hall_time_text(row.resolved_at)} 由 {row.resolved_by} 处理",
             )
         connection.execute(
             update(conflict)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app.catalog import CatalogError, Hall, parse_catalog
+from app.clock import hall_time_text
 from server import admin, reference
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
@@ -211,7 +212,7 @@ def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
         args,
         issued.as_json(),
         f"窗口 {issued.window_code}（大厅 {issued.hall_code}）的一次性登记码{replace}：\n\n"
-        f"    {issued.code}\n\n有效期至 {issued.as_json()['expires_at']}（UTC），只能使用一次。",
+        f"    {issued.code}\n\n有效期至 {hall_time_text(issued.expires_at)}，只能使用一次。",
     )
 
 
@@ -220,8 +221,13 @@ def _cmd_devices(args: argparse.Namespace, config: ServerConfig) -> None:
         config, lambda db: admin.list_devices(db, include_revoked=not args.active)
     )
     lines = [
-        f"{r['device_id']}  {r['hall_code']}/{r['window_code']}  {r['name']}  登记于 {r['enrolled_at']}"
-        + (f"  已注销 {r['revoked_at']}（{r['revoked_reason']}）" if r["revoked_at"] else "  有效")
+        f"{r['device_id']}  {r['hall_code']}/{r['window_code']}  {r['name']}  "
+        f"登记于 {hall_time_text(r['enrolled_at'])}"
+        + (
+            f"  已注销 {hall_time_text(r['revoked_at'])}（{r['revoked_reason']}）"
+            if r["revoked_at"]
+            else "  有效"
+        )
         for r in rows
     ]
     _output(args, rows, "\n".join(lines) or "没有登记的设备")
@@ -243,8 +249,8 @@ def _cmd_conflicts(args: argparse.Namespace, config: ServerConfig) -> None:
         config, lambda db: admin.list_conflicts(db, include_resolved=args.all)
     )
     lines = [
-        f"#{r['id']}  {r['created_at']}  {r['hall_code']}/{r['window_code']}  {r['case_number']}  "
-        f"{r['reason']}\n"
+        f"#{r['id']}  {hall_time_text(r['created_at'])}  {r['hall_code']}/{r['window_code']}  "
+        f"{r['case_number']}  {r['reason']}\n"
         f"    {r['message']}\n    事件 {r['event_id']}，另一事件 {r['other_event_id']}，设备 {r['device_id']}"
         for r in rows
     ]
@@ -280,7 +286,8 @@ def _cmd_catalog(args: argparse.Namespace, config: ServerConfig) -> None:
         return
     rows: list[dict[str, Any]] = _with_db(config, reference.list_catalogs)
     lines = [
-        f"{r['version']}  发布日期 {r['published']}  事项 {r['items']} 个  发布于 {r['published_at']}"
+        f"{r['version']}  发布日期 {r['published']}  事项 {r['items']} 个  "
+        f"发布于 {hall_time_text(r['published_at'])}"
         for r in rows
     ]
     _output(args, rows, "\n".join(lines) or "尚未发布事项目录")
@@ -300,7 +307,7 @@ def _cmd_calendar(args: argparse.Namespace, config: ServerConfig) -> None:
         _output(args, done.as_json(), text)
         return
     rows: list[dict[str, Any]] = _with_db(config, reference.list_calendars)
-    lines = [f"{r['year']}  {r['source']}  发布于 {r['published_at']}" for r in rows]
+    lines = [f"{r['year']}  {r['source']}  发布于 {hall_time_text(r['published_at'])}" for r in rows]
     _output(args, rows, "\n".join(lines) or "尚未发布节假日安排")
 
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.cases import STATUS_LABEL
+from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import TITLE, DocumentKind
 
@@ -85,7 +86,7 @@ class CaseDialog(QDialog):
         layout.addWidget(self.handover)
 
         history = [
-            f"{p['printed_at'][:16].replace('T', ' ')} {TITLE[DocumentKind(p['kind'])]} ×{p['copies']}"
+            f"{hall_time_text(p['printed_at'])} {TITLE[DocumentKind(p['kind'])]} ×{p['copies']}"
             f"{' 补打：' + p['reason'] if p['reprint'] else ''} → {p['destination']}"
             for p in prints
         ]

@@ -8,7 +8,6 @@ conflict lives there; every window of the hall learns the resolution by sync).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -28,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.clock import CHINA
+from app.clock import hall_time_text
 from app.sync.client import SyncClient, SyncError
 from app.sync.wire import MAX_RESOLUTION_CHARS
 from ui.jobs import Jobs
@@ -41,12 +40,9 @@ COLUMNS = ("办件编号", "窗口", "情况", "收到时间", "处理")
 def _local(utc_text: str) -> str:
     """An ISO UTC time from sync as the hall's clock shows it."""
     try:
-        moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
+        return hall_time_text(utc_text)
     except ValueError:
         return utc_text
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 class ResolveDialog(QDialog):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
@@ -33,7 +32,7 @@ from app.acceptance import AcceptanceError, Counter, Evaluation
 from app.case_number import CaseNumberError
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
-from app.clock import CHINA
+from app.clock import hall_time_text
 from app.competence import Referral, referral
 from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
 from app.documents.content import TITLE, DocumentKind
@@ -70,11 +69,6 @@ MAIN_DOCUMENT = {
     Outcome.SUPPLEMENT_REQUIRED: DocumentKind.SUPPLEMENT_NOTICE,
     Outcome.REJECTED: DocumentKind.REJECTION_NOTICE,
 }
-
-
-def _hall_time(utc_text: str) -> str:
-    moment = datetime.fromisoformat(utc_text.replace("Z", "+00:00"))
-    return moment.astimezone(CHINA).strftime("%m-%d %H:%M")
 
 
 class MainWindow(QMainWindow):
@@ -464,9 +458,10 @@ class MainWindow(QMainWindow):
         item = self.workspace.catalog.item(case["item_code"]) if case["item_code"] else None
         what = f"，事项：{item.name}" if item is not None else ""
         when = f"于 {case['received_on']} " if case["received_on"] else ""
+        updated = hall_time_text(case["updated_at"], style="short")
         return (
             f"办件 {case['number']} 由 {case['window_code']} 窗口{when}受理{what}。\n"
-            f"当前状态：{case['status_label']}（服务器 {_hall_time(case['updated_at'])} 的记录）。\n"
+            f"当前状态：{case['status_label']}（服务器 {updated} 的记录）。\n"
             "办件材料和文书在受理窗口，本窗口只能查询状态。"
         )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC
 from enum import IntEnum
 from typing import Any
 
@@ -20,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from app.cases import CaseSummary
 from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
-from app.clock import CHINA
+from app.clock import hall_time_text
 from app.competence import OUTSIDE_MARK, Referral
 from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial, materials_to_hand_over
 from app.search import SearchHit
@@ -353,7 +352,7 @@ class CasesModel(QAbstractTableModel):
             case CaseColumn.NUMBER:
                 return case.number
             case CaseColumn.TIME:
-                return case.created_at.replace(tzinfo=UTC).astimezone(CHINA).strftime("%H:%M")
+                return hall_time_text(case.created_at, style="clock")
             case CaseColumn.ITEM:
                 return case.item_name
             case CaseColumn.APPLICANT:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import logging
 import random
 from dataclasses import dataclass
-from datetime import datetime
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
-from app.clock import CHINA
+from app.clock import hall_time_text
 from app.sync.client import SyncClient, SyncError, SyncReport
 from ui.conflicts_dialog import Authorize, ConflictsDialog
 
@@ -154,7 +153,7 @@ class SyncController(QObject):
         text = self.client.state().get("last_success_at")
         if not text:
             return None
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(CHINA).strftime("%m-%d %H:%M")
+        return hall_time_text(text, style="short")
 
     def _show(self, view: SyncView) -> None:
         self.view = view

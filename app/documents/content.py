@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.catalog import FORM_LABEL, Form, ServiceItem
-from app.clock import CHINA
+from app.clock import CHINA, hall_time_text
 from app.identifiers import mask_resident_id
 
 
@@ -166,8 +166,7 @@ def cn_date(day: date) -> str:
 
 
 def cn_time(moment: datetime) -> str:
-    local = moment.astimezone(CHINA)
-    return f"{cn_date(local.date())} {local:%H:%M}"
+    return hall_time_text(moment, style="document")
 
 
 def masked_id(id_type: str, value: str) -> str:

@@ -16,7 +16,7 @@ from app.acceptance import Counter as CounterContext
 from app.atomic import write_atomic
 from app.cases import CaseQueries
 from app.catalog_store import CatalogRepository
-from app.clock import CHINA, Clock
+from app.clock import CHINA, Clock, hall_time_text
 from app.documents import content as builders
 from app.documents.content import (
     DEFAULT_COPIES,
@@ -179,10 +179,8 @@ class DocumentService:
             raise ReprintReasonRequired(f"「{TITLE[kind]}」已打印过，补打须填写原因")
         content = self._content(kind, case, counter)
         if reprint:
-            now = self._clock.now().astimezone(CHINA)
-            content = replace(
-                content, reprint=f"原因：{reason}　补打：{now:%Y-%m-%d %H:%M} {counter.clerk_name}"
-            )
+            now = hall_time_text(self._clock.now())
+            content = replace(content, reprint=f"原因：{reason}　补打：{now} {counter.clerk_name}")
         chosen = layout or self.default_layout()
         if kind is DocumentKind.CERTIFICATE:
             chosen = Layout.A4  # a certificate is never a till slip
