@@ -18,6 +18,8 @@ from app.catalog import CatalogError
 from app.certificates import CertificateError
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
+from app.identifiers import IdCheck, fold_id_text
+from app.identity_documents import IdKind, id_kind_label
 from app.intake import InputError, parse_request
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
@@ -27,7 +29,9 @@ from db.store import StoreError
 
 log = logging.getLogger("clerk.cli")
 
-EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3
+# 2 is argparse's (a wrong command line); 4: an identifier failed a check the clerk may override with a
+# reason (an early pilot credit code), see `clerk id check`.
+EXIT_OK, EXIT_INVALID, EXIT_BUG, EXIT_OVERRIDABLE = 0, 1, 3, 4
 
 
 class Output:
@@ -47,29 +51,68 @@ class Output:
         return EXIT_INVALID
 
 
-def _id_check(args: argparse.Namespace, out: Output) -> int:
-    from app.identifiers import check_resident_id, check_uscc, fold_id_text
+# `clerk id check --kind`: every 证件类型 code, and the two words of the time before 证件类型.
+ID_KIND_ALIASES = {"person": IdKind.RESIDENT_ID, "organization": IdKind.USCC}
 
-    value = fold_id_text(args.value)
-    kind = args.kind
-    if kind == "auto":
-        kind = "person" if value[:17].isdigit() else "organization"
-    result = check_resident_id(value, today=date.today()) if kind == "person" else check_uscc(value)
-    data = {
-        "valid": result.ok,
-        "kind": "resident_id" if kind == "person" else "uscc",
-        "normalized": result.normalized,
-        "code": result.code,
-        "reason": result.reason,
-        "overridable": result.overridable,
+
+def _id_data(kind: IdKind | None, result: IdCheck | None) -> dict[str, Any]:
+    return {
+        "valid": bool(result and result.ok),
+        "kind": str(kind) if kind else None,
+        "kind_label": id_kind_label(kind) if kind else None,
+        "normalized": result.normalized if result else None,
+        "code": result.code if result else "unknown_kind",
+        "reason": result.reason if result else None,
+        "overridable": bool(result and result.overridable),
+        "birth_date": result.birth_date.isoformat() if result and result.birth_date else None,
+        "warnings": [result.warning] if result and result.warning else [],
     }
-    if result.ok:
-        out.emit(data, f"有效：{result.normalized}")
+
+
+def _id_check(args: argparse.Namespace, out: Output) -> int:
+    from app.clock import Clock
+    from app.identity_documents import ID_KINDS, check_id, formats_with_rules, guess_id_kind
+
+    today = Clock().today()  # the hall's day, read now
+    tried: tuple[tuple[IdKind, IdCheck], ...] = ()
+    if args.kind == "auto":
+        guess = guess_id_kind(args.value, today=today)
+        kind, result, tried = guess.kind, guess.check, guess.tried
+    else:
+        kind = ID_KIND_ALIASES.get(args.kind) or IdKind(args.kind)
+        result = check_id(kind, args.value, today=today)
+    data = _id_data(kind, result)
+    data["tried"] = [_id_data(k, r) for k, r in tried]
+    if kind is None or result is None:
+        length = len(fold_id_text(args.value))
+        data["reason"] = (
+            f"无法判断证件类型：号码共 {length} 位，不符合任何有校验规则的证件（{formats_with_rules()}）；"
+            "护照等无统一规则的证件请用 --kind 指定"
+        )
+        print(data["reason"], file=sys.stderr)
+    elif result.ok:
+        label = ID_KINDS[kind].label
+        if ID_KINDS[kind].has_rule:
+            text = f"有效：{label} {result.normalized}"
+        else:
+            text = f"{label}号码无统一校验规则，按原样记录：{result.normalized}（请与证件核对）"
+        if result.birth_date is not None:
+            text += f"（出生日期 {result.birth_date:%Y-%m-%d}）"
+        if result.warning:
+            text += f"\n警告：{result.warning}"
+        out.emit(data, text)
         return EXIT_OK
-    print(result.reason, file=sys.stderr)
+    elif result.overridable:
+        print(result.reason, file=sys.stderr)
+    elif len(tried) > 1:
+        lines = [f"{len(fold_id_text(args.value))} 位号码不符合任何证件类型的规则："]
+        lines += [f"  {ID_KINDS[k].label}：{r.reason}" for k, r in tried]
+        print("\n".join(lines), file=sys.stderr)
+    else:
+        print(result.reason, file=sys.stderr)
     if out.as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
-    return EXIT_INVALID
+    return EXIT_OVERRIDABLE if result is not None and result.overridable else EXIT_INVALID
 
 
 def _catalog_search(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
@@ -398,9 +441,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     id_parser = sub.add_parser("id", help="证件号码").add_subparsers(dest="action", required=True)
-    p = id_parser.add_parser("check", parents=[common], help="校验身份证号码或统一社会信用代码")
+    p = id_parser.add_parser(
+        "check",
+        parents=[common],
+        help="校验证件号码或统一社会信用代码",
+        description="按证件类型的规则校验号码；不指定 --kind 时在有校验规则的证件类型中自动判断。",
+        epilog="退出码：0 有效（可能附警告，如年龄超过 120 岁）；1 无效；"
+        "4 校验未通过但可核实后说明理由放行（早期试点统一社会信用代码）。",
+    )
     p.add_argument("value")
-    p.add_argument("--kind", choices=["auto", "person", "organization"], default="auto")
+    p.add_argument(
+        "--kind",
+        choices=["auto", *IdKind, *ID_KIND_ALIASES],
+        default="auto",
+        help="证件类型："
+        + "，".join(f"{k} {id_kind_label(k)}" for k in IdKind)
+        + "（person 即 resident_id，organization 即 uscc；默认 auto 自动判断）",
+    )
     p.set_defaults(handler=_id_check, needs_workspace=False)
 
     catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", required=True)

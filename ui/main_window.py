@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.search_model = ItemSearchModel()
         self.checklist = MaterialChecklistModel()
         self.cases_model = CasesModel()
-        self.intake = IntakeForm(today=workspace.clock.today())
+        self.intake = IntakeForm(today=workspace.clock.today)
         self.decision = DecisionPanel()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
