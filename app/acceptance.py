@@ -251,7 +251,7 @@ def case_snapshot(case: Case) -> dict[str, object]:
         if case.agent_name is None
         else {
             "name": case.agent_name,
-            # Added with 证件类型 (issue 8); a case stored before has a resident ID.
+            # Stored since 证件类型 came; an agent stored before has a resident ID.
             "id_type": case.agent_id_type or "resident_id",
             "id_number": case.agent_id_number,
             "phone": case.agent_phone,

@@ -58,7 +58,13 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
 
 @dataclass(frozen=True)
 class WireEvent:
-    """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC)."""
+    """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC).
+
+    The payload of `case.decided` is `app.acceptance.case_snapshot`. Its applicant and agent carry
+    `id_type`, the 证件类型 code of `app.identity_documents`; the agent's came later, and a payload without
+    it (from an older window) means a resident ID. The server reads only the fields it needs
+    (`server.sync`), so older payloads stay valid.
+    """
 
     event_id: str  # UUID made by the window
     case_number: str
