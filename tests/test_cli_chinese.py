@@ -194,7 +194,7 @@ def test_clerk_server_human_output_is_chinese(
 
 ARGPARSE_ENGLISH = re.compile(
     r"usage:|error:|options:|positional arguments|show this help|the following arguments|invalid choice|"
-    r"unrecognized arguments|expected one argument|invalid int value"
+    r"unrecognized arguments|expected one argument|invalid int value|show program"
 )
 
 
