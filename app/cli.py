@@ -22,7 +22,14 @@ from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
 from app.identifiers import IdCheck, fold_id_text
-from app.identity_documents import IdKind, id_kind_label
+from app.identity_documents import (
+    ID_KINDS,
+    IdKind,
+    check_id,
+    formats_with_rules,
+    guess_id_kind,
+    id_kind_label,
+)
 from app.intake import InputError, parse_request
 from app.seal import VERIFICATION_LABEL
 from app.secrets import SecretStoreError
@@ -76,7 +83,6 @@ def _id_data(kind: IdKind | None, result: IdCheck | None) -> dict[str, Any]:
 
 def _id_check(args: argparse.Namespace, out: Output) -> int:
     from app.clock import Clock
-    from app.identity_documents import ID_KINDS, check_id, formats_with_rules, guess_id_kind
 
     today = Clock().today()  # the hall's day, read now
     tried: tuple[tuple[IdKind, IdCheck], ...] = ()
@@ -427,7 +433,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"服务器拒收：{data['dead_letters']} 条"
         + ("（clerk sync dead-letters 查看）" if data["dead_letters"] else ""),
         f"上次成功同步：{data['last_success_at'] or '尚未同步'}",
-        f"已下载至：{data['cursor'] or '尚未下载'}",
+        f"同步游标：{data['cursor'] or '（尚未下载）'}",
     ]
     out.emit(data, "\n".join(lines))
     return EXIT_OK
