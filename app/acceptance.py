@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -93,12 +93,15 @@ class AcceptanceService:
             )
         today = self._clock.today()
         problems: tuple[Problem, ...] = ()
+        warnings: tuple[Problem, ...] = ()
         if referral(item=item, hall=counter.hall) is None:
-            request = validate_request(request, item=item, today=today)
+            checked = validate_request(request, item=item, today=today)
+            request, warnings = checked.request, checked.warnings
         else:
             # Art. 32 (2): decided at once, whoever applies; the notice is addressed to the applicant by name.
             try:
-                request = validate_request(request, item=item, today=today, identity_required=False)
+                checked = validate_request(request, item=item, today=today, identity_required=False)
+                request, warnings = checked.request, checked.warnings
             except InputError as error:
                 problems = tuple(error.problems)
         submission = Submission(
@@ -108,6 +111,9 @@ class AcceptanceService:
             commitments=frozenset(request.commitments),
         )
         result = check_completeness(item=item, hall=counter.hall, submission=submission)
+        if warnings:  # shown with the decision and stored with the case; the clerk may go on
+            notes = tuple(Finding(Rule.ID_PLAUSIBILITY, Verdict.NOTE, w.message) for w in warnings)
+            result = replace(result, findings=(*notes, *result.findings))
         promised: Deadline | None = None
         supplement: date | None = None
         if result.outcome in (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_TOLERANCE):
@@ -185,11 +191,12 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
         checklist_sha256=item.checklist_sha256,
         applicant_kind=str(applicant.kind),
         applicant_name=applicant.name,
-        applicant_id_type=applicant.id_type,
+        applicant_id_type=str(applicant.id_type),
         applicant_id_number=applicant.id_number,
         applicant_phone=applicant.phone,
         applicant_id_override=applicant.id_override_reason,
         agent_name=agent.name if agent else None,
+        agent_id_type=str(agent.id_type) if agent else None,
         agent_id_number=agent.id_number if agent else None,
         agent_phone=agent.phone if agent else None,
         decision=str(result.outcome),
@@ -258,7 +265,13 @@ def case_snapshot(case: Case) -> dict[str, object]:
         },
         "agent": None
         if case.agent_name is None
-        else {"name": case.agent_name, "id_number": case.agent_id_number, "phone": case.agent_phone},
+        else {
+            "name": case.agent_name,
+            # Stored since 证件类型 came; an agent stored before has a resident ID.
+            "id_type": case.agent_id_type or "resident_id",
+            "id_number": case.agent_id_number,
+            "phone": case.agent_phone,
+        },
         "decision": case.decision,
         "status": case.status,
         "referral_office": case.referral_office,

@@ -14,21 +14,37 @@ from typing import Any
 
 from app.acceptance import AcceptanceError
 from app.case_number import CaseNumberError
-from app.catalog import CatalogError
+from app.cases import STATUS_LABEL
+from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
+from app.chinese_argparse import ChineseArgumentParser
 from app.clock import hall_time_text
+from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
+from app.identifiers import IdCheck, fold_id_text
+from app.identity_documents import (
+    ID_KINDS,
+    IdKind,
+    check_id,
+    formats_with_rules,
+    guess_id_kind,
+    id_kind_label,
+)
 from app.intake import InputError, parse_request
+from app.seal import VERIFICATION_LABEL
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
 from app.sync.client import SyncError
+from app.sync.wire import EVENT_KIND_LABEL, REJECTION_LABEL
 from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
 from db.store import StoreError
 
 log = logging.getLogger("clerk.cli")
 
-EXIT_OK, EXIT_INVALID, EXIT_BUG = 0, 1, 3
+# 2 is argparse's (a wrong command line); 4: an identifier failed a check the clerk may override with a
+# reason (an early pilot credit code), see `clerk id check`.
+EXIT_OK, EXIT_INVALID, EXIT_BUG, EXIT_OVERRIDABLE = 0, 1, 3, 4
 
 
 class Output:
@@ -48,29 +64,67 @@ class Output:
         return EXIT_INVALID
 
 
-def _id_check(args: argparse.Namespace, out: Output) -> int:
-    from app.identifiers import check_resident_id, check_uscc, fold_id_text
+# `clerk id check --kind`: every 证件类型 code, and the two words of the time before 证件类型.
+ID_KIND_ALIASES = {"person": IdKind.RESIDENT_ID, "organization": IdKind.USCC}
 
-    value = fold_id_text(args.value)
-    kind = args.kind
-    if kind == "auto":
-        kind = "person" if value[:17].isdigit() else "organization"
-    result = check_resident_id(value, today=date.today()) if kind == "person" else check_uscc(value)
-    data = {
-        "valid": result.ok,
-        "kind": "resident_id" if kind == "person" else "uscc",
-        "normalized": result.normalized,
-        "code": result.code,
-        "reason": result.reason,
-        "overridable": result.overridable,
+
+def _id_data(kind: IdKind | None, result: IdCheck | None) -> dict[str, Any]:
+    return {
+        "valid": bool(result and result.ok),
+        "kind": str(kind) if kind else None,
+        "kind_label": id_kind_label(kind) if kind else None,
+        "normalized": result.normalized if result else None,
+        "code": result.code if result else "unknown_kind",
+        "reason": result.reason if result else None,
+        "overridable": bool(result and result.overridable),
+        "birth_date": result.birth_date.isoformat() if result and result.birth_date else None,
+        "warnings": [result.warning] if result and result.warning else [],
     }
-    if result.ok:
-        out.emit(data, f"有效：{result.normalized}")
+
+
+def _id_check(args: argparse.Namespace, out: Output) -> int:
+    from app.clock import Clock
+
+    today = Clock().today()  # the hall's day, read now
+    tried: tuple[tuple[IdKind, IdCheck], ...] = ()
+    if args.kind == "auto":
+        guess = guess_id_kind(args.value, today=today)
+        kind, result, tried = guess.kind, guess.check, guess.tried
+    else:
+        kind = ID_KIND_ALIASES.get(args.kind) or IdKind(args.kind)
+        result = check_id(kind, args.value, today=today)
+    data = _id_data(kind, result)
+    data["tried"] = [_id_data(k, r) for k, r in tried]
+    if kind is None or result is None:
+        length = len(fold_id_text(args.value))
+        data["reason"] = (
+            f"无法判断证件类型：号码共 {length} 位，不符合任何有校验规则的证件（{formats_with_rules()}）；"
+            "护照等无统一规则的证件请用 --kind 指定"
+        )
+        print(data["reason"], file=sys.stderr)
+    elif result.ok:
+        label = ID_KINDS[kind].label
+        if ID_KINDS[kind].has_rule:
+            text = f"有效：{label} {result.normalized}"
+        else:
+            text = f"{label}号码无统一校验规则，按原样记录：{result.normalized}（请与证件核对）"
+        if result.birth_date is not None:
+            text += f"（出生日期 {result.birth_date:%Y-%m-%d}）"
+        if result.warning:
+            text += f"\n警告：{result.warning}"
+        out.emit(data, text)
         return EXIT_OK
-    print(result.reason, file=sys.stderr)
+    elif result.overridable:
+        print(result.reason, file=sys.stderr)
+    elif len(tried) > 1:
+        lines = [f"{len(fold_id_text(args.value))} 位号码不符合任何证件类型的规则："]
+        lines += [f"  {ID_KINDS[k].label}：{r.reason}" for k, r in tried]
+        print("\n".join(lines), file=sys.stderr)
+    else:
+        print(result.reason, file=sys.stderr)
     if out.as_json:
         print(json.dumps(data, ensure_ascii=False, indent=1))
-    return EXIT_INVALID
+    return EXIT_OVERRIDABLE if result is not None and result.overridable else EXIT_INVALID
 
 
 def _catalog_search(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
@@ -94,7 +148,10 @@ def _catalog_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"{item.name}  {item.code}",
         f"{item.item_type} · {item.body_name} · 承诺时限 {item.promised_limit.label}",
     ]
-    lines += [f"  {m.code} {m.name}（{m.forms_label} {m.copies}份，{m.necessity}）" for m in item.materials]
+    lines += [
+        f"  {m.code} {m.name}（{m.forms_label} {m.copies}份，{NECESSITY_LABEL[m.necessity]}）"
+        for m in item.materials
+    ]
     out.emit(item.as_json(), "\n".join(lines))
     return EXIT_OK
 
@@ -138,12 +195,19 @@ def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "referral_office": case["referral_office"],
         "findings": case["findings"],
     }
-    text = [f"办件编号 {number}：{case['decision']}"]
+    text = [f"办件编号 {number}：{_decision(case['decision'])}"]
     text += [f"  - {f['message']}" for f in case["findings"] if f["outcome"] != "ok"]
     if case["promised_date"]:
         text.append(f"承诺办结日期 {case['promised_date']}")
     out.emit(result, "\n".join(text))
     return EXIT_OK
+
+
+def _decision(code: str) -> str:
+    try:
+        return OUTCOME_LABEL[Outcome(code)]
+    except ValueError:
+        return code
 
 
 def _not_held_here(ws: Workspace, number: str) -> str:
@@ -168,7 +232,8 @@ def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         return EXIT_OK
     text = [
         f"{case['number']}  {case['item_name']}",
-        f"申请人 {case['applicant']['name']}  决定 {case['decision']}",
+        f"申请人 {case['applicant']['name']}  决定 {_decision(case['decision'])}"
+        f"  状态 {STATUS_LABEL.get(case['status'], case['status'])}",
     ]
     text.append(f"受理时间 {hall_time_text(case['created_at'])}")
     text += [f"  - {f['message']}" for f in case["findings"]]
@@ -197,7 +262,8 @@ def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     data = [r.__dict__ for r in rows]
     out.emit(
         data,
-        "\n".join(f"{r.number}  {r.item_name}  {r.applicant_name}  {r.decision}" for r in rows) or "（无）",
+        "\n".join(f"{r.number}  {r.item_name}  {r.applicant_name}  {_decision(r.decision)}" for r in rows)
+        or "（无）",
     )
     return EXIT_OK
 
@@ -274,7 +340,7 @@ def _verify(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             "verify_url": claims.verify_url,
         },
     }
-    out.emit(data, f"{result.status}: {result.message}")
+    out.emit(data, f"{VERIFICATION_LABEL.get(result.status, str(result.status))}：{result.message}")
     return EXIT_OK if str(result.status) == "valid" else EXIT_INVALID
 
 
@@ -354,7 +420,8 @@ def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     if report.calendar_years:
         text += f"\n已收到节假日安排：{'、'.join(f'{y} 年' for y in report.calendar_years)}"
     for rejection in report.rejected:
-        print(f"拒收：{rejection.event_id} {rejection.code} {rejection.message}", file=sys.stderr)
+        label = REJECTION_LABEL.get(rejection.code, rejection.code)
+        print(f"拒收：{rejection.event_id} {label}：{rejection.message}", file=sys.stderr)
     out.emit(report.as_json(), text)
     return EXIT_OK if not report.rejected else EXIT_INVALID
 
@@ -372,8 +439,18 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "cursor": state.get("cursor"),
     }
     last = state.get("last_success_at")
-    shown = {**data, "last_success_at": hall_time_text(str(last)) if last else None}  # people read hall time
-    out.emit(data, "\n".join(f"{k}: {v}" for k, v in shown.items()))
+    if credential is None:
+        lines = ["登记状态：未登记（用 clerk register 在中心服务器登记本窗口）"]
+    else:
+        lines = [f"登记状态：已登记（服务器 {credential.server_url}，设备 {credential.device_id}）"]
+    lines += [
+        f"待上传：{data['pending']} 条",
+        f"服务器拒收：{data['dead_letters']} 条"
+        + ("（clerk sync dead-letters 查看）" if data["dead_letters"] else ""),
+        f"上次成功同步：{hall_time_text(str(last)) if last else '尚未同步'}",  # people read hall time
+        f"同步游标：{data['cursor'] or '（尚未下载）'}",
+    ]
+    out.emit(data, "\n".join(lines))
     return EXIT_OK
 
 
@@ -381,7 +458,12 @@ def _dead_letters(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     letters = ws.sync.dead_letters()
     out.emit(
         letters,
-        "\n".join(f"{d['case_number']} {d['kind']} {d['code']}: {d['message']}" for d in letters) or "（无）",
+        "\n".join(
+            f"{d['case_number']} {EVENT_KIND_LABEL.get(d['kind'], d['kind'])} "
+            f"{REJECTION_LABEL.get(d['code'], d['code'])}：{d['message']}"
+            for d in letters
+        )
+        or "（无）",
     )
     return EXIT_OK
 
@@ -405,21 +487,39 @@ def _reconcile(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = ChineseArgumentParser(add_help=False)
     common.add_argument(
         "--home", default=argparse.SUPPRESS, help="本窗口数据目录（默认 CLERK_HOME 或用户数据目录）"
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
-    parser = argparse.ArgumentParser(prog="clerk", description="窗口受理命令行", parents=[common])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = ChineseArgumentParser(prog="clerk", description="窗口受理命令行", parents=[common])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
-    id_parser = sub.add_parser("id", help="证件号码").add_subparsers(dest="action", required=True)
-    p = id_parser.add_parser("check", parents=[common], help="校验身份证号码或统一社会信用代码")
-    p.add_argument("value")
-    p.add_argument("--kind", choices=["auto", "person", "organization"], default="auto")
+    id_parser = sub.add_parser("id", help="证件号码").add_subparsers(
+        dest="action", required=True, metavar="操作"
+    )
+    p = id_parser.add_parser(
+        "check",
+        parents=[common],
+        help="校验证件号码或统一社会信用代码",
+        description="按证件类型的规则校验号码；不指定 --kind 时在有校验规则的证件类型中自动判断。",
+        epilog="退出码：0 有效（可能附警告，如年龄超过 120 岁）；1 无效；"
+        "4 校验未通过但可核实后说明理由放行（早期试点统一社会信用代码）。",
+    )
+    p.add_argument("value", help="证件号码或统一社会信用代码")
+    p.add_argument(
+        "--kind",
+        choices=["auto", *(str(k) for k in IdKind), *ID_KIND_ALIASES],
+        default="auto",
+        help="证件类型："
+        + "，".join(f"{k} {id_kind_label(k)}" for k in IdKind)
+        + "（person 即 resident_id，organization 即 uscc；默认 auto 自动判断）",
+    )
     p.set_defaults(handler=_id_check, needs_workspace=False)
 
-    catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(dest="action", required=True)
+    catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(
+        dest="action", required=True, metavar="操作"
+    )
     p = catalog.add_parser("search", parents=[common], help="按名称、编码、拼音或首字母查找事项")
     p.add_argument("query")
     p.add_argument("--limit", type=int, default=20)
@@ -436,7 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clerk", default=None, help="工作人员账号（默认取设置 default_clerk）")
     p.set_defaults(handler=_accept)
 
-    case = sub.add_parser("case", help="办件").add_subparsers(dest="action", required=True)
+    case = sub.add_parser("case", help="办件").add_subparsers(dest="action", required=True, metavar="操作")
     p = case.add_parser("show", parents=[common], help="按办件编号查看")
     p.add_argument("number")
     p.set_defaults(handler=_case_show)
@@ -486,7 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_register)
     sync = sub.add_parser("sync", parents=[common], help="与中心服务器同步一轮")
     sync.set_defaults(handler=_sync)
-    sync_sub = sync.add_subparsers(dest="action")
+    sync_sub = sync.add_subparsers(dest="action", metavar="操作")
     p = sync_sub.add_parser("status", parents=[common], help="同步状态")
     p.set_defaults(handler=_sync_status)
     p = sync_sub.add_parser("dead-letters", parents=[common], help="服务器拒收的事项")
@@ -496,7 +596,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", default=None)
     p.set_defaults(handler=_reconcile)
 
-    keys = sub.add_parser("keys", help="签发密钥").add_subparsers(dest="action", required=True)
+    keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
+        dest="action", required=True, metavar="操作"
+    )
     p = keys.add_parser("export", parents=[common], help="导出公钥目录，供第三方离线核验")
     p.add_argument("-o", "--output", required=True)
     p.set_defaults(handler=_keys_export)

@@ -57,6 +57,7 @@ class Rule(StrEnum):
     TOLERATED = "tolerated"  # 容缺: may be supplied later
     OPTIONAL_ABSENT = "optional_absent"
     ID_OVERRIDE = "id_override"  # a failed credit-code check the clerk overrode, with the reason
+    ID_PLAUSIBILITY = "id_plausibility"  # an identity number that passes but looks wrong (age over 120)
 
 
 class Verdict(StrEnum):

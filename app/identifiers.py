@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +24,7 @@ def fold_id_text(value: str) -> str:
     return "".join(ch for ch in folded if not ch.isspace() and ch not in _INVISIBLE).upper()
 
 
-def _show(ch: str) -> str:
+def show_char(ch: str) -> str:
     """A character for a message: itself if visible, otherwise its code point."""
     return ch if ch.isprintable() and not ch.isspace() else f"U+{ord(ch):04X}"
 
@@ -37,6 +38,9 @@ class IdCheck:
     overridable: bool = False
     birth_date: date | None = None
     sex: str | None = None  # "male" / "female"
+    # The number passed its rule but something in it is implausible (a birth date more than
+    # MAX_AGE_YEARS back): the clerk is told and may go on.
+    warning: str | None = None
 
 
 def _fail(normalized: str, code: str, reason: str, *, overridable: bool = False) -> IdCheck:
@@ -62,37 +66,88 @@ def resident_id_check_char(first17: str) -> str:
     return _RID_CHECK_CHARS[total % 11]
 
 
-def check_resident_id(value: str, *, today: date) -> IdCheck:
-    """Validate an 18-digit resident ID number (GB 11643-1999); 15-digit numbers are refused."""
-    text = fold_id_text(value)
-    if not text:
-        return _fail(text, "empty", "请输入身份证号码")
-    if len(text) == 15 and set(text) <= _ASCII_DIGITS:
-        return _fail(text, "length", "这是 15 位旧身份证号码，须使用 18 位身份证号码，请核对新证件")
+MAX_AGE_YEARS = 120
+
+
+def birth_date_warning(birth: date, *, today: date) -> str | None:
+    """A warning when the birth date lies more than MAX_AGE_YEARS years back (a typo or a wrong number,
+    seldom a real person), else None."""
+    try:
+        limit = birth.replace(year=birth.year + MAX_AGE_YEARS)
+    except ValueError:  # 29 February: the birthday falls on 1 March in a common year
+        limit = date(birth.year + MAX_AGE_YEARS, 3, 1)
+    if limit >= today:
+        return None
+    age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+    return f"出生日期 {birth:%Y-%m-%d}，年龄 {age} 岁，超过 {MAX_AGE_YEARS} 岁，请与证件核对号码"
+
+
+def check_gb11643(
+    text: str, *, noun: str, today: date, prefix_problem: Callable[[str], str | None]
+) -> IdCheck:
+    """The GB 11643 structure shared by the resident ID and the cards numbered like it (港澳台居民居住证,
+    the 2023 外国人永久居留身份证): 17 digits, the birth date in positions 7–14, the check character.
+
+    ``text`` is folded and non-empty; ``noun`` names the number in messages ("身份证号码");
+    ``prefix_problem`` judges the leading code (division, card prefix) and returns a reason or None.
+    """
     if len(text) != 18:
-        return _fail(text, "length", f"身份证号码应为 18 位，实际为 {len(text)} 位")
+        return _fail(text, "length", f"{noun}应为 18 位，实际为 {len(text)} 位")
     for position, ch in enumerate(text[:17], start=1):
         if ch not in _ASCII_DIGITS:
-            return _fail(text, "charset", f"身份证号码第 {position} 位“{_show(ch)}”无效，前 17 位只能是数字")
+            return _fail(text, "charset", f"{noun}第 {position} 位“{show_char(ch)}”无效，前 17 位只能是数字")
     if text[17] not in _ASCII_DIGITS and text[17] != "X":
-        return _fail(text, "charset", f"身份证号码第 18 位“{_show(text[17])}”无效，只能是数字或 X")
-    if int(text[:2]) not in _PROVINCES:
-        return _fail(text, "division", f"身份证号码前两位“{text[:2]}”不是有效的省级行政区划代码")
+        return _fail(text, "charset", f"{noun}第 18 位“{show_char(text[17])}”无效，只能是数字或 X")
+    problem = prefix_problem(text)
+    if problem is not None:
+        return _fail(text, "division", problem)
     year, month, day = int(text[6:10]), int(text[10:12]), int(text[12:14])
     shown = f"{text[6:10]}-{text[10:12]}-{text[12:14]}"
     try:
         birth = date(year, month, day)
     except ValueError:
-        return _fail(text, "birth_date", f"身份证号码中的出生日期 {shown} 不存在")
+        return _fail(text, "birth_date", f"{noun}中的出生日期 {shown} 不存在")
     if birth < _EARLIEST_BIRTH:
-        return _fail(text, "birth_date", f"身份证号码中的出生日期 {shown} 早于 1850 年，请核对")
+        return _fail(text, "birth_date", f"{noun}中的出生日期 {shown} 早于 1850 年，请核对")
     if birth > today:
-        return _fail(text, "birth_date", f"身份证号码中的出生日期 {shown} 晚于今天，请核对")
+        return _fail(text, "birth_date", f"{noun}中的出生日期 {shown} 晚于今天，请核对")
     expected = resident_id_check_char(text[:17])
     if text[17] != expected:
-        return _fail(text, "checksum", f"身份证号码校验位错误：应为 {expected}，实为 {text[17]}")
+        return _fail(text, "checksum", f"{noun}校验位错误：应为 {expected}，实为 {text[17]}")
     sex = "male" if int(text[16]) % 2 == 1 else "female"
-    return IdCheck(ok=True, normalized=text, code=None, reason=None, birth_date=birth, sex=sex)
+    return IdCheck(
+        ok=True,
+        normalized=text,
+        code=None,
+        reason=None,
+        birth_date=birth,
+        sex=sex,
+        warning=birth_date_warning(birth, today=today),
+    )
+
+
+def is_province_code(code: str) -> bool:
+    """A GB/T 2260 province-level code (two digits), 71/81/82/83 included."""
+    return len(code) == 2 and code.isdigit() and int(code) in _PROVINCES
+
+
+def _resident_division(text: str) -> str | None:
+    if is_province_code(text[:2]):
+        return None
+    return f"身份证号码前两位“{text[:2]}”不是有效的省级行政区划代码"
+
+
+def check_resident_id(value: str, *, today: date) -> IdCheck:
+    """Validate an 18-digit resident ID number (GB 11643-1999); 15-digit numbers are refused.
+
+    A birth date more than MAX_AGE_YEARS back passes with a ``warning``; one after ``today`` fails.
+    """
+    text = fold_id_text(value)
+    if not text:
+        return _fail(text, "empty", "请输入身份证号码")
+    if len(text) == 15 and set(text) <= _ASCII_DIGITS:
+        return _fail(text, "length", "这是 15 位旧身份证号码，须使用 18 位身份证号码，请核对新证件")
+    return check_gb11643(text, noun="身份证号码", today=today, prefix_problem=_resident_division)
 
 
 def mask_resident_id(value: str) -> str:
@@ -137,7 +192,9 @@ def check_uscc(value: str) -> IdCheck:
     for position, ch in enumerate(text, start=1):
         if ch not in _USCC_INDEX:
             hint = f"，可能应为数字 {_USCC_LOOKALIKE[ch]}" if ch in _USCC_LOOKALIKE else ""
-            reason = f"统一社会信用代码第 {position} 位“{_show(ch)}”无效（不使用字母 I、O、Z、S、V）{hint}"
+            reason = (
+                f"统一社会信用代码第 {position} 位“{show_char(ch)}”无效（不使用字母 I、O、Z、S、V）{hint}"
+            )
             return _fail(text, "charset", reason)
     if text[0] not in _USCC_AUTHORITIES:
         return _fail(text, "format", f"统一社会信用代码第 1 位“{text[0]}”不是有效的登记管理部门代码")
@@ -225,7 +282,7 @@ def check_name(value: str, *, max_length: int = 100) -> NameCheck:
         return NameCheck(ok=False, normalized="", code="empty", reason="请输入名称")
     for position, ch in enumerate(text, start=1):
         if unicodedata.category(ch) in ("Cc", "Cf", "Cs"):
-            reason = f"名称第 {position} 个字符是不可见的控制字符（{_show(ch)}），请删除后重新输入"
+            reason = f"名称第 {position} 个字符是不可见的控制字符（{show_char(ch)}），请删除后重新输入"
             return NameCheck(ok=False, normalized=text, code="charset", reason=reason)
     text = _WHITESPACE_RUN.sub(" ", text.translate(_MIDDLE_DOTS))
     if len(text) > max_length:

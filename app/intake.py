@@ -1,20 +1,21 @@
 """What the clerk enters at the counter, checked field by field before the completeness check.
 
 `parse_request` turns the JSON of `clerk accept` (or the window's form) into an `AcceptanceRequest`;
-`validate_parties` checks names, identity numbers and phones. Every problem is collected and reported
-together, naming the field, so a clerk fixes them in one pass.
+`validate_request` checks names, identity numbers (each by the rule of its 证件类型) and phones. Every
+problem is collected and reported together, naming the field, so a clerk fixes them in one pass.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import date
 from typing import Any
 
 from app.catalog import ApplicantKind, Form, ServiceItem
 from app.completeness import ReceivedMaterial
-from app.identifiers import check_name, check_phone, check_resident_id, check_uscc
+from app.identifiers import IdCheck, check_name, check_phone
+from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
 
 MAX_PAGES = 2000
 MAX_COPIES = 50
@@ -40,16 +41,26 @@ class Party:
     name: str
     id_number: str
     phone: str
+    # 证件类型; None = the default: 居民身份证 (for an organisation: 统一社会信用代码).
+    id_kind: IdKind | None = None
+
+    @property
+    def id_type(self) -> IdKind:
+        """The kind the number is checked, stored and printed as."""
+        return self.id_kind or IdKind.RESIDENT_ID
 
 
 @dataclass(frozen=True)
 class Applicant(Party):
+    _: KW_ONLY
     kind: ApplicantKind
     id_override_reason: str | None = None
 
     @property
-    def id_type(self) -> str:
-        return "resident_id" if self.kind is ApplicantKind.PERSON else "uscc"
+    def id_type(self) -> IdKind:
+        if self.id_kind is not None:
+            return self.id_kind
+        return IdKind.RESIDENT_ID if self.kind is ApplicantKind.PERSON else IdKind.USCC
 
 
 @dataclass(frozen=True)
@@ -78,6 +89,9 @@ def _text(
     return value
 
 
+_ID_KIND_CHOICES = "、".join(f"{k}（{ID_KINDS[k].label}）" for k in PERSON_ID_KINDS)
+
+
 def _party(
     data: Any, where: str, problems: list[Problem], *, identity_required: bool = True
 ) -> tuple[str, str, str]:
@@ -89,6 +103,19 @@ def _party(
         _text(data, "id_number", where, problems, required=identity_required),
         _text(data, "phone", where, problems, required=identity_required),
     )
+
+
+def _id_kind(data: Any, where: str, problems: list[Problem]) -> IdKind | None:
+    """The optional `id_type` of a party (a request without it is one of the time before 证件类型)."""
+    if not isinstance(data, Mapping) or data.get("id_type") is None:
+        return None
+    try:
+        return IdKind(str(data["id_type"]))
+    except ValueError:
+        problems.append(
+            Problem(f"{where}.id_type", f"应为以下之一：{_ID_KIND_CHOICES}、uscc（统一社会信用代码）")
+        )
+        return None
 
 
 def _count(value: Any, field: str, low: int, high: int, problems: list[Problem]) -> int:
@@ -110,6 +137,7 @@ def parse_request(data: Any) -> AcceptanceRequest:
     # The applicant's number and phone may be left out here: `validate_request` decides (a rejection for
     # an item outside the hall's competence needs only the name).
     name, id_number, phone = _party(applicant_data, "applicant", problems, identity_required=False)
+    applicant_id_kind = _id_kind(applicant_data, "applicant", problems)
     kind = ApplicantKind.PERSON
     override: str | None = None
     if isinstance(applicant_data, Mapping):
@@ -120,7 +148,8 @@ def parse_request(data: Any) -> AcceptanceRequest:
         override = _text(applicant_data, "id_override_reason", "applicant", problems, required=False) or None
     agent: Party | None = None
     if data.get("agent") is not None:
-        agent = Party(*_party(data.get("agent"), "agent", problems))
+        agent_data = data.get("agent")
+        agent = Party(*_party(agent_data, "agent", problems), id_kind=_id_kind(agent_data, "agent", problems))
 
     materials: list[ReceivedMaterial] = []
     raw_materials = data.get("materials", [])
@@ -160,28 +189,65 @@ def parse_request(data: Any) -> AcceptanceRequest:
         commitments = []
     if problems:
         raise InputError(problems)
-    applicant = Applicant(name=name, id_number=id_number, phone=phone, kind=kind, id_override_reason=override)
+    applicant = Applicant(
+        name=name,
+        id_number=id_number,
+        phone=phone,
+        id_kind=applicant_id_kind,
+        kind=kind,
+        id_override_reason=override,
+    )
     return AcceptanceRequest(item_code, applicant, agent, tuple(materials), tuple(commitments))
+
+
+@dataclass(frozen=True)
+class CheckedRequest:
+    request: AcceptanceRequest  # with normalized values
+    # Values that pass but deserve a second look (a birth date more than 120 years back): shown and
+    # recorded with the decision, never a wall.
+    warnings: tuple[Problem, ...] = ()
+
+
+def _party_id(
+    party: Party, where: str, who: str, *, today: date, problems: list[Problem], warnings: list[Problem]
+) -> IdCheck | None:
+    """Check a party's number by its 证件类型; None (and a problem) when the kind does not fit the party."""
+    kind = party.id_type
+    person = not isinstance(party, Applicant) or party.kind is ApplicantKind.PERSON
+    if person and not ID_KINDS[kind].person:
+        problems.append(Problem(f"{where}.id_type", f"{who}是自然人，证件类型不能是{ID_KINDS[kind].label}"))
+        return None
+    if not person and kind is not IdKind.USCC:
+        label = ID_KINDS[kind].label
+        problems.append(
+            Problem(f"{where}.id_type", f"法人/其他组织以统一社会信用代码登记，证件类型不能是{label}")
+        )
+        return None
+    result = check_id(kind, party.id_number, today=today)
+    if result.warning:
+        warnings.append(Problem(f"{where}.id_number", f"{who}{result.warning}"))
+    return result
 
 
 def validate_request(
     request: AcceptanceRequest, *, item: ServiceItem, today: date, identity_required: bool = True
-) -> AcceptanceRequest:
-    """Check parties and material codes against the item; return the request with normalized values.
+) -> CheckedRequest:
+    """Check parties and material codes against the item: the request with normalized values, and what
+    the clerk should look at again. Raises InputError listing every problem.
 
     `identity_required` False (a 不予受理 notice, which is addressed to the applicant by name): the
     applicant's number and phone may be left empty; what is typed is still checked."""
     problems: list[Problem] = []
+    warnings: list[Problem] = []
     applicant = request.applicant
     name = _name(applicant.name, "applicant.name", problems)
-    id_number, override = "", None
+    id_check: IdCheck | None = None
+    override = applicant.id_override_reason
     if identity_required or applicant.id_number.strip():
-        if applicant.kind is ApplicantKind.PERSON:
-            id_check = check_resident_id(applicant.id_number, today=today)
-        else:
-            id_check = check_uscc(applicant.id_number)
-        id_number, override = id_check.normalized, applicant.id_override_reason
-        if not id_check.ok:
+        id_check = _party_id(
+            applicant, "applicant", "申请人", today=today, problems=problems, warnings=warnings
+        )
+        if id_check is not None and not id_check.ok:
             if id_check.overridable and override:
                 pass  # recorded with the case
             else:
@@ -191,20 +257,30 @@ def validate_request(
                 )
         elif override:
             override = None  # nothing to override
+    else:
+        override = None
     phone = ""
     if identity_required or applicant.phone.strip():
         phone = _phone(applicant.phone, "applicant.phone", problems)
-    applicant = replace(applicant, name=name, id_number=id_number, phone=phone, id_override_reason=override)
+    applicant = replace(
+        applicant,
+        name=name,
+        id_number=id_check.normalized if id_check else applicant.id_number.strip(),
+        id_kind=applicant.id_type,
+        phone=phone,
+        id_override_reason=override,
+    )
 
     agent = request.agent
     if agent is not None:
-        agent_id = check_resident_id(agent.id_number, today=today)
-        if not agent_id.ok:
-            problems.append(Problem("agent.id_number", agent_id.reason or "代理人身份证号码无效"))
+        agent_id = _party_id(agent, "agent", "代理人", today=today, problems=problems, warnings=warnings)
+        if agent_id is not None and not agent_id.ok:
+            problems.append(Problem("agent.id_number", agent_id.reason or "代理人证件号码无效"))
         agent = Party(
             _name(agent.name, "agent.name", problems),
-            agent_id.normalized,
+            agent_id.normalized if agent_id else agent.id_number,
             _phone(agent.phone, "agent.phone", problems),
+            id_kind=agent.id_type,
         )
 
     known = {m.code for m in item.materials}
@@ -220,7 +296,7 @@ def validate_request(
             problems.append(Problem("commitments", f"事项「{item.name}」没有材料编码 {code}"))
     if problems:
         raise InputError(problems)
-    return replace(request, applicant=applicant, agent=agent)
+    return CheckedRequest(replace(request, applicant=applicant, agent=agent), tuple(warnings))
 
 
 def _name(value: str, field: str, problems: list[Problem]) -> str:

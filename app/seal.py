@@ -641,6 +641,16 @@ class VerificationStatus(StrEnum):
     MALFORMED = "malformed"  # not a payload of a known format version, damaged or truncated
 
 
+VERIFICATION_LABEL = {
+    VerificationStatus.VALID: "真实有效",
+    VerificationStatus.FORGED: "签名不符：可能伪造或被篡改",
+    VerificationStatus.EXPIRED: "已过期",
+    VerificationStatus.KEY_NOT_VALID: "签发日期不在签发密钥的有效期内",
+    VerificationStatus.UNKNOWN_KEY: "未知签发密钥",
+    VerificationStatus.MALFORMED: "内容不完整或已损坏",
+}
+
+
 @dataclass(frozen=True)
 class Verification:
     """Outcome of ``verify_payload``.  ``claims`` only when the signature verified with a key of

@@ -86,6 +86,7 @@ class Case(Base):
     applicant_phone: Mapped[str] = mapped_column(String(40))
     applicant_id_override: Mapped[str | None] = mapped_column(Text)
     agent_name: Mapped[str | None] = mapped_column(String(400))
+    agent_id_type: Mapped[str | None] = mapped_column(String(20))  # None: before 证件类型, a resident ID
     agent_id_number: Mapped[str | None] = mapped_column(String(40))
     agent_phone: Mapped[str | None] = mapped_column(String(40))
     decision: Mapped[str] = mapped_column(String(40))

@@ -17,13 +17,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
 from app.catalog import CatalogError, Hall, parse_catalog
+from app.chinese_argparse import ChineseArgumentParser, translate_error
 from app.clock import hall_time_text
+from app.sync.wire import CONFLICT_REASON_LABEL
 from server import admin, reference
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
@@ -32,14 +35,30 @@ from server.store import DatabaseError, ServerDB, describe_url, open_server_db
 log = logging.getLogger("clerk.server.cli")
 
 
+DEFAULT_REVOKE_REASON = "大厅信息技术人员注销"
+# Reasons the server itself records (in English before this was said in Chinese): what hall IT reads.
+_REPLACED_BY = re.compile(r"replaced by (\S+)")
+_REASON_LABEL = {"revoked by hall IT": DEFAULT_REVOKE_REASON}
+
+
+def revoked_reason_label(reason: str | None) -> str:
+    """A device's revocation reason for people: the server's own words in Chinese, hall IT's as typed."""
+    if not reason:
+        return "未说明原因"
+    replaced = _REPLACED_BY.fullmatch(reason)
+    if replaced:
+        return f"该窗口已由新设备 {replaced.group(1)} 替换"
+    return _REASON_LABEL.get(reason, reason)
+
+
 class CliError(Exception):
     """Bad input or an unusable setting; the message is shown to hall IT."""
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ChineseArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(1, f"参数错误：{message}（用 {self.prog} -h 查看用法）\n")
+        self.exit(1, f"参数错误：{translate_error(message)}（用 {self.prog} -h 查看用法）\n")
 
 
 def _common(default_json: object, default_database: object) -> _Parser:
@@ -76,7 +95,9 @@ def _parser() -> argparse.ArgumentParser:
 
     revoke = commands.add_parser("revoke", parents=[common], help="注销设备")
     revoke.add_argument("device_id", metavar="DEVICE_ID")
-    revoke.add_argument("--reason", default="revoked by hall IT", help="注销原因")
+    revoke.add_argument(
+        "--reason", default=DEFAULT_REVOKE_REASON, help="注销原因（默认：大厅信息技术人员注销）"
+    )
 
     conflicts = commands.add_parser("conflicts", parents=[common], help="列出未处理的同步冲突")
     conflicts.add_argument("--all", action="store_true", help="包括已处理的")
@@ -216,6 +237,12 @@ def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
     )
 
 
+def _device_state(row: dict[str, Any]) -> str:
+    if row["revoked_at"]:
+        return f"已注销 {hall_time_text(row['revoked_at'])}（{revoked_reason_label(row['revoked_reason'])}）"
+    return "有效"
+
+
 def _cmd_devices(args: argparse.Namespace, config: ServerConfig) -> None:
     rows: list[dict[str, Any]] = _with_db(
         config, lambda db: admin.list_devices(db, include_revoked=not args.active)
@@ -223,11 +250,7 @@ def _cmd_devices(args: argparse.Namespace, config: ServerConfig) -> None:
     lines = [
         f"{r['device_id']}  {r['hall_code']}/{r['window_code']}  {r['name']}  "
         f"登记于 {hall_time_text(r['enrolled_at'])}"
-        + (
-            f"  已注销 {hall_time_text(r['revoked_at'])}（{r['revoked_reason']}）"
-            if r["revoked_at"]
-            else "  有效"
-        )
+        f"  {_device_state(r)}"
         for r in rows
     ]
     _output(args, rows, "\n".join(lines) or "没有登记的设备")
@@ -250,7 +273,10 @@ def _cmd_conflicts(args: argparse.Namespace, config: ServerConfig) -> None:
     )
     lines = [
         f"#{r['id']}  {hall_time_text(r['created_at'])}  {r['hall_code']}/{r['window_code']}  "
-        f"{r['case_number']}  {r['reason']}\n"
+        f"{r['case_number']}  "
+        f"{CONFLICT_REASON_LABEL.get(r['reason'], r['reason'])}"
+        + (f"  已处理：{r['resolution']}（{r['resolved_by']}）" if r.get("resolved_at") else "")
+        + "\n"
         f"    {r['message']}\n    事件 {r['event_id']}，另一事件 {r['other_event_id']}，设备 {r['device_id']}"
         for r in rows
     ]

@@ -49,7 +49,7 @@ def test_id_check(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "id", "check", "91350100M000100Y43", "--json")
     assert code == 0 and json.loads(out)["kind"] == "uscc"
     code, out, _ = run(capsys, "id", "check", "91350211M00013FA1N", "--json")
-    assert code == 1 and json.loads(out)["overridable"] is True
+    assert code == 4 and json.loads(out)["overridable"] is True  # overridable: its own exit code
 
 
 def test_catalog_search_by_initials_code_and_name(capsys: pytest.CaptureFixture[str], cli_home: Path) -> None:

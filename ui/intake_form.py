@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import Signal
@@ -17,11 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.catalog import ApplicantKind
-from app.identifiers import IdCheck, check_phone, check_resident_id, check_uscc
+from app.identifiers import IdCheck, check_phone
+from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
 from app.intake import Applicant, Party
 
 HINT_STYLE_BAD = "color:#b00020;"
 HINT_STYLE_OK = "color:#2e7d32;"
+HINT_STYLE_WARN = "color:#b26a00;font-weight:bold;"  # passes, but the clerk should look again
+HINT_STYLE_PLAIN = "color:#555555;"
 
 
 def _hint() -> QLabel:
@@ -30,25 +34,34 @@ def _hint() -> QLabel:
     return label
 
 
+def _id_kind_combo(name: str) -> QComboBox:
+    combo = QComboBox(objectName=name)
+    for kind in PERSON_ID_KINDS:
+        combo.addItem(ID_KINDS[kind].label, kind)
+    return combo  # the first entry, 居民身份证, is the default
+
+
 class IntakeForm(QWidget):
     """Who applies: person or organisation, and an optional agent (代理人)."""
 
     changed = Signal()
     agent_toggled = Signal(bool)
 
-    def __init__(self, *, today: date) -> None:
+    def __init__(self, *, today: Callable[[], date]) -> None:
+        """`today` is asked at every check: a window left open past midnight checks against the new day."""
         super().__init__()
         self._today = today
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
         box = QGroupBox("② 申请人")
-        form = QFormLayout(box)
+        self.applicant_form = form = QFormLayout(box)
         self.kind = QComboBox(objectName="applicantKind")
         self.kind.addItem("自然人", ApplicantKind.PERSON)
         self.kind.addItem("法人/其他组织", ApplicantKind.ORGANIZATION)
         self.name = QLineEdit(objectName="applicantName", placeholderText="姓名或单位名称")
-        self.id_number = QLineEdit(objectName="applicantId", placeholderText="身份证号码")
+        self.id_kind = _id_kind_combo("applicantIdKind")
+        self.id_number = QLineEdit(objectName="applicantId")
         self.id_hint = _hint()
         self.override = QLineEdit(objectName="idOverride", placeholderText="校验未通过但核实无误的原因")
         self.override_label = QLabel("核实原因")
@@ -56,6 +69,7 @@ class IntakeForm(QWidget):
         self.phone_hint = _hint()
         form.addRow("类型", self.kind)
         form.addRow("名称", self.name)
+        form.addRow("证件类型", self.id_kind)
         form.addRow("证件号码", self.id_number)
         form.addRow("", self.id_hint)
         form.addRow(self.override_label, self.override)
@@ -68,18 +82,23 @@ class IntakeForm(QWidget):
         self.has_agent = QCheckBox("代理人办理（代办）", objectName="hasAgent")
         agent_form.addRow(self.has_agent)
         self.agent_name = QLineEdit(objectName="agentName", placeholderText="代理人姓名")
-        self.agent_id = QLineEdit(objectName="agentId", placeholderText="代理人身份证号码")
+        self.agent_id_kind = _id_kind_combo("agentIdKind")
+        self.agent_id = QLineEdit(objectName="agentId")
         self.agent_id_hint = _hint()
         self.agent_phone = QLineEdit(objectName="agentPhone", placeholderText="代理人电话")
         agent_form.addRow("姓名", self.agent_name)
-        agent_form.addRow("身份证号码", self.agent_id)
+        agent_form.addRow("证件类型", self.agent_id_kind)
+        agent_form.addRow("证件号码", self.agent_id)
         agent_form.addRow("", self.agent_id_hint)
         agent_form.addRow("联系电话", self.agent_phone)
         layout.addWidget(self.agent_box, 2)
         self._set_agent_fields_enabled(False)
         self._show_override(False)
+        self._placeholders()
 
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.id_kind.currentIndexChanged.connect(self._id_kind_changed)
+        self.agent_id_kind.currentIndexChanged.connect(self._id_kind_changed)
         self.has_agent.toggled.connect(self._agent_changed)
         for edit in (
             self.name,
@@ -96,11 +115,20 @@ class IntakeForm(QWidget):
     def applicant_kind(self) -> ApplicantKind:
         return ApplicantKind(self.kind.currentData())
 
+    def applicant_id_kind(self) -> IdKind:
+        if self.applicant_kind() is ApplicantKind.ORGANIZATION:
+            return IdKind.USCC
+        return IdKind(self.id_kind.currentData())
+
+    def agent_id_kind_value(self) -> IdKind:
+        return IdKind(self.agent_id_kind.currentData())
+
     def applicant(self) -> Applicant:
         return Applicant(
             name=self.name.text(),
             id_number=self.id_number.text(),
             phone=self.phone.text(),
+            id_kind=self.applicant_id_kind(),
             kind=self.applicant_kind(),
             id_override_reason=self.override.text().strip() or None if self.override.isVisible() else None,
         )
@@ -108,7 +136,12 @@ class IntakeForm(QWidget):
     def agent(self) -> Party | None:
         if not self.has_agent.isChecked():
             return None
-        return Party(self.agent_name.text(), self.agent_id.text(), self.agent_phone.text())
+        return Party(
+            self.agent_name.text(),
+            self.agent_id.text(),
+            self.agent_phone.text(),
+            id_kind=self.agent_id_kind_value(),
+        )
 
     def clear(self) -> None:
         for edit in (
@@ -122,16 +155,26 @@ class IntakeForm(QWidget):
         ):
             edit.clear()
         self.kind.setCurrentIndex(0)
+        self.id_kind.setCurrentIndex(0)
+        self.agent_id_kind.setCurrentIndex(0)
         self.has_agent.setChecked(False)
 
     # -- reacting --------------------------------------------------------------------------------
     def _kind_changed(self) -> None:
-        person = self.applicant_kind() is ApplicantKind.PERSON
-        self.id_number.setPlaceholderText("身份证号码" if person else "统一社会信用代码")
+        # An organisation is registered by its credit code: no 证件类型 to choose.
+        self.applicant_form.setRowVisible(self.id_kind, self.applicant_kind() is ApplicantKind.PERSON)
+        self._id_kind_changed()
+
+    def _id_kind_changed(self) -> None:
+        self._placeholders()
         self._text_changed()
 
+    def _placeholders(self) -> None:
+        self.id_number.setPlaceholderText(ID_KINDS[self.applicant_id_kind()].format_hint)
+        self.agent_id.setPlaceholderText(ID_KINDS[self.agent_id_kind_value()].format_hint)
+
     def _set_agent_fields_enabled(self, on: bool) -> None:
-        for widget in (self.agent_name, self.agent_id, self.agent_phone):
+        for widget in (self.agent_name, self.agent_id_kind, self.agent_id, self.agent_phone):
             widget.setEnabled(on)
 
     def _agent_changed(self, on: bool) -> None:
@@ -144,34 +187,41 @@ class IntakeForm(QWidget):
         self.override_label.setVisible(on)
 
     def _text_changed(self) -> None:
-        person = self.applicant_kind() is ApplicantKind.PERSON
+        today = self._today()
         id_text = self.id_number.text()
-        check = check_resident_id(id_text, today=self._today) if person else check_uscc(id_text)
-        self._show_check(self.id_hint, id_text, check, ok_text=_id_ok_text(check))
+        kind = self.applicant_id_kind()
+        check = check_id(kind, id_text, today=today)
+        self._show_check(self.id_hint, id_text, check, kind=kind)
         self._show_override(bool(id_text.strip()) and not check.ok and check.overridable)
         phone = self.phone.text()
-        self._show_check(self.phone_hint, phone, check_phone(phone), ok_text="")
+        self._show_check(self.phone_hint, phone, check_phone(phone))
         agent_id = self.agent_id.text()
-        agent_check = check_resident_id(agent_id, today=self._today)
-        self._show_check(self.agent_id_hint, agent_id, agent_check, ok_text=_id_ok_text(agent_check))
+        agent_kind = self.agent_id_kind_value()
+        self._show_check(
+            self.agent_id_hint, agent_id, check_id(agent_kind, agent_id, today=today), kind=agent_kind
+        )
         self.changed.emit()
 
     @staticmethod
-    def _show_check(label: QLabel, text: str, check: IdCheck, *, ok_text: str) -> None:
+    def _show_check(label: QLabel, text: str, check: IdCheck, *, kind: IdKind | None = None) -> None:
         if not text.strip():
             label.setText("")
-        elif check.ok:
-            label.setText(ok_text)
-            label.setStyleSheet(HINT_STYLE_OK)
-        else:
+        elif not check.ok:
             label.setText(check.reason or "无效")
             label.setStyleSheet(HINT_STYLE_BAD)
+        elif check.warning:  # valid, but implausible: amber, never the green tick
+            label.setText(f"⚠ {check.warning}")
+            label.setStyleSheet(HINT_STYLE_WARN)
+        elif kind is not None and not ID_KINDS[kind].has_rule:
+            label.setText(f"{ID_KINDS[kind].label}号码无统一校验规则，按原样记录，请与证件核对")
+            label.setStyleSheet(HINT_STYLE_PLAIN)
+        else:
+            label.setText(_id_ok_text(check) if kind is not None else "")
+            label.setStyleSheet(HINT_STYLE_OK)
 
 
 def _id_ok_text(check: IdCheck) -> str:
-    if not check.ok:
-        return ""
     if check.birth_date is not None:
         sex = {"male": "男", "female": "女"}.get(check.sex or "", "")
-        return f"✓ 出生日期 {check.birth_date:%Y-%m-%d} {sex}"
+        return f"✓ 出生日期 {check.birth_date:%Y-%m-%d} {sex}".rstrip()
     return "✓ 校验通过"

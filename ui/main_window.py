@@ -93,7 +93,7 @@ class MainWindow(QMainWindow):
         self.search_model = ItemSearchModel(referral_of=self._referral)
         self.checklist = MaterialChecklistModel()
         self.cases_model = CasesModel()
-        self.intake = IntakeForm(today=workspace.clock.today())
+        self.intake = IntakeForm(today=workspace.clock.today)
         self.decision = DecisionPanel()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)

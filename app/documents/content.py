@@ -15,6 +15,7 @@ from typing import Any
 from app.catalog import FORM_LABEL, Form, ServiceItem
 from app.clock import CHINA, hall_time_text
 from app.identifiers import mask_resident_id
+from app.identity_documents import id_kind_label, mask_id_number
 
 
 class DocumentKind(StrEnum):
@@ -170,8 +171,16 @@ def cn_time(moment: datetime) -> str:
 
 
 def masked_id(id_type: str, value: str) -> str:
-    """Resident ID numbers are masked on paper; credit codes are public register data and stay whole."""
-    return mask_resident_id(value) if id_type == "resident_id" else value
+    """A person's number is masked on paper; a credit code is public register data and stays whole."""
+    return mask_id_number(id_type, value)
+
+
+def _id_field(label: str, party: Mapping[str, Any]) -> Field:
+    """A party's 证件 as printed: the kind with the (masked) number; an organisation's credit code alone."""
+    kind = party.get("id_type") or "resident_id"  # stored before 证件类型: a resident ID
+    if kind == "uscc":
+        return Field("统一社会信用代码", party["id_number"])
+    return Field(label, f"{id_kind_label(kind)} {masked_id(kind, party['id_number'])}")
 
 
 def _created(case: Mapping[str, Any]) -> datetime:
@@ -180,17 +189,16 @@ def _created(case: Mapping[str, Any]) -> datetime:
 
 def _party_fields(case: Mapping[str, Any]) -> list[Field]:
     applicant = case["applicant"]
-    id_label = "身份证号码" if applicant["id_type"] == "resident_id" else "统一社会信用代码"
     fields = [
         Field("申请人", applicant["name"]),
-        Field(id_label, masked_id(applicant["id_type"], applicant["id_number"])),
+        _id_field("证件", applicant),
         Field("联系电话", applicant["phone"]),
     ]
     agent = case.get("agent")
     if agent:
         fields += [
             Field("代理人", agent["name"]),
-            Field("代理人身份证号码", mask_resident_id(agent["id_number"])),
+            _id_field("代理人证件", agent),
             Field("代理人电话", agent["phone"]),
         ]
     return [f for f in fields if f.value]  # a 不予受理 may be recorded with the applicant's name alone
@@ -456,8 +464,8 @@ def certificate(case: Mapping[str, Any], cert: Mapping[str, Any], office: Office
         fields=(
             Field("证照编号", cert["certificate_id"]),
             Field("持证人", cert["holder_name"]),
-            # Credit codes are public register data and print whole; resident ids stay masked.
-            Field("证件号码", masked_id(case["applicant"]["id_type"], case["applicant"]["id_number"])),
+            # Credit codes are public register data and print whole; a person's number prints masked.
+            _id_field("证件", case["applicant"]),
             Field("许可内容", cert["content"]),
             Field("发证机关", cert["issuer_name"]),
             Field("发证日期", cn_date(cert["issued_on"])),

@@ -38,6 +38,27 @@ KIND_CONFLICT = "conflict"
 KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution, resolved_by, resolved_at
 MAX_RESOLUTION_CHARS = 500
 
+# What people read for the codes above and below (human output of `clerk` and `clerk-server`); the codes
+# themselves stay on the wire and in `--json`.
+EVENT_KIND_LABEL = {
+    "case.decided": "受理决定",
+    "document.printed": "打印文书",
+    "document.reprinted": "补打文书",
+    "certificate.issued": "审批发证",
+    "certificate.handed_over": "证照交付",
+}
+REJECTION_LABEL = {
+    "duplicate_case_number": "办件编号重复",
+    "wrong_hall": "不属于本设备登记的大厅",
+    "wrong_window": "不属于本设备登记的窗口",
+    "invalid": "内容不合格式",
+}
+CONFLICT_REASON_LABEL = {
+    "duplicate_case_number": "办件编号重复",
+    "certificate_issued_twice": "同一办件重复发证",
+    "certificate_handed_over_twice": "同一证照重复交付",
+}
+
 MAX_BATCH_EVENTS = 1000
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_PULL_CHANGES = 1000
@@ -58,7 +79,13 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
 
 @dataclass(frozen=True)
 class WireEvent:
-    """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC)."""
+    """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC).
+
+    The payload of `case.decided` is `app.acceptance.case_snapshot`. Its applicant and agent carry
+    `id_type`, the 证件类型 code of `app.identity_documents`; the agent's came later, and a payload without
+    it (from an older window) means a resident ID. The server reads only the fields it needs
+    (`server.sync`), so older payloads stay valid.
+    """
 
     event_id: str  # UUID made by the window
     case_number: str

@@ -1,0 +1,139 @@
+"""The intake form as the clerk sees it: 证件类型 for applicant and agent, each number checked by its kind's
+rule against today's date at the time of checking, and an implausible birth date shown as a warning."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+from app.workspace import Workspace
+from tests.helpers import PLANNING
+from tests.id_numbers import FOREIGN_2023, gb11643
+from ui.intake_form import HINT_STYLE_OK, IntakeForm
+from ui.main_window import MainWindow
+
+
+def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:
+    """ASCII by key presses; Chinese as an input method commits it."""
+    widget.setFocus()
+    if text.isascii():
+        qtbot.keyClicks(widget, text)
+        return
+    event = QInputMethodEvent("", [])
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def choose_planning(qtbot: QtBot, win: MainWindow) -> None:
+    qtbot.keyClick(win, Qt.Key.Key_F2)
+    qtbot.keyClicks(win.item_query, "jsgcghxk")
+    qtbot.keyClick(win.item_query, Qt.Key.Key_Return)
+    assert win.item is not None and win.item.code == PLANNING
+
+
+def findings(win: MainWindow) -> list[str]:
+    return [win.decision.findings.item(i).text() for i in range(win.decision.findings.count())]
+
+
+def test_a_birth_date_more_than_120_years_back_warns_instead_of_a_green_tick(qtbot: QtBot) -> None:
+    form = IntakeForm(today=lambda: date(2026, 11, 20))
+    qtbot.addWidget(form)
+    form.id_number.setText("440524188001010014")
+    assert "超过 120 岁" in form.id_hint.text() and "1880-01-01" in form.id_hint.text()
+    assert "✓" not in form.id_hint.text() and form.id_hint.styleSheet() != HINT_STYLE_OK
+    form.has_agent.setChecked(True)
+    form.agent_id.setText("440524188001010014")
+    assert "超过 120 岁" in form.agent_id_hint.text() and "✓" not in form.agent_id_hint.text()
+    form.agent_id.setText("11010519491231002X")
+    assert form.agent_id_hint.text().startswith("✓") and form.agent_id_hint.styleSheet() == HINT_STYLE_OK
+
+
+def test_checks_use_the_day_of_checking_not_the_day_the_window_opened(qtbot: QtBot) -> None:
+    days = [date(2026, 11, 20)]
+    form = IntakeForm(today=lambda: days[-1])
+    qtbot.addWidget(form)
+    born_tomorrow = gb11643("11010520261121001")
+    form.id_number.setText(born_tomorrow)
+    assert "晚于今天" in form.id_hint.text()
+    days.append(date(2026, 11, 21))  # the window stayed open past midnight
+    form.id_number.setText("")
+    form.id_number.setText(born_tomorrow)
+    assert form.id_hint.text().startswith("✓ 出生日期 2026-11-21")
+
+
+def test_the_id_kind_combos_default_to_the_resident_id_and_hide_for_an_organisation(qtbot: QtBot) -> None:
+    form = IntakeForm(today=lambda: date(2026, 11, 20))
+    qtbot.addWidget(form)
+    form.show()
+    labels = [form.id_kind.itemText(i) for i in range(form.id_kind.count())]
+    assert labels[0] == "居民身份证" and "外国人永久居留身份证" in labels and "护照" in labels
+    assert form.agent_id_kind.currentText() == "居民身份证"
+    assert form.id_kind.isVisible()
+    form.kind.setCurrentIndex(1)  # 法人/其他组织: registered by its credit code
+    assert not form.id_kind.isVisible() and form.id_number.placeholderText() == "18 位统一社会信用代码"
+    form.kind.setCurrentIndex(0)
+    form.id_kind.setCurrentIndex(form.id_kind.findText("护照"))
+    form.id_number.setText("E12345678")
+    assert "无统一校验规则" in form.id_hint.text() and "✓" not in form.id_hint.text()
+
+
+def test_an_applicant_born_in_1880_is_warned_about_and_saved(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    choose_planning(qtbot, window)
+    type_into(qtbot, window.intake.name, "李𠮷䶮")
+    type_into(qtbot, window.intake.id_number, "440524188001010014")
+    type_into(qtbot, window.intake.phone, "13912345678")
+    assert "超过 120 岁" in window.intake.id_hint.text() and "✓" not in window.intake.id_hint.text()
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert window.decision.outcome.text() == "受理"  # a warning, not a wall
+    assert any("申请人" in m and "超过 120 岁" in m for m in findings(window))
+    assert window.decision.accept_button.isEnabled()
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    case = workspace.cases.find(window.last_case_number or "")
+    assert case is not None and case["decision"] == "accepted"
+    [note] = [f for f in case["findings"] if f["rule"] == "id_plausibility"]
+    assert "超过 120 岁" in note["message"]
+
+
+def test_a_2023_foreign_permanent_card_holder_is_entered_and_saved(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    choose_planning(qtbot, window)
+    type_into(qtbot, window.intake.name, "JOHNSON·EMILY ANNE")
+    type_into(qtbot, window.intake.id_number, FOREIGN_2023)
+    # Under the default kind the number is refused, and the refusal names the kind it is.
+    assert "外国人永久居留身份证" in window.intake.id_hint.text()
+    assert not window.intake.override.isVisible()
+    window.intake.id_kind.setCurrentIndex(window.intake.id_kind.findText("外国人永久居留身份证"))
+    assert window.intake.id_hint.text() == "✓ 出生日期 1985-03-01"
+    type_into(qtbot, window.intake.phone, "13800138000")
+    window.intake.has_agent.setChecked(True)
+    window.intake.agent_id_kind.setCurrentIndex(
+        window.intake.agent_id_kind.findText("港澳居民来往内地通行证")
+    )
+    type_into(qtbot, window.intake.agent_name, "陈大文")
+    type_into(qtbot, window.intake.agent_id, "h12345678")
+    type_into(qtbot, window.intake.agent_phone, "13912345678")
+    assert window.intake.agent_id_hint.text() == "✓ 校验通过"
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert window.decision.outcome.text() == "受理"
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    case = workspace.cases.find(window.last_case_number or "")
+    assert case is not None
+    assert (
+        case["applicant"]["id_type"] == "foreign_permanent" and case["applicant"]["id_number"] == FOREIGN_2023
+    )
+    assert case["agent"] == {
+        "name": "陈大文",
+        "id_type": "hk_macao_permit",
+        "id_number": "H12345678",
+        "phone": "13912345678",
+    }
+    window.new_case()
+    assert window.intake.id_kind.currentText() == "居民身份证"
+    assert window.intake.agent_id_kind.currentText() == "居民身份证"
