@@ -24,10 +24,24 @@ HINT_STYLE_BAD = "color:#b00020;"
 HINT_STYLE_OK = "color:#2e7d32;"
 
 
+READ_ONLY_STYLE = 'QLineEdit[readOnly="true"] { background:#eeeeee; color:#333333; }'
+
+
 def _hint() -> QLabel:
     label = QLabel("")
     label.setWordWrap(True)
     return label
+
+
+def _with_hint(edit: QLineEdit, hint: QLabel) -> QWidget:
+    """The field and its check side by side: the check costs no line of its own."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("0" * 19))
+    layout.addWidget(edit, 3)
+    layout.addWidget(hint, 2)
+    return row
 
 
 class IntakeForm(QWidget):
@@ -56,12 +70,10 @@ class IntakeForm(QWidget):
         self.phone_hint = _hint()
         form.addRow("类型", self.kind)
         form.addRow("名称", self.name)
-        form.addRow("证件号码", self.id_number)
-        form.addRow("", self.id_hint)
+        form.addRow("证件号码", _with_hint(self.id_number, self.id_hint))
         form.addRow(self.override_label, self.override)
-        form.addRow("联系电话", self.phone)
-        form.addRow("", self.phone_hint)
-        layout.addWidget(box, 3)
+        form.addRow("联系电话", _with_hint(self.phone, self.phone_hint))
+        layout.addWidget(box, 1)
 
         self.agent_box = QGroupBox("代理人")
         agent_form = QFormLayout(self.agent_box)
@@ -72,10 +84,10 @@ class IntakeForm(QWidget):
         self.agent_id_hint = _hint()
         self.agent_phone = QLineEdit(objectName="agentPhone", placeholderText="代理人电话")
         agent_form.addRow("姓名", self.agent_name)
-        agent_form.addRow("身份证号码", self.agent_id)
-        agent_form.addRow("", self.agent_id_hint)
+        agent_form.addRow("身份证号码", _with_hint(self.agent_id, self.agent_id_hint))
         agent_form.addRow("联系电话", self.agent_phone)
-        layout.addWidget(self.agent_box, 2)
+        layout.addWidget(self.agent_box, 1)
+        self.setStyleSheet(READ_ONLY_STYLE)
         self._set_agent_fields_enabled(False)
         self._show_override(False)
 
@@ -123,6 +135,26 @@ class IntakeForm(QWidget):
             edit.clear()
         self.kind.setCurrentIndex(0)
         self.has_agent.setChecked(False)
+
+    def set_read_only(self, locked: bool) -> None:
+        """A saved case: what was entered stays readable (and copyable) but takes no change."""
+        for edit in self._edits():
+            edit.setReadOnly(locked)
+            edit.style().unpolish(edit)
+            edit.style().polish(edit)
+        self.kind.setEnabled(not locked)
+        self.has_agent.setEnabled(not locked)
+
+    def _edits(self) -> tuple[QLineEdit, ...]:
+        return (
+            self.name,
+            self.id_number,
+            self.override,
+            self.phone,
+            self.agent_name,
+            self.agent_id,
+            self.agent_phone,
+        )
 
     # -- reacting --------------------------------------------------------------------------------
     def _kind_changed(self) -> None:

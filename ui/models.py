@@ -114,6 +114,7 @@ class MaterialChecklistModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[MaterialRow] = []
+        self._locked = False  # a saved case: the checklist shows what was received and takes no change
         self.dataChanged.connect(lambda *_: self.changed.emit())
         self.modelReset.connect(self.changed.emit)
 
@@ -132,6 +133,16 @@ class MaterialChecklistModel(QAbstractTableModel):
 
     def rows(self) -> list[MaterialRow]:
         return list(self._rows)
+
+    def set_locked(self, locked: bool) -> None:
+        if locked != self._locked:
+            self._locked = locked
+            if self._rows:
+                last = self.index(len(self._rows) - 1, len(MaterialColumn) - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [])
+
+    def is_locked(self) -> bool:
+        return self._locked
 
     def received(self) -> tuple[ReceivedMaterial, ...]:
         entries: list[ReceivedMaterial] = []
@@ -154,6 +165,8 @@ class MaterialChecklistModel(QAbstractTableModel):
         return tuple(row.material.code for row in self._rows if row.committed)
 
     def mark_all_received(self) -> None:
+        if self._locked:
+            return
         for row in self._rows:
             row.received = True
         if self._rows:
@@ -178,6 +191,8 @@ class MaterialChecklistModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._locked:
+            return base
         column = MaterialColumn(index.column())
         row = self._rows[index.row()]
         if column is MaterialColumn.RECEIVED:
@@ -228,7 +243,10 @@ class MaterialChecklistModel(QAbstractTableModel):
                     return row.defect
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column in (MaterialColumn.NAME, MaterialColumn.REQUIRED):
-            return f"受理标准：{material.standard}\n依据：{material.basis}"
+            # The name may be shortened to two lines in its cell: the tooltip says it whole.
+            return f"{material.name}\n受理标准：{material.standard}\n依据：{material.basis}"
+        if role == Qt.ItemDataRole.ToolTipRole and column is MaterialColumn.DEFECT and row.defect:
+            return row.defect
         if role == Qt.ItemDataRole.ForegroundRole and column is MaterialColumn.NECESSITY:
             return QBrush(
                 QColor(
@@ -240,7 +258,7 @@ class MaterialChecklistModel(QAbstractTableModel):
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid():
+        if not index.isValid() or self._locked:
             return False
         row = self._rows[index.row()]
         column = MaterialColumn(index.column())

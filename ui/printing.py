@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 import pypdfium2
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.service import RenderedDocument
+from ui.screen_fit import fit_to_screen
 
 log = logging.getLogger("clerk.ui.printing")
 
@@ -139,7 +140,8 @@ class PrintPreviewDialog(QDialog):
         if document.reprint_reason:
             title += f"（补打：{document.reprint_reason}）"
         self.setWindowTitle(title)
-        self.resize(820, 900)
+        # An A4 page at PREVIEW_DPI fits across; as tall as the screen allows.
+        fit_to_screen(self, preferred=QSize(870, 900))
         layout = QVBoxLayout(self)
         pages = QWidget()
         pages_layout = QVBoxLayout(pages)
@@ -179,7 +181,9 @@ class PrintPreviewDialog(QDialog):
         )
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("cancelButton")
         self.print_button = buttons.addButton("打印 (Ctrl+P)", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.print_button.setObjectName("printButton")
         self.print_button.setShortcut("Ctrl+P")
         self.print_button.setEnabled(bool(printers))
         if not printers:
