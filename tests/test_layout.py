@@ -79,4 +79,5 @@ def test_every_control_is_on_screen(
         assert rows["rows"] >= 12, report["item"]
         assert rows["full_rows"] >= MIN_ROWS[tag], (key, rows)
         assert max(rows["row_heights"]) <= 2 * rows["line_spacing"] + 8, rows
+    assert not report["main_cases_folded"]["cases_shown"]
     assert report["checklist_cases_folded"]["full_rows"] >= report["checklist"]["full_rows"]

@@ -330,6 +330,9 @@ class MainWindow(QMainWindow):
 
     # -- the flow --------------------------------------------------------------------------------
     def _focus_search(self) -> None:
+        if self.case_saved:
+            self.statusBar().showMessage("本件已保存并锁定；办理下一件请按 新办件 (Ctrl+N)", 10000)
+            return
         self.item_query.setFocus()
         self.item_query.selectAll()
 

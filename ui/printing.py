@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.service import RenderedDocument
-from ui.screen_fit import fit_to_screen
+from ui.screen_fit import fit_to_screen, screen_of
 
 log = logging.getLogger("clerk.ui.printing")
 
@@ -146,10 +146,14 @@ class PrintPreviewDialog(QDialog):
         pages = QWidget()
         pages_layout = QVBoxLayout(pages)
         self.page_labels: list[QLabel] = []
-        for image in rasterize(document.pdf, dpi=PREVIEW_DPI):
+        # Rendered for the screen's pixels, so a page is as sharp at 150 % scaling as at 100 %.
+        ratio = screen_of(self).devicePixelRatio()
+        for image in rasterize(document.pdf, dpi=round(PREVIEW_DPI * ratio)):
             label = QLabel()
             self.page_labels.append(label)
-            label.setPixmap(QPixmap.fromImage(image))
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(ratio)
+            label.setPixmap(pixmap)
             label.setStyleSheet("background:white;border:1px solid #999;")
             pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         scroll = QScrollArea(objectName="previewPages")
