@@ -206,7 +206,13 @@ def checklist_rows(window: MainWindow) -> dict[str, Any]:
         if viewport.contains(view.visualRect(model.index(row, MaterialColumn.NAME))):
             full += 1
     line = view.fontMetrics().lineSpacing()
-    return {"rows": model.rowCount(), "full_rows": full, "row_heights": heights, "line_spacing": line}
+    return {
+        "rows": model.rowCount(),
+        "full_rows": full,
+        "row_heights": heights,
+        "line_spacing": line,
+        "viewport_height": viewport.height(),
+    }
 
 
 def fill_case(window: MainWindow, item: ServiceItem) -> None:
