@@ -15,6 +15,12 @@ import pytest
 from app.clock import CHINA, Clock, fixed_clock
 from app.workspace import Workspace, open_workspace
 
+# Offscreen windows get the most common counter PC screen, 1366×768, instead of the platform's 800×800
+# (Qt reads this when the application object is made, after collection).
+COUNTER_SCREEN = Path(__file__).resolve().parent / "data" / "screen-1366x768.json"
+if os.environ["QT_QPA_PLATFORM"] == "offscreen" and not any(c in str(COUNTER_SCREEN) for c in ":,"):
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={COUNTER_SCREEN}"
+
 # A Friday, 10:00 at the hall.
 DEFAULT_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)
 

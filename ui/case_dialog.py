@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +22,7 @@ from app.cases import STATUS_LABEL
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import TITLE, DocumentKind
+from ui.screen_fit import fit_to_screen
 
 
 class CaseDialog(QDialog):
@@ -40,8 +42,16 @@ class CaseDialog(QDialog):
         self.case = case
         number = case["number"]
         self.setWindowTitle(f"办件 {number}")
-        self.resize(640, 520)
-        layout = QVBoxLayout(self)
+        fit_to_screen(self, preferred=QSize(640, 520))
+        outer = QVBoxLayout(self)
+        # What the case says (findings, print history) can be long: it scrolls, the buttons stay.
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea(objectName="caseContent")
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        outer.addWidget(scroll, 1)
         lines = [
             f"办件编号：{number}",
             f"事项：{case['item_name']}",
@@ -93,6 +103,7 @@ class CaseDialog(QDialog):
         layout.addWidget(
             QLabel("打印记录：\n" + ("\n".join(history) if history else "（无）"), objectName="printHistory")
         )
+        layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        outer.addWidget(buttons)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -31,6 +31,7 @@ from app.clock import hall_time_text
 from app.sync.client import SyncClient, SyncError
 from app.sync.wire import MAX_RESOLUTION_CHARS
 from ui.jobs import Jobs
+from ui.screen_fit import fit_to_screen
 
 Authorize = Callable[[str, str], str | None]  # (login, password) → the supervisor's name, or None
 
@@ -104,7 +105,7 @@ class ConflictsDialog(QDialog):
     def __init__(self, client: SyncClient, authorize: Authorize, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
-        self.resize(900, 360)
+        fit_to_screen(self, preferred=QSize(900, 360))
         self._client = client
         self._authorize = authorize
         self._jobs = Jobs()

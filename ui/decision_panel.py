@@ -44,6 +44,7 @@ class DecisionPanel(QGroupBox):
         self.findings.setWordWrap(True)
         self.findings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.saved = QLabel("", objectName="savedLabel")
+        self.saved.setWordWrap(True)  # wraps in the panel's width rather than widening it
         self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.accept_button = QPushButton("确认 (Ctrl+Enter)", objectName="acceptButton")
         self.accept_button.setEnabled(False)

@@ -28,6 +28,9 @@ HINT_STYLE_WARN = "color:#b26a00;font-weight:bold;"  # passes, but the clerk sho
 HINT_STYLE_PLAIN = "color:#555555;"
 
 
+READ_ONLY_STYLE = 'QLineEdit[readOnly="true"] { background:#eeeeee; color:#333333; }'
+
+
 def _hint() -> QLabel:
     label = QLabel("")
     label.setWordWrap(True)
@@ -39,6 +42,23 @@ def _id_kind_combo(name: str) -> QComboBox:
     for kind in PERSON_ID_KINDS:
         combo.addItem(ID_KINDS[kind].label, kind)
     return combo  # the first entry, 居民身份证, is the default
+
+
+def _compact(form: QFormLayout) -> None:
+    """Rows close together: at 1366×768 every line the form saves is a line of the checklist."""
+    form.setContentsMargins(8, 4, 8, 4)
+    form.setVerticalSpacing(4)
+
+
+def _with_hint(edit: QLineEdit, hint: QLabel) -> QWidget:
+    """The field and its check side by side: the check costs no line of its own."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    edit.setMinimumWidth(edit.fontMetrics().horizontalAdvance("0" * 19))
+    layout.addWidget(edit, 3)
+    layout.addWidget(hint, 2)
+    return row
 
 
 class IntakeForm(QWidget):
@@ -56,6 +76,7 @@ class IntakeForm(QWidget):
 
         box = QGroupBox("② 申请人")
         self.applicant_form = form = QFormLayout(box)
+        _compact(form)
         self.kind = QComboBox(objectName="applicantKind")
         self.kind.addItem("自然人", ApplicantKind.PERSON)
         self.kind.addItem("法人/其他组织", ApplicantKind.ORGANIZATION)
@@ -70,15 +91,14 @@ class IntakeForm(QWidget):
         form.addRow("类型", self.kind)
         form.addRow("名称", self.name)
         form.addRow("证件类型", self.id_kind)
-        form.addRow("证件号码", self.id_number)
-        form.addRow("", self.id_hint)
+        form.addRow("证件号码", _with_hint(self.id_number, self.id_hint))
         form.addRow(self.override_label, self.override)
-        form.addRow("联系电话", self.phone)
-        form.addRow("", self.phone_hint)
-        layout.addWidget(box, 3)
+        form.addRow("联系电话", _with_hint(self.phone, self.phone_hint))
+        layout.addWidget(box, 1)
 
         self.agent_box = QGroupBox("代理人")
         agent_form = QFormLayout(self.agent_box)
+        _compact(agent_form)
         self.has_agent = QCheckBox("代理人办理（代办）", objectName="hasAgent")
         agent_form.addRow(self.has_agent)
         self.agent_name = QLineEdit(objectName="agentName", placeholderText="代理人姓名")
@@ -88,10 +108,10 @@ class IntakeForm(QWidget):
         self.agent_phone = QLineEdit(objectName="agentPhone", placeholderText="代理人电话")
         agent_form.addRow("姓名", self.agent_name)
         agent_form.addRow("证件类型", self.agent_id_kind)
-        agent_form.addRow("证件号码", self.agent_id)
-        agent_form.addRow("", self.agent_id_hint)
+        agent_form.addRow("证件号码", _with_hint(self.agent_id, self.agent_id_hint))
         agent_form.addRow("联系电话", self.agent_phone)
-        layout.addWidget(self.agent_box, 2)
+        layout.addWidget(self.agent_box, 1)
+        self.setStyleSheet(READ_ONLY_STYLE)
         self._set_agent_fields_enabled(False)
         self._show_override(False)
         self._placeholders()
@@ -158,6 +178,28 @@ class IntakeForm(QWidget):
         self.id_kind.setCurrentIndex(0)
         self.agent_id_kind.setCurrentIndex(0)
         self.has_agent.setChecked(False)
+
+    def set_read_only(self, locked: bool) -> None:
+        """A saved case: what was entered stays readable (and copyable) but takes no change."""
+        for edit in self._edits():
+            edit.setReadOnly(locked)
+            edit.style().unpolish(edit)
+            edit.style().polish(edit)
+        self.kind.setEnabled(not locked)
+        self.has_agent.setEnabled(not locked)
+        self.id_kind.setEnabled(not locked)
+        self.agent_id_kind.setEnabled(not locked and self.has_agent.isChecked())
+
+    def _edits(self) -> tuple[QLineEdit, ...]:
+        return (
+            self.name,
+            self.id_number,
+            self.override,
+            self.phone,
+            self.agent_name,
+            self.agent_id,
+            self.agent_phone,
+        )
 
     # -- reacting --------------------------------------------------------------------------------
     def _kind_changed(self) -> None:

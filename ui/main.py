@@ -53,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ui.main_window import MainWindow
 
     window = MainWindow(workspace=workspace, counter=counter)
-    window.show()
+    window.show_on_screen()
     embedded = None
     if args.demo:
         from app.sync.embedded import EmbeddedServer

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +45,7 @@ from app.workspace import Workspace
 from db.store import StoreError
 from ui.case_dialog import CaseDialog
 from ui.decision_panel import DecisionPanel
-from ui.delegates import CountDelegate, FormChoiceDelegate
+from ui.delegates import CountDelegate, FormChoiceDelegate, TwoLineTextDelegate
 from ui.intake_form import IntakeForm
 from ui.jobs import Jobs
 from ui.models import (
@@ -57,8 +58,10 @@ from ui.models import (
     NumberRole,
 )
 from ui.printing import PrintError, PrintJob, PrintPreviewDialog, print_pages
+from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sync_status import SyncController, SyncStatusWidget
 from ui.verify_dialog import VerifyDialog
+from ui.window_state import WINDOW_STATE_NAME, WindowState
 
 log = logging.getLogger("clerk.ui")
 
@@ -69,6 +72,12 @@ MAIN_DOCUMENT = {
     Outcome.SUPPLEMENT_REQUIRED: DocumentKind.SUPPLEMENT_NOTICE,
     Outcome.REJECTED: DocumentKind.REJECTION_NOTICE,
 }
+
+
+# The window's size when it is not maximized and nothing was remembered (shrunk to fit a smaller screen).
+NORMAL_SIZE = QSize(1366, 800)
+# Rows of 今日办件 shown when the panel is open (it scrolls for more).
+CASES_ROWS = 3
 
 
 class MainWindow(QMainWindow):
@@ -87,7 +96,10 @@ class MainWindow(QMainWindow):
         self.verify_dialog: VerifyDialog | None = None
         self.evaluation: Evaluation | None = None
         self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name}")
-        self.resize(1440, 900)
+        self.state_path = workspace.home / WINDOW_STATE_NAME
+        self.window_state = WindowState.load(self.state_path)
+        area = available_area(self)
+        self.resize(NORMAL_SIZE.boundedTo(area.size()))
 
         self._build_toolbar()
         self.search_model = ItemSearchModel(referral_of=self._referral)
@@ -97,17 +109,21 @@ class MainWindow(QMainWindow):
         self.decision = DecisionPanel()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setChildrenCollapsible(False)
         splitter.addWidget(self._build_item_panel())
         splitter.addWidget(self._build_middle())
         splitter.addWidget(self.decision)
-        splitter.setSizes([300, 820, 320])
+        # Item search and decision take about a fifth of the width each; the checklist the rest.
+        width = area.width()
+        splitter.setSizes([width * 19 // 100, width * 61 // 100, width * 20 // 100])
         splitter.setStretchFactor(1, 1)
-        outer = QSplitter(Qt.Orientation.Vertical)
-        outer.addWidget(splitter)
+        central = QWidget()
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(4, 2, 4, 0)
+        outer.setSpacing(2)
+        outer.addWidget(splitter, 1)
         outer.addWidget(self._build_cases_panel())
-        outer.setSizes([690, 170])
-        outer.setStretchFactor(0, 1)
-        self.setCentralWidget(outer)
+        self.setCentralWidget(central)
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
         self.sync = SyncController(
@@ -125,6 +141,7 @@ class MainWindow(QMainWindow):
         self.intake.agent_toggled.connect(lambda _on: self._refresh_checklist())
         self.intake.kind.currentIndexChanged.connect(lambda _i: self._refresh_checklist())
         self.checklist.changed.connect(self._reevaluate)
+        self.cases_toggle.toggled.connect(self._cases_toggled)
         self.decision.accept_button.clicked.connect(self.accept_case)
         self.decision.new_button.clicked.connect(self.new_case)
         self.cases_view.doubleClicked.connect(self._open_case_row)
@@ -156,13 +173,13 @@ class MainWindow(QMainWindow):
         )
         bar.addWidget(spacer)
         self.case_lookup = QLineEdit(objectName="caseLookup", placeholderText="输入或扫描办件编号 (Ctrl+F)")
-        self.case_lookup.setMinimumWidth(300)
+        self.case_lookup.setMinimumWidth(self.case_lookup.fontMetrics().horizontalAdvance("0" * 30))
         self.case_lookup.returnPressed.connect(self.lookup_case)
         bar.addWidget(self.case_lookup)
-        button = QPushButton("查询")
+        button = QPushButton("查询", objectName="caseLookupButton")
         button.clicked.connect(self.lookup_case)
         bar.addWidget(button)
-        verify = QPushButton("核验证照 (F8)")
+        verify = QPushButton("核验证照 (F8)", objectName="verifyButton")
         verify.clicked.connect(self.open_verify)
         bar.addWidget(verify)
 
@@ -174,10 +191,11 @@ class MainWindow(QMainWindow):
         self.item_list = QListView(objectName="itemList")
         self.item_list.setModel(self.search_model)
         self.item_list.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.item_list.setWordWrap(True)  # a long item name takes two lines, not a sideways scroll
+        self.item_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.item_details = QLabel("", objectName="itemDetails")
         self.item_details.setWordWrap(True)
         self.item_details.setTextFormat(Qt.TextFormat.PlainText)
-        self.item_details.setMinimumHeight(110)
         self.item_details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.item_details.setStyleSheet("color:#333;")
         # Sync brought a new catalog version while a case was on screen: what the clerk must re-check.
@@ -197,8 +215,19 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(panel)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.intake)
-        box = QGroupBox("③ 材料核验（空格勾选收到，F9 全部收到）")
+        box = QGroupBox()
         inner = QVBoxLayout(box)
+        inner.setContentsMargins(6, 4, 6, 6)
+        inner.setSpacing(4)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("③ 材料核验（空格勾选收到，F9 全部收到；鼠标停在名称上可看全文）"), 1)
+        self.all_received_button = QPushButton("全部收到 (F9)", objectName="allReceivedButton")
+        self.all_received_button.setToolTip(
+            "勾选申请人应当提交的全部材料（含容缺、告知承诺材料）；非必要材料不自动勾选"
+        )
+        self.all_received_button.clicked.connect(self.checklist.mark_all_received)
+        heading.addWidget(self.all_received_button)
+        inner.addLayout(heading)
         self.checklist_view = QTableView(objectName="checklistView")
         self.checklist_view.setModel(self.checklist)
         self.checklist_view.setItemDelegateForColumn(
@@ -214,23 +243,42 @@ class MainWindow(QMainWindow):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.checklist_view.setWordWrap(True)
+        # Names and defects wrap to two lines at most; the rest is in the cell's tooltip.
+        self._two_lines = TwoLineTextDelegate(self.checklist_view)
+        for column in (MaterialColumn.NAME, MaterialColumn.REQUIRED, MaterialColumn.DEFECT):
+            self.checklist_view.setItemDelegateForColumn(column, self._two_lines)
         self.checklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header = self.checklist_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(MaterialColumn.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(MaterialColumn.DEFECT, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(MaterialColumn.DEFECT, 120)
+        metrics = self.checklist_view.fontMetrics()
+        for column, sample in (
+            (MaterialColumn.REQUIRED, "原件和复印件/电子"),
+            (MaterialColumn.DEFECT, "缺陷说明缺陷说"),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 12)
         inner.addWidget(self.checklist_view)
-        all_button = QPushButton("全部收到 (F9)")
-        all_button.setToolTip("勾选申请人应当提交的全部材料（含容缺、告知承诺材料）；非必要材料不自动勾选")
-        all_button.clicked.connect(self.checklist.mark_all_received)
-        inner.addWidget(all_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addWidget(box, 1)
         return panel
 
     def _build_cases_panel(self) -> QWidget:
-        box = QGroupBox("今日办件（双击查看）")
-        layout = QHBoxLayout(box)
+        """今日办件: a heading that folds the list away (remembered), and the list."""
+        panel = QWidget(objectName="casesPanel")
+        layout = QVBoxLayout(panel)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        self.cases_toggle = QToolButton(objectName="casesToggle")
+        self.cases_toggle.setCheckable(True)
+        self.cases_toggle.setChecked(self.window_state.cases_open)
+        self.cases_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.cases_toggle.setAutoRaise(True)
+        self.cases_toggle.setToolTip("展开或收起今日办件列表（收起后材料核验区更大）")
+        self.cases_summary = QLabel("", objectName="casesSummary")
+        heading = QHBoxLayout()
+        heading.addWidget(self.cases_toggle)
+        heading.addWidget(self.cases_summary, 1)
+        layout.addLayout(heading)
         self.cases_view = QTableView(objectName="casesView")
         self.cases_view.setModel(self.cases_model)
         self.cases_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -238,11 +286,51 @@ class MainWindow(QMainWindow):
         header = self.cases_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(CaseColumn.ITEM, QHeaderView.ResizeMode.Stretch)
+        rows = self.cases_view.verticalHeader()
+        rows.setVisible(False)
+        rows.setDefaultSectionSize(self.cases_view.fontMetrics().height() + 6)
+        row_height = rows.defaultSectionSize()
+        self.cases_view.setFixedHeight(header.sizeHint().height() + CASES_ROWS * row_height + 4)
         layout.addWidget(self.cases_view)
-        return box
+        self._show_cases_open(self.window_state.cases_open)
+        return panel
+
+    def _show_cases_open(self, on: bool) -> None:
+        self.cases_view.setVisible(on)
+        self.cases_toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.cases_toggle.setText("今日办件（双击查看）" if on else "今日办件（已收起，点击展开）")
+
+    def _cases_toggled(self, on: bool) -> None:
+        self._show_cases_open(on)
+        self.window_state.cases_open = on
+        self.window_state.save(self.state_path)
+
+    # -- the window on the screen ----------------------------------------------------------------
+    def show_on_screen(self) -> None:
+        """Open where the clerk left it, fitted to that screen's available area; maximized by default."""
+        remembered = self.window_state.geometry
+        wanted = QRect(*remembered) if remembered else QRect(available_area(self).topLeft(), NORMAL_SIZE)
+        screen = QGuiApplication.screenAt(wanted.center()) or self.screen()
+        area = screen.availableGeometry()
+        self.setGeometry(fitted_rect(wanted, area))
+        if self.window_state.maximized:
+            self.showMaximized()
+        else:
+            self.show()
+            keep_frame_inside(self, area)
+
+    def _remember_geometry(self) -> None:
+        self.window_state.maximized = self.isMaximized()
+        normal = self.normalGeometry() if self.isMaximized() else self.geometry()
+        if normal.isValid():
+            self.window_state.geometry = (normal.x(), normal.y(), normal.width(), normal.height())
+        self.window_state.save(self.state_path)
 
     # -- the flow --------------------------------------------------------------------------------
     def _focus_search(self) -> None:
+        if self.case_saved:
+            self.statusBar().showMessage("本件已保存并锁定；办理下一件请按 新办件 (Ctrl+N)", 10000)
+            return
         self.item_query.setFocus()
         self.item_query.selectAll()
 
@@ -314,6 +402,8 @@ class MainWindow(QMainWindow):
         )
 
     def _reevaluate(self) -> None:
+        if self.case_saved:
+            return  # the saved decision stays on screen until 新办件
         request = self.current_request()
         self.evaluation = None
         if request is None:
@@ -327,6 +417,8 @@ class MainWindow(QMainWindow):
         self.decision.show_evaluation(self.evaluation)
 
     def accept_case(self) -> None:
+        if self.case_saved:
+            return  # saved once; changing a saved case is its own recorded action, not a second save
         request = self.current_request()
         if request is None or self.evaluation is None or self.evaluation.problems:
             self._reevaluate()  # a 不予受理 shown before the applicant's name is typed: the panel says so
@@ -340,20 +432,38 @@ class MainWindow(QMainWindow):
             self.notify(QMessageBox.Icon.Critical, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
             return
         outcome = self.evaluation.result.outcome
-        self.decision.saved.setText(f"已保存（{OUTCOME_LABEL[outcome]}）办件编号：\n{number}")
+        self.decision.saved.setText(
+            f"已保存（{OUTCOME_LABEL[outcome]}）办件编号：\n{number}\n已锁定；下一位请按 新办件 (Ctrl+N)"
+        )
         self.decision.saved.setStyleSheet("font-size:13pt;font-weight:bold;color:#1b5e20;")
         self.decision.accept_button.setEnabled(False)
         self.statusBar().showMessage(f"办件 {number} 已保存", 10000)
         self.last_case_number = number
         self.case_saved = True
+        self._lock_case(True)
         self.refresh_cases()
         self.sync.local_change()
         self.decision.new_button.setFocus()
         self.request_print(str(MAIN_DOCUMENT[outcome]), number)
 
+    def _lock_case(self, locked: bool) -> None:
+        """A saved case stays on screen as it was saved: readable, its number shown, nothing editable."""
+        self.intake.set_read_only(locked)
+        self.checklist.set_locked(locked)
+        self.checklist_view.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers
+            if locked
+            else QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+            | QAbstractItemView.EditTrigger.AnyKeyPressed
+        )
+        for widget in (self.item_query, self.item_list, self.all_received_button):
+            widget.setEnabled(not locked)
+
     def new_case(self) -> None:
         self.item = None
         self.case_saved = False
+        self._lock_case(False)
         self.catalog_notice.setVisible(False)
         self.evaluation = None
         self.intake.clear()
@@ -421,6 +531,7 @@ class MainWindow(QMainWindow):
         )
         self.cases_model.set_cases(cases)
         self._status.setText(f"事项目录 {self.workspace.catalog.version} · 今日 {len(cases)} 件  ")
+        self.cases_summary.setText(f"共 {len(cases)} 件")
 
     # -- looking a case up -----------------------------------------------------------------------
     def lookup_case(self) -> None:
@@ -581,6 +692,7 @@ class MainWindow(QMainWindow):
         self.verify_dialog = dialog
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._remember_geometry()
         self.jobs.wait()  # a render in flight finishes before the window goes
         self.sync.stop()
         super().closeEvent(event)
@@ -588,6 +700,7 @@ class MainWindow(QMainWindow):
     def notify(self, icon: QMessageBox.Icon, title: str, text: str) -> QMessageBox:
         """A window-modal message that does not block the event loop (the clerk closes it with Enter)."""
         box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self)
+        fit_message_box(box)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
         self.last_message = box

@@ -132,6 +132,7 @@ class MaterialChecklistModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self._rows: list[MaterialRow] = []
+        self._locked = False  # a saved case: the checklist shows what was received and takes no change
         self.dataChanged.connect(lambda *_: self.changed.emit())
         self.modelReset.connect(self.changed.emit)
 
@@ -150,6 +151,16 @@ class MaterialChecklistModel(QAbstractTableModel):
 
     def rows(self) -> list[MaterialRow]:
         return list(self._rows)
+
+    def set_locked(self, locked: bool) -> None:
+        if locked != self._locked:
+            self._locked = locked
+            if self._rows:
+                last = self.index(len(self._rows) - 1, len(MaterialColumn) - 1)
+                self.dataChanged.emit(self.index(0, 0), last, [])
+
+    def is_locked(self) -> bool:
+        return self._locked
 
     def received(self) -> tuple[ReceivedMaterial, ...]:
         entries: list[ReceivedMaterial] = []
@@ -172,6 +183,8 @@ class MaterialChecklistModel(QAbstractTableModel):
         return tuple(row.material.code for row in self._rows if row.committed)
 
     def mark_all_received(self) -> None:
+        if self._locked:
+            return
         """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""
         due = materials_to_hand_over((row.material for row in self._rows), commitments=self.commitments())
         codes = {m.code for m in due}
@@ -200,6 +213,8 @@ class MaterialChecklistModel(QAbstractTableModel):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if self._locked:
+            return base
         column = MaterialColumn(index.column())
         row = self._rows[index.row()]
         if column is MaterialColumn.RECEIVED:
@@ -250,7 +265,10 @@ class MaterialChecklistModel(QAbstractTableModel):
                     return row.defect
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column in (MaterialColumn.NAME, MaterialColumn.REQUIRED):
-            return f"受理标准：{material.standard}\n依据：{material.basis}"
+            # The name may be shortened to two lines in its cell: the tooltip says it whole.
+            return f"{material.name}\n受理标准：{material.standard}\n依据：{material.basis}"
+        if role == Qt.ItemDataRole.ToolTipRole and column is MaterialColumn.DEFECT and row.defect:
+            return row.defect
         if role == Qt.ItemDataRole.ForegroundRole and column is MaterialColumn.NECESSITY:
             return QBrush(
                 QColor(
@@ -262,7 +280,7 @@ class MaterialChecklistModel(QAbstractTableModel):
         return None
 
     def setData(self, index: AnyIndex, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if not index.isValid():
+        if not index.isValid() or self._locked:
             return False
         row = self._rows[index.row()]
         column = MaterialColumn(index.column())

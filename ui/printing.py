@@ -10,7 +10,7 @@ import logging
 from dataclasses import dataclass
 
 import pypdfium2
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPixmap
 from PySide6.QtPrintSupport import QPrinter, QPrinterInfo
 from PySide6.QtWidgets import (
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.service import RenderedDocument
+from ui.screen_fit import fit_to_screen, screen_of
 
 log = logging.getLogger("clerk.ui.printing")
 
@@ -139,15 +140,20 @@ class PrintPreviewDialog(QDialog):
         if document.reprint_reason:
             title += f"（补打：{document.reprint_reason}）"
         self.setWindowTitle(title)
-        self.resize(820, 900)
+        # An A4 page at PREVIEW_DPI fits across; as tall as the screen allows.
+        fit_to_screen(self, preferred=QSize(870, 900))
         layout = QVBoxLayout(self)
         pages = QWidget()
         pages_layout = QVBoxLayout(pages)
         self.page_labels: list[QLabel] = []
-        for image in rasterize(document.pdf, dpi=PREVIEW_DPI):
+        # Rendered for the screen's pixels, so a page is as sharp at 150 % scaling as at 100 %.
+        ratio = screen_of(self).devicePixelRatio()
+        for image in rasterize(document.pdf, dpi=round(PREVIEW_DPI * ratio)):
             label = QLabel()
             self.page_labels.append(label)
-            label.setPixmap(QPixmap.fromImage(image))
+            pixmap = QPixmap.fromImage(image)
+            pixmap.setDevicePixelRatio(ratio)
+            label.setPixmap(pixmap)
             label.setStyleSheet("background:white;border:1px solid #999;")
             pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         scroll = QScrollArea(objectName="previewPages")
@@ -179,7 +185,9 @@ class PrintPreviewDialog(QDialog):
         )
         layout.addLayout(form)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setObjectName("cancelButton")
         self.print_button = buttons.addButton("打印 (Ctrl+P)", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.print_button.setObjectName("printButton")
         self.print_button.setShortcut("Ctrl+P")
         self.print_button.setEnabled(bool(printers))
         if not printers:

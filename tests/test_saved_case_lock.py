@@ -1,0 +1,115 @@
+"""A saved case stays saved on screen: read-only with its number shown until 新办件 (Ctrl+N)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemView, QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from app.workspace import Workspace
+from db.models import Case, CaseEvent
+from tests.helpers import COMPANY
+from tests.test_main_window import fill_company_with_agent
+from ui.main_window import MainWindow
+from ui.models import MaterialColumn
+
+
+def stored(workspace: Workspace) -> tuple[int, int]:
+    """(cases, outbox events) in the window's database."""
+    with workspace.store.read() as session:
+        cases = session.scalar(select(func.count()).select_from(Case)) or 0
+        events = session.scalar(select(func.count()).select_from(CaseEvent)) or 0
+    return int(cases), int(events)
+
+
+def save_a_case(window: MainWindow, qtbot: QtBot) -> str:
+    fill_company_with_agent(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    number = window.last_case_number
+    assert number is not None
+    qtbot.waitUntil(lambda: window.preview is not None, timeout=30_000)  # the receipt, for printing
+    assert window.preview is not None
+    window.preview.reject()
+    window.activateWindow()  # the offscreen platform does not hand activation back by itself
+    qtbot.waitUntil(window.isActiveWindow)
+    return number
+
+
+def test_a_saved_case_is_locked_until_the_next_applicant(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    number = save_a_case(window, qtbot)
+    assert stored(workspace) == (1, 1)
+    intake = window.intake
+
+    # Typing into the applicant's name changes nothing; the input method (pinyin) is off for it.
+    intake.name.setFocus()
+    qtbot.keyClicks(intake.name, "x")
+    assert not intake.name.inputMethodQuery(Qt.InputMethodQuery.ImEnabled)
+    qtbot.keyClick(intake.phone, Qt.Key.Key_Backspace)
+    assert intake.name.text() == COMPANY["name"] and intake.phone.text() == COMPANY["phone"]
+
+    # Ticking or unticking a material, by key and by mouse, changes nothing.
+    view = window.checklist_view
+    before = [row.received for row in window.checklist.rows()]
+    view.setFocus()
+    view.setCurrentIndex(window.checklist.index(0, MaterialColumn.RECEIVED))
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    rect = view.visualRect(window.checklist.index(1, MaterialColumn.RECEIVED))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert [row.received for row in window.checklist.rows()] == before
+
+    # The decision cannot be taken again: not by Ctrl+Enter, not by the button, not by the item list.
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
+    qtbot.mouseClick(window.decision.accept_button, Qt.MouseButton.LeftButton)
+    window.accept_case()
+    item_rect = window.item_list.visualRect(window.search_model.index(1, 0))
+    qtbot.mouseClick(window.item_list.viewport(), Qt.MouseButton.LeftButton, pos=item_rect.center())
+    QApplication.processEvents()
+    assert stored(workspace) == (1, 1)
+    assert window.last_case_number == number and number in window.decision.saved.text()
+    assert window.item is not None and window.decision.outcome.text() == "受理"
+
+    # Every input of the case is locked and says so.
+    for edit in (intake.name, intake.id_number, intake.phone, intake.agent_name, intake.agent_id):
+        assert edit.isReadOnly(), edit.objectName()
+    for widget in (intake.kind, intake.has_agent, window.item_query, window.item_list):
+        assert not widget.isEnabled(), widget.objectName()
+    assert window.checklist_view.editTriggers() == QAbstractItemView.EditTrigger.NoEditTriggers
+    assert not window.decision.accept_button.isEnabled()
+    assert not window.all_received_button.isEnabled()
+
+    # Ctrl+N unlocks and clears: the next applicant.
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.item is None and window.last_case_number == number
+    assert number not in window.decision.saved.text()
+    assert not intake.name.isReadOnly() and intake.name.text() == ""
+    assert window.item_query.isEnabled() and window.item_query.hasFocus()
+    fill_company_with_agent(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert window.decision.accept_button.isEnabled()
+    view.setCurrentIndex(window.checklist.index(0, MaterialColumn.RECEIVED))
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+    assert not window.checklist.rows()[0].received  # the new case's checklist takes ticks again
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert window.last_case_number not in (None, number)
+    assert stored(workspace) == (2, 2)
+
+
+def test_a_refused_save_keeps_the_form_open(window: MainWindow, qtbot: QtBot, workspace: Workspace) -> None:
+    """Only a stored case locks: an incomplete form stays editable after Ctrl+Enter is refused."""
+    fill_company_with_agent(qtbot, window)
+    window.intake.agent_id.setText("110105194912310021")  # fails its check
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert stored(workspace) == (0, 0)
+    assert not window.intake.name.isReadOnly() and window.item_query.isEnabled()
+    window.intake.name.setFocus()
+    qtbot.keyClick(window.intake.name, Qt.Key.Key_End)
+    qtbot.keyClicks(window.intake.name, "x")
+    assert window.intake.name.text() == COMPANY["name"] + "x"
