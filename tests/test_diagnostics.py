@@ -84,3 +84,18 @@ def test_cli_bug_writes_a_crash_report_with_the_log_tail(
     assert RESIDENT not in report and RESIDENT not in err
     assert "RuntimeError" in (home / "logs" / "clerk.log").read_text(encoding="utf-8")
     assert "Traceback" not in err  # stderr says where the report is; the traceback is in the report
+
+
+def test_a_data_folder_that_cannot_be_written_gets_no_log_and_no_noise(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "home"
+    not_a_folder.write_text("a file where the data folder should be", encoding="utf-8")
+    program_log = start_logging(home=not_a_folder, program="clerk")
+    try:
+        logging.getLogger("clerk.test").info("one")
+        logging.getLogger("clerk.test").info("two")
+    finally:
+        program_log.close()
+    assert capsys.readouterr().err == ""
+

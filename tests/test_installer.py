@@ -114,3 +114,11 @@ def test_windows_version_resource_carries_the_version() -> None:
 def test_embedded_server_gets_no_console_window_on_windows() -> None:
     assert child_creation_flags(platform="win32") == CREATE_NO_WINDOW == 0x08000000
     assert child_creation_flags(platform="linux") == 0
+
+
+def test_window_icon_loads(qapp) -> None:  # type: ignore[no-untyped-def]
+    from ui.icons import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    assert icon.availableSizes()[0].width() == 256

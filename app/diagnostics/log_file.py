@@ -19,11 +19,29 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 
 
 class _LogFile(RotatingFileHandler):
-    """Opens (and makes its folder) on the first record: a command that logs nothing leaves nothing."""
+    """Opens (and makes its folder) on the first record: a command that logs nothing leaves nothing.
+
+    A data folder that cannot be written gets no log, without a "Logging error" on every record (the
+    program says what is wrong with the folder where it matters: opening the database).
+    """
+
+    unwritable = False
 
     def _open(self) -> TextIOWrapper:
-        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
-        return super()._open()
+        try:
+            Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            return super()._open()
+        except OSError:
+            self.unwritable = True
+            raise
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.unwritable:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if not self.unwritable:
+            super().handleError(record)
 
 
 class ProgramLog:

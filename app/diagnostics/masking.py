@@ -36,7 +36,11 @@ class MaskingFilter(logging.Filter):
     """Masks a record in place (message with its arguments, traceback, stack), for every handler after it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = mask_identifiers(record.getMessage()), None
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the format: keep both, masked
+            message = f"{record.msg} {record.args!r}（日志参数与格式不符）"
+        record.msg, record.args = mask_identifiers(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = _TRACEBACKS.formatException(record.exc_info)
         if record.exc_text:
