@@ -98,4 +98,3 @@ def test_a_data_folder_that_cannot_be_written_gets_no_log_and_no_noise(
     finally:
         program_log.close()
     assert capsys.readouterr().err == ""
-
