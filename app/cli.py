@@ -6,12 +6,12 @@ import argparse
 import json
 import logging
 import sys
-import traceback
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from app import __version__
 from app.acceptance import AcceptanceError
 from app.case_number import CaseNumberError
 from app.cases import STATUS_LABEL
@@ -20,6 +20,7 @@ from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
+from app.diagnostics import mask_identifiers, start_logging, write_crash_report
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
 from app.identifiers import IdCheck, fold_id_text
@@ -493,6 +494,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="以 JSON 输出")
     parser = ChineseArgumentParser(prog="clerk", description="窗口受理命令行", parents=[common])
+    parser.add_argument("--version", action="version", version=f"clerk {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
 
     id_parser = sub.add_parser("id", help="证件号码").add_subparsers(
@@ -610,6 +612,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = Output(as_json=getattr(args, "json", False))
     home = Path(getattr(args, "home", None) or default_home())
     handler: Callable[..., int] = args.handler
+    program_log = start_logging(
+        home=home, program="clerk", console_level=logging.WARNING, crashes_on_console=False
+    )
     try:
         if not getattr(args, "needs_workspace", True):
             return handler(args, out)
@@ -642,25 +647,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SyncError as error:
         return out.fail(error.message, data={"kind": error.kind})
     except Exception as error:  # a bug: keep the traceback for the report
-        report = _crash_report(home)
-        print(f"程序错误：{error!r}。错误报告已写入 {report}", file=sys.stderr)
+        report = write_crash_report(home=home, program="clerk", error=error, log_file=program_log)
+        if report.path is None:
+            print(report.text, file=sys.stderr)
+        where = report.path or "标准错误输出"
+        print(f"程序错误：{mask_identifiers(repr(error))}。错误报告已写入 {where}", file=sys.stderr)
         return EXIT_BUG
-
-
-def _crash_report(home: Path) -> Path | str:
-    text = traceback.format_exc()
-    try:
-        from app.atomic import write_atomic
-        from app.clock import Clock
-
-        folder = home / "crash-reports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"crash-{Clock().now():%Y%m%dT%H%M%S%f}.txt"
-        write_atomic(path, text.encode("utf-8"))
-        return path
-    except OSError:
-        print(text, file=sys.stderr)
-        return "标准错误输出"
+    finally:
+        program_log.close()
 
 
 if __name__ == "__main__":

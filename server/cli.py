@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
+from app import __version__
 from app.catalog import CatalogError, Hall, parse_catalog
 from app.chinese_argparse import ChineseArgumentParser, translate_error
 from app.clock import hall_time_text
@@ -73,6 +74,9 @@ def _common(default_json: object, default_database: object) -> _Parser:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="clerk-server", description="窗口综合受理系统中心服务器", parents=[_common(False, None)]
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"clerk-server {__version__}", help="显示版本号"
     )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="命令")
     # Options given after the command override those before it; absent ones leave them alone.

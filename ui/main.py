@@ -24,29 +24,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--screenshot", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--version", action="store_true", help="显示版本号")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if args.version:
+        return _show_version()
     log = logging.getLogger("clerk")
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
+    from app import __version__
+    from app.diagnostics import FORMAT, start_logging
     from app.settings import SettingsError
     from app.workspace import WorkspaceError, default_home, open_workspace, prepare_demo_home
     from db.store import StoreError
+    from ui.crash import CrashReporter, log_qt_messages
     from ui.fonts import install_chinese_translations, register_fonts, ui_font
+    from ui.icons import app_icon
 
+    home = args.home or default_home()
+    # The window is built without a console: its log file in the data folder is where its lines go.
+    program_log = start_logging(
+        home=home, program="window", console_level=logging.INFO, console_format=FORMAT
+    )
+    log.info("window-clerk %s starting; data folder %s", __version__, home)
+    log_qt_messages()
     app = QApplication(sys.argv[:1])
+    crash_reporter = CrashReporter(home=home, log_file=program_log)
+    crash_reporter.install()
     app.setApplicationName("WindowClerk")
+    app.setWindowIcon(app_icon())
     app.setFont(ui_font(register_fonts()))
     install_chinese_translations(app)
-    home = args.home or default_home()
     try:
         if args.demo:
             prepare_demo_home(home)
         workspace = open_workspace(home)
         counter = workspace.counter(args.clerk)
     except (StoreError, WorkspaceError, SettingsError) as error:
+        log.error("无法启动：%s", error)
         QMessageBox.critical(None, "无法启动", str(error))
         return 1
 
@@ -108,7 +124,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if embedded is not None:
         embedded.stop()
     workspace.close()
+    crash_reporter.uninstall()
+    program_log.close()
     return code
+
+
+def _show_version() -> int:
+    from app import __version__
+
+    if sys.stdout is not None:
+        print(f"window-clerk {__version__}")
+        return 0
+    # The installed window has no console on Windows: say it in a message instead.
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    _app = QApplication(sys.argv[:1])
+    QMessageBox.information(None, "窗口受理", f"窗口受理 window-clerk {__version__}")
+    return 0
 
 
 if __name__ == "__main__":

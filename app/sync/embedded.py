@@ -43,6 +43,15 @@ def server_command() -> list[str]:
     return [sys.executable, "-m", "server.cli"]
 
 
+CREATE_NO_WINDOW = 0x08000000  # subprocess.CREATE_NO_WINDOW, which exists only on Windows
+
+
+def child_creation_flags(*, platform: str = sys.platform) -> int:
+    """`creationflags` for `clerk-server`: on Windows a console program started from the windowed
+    `window-clerk` would open a console window of its own; elsewhere nothing to ask."""
+    return CREATE_NO_WINDOW if platform == "win32" else 0
+
+
 def _any_free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -82,6 +91,7 @@ class EmbeddedServer:
             capture_output=True,
             text=True,
             timeout=120,
+            creationflags=child_creation_flags(),
         )
         if result.returncode != 0:
             raise RuntimeError(f"clerk-server {args[0]} 失败：{result.stderr.strip()}")
@@ -98,6 +108,7 @@ class EmbeddedServer:
                 env=self._env(),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
+                creationflags=child_creation_flags(),
             )
         finally:
             log_file.close()  # the child keeps its own descriptor
