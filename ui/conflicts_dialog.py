@@ -1,8 +1,9 @@
 """Sync conflicts for the hall's supervisor: what the server could not merge, and recording a resolution.
 
-Both records of a conflict are kept (nothing is dropped); resolving records what the supervisor found
-and did. It needs the supervisor's own login and password at this window (主管授权) and the server (the
-conflict lives there; every window of the hall learns the resolution by sync).
+Nothing is dropped: each row says, for its kind, where the records are (app.sync.conflicts); resolving
+records what the supervisor found and did. It needs the supervisor's own login and password at this
+window (主管授权) and the server (the conflict lives there; every window of the hall learns the
+resolution by sync). The resolver is shown by name, from the login the server recorded.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.clock import CHINA
 from app.sync.client import SyncClient, SyncError
+from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
 from ui.jobs import Jobs
 
@@ -58,11 +60,12 @@ class ResolveDialog(QDialog):
         self._authorize = authorize
         self.supervisor_login: str | None = None
         layout = QVBoxLayout(self)
-        about = QLabel(conflict.get("message") or conflict.get("reason") or "")
-        about.setWordWrap(True)
-        layout.addWidget(about)
+        self.about = QLabel(str(conflict.get("description") or ""), objectName="conflictAbout")
+        self.about.setWordWrap(True)
+        layout.addWidget(self.about)
         form = QFormLayout()
         self.resolution = QPlainTextEdit(objectName="resolution")
+        self.resolution.setTabChangesFocus(True)  # Tab moves on to 负责人账号, as in every form
         self.resolution.setPlaceholderText(
             "核实结果和处理办法，如：经核实以 SZX0103 窗口办件为准，另一台电脑已改正窗口编码"
         )
@@ -115,9 +118,9 @@ class ConflictsDialog(QDialog):
         self.conflicts: list[dict[str, Any]] = []
         self.resolve_dialog: ResolveDialog | None = None
         layout = QVBoxLayout(self)
-        note = QLabel("以下情况服务器无法自动合并，两条记录均已保存。请核实后记录处理结果。")
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        self.header = QLabel(CONFLICTS_HEADER, objectName="conflictsHeader")
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
         self.table = QTableWidget(0, len(COLUMNS), objectName="conflictsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -146,13 +149,22 @@ class ConflictsDialog(QDialog):
         self.conflicts = self._client.conflicts(unresolved_only=False)
         # Unresolved first, then the resolved ones for the record.
         self.conflicts.sort(key=lambda c: (c["resolved_at"] is not None, c["seq"]))
+        credential = self._client.credential()
+        this_device = credential.device_id if credential is not None else None
+        for c in self.conflicts:
+            c["description"] = describe_conflict(
+                reason=c["reason"],
+                window_code=c["window_code"],
+                message=c["message"],
+                mine=this_device is not None and c["device_id"] == this_device,
+            )
         self.table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
-            done = f"已处理（{c['resolved_by']}）：{c['resolution']}" if c["resolved_at"] else "未处理"
+            done = f"已由{c['resolved_by_name']}处理：{c['resolution']}" if c["resolved_at"] else "未处理"
             cells = (
                 c["case_number"],
                 c["window_code"] or "—",
-                c["message"] or c["reason"],
+                c["description"],
                 _local(c["received_at"]),
                 done,
             )

@@ -37,6 +37,7 @@ from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import wire
+from app.sync.conflicts import resolver_label
 from app.workdays import CalendarError, parse_calendar
 from db.models import (
     CalendarYearRow,
@@ -44,6 +45,7 @@ from db.models import (
     CaseEvent,
     CatalogVersion,
     Certificate,
+    Clerk,
     HallCase,
     SyncConflict,
     SyncState,
@@ -700,6 +702,9 @@ class SyncClient:
             if unresolved_only:
                 query = query.where(SyncConflict.resolved_at.is_(None))
             rows = session.scalars(query).all()
+            names: dict[str, str] = {
+                login: name for login, name in session.execute(select(Clerk.login, Clerk.name))
+            }
         return [
             {
                 "seq": r.seq,
@@ -707,10 +712,12 @@ class SyncClient:
                 "reason": r.reason,
                 "message": r.payload.get("message", ""),
                 "window_code": r.payload.get("window_code"),
+                "device_id": r.payload.get("device_id"),  # the device that sent the conflicting record
                 "received_at": _utc_text(r.received_at),
                 "resolved_at": _utc_text(r.resolved_at) if r.resolved_at else None,
                 "resolution": r.resolution,
-                "resolved_by": r.resolved_by,
+                "resolved_by": r.resolved_by,  # as the server records it: "login@WINDOW"
+                "resolved_by_name": resolver_label(r.resolved_by, names),
             }
             for r in rows
         ]
