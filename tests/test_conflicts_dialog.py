@@ -18,6 +18,7 @@ from app.sync.conflicts import CONFLICTS_HEADER
 from app.workspace import DATABASE_NAME, DEMO_SUPERVISOR, Workspace, open_workspace
 from tests.helpers import PLANNING, request_json
 from tests.sync_harness import ServerProcess, server_for
+from tests.test_reference_sync import save_shot
 from ui.conflicts_dialog import ConflictsDialog, ResolveDialog
 from ui.main_window import MainWindow
 
@@ -119,6 +120,11 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     assert "未保存" not in rows[twice]
     for text in (header, *rows.values()):
         assert "本窗口" not in text  # a supervisor may read this at any window of the hall
+    # Both rows are readable at once: wrapped to the column widths the shown dialog has, not taller.
+    qtbot.waitUntil(
+        lambda: sum(dialog.table.rowHeight(r) for r in range(2)) <= dialog.table.viewport().height()
+    )
+    save_shot(dialog, "conflicts-two-kinds")
 
     dialog.table.selectRow([dialog.cell_text(r, 0) for r in range(2)].index(reused))
     dialog.resolve_button.click()
@@ -139,6 +145,7 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     [done] = [dialog.cell_text(r, 4) for r in range(2) if dialog.cell_text(r, 0) == reused]
     assert done == f"已由{SUPERVISOR_NAME}（SZX0103 窗口）处理：{RESOLUTION}"
     assert SUPERVISOR_LOGIN not in done
+    save_shot(dialog, "conflicts-resolved-by-name")
     # The server keeps the login the window sent (issue 9 authenticates it); the name is shown from it.
     [resolved] = [c for c in server.admin("conflicts", "--all") if c["case_number"] == reused]
     assert resolved["resolved_by"] == f"{SUPERVISOR_LOGIN}@SZX0103"
@@ -178,7 +185,8 @@ def test_resolve_dialog_explains_the_conflict_as_the_row_does(
     dialog.resolve_button.click()
     resolve = dialog.resolve_dialog
     assert isinstance(resolve, ResolveDialog)
-    assert resolve.about.text() == dialog.cell_text(row, 2)
+    about = resolve.about.text()
+    assert about.startswith(dialog.cell_text(row, 2)) and "请核实以哪一张证照为准" in about
     resolve.reject()
 
 
@@ -188,13 +196,23 @@ def test_every_kind_the_server_records_has_its_own_truthful_text() -> None:
 
     for reason in (*CONFLICT_REASON.values(), DUPLICATE_CASE_NUMBER):
         text = describe_conflict(reason=reason, window_code="SZX0104", message="server words")
-        assert "server words" not in text and "SZX0104 窗口" in text and "保存在" in text
+        assert "server words" not in text.full and "SZX0104 窗口" in text.summary and "保存在" in text.summary
     both = describe_conflict(reason=CONFLICT_REASON["certificate.handed_over"], window_code=None, message="")
-    assert both.startswith("重复出件") and "两条交付记录都已保存在服务器上" in both and "某个窗口" in both
+    assert both.summary.startswith("重复出件") and "两条交付记录都已保存在服务器上" in both.summary
+    assert "某个窗口" in both.summary
     mine = describe_conflict(reason=DUPLICATE_CASE_NUMBER, window_code="SZX0103", message="", mine=True)
-    assert "本机这条未存入服务器，仍保存在本机" in mine
+    assert "本机后提交的同号办件未存入服务器，仍保存在本机" in mine.summary
     # A kind this version does not know (a newer server) is shown in the server's words.
-    assert (
-        describe_conflict(reason="new_kind", window_code="SZX0103", message="新的冲突")
-        == "服务器报告的冲突：新的冲突"
-    )
+    unknown = describe_conflict(reason="new_kind", window_code="SZX0103", message="新的冲突")
+    assert unknown.full == "服务器报告的冲突：新的冲突"
+
+
+def test_the_resolver_is_named_whoever_recorded_it() -> None:
+    from app.sync.conflicts import resolver_label
+
+    names = {"zhuren": "陈建国"}
+    assert resolver_label("zhuren@SZX0103", names) == "陈建国（SZX0103 窗口）"
+    assert resolver_label("wang@SZX0104", names) == "账号 wang（SZX0104 窗口）"  # an account unknown here
+    assert resolver_label("张三", names) == "张三"  # hall IT on the server: `resolve-conflict --by 张三`
+    assert resolver_label("zhuren", names) == "陈建国"
+    assert resolver_label(None, names) == ""

@@ -24,6 +24,7 @@ from app.seal import (
 from app.workspace import Workspace
 from tests.conftest import DEFAULT_NOW
 from tests.helpers import PLANNING, request_json
+from tests.test_reference_sync import save_shot
 from ui.main_window import MainWindow
 from ui.verify_dialog import CLERK_TEXT, VerifyDialog
 
@@ -105,6 +106,7 @@ def test_a_scanner_verifies_with_enter_and_each_scan_replaces_the_last(
     assert dialog.status.text() == "真实有效"
     assert first_number in dialog.details.text() and "\n" not in input_text(dialog)
     assert input_text(dialog) == first
+    save_shot(dialog, "verify-valid")
 
     scan(qtbot, dialog, second)  # the next certificate, scanned straight away
     assert input_text(dialog) == second  # only the last scan, nothing of the previous one
@@ -118,6 +120,7 @@ def test_a_scanner_verifies_with_enter_and_each_scan_replaces_the_last(
     assert dialog.status.text() == "可能伪造"
     assert "伪造" in dialog.details.text() and second_number not in dialog.details.text()
     assert not TECHNICAL.search(shown(dialog))
+    save_shot(dialog, "verify-tampered")
 
     scan(qtbot, dialog, first)  # a genuine one again: the red answer does not linger
     assert input_text(dialog) == first and dialog.status.text() == "真实有效"
@@ -138,6 +141,7 @@ def test_garbage_scans_get_a_chinese_sentence(
     assert input_text(dialog) == text
     assert dialog.status.text() == "未能识别"
     assert "重新扫描" in dialog.details.text()
+    save_shot(dialog, f"verify-garbage-{len(text)}")
     assert not TECHNICAL.search(shown(dialog)) and "数据被截断" not in shown(dialog)
 
 

@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -60,7 +61,7 @@ class ResolveDialog(QDialog):
         self._authorize = authorize
         self.supervisor_login: str | None = None
         layout = QVBoxLayout(self)
-        self.about = QLabel(str(conflict.get("description") or ""), objectName="conflictAbout")
+        self.about = QLabel(conflict["text"].full, objectName="conflictAbout")
         self.about.setWordWrap(True)
         layout.addWidget(self.about)
         form = QFormLayout()
@@ -111,7 +112,7 @@ class ConflictsDialog(QDialog):
     def __init__(self, client: SyncClient, authorize: Authorize, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
-        self.resize(900, 360)
+        self.resize(960, 460)
         self._client = client
         self._authorize = authorize
         self._jobs = Jobs()
@@ -130,7 +131,11 @@ class ConflictsDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 240)
+        # Wrapped rows take their height from the column widths: again whenever those change (they settle
+        # only after the dialog is shown or resized, see showEvent / resizeEvent).
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         layout.addWidget(self.table)
         self.message = QLabel("", objectName="conflictsMessage")
         self.message.setWordWrap(True)
@@ -152,7 +157,7 @@ class ConflictsDialog(QDialog):
         credential = self._client.credential()
         this_device = credential.device_id if credential is not None else None
         for c in self.conflicts:
-            c["description"] = describe_conflict(
+            c["text"] = describe_conflict(
                 reason=c["reason"],
                 window_code=c["window_code"],
                 message=c["message"],
@@ -164,12 +169,14 @@ class ConflictsDialog(QDialog):
             cells = (
                 c["case_number"],
                 c["window_code"] or "—",
-                c["description"],
+                c["text"].summary,
                 _local(c["received_at"]),
                 done,
             )
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
+                if column == 2:
+                    item.setToolTip(c["text"].full)
                 if c["resolved_at"] is None:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, column, item)
@@ -178,6 +185,14 @@ class ConflictsDialog(QDialog):
         if unresolved:
             self.table.selectRow(unresolved[0])
         self._selection_changed()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
 
     def cell_text(self, row: int, column: int) -> str:
         item = self.table.item(row, column)

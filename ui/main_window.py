@@ -57,7 +57,7 @@ from ui.models import (
     NumberRole,
 )
 from ui.printing import PrintError, PrintJob, PrintPreviewDialog, print_pages
-from ui.sync_status import SyncController, SyncStatusWidget
+from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
 from ui.verify_dialog import VerifyDialog
 
 log = logging.getLogger("clerk.ui")
@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         )
         self.sync_status = SyncStatusWidget(self.sync, authorize=self._authorize_supervisor)
         self.statusBar().addPermanentWidget(self.sync_status)
+        self.revoked_banner = RevokedBanner(self.sync)  # red, on top, while the server has revoked this PC
+        self.setMenuWidget(self.revoked_banner)
         self.sync.synced.connect(self._synced)
 
         self.item_query.textChanged.connect(self._query_changed)
