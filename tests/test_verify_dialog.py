@@ -90,7 +90,7 @@ def open_by_f8(qtbot: QtBot, window: MainWindow) -> VerifyDialog:
     qtbot.waitUntil(lambda: window.verify_dialog is not None and window.verify_dialog.isVisible())
     dialog = window.verify_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.payload)
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and dialog.focusWidget() is dialog.payload)
     return dialog
 
 
@@ -220,3 +220,15 @@ def test_every_outcome_speaks_the_clerks_language(
     assert set(CLERK_TEXT) == set(VerificationStatus)
     for headline, sentence, _color in CLERK_TEXT.values():
         assert not TECHNICAL.search(headline + sentence)
+
+
+def test_pasted_text_verifies_with_ctrl_enter_too(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    number, text = approved_certificate(workspace)
+    dialog = open_by_f8(qtbot, window)
+    dialog.payload.setText(f"  {text.lower()}  ")  # pasted with spaces; a scanner in lower case
+    qtbot.keyClick(dialog.payload, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: dialog.status.text() != "")  # a shortcut presses the button visibly, then clicks
+    assert dialog.status.text() == "真实有效" and number in dialog.details.text()
+    assert dialog.payload.selectedText() == dialog.payload.text()  # the next scan replaces it

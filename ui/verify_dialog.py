@@ -84,6 +84,7 @@ class VerifyDialog(QDialog):
         self.verify_button = QPushButton("核验 (Enter)", objectName="verifyButton")
         # Enter in the field reaches the dialog, which presses its default button: this one, never 关闭.
         self.verify_button.setDefault(True)
+        self.verify_button.setShortcut("Ctrl+Return")  # as 确认 in the main window, for a pasted text
         self.verify_button.clicked.connect(self.verify)
         layout.addWidget(self.verify_button)
         self.status = QLabel("", objectName="verifyStatus")
