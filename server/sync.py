@@ -66,6 +66,9 @@ from sqlalchemy.exc import DBAPIError
 
 from app.case_number import CaseNumberError, parse_case_number
 from app.sync.wire import (
+    CONFLICT_DUPLICATE_CASE_NUMBER,
+    CONFLICT_HANDED_OVER_TWICE,
+    CONFLICT_ISSUED_TWICE,
     MAX_PULL_CHANGES,
     Change,
     DayCount,
@@ -88,8 +91,8 @@ KIND_DECIDED = "case.decided"
 KIND_ISSUED = "certificate.issued"
 KIND_HANDED_OVER = "certificate.handed_over"
 # Non-commuting kinds: a second one for the same case is kept and shown to a supervisor.
-CONFLICT_REASON = {KIND_ISSUED: "certificate_issued_twice", KIND_HANDED_OVER: "certificate_handed_over_twice"}
-DUPLICATE_CASE_NUMBER = "duplicate_case_number"
+CONFLICT_REASON = {KIND_ISSUED: CONFLICT_ISSUED_TWICE, KIND_HANDED_OVER: CONFLICT_HANDED_OVER_TWICE}
+DUPLICATE_CASE_NUMBER = CONFLICT_DUPLICATE_CASE_NUMBER
 CHANGE_LOG_LOCK_KEY = 0x636C726B63686731  # "clrkchg1"
 MAX_RECONCILE_DAYS = 366
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available

@@ -247,7 +247,7 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         resolve.confirm()
         qtbot.waitUntil(lambda: "已记录处理结果" in dialog.message.text(), timeout=20_000)
         save_shot(dialog, "conflict-resolved")
-        assert dialog.cell_text(0, 4).startswith("已处理（zhuren@SZX0103）：经核实")
+        assert dialog.cell_text(0, 4).startswith("已由陈建国（SZX0103 窗口）处理：经核实")
         assert not dialog.resolve_button.isEnabled()
         assert server.admin("conflicts") == []
         [resolved] = server.admin("conflicts", "--all")

@@ -330,7 +330,7 @@ def test_window_shows_conflicts_and_a_failed_reconciliation(
     window.sync_status.conflicts_button.click()
     dialog = window.sync_status.conflicts_dialog
     assert dialog is not None and dialog.table.rowCount() == 1
-    assert dialog.cell_text(0, 0) == numbers[0] and "已被另一条受理记录占用" in dialog.cell_text(0, 2)
+    assert dialog.cell_text(0, 0) == numbers[0] and "编号重复" in dialog.cell_text(0, 2)
     window.sync_status.conflicts_dialog.close()
     from sqlalchemy import create_engine, text
 

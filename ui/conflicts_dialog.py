@@ -1,8 +1,9 @@
 """Sync conflicts for the hall's supervisor: what the server could not merge, and recording a resolution.
 
-Both records of a conflict are kept (nothing is dropped); resolving records what the supervisor found
-and did. It needs the supervisor's own login and password at this window (主管授权) and the server (the
-conflict lives there; every window of the hall learns the resolution by sync).
+Nothing is dropped: each row says, for its kind, where the records are (app.sync.conflicts); resolving
+records what the supervisor found and did. It needs the supervisor's own login and password at this
+window (主管授权) and the server (the conflict lives there; every window of the hall learns the
+resolution by sync). The resolver is shown by name, from the login the server recorded.
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -29,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from app.clock import hall_time_text
 from app.sync.client import SyncClient, SyncError
+from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
 from ui.jobs import Jobs
 from ui.screen_fit import fit_to_screen
@@ -55,11 +58,12 @@ class ResolveDialog(QDialog):
         self._authorize = authorize
         self.supervisor_login: str | None = None
         layout = QVBoxLayout(self)
-        about = QLabel(conflict.get("message") or conflict.get("reason") or "")
-        about.setWordWrap(True)
-        layout.addWidget(about)
+        self.about = QLabel(conflict["text"].full, objectName="conflictAbout")
+        self.about.setWordWrap(True)
+        layout.addWidget(self.about)
         form = QFormLayout()
         self.resolution = QPlainTextEdit(objectName="resolution")
+        self.resolution.setTabChangesFocus(True)  # Tab moves on to 负责人账号, as in every form
         self.resolution.setPlaceholderText(
             "核实结果和处理办法，如：经核实以 SZX0103 窗口办件为准，另一台电脑已改正窗口编码"
         )
@@ -105,16 +109,16 @@ class ConflictsDialog(QDialog):
     def __init__(self, client: SyncClient, authorize: Authorize, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
-        fit_to_screen(self, preferred=QSize(900, 360))
+        fit_to_screen(self, preferred=QSize(960, 460))
         self._client = client
         self._authorize = authorize
         self._jobs = Jobs()
         self.conflicts: list[dict[str, Any]] = []
         self.resolve_dialog: ResolveDialog | None = None
         layout = QVBoxLayout(self)
-        note = QLabel("以下情况服务器无法自动合并，两条记录均已保存。请核实后记录处理结果。")
-        note.setWordWrap(True)
-        layout.addWidget(note)
+        self.header = QLabel(CONFLICTS_HEADER, objectName="conflictsHeader")
+        self.header.setWordWrap(True)
+        layout.addWidget(self.header)
         self.table = QTableWidget(0, len(COLUMNS), objectName="conflictsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -124,7 +128,11 @@ class ConflictsDialog(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(4, 240)
+        # Wrapped rows take their height from the column widths: again whenever those change (they settle
+        # only after the dialog is shown or resized, see showEvent / resizeEvent).
+        header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         layout.addWidget(self.table)
         self.message = QLabel("", objectName="conflictsMessage")
         self.message.setWordWrap(True)
@@ -143,18 +151,29 @@ class ConflictsDialog(QDialog):
         self.conflicts = self._client.conflicts(unresolved_only=False)
         # Unresolved first, then the resolved ones for the record.
         self.conflicts.sort(key=lambda c: (c["resolved_at"] is not None, c["seq"]))
+        credential = self._client.credential()
+        this_device = credential.device_id if credential is not None else None
+        for c in self.conflicts:
+            c["text"] = describe_conflict(
+                reason=c["reason"],
+                window_code=c["window_code"],
+                message=c["message"],
+                mine=this_device is not None and c["device_id"] == this_device,
+            )
         self.table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
-            done = f"已处理（{c['resolved_by']}）：{c['resolution']}" if c["resolved_at"] else "未处理"
+            done = f"已由{c['resolved_by_name']}处理：{c['resolution']}" if c["resolved_at"] else "未处理"
             cells = (
                 c["case_number"],
                 c["window_code"] or "—",
-                c["message"] or c["reason"],
+                c["text"].summary,
                 _local(c["received_at"]),
                 done,
             )
             for column, value in enumerate(cells):
                 item = QTableWidgetItem(str(value))
+                if column == 2:
+                    item.setToolTip(c["text"].full)
                 if c["resolved_at"] is None:
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(row, column, item)
@@ -163,6 +182,14 @@ class ConflictsDialog(QDialog):
         if unresolved:
             self.table.selectRow(unresolved[0])
         self._selection_changed()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self.table, self.table.resizeRowsToContents)
 
     def cell_text(self, row: int, column: int) -> str:
         item = self.table.item(row, column)

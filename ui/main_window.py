@@ -59,7 +59,7 @@ from ui.models import (
 )
 from ui.printing import PrintError, PrintJob, PrintPreviewDialog, print_pages
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
-from ui.sync_status import SyncController, SyncStatusWidget
+from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
 from ui.verify_dialog import VerifyDialog
 from ui.window_state import WINDOW_STATE_NAME, WindowState
 
@@ -131,6 +131,8 @@ class MainWindow(QMainWindow):
         )
         self.sync_status = SyncStatusWidget(self.sync, authorize=self._authorize_supervisor)
         self.statusBar().addPermanentWidget(self.sync_status)
+        self.revoked_banner = RevokedBanner(self.sync)  # red, on top, while the server has revoked this PC
+        self.setMenuWidget(self.revoked_banner)
         self.sync.synced.connect(self._synced)
 
         self.item_query.textChanged.connect(self._query_changed)

@@ -1,27 +1,72 @@
-"""Verify a certificate's QR offline: scan or paste, and see valid / forged / expired / unknown key."""
+"""Verify a certificate's QR offline: scan or paste, and see valid / forged / expired / unknown key.
+
+Built for a handheld scanner (a USB keyboard wedge: it types the QR text fast and ends with Enter): the
+field is one line, Enter verifies, and after each answer the field's text is selected so the next scan
+replaces it. The clerk reads a plain sentence per outcome; the seal's technical detail goes to the log.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QPlainTextEdit,
+    QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.certificates import CertificateService
-from app.seal import VerificationStatus
+from app.seal import Verification, VerificationStatus
 
-STATUS_STYLE = {
-    VerificationStatus.VALID: ("真实有效", "#2e7d32"),
-    VerificationStatus.EXPIRED: ("已过期", "#b26a00"),
-    VerificationStatus.FORGED: ("签名不符：可能伪造或被篡改", "#b00020"),
-    VerificationStatus.UNKNOWN_KEY: ("未知签发密钥", "#b26a00"),
-    VerificationStatus.MALFORMED: ("内容不完整或已损坏", "#b00020"),
+log = logging.getLogger("clerk.ui.verify")
+
+GREEN, AMBER, RED = "#2e7d32", "#b26a00", "#b00020"
+
+# Each outcome of the seal check as the clerk reads it: (headline, what it means and what to do, colour).
+CLERK_TEXT: dict[VerificationStatus, tuple[str, str, str]] = {
+    VerificationStatus.VALID: (
+        "真实有效",
+        "这张证照是签发机关盖电子印章签发的，二维码内容未被改动。请核对下面的信息与纸面证照一致。",
+        GREEN,
+    ),
+    VerificationStatus.EXPIRED: (
+        "已过期",
+        "证照是真的，但已超过有效期，不能再作为有效证照使用。",
+        AMBER,
+    ),
+    VerificationStatus.FORGED: (
+        "可能伪造",
+        "二维码与签发机关的电子印章对不上：这张证照可能是伪造的，或二维码被改动过。"
+        "请不要认可这张证照，并报告大厅负责人。",
+        RED,
+    ),
+    VerificationStatus.KEY_NOT_VALID: (
+        "不可信",
+        "二维码上的电子印章在证照的签发日期还不能使用（或已停用），这张证照不可信。请报告大厅负责人。",
+        RED,
+    ),
+    VerificationStatus.UNKNOWN_KEY: (
+        "无法在本机核验",
+        "本机没有这张证照签发机关的电子印章信息（可能是其他地区或其他机关签发的），无法在本机核验。"
+        "请用手机扫描证照上的二维码在线查询，或向签发机关核实。",
+        AMBER,
+    ),
+    VerificationStatus.MALFORMED: (
+        "未能识别",
+        "扫到的不是完整的证照二维码。请把扫码枪对准证照上的二维码重新扫描；"
+        "多次扫描仍不行，二维码可能已污损，请向签发机关核实。",
+        RED,
+    ),
 }
+FAILED_TEXT = (
+    "核验出错",
+    "本机核验时出错，请再扫描一次；仍然出错请联系大厅信息技术人员（详情已记入日志）。",
+    RED,
+)
 
 
 class VerifyDialog(QDialog):
@@ -29,14 +74,17 @@ class VerifyDialog(QDialog):
         super().__init__(parent)
         self.certificates = certificates
         self.setWindowTitle("证照核验（离线验签）")
-        self.resize(640, 420)
+        self.resize(640, 360)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("用扫码枪扫描证照二维码，或粘贴二维码内容："))
-        self.payload = QPlainTextEdit(objectName="payload")
-        self.payload.setMaximumHeight(110)
+        layout.addWidget(QLabel("用扫码枪扫描证照上的二维码（扫完自动核验），或粘贴二维码内容后按回车："))
+        self.payload = QLineEdit(objectName="payload")
+        self.payload.setPlaceholderText("在此扫描证照二维码")
+        self.payload.textEdited.connect(self._input_changed)
         layout.addWidget(self.payload)
-        self.verify_button = QPushButton("核验 (Ctrl+Enter)", objectName="verifyButton")
-        self.verify_button.setShortcut("Ctrl+Return")
+        self.verify_button = QPushButton("核验 (Enter)", objectName="verifyButton")
+        # Enter in the field reaches the dialog, which presses its default button: this one, never 关闭.
+        self.verify_button.setDefault(True)
+        self.verify_button.setShortcut("Ctrl+Return")  # as 确认 in the main window, for a pasted text
         self.verify_button.clicked.connect(self.verify)
         layout.addWidget(self.verify_button)
         self.status = QLabel("", objectName="verifyStatus")
@@ -46,22 +94,56 @@ class VerifyDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(self.details, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close = buttons.button(QDialogButtonBox.StandardButton.Close)
+        close.setText("关闭")
+        close.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.payload.setFocus()
 
     def verify(self) -> None:
-        result = self.certificates.verify(self.payload.toPlainText())
-        label, color = STATUS_STYLE.get(result.status, (str(result.status), "#555"))
-        self.status.setText(label)
-        self.status.setStyleSheet(f"font-size:18pt;font-weight:bold;color:{color};")
-        lines = [result.message]
+        text = self.payload.text()
+        if not text.strip():
+            self._show(("", "请先扫描证照上的二维码。", AMBER), [])
+            self._ready_for_next_scan()
+            return
+        try:
+            result = self.certificates.verify(text)
+        except Exception:  # the database or key directory failed: the clerk gets a sentence, the log the rest
+            log.exception("certificate verification failed")
+            self._show(FAILED_TEXT, [])
+            self._ready_for_next_scan()
+            return
+        log.info("certificate verification: %s, key %s: %s", result.status, result.key_id, result.message)
+        self._show(CLERK_TEXT.get(result.status, FAILED_TEXT), self._facts(result))
+        self._ready_for_next_scan()
+
+    @staticmethod
+    def _facts(result: Verification) -> list[str]:
         claims = result.claims
-        if claims is not None:
-            lines += [
-                f"证照：{claims.type_name}（{claims.certificate_id}）",
-                f"持证人：{claims.holder_name}　{claims.holder_id_masked}",
-                f"发证机关：{claims.issuer_name}　发证日期：{claims.issued_on}",
-                f"有效期至：{claims.valid_until or '长期'}",
-                f"办件编号：{claims.case_number}　签发密钥：{result.key_id}",
-            ]
-        self.details.setText("\n".join(lines))
+        if claims is None or result.status is VerificationStatus.KEY_NOT_VALID:
+            return []  # what an untrusted seal claims is not shown as if it were fact
+        return [
+            f"证照：{claims.type_name}（{claims.certificate_id}）",
+            f"持证人：{claims.holder_name}　{claims.holder_id_masked}",
+            f"发证机关：{claims.issuer_name}　发证日期：{claims.issued_on}",
+            f"有效期至：{claims.valid_until or '长期'}",
+            f"办件编号：{claims.case_number}",
+        ]
+
+    def _show(self, look: tuple[str, str, str], facts: list[str]) -> None:
+        headline, sentence, color = look
+        self.status.setText(headline)
+        self.status.setStyleSheet(f"font-size:18pt;font-weight:bold;color:{color};")
+        self.details.setText("\n".join([sentence, *facts]))
+
+    def _ready_for_next_scan(self) -> None:
+        """The next scan replaces this one: the field keeps the focus with its text selected."""
+        self.payload.setFocus()
+        self.payload.selectAll()
+
+    def _input_changed(self, _text: str) -> None:
+        """A new input: the previous answer is not about it."""
+        if self.status.text() or self.details.text():
+            self.status.clear()
+            self.details.clear()

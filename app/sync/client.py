@@ -7,7 +7,8 @@ Rules it keeps (shared/DESIGN.md §4, §9):
 - The pull cursor is saved in the same transaction as the changes it covers.
 - A permanent rejection moves that one event to the dead-letter list; the queue behind it moves on.
 - Events carry their own author, window and device time; sync never rewrites them.
-- The device credential lives in the OS keyring; a revoked credential is forgotten.
+- The device credential lives in the OS keyring; a revoked credential is forgotten, and that it was
+  revoked is remembered in the database (`revocation`) until a round succeeds with a new one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import quote
 
@@ -37,6 +39,7 @@ from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import wire
+from app.sync.conflicts import resolver_label
 from app.workdays import CalendarError, parse_calendar
 from db.models import (
     CalendarYearRow,
@@ -44,6 +47,7 @@ from db.models import (
     CaseEvent,
     CatalogVersion,
     Certificate,
+    Clerk,
     HallCase,
     SyncConflict,
     SyncState,
@@ -78,6 +82,22 @@ class Credential:
     @property
     def bearer(self) -> str:
         return f"Bearer {self.device_id}.{self.secret}"
+
+
+REVOKED_STATE = "device_revoked"  # sync_state key: the Revocation (JSON) of the forgotten credential
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """The server refused this window's device as revoked and its credential was forgotten: what the window
+    tells the clerk and hall IT until it is registered again."""
+
+    server_url: str
+    hall_code: str
+    window_code: str
+    device_id: str
+    noticed_at: str  # ISO UTC, this window's clock
+    message: str  # the server's own words
 
 
 @dataclass
@@ -266,6 +286,8 @@ class SyncClient:
         report.mismatches = [d for d in self.reconcile(first=today, last=today) if not d.matches]
         report.seconds = time.perf_counter() - started
         self._set_state("last_success_at", _utc_text(self._clock.now().replace(tzinfo=None)))
+        if self._get_state(REVOKED_STATE) is not None:  # registered again: the old revocation is history
+            self._drop_state(REVOKED_STATE)
         return report
 
     def _read_batch(self, credential: Credential, *, after_id: int) -> _Batch | None:
@@ -700,6 +722,9 @@ class SyncClient:
             if unresolved_only:
                 query = query.where(SyncConflict.resolved_at.is_(None))
             rows = session.scalars(query).all()
+            names: dict[str, str] = {
+                login: name for login, name in session.execute(select(Clerk.login, Clerk.name))
+            }
         return [
             {
                 "seq": r.seq,
@@ -707,10 +732,12 @@ class SyncClient:
                 "reason": r.reason,
                 "message": r.payload.get("message", ""),
                 "window_code": r.payload.get("window_code"),
+                "device_id": r.payload.get("device_id"),  # the device that sent the conflicting record
                 "received_at": _utc_text(r.received_at),
                 "resolved_at": _utc_text(r.resolved_at) if r.resolved_at else None,
                 "resolution": r.resolution,
-                "resolved_by": r.resolved_by,
+                "resolved_by": r.resolved_by,  # as the server records it: "login@WINDOW"
+                "resolved_by_name": resolver_label(r.resolved_by, names),
             }
             for r in rows
         ]
@@ -724,6 +751,12 @@ class SyncClient:
     def _set_state(self, key: str, value: str) -> None:
         with self._store.write() as session:
             session.merge(SyncState(key=key, value=value))
+
+    def _drop_state(self, key: str) -> None:
+        with self._store.write() as session:
+            row = session.get(SyncState, key)
+            if row is not None:
+                session.delete(row)
 
     def state(self) -> dict[str, str]:
         with self._store.read() as session:
@@ -812,13 +845,46 @@ class SyncClient:
         code = body.get("error") if isinstance(body, dict) else None
         if response.status_code == 401:
             if code == "revoked" and credential is not None:
-                self._forget(credential)
+                self._forget(credential, message or "")
             raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
         if response.status_code in (400, 403, 404, 409, 413):
             raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
         raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
 
-    def _forget(self, credential: Credential) -> None:
-        """A revoked device credential is useless; drop it so the window asks to be registered again."""
+    def _forget(self, credential: Credential, message: str) -> None:
+        """A revoked device credential is useless; drop it so the window asks to be registered again. That
+        it was revoked is written first, so a crash in between leaves the credential to be refused again."""
+        revocation = Revocation(
+            server_url=credential.server_url,
+            hall_code=credential.hall_code,
+            window_code=credential.window_code,
+            device_id=credential.device_id,
+            noticed_at=_utc_text(self._clock.now().replace(tzinfo=None)),
+            message=message,
+        )
+        self._set_state(REVOKED_STATE, json.dumps(asdict(revocation), ensure_ascii=False))
         self._secrets.delete(credential_key(credential.server_url, credential.window_code))
-        log.warning("device credential %s revoked by the server; forgotten", credential.device_id)
+        log.warning(
+            "device credential %s revoked by the server; forgotten: %s", credential.device_id, message
+        )
+
+    def server_url(self) -> str:
+        """The server this window syncs with ("" before its first registration)."""
+        return str(self._settings.get("server_url") or "")
+
+    def data_folder(self) -> Path:
+        """The data folder of this window (its database's folder): the `--home` of its commands."""
+        return self._store.path.parent
+
+    def revocation(self) -> Revocation | None:
+        """Why this window has no credential, when the server revoked it (None: registered, or never was)."""
+        if self.credential() is not None:
+            return None
+        text_ = self._get_state(REVOKED_STATE)
+        if text_ is None:
+            return None
+        try:
+            return Revocation(**json.loads(text_))
+        except (ValueError, TypeError):
+            log.warning("unreadable revocation record %r; ignored", text_[:200])
+            return None

@@ -36,6 +36,12 @@ KIND_CATALOG_VERSION = "catalog.version"  # payload: version, published, sha256,
 KIND_CALENDAR = "calendar"  # payload: the published year (app.workdays format), key = the year
 KIND_CONFLICT = "conflict"
 KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution, resolved_by, resolved_at
+# A conflict's `reason` (its kind). Where the records are: a number used twice keeps the first case; the
+# second is refused (not stored as a case) and stays on the PC that sent it. A certificate issued or
+# handed over twice keeps both events on the server.
+CONFLICT_DUPLICATE_CASE_NUMBER = "duplicate_case_number"
+CONFLICT_ISSUED_TWICE = "certificate_issued_twice"
+CONFLICT_HANDED_OVER_TWICE = "certificate_handed_over_twice"
 MAX_RESOLUTION_CHARS = 500
 
 # What people read for the codes above and below (human output of `clerk` and `clerk-server`); the codes

@@ -1,0 +1,81 @@
+"""Sync conflicts as a hall supervisor reads them: what each kind means, where its records are, and who
+resolved it.
+
+The server sends a conflict with a `reason` (its kind, `wire.CONFLICT_*`) and a message written for the
+window that caused it. The supervisor may read the list at any window of the hall, so the texts here are
+written per kind for that reader; each says where the records of that kind are kept, and the header
+claims nothing that a row's kind contradicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from app.sync import wire
+
+CONFLICTS_HEADER = (
+    "以下情况服务器无法自动合并，请大厅负责人核实后记录处理结果。"
+    "没有删除任何记录：每一行写明了这件事的各条记录保存在哪里。"
+)
+
+
+@dataclass(frozen=True)
+class ConflictText:
+    summary: str  # what happened and where its records are: the row of the list
+    advice: str  # what to check: with the summary in the resolve dialog and the row's tooltip
+
+    @property
+    def full(self) -> str:
+        return f"{self.summary}{self.advice}"
+
+
+# reason → (summary, advice); {window}: the window of the PC that sent the record which caused the conflict.
+_KIND_TEXT: dict[str, tuple[str, str]] = {
+    wire.CONFLICT_DUPLICATE_CASE_NUMBER: (
+        "编号重复：服务器保留先收到的那条；{window}一台电脑后提交的同号办件未存入服务器，"
+        "仍保存在提交它的电脑上（“被拒收”记录）。",
+        "可能两台电脑用了同一个窗口编码，或电脑从旧备份恢复：请联系大厅信息技术人员核对。",
+    ),
+    wire.CONFLICT_ISSUED_TWICE: (
+        "重复发证：该办件被发证两次（后一次由{window}提交），两条发证记录都已保存在服务器上。",
+        "请核实以哪一张证照为准，收回另一张。",
+    ),
+    wire.CONFLICT_HANDED_OVER_TWICE: (
+        "重复出件：该办件的证照被交付两次（后一次由{window}提交），两条交付记录都已保存在服务器上。",
+        "请核实证照实际由谁领取。",
+    ),
+}
+_MINE_DUPLICATE = ConflictText(
+    "编号重复：服务器保留先收到的那条；本机后提交的同号办件未存入服务器，仍保存在本机（“被拒收”记录）。",
+    "可能两台电脑用了同一个窗口编码，或本机从旧备份恢复：请暂停在本机受理新办件，联系大厅信息技术人员核对。",
+)
+
+
+def describe_conflict(
+    *, reason: str, window_code: str | None, message: str, mine: bool = False
+) -> ConflictText:
+    """The supervisor's text for a conflict. `mine`: this PC sent the record that caused it. A kind this
+    program does not know (a newer server) is shown in the server's own words."""
+    if mine and reason == wire.CONFLICT_DUPLICATE_CASE_NUMBER:
+        return _MINE_DUPLICATE
+    texts = _KIND_TEXT.get(reason)
+    if texts is None:
+        return ConflictText(f"服务器报告的冲突：{message or reason}", "")
+    window = f"{window_code} 窗口" if window_code else "某个窗口"
+    summary, advice = texts
+    return ConflictText(summary.format(window=window), advice)
+
+
+def resolver_label(resolved_by: str | None, names: Mapping[str, str]) -> str:
+    """Who resolved a conflict, by name. A window's resolution is recorded by the server as "login@WINDOW"
+    (the login the window sent and the window it came from); this window knows the names of its accounts,
+    and shows an account it does not know as such. One recorded on the server by hall IT
+    (`clerk-server resolve-conflict --by NAME`) is shown as written."""
+    if not resolved_by:
+        return ""
+    login, at, window = resolved_by.partition("@")
+    if not at:
+        return names.get(resolved_by, resolved_by)
+    name = names.get(login)
+    return f"{name or f'账号 {login}'}（{window} 窗口）"

@@ -1,0 +1,218 @@
+"""The conflicts dialog on real conflicts from a real server process: its header and its rows tell one
+truth for each kind of conflict, the resolver is shown by name, and Tab in 处理意见 moves on."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
+from pytestqt.qtbot import QtBot
+
+from app.clock import Clock
+from app.intake import parse_request
+from app.sync.conflicts import CONFLICTS_HEADER
+from app.workspace import DATABASE_NAME, DEMO_SUPERVISOR, Workspace, open_workspace
+from tests.helpers import PLANNING, request_json
+from tests.sync_harness import ServerProcess, server_for
+from tests.test_reference_sync import save_shot
+from ui.conflicts_dialog import ConflictsDialog, ResolveDialog
+from ui.main_window import MainWindow
+
+pytestmark = pytest.mark.slow
+
+SUPERVISOR_LOGIN, SUPERVISOR_NAME, SUPERVISOR_PASSWORD = DEMO_SUPERVISOR
+RESOLUTION = "经核实：另一台电脑误设为 SZX0103，已改正窗口编码，其办件重新编号"
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    yield from server_for("sqlite", tmp_path)
+
+
+def register(
+    workspace: Workspace, server: ServerProcess, window: str = "SZX0103", replace: bool = False
+) -> None:
+    workspace.sync.register(
+        server_url=server.url, code=server.enrollment_code(window, hall="SZX01", replace=replace)
+    )
+
+
+def accept(workspace: Workspace) -> str:
+    item = workspace.catalog.item(PLANNING)
+    assert item is not None
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+
+
+def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
+    """Another PC holding a copy of this window's database (the back office, restored from a backup)."""
+    home.mkdir()
+    source, copy = sqlite3.connect(workspace.home / DATABASE_NAME), sqlite3.connect(home / DATABASE_NAME)
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+    return open_workspace(home, clock=clock)
+
+
+def make_conflicts(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+) -> tuple[str, str]:
+    """Two real conflicts of the hall: (a case number used twice, a case whose certificate was issued twice).
+
+    A second PC wrongly set up as SZX0103 reuses this window's first number; the back office, on a copy of
+    this window's database, issues the certificate of a case this window has issued too."""
+    register(workspace, server)
+    reused = accept(workspace)
+    twice = accept(workspace)
+    workspace.sync.sync()
+    twin = open_workspace(tmp_path / "twin", clock=clock)
+    office = copy_of(workspace, tmp_path / "office", clock)
+    try:
+        register(twin, server, replace=True)
+        accept(twin)  # serial 1 again: refused by the server
+        twin.sync.sync()
+        register(workspace, server, replace=True)  # the real PC takes its window back
+        office.settings.set("window_code", "SZX0190")
+        register(office, server, window="SZX0190")
+        office.certificates.approve(twice, approver=office.counter())
+        office.sync.sync()
+    finally:
+        twin.close()
+        office.close()
+    workspace.certificates.approve(twice, approver=workspace.counter())
+    return reused, twice
+
+
+def open_conflicts(qtbot: QtBot, window: MainWindow) -> ConflictsDialog:
+    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+        window.sync.sync_now()
+    window.sync_status.conflicts_button.click()
+    dialog = window.sync_status.conflicts_dialog
+    assert dialog is not None
+    return dialog
+
+
+def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
+    qtbot: QtBot,
+    window: MainWindow,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    reused, twice = make_conflicts(workspace, server, tmp_path, clock)
+    dialog = open_conflicts(qtbot, window)
+    assert dialog.table.rowCount() == 2
+    rows = {dialog.cell_text(row, 0): dialog.cell_text(row, 2) for row in range(2)}
+    header = dialog.header.text()
+    assert header == CONFLICTS_HEADER
+    # The header claims nothing a row denies: it does not say both records are stored everywhere ...
+    assert "均已保存" not in header and "都已保存" not in header and "没有删除" in header
+    # ... and each row says where its records are, true to its kind.
+    assert rows[reused].startswith("编号重复") and "未存入服务器" in rows[reused]
+    assert "仍保存在提交它的电脑上" in rows[reused] and "都已保存" not in rows[reused]
+    assert rows[twice].startswith("重复发证") and "两条发证记录都已保存在服务器上" in rows[twice]
+    assert "未保存" not in rows[twice]
+    for text in (header, *rows.values()):
+        assert "本窗口" not in text  # a supervisor may read this at any window of the hall
+    # Both rows are readable at once: wrapped to the column widths the shown dialog has, not taller.
+    qtbot.waitUntil(
+        lambda: sum(dialog.table.rowHeight(r) for r in range(2)) <= dialog.table.viewport().height()
+    )
+    save_shot(dialog, "conflicts-two-kinds")
+
+    dialog.table.selectRow([dialog.cell_text(r, 0) for r in range(2)].index(reused))
+    dialog.resolve_button.click()
+    resolve = dialog.resolve_dialog
+    assert resolve is not None
+    qtbot.waitUntil(resolve.isActiveWindow)
+    resolve.resolution.setFocus()
+    resolve.resolution.setPlainText(RESOLUTION)  # Chinese comes through the input method, not keystrokes
+    resolve.resolution.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClick(resolve.resolution, Qt.Key.Key_Tab)  # on to 负责人账号, as in every form
+    assert resolve.focusWidget() is resolve.login and "\t" not in resolve.resolution.toPlainText()
+    qtbot.keyClicks(resolve.login, SUPERVISOR_LOGIN)
+    qtbot.keyClick(resolve.login, Qt.Key.Key_Tab)
+    assert resolve.focusWidget() is resolve.password
+    qtbot.keyClicks(resolve.password, SUPERVISOR_PASSWORD)
+    resolve.confirm()
+    qtbot.waitUntil(lambda: "已记录处理结果" in dialog.message.text(), timeout=20_000)
+    [done] = [dialog.cell_text(r, 4) for r in range(2) if dialog.cell_text(r, 0) == reused]
+    assert done == f"已由{SUPERVISOR_NAME}（SZX0103 窗口）处理：{RESOLUTION}"
+    assert SUPERVISOR_LOGIN not in done
+    save_shot(dialog, "conflicts-resolved-by-name")
+    # The server keeps the login the window sent (issue 9 authenticates it); the name is shown from it.
+    [resolved] = [c for c in server.admin("conflicts", "--all") if c["case_number"] == reused]
+    assert resolved["resolved_by"] == f"{SUPERVISOR_LOGIN}@SZX0103"
+
+
+def test_a_window_that_does_not_know_the_resolver_shows_the_account(
+    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+) -> None:
+    from sqlalchemy import delete
+
+    from db.models import Clerk
+
+    reused, _ = make_conflicts(workspace, server, tmp_path, clock)
+    workspace.sync.sync()
+    [conflict] = [c for c in workspace.sync.conflicts() if c["case_number"] == reused]
+    workspace.sync.resolve_conflict(conflict["seq"], resolution=RESOLUTION, supervisor=SUPERVISOR_LOGIN)
+    [mine] = [c for c in workspace.sync.conflicts(unresolved_only=False) if c["case_number"] == reused]
+    assert mine["resolved_by_name"] == f"{SUPERVISOR_NAME}（SZX0103 窗口）"
+    with workspace.store.write() as session:
+        session.execute(delete(Clerk).where(Clerk.login == SUPERVISOR_LOGIN))
+    [theirs] = [c for c in workspace.sync.conflicts(unresolved_only=False) if c["case_number"] == reused]
+    assert theirs["resolved_by_name"] == f"账号 {SUPERVISOR_LOGIN}（SZX0103 窗口）"
+
+
+def test_resolve_dialog_explains_the_conflict_as_the_row_does(
+    qtbot: QtBot,
+    window: MainWindow,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    _, twice = make_conflicts(workspace, server, tmp_path, clock)
+    dialog = open_conflicts(qtbot, window)
+    row = [dialog.cell_text(r, 0) for r in range(dialog.table.rowCount())].index(twice)
+    dialog.table.selectRow(row)
+    dialog.resolve_button.click()
+    resolve = dialog.resolve_dialog
+    assert isinstance(resolve, ResolveDialog)
+    about = resolve.about.text()
+    assert about.startswith(dialog.cell_text(row, 2)) and "请核实以哪一张证照为准" in about
+    resolve.reject()
+
+
+def test_every_kind_the_server_records_has_its_own_truthful_text() -> None:
+    from app.sync.conflicts import describe_conflict
+    from server.sync import CONFLICT_REASON, DUPLICATE_CASE_NUMBER
+
+    for reason in (*CONFLICT_REASON.values(), DUPLICATE_CASE_NUMBER):
+        text = describe_conflict(reason=reason, window_code="SZX0104", message="server words")
+        assert "server words" not in text.full and "SZX0104 窗口" in text.summary and "保存在" in text.summary
+    both = describe_conflict(reason=CONFLICT_REASON["certificate.handed_over"], window_code=None, message="")
+    assert both.summary.startswith("重复出件") and "两条交付记录都已保存在服务器上" in both.summary
+    assert "某个窗口" in both.summary
+    mine = describe_conflict(reason=DUPLICATE_CASE_NUMBER, window_code="SZX0103", message="", mine=True)
+    assert "本机后提交的同号办件未存入服务器，仍保存在本机" in mine.summary
+    # A kind this version does not know (a newer server) is shown in the server's words.
+    unknown = describe_conflict(reason="new_kind", window_code="SZX0103", message="新的冲突")
+    assert unknown.full == "服务器报告的冲突：新的冲突"
+
+
+def test_the_resolver_is_named_whoever_recorded_it() -> None:
+    from app.sync.conflicts import resolver_label
+
+    names = {"zhuren": "陈建国"}
+    assert resolver_label("zhuren@SZX0103", names) == "陈建国（SZX0103 窗口）"
+    assert resolver_label("wang@SZX0104", names) == "账号 wang（SZX0104 窗口）"  # an account unknown here
+    assert resolver_label("张三", names) == "张三"  # hall IT on the server: `resolve-conflict --by 张三`
+    assert resolver_label("zhuren", names) == "陈建国"
+    assert resolver_label(None, names) == ""
