@@ -32,7 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.settings import SettingsError
-    from app.workspace import WorkspaceError, default_home, open_workspace, prepare_demo_home
+    from app.workspace import (
+        NotRegisteredError,
+        WorkspaceError,
+        default_home,
+        open_workspace,
+        prepare_demo_home,
+    )
     from db.store import StoreError
     from ui.fonts import install_chinese_translations, register_fonts, ui_font
 
@@ -47,7 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         workspace = open_workspace(home)
         counter = workspace.counter(args.clerk)
     except (StoreError, WorkspaceError, SettingsError) as error:
-        QMessageBox.critical(None, "无法启动", str(error))
+        log.error("cannot start: %s", error)
+        if not args.quit_when_ready:
+            title = "本机尚未登记为窗口" if isinstance(error, NotRegisteredError) else "无法启动"
+            QMessageBox.critical(None, title, str(error))
         return 1
 
     from ui.main_window import MainWindow
