@@ -7,6 +7,11 @@ A data folder is a window only once it is registered with the server, which conf
 code (`clerk register`); before that it has no window code and no accounts, and accepts nothing. A window
 code belongs to exactly one data folder. The demo hall's identity (SZX01, window SZX0103, the demo
 accounts and catalog) is written only into a folder made a demo folder (`prepare_demo_home`).
+
+The demo catalog too: a window's catalog comes from its server by sync (or hall IT's `clerk catalog
+load`). Seeded into a real window, the demo's items would be offered at the counter until the first sync,
+and would even stay current after it if the region's catalog carried an earlier publication date (the
+newest `published` wins, app.catalog_store).
 """
 
 from __future__ import annotations

@@ -88,8 +88,9 @@ def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -
 
 def test_timed_out_request_is_resent_not_forgotten(workspace: Workspace, server: ServerProcess) -> None:
     # §9: a client advanced its marker after a request that timed out, so those rows were never resent.
+    # Registering passes (enrol, confirm); the first push is slow.
     proxy = FaultyProxy(
-        server.port, choose=iter(["pass"] + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
+        server.port, choose=iter(["pass"] * 2 + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
     )
     try:
         register(workspace, server, proxy.url)
