@@ -120,8 +120,8 @@ class _Current:
 def _read_current(store: Store) -> _Current:
     with store.read() as session:
         current = session.scalars(select(CatalogVersion).where(CatalogVersion.is_current)).first()
-        if current is None:
-            raise CatalogError("本窗口尚未加载事项目录")
+        if current is None:  # a window gets its catalog from the server by sync (or `clerk catalog load`)
+            return _Current(version="", region_name="", halls={}, entries=[], details={})
         rows = session.execute(
             select(
                 CatalogItem.code,
@@ -157,7 +157,7 @@ class CatalogRepository:
         """Read the current version again if it changed (one small query when it has not); True if so."""
         with self._store.read() as session:
             version = session.scalar(select(CatalogVersion.version).where(CatalogVersion.is_current))
-        if version == self._current.version:
+        if (version or "") == self._current.version:
             return False
         current = _read_current(self._store)
         self._current = current
@@ -166,6 +166,7 @@ class CatalogRepository:
 
     @property
     def version(self) -> str:
+        """The current version; empty while this window has no catalog yet."""
         return self._current.version
 
     @property

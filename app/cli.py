@@ -18,6 +18,7 @@ from app.cases import STATUS_LABEL
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
+from app.cli_setup import add_commands as add_setup_commands
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.diagnostics import mask_identifiers, start_logging, write_crash_report
@@ -180,8 +181,8 @@ def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return out.fail(f"{args.file} 不是有效的 JSON：{error}")
+    counter = ws.counter(args.clerk)  # a folder that is not a window says so before the request is read
     request = parse_request(data)
-    counter = ws.counter(args.clerk)
     number = ws.acceptance.accept(request, counter=counter)
     case = ws.cases.find(number)
     assert case is not None
@@ -402,9 +403,11 @@ def _register(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             "device_id": credential.device_id,
             "hall_code": credential.hall_code,
             "window_code": credential.window_code,
+            "window_name": ws.settings.get("window_name"),
             "server_url": credential.server_url,
         },
-        f"已登记：窗口 {credential.window_code}（大厅 {credential.hall_code}），设备 {credential.device_id}",
+        f"已登记：窗口 {credential.window_code} {ws.settings.get('window_name')}"
+        f"（大厅 {credential.hall_code}），设备 {credential.device_id}",
     )
     return EXIT_OK
 
@@ -597,6 +600,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="first", default=None)
     p.add_argument("--to", default=None)
     p.set_defaults(handler=_reconcile)
+
+    add_setup_commands(sub, common)
 
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
         dest="action", required=True, metavar="操作"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from pathlib import Path
 
 import keyring
@@ -65,7 +66,8 @@ class SecretStore:
         backend = self._backend or keyring.get_keyring()
         if isinstance(backend, fail.Keyring):
             raise SecretStoreError(
-                "本机没有可用的系统密钥库（keyring），无法保存签发密钥。请大厅信息技术人员安装并启用系统密钥服务；"
+                "本机没有可用的系统密钥库（keyring），无法保存密钥（签发密钥、设备凭据）。"
+                "请大厅信息技术人员安装并启用系统密钥服务；"
                 "演示环境可将设置 secret_store 设为 demo-file"
             )
         return backend
@@ -93,3 +95,18 @@ class SecretStore:
             self.backend.set_password(SERVICE, name, value)
         except keyring.errors.KeyringError as error:
             raise SecretStoreError(f"无法写入系统密钥库：{error}") from error
+
+    def probe(self) -> None:
+        """Check that a secret can be written, read back and deleted here, before something that cannot be
+        undone depends on it (spending a one-time enrolment code). SecretStoreError says why not."""
+        token = secrets.token_hex(8)
+        name = f"probe:{token}"
+        backend = self.backend
+        try:
+            backend.set_password(SERVICE, name, token)
+            read = backend.get_password(SERVICE, name)
+            backend.delete_password(SERVICE, name)
+        except Exception as error:  # any backend failure means: nothing can be kept here
+            raise SecretStoreError(f"密钥库拒绝写入：{str(error) or type(error).__name__}") from error
+        if read != token:
+            raise SecretStoreError("密钥库写入后读不回原值")

@@ -18,12 +18,15 @@ class SettingSpec:
     description: str
 
 
+# A folder's identity as a window (hall, window code, window name) is empty until the server confirms it at
+# registration (`clerk register`); only a demo folder (`demo`) is given the demo hall's identity.
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("hall_code", str, "SZX01", "本窗口所属政务服务大厅编码（须在事项目录的 halls 中）"),
-    SettingSpec("window_code", str, "SZX0103", "窗口编码：区域内唯一，4–12 位大写字母数字，办件编号以它开头"),
-    SettingSpec("window_name", str, "3号综合受理窗口", "窗口名称，显示并打印在文书上"),
-    SettingSpec("default_clerk", str, "demo", "命令行操作记录在其名下的工作人员账号"),
-    SettingSpec("office_name", str, "示例市政务服务中心", "受理部门全称，印在文书抬头和印章区"),
+    SettingSpec("demo", bool, False, "演示数据目录：示例大厅、演示账号，仅供演示和培训（clerk demo-init）"),
+    SettingSpec("hall_code", str, "", "本窗口所属政务服务大厅编码（登记时由服务器写入）"),
+    SettingSpec("window_code", str, "", "窗口编码：区域内唯一，办件编号以它开头（登记时由服务器写入）"),
+    SettingSpec("window_name", str, "", "窗口名称，显示并打印在文书上（登记时由服务器写入，可改）"),
+    SettingSpec("default_clerk", str, "", "命令行操作记录在其名下的工作人员账号"),
+    SettingSpec("office_name", str, "", "受理部门全称，印在文书抬头和印章区（空则用事项目录中的大厅名称）"),
     SettingSpec(
         "office_short_name", str, "示政服", "机关简称，用于文书编号（简称 + 性质 + 〔年份〕 + 顺序号）"
     ),
@@ -62,14 +65,27 @@ class Settings:
         return self._values.get(key, _BY_KEY[key].default)
 
     def set(self, key: str, value: Any) -> None:
-        spec = _BY_KEY.get(key)
-        if spec is None:
-            raise SettingsError(f"没有名为 {key} 的设置")
-        if not isinstance(value, spec.type):
-            raise SettingsError(f"设置 {key} 应为 {spec.type.__name__}")
-        self._values[key] = value
-        self.save()
+        self.update({key: value})
+
+    def has(self, key: str) -> bool:
+        """True when the file sets `key` (a default does not count)."""
+        return key in self._values
+
+    def update(self, values: dict[str, Any]) -> None:
+        """Set several settings in one write: all of them or, on a wrong key or type, none."""
+        for key, value in values.items():
+            spec = _BY_KEY.get(key)
+            if spec is None:
+                raise SettingsError(f"没有名为 {key} 的设置")
+            if not isinstance(value, spec.type):
+                raise SettingsError(f"设置 {key} 应为 {spec.type.__name__}")
+        self._write({**self._values, **values})
 
     def save(self) -> None:
-        data = json.dumps(self._values, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+        self._write(self._values)
+
+    def _write(self, values: dict[str, Any]) -> None:
+        """Write the file first, then take the values: a failed write leaves both as they were."""
+        data = json.dumps(values, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
         write_atomic(self.path, data)
+        self._values = dict(values)

@@ -2,22 +2,31 @@
 
 Both the `clerk` command line and the Qt window start here, so everything a window does can be done
 headless.
+
+A data folder is a window only once it is registered with the server, which confirms its hall and window
+code (`clerk register`); before that it has no window code and no accounts, and accepts nothing. A window
+code belongs to exactly one data folder. The demo hall's identity (SZX01, window SZX0103, the demo
+accounts and catalog) is written only into a folder made a demo folder (`prepare_demo_home`).
+
+The demo catalog too: a window's catalog comes from its server by sync (or hall IT's `clerk catalog
+load`). Seeded into a real window, the demo's items would be offered at the counter until the first sync,
+and would even stay current after it if the region's catalog carried an earlier publication date (the
+newest `published` wins, app.catalog_store).
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import contextlib
 import json
 import logging
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 
 from app.acceptance import AcceptanceService, Counter
+from app.accounts import AccountError, add_account, has_accounts, verify_password
 from app.case_number import is_valid_window_code
 from app.cases import CaseQueries
 from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
@@ -29,7 +38,7 @@ from app.settings import Settings
 from app.sync.client import SyncClient
 from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
 from db.models import CalendarYearRow, CatalogVersion, Clerk
-from db.store import BUSY_TIMEOUT_MS, Store, StoreError, open_store
+from db.store import BUSY_TIMEOUT_MS, Store, open_store
 
 log = logging.getLogger("clerk.workspace")
 
@@ -38,10 +47,32 @@ SETTINGS_NAME = "settings.json"
 DEMO_SECRETS_NAME = "demo-secrets.json"
 DEMO_CLERK = ("demo", "王晓梅", "demo1234")
 DEMO_SUPERVISOR = ("zhuren", "陈建国", "demo1234")  # 大厅负责人: resolves sync conflicts
+DEMO_SETTINGS: dict[str, object] = {
+    "demo": True,
+    "hall_code": "SZX01",
+    "window_code": "SZX0103",
+    "window_name": "3号综合受理窗口",
+    "default_clerk": DEMO_CLERK[0],
+    "office_name": "示例市政务服务中心",
+    "secret_store": "demo-file",  # demo PCs often have no keyring service
+}
+NO_ACCOUNTS = (
+    "本窗口还没有工作人员账号（账号将由服务器下发）；在此之前，信息技术人员可用 "
+    "clerk account add 账号 --name 姓名 临时添加"
+)
+REGISTER_HOW = (
+    "请大厅信息技术人员在中心服务器上运行 clerk-server enroll-code --hall 大厅编码 --window 窗口编码 "
+    "取得一次性登记码，再在本机运行 clerk register --server 服务器地址 --code 登记码。"
+    "仅作演示或培训时，可用 clerk demo-init 另建演示数据目录"
+)
 
 
 class WorkspaceError(Exception):
     """The workspace cannot be opened; the message says why and what to do."""
+
+
+class NotRegisteredError(WorkspaceError):
+    """The data folder is not (yet) a window: it has no window code from the server."""
 
 
 def default_home() -> Path:
@@ -51,23 +82,6 @@ def default_home() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("WindowClerk", appauthor=False))
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    try:
-        scheme, salt_hex, digest_hex = stored.split("$")
-    except ValueError:
-        return False
-    if scheme != "scrypt":
-        return False
-    expected = hash_password(password, salt=bytes.fromhex(salt_hex)).split("$")[2]
-    return hmac.compare_digest(expected, digest_hex)
 
 
 @dataclass
@@ -84,20 +98,40 @@ class Workspace:
     certificates: CertificateService
     sync: SyncClient
 
+    @property
+    def is_demo(self) -> bool:
+        return bool(self.settings.get("demo"))
+
     def counter(self, clerk_login: str | None = None) -> Counter:
-        login = clerk_login or str(self.settings.get("default_clerk"))
+        """Who acts where: this window and a signed-in account. WorkspaceError (NotRegisteredError for a
+        folder that is not a window yet) says what is missing and how to set it up."""
+        window_code = str(self.settings.get("window_code"))
+        if not window_code:
+            raise NotRegisteredError(f"本数据目录（{self.home}）尚未登记为窗口，不能受理。{REGISTER_HOW}")
+        if not is_valid_window_code(window_code):
+            raise WorkspaceError(f"设置中的窗口编码 {window_code!r} 无效（4–12 位大写字母数字，以字母开头）")
+        if not self.catalog.version:
+            raise WorkspaceError(
+                "本窗口尚未取得事项目录：请先与服务器同步（clerk sync），"
+                "或由信息技术人员加载（clerk catalog load）"
+            )
         hall_code = str(self.settings.get("hall_code"))
         hall = self.catalog.hall(hall_code)
         if hall is None:
             raise WorkspaceError(f"设置中的大厅编码 {hall_code} 不在事项目录（{self.catalog.version}）中")
-        window_code = str(self.settings.get("window_code"))
-        if not is_valid_window_code(window_code):
-            raise WorkspaceError(f"设置中的窗口编码 {window_code!r} 无效（4–12 位大写字母数字，以字母开头）")
+        login = clerk_login or str(self.settings.get("default_clerk"))
+        if not login:
+            raise WorkspaceError(
+                "未指定工作人员账号：请用 --clerk 账号 指定，或在设置 default_clerk 中填写"
+                + ("" if has_accounts(self.store) else f"。{NO_ACCOUNTS}")
+            )
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
         if clerk is None or not clerk.active:
-            raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用")
-        return Counter(hall, window_code, str(self.settings.get("window_name")), clerk.login, clerk.name)
+            more = "" if has_accounts(self.store) else f"。{NO_ACCOUNTS}"
+            raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用{more}")
+        window_name = str(self.settings.get("window_name")) or window_code
+        return Counter(hall, window_code, window_name, clerk.login, clerk.name)
 
     def refresh_reference_data(self) -> bool:
         """After sync: use the newest catalog version and published calendars. True when the catalog changed.
@@ -133,7 +167,7 @@ class Workspace:
 def open_workspace(
     home: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None
 ) -> Workspace:
-    """Open the window's data folder, creating it with the demo catalog and demo clerk if new."""
+    """Open the window's data folder, creating an empty one (not a window until registered) if new."""
     clock = clock or Clock()
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -142,11 +176,7 @@ def open_workspace(
     store = open_store(home / DATABASE_NAME, busy_timeout_ms=busy_timeout_ms or BUSY_TIMEOUT_MS)
     try:
         settings = Settings(home / SETTINGS_NAME)
-        _seed(store, clock)
         catalog = CatalogRepository(store)
-    except StoreError:
-        store.close()
-        raise
     except Exception:
         store.close()
         raise
@@ -170,39 +200,44 @@ def open_workspace(
     )
 
 
-def prepare_demo_home(home: Path) -> None:
-    """A demo data folder keeps its secrets in a file: demo PCs often have no keyring service."""
-    home.mkdir(parents=True, exist_ok=True)
+def prepare_demo_home(home: Path, *, clock: Clock | None = None) -> None:
+    """Make `home` a demo data folder (idempotent): the demo hall's settings, the demo catalog and the demo
+    accounts. A folder registered as a real window is refused: its window code is its own.
+
+    A folder made by an earlier version's demo (secrets in a file, window identity from the old defaults)
+    is taken as a demo folder and gets what it lacks; settings it has are kept."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise WorkspaceError(f"无法创建数据目录 {home}：{error.strerror}") from None
     settings = Settings(home / SETTINGS_NAME)
-    if not (home / SETTINGS_NAME).exists():
-        settings.set("secret_store", "demo-file")
+    earlier_demo = settings.get("secret_store") == "demo-file"
+    if not settings.get("demo") and settings.get("window_code") and not earlier_demo:
+        raise WorkspaceError(
+            f"数据目录 {home} 已登记为窗口 {settings.get('window_code')}，不能改作演示目录；"
+            "演示请另用一个数据目录（--home）"
+        )
+    missing = {k: v for k, v in DEMO_SETTINGS.items() if not settings.has(k)}
+    if missing:
+        settings.update(missing)
+    now = (clock or Clock()).now()
+    store = open_store(home / DATABASE_NAME)
+    try:
+        with store.read() as session:
+            has_catalog = session.scalars(select(CatalogVersion.id)).first() is not None
+        if not has_catalog:
+            load_catalog(store, demo_catalog_bytes(), now=now)
+        for (login, name, password), role in ((DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")):
+            with contextlib.suppress(AccountError):  # there already
+                add_account(store, login=login, name=name, password=password, role=role)
+    finally:
+        store.close()
 
 
 def secret_store(home: Path, settings: Settings) -> SecretStore:
     if settings.get("secret_store") == "demo-file":
         return SecretStore(DemoFileKeyring(home / DEMO_SECRETS_NAME))
     return SecretStore()
-
-
-def _seed(store: Store, clock: Clock) -> None:
-    with store.read() as session:
-        has_catalog = session.scalars(select(CatalogVersion.id)).first() is not None
-        has_clerk = session.scalars(select(Clerk.login)).first() is not None
-    if not has_catalog:
-        load_catalog(store, demo_catalog_bytes(), now=clock.now())
-    if not has_clerk:
-        with store.write() as session:
-            for (login, name, password), role in ((DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")):
-                if session.get(Clerk, login) is None:
-                    session.add(
-                        Clerk(
-                            login=login,
-                            name=name,
-                            password_hash=hash_password(password),
-                            active=True,
-                            role=role,
-                        )
-                    )
 
 
 def load_calendar_years(store: Store) -> list[CalendarYear]:

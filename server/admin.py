@@ -1,9 +1,17 @@
 """Halls, enrolment codes, devices and conflicts: what hall IT does (CLI) and what enrolment needs (API).
 
-Registering a window: hall IT runs `clerk-server enroll-code --hall H --window W` on the server and reads
-the one-time code to the window; the window sends it with its window code; the server answers with a new
-device id and secret (shown once, kept in the window's OS keyring). A code is single-use and expires;
-`--replace` lets it take over a window whose PC is being replaced (the old device is revoked).
+Registering a window: hall IT runs `clerk-server enroll-code --hall H --window W [--window-name N]` on the
+server and reads the one-time code to the window; the window sends it (with its window code if it has
+one: a folder that is not a window yet sends none and takes the one the code was issued for); the server
+answers with a new *pending* device id and secret (shown once, kept in the window's OS keyring) and the
+hall, window code and window name. A code is single-use and expires; `--replace` lets it take over a
+window whose PC is being replaced.
+
+Two steps: the pending device can do nothing but confirm; the window's active device keeps working until
+the new one confirms with its credential (`confirm_device`), which revokes the old one in the same
+transaction. A registration that fails at the window (its keyring refused the credential, the connection
+dropped) thus never leaves the window without a working device. An enrolment supersedes an earlier
+pending device of the window that never confirmed.
 """
 
 from __future__ import annotations
@@ -14,17 +22,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.case_number import is_valid_window_code
 from app.catalog import Hall
 from app.clock import hall_time_text
-from app.sync.wire import KIND_CONFLICT_RESOLVED, MAX_RESOLUTION_CHARS, EnrollRequest, EnrollResponse
+from app.sync.wire import (
+    KIND_CONFLICT_RESOLVED,
+    MAX_RESOLUTION_CHARS,
+    ConfirmResponse,
+    EnrollRequest,
+    EnrollResponse,
+)
 from server import bulk
 from server.bulk import dumps, insert_rows
 from server.clock import utc_naive, utc_text
-from server.models import conflict, device, enrollment, hall
+from server.models import ACTIVE_DEVICE, PENDING_DEVICE, conflict, device, enrollment, hall
 from server.security import (
     enrollment_code_hash,
     new_device_id,
@@ -40,6 +54,7 @@ log = logging.getLogger("clerk.server.admin")
 
 MAX_CODE_HOURS = 24 * 30
 MAX_DEVICE_NAME = 100
+MAX_WINDOW_NAME = 40
 
 
 class AdminError(Exception):
@@ -75,7 +90,7 @@ def list_halls(db: ServerDB) -> list[dict[str, Any]]:
         active: dict[str, int] = dict(
             connection.execute(
                 select(device.c.hall_code, func.count())
-                .where(device.c.revoked_at.is_(None))
+                .where(text(ACTIVE_DEVICE))
                 .group_by(device.c.hall_code)
             ).all()
         )
@@ -91,12 +106,14 @@ class IssuedCode:
     window_code: str
     replace: bool
     expires_at: datetime
+    window_name: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "code": self.code,
             "hall_code": self.hall_code,
             "window_code": self.window_code,
+            "window_name": self.window_name,
             "replace": self.replace,
             "expires_at": utc_text(self.expires_at),
         }
@@ -110,13 +127,23 @@ def _window_halls(connection: Any, window_code: str) -> set[str]:
 
 
 def issue_enrollment_code(
-    db: ServerDB, *, hall_code: str, window_code: str, replace: bool, hours: int, now: datetime
+    db: ServerDB,
+    *,
+    hall_code: str,
+    window_code: str,
+    replace: bool,
+    hours: int,
+    now: datetime,
+    window_name: str = "",
 ) -> IssuedCode:
     """A new one-time code for registering a PC as `window_code` of `hall_code`. AdminError on bad input."""
     if not is_valid_window_code(window_code):
         raise AdminError(
             400, "invalid", f"窗口编码“{window_code}”无效：应为 4–12 位大写字母或数字，以字母开头"
         )
+    window_name = window_name.strip()
+    if len(window_name) > MAX_WINDOW_NAME or any(ord(ch) < 32 for ch in window_name):
+        raise AdminError(400, "invalid", f"窗口名称应不超过 {MAX_WINDOW_NAME} 个字，且不含控制字符")
     if not 1 <= hours <= MAX_CODE_HOURS:
         raise AdminError(400, "invalid", f"有效时长应为 1–{MAX_CODE_HOURS} 小时，实为 {hours}")
     now = utc_naive(now)
@@ -146,17 +173,21 @@ def issue_enrollment_code(
                 replace_device=replace,
                 created_at=now,
                 expires_at=expires_at,
+                window_name=window_name or None,
             )
         )
     log.info(
         "enrolment code issued for %s/%s (replace=%s) until %s", hall_code, window_code, replace, expires_at
     )
-    return IssuedCode(code, hall_code, window_code, replace, expires_at)
+    return IssuedCode(code, hall_code, window_code, replace, expires_at, window_name)
 
 
 # -- enrolment ----------------------------------------------------------------------------------------
 def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResponse:
-    """Register a window PC with a one-time code. AdminError: 403 for a bad code, 409 for a taken window."""
+    """Register a window PC with a one-time code, as a pending device (see the module docstring).
+
+    AdminError: 403 for a bad code or a code for another window, 409 for a window with an active device
+    and a code that may not replace it. A refused request leaves the code unused."""
     now = utc_naive(now)
     name = request.device_name.strip()
     if not name or len(name) > MAX_DEVICE_NAME or "\x00" in name:
@@ -177,11 +208,12 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
                 )
             if row.expires_at <= now:
                 raise AdminError(403, "enroll_code_expired", "登记码已过期，请信息技术人员重新签发")
-            if request.window_code != row.window_code:
+            if request.window_code and request.window_code != row.window_code:
                 raise AdminError(
                     403,
                     "forbidden",
-                    f"该登记码是为窗口 {row.window_code} 签发的，本机设置的窗口编码是 {request.window_code}",
+                    f"该登记码是为窗口 {row.window_code} 签发的，本机数据目录已是窗口 {request.window_code}："
+                    "一个数据目录只能是一个窗口",
                 )
             claimed = connection.execute(
                 update(enrollment)
@@ -194,23 +226,16 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
                 )
             active = connection.execute(
                 select(device.c.device_id, device.c.name, device.c.enrolled_at).where(
-                    device.c.window_code == row.window_code, device.c.revoked_at.is_(None)
+                    device.c.window_code == row.window_code, text(ACTIVE_DEVICE)
                 )
             ).first()
-            if active is not None:
-                if not row.replace_device:
-                    raise _window_taken(row.window_code, active.name, active.enrolled_at)
-                connection.execute(
-                    update(device)
-                    .where(device.c.window_code == row.window_code, device.c.revoked_at.is_(None))
-                    .values(revoked_at=now, revoked_reason=f"replaced by {device_id}")
-                )
-                log.warning(
-                    "device %s of window %s revoked: replaced by %s",
-                    active.device_id,
-                    row.window_code,
-                    device_id,
-                )
+            if active is not None and not row.replace_device:
+                raise _window_taken(row.window_code, active.name, active.enrolled_at)
+            connection.execute(
+                update(device)
+                .where(device.c.window_code == row.window_code, text(PENDING_DEVICE))
+                .values(revoked_at=now, revoked_reason=f"superseded by {device_id} before confirming")
+            )
             connection.execute(
                 insert(device).values(
                     device_id=device_id,
@@ -222,13 +247,61 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
                 )
             )
     except IntegrityError:  # a registration for the same window committed in between
-        raise _window_taken(request.window_code, None, None) from None
+        raise AdminError(
+            409,
+            "window_taken",
+            f"窗口 {request.window_code or '（登记码所指窗口）'} 此刻正有另一台电脑在登记，本次未登记、"
+            "登记码未使用：请稍后重试，或请信息技术人员核对（clerk-server devices）",
+        ) from None
     log.info(
-        "device %s (%s) registered as window %s of hall %s", device_id, name, row.window_code, row.hall_code
+        "device %s (%s) enrolled as window %s of hall %s, pending its confirmation",
+        device_id,
+        name,
+        row.window_code,
+        row.hall_code,
     )
     return EnrollResponse(
-        device_id=device_id, secret=secret, hall_code=row.hall_code, window_code=row.window_code
+        device_id=device_id,
+        secret=secret,
+        hall_code=row.hall_code,
+        window_code=row.window_code,
+        window_name=row.window_name or "",
     )
+
+
+def confirm_device(db: ServerDB, device_id: str, *, now: datetime) -> ConfirmResponse:
+    """The pending device `device_id` (authenticated by its own credential) becomes its window's active
+    device; the previous active one is revoked in the same transaction. Confirming again changes nothing."""
+    now = utc_naive(now)
+    with db.write() as connection:
+        row = connection.execute(
+            select(device).where(device.c.device_id == device_id).with_for_update()
+        ).first()
+        if row is None or row.revoked_at is not None:
+            raise AdminError(401, "revoked", "本次登记已作废（已有更新的登记或已注销），请重新登记")
+        if row.confirmed_at is not None:
+            return ConfirmResponse(row.device_id, row.hall_code, row.window_code, [])
+        replaced = list(
+            connection.execute(
+                select(device.c.device_id).where(device.c.window_code == row.window_code, text(ACTIVE_DEVICE))
+            ).scalars()
+        )
+        if replaced:
+            may_replace = connection.execute(
+                select(enrollment.c.replace_device).where(enrollment.c.device_id == device_id)
+            ).scalar()
+            if not may_replace:  # another PC became the window's device after this one enrolled
+                raise _window_taken(row.window_code, None, None)
+            connection.execute(
+                update(device)
+                .where(device.c.device_id.in_(replaced))
+                .values(revoked_at=now, revoked_reason=f"replaced by {device_id}")
+            )
+        connection.execute(update(device).where(device.c.device_id == device_id).values(confirmed_at=now))
+    for old in replaced:
+        log.warning("device %s of window %s revoked: replaced by %s", old, row.window_code, device_id)
+    log.info("device %s confirmed as window %s of hall %s", device_id, row.window_code, row.hall_code)
+    return ConfirmResponse(row.device_id, row.hall_code, row.window_code, replaced)
 
 
 def _window_taken(window_code: str, name: str | None, since: datetime | None) -> AdminError:
@@ -243,7 +316,8 @@ def _window_taken(window_code: str, name: str | None, since: datetime | None) ->
 
 # -- authentication -----------------------------------------------------------------------------------
 def authenticate(db: ServerDB, device_id: str, secret: str) -> Device | AdminError:
-    """The device for a bearer token, or the 401 to answer (unknown/wrong secret vs revoked)."""
+    """The device for a bearer token (pending or active), or the 401 to answer (unknown/wrong secret vs
+    revoked). The API lets a pending device only confirm."""
     with db.read() as connection:
         row = connection.execute(select(device).where(device.c.device_id == device_id)).first()
     if not secrets_match(secret, row.secret_hash if row is not None else None) or row is None:
@@ -255,11 +329,12 @@ def authenticate(db: ServerDB, device_id: str, secret: str) -> Device | AdminErr
             f"本窗口的设备登记已于 {hall_time_text(row.revoked_at)} 注销，"
             "必须重新登记窗口（向大厅信息技术人员索取登记码）",
         )
-    return Device(row.device_id, row.hall_code, row.window_code, row.name)
+    return Device(row.device_id, row.hall_code, row.window_code, row.name, row.confirmed_at is not None)
 
 
 # -- devices and conflicts ----------------------------------------------------------------------------
 def list_devices(db: ServerDB, *, include_revoked: bool = True) -> list[dict[str, Any]]:
+    """Devices, each with its `state`: active, pending (enrolled, not confirmed) or revoked."""
     query = select(device).order_by(device.c.hall_code, device.c.window_code, device.c.enrolled_at)
     if not include_revoked:
         query = query.where(device.c.revoked_at.is_(None))
@@ -271,7 +346,9 @@ def list_devices(db: ServerDB, *, include_revoked: bool = True) -> list[dict[str
             "hall_code": r.hall_code,
             "window_code": r.window_code,
             "name": r.name,
+            "state": "revoked" if r.revoked_at else ("active" if r.confirmed_at else "pending"),
             "enrolled_at": utc_text(r.enrolled_at),
+            "confirmed_at": utc_text(r.confirmed_at) if r.confirmed_at else None,
             "revoked_at": utc_text(r.revoked_at) if r.revoked_at else None,
             "revoked_reason": r.revoked_reason,
         }

@@ -1,7 +1,10 @@
 """The HTTP API of the central server (FastAPI), speaking `app.sync.wire`.
 
-- `POST ENROLL_PATH` (no auth; the one-time code is the credential): 200 EnrollResponse; 400 invalid;
-  403 unknown/used/expired code or a code for another window; 409 the window already has a device.
+- `POST ENROLL_PATH` (no auth; the one-time code is the credential): 200 EnrollResponse (a pending
+  device); 400 invalid; 403 unknown/used/expired code or a code for another window; 409 the window
+  already has a device and the code may not replace it.
+- `POST CONFIRM_PATH` (the pending device's own credential): 200 ConfirmResponse; the device becomes
+  active and the window's previous device is revoked; 401 superseded or revoked.
 - `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT; 400 invalid (names the field); 401;
   403 `forbidden` when the body's window is not the device's; 413 too_large; 503 busy.
 - `GET PULL_PATH?cursor=&limit=&exclude_own=` (device): 200 PullResponse of the device's hall;
@@ -13,7 +16,8 @@
 - `GET HEALTH_PATH` (no auth): 200 {"status": "ok", "server_time", "protocol"}; 503 database unavailable.
 
 Device auth: `Authorization: Bearer {device_id}.{secret}`; unknown device or wrong secret → 401
-`unauthorized`, revoked device → 401 `revoked`. Every error is an `ErrorBody` (`error`, Chinese `message`);
+`unauthorized`, revoked device → 401 `revoked`, a pending device anywhere but CONFIRM_PATH → 403
+`not_confirmed`. Every error is an `ErrorBody` (`error`, Chinese `message`);
 an unexpected failure is logged with its traceback and answered 500 `internal` without details.
 """
 
@@ -41,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.sync.wire import (
     CATALOG_PATH,
+    CONFIRM_PATH,
     CONFLICT_RESOLVE_PATH,
     ENROLL_PATH,
     HEALTH_PATH,
@@ -51,6 +56,7 @@ from app.sync.wire import (
     PULL_PATH,
     PUSH_PATH,
     RECONCILE_PATH,
+    ConfirmResponse,
     EnrollRequest,
     EnrollResponse,
     ErrorBody,
@@ -113,7 +119,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         400: "请求格式错误（invalid），消息指出字段",
         401: "设备凭据无效（unauthorized）或已注销（revoked）",
-        403: "不允许（forbidden 等）",
+        403: "不允许（forbidden 等；not_confirmed：设备登记尚未确认）",
         404: "不存在（not_found）",
         409: "冲突（window_taken、already_resolved）",
         413: "请求体过大（too_large）",
@@ -240,10 +246,10 @@ _bearer = HTTPBearer(
 )
 
 
-def current_device(
+def enrolled_device(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Device:
-    """The authenticated device of a request, or 401 (`unauthorized` / `revoked`)."""
+    """The authenticated device of a request, pending or active, or 401 (`unauthorized` / `revoked`)."""
     token = parse_bearer(f"Bearer {credentials.credentials}" if credentials else None)
     if token is None:
         raise ApiError(401, "unauthorized", "缺少或无法识别设备凭据（Authorization: Bearer 设备编号.密钥）")
@@ -253,7 +259,19 @@ def current_device(
     return found
 
 
+def current_device(device: Annotated[Device, Depends(enrolled_device)]) -> Device:
+    """The authenticated, confirmed device of a request; 403 `not_confirmed` for a pending one."""
+    if not device.confirmed:
+        raise ApiError(
+            403,
+            "not_confirmed",
+            "本设备的登记尚未完成确认，不能同步；请在本机重新运行 clerk register 或 clerk sync 完成登记",
+        )
+    return device
+
+
 DeviceDep = Annotated[Device, Depends(current_device)]
+PendingDeviceDep = Annotated[Device, Depends(enrolled_device)]
 
 
 def create_app(
@@ -336,6 +354,21 @@ def create_app(
             raise ApiError(400, "invalid", str(error)) from None
         enrolled = await run_in_threadpool(admin.enroll, db, enroll_request, now=clock())
         return JSONResponse(asdict(enrolled))
+
+    @app.post(
+        CONFIRM_PATH,
+        tags=["devices"],
+        summary="Confirm a registration with the new credential (确认登记)",
+        description="Sent by the newly enrolled (pending) device once the window has stored its credential. "
+        "The device becomes the window's active device and the previous one is revoked, in one transaction; "
+        "until then the previous device keeps working. Confirming again answers the same, with `replaced` "
+        "empty.",
+        response_model=ConfirmResponse,
+        responses=_errors(401, 409),
+    )
+    async def confirm(device: PendingDeviceDep) -> JSONResponse:
+        confirmed = await run_in_threadpool(admin.confirm_device, db, device.device_id, now=clock())
+        return JSONResponse(asdict(confirmed))
 
     @app.post(
         PUSH_PATH,

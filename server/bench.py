@@ -206,6 +206,7 @@ def _enrolled_device(url: str, window_code: str) -> tuple[Any, Any]:
     from app.sync.wire import EnrollRequest
 
     enrolled = admin.enroll(db, EnrollRequest(issued.code, window_code, "bench"), now=datetime.now(UTC))
+    admin.confirm_device(db, enrolled.device_id, now=datetime.now(UTC))
     return db, (Device(enrolled.device_id, "SZX01", window_code, "bench"), enrolled)
 
 

@@ -2,7 +2,7 @@
 
     clerk-server init [--demo] [--catalog FILE]     create or migrate the database; load halls
     clerk-server serve                              run the HTTP(S) server (settings: server.config)
-    clerk-server enroll-code --hall SZX01 --window SZX0103 [--replace] [--hours 24]
+    clerk-server enroll-code --hall SZX01 --window SZX0103 [--window-name 3号窗口] [--replace] [--hours 24]
     clerk-server devices [--active]                 registered window PCs
     clerk-server revoke DEVICE_ID [--reason TEXT]
     clerk-server conflicts [--all]                  what a supervisor must look at
@@ -91,7 +91,10 @@ def _parser() -> argparse.ArgumentParser:
     code = commands.add_parser("enroll-code", parents=[common], help="签发窗口一次性登记码")
     code.add_argument("--hall", required=True, help="大厅编码，如 SZX01")
     code.add_argument("--window", required=True, help="窗口编码，如 SZX0103")
-    code.add_argument("--replace", action="store_true", help="替换该窗口现有设备（旧设备将被注销）")
+    code.add_argument("--window-name", default="", help="窗口名称，登记时写入窗口设置，如 3号综合受理窗口")
+    code.add_argument(
+        "--replace", action="store_true", help="替换该窗口现有设备（新设备确认登记后，旧设备被注销）"
+    )
     code.add_argument("--hours", type=int, default=24, help="有效小时数（默认 24）")
 
     devices = commands.add_parser("devices", parents=[common], help="列出已登记设备")
@@ -230,9 +233,10 @@ def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
             replace=args.replace,
             hours=args.hours,
             now=system_clock(),
+            window_name=args.window_name,
         ),
     )
-    replace = "（替换登记：该窗口现有设备将被注销）" if issued.replace else ""
+    replace = "（替换登记：新设备确认登记后，该窗口现有设备将被注销）" if issued.replace else ""
     _output(
         args,
         issued.as_json(),
@@ -244,6 +248,8 @@ def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
 def _device_state(row: dict[str, Any]) -> str:
     if row["revoked_at"]:
         return f"已注销 {hall_time_text(row['revoked_at'])}（{revoked_reason_label(row['revoked_reason'])}）"
+    if row.get("state") == "pending":
+        return "待确认（登记未完成，不能同步；该窗口原有设备仍有效）"
     return "有效"
 
 

@@ -2,9 +2,12 @@
 
 - `hall`: the service halls of the region (loaded from the catalog).
 - `enrollment`: one-time registration codes issued by hall IT for one (hall, window); only the SHA-256 of
-  the code is stored. `replace_device` = the code may replace the window's active device.
-- `device`: a registered window PC. Only the SHA-256 of its 32-byte secret is stored. At most one active
-  (not revoked) device per window code: a partial unique index, so two racing registrations cannot both win.
+  the code is stored. `replace_device` = the code may replace the window's active device; `window_name`
+  = the window's name as hall IT gave it (sent to the window with its code).
+- `device`: a registered window PC. Only the SHA-256 of its 32-byte secret is stored. Its state: pending
+  (enrolled, `confirmed_at` NULL: it may only confirm), active (confirmed, not revoked), revoked. At most one
+  active and one pending device per window code: partial unique indexes, so two racing registrations
+  cannot both win. Confirming revokes the window's previous active device in the same transaction.
 - `case_record`: the server's projection of a case. Inserted from the payload of its `case.decided` event
   (`snapshot`, `first_event_id`); `decided_status` is the status the window decided, `status` the projection
   over all events of the case (approved when a certificate was issued, delivered when handed over).
@@ -61,6 +64,9 @@ metadata = MetaData(
 JsonType = JSON()
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
+ACTIVE_DEVICE = "revoked_at IS NULL AND confirmed_at IS NOT NULL"
+PENDING_DEVICE = "revoked_at IS NULL AND confirmed_at IS NULL"
+
 hall = Table(
     "hall",
     metadata,
@@ -81,6 +87,7 @@ enrollment = Table(
     Column("expires_at", DateTime, nullable=False),
     Column("used_at", DateTime),
     Column("device_id", String(36)),
+    Column("window_name", Text),
 )
 
 device = Table(
@@ -92,14 +99,22 @@ device = Table(
     Column("secret_hash", String(64), nullable=False),
     Column("name", Text, nullable=False),
     Column("enrolled_at", DateTime, nullable=False),
+    Column("confirmed_at", DateTime),
     Column("revoked_at", DateTime),
     Column("revoked_reason", Text),
     Index(
         "ux_device_active_window",
         "window_code",
         unique=True,
-        sqlite_where=text("revoked_at IS NULL"),
-        postgresql_where=text("revoked_at IS NULL"),
+        sqlite_where=text(ACTIVE_DEVICE),
+        postgresql_where=text(ACTIVE_DEVICE),
+    ),
+    Index(
+        "ux_device_pending_window",
+        "window_code",
+        unique=True,
+        sqlite_where=text(PENDING_DEVICE),
+        postgresql_where=text(PENDING_DEVICE),
     ),
 )
 

@@ -127,6 +127,7 @@ class Device:
     hall_code: str
     window_code: str
     name: str
+    confirmed: bool = True  # False: enrolled, not yet confirmed; it may do nothing but confirm
 
 
 @dataclass

@@ -13,7 +13,8 @@ import keyring.backend
 import pytest
 
 from app.clock import CHINA, Clock, fixed_clock
-from app.workspace import Workspace, open_workspace
+from app.workspace import Workspace
+from tests.helpers import open_demo_workspace
 
 # Offscreen windows get the most common counter PC screen, 1366×768, instead of the platform's 800×800
 # (Qt reads this when the application object is made, after collection).
@@ -39,7 +40,9 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def workspace(home: Path, clock: Clock) -> Iterator[Workspace]:
-    ws = open_workspace(home, clock=clock)
+    """A demo data folder (window SZX0103 of the demo hall, its accounts and catalog), opened. A folder that
+    is not a demo folder is not a window until registered: see tests.helpers.open_demo_workspace."""
+    ws = open_demo_workspace(home, clock=clock)
     yield ws
     ws.close()
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from app.catalog import ApplicantKind, Form, Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.completeness import applicable_materials
+
+if TYPE_CHECKING:
+    from app.clock import Clock
+    from app.workspace import Workspace
 
 PLANNING = "511A0139000000-510100000000-000-11510100MB1C5E420M-1-00"  # 建设工程规划许可证核发
 SEAL = "511K0312000000-510100000000-000-11510100009025140U-1-00"  # 公章刻制备案 (即办件)
@@ -117,3 +122,29 @@ def newer_catalog(
         item["materials"][0]["standard"] += f"（{version} 修订）"
     data["halls"] += halls or []
     return json.dumps(data, ensure_ascii=False).encode()
+
+
+def demo_item(code: str) -> ServiceItem:
+    """An item of the demo catalog, read from the file (no data folder needed)."""
+    from app.catalog import parse_catalog
+    from app.catalog_store import demo_catalog_bytes
+
+    return next(i for i in parse_catalog(demo_catalog_bytes()).items if i.code == code)
+
+
+def open_demo_workspace(
+    home: Path, *, clock: Clock | None = None, secrets_in_file: bool = False, **options: Any
+) -> Workspace:
+    """A demo data folder (the demo hall's window SZX0103, its accounts and catalog), opened. A folder that
+    is not one has no window code: tests that accept cases make their folders demo folders explicitly.
+
+    Its secrets go to the test's keyring (conftest's MemoryKeyring standing in for the PC's OS keyring, as
+    on a counter PC), shared by every folder of the test like folders of one PC; `secrets_in_file` keeps
+    them in the folder's own file, as the demo itself does (a PC of its own)."""
+    from app.settings import Settings
+    from app.workspace import SETTINGS_NAME, open_workspace, prepare_demo_home
+
+    prepare_demo_home(home, clock=clock)
+    if not secrets_in_file:
+        Settings(home / SETTINGS_NAME).set("secret_store", "system")
+    return open_workspace(home, clock=clock, **options)

@@ -219,8 +219,10 @@ def enroll(
     window: str = "SZX0103",
     replace: bool = False,
     name: str = "窗口电脑",
+    confirm: bool = True,
 ) -> Window:
-    """Issue a code (as hall IT would) and enrol a PC with it through the API."""
+    """Issue a code (as hall IT would), enrol a PC with it through the API and (unless `confirm` is
+    False, leaving it pending) confirm with the new credential, as a window does."""
     issued = admin.issue_enrollment_code(
         app.state.db, hall_code=hall, window_code=window, replace=replace, hours=24, now=app.state.clock()
     )
@@ -229,7 +231,13 @@ def enroll(
     )
     assert response.status_code == 200, response.text
     enrolled = wire.EnrollResponse.from_json(response.json())
-    return Window(enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code, http)
+    enrolled_window = Window(
+        enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code, http
+    )
+    if confirm:
+        confirmed = http.post(wire.CONFIRM_PATH, json={}, headers=enrolled_window.headers)
+        assert confirmed.status_code == 200, confirmed.text
+    return enrolled_window
 
 
 # -- events -------------------------------------------------------------------------------------------

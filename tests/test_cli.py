@@ -16,7 +16,7 @@ import pytest
 
 from app.cli import main
 from app.workspace import open_workspace
-from tests.helpers import AGENT, COMPANY, PLANNING, SEAL, request_json
+from tests.helpers import AGENT, COMPANY, PLANNING, SEAL, open_demo_workspace, request_json
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,7 +38,7 @@ def run_process(
 
 @pytest.fixture
 def cli_home(home: Path) -> Path:
-    open_workspace(home).close()
+    open_demo_workspace(home).close()
     return home
 
 
@@ -159,7 +159,7 @@ def test_database_from_a_newer_version_is_refused(cli_home: Path) -> None:
 
 def write_seal_request(home: Path, path: Path) -> Path:
     """A complete request for the seal-filing item, written where a clerk's script would put it."""
-    ws = open_workspace(home)
+    ws = open_demo_workspace(home)
     item = ws.catalog.item(SEAL)
     ws.close()
     assert item is not None

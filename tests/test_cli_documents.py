@@ -10,9 +10,8 @@ import pytest
 
 from app.cli import main
 from app.seal import KeyDirectory
-from app.workspace import open_workspace
 from tests.documents_helpers import needs_poppler, read_back
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, open_demo_workspace, request_json
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | list | None, str]:  # type: ignore[type-arg]
@@ -23,7 +22,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | lis
 
 @pytest.fixture
 def accepted(capsys: pytest.CaptureFixture[str], home: Path, tmp_path: Path) -> str:
-    ws = open_workspace(home)
+    ws = open_demo_workspace(home)
     item = ws.catalog.item(PLANNING)
     ws.close()
     assert item is not None

@@ -19,6 +19,7 @@ from app.catalog_store import demo_catalog_bytes
 from app.workspace import open_workspace
 from db.models import Case, CaseEvent, CaseFinding, CaseMaterial, CaseSerial
 from db.store import integrity_problems
+from tests.helpers import open_demo_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,8 +42,8 @@ while True:
 OPEN_ONLY = """
 import sys
 from pathlib import Path
-from app.workspace import open_workspace
-open_workspace(Path(sys.argv[1])).close()
+from tests.helpers import open_demo_workspace
+open_demo_workspace(Path(sys.argv[1])).close()
 print("opened", flush=True)
 """
 
@@ -104,7 +105,7 @@ def assert_consistent(home: Path, *, printed: list[str], materials_per_case: int
 @pytest.mark.slow
 def test_kill_during_acceptance_leaves_whole_cases(home: Path) -> None:
     rng = random.Random(20261121)
-    open_workspace(home).close()
+    open_demo_workspace(home).close()
     total = 0
     for _ in range(6):
         process = start(ACCEPT_FOREVER, home)
@@ -123,7 +124,7 @@ def test_kill_during_first_start_recovers(tmp_path: Path) -> None:
         time.sleep(rng.uniform(0.15, 0.9))  # somewhere in migration or catalog load
         os.kill(process.pid, signal.SIGKILL)
         process.communicate(timeout=30)
-        ws = open_workspace(home)
+        ws = open_demo_workspace(home)
         try:
             assert integrity_problems(ws.store) == []
             assert len(ws.catalog) == len(parse_catalog(demo_catalog_bytes()).items)

@@ -17,8 +17,8 @@ from app.catalog_store import demo_catalog_bytes
 from app.clock import Clock
 from app.intake import InputError, parse_request
 from app.sync.client import SyncError
-from app.workspace import Workspace, open_workspace
-from tests.helpers import SEAL, calendar_json, newer_catalog, request_json
+from app.workspace import Workspace
+from tests.helpers import SEAL, calendar_json, newer_catalog, open_demo_workspace, request_json
 from tests.sync_harness import ServerProcess, server_for
 
 pytestmark = pytest.mark.slow
@@ -111,7 +111,7 @@ def test_catalog_and_calendar_reach_windows_and_are_used(
     assert not workspace.calendar.is_workday(date(2027, 2, 20))
 
     # A window enrolled later starts from the beginning of the hall's log and gets everything.
-    late = open_workspace(tmp_path / "late", clock=clock)
+    late = open_demo_workspace(tmp_path / "late", clock=clock)
     try:
         late.settings.set("window_code", "SZX0104")
         register(late, server, window="SZX0104")
@@ -197,8 +197,8 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
     tmp_path: Path,
     clock: Clock,
 ) -> None:
-    twin = open_workspace(tmp_path / "twin", clock=clock)
-    neighbour = open_workspace(tmp_path / "neighbour", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
+    neighbour = open_demo_workspace(tmp_path / "neighbour", clock=clock)
     try:
         number = _make_conflict(workspace, server, twin, neighbour)
         with qtbot.waitSignal(window.sync.synced, timeout=20_000):
@@ -342,7 +342,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     finally:
         source.close()
         copy.close()
-    office = open_workspace(office_home, clock=clock)
+    office = open_demo_workspace(office_home, clock=clock)
     try:
         office.settings.set("window_code", "SZX0190")
         register(office, server, window="SZX0190")
@@ -402,7 +402,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
     from app.cli import main
 
     register(workspace, server)
-    neighbour = open_workspace(tmp_path / "neighbour", clock=clock)
+    neighbour = open_demo_workspace(tmp_path / "neighbour", clock=clock)
     try:
         neighbour.settings.set("window_code", "SZX0104")
         register(neighbour, server, window="SZX0104")

@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 from app.documents.content import DocumentKind
-from app.workspace import open_workspace
 from db.store import SCHEMA_VERSION, integrity_problems
+from tests.helpers import open_demo_workspace
 
 OLD = Path(__file__).parent / "data" / "window-schema1.sqlite3"
 
@@ -21,7 +21,7 @@ def test_schema_1_file_upgrades_in_place(home: Path) -> None:
     before.close()
     assert len(numbers) == 3
 
-    ws = open_workspace(home)
+    ws = open_demo_workspace(home)  # the first release's file came from a demo window
     try:
         assert integrity_problems(ws.store) == []
         for number in numbers:
@@ -45,7 +45,7 @@ def test_migrations_build_exactly_the_models(home: Path) -> None:
 
     from db.models import Base
 
-    ws = open_workspace(home)
+    ws = open_demo_workspace(home)
     try:
         with ws.store.write_engine.connect() as connection:
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)

@@ -66,15 +66,17 @@ def test_enrolment_code_devices_revoke_and_conflicts(
             body = {"code": issued["code"], "window_code": "SZX0103", "device_name": "一号窗口"}
             enrolled = wire.EnrollResponse.from_json(client.post(wire.ENROLL_PATH, json=body).json())
             headers = {"Authorization": f"Bearer {enrolled.device_id}.{enrolled.secret}"}
+            assert client.post(wire.CONFIRM_PATH, json={}, headers=headers).status_code == 200
             push = wire.PushRequest(wire.PROTOCOL, "SZX0103", "x", decided("SZX0103", [1])).to_json()
             assert client.post(wire.PUSH_PATH, json=push, headers=headers).status_code == 200
     finally:
         app.state.db.close()
 
     [device] = run_json(capsys, target, "devices")
-    assert (device["device_id"], device["window_code"], device["revoked_at"]) == (
+    assert (device["device_id"], device["window_code"], device["state"], device["revoked_at"]) == (
         enrolled.device_id,
         "SZX0103",
+        "active",
         None,
     )
     assert run_json(capsys, target, "conflicts") == []
@@ -225,6 +227,7 @@ def test_serve_over_https_in_a_real_process(
             body = {"code": issued["code"], "window_code": "SZX0103", "device_name": "一号窗口"}
             enrolled = wire.EnrollResponse.from_json(http.post(wire.ENROLL_PATH, json=body).json())
             headers = {"Authorization": f"Bearer {enrolled.device_id}.{enrolled.secret}"}
+            assert http.post(wire.CONFIRM_PATH, json={}, headers=headers).status_code == 200
             events = decided("SZX0103", range(1, 6))
             push = wire.PushRequest(wire.PROTOCOL, "SZX0103", "x", events).to_json()
             answer = wire.PushResponse.from_json(http.post(wire.PUSH_PATH, json=push, headers=headers).json())

@@ -40,6 +40,19 @@ def _enroll(
     return response.status_code, response.json()
 
 
+def _headers(enrolled: wire.EnrollResponse) -> dict[str, str]:
+    return {"Authorization": f"Bearer {enrolled.device_id}.{enrolled.secret}"}
+
+
+def _confirm(client: TestClient, enrolled: wire.EnrollResponse) -> tuple[int, dict[str, Any]]:
+    response = client.post(wire.CONFIRM_PATH, json={}, headers=_headers(enrolled))
+    return response.status_code, response.json()
+
+
+def _states(app: FastAPI) -> dict[str, str]:
+    return {d["device_id"]: d["state"] for d in admin.list_devices(app.state.db)}
+
+
 def test_enrol_returns_a_device_and_stores_only_hashes(client: TestClient, server_app: FastAPI) -> None:
     code = _code(server_app)
     status, body = _enroll(client, code)
@@ -48,9 +61,11 @@ def test_enrol_returns_a_device_and_stores_only_hashes(client: TestClient, serve
     assert (enrolled.hall_code, enrolled.window_code) == (HALL, "SZX0103")
     assert len(enrolled.secret) >= 43  # 32 random bytes, urlsafe base64
     devices = admin.list_devices(server_app.state.db)
-    assert [(d["device_id"], d["window_code"], d["revoked_at"]) for d in devices] == [
-        (enrolled.device_id, "SZX0103", None)
+    assert [(d["device_id"], d["window_code"], d["state"], d["revoked_at"]) for d in devices] == [
+        (enrolled.device_id, "SZX0103", "pending", None)
     ]
+    assert _confirm(client, enrolled)[0] == 200
+    assert _states(server_app) == {enrolled.device_id: "active"}
     with server_app.state.db.read() as connection:
         stored = " ".join(
             str(v) for row in connection.exec_driver_sql("SELECT * FROM device").all() for v in row
@@ -113,10 +128,21 @@ def test_second_pc_for_a_window_needs_a_replace_code(client: TestClient, server_
     assert _enroll(client, code)[0] == 200
 
 
-def test_replace_code_revokes_the_old_device(client: TestClient, server_app: FastAPI) -> None:
+def test_replace_code_revokes_the_old_device_once_the_new_one_confirms(
+    client: TestClient, server_app: FastAPI
+) -> None:
     old = enroll(client, server_app, window="SZX0103")
     assert old.push(decided("SZX0103", [1])).acknowledged
-    new = enroll(client, server_app, window="SZX0103", replace=True, name="新电脑")
+    new = enroll(client, server_app, window="SZX0103", replace=True, name="新电脑", confirm=False)
+    assert client.get(wire.PULL_PATH, headers=old.headers).status_code == 200  # not yet
+    refused = client.get(wire.PULL_PATH, headers=new.headers)
+    assert (refused.status_code, refused.json()["error"]) == (403, "not_confirmed")
+    push = wire.PushRequest(wire.PROTOCOL, "SZX0103", "x", decided("SZX0103", [2])).to_json()
+    refused = new.post_push(push)
+    assert (refused.status_code, refused.json()["error"]) == (403, "not_confirmed")
+    confirmed = client.post(wire.CONFIRM_PATH, json={}, headers=new.headers)
+    assert confirmed.status_code == 200
+    assert confirmed.json()["replaced"] == [old.device_id]
     response = client.get(wire.PULL_PATH, headers=old.headers)
     assert response.status_code == 401
     assert response.json()["error"] == "revoked"
@@ -192,13 +218,83 @@ def test_racing_replacements_leave_one_active_device(server_app: FastAPI) -> Non
 
             barrier.wait()
             body = {"code": code, "window_code": "SZX0103", "device_name": "pc"}
-            statuses.append(httpx.post(base + wire.ENROLL_PATH, json=body, timeout=30).status_code)
+            response = httpx.post(base + wire.ENROLL_PATH, json=body, timeout=30)
+            statuses.append(response.status_code)
+            if response.status_code == 200:  # each PC confirms as soon as it stored its credential
+                enrolled = wire.EnrollResponse.from_json(response.json())
+                confirmed = httpx.post(base + wire.CONFIRM_PATH, headers=_headers(enrolled), timeout=30)
+                confirms.append(confirmed.status_code)
 
+        confirms: list[int] = []
         threads = [threading.Thread(target=attempt, args=(c,)) for c in codes]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     assert set(statuses) <= {200, 409} and 200 in statuses
-    active = admin.list_devices(server_app.state.db, include_revoked=False)
-    assert len(active) == 1
+    assert set(confirms) <= {200, 401} and 200 in confirms  # 401: superseded before it confirmed
+    states = list(_states(server_app).values())
+    assert states.count("active") == 1 and "pending" not in states
+
+
+def test_a_folder_that_is_no_window_yet_takes_the_codes_window_and_name(
+    client: TestClient, server_app: FastAPI
+) -> None:
+    issued = admin.issue_enrollment_code(
+        server_app.state.db,
+        hall_code=HALL,
+        window_code="SZX0107",
+        replace=False,
+        hours=24,
+        now=server_app.state.clock(),
+        window_name="7号综合受理窗口",
+    )
+    status, body = _enroll(client, issued.code, window="")
+    assert status == 200
+    enrolled = wire.EnrollResponse.from_json(body)
+    assert (enrolled.hall_code, enrolled.window_code) == (HALL, "SZX0107")
+    assert enrolled.window_name == "7号综合受理窗口"
+
+
+def test_a_later_enrolment_supersedes_an_unconfirmed_one(client: TestClient, server_app: FastAPI) -> None:
+    status, body = _enroll(client, _code(server_app))
+    first = wire.EnrollResponse.from_json(body)
+    status, body = _enroll(client, _code(server_app), name="再试一次")
+    assert status == 200
+    second = wire.EnrollResponse.from_json(body)
+    assert _states(server_app) == {first.device_id: "revoked", second.device_id: "pending"}
+    status, answer = _confirm(client, first)
+    assert (status, answer["error"]) == (401, "revoked")
+    assert _confirm(client, second)[0] == 200
+    status, answer = _confirm(client, second)  # a retry after a lost answer: the same, nothing replaced
+    assert (status, answer["replaced"]) == (200, [])
+    assert _states(server_app) == {first.device_id: "revoked", second.device_id: "active"}
+
+
+def test_an_unconfirmed_device_never_takes_a_window_its_code_may_not_replace(
+    client: TestClient, server_app: FastAPI
+) -> None:
+    """A plain code enrolled while the window had no device; another PC became its device in between (a
+    race a test can only stage in the database): confirming must not revoke that one."""
+    from sqlalchemy import insert
+
+    from server.models import device
+
+    status, body = _enroll(client, _code(server_app))
+    late = wire.EnrollResponse.from_json(body)
+    now = server_app.state.clock().replace(tzinfo=None)
+    with server_app.state.db.write() as connection:
+        connection.execute(
+            insert(device).values(
+                device_id="winner",
+                hall_code=HALL,
+                window_code="SZX0103",
+                secret_hash="0" * 64,
+                name="先确认的电脑",
+                enrolled_at=now,
+                confirmed_at=now,
+            )
+        )
+    status, answer = _confirm(client, late)
+    assert (status, answer["error"]) == (409, "window_taken")
+    assert _states(server_app) == {late.device_id: "pending", "winner": "active"}

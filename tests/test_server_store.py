@@ -13,8 +13,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from app.sync import wire
+from app.sync.wire import EnrollRequest
 from server import admin
 from server.models import metadata
+from server.security import sha256_hex
 from server.store import open_server_db
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     Target,
@@ -53,7 +55,7 @@ def test_opening_again_keeps_the_data(target: Target, client: TestClient, server
         with again.read() as connection:
             assert connection.execute(text("SELECT count(*) FROM case_record")).scalar_one() == 2
             version = connection.execute(text("SELECT version_num FROM server_alembic_version")).scalar_one()
-        assert version == "0002"
+        assert version == "0003"
         again.close()
     finally:
         engine.dispose()
@@ -174,7 +176,7 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target
                 version = connection.execute(
                     text("SELECT version_num FROM server_alembic_version")
                 ).scalar_one()
-            assert version == "0002"
+            assert version == "0003"
             [listed] = admin.list_conflicts(db)
             assert listed["resolved_by"] is None
             done = admin.resolve_conflict(
@@ -186,6 +188,58 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target
             )
             assert done["case_number"] == "SZX0103-20261120-0001Y"
             assert admin.list_conflicts(db) == []
+        finally:
+            db.close()
+    finally:
+        engine.dispose()
+
+
+def test_devices_registered_before_two_step_registration_stay_active(target: Target) -> None:
+    """A server of schema 0002: its registered windows keep working after the upgrade, and a replacement
+    still takes effect only when the new device confirms."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server.store import MIGRATIONS
+    from server.sync import Device
+
+    engine = target.engine()
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0002")
+            connection.execute(
+                text(
+                    "INSERT INTO hall (code, name, created_at)"
+                    " VALUES ('SZX01', '示例', '2026-11-20 02:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO device (device_id, hall_code, window_code, secret_hash, name, enrolled_at)"
+                    " VALUES ('d-old', 'SZX01', 'SZX0103', :hash, '旧电脑', '2026-11-20 02:00:00')"
+                ),
+                {"hash": sha256_hex("old-secret")},
+            )
+        db = open_server_db(engine=engine)
+        try:
+            assert admin.authenticate(db, "d-old", "old-secret") == Device(
+                "d-old", "SZX01", "SZX0103", "旧电脑", True
+            )
+            assert [d["state"] for d in admin.list_devices(db)] == ["active"]
+            now = datetime(2026, 11, 21, tzinfo=UTC)
+            code = admin.issue_enrollment_code(
+                db, hall_code="SZX01", window_code="SZX0103", replace=True, hours=1, now=now
+            ).code
+            enrolled = admin.enroll(db, EnrollRequest(code, "SZX0103", "新电脑"), now=now)
+            assert {d["device_id"]: d["state"] for d in admin.list_devices(db)} == {
+                "d-old": "active",
+                enrolled.device_id: "pending",
+            }
+            admin.confirm_device(db, enrolled.device_id, now=now)
+            assert isinstance(admin.authenticate(db, "d-old", "old-secret"), admin.AdminError)
         finally:
             db.close()
     finally:

@@ -22,7 +22,7 @@ from app.sync.client import SyncClient, SyncError, credential_key
 from app.workspace import Workspace, open_workspace
 from db.models import CaseEvent
 from tests.faulty_proxy import FaultyProxy
-from tests.helpers import PLANNING, SEAL, request_json
+from tests.helpers import PLANNING, SEAL, open_demo_workspace, request_json
 from tests.sync_harness import ROOT, ServerProcess, server_for
 
 pytestmark = pytest.mark.slow
@@ -88,8 +88,9 @@ def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -
 
 def test_timed_out_request_is_resent_not_forgotten(workspace: Workspace, server: ServerProcess) -> None:
     # §9: a client advanced its marker after a request that timed out, so those rows were never resent.
+    # Registering passes (enrol, confirm); the first push is slow.
     proxy = FaultyProxy(
-        server.port, choose=iter(["pass"] + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
+        server.port, choose=iter(["pass"] * 2 + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
     )
     try:
         register(workspace, server, proxy.url)
@@ -120,7 +121,7 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
     register(workspace, server)
     numbers = accept_many(workspace, 3)
     workspace.sync.sync()
-    twin = open_workspace(tmp_path / "twin", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
     try:
         twin.sync.register(
             server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01", replace=True)
@@ -144,7 +145,7 @@ def test_offline_work_keeps_its_author(workspace: Workspace, server: ServerProce
     # §9: offline records were attributed to whoever was signed in at sync time.
     register(workspace, server)
     accept_many(workspace, 2)  # by the demo clerk
-    from app.workspace import hash_password
+    from app.accounts import hash_password
     from db.models import Clerk
 
     with workspace.store.write() as session:
@@ -313,7 +314,7 @@ def test_window_shows_conflicts_and_a_failed_reconciliation(
 ) -> None:
     register(workspace, server)
     numbers = accept_many(workspace, 2)
-    twin = open_workspace(tmp_path / "twin", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
     try:
         workspace.sync.sync()
         twin.sync.register(

@@ -36,7 +36,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from app import __version__
     from app.diagnostics import FORMAT, start_logging
     from app.settings import SettingsError
-    from app.workspace import WorkspaceError, default_home, open_workspace, prepare_demo_home
+    from app.workspace import (
+        NotRegisteredError,
+        WorkspaceError,
+        default_home,
+        open_workspace,
+        prepare_demo_home,
+    )
     from db.store import StoreError
     from ui.crash import CrashReporter, log_qt_messages
     from ui.fonts import install_chinese_translations, register_fonts, ui_font
@@ -63,7 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         counter = workspace.counter(args.clerk)
     except (StoreError, WorkspaceError, SettingsError) as error:
         log.error("无法启动：%s", error)
-        QMessageBox.critical(None, "无法启动", str(error))
+        if not args.quit_when_ready:
+            title = "本机尚未登记为窗口" if isinstance(error, NotRegisteredError) else "无法启动"
+            QMessageBox.critical(None, title, str(error))
         return 1
 
     from ui.main_window import MainWindow

@@ -117,7 +117,7 @@ class DocumentService:
 
     def office(self, counter: CounterContext) -> Office:
         return Office(
-            name=str(self._settings.get("office_name")),
+            name=str(self._settings.get("office_name")) or counter.hall.name,
             short_name=str(self._settings.get("office_short_name")),
             window_name=counter.window_name,
             window_code=counter.window_code,

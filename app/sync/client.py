@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import platform
 import ssl
 import threading
 import time
@@ -209,39 +208,11 @@ class SyncClient:
         return Credential(url, data["device_id"], data["secret"], data["hall_code"], data["window_code"])
 
     def register(self, *, server_url: str, code: str, device_name: str | None = None) -> Credential:
-        """Enrol this window with the one-time code hall IT got from the server."""
-        url = server_url.rstrip("/")
-        window_code = str(self._settings.get("window_code"))
-        body = {
-            "code": code.strip(),
-            "window_code": window_code,
-            "device_name": device_name or platform.node(),
-        }
-        response = self._request("POST", url, wire.ENROLL_PATH, json=body, credential=None)
-        enrolled = wire.EnrollResponse.from_json(response)
-        if enrolled.window_code != window_code:
-            raise SyncError(
-                "protocol", f"服务器登记的窗口 {enrolled.window_code} 与本机设置 {window_code} 不一致"
-            )
-        credential = Credential(
-            url, enrolled.device_id, enrolled.secret, enrolled.hall_code, enrolled.window_code
-        )
-        self._secrets.set(
-            credential_key(url, window_code),
-            json.dumps(
-                {
-                    "device_id": credential.device_id,
-                    "secret": credential.secret,
-                    "hall_code": credential.hall_code,
-                    "window_code": credential.window_code,
-                }
-            ),
-        )
-        self._settings.set("server_url", url)
-        if enrolled.hall_code != self._settings.get("hall_code"):
-            self._settings.set("hall_code", enrolled.hall_code)
-        log.info("window %s registered as device %s at %s", window_code, credential.device_id, url)
-        return credential
+        """Register this folder as a window with the one-time code hall IT got from the server (two steps:
+        see app.sync.registration). The folder takes the hall, window code and name the server confirms."""
+        from app.sync import registration
+
+        return registration.register(self, server_url=server_url, code=code, device_name=device_name)
 
     # -- a round ---------------------------------------------------------------------------------
     def pending(self) -> int:
@@ -272,6 +243,7 @@ class SyncClient:
 
     def sync(self, *, progress: Progress | None = None) -> SyncReport:
         """Push everything pending, then pull what changed. Raises SyncError; what was done stays done."""
+        self._finish_registration()
         credential = self.credential()
         if credential is None:
             raise SyncError("not_registered", "本窗口尚未在服务器登记（clerk register）")
@@ -289,6 +261,18 @@ class SyncClient:
         if self._get_state(REVOKED_STATE) is not None:  # registered again: the old revocation is history
             self._drop_state(REVOKED_STATE)
         return report
+
+    def _finish_registration(self) -> None:
+        """A registration whose confirmation did not get through is confirmed first. Offline or a server
+        error ends the round; a refused one is dropped and the round goes on with the current credential."""
+        from app.sync import registration
+
+        try:
+            registration.finish(self)
+        except SyncError as error:
+            if error.kind in ("offline", "server"):
+                raise
+            log.warning("pending registration dropped: %s", error.message)
 
     def _read_batch(self, credential: Credential, *, after_id: int) -> _Batch | None:
         """The next pending events after `after_id`, with the request body made from the stored JSON text
@@ -853,7 +837,12 @@ class SyncClient:
 
     def _forget(self, credential: Credential, message: str) -> None:
         """A revoked device credential is useless; drop it so the window asks to be registered again. That
-        it was revoked is written first, so a crash in between leaves the credential to be refused again."""
+        it was revoked is written first, so a crash in between leaves the credential to be refused again.
+        Only that credential: a superseded registration being refused leaves the window's own one alone."""
+        key = credential_key(credential.server_url, credential.window_code)
+        stored = self._secrets.get(key)
+        if stored is None or json.loads(stored).get("device_id") != credential.device_id:
+            return
         revocation = Revocation(
             server_url=credential.server_url,
             hall_code=credential.hall_code,
@@ -863,7 +852,7 @@ class SyncClient:
             message=message,
         )
         self._set_state(REVOKED_STATE, json.dumps(asdict(revocation), ensure_ascii=False))
-        self._secrets.delete(credential_key(credential.server_url, credential.window_code))
+        self._secrets.delete(key)
         log.warning(
             "device credential %s revoked by the server; forgotten: %s", credential.device_id, message
         )

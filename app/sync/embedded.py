@@ -124,8 +124,9 @@ class EmbeddedServer:
                 time.sleep(0.1)
         raise RuntimeError("服务器启动超时")
 
-    def enrollment_code(self, window: str, *, hall: str, replace: bool = False) -> str:
-        args = ["enroll-code", "--hall", hall, "--window", window] + (["--replace"] if replace else [])
+    def enrollment_code(self, window: str, *, hall: str, replace: bool = False, window_name: str = "") -> str:
+        args = ["enroll-code", "--hall", hall, "--window", window]
+        args += (["--replace"] if replace else []) + (["--window-name", window_name] if window_name else [])
         return str(self.admin(*args)["code"])
 
     def kill(self) -> None:

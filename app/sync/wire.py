@@ -1,5 +1,10 @@
 """The wire format between a window and the central server. Both sides import this module.
 
+Registering a window takes two steps, so a failed registration never leaves a window without a working
+device: enrolment (the one-time code) creates the new device as *pending* — the window's current device
+keeps working and the pending one can do nothing but confirm; the window stores the new credential, then
+confirms with it (`CONFIRM_PATH`); only then does the server revoke the old device and activate the new.
+
 Every request but enrolment carries `Authorization: Bearer {device_id}.{secret}`. Bodies are JSON (UTF-8).
 Errors come back with an HTTP status and an `ErrorBody`; a message is Chinese and names the problem.
 
@@ -22,6 +27,7 @@ from typing import Any
 PROTOCOL = "window-clerk-sync/1"
 API = "/api/v1"
 ENROLL_PATH = f"{API}/devices/enroll"
+CONFIRM_PATH = f"{API}/devices/confirm"  # the enrolled device, with its new credential: switch to it
 PUSH_PATH = f"{API}/sync/push"
 PULL_PATH = f"{API}/sync/pull"
 RECONCILE_PATH = f"{API}/sync/reconcile"
@@ -249,7 +255,7 @@ class PullResponse:
 @dataclass(frozen=True)
 class EnrollRequest:
     code: str  # one-time enrolment code issued by hall IT on the server
-    window_code: str
+    window_code: str  # the folder's window code; empty for a folder not yet a window (the code decides)
     device_name: str
 
     @classmethod
@@ -263,18 +269,44 @@ class EnrollRequest:
 
 @dataclass(frozen=True)
 class EnrollResponse:
+    """A pending device: usable only to confirm (CONFIRM_PATH) until it has."""
+
     device_id: str
     secret: str  # shown once; the window keeps it in the OS keyring
     hall_code: str
-    window_code: str
+    window_code: str  # assigned by the server (from the code), written into the window's settings
+    window_name: str = ""  # as hall IT named the window when issuing the code; empty if not
 
     @classmethod
     def from_json(cls, data: Any) -> EnrollResponse:
+        name = data.get("window_name", "") if isinstance(data, dict) else ""
+        if not isinstance(name, str):
+            raise WireError("enroll response: 字段 window_name 类型错误")
         return cls(
             device_id=_require(data, "device_id", str, "enroll response"),
             secret=_require(data, "secret", str, "enroll response"),
             hall_code=_require(data, "hall_code", str, "enroll response"),
             window_code=_require(data, "window_code", str, "enroll response"),
+            window_name=name,
+        )
+
+
+@dataclass(frozen=True)
+class ConfirmResponse:
+    """The device is the window's active one now; `replaced` lists the devices it replaced (revoked)."""
+
+    device_id: str
+    hall_code: str
+    window_code: str
+    replaced: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: Any) -> ConfirmResponse:
+        return cls(
+            device_id=_require(data, "device_id", str, "confirm response"),
+            hall_code=_require(data, "hall_code", str, "confirm response"),
+            window_code=_require(data, "window_code", str, "confirm response"),
+            replaced=list(_require(data, "replaced", list, "confirm response")),
         )
 
 

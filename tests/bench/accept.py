@@ -7,14 +7,13 @@ import time
 from pathlib import Path
 
 from app.intake import parse_request
-from app.workspace import open_workspace
 from tests.bench.report import summary
-from tests.helpers import COMPANY, item_with_materials, request_json
+from tests.helpers import COMPANY, item_with_materials, open_demo_workspace, request_json
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        ws = open_workspace(Path(folder) / "home")
+        ws = open_demo_workspace(Path(folder) / "home")
         counter = ws.counter()
         item = item_with_materials(ws.catalog, counter.hall, count=10)
         data = request_json(item, applicant=COMPANY, agent=None)

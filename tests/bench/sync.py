@@ -24,7 +24,7 @@ from app.intake import parse_request
 from app.sync.client import credential_key
 from app.workspace import open_workspace
 from tests.conftest import MemoryKeyring
-from tests.helpers import COMPANY, item_with_materials, request_json
+from tests.helpers import COMPANY, item_with_materials, open_demo_workspace, request_json
 from tests.sync_harness import ROOT, server_for
 
 BACKLOG = 10_000
@@ -33,10 +33,11 @@ BACKLOG = 10_000
 PER_DAY = 2_500  # an outage of four working days at a busy window
 
 
-def make_backlog(home: Path, count: int) -> None:
+def make_backlog(home: Path, count: int, *, window_code: str = "SZX0103") -> None:
     start = datetime(2026, 11, 16, 9, 0, tzinfo=CHINA)
     moment = {"now": start}
-    ws = open_workspace(home, clock=Clock(lambda: moment["now"]))
+    ws = open_demo_workspace(home, clock=Clock(lambda: moment["now"]))
+    ws.settings.set("window_code", window_code)
     counter = ws.counter()
     item = item_with_materials(ws.catalog, counter.hall, count=10)
     request = parse_request(request_json(item, applicant=COMPANY, agent=None))
@@ -110,8 +111,7 @@ def main() -> None:
             # Resume: a second backlog, the window killed half way through its sync, then a fresh round.
             other = tmp / "window2"
             other.mkdir()
-            (other / "settings.json").write_text(json.dumps({"window_code": "SZX0104"}), encoding="utf-8")
-            make_backlog(other, BACKLOG)
+            make_backlog(other, BACKLOG, window_code="SZX0104")
             ws2 = open_workspace(other)
             ws2.sync.register(server_url=server.url, code=server.enrollment_code("SZX0104", hall="SZX01"))
             secret = ws2.sync._secrets.get(credential_key(server.url, "SZX0104"))

@@ -1,0 +1,102 @@
+"""`clerk` commands that set a data folder up: a demo folder, and (interim) a local account.
+
+    clerk demo-init [--home DIR]                 make DIR a demo folder (demo hall, window, accounts)
+    clerk account add LOGIN --name NAME [--role clerk|supervisor]   password from CLERK_PASSWORD or a prompt
+
+Registering a folder as a real window is `clerk register` (app.sync.registration).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.accounts import ROLES, AccountError, add_account
+from app.settings import Settings
+from app.workspace import (
+    DEMO_CLERK,
+    DEMO_SUPERVISOR,
+    REGISTER_HOW,
+    SETTINGS_NAME,
+    NotRegisteredError,
+    Workspace,
+    default_home,
+    prepare_demo_home,
+)
+
+PASSWORD_ENV = "CLERK_PASSWORD"
+
+
+class Output(Protocol):
+    def emit(self, data: Any, text: str) -> None: ...
+    def fail(self, message: str, *, data: dict[str, Any] | None = None) -> int: ...
+
+
+def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
+    """Add the set-up commands to `clerk`'s subcommands."""
+    p = sub.add_parser(
+        "demo-init",
+        parents=[common],
+        help="把数据目录建成演示目录（示例大厅 SZX01、窗口 SZX0103、演示账号），供演示和培训",
+    )
+    p.set_defaults(handler=_demo_init, needs_workspace=False)
+    account = sub.add_parser("account", help="本窗口工作人员账号（临时办法）").add_subparsers(
+        dest="action", required=True
+    )
+    p = account.add_parser(
+        "add",
+        parents=[common],
+        help=f"为已登记的窗口添加本地账号（临时办法，账号将改由服务器下发）；"
+        f"密码取自 {PASSWORD_ENV} 或提示输入",
+    )
+    p.add_argument("login", help="账号，如 wang.fang")
+    p.add_argument("--name", required=True, help="姓名")
+    p.add_argument(
+        "--role", choices=sorted(ROLES), default="clerk", help="clerk 窗口人员，supervisor 大厅负责人"
+    )
+    p.set_defaults(handler=_account_add)
+
+
+def _demo_init(args: argparse.Namespace, out: Output) -> int:
+    home = Path(getattr(args, "home", None) or default_home())
+    prepare_demo_home(home)
+    settings = Settings(home / SETTINGS_NAME)
+    data = {key: settings.get(key) for key in ("demo", "hall_code", "window_code", "window_name")}
+    accounts = [DEMO_CLERK[:2], DEMO_SUPERVISOR[:2]]
+    out.emit(
+        {"home": str(home), **data, "accounts": accounts},
+        f"演示数据目录已就绪：{home}\n窗口 {data['window_name']}（{data['window_code']}，"
+        f"大厅 {data['hall_code']}）；"
+        f"账号 {DEMO_CLERK[0]}（{DEMO_CLERK[1]}）、{DEMO_SUPERVISOR[0]}（{DEMO_SUPERVISOR[1]}，大厅负责人），"
+        f"密码均为 {DEMO_CLERK[2]}",
+    )
+    return 0
+
+
+def _account_add(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    if not ws.settings.get("window_code"):
+        raise NotRegisteredError(f"本数据目录（{ws.home}）尚未登记为窗口，不能添加账号。{REGISTER_HOW}")
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        if not sys.stdin.isatty():
+            return out.fail(f"请在终端中运行以输入密码，或用环境变量 {PASSWORD_ENV} 提供密码")
+        password = getpass.getpass(f"{args.login} 的密码：")
+        if getpass.getpass("再输入一次：") != password:
+            return out.fail("两次输入的密码不一致，未添加账号")
+    try:
+        add_account(ws.store, login=args.login, name=args.name, password=password, role=args.role)
+    except AccountError as error:
+        return out.fail(f"{error}，未添加账号")
+    made_default = not ws.settings.get("default_clerk")
+    if made_default:
+        ws.settings.set("default_clerk", args.login)
+    out.emit(
+        {"login": args.login, "name": args.name.strip(), "role": args.role, "default_clerk": made_default},
+        f"已添加{ROLES[args.role]}账号 {args.login}（{args.name.strip()}）"
+        + ("，并设为命令行默认账号" if made_default else ""),
+    )
+    return 0
