@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 from app.clock import Clock
 from app.intake import parse_request
 from app.sync.conflicts import CONFLICTS_HEADER
-from app.workspace import DATABASE_NAME, DEMO_SUPERVISOR, Workspace, open_workspace
-from tests.helpers import PLANNING, request_json
+from app.workspace import DATABASE_NAME, DEMO_SUPERVISOR, Workspace
+from tests.helpers import PLANNING, open_demo_workspace, request_json
 from tests.sync_harness import ServerProcess, server_for
 from tests.test_reference_sync import save_shot
 from ui.conflicts_dialog import ConflictsDialog, ResolveDialog
@@ -56,7 +56,7 @@ def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
     finally:
         source.close()
         copy.close()
-    return open_workspace(home, clock=clock)
+    return open_demo_workspace(home, clock=clock)
 
 
 def make_conflicts(
@@ -70,7 +70,7 @@ def make_conflicts(
     reused = accept(workspace)
     twice = accept(workspace)
     workspace.sync.sync()
-    twin = open_workspace(tmp_path / "twin", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
     office = copy_of(workspace, tmp_path / "office", clock)
     try:
         register(twin, server, replace=True)

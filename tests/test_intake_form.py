@@ -6,26 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.workspace import Workspace
 from tests.helpers import PLANNING
 from tests.id_numbers import FOREIGN_2023, gb11643
+from tests.test_main_window import type_into
 from ui.intake_form import HINT_STYLE_OK, IntakeForm
 from ui.main_window import MainWindow
-
-
-def type_into(qtbot: QtBot, widget: QWidget, text: str) -> None:
-    """ASCII by key presses; Chinese as an input method commits it."""
-    widget.setFocus()
-    if text.isascii():
-        qtbot.keyClicks(widget, text)
-        return
-    event = QInputMethodEvent("", [])
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def choose_planning(qtbot: QtBot, win: MainWindow) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import Connection, Engine, text
 
 from app.sync import wire
 from app.sync.wire import EnrollRequest
@@ -140,21 +142,28 @@ def test_server_never_imports_qt() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target) -> None:
-    """A server installed with schema 0001 (before catalogs, calendars and resolutions) keeps its conflicts
-    and can resolve them after the upgrade."""
+@contextmanager
+def _schema(engine: Engine, revision: str) -> Iterator[Connection]:
+    """A connection in a transaction on a server database migrated up to `revision` only (an old server)."""
     from alembic import command
     from alembic.config import Config
 
     from server.store import MIGRATIONS
 
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+        yield connection
+
+
+def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target) -> None:
+    """A server installed with schema 0001 (before catalogs, calendars and resolutions) keeps its conflicts
+    and can resolve them after the upgrade."""
     engine = target.engine()
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0001")
+        with _schema(engine, "0001") as connection:
             connection.execute(
                 text(
                     "INSERT INTO conflict (hall_code, case_number, reason, event_id, other_event_id,"
@@ -197,19 +206,11 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target
 def test_devices_registered_before_two_step_registration_stay_active(target: Target) -> None:
     """A server of schema 0002: its registered windows keep working after the upgrade, and a replacement
     still takes effect only when the new device confirms."""
-    from alembic import command
-    from alembic.config import Config
-
-    from server.store import MIGRATIONS
     from server.sync import Device
 
     engine = target.engine()
     try:
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "0002")
+        with _schema(engine, "0002") as connection:
             connection.execute(
                 text(
                     "INSERT INTO hall (code, name, created_at)"

@@ -120,15 +120,7 @@ class IntakeForm(QWidget):
         self.id_kind.currentIndexChanged.connect(self._id_kind_changed)
         self.agent_id_kind.currentIndexChanged.connect(self._id_kind_changed)
         self.has_agent.toggled.connect(self._agent_changed)
-        for edit in (
-            self.name,
-            self.id_number,
-            self.override,
-            self.phone,
-            self.agent_name,
-            self.agent_id,
-            self.agent_phone,
-        ):
+        for edit in self._edits():
             edit.textChanged.connect(self._text_changed)
 
     # -- reading ---------------------------------------------------------------------------------
@@ -164,15 +156,7 @@ class IntakeForm(QWidget):
         )
 
     def clear(self) -> None:
-        for edit in (
-            self.name,
-            self.id_number,
-            self.override,
-            self.phone,
-            self.agent_name,
-            self.agent_id,
-            self.agent_phone,
-        ):
+        for edit in self._edits():
             edit.clear()
         self.kind.setCurrentIndex(0)
         self.id_kind.setCurrentIndex(0)
