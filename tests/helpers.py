@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
+from subprocess import CompletedProcess
 from typing import TYPE_CHECKING, Any
 
 from app.catalog import ApplicantKind, Form, Hall, ServiceItem
@@ -148,3 +151,17 @@ def open_demo_workspace(
     if not secrets_in_file:
         Settings(home / SETTINGS_NAME).set("secret_store", "system")
     return open_workspace(home, clock=clock, **options)
+
+
+def run_program(module: str, *args: str, env: dict[str, str], timeout: float = 120) -> CompletedProcess[str]:
+    """`python -m MODULE ARGS` of this checkout in a process of its own (a window, `clerk`), as a person
+    starts it; its output captured, its exit code left to the test."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

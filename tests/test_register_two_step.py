@@ -5,8 +5,6 @@ working device."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,9 +20,9 @@ from server import admin
 from server.bench import device_time
 from server.store import open_server_db
 from tests.conftest import MemoryKeyring
-from tests.helpers import SEAL, open_demo_workspace, request_json
+from tests.helpers import SEAL, open_demo_workspace, request_json, run_program
 from tests.server_fixtures import START, decided
-from tests.sync_harness import ROOT, ServerProcess, server_for
+from tests.sync_harness import ServerProcess, server_for
 
 pytestmark = pytest.mark.slow
 
@@ -76,14 +74,7 @@ def test_a_pc_that_cannot_keep_the_credential_spends_no_code_and_replaces_nothin
     new_home = tmp_path / "new-pc"
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "tests.keyrings.RefusingKeyring"}
     command = ["--home", str(new_home), "register", "--server", server.url, "--code", code]
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", *command],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_program("app.cli", *command, env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert devices(server) == {old_device: "active"}  # nothing enrolled, nothing replaced
     assert "无法保存设备凭据" in result.stderr and "登记码没有使用" in result.stderr, result.stderr
@@ -111,12 +102,8 @@ def test_enrolled_but_unconfirmed_the_old_device_keeps_working(old: Workspace, s
     enrolled = wire.EnrollResponse.from_json(httpx.post(server.url + wire.ENROLL_PATH, json=body).json())
     pending = bearer(enrolled.device_id, enrolled.secret)
     assert devices(server) == {old_device: "active", enrolled.device_id: "pending"}
-    listed = subprocess.run(
-        [sys.executable, "-m", "server.cli", "devices", "--database", str(server.database_url)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    listed = run_program(
+        "server.cli", "devices", "--database", str(server.database_url), env=dict(os.environ)
     )
     assert "待确认" in listed.stdout, listed.stdout + listed.stderr
 

@@ -6,12 +6,12 @@ import os
 import shutil
 import struct
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import run_program
 from tools.qt_system_libs import debian_package, missing_libraries, plugin_files, qt_root, system_libraries
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,15 +106,11 @@ def test_window_starts_on_xcb_under_a_real_x_server(x_display: str, tmp_path: Pa
     shot = tmp_path / "xcb.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": x_display}
     env.pop("WAYLAND_DISPLAY", None)
-    result = subprocess.run(
-        [sys.executable, "-m", "ui.main", "--demo", "--home", str(tmp_path / "home")]
-        + ["--quit-when-ready", "--screenshot", str(shot)],
-        cwd=ROOT,
+    result = run_program(
+        "ui.main",
+        *("--demo", "--home", str(tmp_path / "home"), "--quit-when-ready", "--screenshot", str(shot)),
         env=env,
-        capture_output=True,
-        text=True,
         timeout=300,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Could not load the Qt platform plugin" not in result.stderr

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
 from app.diagnostics import ProgramLog, start_logging
+from tests.helpers import run_program
 from ui.crash import CrashReporter
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,15 +25,7 @@ RESIDENT = "11010519491231002X"
 def test_window_process_writes_its_log_in_the_data_folder(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-m", "ui.main", "--demo", "--home", str(home), "--quit-when-ready"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_program("ui.main", "--demo", "--home", str(home), "--quit-when-ready", env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = (home / "logs" / "window.log").read_text(encoding="utf-8").splitlines()
     assert f"window-clerk {__version__}" in lines[0] and str(home) in lines[0]

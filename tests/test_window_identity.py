@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +17,8 @@ from app.settings import Settings
 from app.workspace import NotRegisteredError, WorkspaceError, open_workspace, prepare_demo_home
 from db.models import Case, CaseEvent, Clerk
 from tests.conftest import MemoryKeyring
-from tests.helpers import SEAL, demo_item, request_json
-from tests.sync_harness import ROOT, ServerProcess, server_for
+from tests.helpers import SEAL, demo_item, request_json, run_program
+from tests.sync_harness import ServerProcess, server_for
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -62,14 +60,7 @@ def test_accept_in_the_per_user_folder_refuses_until_registered(request_file: Pa
     """The reported case: `clerk accept` without --home, on a PC where nothing was set up."""
     env = {k: v for k, v in os.environ.items() if k != "CLERK_HOME"}
     env["XDG_DATA_HOME"] = str(tmp_path / "user-data")
-    result = subprocess.run(
-        [sys.executable, "-m", "app.cli", "--json", "accept", str(request_file)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_program("app.cli", "--json", "accept", str(request_file), env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert_says_how_to_register(result.stderr)
     assert "case_number" not in json.loads(result.stdout)
@@ -247,14 +238,7 @@ def test_accounts_are_added_only_to_a_registered_window(
 
 def test_the_window_on_an_unregistered_folder_says_how_to_register(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
-    result = subprocess.run(
-        [sys.executable, "-m", "ui.main", "--home", str(tmp_path / "fresh"), "--quit-when-ready"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_program("ui.main", "--home", str(tmp_path / "fresh"), "--quit-when-ready", env=env)
     assert result.returncode == 1, result.stdout + result.stderr
     assert_says_how_to_register(result.stderr)
     assert "ready_seconds" not in result.stdout
