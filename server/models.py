@@ -21,6 +21,10 @@
   resolution (text, who, when) is kept on the row; the conflict itself is never deleted.
 - `catalog_publication`: every catalog version published to the region, the file byte for byte.
 - `calendar_publication`: the holiday arrangement of each year as last published (a year may be amended).
+- `signing_key`: the public half of each window's certificate signing key (registered by its device);
+  certificate events are checked against it before they are stored.
+- `account`: the hall's people the server knows (password hashes only); a supervisor's action on the
+  server (resolving a conflict) proves the person, not only the device.
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -133,6 +137,8 @@ case_event = Table(
     Column("device_time", Text, nullable=False),
     Column("local_seq", BigInteger, nullable=False),
     Column("received_at", DateTime, nullable=False),
+    # SHA-256 of the event's content as first stored (server.sync); NULL for events stored before 0004.
+    Column("content_sha256", String(64)),
     Index("ix_case_event_case_number_kind", "case_number", "kind"),
     Index("ix_case_event_window_code_case_day", "window_code", "case_day"),
 )
@@ -216,4 +222,35 @@ calendar_publication = Table(
     Column("source", Text, nullable=False),
     Column("content", JsonType, nullable=False),
     Column("published_at", DateTime, nullable=False),
+)
+
+signing_key = Table(
+    "signing_key",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False, index=True),
+    Column("window_code", String(12), nullable=False),
+    Column("device_id", String(36), nullable=False),  # the device that registered it
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", String(64), nullable=False),  # hex
+    Column("office_code", String(18), nullable=False),
+    Column("office_name", Text, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_until", Date),
+    Column("registered_at", DateTime, nullable=False),
+)
+
+account = Table(
+    "account",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False),
+    Column("login", String(64), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("roles", Text, nullable=False),  # role codes separated by spaces
+    Column("password_hash", Text, nullable=False),
+    Column("disabled_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("hall_code", "login"),
 )

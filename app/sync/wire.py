@@ -72,7 +72,9 @@ CONFLICT_REASON_LABEL = {
 }
 
 MAX_BATCH_EVENTS = 1000
-MAX_BODY_BYTES = 16 * 1024 * 1024
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a push body; larger is refused whole (413 too_large)
+MAX_EVENT_BYTES = 256 * 1024  # one event as JSON; larger is refused alone (rejected `too_large`)
+MAX_BATCH_BYTES = 4 * 1024 * 1024  # what a window puts in one push body (well below MAX_BODY_BYTES)
 MAX_PULL_CHANGES = 1000
 
 
