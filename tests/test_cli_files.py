@@ -91,14 +91,6 @@ def test_output_that_is_not_a_regular_file_is_refused_and_left_alone(
         assert (folder / "real.json").read_text(encoding="utf-8") == "kept"
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="only root can replace /dev/null (CI runs as root)")
-def test_output_to_dev_null_keeps_the_device(capsys: pytest.CaptureFixture[str], cli_home: Path) -> None:
-    code, _, err = run(capsys, "--home", str(cli_home), "keys", "export", "-o", "/dev/null")
-    assert answered(code, err) and "设备" in err, err
-    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
-    assert leftovers(Path("/dev")) == []
-
-
 def test_output_into_a_missing_folder(
     capsys: pytest.CaptureFixture[str], cli_home: Path, tmp_path: Path
 ) -> None:
