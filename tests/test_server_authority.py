@@ -516,8 +516,10 @@ def test_an_event_id_reused_by_another_halls_device_is_refused_without_leaking_t
     server: ServerProcess, database: Engine
 ) -> None:
     owner = enrol(server, "SZX0135")
-    [original] = decided("SZX0135", [1])
-    owner.push([original])
+    [made] = decided("SZX0135", [1])
+    applicant = {**made.payload["applicant"], "name": "只在本大厅出现的申请人"}
+    original = replace(made, payload={**made.payload, "applicant": applicant})
+    assert owner.push([original]).acknowledged == [original.event_id]
     stranger = enrol(server, "SZX0265", hall=OTHER_HALL)
     [theirs] = decided("SZX0265", [1], hall=OTHER_HALL)
     reused = replace(theirs, event_id=original.event_id)
