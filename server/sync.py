@@ -3,18 +3,24 @@
 Push (one transaction per request; the answer is sent only after COMMIT):
 
 1. Every event is checked on its own, in the window's order (`local_seq`). A bad event is rejected
-   alone (it goes to the window's dead-letter list); the rest of the batch goes on.
-2. Events are inserted with one multi-row `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`.
-   An event id that is already stored is acknowledged and nothing else happens: retries are idempotent
-   even when two retries of one batch race, because the primary key, not a prior SELECT, decides
-   (the second inserter waits for the first's row and then does nothing).
+   alone (it goes to the window's dead-letter list); the rest of the batch goes on. Besides its form:
+   who may record it (app.sync.authority: the window holding the case, `not_holder` otherwise), the hall
+   of its case, and for a `certificate.issued` the seal of the window's registered key
+   (server.signing_keys, `bad_signature` otherwise; new keys are registered here, sorted by id).
+2. Events are inserted with one multi-row `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+   with the hash of their content (server.event_ids). An event id that is already stored with the same
+   content is acknowledged and nothing else happens: retries are idempotent even when two retries of one
+   batch race, because the primary key, not a prior SELECT, decides (the second inserter waits for the
+   first's row and then does nothing). The same id with other content (also inside one batch, and for an
+   event rejected now whose id is stored) is refused as `event_id_reused`, logged at ERROR and recorded
+   as a conflict; it is never acknowledged.
 3. Cases are inserted from the new `case.decided` events the same way (`ON CONFLICT (number) DO NOTHING`).
    A number the server already holds from a different event is never overwritten: that event is removed
    again, rejected as `duplicate_case_number`, logged at ERROR and recorded as a conflict.
 4. The change log is appended last, see below; then COMMIT.
 
-Rows are always inserted sorted by key (event ids, then case numbers), and the change-log lock comes after
-all of them, so two concurrent pushes take their locks in one global order and cannot deadlock.
+Rows are always inserted sorted by key (signing keys, event ids, then case numbers), and the change-log lock
+comes after all of them, so two concurrent pushes take their locks in one global order and cannot deadlock.
 
 Change-log ordering (the §9 failure "sequence numbers committed out of order"): `change_log.seq` comes
 from a sequence. On PostgreSQL, transaction A may draw seq 10, transaction B seq 11, and B commit first;
@@ -33,7 +39,9 @@ SQLite has one writer at a time (writes begin with BEGIN IMMEDIATE), which gives
 Projection: a case's status is a function of the set of its events: the status decided at the window,
 `approved` once any `certificate.issued` exists, `delivered` once any `certificate.handed_over` exists.
 It does not depend on the order events arrive in, so an event that arrives before its case (reordered
-delivery, another window's hand-over) is stored and applied when the case arrives.
+delivery: a window has two batches on the wire at once) is stored and applied when the case arrives. Every
+event of a case comes from the window holding it (app.sync.authority), so no other window, of this hall or
+another, enrolled or not yet, can move a case to approved or delivered.
 """
 
 from __future__ import annotations

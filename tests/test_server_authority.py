@@ -570,3 +570,52 @@ def test_the_certificate_payload_is_one_shape(workspace: Workspace) -> None:
     assert event.payload["key"]["public_key"] == key.public_key
     assert parse_case_number(number).window_code in event.payload["key_id"]
     assert date.fromisoformat(event.payload["key"]["valid_from"]) <= workspace.clock.today()
+
+
+def test_a_key_made_before_keeps_verifying_and_new_certificates_get_a_key_of_the_window(
+    workspace: Workspace,
+) -> None:
+    """A keyring from an earlier version holds the office key `{org}-1` that every window of an office made
+    under one id: what it signed keeps verifying; new certificates are sealed with a key of the window."""
+    from app.seal import CertificateClaims, certificate_identifier, sign_certificate
+
+    item = workspace.catalog.item(PLANNING)
+    assert item is not None
+    legacy = OfficeKey.generate(key_id=f"{item.body_code[8:17]}-1", office_code=item.body_code)
+    workspace.certificates._secrets.set(f"office-key:{legacy.key_id}", legacy.private_bytes().hex())
+    entry = legacy.public_entry(office_name=item.body_name, valid_from=date(2026, 1, 1), valid_until=None)
+    with workspace.store.write() as session:
+        session.add(
+            OfficeKeyRow(
+                key_id=entry.key_id,
+                algorithm=entry.algorithm,
+                public_key=entry.public_key.hex(),
+                office_name=entry.office_name,
+                office_code=entry.office_code,
+                valid_from=entry.valid_from,
+                valid_until=None,
+            )
+        )
+    claims = CertificateClaims(
+        certificate_id=certificate_identifier(
+            type_code=f"{item.body_code}001", issuer_code=item.body_code, serial="20260000001"
+        ),
+        type_name="建设工程规划许可证",
+        holder_name="示例市锦华建设发展有限公司",
+        holder_id_masked="913101**********7T",
+        issuer_name=item.body_name,
+        issuer_code=item.body_code,
+        issued_on=date(2026, 11, 2),
+        valid_until=None,
+        case_number=format_case_number(window_code="SZX0103", day=date(2026, 11, 2), serial=1),
+    )
+    old_qr = sign_certificate(claims, key=legacy, verify_base="https://zwfw.example.gov.cn/V/")
+    number = accept(workspace)
+    approval = workspace.certificates.approve(number, approver=workspace.counter())
+    new_key = workspace.certificates.verify(approval.qr_text)
+    assert new_key.status is VerificationStatus.VALID
+    assert new_key.key_id != legacy.key_id and new_key.key_id is not None and "-SZX0103-" in new_key.key_id
+    assert workspace.certificates.verify(old_qr).status is VerificationStatus.VALID
+    # The next certificate of this window uses the same key: one key per window PC and office.
+    second = workspace.certificates.approve(accept(workspace), approver=workspace.counter())
+    assert workspace.certificates.verify(second.qr_text).key_id == new_key.key_id
