@@ -20,7 +20,7 @@ import json
 import logging
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -68,30 +68,43 @@ class StoredEvent:
 
 
 def stored_events(connection: Connection, db: ServerDB, event_ids: Sequence[str]) -> dict[str, StoredEvent]:
-    """The stored events among `event_ids`, with their content hashes (computed for rows stored without)."""
+    """The stored events among `event_ids`, with their content hashes: read from the column, or computed
+    from the stored columns for events stored before it existed (only those rows' payloads are read)."""
     if not event_ids:
         return {}
     found: dict[str, StoredEvent] = {}
+    unhashed: list[str] = []
     for row in connection.execute(
         select(
             case_event.c.event_id,
             case_event.c.content_sha256,
             case_event.c.hall_code,
             case_event.c.window_code,
-            case_event.c.case_number,
             case_event.c.kind,
-            case_event.c.payload,
-            case_event.c.clerk_login,
-            case_event.c.device_time,
             case_event.c.received_at,
         ).where(dialect.among(db, case_event.c.event_id, sorted(set(event_ids))))
     ):
-        digest = row.content_sha256 or _hash(
-            row.case_number, row.kind, row.payload, row.clerk_login, row.window_code, row.device_time
-        )
         found[row.event_id] = StoredEvent(
-            row.event_id, digest, row.hall_code, row.window_code, row.kind, row.received_at
+            row.event_id, row.content_sha256, row.hall_code, row.window_code, row.kind, row.received_at
         )
+        if row.content_sha256 is None:
+            unhashed.append(row.event_id)
+    if unhashed:
+        for old in connection.execute(
+            select(
+                case_event.c.event_id,
+                case_event.c.case_number,
+                case_event.c.kind,
+                case_event.c.payload,
+                case_event.c.clerk_login,
+                case_event.c.window_code,
+                case_event.c.device_time,
+            ).where(dialect.among(db, case_event.c.event_id, sorted(unhashed)))
+        ):
+            digest = _hash(
+                old.case_number, old.kind, old.payload, old.clerk_login, old.window_code, old.device_time
+            )
+            found[old.event_id] = replace(found[old.event_id], content_sha256=digest)
     return found
 
 

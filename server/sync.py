@@ -386,9 +386,8 @@ class SyncService:
         # Rejected now but stored before (sent again): the same content is the server's, acknowledge it;
         # other content under a stored id is a reuse, refused as such.
         by_id = {event.event_id: event for event in ordered}
-        held = event_ids.stored_events(
-            connection, self._db, [i for i in rejections if i not in {e.event_id for e in reused_in_batch}]
-        )
+        twice_ids = {event.event_id for event in reused_in_batch}
+        held = event_ids.stored_events(connection, self._db, [i for i in rejections if i not in twice_ids])
         for event_id, stored in held.items():
             del rejections[event_id]
             self._note_reuse(by_id[event_id], stored, device_, rejections, pending_conflicts, now)
