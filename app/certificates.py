@@ -1,7 +1,9 @@
 """Approving an accepted case, issuing its certificate (一证一码) and handing it over (出件).
 
-The issuing office's Ed25519 key signs the certificate's QR payload. The private key lives in the OS
-keyring; the public half is kept in the database and exported for offline verifiers.
+The issuing office's Ed25519 key signs the certificate's QR payload: each window PC has a key of its own
+for each office (its id names the window). The private key lives in the OS keyring; the public half is kept
+in the database, travels with the `certificate.issued` event (app.sync.certificate_event) and is exported
+for offline verifiers. Only the window holding a case may approve or hand it over (app.sync.authority).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from app.acceptance import Counter as CounterContext
+from app.case_number import parse_case_number
 from app.catalog_store import CatalogRepository
 from app.clock import Clock, hall_time_text
 from app.identifiers import check_name, check_resident_id, mask_resident_id
@@ -29,6 +32,8 @@ from app.seal import (
 )
 from app.secrets import SecretStore
 from app.settings import Settings
+from app.sync.authority import refusal
+from app.sync.certificate_event import issued_payload, new_key_id
 from db.models import Case, CaseEvent, Certificate, Clerk
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
@@ -61,18 +66,39 @@ class CertificateService:
         self._settings, self._secrets = settings, secrets
 
     # -- keys ------------------------------------------------------------------------------------
-    def office_key(self, *, office_code: str, office_name: str) -> OfficeKey:
-        """The signing key of an office, created on first use (private half into the keyring)."""
-        key_id = f"{office_code[8:17]}-1"  # the national organisation code part: unique and short
-        secret_name = f"office-key:{key_id}"
-        stored = self._secrets.get(secret_name)
-        if stored is not None:
-            return OfficeKey.from_private_bytes(bytes.fromhex(stored), key_id=key_id, office_code=office_code)
-        key = OfficeKey.generate(key_id=key_id, office_code=office_code)
-        self._secrets.set(secret_name, key.private_bytes().hex())
+    def office_key(self, *, office_code: str, office_name: str, window_code: str | None = None) -> OfficeKey:
+        """This PC's signing key for an office at this window, made on first use."""
+        return self._signing_key(office_code, office_name, window_code)[0]
+
+    def _signing_key(
+        self, office_code: str, office_name: str, window_code: str | None
+    ) -> tuple[OfficeKey, PublicKeyEntry]:
+        """The key and its public entry as the key directory holds it (what the certificate event carries).
+
+        Its id names the window (app.sync.certificate_event) and ends in a random part, so the windows of
+        one office never share an id. The keyring remembers which key is current; when the private half or
+        the directory row is gone (a replaced PC, a database restored from an older backup) a new key with
+        a new id is made, never a second key under an id the server or other windows already know."""
+        window = window_code or str(self._settings.get("window_code"))
+        current = f"office-key-current:{office_code}#{window}"
+        key_id = self._secrets.get(current)
+        if key_id is not None:
+            stored = self._secrets.get(f"office-key:{key_id}")
+            entry = self._directory_entry(key_id)
+            if stored is not None and entry is not None:
+                key = OfficeKey.from_private_bytes(
+                    bytes.fromhex(stored), key_id=key_id, office_code=office_code
+                )
+                if entry.public_key == key.public_bytes():
+                    return key, entry
+            log.warning("signing key %s of %s is incomplete here; a new one is made", key_id, office_name)
+        key = OfficeKey.generate(
+            key_id=new_key_id(office_code=office_code, window_code=window), office_code=office_code
+        )
+        self._secrets.set(f"office-key:{key.key_id}", key.private_bytes().hex())
         entry = key.public_entry(office_name=office_name, valid_from=self._clock.today(), valid_until=None)
         with self._store.write() as session:
-            session.merge(
+            session.add(
                 OfficeKeyRow(
                     key_id=entry.key_id,
                     algorithm=entry.algorithm,
@@ -83,24 +109,20 @@ class CertificateService:
                     valid_until=entry.valid_until,
                 )
             )
-        log.info("created signing key %s for %s", key_id, office_name)
-        return key
+        self._secrets.set(current, key.key_id)  # last: a crash before leaves an unused key, never a lost one
+        log.info("created signing key %s for %s at window %s", key.key_id, office_name, window)
+        return key, entry
+
+    def _directory_entry(self, key_id: str) -> PublicKeyEntry | None:
+        with self._store.read() as session:
+            row = session.get(OfficeKeyRow, key_id)
+            return None if row is None else _entry_of(row)
 
     def key_directory(self) -> KeyDirectory:
         directory = KeyDirectory()
         with self._store.read() as session:
             for row in session.scalars(select(OfficeKeyRow)).all():
-                directory.add(
-                    PublicKeyEntry(
-                        key_id=row.key_id,
-                        algorithm=row.algorithm,
-                        public_key=bytes.fromhex(row.public_key),
-                        office_name=row.office_name,
-                        office_code=row.office_code,
-                        valid_from=row.valid_from,
-                        valid_until=row.valid_until,
-                    )
-                )
+                directory.add(_entry_of(row))
         return directory
 
     def verify(self, text: str, *, extra: KeyDirectory | None = None) -> Verification:
@@ -127,6 +149,7 @@ class CertificateService:
             case = session.scalars(select(Case).where(Case.number == number)).first()
         if case is None:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
+        _check_authority("certificate.issued", number, approver)
         if case.status != "accepted":
             raise CertificateError(f"办件 {number} 当前状态为「{case.status}」，只有已受理的办件可以审批发证")
         if valid_until is not None and valid_until <= today:
@@ -136,7 +159,7 @@ class CertificateService:
             raise CertificateError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
         result = item.raw.get("result") or {}
         type_name = str(result.get("name") or item.name)
-        key = self.office_key(office_code=item.body_code, office_name=item.body_name)
+        key, key_entry = self._signing_key(item.body_code, item.body_name, approver.window_code)
         holder_masked = mask_resident_id(case.applicant_id_number)  # the QR never carries a whole id
         now = self._clock.now()
         with self._store.write() as session:
@@ -192,23 +215,14 @@ class CertificateService:
                     "certificate.issued",
                     approver,
                     now,
-                    {
-                        # The whole certificate: a window holding the case stores it when the
-                        # certificate was issued elsewhere (app.sync.client).
-                        "certificate_id": certificate_id,
-                        "type_name": type_name,
-                        "type_code": f"{item.body_code}001",
-                        "holder_name": case.applicant_name,
-                        "holder_id_masked": holder_masked,
-                        "issuer_name": item.body_name,
-                        "issuer_code": item.body_code,
-                        "content": (content or f"准予{case.item_name}").strip(),
-                        "issued_on": today.isoformat(),
-                        "valid_until": valid_until.isoformat() if valid_until else None,
-                        "key_id": key.key_id,
-                        "qr_text": qr_text,
-                        "approver_login": approver.clerk_login,
-                    },
+                    issued_payload(
+                        claims=claims,
+                        type_code=f"{item.body_code}001",
+                        content=(content or f"准予{case.item_name}").strip(),
+                        key=key_entry,
+                        qr_text=qr_text,
+                        approver_login=approver.clerk_login,
+                    ),
                 )
             )
         log.info("case %s approved, certificate %s", number, certificate_id)
@@ -225,6 +239,7 @@ class CertificateService:
         ]
         if problems:
             raise CertificateError("领取人信息有误：" + "；".join(problems))
+        _check_authority("certificate.handed_over", number, clerk)
         now = self._clock.now()
         with self._store.write() as session:
             certificate = session.scalars(
@@ -270,6 +285,30 @@ class CertificateService:
             device_time=now.replace(tzinfo=None),
             acknowledged_at=None,
         )
+
+
+def _check_authority(kind: str, number: str, who: CounterContext) -> None:
+    """The window refuses first what the server would refuse (app.sync.authority)."""
+    refused = refusal(
+        kind=kind,
+        case_number=number,
+        case_window=parse_case_number(number).window_code,
+        recorder_window=who.window_code,
+    )
+    if refused is not None:
+        raise CertificateError(refused.message)
+
+
+def _entry_of(row: OfficeKeyRow) -> PublicKeyEntry:
+    return PublicKeyEntry(
+        key_id=row.key_id,
+        algorithm=row.algorithm,
+        public_key=bytes.fromhex(row.public_key),
+        office_name=row.office_name,
+        office_code=row.office_code,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
 
 
 def certificate_view(row: Certificate, clerk_names: dict[str, str]) -> dict[str, object]:

@@ -291,18 +291,7 @@ class KeyDirectory(Mapping[str, PublicKeyEntry]):
         return f"KeyDirectory({list(self._entries.values())!r})"
 
     def to_json(self) -> str:
-        keys = [
-            {
-                "key_id": entry.key_id,
-                "algorithm": entry.algorithm,
-                "public_key": entry.public_key.hex(),
-                "office_name": entry.office_name,
-                "office_code": entry.office_code,
-                "valid_from": entry.valid_from.isoformat(),
-                "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
-            }
-            for entry in self._entries.values()
-        ]
+        keys = [public_entry_json(entry) for entry in self._entries.values()]
         return json.dumps({"format": KEY_DIRECTORY_FORMAT, "keys": keys}, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
@@ -326,15 +315,29 @@ class KeyDirectory(Mapping[str, PublicKeyEntry]):
             raise KeyDirectoryError("密钥目录文件格式错误：keys 应为数组")
         directory = cls()
         for number, item in enumerate(keys, start=1):
-            entry = _entry_from_json(item, number)
+            entry = public_entry_from_json(item, where=f"密钥目录第 {number} 项")
             if entry.key_id in directory:
                 raise KeyDirectoryError(f"密钥目录第 {number} 项：密钥编号 {entry.key_id} 重复")
             directory.add(entry)
         return directory
 
 
-def _entry_from_json(item: Any, number: int) -> PublicKeyEntry:
-    where = f"密钥目录第 {number} 项"
+def public_entry_json(entry: PublicKeyEntry) -> dict[str, Any]:
+    """One key as the key directory file holds it (and as a `certificate.issued` event carries it)."""
+    return {
+        "key_id": entry.key_id,
+        "algorithm": entry.algorithm,
+        "public_key": entry.public_key.hex(),
+        "office_name": entry.office_name,
+        "office_code": entry.office_code,
+        "valid_from": entry.valid_from.isoformat(),
+        "valid_until": entry.valid_until.isoformat() if entry.valid_until else None,
+    }
+
+
+def public_entry_from_json(item: Any, *, where: str = "密钥") -> PublicKeyEntry:
+    """The inverse of `public_entry_json`, strict: KeyDirectoryError (a ValueError) naming `where` and the
+    problem for a missing, unknown or malformed field."""
     if not isinstance(item, dict):
         raise KeyDirectoryError(f"{where}应为 JSON 对象")
     missing = [name for name in _ENTRY_FIELDS if name not in item]

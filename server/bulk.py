@@ -55,6 +55,7 @@ EVENTS = BulkTable(
         ("device_time", "text"),
         ("local_seq", "bigint"),
         ("received_at", "timestamp"),
+        ("content_sha256", "text"),
     ),
 )
 CASES = BulkTable(

@@ -16,13 +16,16 @@
   in the case number (= the case's received_on) so reconciliation can count events before their case
   arrives. Events of a case the server does not have yet are stored all the same (no foreign key).
 - `change_log`: what windows pull, per hall, by `seq`; appended in commit order (see server.sync).
-- `conflict`: what needs a supervisor: a case number used twice, a certificate issued or handed over twice.
-  Unique per (reason, event_id, other_event_id) so a retried request records it once. A supervisor's
+- `conflict`: what needs a supervisor: a case number used twice, a certificate issued or handed over twice,
+  an event id reused with other content (`other_event_id` then names the refused content: a UUID made from
+  the id and the content's hash, server.event_ids). Unique per (reason, event_id, other_event_id) so a
+  retried request records it once. A supervisor's
   resolution (text, who, when) is kept on the row; the conflict itself is never deleted.
 - `catalog_publication`: every catalog version published to the region, the file byte for byte.
 - `calendar_publication`: the holiday arrangement of each year as last published (a year may be amended).
-- `signing_key`: the public half of each window's certificate signing key (registered by its device);
-  certificate events are checked against it before they are stored.
+- `signing_key`: the public half of each window's certificate signing key, registered on first sight by
+  a device of the window, bound to its hall and window; certificate events are checked against it before
+  they are stored (server.signing_keys).
 - `account`: the hall's people the server knows (password hashes only); a supervisor's action on the
   server (resolving a conflict) proves the person, not only the device.
 

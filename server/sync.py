@@ -3,18 +3,24 @@
 Push (one transaction per request; the answer is sent only after COMMIT):
 
 1. Every event is checked on its own, in the window's order (`local_seq`). A bad event is rejected
-   alone (it goes to the window's dead-letter list); the rest of the batch goes on.
-2. Events are inserted with one multi-row `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`.
-   An event id that is already stored is acknowledged and nothing else happens: retries are idempotent
-   even when two retries of one batch race, because the primary key, not a prior SELECT, decides
-   (the second inserter waits for the first's row and then does nothing).
+   alone (it goes to the window's dead-letter list); the rest of the batch goes on. Besides its form:
+   who may record it (app.sync.authority: the window holding the case, `not_holder` otherwise), the hall
+   of its case, and for a `certificate.issued` the seal of the window's registered key
+   (server.signing_keys, `bad_signature` otherwise; new keys are registered here, sorted by id).
+2. Events are inserted with one multi-row `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
+   with the hash of their content (server.event_ids). An event id that is already stored with the same
+   content is acknowledged and nothing else happens: retries are idempotent even when two retries of one
+   batch race, because the primary key, not a prior SELECT, decides (the second inserter waits for the
+   first's row and then does nothing). The same id with other content (also inside one batch, and for an
+   event rejected now whose id is stored) is refused as `event_id_reused`, logged at ERROR and recorded
+   as a conflict; it is never acknowledged.
 3. Cases are inserted from the new `case.decided` events the same way (`ON CONFLICT (number) DO NOTHING`).
    A number the server already holds from a different event is never overwritten: that event is removed
    again, rejected as `duplicate_case_number`, logged at ERROR and recorded as a conflict.
 4. The change log is appended last, see below; then COMMIT.
 
-Rows are always inserted sorted by key (event ids, then case numbers), and the change-log lock comes after
-all of them, so two concurrent pushes take their locks in one global order and cannot deadlock.
+Rows are always inserted sorted by key (signing keys, event ids, then case numbers), and the change-log lock
+comes after all of them, so two concurrent pushes take their locks in one global order and cannot deadlock.
 
 Change-log ordering (the §9 failure "sequence numbers committed out of order"): `change_log.seq` comes
 from a sequence. On PostgreSQL, transaction A may draw seq 10, transaction B seq 11, and B commit first;
@@ -33,7 +39,9 @@ SQLite has one writer at a time (writes begin with BEGIN IMMEDIATE), which gives
 Projection: a case's status is a function of the set of its events: the status decided at the window,
 `approved` once any `certificate.issued` exists, `delivered` once any `certificate.handed_over` exists.
 It does not depend on the order events arrive in, so an event that arrives before its case (reordered
-delivery, another window's hand-over) is stored and applied when the case arrives.
+delivery: a window has two batches on the wire at once) is stored and applied when the case arrives. Every
+event of a case comes from the window holding it (app.sync.authority), so no other window, of this hall or
+another, enrolled or not yet, can move a case to approved or delivered.
 """
 
 from __future__ import annotations
@@ -51,8 +59,6 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Table,
-    Text,
-    any_,
     bindparam,
     delete,
     func,
@@ -65,6 +71,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
 from app.case_number import CaseNumberError, parse_case_number
+from app.sync.authority import refusal
+from app.sync.certificate_event import KEY_FIELD
 from app.sync.wire import (
     CONFLICT_DUPLICATE_CASE_NUMBER,
     CONFLICT_HANDED_OVER_TWICE,
@@ -79,10 +87,10 @@ from app.sync.wire import (
     Rejection,
     WireEvent,
 )
-from server import bulk
+from server import bulk, dialect, event_ids, signing_keys
 from server.bulk import dumps, insert_rows
 from server.clock import Clock, utc_naive, utc_text
-from server.models import case_event, case_record, change_log, conflict, device
+from server.models import case_event, case_record, change_log, conflict, device, enrollment
 from server.store import ServerDB
 
 log = logging.getLogger("clerk.server.sync")
@@ -268,6 +276,26 @@ def _check_decided(event: WireEvent, number_window: str, day: date, device_: Dev
     return None
 
 
+def _one_per_id(events: Sequence[WireEvent]) -> tuple[list[WireEvent], list[WireEvent]]:
+    """The batch in the window's order, one event per id (a retry inside one batch is one event), and the
+    events whose id came again with other content (a reuse: the id is refused whole)."""
+    first: dict[str, WireEvent] = {}
+    ordered: list[WireEvent] = []
+    reused: dict[str, WireEvent] = {}
+    for event in sorted(events, key=lambda e: e.local_seq):
+        seen = first.get(event.event_id)
+        if seen is None:
+            first[event.event_id] = event
+            ordered.append(event)
+        elif (
+            event.event_id not in reused
+            and _is_canonical_uuid(event.event_id)
+            and event_ids.content_sha256(event) != event_ids.content_sha256(seen)
+        ):
+            reused[event.event_id] = event
+    return ordered, list(reused.values())
+
+
 # -- the service --------------------------------------------------------------------------------------
 class SyncService:
     def __init__(self, db: ServerDB, clock: Clock) -> None:
@@ -279,13 +307,10 @@ class SyncService:
         self.after_changes_appended: Callable[[], None] | None = None
 
     def _insert(self, table: Table) -> postgresql.Insert | sqlite.Insert:
-        return postgresql.insert(table) if self._db.is_postgresql else sqlite.insert(table)
+        return dialect.insert(self._db, table)
 
     def _among(self, column: ColumnElement[str], values: Sequence[str]) -> ColumnElement[bool]:
-        """`column IN values`; on PostgreSQL `= ANY(array)`: one parameter however many values."""
-        if self._db.is_postgresql:
-            return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(Text())))
-        return column.in_(values)
+        return dialect.among(self._db, column, values)
 
     def now(self) -> datetime:
         return utc_naive(self._clock())
@@ -325,15 +350,24 @@ class SyncService:
 
     def _push(self, connection: Connection, device_: Device, request: PushRequest) -> _Outcome:
         now = self.now()
-        ordered: list[WireEvent] = []
-        seen: set[str] = set()
-        for event in sorted(request.events, key=lambda e: e.local_seq):
-            if event.event_id not in seen:  # the same id twice in one batch is one event
-                seen.add(event.event_id)
-                ordered.append(event)
+        pending_conflicts: list[dict[str, Any]] = []
         rejections: dict[str, Rejection] = {}
+        ordered, reused_in_batch = _one_per_id(request.events)
+        for event in reused_in_batch:  # the same id twice with different contents: neither is the event
+            twice = event_ids.reuse(
+                event,
+                hall_code=device_.hall_code,
+                device_id=device_.device_id,
+                window_code=device_.window_code,
+                stored=None,
+                now=now,
+            )
+            rejections[event.event_id] = twice.rejection
+            pending_conflicts.append(twice.conflict)
         candidates: list[_Candidate] = []
         for order, event in enumerate(ordered):
+            if event.event_id in rejections:
+                continue
             checked = check_event(event, order, device_)
             if isinstance(checked, Rejection):
                 rejections[event.event_id] = checked
@@ -342,14 +376,31 @@ class SyncService:
         for rejection in self._check_against_stored(connection, device_, candidates):
             rejections[rejection.event_id] = rejection
         candidates = [c for c in candidates if c.event.event_id not in rejections]
+        sealed = signing_keys.check_certificates(
+            connection, self._db, device_, [c.event for c in candidates], today=now.date(), now=now
+        )
+        for rejection in sealed.rejections:
+            rejections[rejection.event_id] = rejection
+        candidates = [c for c in candidates if c.event.event_id not in rejections]
 
-        # Rejected now but stored before (sent again): it is the server's, acknowledge it.
-        stored_before = self._existing_event_ids(connection, list(rejections))
-        for event_id in stored_before:
+        # Rejected now but stored before (sent again): the same content is the server's, acknowledge it;
+        # other content under a stored id is a reuse, refused as such.
+        by_id = {event.event_id: event for event in ordered}
+        twice_ids = {event.event_id for event in reused_in_batch}
+        held = event_ids.stored_events(connection, self._db, [i for i in rejections if i not in twice_ids])
+        for event_id, stored in held.items():
             del rejections[event_id]
+            self._note_reuse(by_id[event_id], stored, device_, rejections, pending_conflicts, now)
 
-        new_ids = self._insert_events(connection, device_, candidates, now)
-        pending_conflicts: list[dict[str, Any]] = []
+        hashes = {c.event.event_id: event_ids.content_sha256(c.event) for c in candidates}
+        new_ids = self._insert_events(connection, device_, candidates, hashes, now)
+        # Held already (an earlier push, or a racing retry): the same content is acknowledged; other
+        # content under that id is a reuse.
+        held = event_ids.stored_events(
+            connection, self._db, [c.event.event_id for c in candidates if c.event.event_id not in new_ids]
+        )
+        for event_id, stored in held.items():
+            self._note_reuse(by_id[event_id], stored, device_, rejections, pending_conflicts, now)
         refused = self._insert_cases(connection, device_, candidates, new_ids, now, pending_conflicts)
         if refused:
             refused_numbers = set(refused.values())
@@ -371,7 +422,7 @@ class SyncService:
         accepted = [c for c in candidates if c.event.event_id in new_ids]
         outcome = _Outcome(stored=len(accepted))
         outcome.changes, outcome.conflicts = self._append_changes(
-            connection, device_, accepted, pending_conflicts, now
+            connection, device_, accepted, pending_conflicts, now, sealed.keys
         )
         if self.after_changes_appended is not None:
             self.after_changes_appended()
@@ -382,13 +433,60 @@ class SyncService:
                 outcome.acknowledged.append(event.event_id)
         return outcome
 
+    @staticmethod
+    def _note_reuse(
+        event: WireEvent,
+        stored: event_ids.StoredEvent,
+        device_: Device,
+        rejections: dict[str, Rejection],
+        pending_conflicts: list[dict[str, Any]],
+        now: datetime,
+    ) -> None:
+        """`event`'s id is stored: nothing to do when its content is the stored one, else a reuse."""
+        if stored.content_sha256 is not None and event_ids.content_sha256(event) == stored.content_sha256:
+            return
+        refused = event_ids.reuse(
+            event,
+            hall_code=device_.hall_code,
+            device_id=device_.device_id,
+            window_code=device_.window_code,
+            stored=stored,
+            now=now,
+        )
+        rejections[event.event_id] = refused.rejection
+        pending_conflicts.append(refused.conflict)
+
     def _check_against_stored(
         self, connection: Connection, device_: Device, candidates: Sequence[_Candidate]
     ) -> list[Rejection]:
-        """Hall checks of events about existing cases, and events of a case refused earlier."""
-        others = [c for c in candidates if c.event.kind != KIND_DECIDED]
+        """Who may record each event (app.sync.authority: today the window holding the case), the hall of
+        the case (a case number belongs to its window code's hall, enrolled or not: a window the server has
+        never bound to a hall is no hall's), and events of a case refused earlier."""
+        rejections: list[Rejection] = []
+        allowed: list[_Candidate] = []
+        for candidate in candidates:
+            event = candidate.event
+            refused_ = refusal(
+                kind=event.kind,
+                case_number=event.case_number,
+                case_window=candidate.case_window,
+                recorder_window=device_.window_code,
+            )
+            if refused_ is None:
+                allowed.append(candidate)
+            else:
+                log.warning(
+                    "device %s (hall %s, window %s) may not record %s of case %s: refused",
+                    device_.device_id,
+                    device_.hall_code,
+                    device_.window_code,
+                    event.kind,
+                    event.case_number,
+                )
+                rejections.append(_reject(event, refused_.code, refused_.message))
+        others = [c for c in allowed if c.event.kind != KIND_DECIDED]
         if not others:
-            return []
+            return rejections
         numbers = sorted({c.event.case_number for c in others})
         case_halls = dict(
             connection.execute(
@@ -397,17 +495,19 @@ class SyncService:
                 )
             ).all()
         )
+        window_halls: dict[str, set[str]] = defaultdict(set)
+        window_halls[device_.window_code].add(device_.hall_code)
         unknown_windows = sorted(
             {c.case_window for c in others if c.event.case_number not in case_halls} - {device_.window_code}
         )
-        window_halls: dict[str, set[str]] = defaultdict(set)
         if unknown_windows:
-            for window_code, hall_code in connection.execute(
-                select(device.c.window_code, device.c.hall_code)
-                .where(self._among(device.c.window_code, unknown_windows))
-                .distinct()
-            ):
-                window_halls[window_code].add(hall_code)
+            for table in (device, enrollment):
+                for window_code, hall_code in connection.execute(
+                    select(table.c.window_code, table.c.hall_code)
+                    .where(self._among(table.c.window_code, unknown_windows))
+                    .distinct()
+                ):
+                    window_halls[window_code].add(hall_code)
         refused = set(
             connection.execute(
                 select(conflict.c.case_number).where(
@@ -417,35 +517,35 @@ class SyncService:
                 )
             ).scalars()
         )
-        rejections: list[Rejection] = []
         for candidate in others:
             event = candidate.event
             hall = case_halls.get(event.case_number)
             halls = {hall} if hall is not None else window_halls.get(candidate.case_window, set())
-            if halls and device_.hall_code not in halls:
+            if device_.hall_code not in halls:  # fails closed: a window bound to no hall is not ours
+                where = (
+                    f"属于大厅 {'、'.join(sorted(halls))}"
+                    if halls
+                    else f"的窗口 {candidate.case_window} 未在服务器登记"
+                )
                 rejections.append(
                     _reject(
                         event,
                         "wrong_hall",
-                        f"办件 {event.case_number} 属于大厅 {'、'.join(sorted(halls))}，"
-                        f"本设备登记在大厅 {device_.hall_code}，不能记录该办件的事项",
+                        f"办件 {event.case_number} {where}，本设备登记在大厅 {device_.hall_code}，"
+                        "不能记录该办件的事项",
                     )
                 )
             elif event.case_number in refused:
                 rejections.append(_tainted(event))
         return rejections
 
-    def _existing_event_ids(self, connection: Connection, event_ids: list[str]) -> set[str]:
-        if not event_ids:
-            return set()
-        return set(
-            connection.execute(
-                select(case_event.c.event_id).where(self._among(case_event.c.event_id, sorted(event_ids)))
-            ).scalars()
-        )
-
     def _insert_events(
-        self, connection: Connection, device_: Device, candidates: Sequence[_Candidate], now: datetime
+        self,
+        connection: Connection,
+        device_: Device,
+        candidates: Sequence[_Candidate],
+        hashes: dict[str, str | None],
+        now: datetime,
     ) -> set[str]:
         if not candidates:
             return set()
@@ -463,6 +563,7 @@ class SyncService:
                 c.event.device_time,
                 c.event.local_seq,
                 now,
+                hashes[c.event.event_id],
             )
             for c in sorted(candidates, key=lambda c: c.event.event_id)
         ]
@@ -571,8 +672,10 @@ class SyncService:
         accepted: Sequence[_Candidate],
         pending_conflicts: list[dict[str, Any]],
         now: datetime,
+        keys: dict[str, dict[str, Any]],
     ) -> tuple[int, int]:
-        """The locked section: projections, non-commuting conflicts, change rows → (changes, conflicts)."""
+        """The locked section: projections, non-commuting conflicts, change rows → (changes, conflicts).
+        `keys`: the registered signing key of each accepted `certificate.issued`, by event id."""
         if not accepted and not pending_conflicts:
             return 0, 0
         if self.serialize_change_log:
@@ -716,6 +819,7 @@ class SyncService:
                     "case_number": event.case_number,
                     "event_id": event.event_id,
                     "window_code": event.window_code,
+                    KEY_FIELD: keys[event.event_id],  # as registered here; every window checks it again
                 }
                 key = certificate_id if isinstance(certificate_id, str) else event.case_number
                 changes.append(

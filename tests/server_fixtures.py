@@ -36,6 +36,7 @@ from sqlalchemy.exc import OperationalError
 from app.case_number import format_case_number
 from app.catalog import parse_catalog
 from app.catalog_store import demo_catalog_bytes
+from app.seal import CertificateClaims, OfficeKey, certificate_identifier, sign_certificate
 from app.sync import wire
 from server import admin
 from server.api import create_app
@@ -278,13 +279,7 @@ def follow_up(
     """A later event of a case, with the payload its producer in app/ writes."""
     if payload is None:
         if kind == "certificate.issued":
-            payload = {
-                "certificate_id": f"CERT-{uuid.uuid4().hex[:10]}",
-                "type_name": "建设用地规划许可证",
-                "valid_until": None,
-                "key_id": "MB1C5E420-1",
-                "qr_text": "https://verify.example/V/…",
-            }
+            payload = certificate_payload(case_number, key=window_key(window), approver=clerk)
         elif kind == "certificate.handed_over":
             payload = {
                 "certificate_id": "CERT-1",
@@ -313,6 +308,80 @@ def follow_up(
         device_time=device_time(at),
         local_seq=local_seq,
     )
+
+
+# -- certificates -------------------------------------------------------------------------------------
+OFFICE_CODE = "11510100MB1C5E420M"  # 示例市自然资源和规划局 (the demo catalog's planning office)
+OFFICE_NAME = "示例市自然资源和规划局"
+VERIFY_BASE = "https://zwfw.example.gov.cn/V/"
+_window_keys: dict[str, OfficeKey] = {}
+_serials = iter(range(1, 10**7))
+
+
+def window_key(window: str, *, suffix: str = "T") -> OfficeKey:
+    """The signing key of a test window (one per window code and suffix for the whole run); its id names
+    its window, as a window's own key ids do."""
+    key_id = f"{OFFICE_CODE[8:17]}-{window}-{suffix}"
+    if key_id not in _window_keys:
+        _window_keys[key_id] = OfficeKey.generate(key_id=key_id, office_code=OFFICE_CODE)
+    return _window_keys[key_id]
+
+
+def key_entry(key: OfficeKey, *, valid_from: date = date(2026, 1, 1)) -> dict[str, Any]:
+    """The public entry of `key` as a `certificate.issued` payload carries it (key directory format)."""
+    return {
+        "key_id": key.key_id,
+        "algorithm": "Ed25519",
+        "public_key": key.public_bytes().hex(),
+        "office_name": OFFICE_NAME,
+        "office_code": OFFICE_CODE,
+        "valid_from": valid_from.isoformat(),
+        "valid_until": None,
+    }
+
+
+def certificate_payload(
+    case_number: str,
+    *,
+    key: OfficeKey,
+    approver: str = "li.na",
+    holder_name: str = "示例市锦华建设发展有限公司",
+    issued_on: date = DAY,
+    with_key: bool = True,
+) -> dict[str, Any]:
+    """The payload of a `certificate.issued` event as app.certificates makes it, sealed with `key`."""
+    certificate_id = certificate_identifier(
+        type_code=f"{OFFICE_CODE}001", issuer_code=OFFICE_CODE, serial=f"{issued_on.year}{next(_serials):07d}"
+    )
+    claims = CertificateClaims(
+        certificate_id=certificate_id,
+        type_name="建设工程规划许可证",
+        holder_name=holder_name,
+        holder_id_masked="913101**********7T",
+        issuer_name=OFFICE_NAME,
+        issuer_code=OFFICE_CODE,
+        issued_on=issued_on,
+        valid_until=None,
+        case_number=case_number,
+    )
+    payload: dict[str, Any] = {
+        "certificate_id": certificate_id,
+        "type_name": claims.type_name,
+        "type_code": f"{OFFICE_CODE}001",
+        "holder_name": holder_name,
+        "holder_id_masked": claims.holder_id_masked,
+        "issuer_name": OFFICE_NAME,
+        "issuer_code": OFFICE_CODE,
+        "content": "准予建设工程规划许可",
+        "issued_on": issued_on.isoformat(),
+        "valid_until": None,
+        "key_id": key.key_id,
+        "qr_text": sign_certificate(claims, key=key, verify_base=VERIFY_BASE),
+        "approver_login": approver,
+    }
+    if with_key:
+        payload["key"] = key_entry(key)
+    return payload
 
 
 # -- a real server ------------------------------------------------------------------------------------

@@ -36,8 +36,9 @@ ENGLISH_WORDS = (  # noqa: SIM905 (a list of words reads best as words)
     "accepted accepted_with_tolerance supplement_required rejected awaiting_supplement closed approved "
     "delivered registered pending dead_letters last_success_at cursor server_url device_id replaced "
     "revoked valid forged expired unknown_key malformed key_not_valid required tolerable optional "
-    "original copy electronic duplicate_case_number wrong_window wrong_hall invalid "
-    "certificate_issued_twice certificate_handed_over_twice case.decided document.printed "
+    "original copy electronic duplicate_case_number wrong_window wrong_hall invalid not_holder "
+    "bad_signature event_id_reused certificate_issued_twice certificate_handed_over_twice case.decided "
+    "document.printed "
     "document.reprinted certificate.issued certificate.handed_over"
 ).split() + ["hall IT"]
 ENGLISH = re.compile(

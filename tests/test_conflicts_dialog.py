@@ -48,7 +48,7 @@ def accept(workspace: Workspace) -> str:
 
 
 def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
-    """Another PC holding a copy of this window's database (the back office, restored from a backup)."""
+    """Another PC holding a copy of this window's database (its replacement, restored from a backup)."""
     home.mkdir()
     source, copy = sqlite3.connect(workspace.home / DATABASE_NAME), sqlite3.connect(home / DATABASE_NAME)
     try:
@@ -64,8 +64,9 @@ def make_conflicts(
 ) -> tuple[str, str]:
     """Two real conflicts of the hall: (a case number used twice, a case whose certificate was issued twice).
 
-    A second PC wrongly set up as SZX0103 reuses this window's first number; the back office, on a copy of
-    this window's database, issues the certificate of a case this window has issued too."""
+    A second PC wrongly set up as SZX0103 reuses this window's first number; a PC restored from a copy of
+    this window's database and registered as this window issues the certificate of a case this window then
+    issues too (only the window holding a case records its events)."""
     register(workspace, server)
     reused = accept(workspace)
     twice = accept(workspace)
@@ -76,11 +77,10 @@ def make_conflicts(
         register(twin, server, replace=True)
         accept(twin)  # serial 1 again: refused by the server
         twin.sync.sync()
-        register(workspace, server, replace=True)  # the real PC takes its window back
-        office.settings.set("window_code", "SZX0190")
-        register(office, server, window="SZX0190")
+        register(office, server, replace=True)
         office.certificates.approve(twice, approver=office.counter())
         office.sync.sync()
+        register(workspace, server, replace=True)  # the real PC takes its window back
     finally:
         twin.close()
         office.close()
@@ -192,9 +192,10 @@ def test_resolve_dialog_explains_the_conflict_as_the_row_does(
 
 def test_every_kind_the_server_records_has_its_own_truthful_text() -> None:
     from app.sync.conflicts import describe_conflict
+    from app.sync.wire import CONFLICT_EVENT_ID_REUSED
     from server.sync import CONFLICT_REASON, DUPLICATE_CASE_NUMBER
 
-    for reason in (*CONFLICT_REASON.values(), DUPLICATE_CASE_NUMBER):
+    for reason in (*CONFLICT_REASON.values(), DUPLICATE_CASE_NUMBER, CONFLICT_EVENT_ID_REUSED):
         text = describe_conflict(reason=reason, window_code="SZX0104", message="server words")
         assert "server words" not in text.full and "SZX0104 窗口" in text.summary and "保存在" in text.summary
     both = describe_conflict(reason=CONFLICT_REASON["certificate.handed_over"], window_code=None, message="")

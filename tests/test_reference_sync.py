@@ -323,8 +323,10 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
 def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
 ) -> None:
-    """The back office (its own PC, window SZX0190, with a copy of the case) approves and issues; the
-    accepting window receives the certificate by pull and can hand it over (出件)."""
+    """Another PC of the window (a copy of its database, registered as the window while this PC was away)
+    approves and issues; back on this PC, the window receives the certificate by pull, verified against the
+    key it carries, and can hand it over (出件). Only the window holding a case records its events: a back
+    office of its own waits for issue 13."""
     import sqlite3
 
     from app.workspace import DATABASE_NAME
@@ -344,8 +346,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
         copy.close()
     office = open_demo_workspace(office_home, clock=clock)
     try:
-        office.settings.set("window_code", "SZX0190")
-        register(office, server, window="SZX0190")
+        register(office, server, replace=True)
         approval = office.certificates.approve(
             number, approver=office.counter(), valid_until=date(2031, 11, 19)
         )
@@ -353,6 +354,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     finally:
         office.close()
 
+    register(workspace, server, replace=True)
     report = workspace.sync.sync()
     assert report.applied >= 1
     assert workspace.cases.find(number)["status"] == "approved"  # type: ignore[index]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from fastapi import FastAPI
 
@@ -87,7 +89,9 @@ def test_body_claiming_another_window_is_forbidden(client: TestClient, server_ap
 def test_events_naming_another_window_are_rejected(client: TestClient, server_app: FastAPI) -> None:
     window = enroll(client, server_app, window="SZX0103")
     borrowed = decided("SZX0104", [1])[0]  # another window's case number and window
-    relabelled = wire.WireEvent(**{**borrowed.__dict__, "window_code": "SZX0103"})  # its number, our window
+    relabelled = wire.WireEvent(  # its number, our window (an event of its own: same id is a reuse)
+        **{**borrowed.__dict__, "window_code": "SZX0103", "event_id": str(uuid.uuid4())}
+    )
     mislabelled = follow_up(
         "document.printed", case_numbers("SZX0103", [9])[0], window="SZX0104", local_seq=3
     )
@@ -113,8 +117,9 @@ def test_events_about_another_halls_case_are_rejected(client: TestClient, server
         follow_up("document.printed", unknown_case_of_their_window, window="SZX0103", local_seq=2),
     ]
     answer = ours.push(events)
-    assert [r.code for r in answer.rejected] == ["wrong_hall", "wrong_hall"]
-    assert "SZX02" in answer.rejected[0].message
+    # Another window's case, whatever its hall: only the window holding it records its events.
+    assert [r.code for r in answer.rejected] == ["not_holder", "not_holder"]
+    assert "SZX0201" in answer.rejected[0].message and "SZX0103" in answer.rejected[0].message
     [change] = theirs.pull_all()
     assert change.payload["status"] == "accepted"
 

@@ -252,10 +252,10 @@ def test_concurrent_pushers_and_a_puller(target: Target, client: TestClient, ser
 def test_simultaneous_hand_overs_are_detected(
     target: Target, client: TestClient, server_app: FastAPI
 ) -> None:
-    """Two windows of one hall hand over the same certificate at the same moment: whichever commits
-    second sees the first (the check runs under the change-log lock) and records the conflict."""
+    """Two batches of the window holding a case, each handing over its certificate, commit at the same
+    moment (two batches are on the wire at once): whichever commits second sees the first (the check runs
+    under the change-log lock) and records the conflict."""
     origin = enroll(client, server_app, window="SZX0103")
-    pickup = enroll(client, server_app, window="SZX0109")
     [decision] = decided("SZX0103", [1])
     number = decision.case_number
     origin.push([decision, follow_up("certificate.issued", number, window="SZX0103", local_seq=2)])
@@ -263,7 +263,7 @@ def test_simultaneous_hand_overs_are_detected(
     for attempt in range(3):
         handovers = [
             (origin, follow_up("certificate.handed_over", number, window="SZX0103", local_seq=10 + attempt)),
-            (pickup, follow_up("certificate.handed_over", number, window="SZX0109", local_seq=10 + attempt)),
+            (origin, follow_up("certificate.handed_over", number, window="SZX0103", local_seq=20 + attempt)),
         ]
         barrier = threading.Barrier(2)
 

@@ -273,32 +273,54 @@ def test_bad_events_are_rejected_one_by_one(client: TestClient, server_app: Fast
 def test_event_before_its_case_is_kept_and_applied_when_the_case_arrives(
     client: TestClient, server_app: FastAPI
 ) -> None:
-    """The pickup window hands over before the accepting window's backlog reaches the server."""
-    origin = enroll(client, server_app, window="SZX0103")
-    pickup = enroll(client, server_app, window="SZX0109")
+    """Two batches of one window on the wire at once: the later one (a hand-over, a print) commits before
+    the one holding the case's decision."""
+    window = enroll(client, server_app, window="SZX0103")
     [decision] = decided("SZX0103", [1])
     number = decision.case_number
     early = [
-        follow_up("certificate.handed_over", number, window="SZX0109", local_seq=1),
-        follow_up("document.printed", number, window="SZX0109", local_seq=2),
+        follow_up("certificate.handed_over", number, window="SZX0103", local_seq=3),
+        follow_up("document.printed", number, window="SZX0103", local_seq=4),
     ]
-    assert pickup.push(early).acknowledged == [e.event_id for e in early]
+    assert window.push(early).acknowledged == [e.event_id for e in early]
     assert count(server_app, case_event) == 2 and count(server_app, case_record) == 0
-    pending = pickup.pull_all()
+    pending = window.pull_all()
     assert [c.payload["status"] for c in pending] == [None, None]
 
     issued = follow_up("certificate.issued", number, window="SZX0103", local_seq=2)
-    assert not origin.push([decision, issued]).rejected
+    assert not window.push([decision, issued]).rejected
     with server_app.state.db.read() as connection:
         status = connection.execute(select(case_record.c.status)).scalar_one()
     assert status == "delivered"  # the hand-over that came first counts
-    latest = [c for c in origin.pull_all() if c.kind == "case.updated"][-1]
+    latest = [c for c in window.pull_all() if c.kind == "case.updated"][-1]
     assert (latest.key, latest.payload["status"], latest.payload["decision"]) == (
         number,
         "delivered",
         "accepted",
     )
     assert admin.list_conflicts(server_app.state.db) == []
+
+
+def test_another_window_of_the_hall_records_nothing_for_a_case(
+    client: TestClient, server_app: FastAPI
+) -> None:
+    """Only the window holding a case (the window code in its number) records its events: a pickup window
+    of the same hall is refused per event, before or after the case arrives, and nothing is stored."""
+    origin = enroll(client, server_app, window="SZX0103")
+    pickup = enroll(client, server_app, window="SZX0109")
+    [decision] = decided("SZX0103", [1])
+    number = decision.case_number
+    kinds = ("certificate.handed_over", "document.printed", "certificate.issued")
+    early = [follow_up(kind, number, window="SZX0109", local_seq=n) for n, kind in enumerate(kinds, 1)]
+    answer = pickup.push(early)
+    assert answer.acknowledged == [] and [r.code for r in answer.rejected] == ["not_holder"] * 3
+    assert "SZX0103" in answer.rejected[0].message and "SZX0109" in answer.rejected[0].message
+    assert not origin.push([decision]).rejected
+    late = [follow_up(kind, number, window="SZX0109", local_seq=n) for n, kind in enumerate(kinds, 5)]
+    assert [r.code for r in pickup.push(late).rejected] == ["not_holder"] * 3
+    assert count(server_app, case_event) == 1
+    with server_app.state.db.read() as connection:
+        assert connection.execute(select(case_record.c.status)).scalar_one() == "accepted"
 
 
 def test_projection_follows_certificate_events(client: TestClient, server_app: FastAPI) -> None:
@@ -321,30 +343,32 @@ def test_projection_follows_certificate_events(client: TestClient, server_app: F
 
 
 def test_conflicting_hand_overs_are_kept_and_reported(client: TestClient, server_app: FastAPI) -> None:
+    """The window hands the certificate over, and so does its replacement PC restored from a backup that
+    did not have the first hand-over: both records are kept, and the second is a conflict."""
     origin = enroll(client, server_app, window="SZX0103")
-    pickup = enroll(client, server_app, window="SZX0109")
     [decision] = decided("SZX0103", [1])
     number = decision.case_number
     origin.push([decision, follow_up("certificate.issued", number, window="SZX0103", local_seq=2)])
-    at_pickup = follow_up("certificate.handed_over", number, window="SZX0109", local_seq=1, clerk="li.na")
-    at_origin = follow_up("certificate.handed_over", number, window="SZX0103", local_seq=3, clerk="wang.fang")
+    first = follow_up("certificate.handed_over", number, window="SZX0103", local_seq=3, clerk="li.na")
     prints = [
-        follow_up("document.printed", number, window="SZX0109", local_seq=2),
-        follow_up("document.reprinted", number, window="SZX0103", local_seq=4),
+        follow_up("document.printed", number, window="SZX0103", local_seq=4),
+        follow_up("document.reprinted", number, window="SZX0103", local_seq=3),
     ]
-    assert not pickup.push([at_pickup, prints[0]]).rejected
-    assert not origin.push([at_origin, prints[1]]).rejected
+    assert not origin.push([first, prints[0]]).rejected
+    restored = enroll(client, server_app, window="SZX0103", replace=True, name="从备份恢复的电脑")
+    second = follow_up("certificate.handed_over", number, window="SZX0103", local_seq=4, clerk="wang.fang")
+    assert not restored.push([second, prints[1]]).rejected
     assert count(server_app, case_event) == 6  # both hand-overs kept, prints just stored
 
     [listed] = admin.list_conflicts(server_app.state.db)
     assert listed["reason"] == "certificate_handed_over_twice"
-    assert (listed["event_id"], listed["other_event_id"]) == (at_origin.event_id, at_pickup.event_id)
-    assert listed["window_code"] == "SZX0103"
-    conflicts = [c for c in pickup.pull_all() if c.kind == "conflict"]
+    assert (listed["event_id"], listed["other_event_id"]) == (second.event_id, first.event_id)
+    assert (listed["window_code"], listed["device_id"]) == ("SZX0103", restored.device_id)
+    conflicts = [c for c in restored.pull_all() if c.kind == "conflict"]
     assert [(c.key, c.payload["reason"]) for c in conflicts] == [(number, "certificate_handed_over_twice")]
     # Retrying either batch changes nothing.
-    origin.push([at_origin, prints[1]])
-    pickup.push([at_pickup, prints[0]])
+    restored.push([second, prints[1]])
+    restored.push([first, prints[0]])
     assert count(server_app, conflict) == 1
 
 

@@ -196,14 +196,15 @@ def test_calendar_change_carries_the_year(client: TestClient, server_app: FastAP
 
 # -- conflicts ----------------------------------------------------------------------------------------
 def _conflict(client: TestClient, server_app: FastAPI) -> tuple[Any, Any, int]:
-    """Two hand-overs of one certificate from two windows of the hall: one conflict."""
+    """Two hand-overs of one certificate by the window holding the case: one conflict; and another window
+    of the hall (only the holding window records a case's events)."""
     origin = enroll(client, server_app, window="SZX0103")
     pickup = enroll(client, server_app, window="SZX0109")
     [decision] = decided("SZX0103", [1])
     number = decision.case_number
     origin.push([decision, follow_up("certificate.issued", number, window="SZX0103", local_seq=2)])
-    pickup.push([follow_up("certificate.handed_over", number, window="SZX0109", local_seq=1)])
     origin.push([follow_up("certificate.handed_over", number, window="SZX0103", local_seq=3)])
+    origin.push([follow_up("certificate.handed_over", number, window="SZX0103", local_seq=4)])
     [listed] = admin.list_conflicts(server_app.state.db)
     return origin, pickup, int(listed["id"])
 

@@ -32,12 +32,14 @@ import httpx
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from app.case_number import CaseNumberError, parse_case_number
 from app.catalog import CatalogDocument, CatalogError, parse_catalog
 from app.catalog_store import store_catalog
 from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import outbox, wire
+from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
 from app.sync.conflicts import resolver_label
 from app.workdays import CalendarError, parse_calendar
 from db.models import (
@@ -51,11 +53,15 @@ from db.models import (
     SyncConflict,
     SyncState,
 )
+from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store
 
 log = logging.getLogger("clerk.sync")
 
 CONNECT_TIMEOUT = 5.0
+# Statuses that only a sealed certificate gives a case: a window takes them for a case it holds only with
+# a certificate it has verified.
+SEALED_STATUSES = ("approved", "delivered")
 READ_TIMEOUT = 60.0
 
 
@@ -489,6 +495,17 @@ class SyncClient:
             mine = session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event_id)).first()
             if mine is not None:
                 return 0  # our own event coming back
+            if (
+                status in SEALED_STATUSES
+                and not session.scalars(
+                    select(Certificate.id).where(Certificate.case_number == case.number)
+                ).first()
+            ):
+                # Only a certificate this window verified approves its case (`_apply_certificate`).
+                log.warning(
+                    "case %s: status %s without a verified certificate here; not taken", case.number, status
+                )
+                return 0
             case.status = status
             return 1
         log.info("ignoring change %s of kind %s", change.seq, change.kind)
@@ -572,34 +589,90 @@ class SyncClient:
     )
 
     def _apply_certificate(self, session: Any, change: wire.Change) -> int:
-        """A certificate issued elsewhere for a case this window holds: store it, so the case shows it and
-        the window can hand it over. Our own issue coming back, or a second one (a conflict the server
-        lists), changes nothing here."""
+        """A certificate issued in this hall, with its key as the server registered it. Trusted only when the
+        seal of the window holding the case vouches for it (app.sync.certificate_event, the server's own
+        check): then its key joins this window's key directory, so the certificate verifies here offline,
+        and for a case this window holds the certificate is stored and the case approved. A key id this
+        window holds with another key is never replaced. Anything not vouched for is logged and not stored
+        (at ERROR when it concerns a case held here). Our own issue coming back, or a second one (a
+        conflict the server lists), stores nothing but its key."""
         payload = change.payload
         number = payload.get("case_number")
-        case = session.scalars(select(Case).where(Case.number == number)).first()
-        if case is None:
+        try:
+            case_window = parse_case_number(number).window_code if isinstance(number, str) else None
+        except CaseNumberError:
+            case_window = None
+        if not isinstance(number, str) or case_window is None:
+            log.error("certificate change %s names no valid case number; not stored", change.seq)
             return 0
         if session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == payload.get("event_id"))).first():
+            return 0  # our own issue coming back
+        case = session.scalars(select(Case).where(Case.number == number)).first()
+        refuse = log.error if case is not None else log.warning
+        try:
+            key = carried_key(payload)
+        except CertificateEventError as error:
+            refuse("certificate change %s for case %s refused: %s", change.seq, number, error)
             return 0
+        problem = (
+            f"办件 {number} 的证照没有附签发密钥，无法核验"
+            if key is None
+            else check_sealed(
+                payload, case_number=number, window_code=case_window, key=key, today=self._clock.today()
+            )
+        )
+        if key is None or problem is not None:
+            refuse("certificate change %s for case %s refused, not stored: %s", change.seq, number, problem)
+            return 0
+        applied = 0
+        local = session.get(OfficeKeyRow, key.key_id)
+        if local is None:
+            session.add(
+                OfficeKeyRow(
+                    key_id=key.key_id,
+                    algorithm=key.algorithm,
+                    public_key=key.public_key.hex(),
+                    office_name=key.office_name,
+                    office_code=key.office_code,
+                    valid_from=key.valid_from,
+                    valid_until=key.valid_until,
+                )
+            )
+            applied = 1
+            log.info("signing key %s of window %s added to the key directory", key.key_id, case_window)
+        elif (local.algorithm, local.public_key, local.office_code) != (
+            key.algorithm,
+            key.public_key.hex(),
+            key.office_code,
+        ):
+            refuse(
+                "certificate change %s for case %s refused: its key id %s is held here with another key, "
+                "which is kept",
+                change.seq,
+                number,
+                key.key_id,
+            )
+            return 0
+        if case is None:
+            return applied
         if session.scalars(select(Certificate.id).where(Certificate.case_number == number)).first():
-            return 0
+            return applied
         values = {k: payload.get(k) for k in self.CERTIFICATE_FIELDS}
         if not all(isinstance(v, str) and v for v in values.values()):
-            log.warning("certificate change %s for %s is incomplete; not stored", change.seq, number)
-            return 0
+            log.error("certificate change %s for %s is incomplete; not stored", change.seq, number)
+            return applied
         fields: dict[str, str] = {k: str(v) for k, v in values.items()}
-        try:
-            issued_on = date.fromisoformat(fields.pop("issued_on"))
-            raw_until = payload.get("valid_until")
-            valid_until = date.fromisoformat(raw_until) if isinstance(raw_until, str) else None
-        except ValueError:
-            log.warning("certificate change %s for %s has a bad date; not stored", change.seq, number)
-            return 0
+        issued_on = date.fromisoformat(fields.pop("issued_on"))  # checked against the seal: a date
+        raw_until = payload.get("valid_until")
+        valid_until = date.fromisoformat(raw_until) if isinstance(raw_until, str) else None
         session.add(Certificate(case_number=number, issued_on=issued_on, valid_until=valid_until, **fields))
         if case.status == "accepted":
             case.status = "approved"
-        log.info("certificate %s for case %s issued elsewhere, stored", fields["certificate_id"], number)
+        log.info(
+            "certificate %s for case %s issued on another PC, verified and stored",
+            fields["certificate_id"],
+            number,
+        )
         return 1
 
     def _apply_calendar(self, session: Any, change: wire.Change, now: datetime, report: SyncReport) -> int:

@@ -48,7 +48,16 @@ KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution
 CONFLICT_DUPLICATE_CASE_NUMBER = "duplicate_case_number"
 CONFLICT_ISSUED_TWICE = "certificate_issued_twice"
 CONFLICT_HANDED_OVER_TWICE = "certificate_handed_over_twice"
+# An event id the server holds already, sent again with other content: the stored event is kept, the other
+# refused (it stays on the PC that sent it, as a dead letter).
+CONFLICT_EVENT_ID_REUSED = "event_id_reused"
 MAX_RESOLUTION_CHARS = 500
+
+# Rejection codes (`Rejection.code`) besides the conflict reasons above that are rejections too.
+REJECTION_NOT_HOLDER = "not_holder"  # the case is held by another window (app.sync.authority)
+REJECTION_BAD_SIGNATURE = (
+    "bad_signature"  # a certificate its seal does not vouch for (app.sync.certificate_event)
+)
 
 # What people read for the codes above and below (human output of `clerk` and `clerk-server`); the codes
 # themselves stay on the wire and in `--json`.
@@ -64,11 +73,15 @@ REJECTION_LABEL = {
     "wrong_hall": "不属于本设备登记的大厅",
     "wrong_window": "不属于本设备登记的窗口",
     "invalid": "内容不合格式",
+    "not_holder": "办件不属于本窗口",
+    "bad_signature": "证照签章无法核验",
+    "event_id_reused": "事件编号已被另一条记录使用",
 }
 CONFLICT_REASON_LABEL = {
     "duplicate_case_number": "办件编号重复",
     "certificate_issued_twice": "同一办件重复发证",
     "certificate_handed_over_twice": "同一证照重复交付",
+    "event_id_reused": "事件编号被重复使用",
 }
 
 MAX_BATCH_EVENTS = 1000
@@ -172,7 +185,7 @@ class PushRequest:
 @dataclass(frozen=True)
 class Rejection:
     event_id: str
-    code: str  # "duplicate_case_number" | "wrong_hall" | "wrong_window" | "invalid"
+    code: str  # a key of REJECTION_LABEL, e.g. "duplicate_case_number", "not_holder", "event_id_reused"
     message: str
 
 
