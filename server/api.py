@@ -76,6 +76,7 @@ from app.sync.wire import (
 from server import accounts, admin, reference
 from server.clock import Clock, system_clock, utc_text
 from server.config import load_config
+from server.docs import add_offline_docs
 from server.security import parse_bearer
 from server.store import ServerDB, open_server_db
 from server.sync import BusyError, CursorError, Device, RangeError, SyncService
@@ -86,6 +87,7 @@ log = logging.getLogger("clerk.server.api")
 MAX_ENROLL_BODY_BYTES = 64 * 1024
 MAX_ROW_ID = 2**63 - 1  # a BIGINT; a larger id names no row (and would overflow the database's integer)
 VERSION = "1.0"
+TITLE = "Window Clerk 中心服务器"
 INTERNAL_MESSAGE = "服务器内部错误，已记录日志；请稍后重试，如持续出现请联系信息技术人员"
 
 DESCRIPTION = f"""
@@ -319,10 +321,12 @@ def create_app(
         db.close()
 
     app = FastAPI(
-        title="Window Clerk 中心服务器",
+        title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the server's own files (server.docs), not a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "devices", "description": "窗口设备登记"},
             {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
@@ -336,6 +340,7 @@ def create_app(
     app.state.throttle = throttle
     app.add_middleware(CatchAllMiddleware)
     app.openapi = _openapi_with_request_schemas(app)  # type: ignore[method-assign]
+    add_offline_docs(app, title=TITLE)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
