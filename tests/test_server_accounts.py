@@ -187,3 +187,15 @@ def test_init_demo_adds_the_demo_people_once(capsys: pytest.CaptureFixture[str],
         assert refused.value.code == "account_refused"
     finally:
         db.close()
+
+
+def test_the_password_never_shows_and_a_damaged_hash_is_no_match() -> None:
+    from app.accounts.passwords import hash_password
+    from app.sync.wire import ResolveRequest
+
+    request = ResolveRequest("已核实", "zhuren", "demo1234", "2026-11-20T03:00:00Z")
+    assert "demo1234" not in repr(request) and "zhuren" in repr(request)
+    good = hash_password("demo1234")
+    assert verify_password("demo1234", good)
+    for damaged in ("", "scrypt$zz$00", "scrypt$$00", good.replace("scrypt", "md5"), "a$b$c$d"):
+        assert not verify_password("demo1234", damaged)
