@@ -10,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from app import json_input
+
 
 class CatalogError(ValueError):
     """A catalog file that cannot be used; the message names the item and field."""
@@ -291,9 +293,9 @@ def parse_hall(data: Mapping[str, Any]) -> Hall:
 def parse_catalog(content: bytes) -> CatalogDocument:
     """Parse and validate a published catalog file; raise CatalogError naming the first problem."""
     try:
-        data = json.loads(content.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise CatalogError(f"事项目录文件不是有效的 JSON：{error}") from None
+        data = json_input.loads(content)
+    except json_input.JsonInputError as error:
+        raise CatalogError(f"事项目录文件{error}") from None
     if not isinstance(data, dict) or data.get("format") != "window-clerk-catalog/1":
         raise CatalogError("事项目录文件格式不对（format 应为 window-clerk-catalog/1）")
     version = _req(data, "version", str, "目录")

@@ -1,18 +1,26 @@
-"""`clerk`: the window's services from the command line, with JSON output for scripts."""
+"""`clerk`: the window's services from the command line, with JSON output for scripts.
+
+Exit codes: 0 done; 1 refused, with a message that names the problem (bad input, a file that cannot be read
+or written, a damaged database …); 2 a wrong command line; 3 a bug (a crash report is written); 4 an
+identifier that failed a check a clerk may override (`clerk id check`); 141 the reader of the output went
+away (`clerk … | head`): ended quietly, as a shell reports a command ended by SIGPIPE.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app import __version__
+from app import __version__, json_input
 from app.acceptance import AcceptanceError
+from app.atomic import FileWriteError
 from app.case_number import CaseNumberError
 from app.cases import STATUS_LABEL
 from app.catalog import NECESSITY_LABEL, CatalogError
@@ -39,15 +47,20 @@ from app.seal import VERIFICATION_LABEL
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
 from app.sync.client import SyncError
-from app.sync.wire import EVENT_KIND_LABEL, REJECTION_LABEL
+from app.sync.wire import EVENT_KIND_LABEL, MAX_EVENT_BYTES, REJECTION_LABEL
 from app.workspace import Workspace, WorkspaceError, default_home, open_workspace
 from db.store import StoreError
 
 log = logging.getLogger("clerk.cli")
 
 # 2 is argparse's (a wrong command line); 4: an identifier failed a check the clerk may override with a
-# reason (an early pilot credit code), see `clerk id check`.
-EXIT_OK, EXIT_INVALID, EXIT_BUG, EXIT_OVERRIDABLE = 0, 1, 3, 4
+# reason (an early pilot credit code), see `clerk id check`; 141 = 128 + SIGPIPE: the output's reader went
+# away, what a shell reports for other tools in `… | head`.
+EXIT_OK, EXIT_INVALID, EXIT_BUG, EXIT_OVERRIDABLE, EXIT_BROKEN_PIPE = 0, 1, 3, 4, 141
+# Files handed to `clerk`: a request becomes one sync event, so it can be no larger than one.
+MAX_REQUEST_BYTES = MAX_EVENT_BYTES
+MAX_CATALOG_FILE_BYTES = 64 * 1024 * 1024
+MAX_KEYS_FILE_BYTES = 1024 * 1024
 
 
 class Output:
@@ -162,10 +175,7 @@ def _catalog_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     from app.catalog_store import load_catalog
 
-    try:
-        content = Path(args.file).read_bytes()
-    except OSError as error:
-        return out.fail(f"无法读取 {args.file}：{error.strerror}")
+    content = json_input.read_bytes(args.file, what="事项目录文件", max_bytes=MAX_CATALOG_FILE_BYTES)
     version, new = load_catalog(ws.store, content, now=ws.clock.now())
     out.emit(
         {"version": version, "loaded": new}, f"事项目录 {version} {'已加载' if new else '已存在，未重复加载'}"
@@ -174,14 +184,7 @@ def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    try:
-        raw = Path(args.file).read_bytes() if args.file != "-" else sys.stdin.buffer.read()
-    except OSError as error:
-        return out.fail(f"无法读取 {args.file}：{error.strerror}")
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        return out.fail(f"{args.file} 不是有效的 JSON：{error}")
+    data = json_input.read_json_file(args.file, what="申请文件", max_bytes=MAX_REQUEST_BYTES)
     counter = ws.counter(args.clerk)  # a folder that is not a window says so before the request is read
     request = parse_request(data)
     number = ws.acceptance.accept(request, counter=counter)
@@ -315,10 +318,9 @@ def _verify(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
     extra = None
     if args.keys:
+        content = json_input.read_bytes(args.keys, what="密钥目录文件", max_bytes=MAX_KEYS_FILE_BYTES)
         try:
-            extra = KeyDirectory.from_json(Path(args.keys).read_text(encoding="utf-8"))
-        except OSError as error:
-            return out.fail(f"无法读取密钥目录 {args.keys}：{error.strerror}")
+            extra = KeyDirectory.from_json(content)
         except ValueError as error:
             return out.fail(f"密钥目录 {args.keys} 格式错误：{error}")
     text = sys.stdin.read() if args.payload == "-" else args.payload
@@ -615,6 +617,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code. Output still buffered is written before returning, so a reader that
+    went away (`clerk … | head`) is noticed here and ends the command quietly, not in a traceback at exit."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+    except BrokenPipeError:
+        # Whatever is left to print goes nowhere; Python's flush at exit must not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     out = Output(as_json=getattr(args, "json", False))
     home = Path(getattr(args, "home", None) or default_home())
@@ -637,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for p in error.problems:
             print(f"  {p.field}: {p.message}", file=sys.stderr)
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
-    except CaseNumberError as error:
+    except (CaseNumberError, json_input.JsonInputError, FileWriteError) as error:
         return out.fail(str(error))
     except (
         StoreError,
@@ -653,6 +674,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return out.fail(str(error))
     except SyncError as error:
         return out.fail(error.message, data={"kind": error.kind})
+    except BrokenPipeError:
+        raise  # the reader went away: not a bug (see main)
     except Exception as error:  # a bug: keep the traceback for the report
         report = write_crash_report(home=home, program="clerk", error=error, log_file=program_log)
         if report.path is None:

@@ -1,7 +1,9 @@
-"""`clerk` commands that set a data folder up: a demo folder, and (interim) a local account.
+"""`clerk` commands that set a data folder up and look after it: a demo folder, (interim) a local account,
+the database's check.
 
     clerk demo-init [--home DIR]                 make DIR a demo folder (demo hall, window, accounts)
     clerk account add LOGIN --name NAME [--role clerk|supervisor]   password from CLERK_PASSWORD or a prompt
+    clerk db check [--home DIR] [--json]         full check of the window's database; changes nothing
 
 Registering a folder as a real window is `clerk register` (app.sync.registration).
 """
@@ -20,6 +22,7 @@ from app.accounts.demo import DEMO_CLERK, DEMO_SUPERVISOR
 from app.accounts.local import add_account
 from app.settings import Settings
 from app.workspace import (
+    DATABASE_NAME,
     REGISTER_HOW,
     SETTINGS_NAME,
     NotRegisteredError,
@@ -77,6 +80,17 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "--role", choices=sorted(ROLES), default="clerk", help="clerk 窗口人员，supervisor 大厅负责人"
     )
     p.set_defaults(handler=_account_add)
+    db = sub.add_parser("db", help="本窗口数据库").add_subparsers(
+        dest="action", required=True, metavar="操作"
+    )
+    p = db.add_parser(
+        "check",
+        parents=[common],
+        help="全面检查本窗口数据库（完整性、外键、结构版本），不作任何改动",
+        description="数据库损坏时窗口和命令行都会拒绝启动；本命令列出问题，供信息技术人员判断和从备份恢复。",
+        epilog="退出码：0 正常；1 发现问题（逐条列出）。",
+    )
+    p.set_defaults(handler=_db_check, needs_workspace=False)
 
 
 def _demo_init(args: argparse.Namespace, out: Output) -> int:
@@ -113,5 +127,28 @@ def _account_add(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         {"login": args.login, "name": args.name.strip(), "role": args.role, "default_clerk": made_default},
         f"已添加{ROLES[args.role]}账号 {args.login}（{args.name.strip()}）"
         + ("，并设为命令行默认账号" if made_default else ""),
+    )
+    return 0
+
+
+def _db_check(args: argparse.Namespace, out: Output) -> int:
+    from db.check import WHAT_TO_DO, full_check
+    from db.models import Base
+    from db.store import SCHEMA_VERSION
+
+    path = Path(getattr(args, "home", None) or default_home()) / DATABASE_NAME
+    report = full_check(path, schema_version=SCHEMA_VERSION, tables=set(Base.metadata.tables))
+    if not report.sound:
+        for finding in report.findings:
+            print(f"  {finding.message}", file=sys.stderr)
+        message = f"数据库检查发现 {len(report.findings)} 处问题：{path}。" + WHAT_TO_DO.format(
+            folder=path.parent
+        )
+        return out.fail(message, data=report.as_json())
+    pending = report.pending_events or 0
+    out.emit(
+        report.as_json(),
+        f"数据库正常：{path}（{report.size / 1024 / 1024:.1f} MB，结构版本 {report.schema_version}，"
+        f"办件 {report.cases} 件，待上传 {pending} 条" + ("，尚未到服务器" if pending else "") + "）",
     )
     return 0

@@ -48,6 +48,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app import json_input
 from app.checksum import mod37_36_check_char
 
 # --- GB/T 36904-2018 certificate identifiers ------------------------------------------------
@@ -305,16 +306,12 @@ class KeyDirectory(Mapping[str, PublicKeyEntry]):
         return json.dumps({"format": KEY_DIRECTORY_FORMAT, "keys": keys}, ensure_ascii=False, indent=2) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> KeyDirectory:
+    def from_json(cls, text: str | bytes) -> KeyDirectory:
         """Read a key directory; KeyDirectoryError (a ValueError) naming the problem otherwise."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise KeyDirectoryError(
-                f"密钥目录文件不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）"
-            ) from None
-        except (TypeError, ValueError) as exc:  # e.g. bytes that are not UTF-8
-            raise KeyDirectoryError(f"密钥目录文件无法读取：{exc}") from None
+            data = json_input.loads(text)
+        except json_input.JsonInputError as exc:
+            raise KeyDirectoryError(f"密钥目录文件{exc}") from None
         if not isinstance(data, dict):
             raise KeyDirectoryError("密钥目录文件格式错误：顶层应为 JSON 对象")
         if data.get("format") != KEY_DIRECTORY_FORMAT:

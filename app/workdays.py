@@ -25,6 +25,8 @@ from typing import Any
 
 import chinese_calendar
 
+from app import json_input
+
 CALENDAR_FORMAT = "window-clerk-calendar/1"
 MAX_HOLIDAY_DAYS = 15
 MAX_CALENDAR_BYTES = 64 * 1024
@@ -78,11 +80,9 @@ def parse_calendar(content: bytes) -> CalendarYear:
     if len(content) > MAX_CALENDAR_BYTES:
         raise CalendarError(f"节假日安排文件过大（{len(content)} 字节，上限 {MAX_CALENDAR_BYTES}）")
     try:
-        data = json.loads(content.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise CalendarError("节假日安排文件不是 UTF-8 文本") from None
-    except ValueError as error:
-        raise CalendarError(f"节假日安排文件不是有效的 JSON：{error}") from None
+        data = json_input.loads(content)
+    except json_input.JsonInputError as error:
+        raise CalendarError(f"节假日安排文件{error}") from None
     if not isinstance(data, dict):
         raise CalendarError("节假日安排文件应为 JSON 对象")
     if data.get("format") != CALENDAR_FORMAT:

@@ -1,8 +1,15 @@
-"""Opening the window's SQLite database: WAL, foreign keys, version check, migrations, friendly errors."""
+"""Opening the window's SQLite database: WAL, foreign keys, version check, migrations, friendly errors.
+
+An existing file is checked before anything writes to it (db.check): one that is empty, not SQLite, or fails
+`PRAGMA quick_check` is refused and left as it is. A new database is made only where no file was, never
+beside the journal files of one that went missing, and it is built under a temporary name and moved into
+place complete, so an empty `window.sqlite3` is never one of ours half-made.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +20,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+
+from db.check import Finding, damaged_message, missing_message, orphaned_companions, quick_findings
 
 log = logging.getLogger("clerk.db")
 
@@ -45,9 +54,7 @@ def describe_sqlite_error(
             f"数据库被另一个程序占用（已等待 {busy_timeout_ms / 1000:g} 秒）：{path}。请关闭其他窗口后重试",
         )
     if "not a database" in text_ or "malformed" in text_ or "corrupt" in text_:
-        return StoreError(
-            "corrupt", f"数据库文件已损坏或不是本系统的数据库：{path}。请联系大厅信息技术人员从备份恢复"
-        )
+        return StoreError("corrupt", damaged_message(path, [Finding("integrity", str(original))]))
     if "disk is full" in text_ or "database or disk is full" in text_:
         return StoreError("disk_full", f"磁盘已满，无法保存：{path}")
     if "unable to open" in text_:
@@ -118,9 +125,19 @@ def open_store(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
     path = Path(path)
     if not path.parent.is_dir():
         raise StoreError("unavailable", f"数据目录不存在：{path.parent}")
-    creating = not path.exists()
     try:
-        _check_file(path, creating=creating)
+        if path.exists():
+            findings = quick_findings(path)
+            if findings:
+                raise StoreError("corrupt", damaged_message(path, findings))
+        else:
+            companions = orphaned_companions(path)
+            if companions:
+                raise StoreError("missing", missing_message(path, companions))
+            _create(path, busy_timeout_ms=busy_timeout_ms)
+        _check_file(path)
+    except OSError as error:
+        raise StoreError("unavailable", f"无法读取数据库文件：{path}（{error.strerror}）") from error
     except sqlite3.Error as error:
         raise describe_sqlite_error(error, path) from error
     store = Store(
@@ -149,7 +166,7 @@ def open_store(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
     return store
 
 
-def _check_file(path: Path, *, creating: bool) -> None:
+def _check_file(path: Path) -> None:
     """Open with the plain driver first: WAL on, and an integrity probe of the header."""
     connection = sqlite3.connect(path, timeout=5, isolation_level=None)
     try:
@@ -157,10 +174,38 @@ def _check_file(path: Path, *, creating: bool) -> None:
         if mode != "wal":
             raise sqlite3.OperationalError(f"unable to switch to WAL (journal_mode={mode}): attempt to write")
         connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        if creating:
-            log.info("created local database %s", path)
     finally:
         connection.close()
+
+
+def _create(path: Path, *, busy_timeout_ms: int) -> None:
+    """A new, migrated database at `path`, made under a temporary name (rollback journal, so no WAL is left
+    beside it) and linked into place complete. Another program that made one there first wins; ours goes."""
+    staging = path.with_name(f"{path.name}.new-{os.getpid()}")
+    for leftover in (staging, *(staging.with_name(staging.name + s) for s in ("-journal", "-wal", "-shm"))):
+        leftover.unlink(missing_ok=True)
+    store = Store(
+        staging,
+        _make_engine(staging, begin="BEGIN", busy_timeout_ms=busy_timeout_ms),
+        _make_engine(staging, begin="BEGIN IMMEDIATE", busy_timeout_ms=busy_timeout_ms),
+        busy_timeout_ms,
+    )
+    try:
+        _migrate(store)
+        store.close()
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            log.info("local database %s was made meanwhile by another program; using that one", path)
+            return
+        except OSError:  # a file system without hard links: a plain rename, unless one appeared meanwhile
+            if path.exists():
+                return
+            os.replace(staging, path)
+        log.info("created local database %s", path)
+    finally:
+        store.close()
+        staging.unlink(missing_ok=True)
 
 
 def _migrate(store: Store) -> None:

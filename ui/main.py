@@ -11,6 +11,11 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.acceptance import Counter
+    from app.workspace import Workspace
 
 _T0 = time.perf_counter()
 
@@ -35,15 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from app import __version__
     from app.diagnostics import FORMAT, start_logging
-    from app.settings import SettingsError
-    from app.workspace import (
-        NotRegisteredError,
-        WorkspaceError,
-        default_home,
-        open_workspace,
-        prepare_demo_home,
-    )
-    from db.store import StoreError
+    from app.workspace import default_home
     from ui.crash import CrashReporter, log_qt_messages
     from ui.fonts import install_chinese_translations, register_fonts, ui_font
     from ui.icons import app_icon
@@ -62,17 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     app.setFont(ui_font(register_fonts()))
     install_chinese_translations(app)
-    try:
-        if args.demo:
-            prepare_demo_home(home)
-        workspace = open_workspace(home)
-        counter = workspace.counter(args.clerk)
-    except (StoreError, WorkspaceError, SettingsError) as error:
-        log.error("无法启动：%s", error)
-        if not args.quit_when_ready:
-            title = "本机尚未登记为窗口" if isinstance(error, NotRegisteredError) else "无法启动"
-            QMessageBox.critical(None, title, str(error))
+    opened = open_for_the_counter(home, clerk=args.clerk, demo=args.demo, quiet=args.quit_when_ready)
+    if opened is None:
         return 1
+    workspace, counter = opened
 
     from ui.main_window import MainWindow
 
@@ -135,6 +125,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     crash_reporter.uninstall()
     program_log.close()
     return code
+
+
+def open_for_the_counter(
+    home: Path, *, clerk: str | None, demo: bool, quiet: bool
+) -> tuple[Workspace, Counter] | None:
+    """The data folder opened and who acts at it; None when the window cannot start, after saying why in
+    the log and (unless `quiet`) in a dialog: a folder not registered, a damaged database (what hall IT does
+    about it), a settings file that cannot be read."""
+    from app.settings import SettingsError
+    from app.workspace import WorkspaceError, open_workspace, prepare_demo_home
+    from db.store import StoreError
+
+    try:
+        if demo:
+            prepare_demo_home(home)
+        workspace = open_workspace(home)
+    except (StoreError, WorkspaceError, SettingsError) as error:
+        return _refuse_start(error, quiet=quiet)
+    try:
+        return workspace, workspace.counter(clerk)
+    except (StoreError, WorkspaceError) as error:
+        workspace.close()
+        return _refuse_start(error, quiet=quiet)
+
+
+def _refuse_start(error: Exception, *, quiet: bool) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.workspace import NotRegisteredError
+    from db.store import StoreError
+
+    logging.getLogger("clerk").error("无法启动：%s", error)
+    if quiet:
+        return None
+    if isinstance(error, NotRegisteredError):
+        title = "本机尚未登记为窗口"
+    elif isinstance(error, StoreError) and error.kind in ("corrupt", "missing"):
+        title = "本窗口数据库损坏，无法启动"
+    else:
+        title = "无法启动"
+    QMessageBox.critical(None, title, str(error))
+    return None
 
 
 def _show_version() -> int:

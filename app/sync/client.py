@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 from urllib.parse import quote
 
 import httpx
-from sqlalchemy import Text, func, select, type_coerce, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.catalog import CatalogDocument, CatalogError, parse_catalog
@@ -37,7 +37,7 @@ from app.catalog_store import store_catalog
 from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
-from app.sync import wire
+from app.sync import outbox, wire
 from app.sync.conflicts import resolver_label
 from app.workdays import CalendarError, parse_calendar
 from db.models import (
@@ -63,8 +63,9 @@ READ_TIMEOUT = 60.0
 class SyncError(Exception):
     """A round that could not finish, or a request refused.
 
-    `kind`: offline | auth | server | protocol | not_registered | invalid | refused (the server refused the
-    person acting: login, password or role)."""
+    `kind`: offline | auth | server | protocol | not_registered | invalid | too_large (a request refused as
+    too large, HTTP 413: the push splits its batch) | refused (the server refused the person acting: login,
+    password or role)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -160,13 +161,6 @@ class _Page:
     catalogs: dict[str, CatalogDocument]
     local_cases: dict[str, Case] = field(default_factory=dict)
     hall_cases: dict[str, wire.Change] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Batch:
-    ids: set[str]
-    last_id: int
-    body: bytes
 
 
 def credential_key(server_url: str, window_code: str) -> str:
@@ -276,61 +270,52 @@ class SyncClient:
                 raise
             log.warning("pending registration dropped: %s", error.message)
 
-    def _read_batch(self, credential: Credential, *, after_id: int) -> _Batch | None:
-        """The next pending events after `after_id`, with the request body made from the stored JSON text
-        (payloads are never decoded and encoded again)."""
-        with self._store.read() as session:
-            rows = session.execute(
-                select(
-                    CaseEvent.id,
-                    CaseEvent.event_id,
-                    CaseEvent.case_number,
-                    CaseEvent.kind,
-                    type_coerce(CaseEvent.payload, Text),
-                    CaseEvent.clerk_login,
-                    CaseEvent.window_code,
-                    CaseEvent.device_time,
-                )
-                .where(
-                    CaseEvent.acknowledged_at.is_(None),
-                    CaseEvent.rejected_at.is_(None),
-                    CaseEvent.id > after_id,
-                )
-                .order_by(CaseEvent.id)
-                .limit(self.batch_size)
-            ).all()
-        if not rows:
-            return None
-        dump = json.dumps
-        events = ",".join(
-            f'{{"event_id":{dump(event_id)},"case_number":{dump(number)},"kind":{dump(kind)},'
-            f'"payload":{payload},"clerk_login":{dump(clerk)},"window_code":{dump(window)},'
-            f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
-            for local_seq, event_id, number, kind, payload, clerk, window, device_time in rows
-        )
-        head = dump(
-            {
-                "protocol": wire.PROTOCOL,
-                "window_code": credential.window_code,
-                "sent_at": _utc_text(self._clock.now().replace(tzinfo=None)),
-            }
-        )
-        body = f'{head[:-1]},"events":[{events}]}}'.encode()
-        return _Batch(ids={row[1] for row in rows}, last_id=rows[-1][0], body=body)
-
     IN_FLIGHT = 2  # batches on the wire at once: the server checks one while the database stores the other
 
     def _push(self, credential: Credential, report: SyncReport, progress: Progress | None) -> None:
-        """Send the outbox in batches, two on the wire at a time, the next read while they travel. A batch
-        counts as sent only for the event ids the server's answer acknowledges; answers that did arrive are
-        recorded even when another batch failed."""
+        """Send the outbox in batches sized by bytes (app.sync.outbox), two on the wire at a time, the next
+        read while they travel. A batch counts as sent only for the event ids the server's answer
+        acknowledges; answers that did arrive are recorded even when another batch failed. An event too
+        large to send is a dead letter at once; a batch refused as too large (413) is sent again in halves,
+        and one event refused so is a dead letter too."""
         total = self.pending()
-        in_flight: deque[tuple[_Batch, Future[Any]]] = deque()
+        head = outbox.body_head(
+            window_code=credential.window_code,
+            sent_at=_utc_text(self._clock.now().replace(tzinfo=None)),
+        )
+        in_flight: deque[tuple[outbox.Batch, Future[Any]]] = deque()
+        halves: deque[outbox.Batch] = deque()  # parts of a batch refused as too large, to send again
         failure: SyncError | None = None
+        read_after: int | None = 0  # None: the outbox is read to its end
+
+        def answered(acknowledged: list[str], rejected: list[wire.Rejection]) -> None:
+            self._record_answer(acknowledged, rejected)
+            report.acknowledged += len(acknowledged)
+            report.rejected += rejected
+            if progress is not None:
+                progress(report.acknowledged + len(report.rejected), total)
+
+        def next_batch() -> outbox.Batch | None:
+            nonlocal read_after
+            if halves:
+                return halves.popleft()
+            while read_after is not None:
+                batch = outbox.read_batch(
+                    self._store, head=head, after_id=read_after, max_events=self.batch_size
+                )
+                read_after = None if batch is None else batch.last_id
+                if batch is not None and batch.too_large:
+                    answered([], [outbox.too_large_here(e) for e in batch.too_large])
+                if batch is not None and batch.events:
+                    return batch
+            return None
+
         with ThreadPoolExecutor(max_workers=self.IN_FLIGHT, thread_name_prefix="sync-push") as network:
-            batch = self._read_batch(credential, after_id=0)
-            while batch is not None or in_flight:
-                while batch is not None and len(in_flight) < self.IN_FLIGHT and failure is None:
+            while True:
+                while len(in_flight) < self.IN_FLIGHT and failure is None:
+                    batch = next_batch()
+                    if batch is None:
+                        break
                     future = network.submit(
                         self._request,
                         "POST",
@@ -340,23 +325,27 @@ class SyncClient:
                         content=batch.body,
                     )
                     in_flight.append((batch, future))
-                    batch = self._read_batch(credential, after_id=batch.last_id)
                 if not in_flight:
                     break
                 sent, future = in_flight.popleft()
                 try:
                     answer = wire.PushResponse.from_json(future.result())
                 except SyncError as error:
-                    failure = failure or error
+                    if error.kind != "too_large":
+                        failure = failure or error
+                    elif len(sent.events) > 1:
+                        log.warning(
+                            "push of %d events refused as too large; sending it in halves", len(sent.events)
+                        )
+                        halves.extendleft(reversed(sent.halves()))
+                    else:
+                        report.pushed += 1
+                        answered([], [outbox.too_large_on_the_way(sent.events[0], error.message)])
                     continue
                 acknowledged = [i for i in answer.acknowledged if i in sent.ids]
                 rejected = [r for r in answer.rejected if r.event_id in sent.ids]
-                self._record_answer(acknowledged, rejected)
-                report.pushed += len(sent.ids)
-                report.acknowledged += len(acknowledged)
-                report.rejected += rejected
-                if progress is not None:
-                    progress(report.acknowledged + len(report.rejected), total)
+                report.pushed += len(sent.events)
+                answered(acknowledged, rejected)
                 if not acknowledged and not rejected:
                     failure = failure or SyncError("protocol", "服务器没有确认本批任何事项，稍后重试")
         if failure is not None:
@@ -842,7 +831,9 @@ class SyncClient:
             raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
         if response.status_code == 403 and code in PERSON_REFUSED:
             raise SyncError("refused", message or "服务器拒绝了工作人员授权")
-        if response.status_code in (400, 403, 404, 409, 413):
+        if response.status_code == 413:
+            raise SyncError("too_large", message or f"请求过大（HTTP 413，{path}）")
+        if response.status_code in (400, 403, 404, 409):
             raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
         raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
 

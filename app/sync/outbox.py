@@ -1,0 +1,154 @@
+"""The outbox read as push batches, sized by bytes as well as by count.
+
+A push body is made from each event's stored JSON text (payloads are never decoded and encoded again), so
+the size of every event is known before anything is sent:
+- a batch stops before `wire.MAX_BATCH_BYTES` (and at `wire.MAX_BATCH_EVENTS`);
+- an event whose own JSON is over `wire.MAX_EVENT_BYTES` can never be sent: it comes back in `too_large`,
+  for the sync to move to the dead letters with a message naming the case and the size, and the events
+  behind it go on (one such event once made every push fail with 413 and kept the whole outbox stuck);
+- a batch refused whole as too large on the way (HTTP 413 from a reverse proxy or an older server with a
+  smaller limit) is split in two halves to be sent again; one event refused so is a dead letter as well.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Text, select, type_coerce
+
+from app.sync import wire
+from db.models import CaseEvent
+from db.store import Store
+
+TOO_LARGE = "too_large"  # the dead-letter code of an event too large to send
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    event_id: str
+    case_number: str
+    kind: str
+    text: str  # the event as it goes on the wire
+    size: int  # bytes of `text` as UTF-8
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events to send in one push, and what reading them found that cannot be sent."""
+
+    head: str  # the body up to its events: `{"protocol": …, "events":[`
+    events: list[OutboxEvent]
+    last_id: int  # the outbox row read last: the next batch starts after it
+    too_large: list[OutboxEvent]
+
+    @property
+    def ids(self) -> set[str]:
+        return {e.event_id for e in self.events}
+
+    @property
+    def body(self) -> bytes:
+        return f"{self.head}{','.join(e.text for e in self.events)}]}}".encode()
+
+    def halves(self) -> tuple[Batch, Batch]:
+        middle = len(self.events) // 2
+        return (
+            Batch(self.head, self.events[:middle], self.last_id, []),
+            Batch(self.head, self.events[middle:], self.last_id, []),
+        )
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def body_head(*, window_code: str, sent_at: str) -> str:
+    head = json.dumps({"protocol": wire.PROTOCOL, "window_code": window_code, "sent_at": sent_at})
+    return f'{head[:-1]},"events":['
+
+
+def read_batch(
+    store: Store,
+    *,
+    head: str,
+    after_id: int,
+    max_events: int = wire.MAX_BATCH_EVENTS,
+    max_bytes: int = wire.MAX_BATCH_BYTES,
+) -> Batch | None:
+    """The next pending events after outbox row `after_id`, as many as fit in `max_bytes` and `max_events`
+    (at least one); None when there are none."""
+    dump = json.dumps
+    events: list[OutboxEvent] = []
+    too_large: list[OutboxEvent] = []
+    size = len(head.encode()) + 2  # the closing `]}`
+    last_id = after_id
+    with store.read() as session:
+        rows = session.execute(
+            select(
+                CaseEvent.id,
+                CaseEvent.event_id,
+                CaseEvent.case_number,
+                CaseEvent.kind,
+                type_coerce(CaseEvent.payload, Text),
+                CaseEvent.clerk_login,
+                CaseEvent.window_code,
+                CaseEvent.device_time,
+            )
+            .where(
+                CaseEvent.acknowledged_at.is_(None),
+                CaseEvent.rejected_at.is_(None),
+                CaseEvent.id > after_id,
+            )
+            .order_by(CaseEvent.id)
+            .limit(max_events)
+        )
+        for local_seq, event_id, number, kind, payload, clerk, window, device_time in rows:
+            text = (
+                f'{{"event_id":{dump(event_id)},"case_number":{dump(number)},"kind":{dump(kind)},'
+                f'"payload":{payload},"clerk_login":{dump(clerk)},"window_code":{dump(window)},'
+                f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
+            )
+            event = OutboxEvent(event_id, number, kind, text, len(text.encode()))
+            if event.size > wire.MAX_EVENT_BYTES:
+                too_large.append(event)
+            elif events and size + 1 + event.size > max_bytes:
+                break  # the next batch starts with it
+            else:
+                size += event.size + (1 if events else 0)
+                events.append(event)
+            last_id = local_seq
+    if not events and not too_large:
+        return None
+    return Batch(head, events, last_id, too_large)
+
+
+def size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{max(1, round(size / 1024))} KB"
+
+
+def _what(event: OutboxEvent) -> str:
+    label = wire.EVENT_KIND_LABEL.get(event.kind, event.kind)
+    return f"办件 {event.case_number} 的{label}事项（{size_text(event.size)}）"
+
+
+def too_large_here(event: OutboxEvent) -> wire.Rejection:
+    """The dead letter of an event over the window's own limit: never sent."""
+    return wire.Rejection(
+        event.event_id,
+        TOO_LARGE,
+        f"{_what(event)}超过单条上限 {size_text(wire.MAX_EVENT_BYTES)}，无法上传，已移入拒收列表。"
+        "内容可能来自旧版本程序或被改动过，请信息技术人员核对该办件",
+    )
+
+
+def too_large_on_the_way(event: OutboxEvent, answer: str) -> wire.Rejection:
+    """The dead letter of an event refused alone as too large by the server or a proxy before it (413)."""
+    return wire.Rejection(
+        event.event_id,
+        TOO_LARGE,
+        f"{_what(event)}被服务器或其前面的代理以过大拒收（{answer}），已移入拒收列表。"
+        "请信息技术人员核对该办件，或调大服务器前代理的请求体上限",
+    )
