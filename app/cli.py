@@ -26,6 +26,7 @@ from app.cases import STATUS_LABEL
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
+from app.cli_conflicts import add_commands as add_conflict_commands
 from app.cli_setup import add_commands as add_setup_commands
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
@@ -604,6 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_reconcile)
 
     add_setup_commands(sub, common)
+    add_conflict_commands(sub, common)
 
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
         dest="action", required=True, metavar="操作"

@@ -17,12 +17,12 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.accounts import ROLES, AccountError, add_account
+from app.accounts import ROLES, AccountError
+from app.accounts.demo import DEMO_CLERK, DEMO_SUPERVISOR
+from app.accounts.local import add_account
 from app.settings import Settings
 from app.workspace import (
     DATABASE_NAME,
-    DEMO_CLERK,
-    DEMO_SUPERVISOR,
     REGISTER_HOW,
     SETTINGS_NAME,
     NotRegisteredError,
@@ -32,6 +32,24 @@ from app.workspace import (
 )
 
 PASSWORD_ENV = "CLERK_PASSWORD"
+
+
+class PasswordUnavailable(Exception):
+    """No password could be had (no CLERK_PASSWORD and no terminal, or two entries differ)."""
+
+
+def read_password(prompt: str, *, twice: bool = False) -> str:
+    """A password the way every `clerk` command takes one: CLERK_PASSWORD (for scripts), or typed at a
+    terminal without echo (twice for a new one). PasswordUnavailable says what to do otherwise."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise PasswordUnavailable(f"请在终端中运行以输入密码，或用环境变量 {PASSWORD_ENV} 提供密码")
+    password = getpass.getpass(prompt)
+    if twice and getpass.getpass("再输入一次：") != password:
+        raise PasswordUnavailable("两次输入的密码不一致")
+    return password
 
 
 class Output(Protocol):
@@ -94,13 +112,10 @@ def _demo_init(args: argparse.Namespace, out: Output) -> int:
 def _account_add(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     if not ws.settings.get("window_code"):
         raise NotRegisteredError(f"本数据目录（{ws.home}）尚未登记为窗口，不能添加账号。{REGISTER_HOW}")
-    password = os.environ.get(PASSWORD_ENV)
-    if password is None:
-        if not sys.stdin.isatty():
-            return out.fail(f"请在终端中运行以输入密码，或用环境变量 {PASSWORD_ENV} 提供密码")
-        password = getpass.getpass(f"{args.login} 的密码：")
-        if getpass.getpass("再输入一次：") != password:
-            return out.fail("两次输入的密码不一致，未添加账号")
+    try:
+        password = read_password(f"{args.login} 的密码：", twice=True)
+    except PasswordUnavailable as error:
+        return out.fail(f"{error}，未添加账号")
     try:
         add_account(ws.store, login=args.login, name=args.name, password=password, role=args.role)
     except AccountError as error:

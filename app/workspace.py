@@ -26,7 +26,9 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.acceptance import AcceptanceService, Counter
-from app.accounts import AccountError, add_account, has_accounts, verify_password
+from app.accounts import AccountError, verify_password
+from app.accounts.demo import DEMO_ACCOUNTS, DEMO_CLERK, DEMO_HALL_CODE
+from app.accounts.local import add_account, has_accounts
 from app.case_number import is_valid_window_code
 from app.cases import CaseQueries
 from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
@@ -45,11 +47,9 @@ log = logging.getLogger("clerk.workspace")
 DATABASE_NAME = "window.sqlite3"
 SETTINGS_NAME = "settings.json"
 DEMO_SECRETS_NAME = "demo-secrets.json"
-DEMO_CLERK = ("demo", "王晓梅", "demo1234")
-DEMO_SUPERVISOR = ("zhuren", "陈建国", "demo1234")  # 大厅负责人: resolves sync conflicts
 DEMO_SETTINGS: dict[str, object] = {
     "demo": True,
-    "hall_code": "SZX01",
+    "hall_code": DEMO_HALL_CODE,
     "window_code": "SZX0103",
     "window_name": "3号综合受理窗口",
     "default_clerk": DEMO_CLERK[0],
@@ -227,7 +227,7 @@ def prepare_demo_home(home: Path, *, clock: Clock | None = None) -> None:
             has_catalog = session.scalars(select(CatalogVersion.id)).first() is not None
         if not has_catalog:
             load_catalog(store, demo_catalog_bytes(), now=now)
-        for (login, name, password), role in ((DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor")):
+        for (login, name, password), role in DEMO_ACCOUNTS:
             with contextlib.suppress(AccountError):  # there already
                 add_account(store, login=login, name=name, password=password, role=role)
     finally:

@@ -55,6 +55,7 @@ log = logging.getLogger("clerk.server.admin")
 MAX_CODE_HOURS = 24 * 30
 MAX_DEVICE_NAME = 100
 MAX_WINDOW_NAME = 40
+MAX_RESOLVER_CHARS = 200  # "name（login@WINDOW）" of an account, or what hall IT types
 
 
 class AdminError(Exception):
@@ -413,8 +414,8 @@ def resolve_conflict(
     if not text_ or len(text_) > MAX_RESOLUTION_CHARS:
         raise AdminError(400, "invalid", f"处理意见应为 1–{MAX_RESOLUTION_CHARS} 字，写明核实结果和处理办法")
     who = resolved_by.strip()
-    if not who or len(who) > 100:
-        raise AdminError(400, "invalid", "处理人应为 1–100 字")
+    if not who or len(who) > MAX_RESOLVER_CHARS:
+        raise AdminError(400, "invalid", f"处理人应为 1–{MAX_RESOLVER_CHARS} 字")
     moment = utc_naive(now)
     with db.write() as connection:
         # The change-log lock first, as every appender takes it before touching conflict rows.

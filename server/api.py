@@ -11,13 +11,17 @@
   400 bad cursor/limit.
 - `GET RECONCILE_PATH?from=&to=` (device): 200 ReconcileResponse of the device's window; 400 bad range.
 - `GET CATALOG_PATH` (device): 200 the published catalog file byte for byte; 404 unknown version.
-- `POST CONFLICT_RESOLVE_PATH` (device): 200 the resolution as recorded; 400 invalid; 404 no such conflict
+- `POST CONFLICT_RESOLVE_PATH` (device, and the supervisor's own login and password in the body): 200 the
+  resolution as recorded, with the account's name and login; 400 invalid; 403 `account_refused` (login or
+  password wrong, account disabled or of another hall: one answer) or `role_missing`; 404 no such conflict
   in the device's hall; 409 already resolved.
 - `GET HEALTH_PATH` (no auth): 200 {"status": "ok", "server_time", "protocol"}; 503 database unavailable.
 
 Device auth: `Authorization: Bearer {device_id}.{secret}`; unknown device or wrong secret → 401
 `unauthorized`, revoked device → 401 `revoked`, a pending device anywhere but CONFIRM_PATH → 403
-`not_confirmed`. Every error is an `ErrorBody` (`error`, Chinese `message`);
+`not_confirmed`. Failed enrolments, device authentications and people's passwords are throttled per client
+address (`server.throttle`): 429 `too_many_attempts` with `Retry-After`. Every error is an `ErrorBody`
+(`error`, Chinese `message`);
 an unexpected failure is logged with its traceback and answered 500 `internal` without details.
 """
 
@@ -32,6 +36,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
@@ -43,6 +48,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accounts.people import RESOLVE_CONFLICT
 from app.sync.wire import (
     CATALOG_PATH,
     CONFIRM_PATH,
@@ -67,17 +73,21 @@ from app.sync.wire import (
     ResolveRequest,
     WireError,
 )
-from server import admin, reference
+from server import accounts, admin, reference
 from server.clock import Clock, system_clock, utc_text
 from server.config import load_config
+from server.docs import add_offline_docs
 from server.security import parse_bearer
 from server.store import ServerDB, open_server_db
 from server.sync import BusyError, CursorError, Device, RangeError, SyncService
+from server.throttle import DEVICE, ENROLL, PERSON, Throttle, TooManyAttempts
 
 log = logging.getLogger("clerk.server.api")
 
 MAX_ENROLL_BODY_BYTES = 64 * 1024
+MAX_ROW_ID = 2**63 - 1  # a BIGINT; a larger id names no row (and would overflow the database's integer)
 VERSION = "1.0"
+TITLE = "Window Clerk 中心服务器"
 INTERNAL_MESSAGE = "服务器内部错误，已记录日志；请稍后重试，如持续出现请联系信息技术人员"
 
 DESCRIPTION = f"""
@@ -123,6 +133,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
         404: "不存在（not_found）",
         409: "冲突（window_taken、already_resolved）",
         413: "请求体过大（too_large）",
+        429: "同一地址验证失败次数过多（too_many_attempts），按 Retry-After 秒数后再试",
         503: "数据库繁忙（busy）或不可用（unavailable），稍后重试",
     }
     return {status: {"model": ErrorBody, "description": descriptions[status]} for status in statuses}
@@ -246,15 +257,26 @@ _bearer = HTTPBearer(
 )
 
 
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client is not None else None
+
+
 def enrolled_device(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Device:
-    """The authenticated device of a request, pending or active, or 401 (`unauthorized` / `revoked`)."""
+    """The authenticated device of a request, pending or active, or 401 (`unauthorized` / `revoked`);
+    429 while the address is throttled for failed device authentications."""
+    throttle: Throttle = request.app.state.throttle
+    address = client_address(request)
+    throttle.check(DEVICE, address)
     token = parse_bearer(f"Bearer {credentials.credentials}" if credentials else None)
     if token is None:
+        throttle.failed(DEVICE, address, tried="no or malformed credential")
         raise ApiError(401, "unauthorized", "缺少或无法识别设备凭据（Authorization: Bearer 设备编号.密钥）")
     found = admin.authenticate(request.app.state.db, token.device_id, token.secret)
     if isinstance(found, admin.AdminError):
+        if found.code == "unauthorized":  # a revoked device knows its secret: nothing is being guessed
+            throttle.failed(DEVICE, address, tried=f"device {token.device_id[:64]!r}")
         raise ApiError(found.status, found.code, found.message)
     return found
 
@@ -275,13 +297,19 @@ PendingDeviceDep = Annotated[Device, Depends(enrolled_device)]
 
 
 def create_app(
-    *, database_url: str | None = None, engine: Engine | None = None, clock: Clock | None = None
+    *,
+    database_url: str | None = None,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    throttle: Throttle | None = None,
 ) -> FastAPI:
     """The server app on `database_url` (or `engine`; default: `DATABASE_URL` from the environment).
 
-    The database is created or migrated here. An engine passed in stays the caller's to dispose.
+    The database is created or migrated here. An engine passed in stays the caller's to dispose. Failed
+    attempts are throttled per address on `clock` unless another `throttle` is given.
     """
     clock = clock or system_clock
+    throttle = throttle or Throttle(clock=clock)
     if engine is None and database_url is None:
         database_url = load_config().database_url
     db: ServerDB = open_server_db(database_url, engine=engine)
@@ -293,10 +321,12 @@ def create_app(
         db.close()
 
     app = FastAPI(
-        title="Window Clerk 中心服务器",
+        title=TITLE,
         version=VERSION,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the server's own files (server.docs), not a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "devices", "description": "窗口设备登记"},
             {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
@@ -307,12 +337,20 @@ def create_app(
     app.state.db = db
     app.state.sync = service
     app.state.clock = clock
+    app.state.throttle = throttle
     app.add_middleware(CatchAllMiddleware)
     app.openapi = _openapi_with_request_schemas(app)  # type: ignore[method-assign]
+    add_offline_docs(app, title=TITLE)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return _error_response(error.status, error.code, error.message)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(_request: Request, error: TooManyAttempts) -> JSONResponse:
+        response = _error_response(429, "too_many_attempts", error.message)
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
 
     @app.exception_handler(admin.AdminError)
     async def _admin_error(_request: Request, error: admin.AdminError) -> JSONResponse:
@@ -343,16 +381,23 @@ def create_app(
         description="No authentication: the one-time code issued by hall IT is the credential. The answer "
         "holds the device secret, shown only this once.",
         response_model=EnrollResponse,
-        responses=_errors(400, 403, 409, 413),
+        responses=_errors(400, 403, 409, 413, 429),
         openapi_extra=_json_body(EnrollRequest, "登记码、本机窗口编码、设备名称"),
     )
     async def enroll(request: Request) -> JSONResponse:
+        address = client_address(request)
+        throttle.check(ENROLL, address)
         data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))
         try:
             enroll_request = EnrollRequest.from_json(data)
         except WireError as error:
             raise ApiError(400, "invalid", str(error)) from None
-        enrolled = await run_in_threadpool(admin.enroll, db, enroll_request, now=clock())
+        try:
+            enrolled = await run_in_threadpool(admin.enroll, db, enroll_request, now=clock())
+        except admin.AdminError as error:
+            if error.status == 403:  # a code unknown, used, expired or for another window
+                throttle.failed(ENROLL, address, tried=f"enrolment code ({error.code})")
+            raise
         return JSONResponse(asdict(enrolled))
 
     @app.post(
@@ -472,34 +517,64 @@ def create_app(
         CONFLICT_RESOLVE_PATH,
         tags=["sync"],
         summary="Resolve a conflict of the device's hall (处理冲突)",
-        description="Records the supervisor's resolution (text, login at the window, device clock) and sends "
-        "a `conflict.resolved` change to the hall's windows. The conflict and both records stay.",
-        responses=_errors(400, 401, 404, 409),
-        openapi_extra=_json_body(ResolveRequest, "处理意见、处理人（主管账号）、本机时间"),
+        description="The supervisor proves who they are with their own login and password, checked against "
+        "the accounts of the device's hall (enabled, with the supervisor role); the device credential alone "
+        "is not enough. Records the resolution with the account's name and login and the device's window "
+        "(never a name the window sends) and sends a `conflict.resolved` change to the hall's windows. The "
+        "conflict and both records stay. 403 `account_refused` does not tell whether the login or the "
+        "password was wrong; 403 `role_missing`: the account is not a supervisor; failed attempts are "
+        "throttled per address (429).",
+        responses=_errors(400, 401, 403, 404, 409, 429),
+        openapi_extra=_json_body(ResolveRequest, "处理意见、大厅负责人账号和密码、本机时间"),
     )
-    async def resolve_conflict(conflict_id: int, request: Request, device: DeviceDep) -> JSONResponse:
+    async def resolve_conflict(
+        conflict_id: Annotated[int, FastApiPath(ge=1, le=MAX_ROW_ID, description="冲突编号")],
+        request: Request,
+        device: DeviceDep,
+    ) -> JSONResponse:
+        address = client_address(request)
+        throttle.check(PERSON, address)
         data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))
         try:
             resolve = ResolveRequest.from_json(data)
         except WireError as error:
             raise ApiError(400, "invalid", str(error)) from None
-        login = resolve.resolved_by.strip()
-        who = f"{login}@{device.window_code}" if login else ""  # empty: refused as no resolver
+        try:
+            person = await run_in_threadpool(
+                lambda: accounts.check_person(
+                    db,
+                    hall_code=device.hall_code,
+                    login=resolve.supervisor_login.strip(),
+                    password=resolve.supervisor_password,
+                    action=RESOLVE_CONFLICT,
+                )
+            )
+        except admin.AdminError:
+            throttle.failed(PERSON, address, tried=f"login {resolve.supervisor_login.strip()[:40]!r}")
+            log.warning(
+                "conflict %s: supervisor %r refused at device %s of window %s",
+                conflict_id,
+                resolve.supervisor_login.strip()[:40],
+                device.device_id,
+                device.window_code,
+            )
+            raise
         answer = await run_in_threadpool(
             lambda: admin.resolve_conflict(
                 db,
                 conflict_id,
                 resolution=resolve.resolution,
-                resolved_by=who,
+                resolved_by=person.signature(device.window_code),
                 now=clock(),
                 hall_code=device.hall_code,
             )
         )
         log.info(
-            "conflict %s resolved from device %s (device time %s)",
+            "conflict %s resolved by %s from device %s (device time %s)",
             conflict_id,
+            person.login,
             device.device_id,
-            resolve.device_time,
+            resolve.device_time[:40],
         )
         return JSONResponse(answer)
 

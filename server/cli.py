@@ -6,6 +6,9 @@
     clerk-server devices [--active]                 registered window PCs
     clerk-server revoke DEVICE_ID [--reason TEXT]
     clerk-server conflicts [--all]                  what a supervisor must look at
+    clerk-server account add --hall SZX01 LOGIN --name NAME --role supervisor [--role clerk]
+                                                    password from CLERK_PASSWORD or a prompt (no echo)
+    clerk-server account list [--hall SZX01]        the hall's people (never their password hashes)
     clerk-server halls
 
 Every command takes `--json` (machine-readable output) and `--database URL` (instead of DATABASE_URL).
@@ -15,8 +18,10 @@ Bad input: a Chinese message on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -24,11 +29,13 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from app import __version__
+from app.accounts.demo import DEMO_ACCOUNTS, DEMO_HALL_CODE
+from app.accounts.people import ROLES, role_choices, roles_label
 from app.catalog import CatalogError, Hall, parse_catalog
 from app.chinese_argparse import ChineseArgumentParser, translate_error
 from app.clock import hall_time_text
 from app.sync.wire import CONFLICT_REASON_LABEL
-from server import admin, reference
+from server import accounts, admin, reference
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
 from server.store import DatabaseError, ServerDB, describe_url, open_server_db
@@ -37,6 +44,7 @@ log = logging.getLogger("clerk.server.cli")
 
 
 DEFAULT_REVOKE_REASON = "大厅信息技术人员注销"
+PASSWORD_ENV = "CLERK_PASSWORD"
 # Reasons the server itself records (in English before this was said in Chinese): what hall IT reads.
 _REPLACED_BY = re.compile(r"replaced by (\S+)")
 _REASON_LABEL = {"revoked by hall IT": DEFAULT_REVOKE_REASON}
@@ -130,6 +138,26 @@ def _parser() -> argparse.ArgumentParser:
     publish = calendar_actions.add_parser("publish", parents=[common], help="发布一年的节假日安排到各窗口")
     publish.add_argument("file", type=Path, metavar="FILE")
 
+    account = commands.add_parser("account", parents=[common], help="大厅工作人员账号（如大厅负责人）")
+    account_actions = account.add_subparsers(
+        dest="action", required=True, parser_class=_Parser, metavar="操作"
+    )
+    add = account_actions.add_parser(
+        "add", parents=[common], help=f"添加账号；密码取自环境变量 {PASSWORD_ENV}，或在终端提示输入（不回显）"
+    )
+    add.add_argument("login", metavar="LOGIN", help="账号，如 zhuren、wang.fang")
+    add.add_argument("--hall", required=True, help="大厅编码，如 SZX01")
+    add.add_argument("--name", required=True, help="姓名")
+    add.add_argument(
+        "--role",
+        action="append",
+        required=True,
+        choices=list(ROLES),
+        help=f"角色，可重复：{role_choices()}",
+    )
+    listing = account_actions.add_parser("list", parents=[common], help="列出账号（不含密码）")
+    listing.add_argument("--hall", default=None, help="只列出该大厅的账号")
+
     commands.add_parser("halls", parents=[common], help="列出大厅")
     return parser
 
@@ -177,15 +205,36 @@ def _cmd_init(args: argparse.Namespace, config: ServerConfig) -> None:
         added, updated = admin.load_halls(db, halls, now=system_clock())
         for content in catalogs:
             reference.publish_catalog(db, content, now=system_clock())
+        people = 0
+        if args.demo:  # the demo window's people, so its supervisor's password checks here too
+            demo = [
+                (DEMO_HALL_CODE, login, name, password, role)
+                for (login, name, password), role in DEMO_ACCOUNTS
+            ]
+            people = accounts.ensure_accounts(db, demo, now=system_clock())
         listed = admin.list_halls(db)
     finally:
         db.close()
     where = describe_url(config.database_url)
+    demo_people = (
+        f"\n演示账号（大厅 {DEMO_HALL_CODE}，新增 {people} 个）："
+        + "、".join(f"{login}（{name}，{ROLES[role]}）" for (login, name, _), role in DEMO_ACCOUNTS)
+        + f"，密码均为 {DEMO_ACCOUNTS[0][0][2]}"
+        if args.demo
+        else ""
+    )
     _output(
         args,
-        {"database": where, "halls_added": added, "halls_updated": updated, "halls": listed},
+        {
+            "database": where,
+            "halls_added": added,
+            "halls_updated": updated,
+            "halls": listed,
+            "accounts_added": people,
+        },
         f"数据库已就绪：{where}\n新增大厅 {added} 个，更新 {updated} 个；现有大厅："
-        + ("、".join(f"{h['code']} {h['name']}" for h in listed) or "无（可用 --demo 或 --catalog 载入）"),
+        + ("、".join(f"{h['code']} {h['name']}" for h in listed) or "无（可用 --demo 或 --catalog 载入）")
+        + demo_people,
     )
 
 
@@ -347,6 +396,57 @@ def _cmd_calendar(args: argparse.Namespace, config: ServerConfig) -> None:
     _output(args, rows, "\n".join(lines) or "尚未发布节假日安排")
 
 
+def _new_password(login: str) -> str:
+    """The new account's password: CLERK_PASSWORD (scripts), or typed twice at a terminal without echo."""
+    password = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise CliError(f"请在终端中运行以输入密码，或用环境变量 {PASSWORD_ENV} 提供密码；未添加账号")
+    password = getpass.getpass(f"{login} 的密码：")
+    if getpass.getpass("再输入一次：") != password:
+        raise CliError("两次输入的密码不一致，未添加账号")
+    return password
+
+
+def _cmd_account(args: argparse.Namespace, config: ServerConfig) -> None:
+    if args.action == "add":
+        hall_code = args.hall.strip().upper()
+        password = _new_password(args.login)
+        person: accounts.Person = _with_db(
+            config,
+            lambda db: accounts.add_account(
+                db,
+                hall_code=hall_code,
+                login=args.login,
+                name=args.name,
+                roles=args.role,
+                password=password,
+                now=system_clock(),
+            ),
+        )
+        _output(
+            args,
+            {
+                "hall_code": person.hall_code,
+                "login": person.login,
+                "name": person.name,
+                "roles": list(person.roles),
+            },
+            f"已为大厅 {person.hall_code} 添加账号 {person.login}"
+            f"（{person.name}，{roles_label(list(person.roles))}）",
+        )
+        return
+    hall_code = args.hall.strip().upper() if args.hall else None
+    rows: list[dict[str, Any]] = _with_db(config, lambda db: accounts.list_accounts(db, hall_code=hall_code))
+    lines = [
+        f"{r['hall_code']}  {r['login']}  {r['name']}  {roles_label(r['roles'])}"
+        + ("" if r["enabled"] else f"  已停用 {hall_time_text(r['disabled_at'])}")
+        for r in rows
+    ]
+    _output(args, rows, "\n".join(lines) or "没有账号（clerk-server account add 添加）")
+
+
 def _cmd_halls(args: argparse.Namespace, config: ServerConfig) -> None:
     rows: list[dict[str, Any]] = _with_db(config, admin.list_halls)
     lines = [f"{r['code']}  {r['name']}  有效设备 {r['active_devices']} 台" for r in rows]
@@ -364,6 +464,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "resolve-conflict": _cmd_resolve,
     "catalog": _cmd_catalog,
     "calendar": _cmd_calendar,
+    "account": _cmd_account,
 }
 
 

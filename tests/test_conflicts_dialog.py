@@ -12,10 +12,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
 from pytestqt.qtbot import QtBot
 
+from app.accounts.demo import DEMO_SUPERVISOR
 from app.clock import Clock
 from app.intake import parse_request
 from app.sync.conflicts import CONFLICTS_HEADER
-from app.workspace import DATABASE_NAME, DEMO_SUPERVISOR, Workspace
+from app.workspace import DATABASE_NAME, Workspace
 from tests.helpers import PLANNING, open_demo_workspace, request_json
 from tests.sync_harness import ServerProcess, server_for
 from tests.test_reference_sync import save_shot
@@ -146,12 +147,12 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     assert done == f"已由{SUPERVISOR_NAME}（SZX0103 窗口）处理：{RESOLUTION}"
     assert SUPERVISOR_LOGIN not in done
     save_shot(dialog, "conflicts-resolved-by-name")
-    # The server keeps the login the window sent (issue 9 authenticates it); the name is shown from it.
+    # The server checked the supervisor's password itself and recorded its own account's name and login.
     [resolved] = [c for c in server.admin("conflicts", "--all") if c["case_number"] == reused]
-    assert resolved["resolved_by"] == f"{SUPERVISOR_LOGIN}@SZX0103"
+    assert resolved["resolved_by"] == f"{SUPERVISOR_NAME}（{SUPERVISOR_LOGIN}@SZX0103）"
 
 
-def test_a_window_that_does_not_know_the_resolver_shows_the_account(
+def test_a_window_that_does_not_know_the_resolver_shows_the_servers_name(
     workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
 ) -> None:
     from sqlalchemy import delete
@@ -161,13 +162,52 @@ def test_a_window_that_does_not_know_the_resolver_shows_the_account(
     reused, _ = make_conflicts(workspace, server, tmp_path, clock)
     workspace.sync.sync()
     [conflict] = [c for c in workspace.sync.conflicts() if c["case_number"] == reused]
-    workspace.sync.resolve_conflict(conflict["seq"], resolution=RESOLUTION, supervisor=SUPERVISOR_LOGIN)
+    workspace.sync.resolve_conflict(
+        conflict["seq"], resolution=RESOLUTION, supervisor=SUPERVISOR_LOGIN, password=SUPERVISOR_PASSWORD
+    )
     [mine] = [c for c in workspace.sync.conflicts(unresolved_only=False) if c["case_number"] == reused]
     assert mine["resolved_by_name"] == f"{SUPERVISOR_NAME}（SZX0103 窗口）"
     with workspace.store.write() as session:
         session.execute(delete(Clerk).where(Clerk.login == SUPERVISOR_LOGIN))
+    # The server recorded the account's name: a window without that account still shows who it was.
     [theirs] = [c for c in workspace.sync.conflicts(unresolved_only=False) if c["case_number"] == reused]
-    assert theirs["resolved_by_name"] == f"账号 {SUPERVISOR_LOGIN}（SZX0103 窗口）"
+    assert theirs["resolved_by_name"] == f"{SUPERVISOR_NAME}（SZX0103 窗口）"
+
+
+def test_the_servers_refusal_is_shown_when_the_local_check_passed(
+    qtbot: QtBot,
+    window: MainWindow,
+    workspace: Workspace,
+    server: ServerProcess,
+    tmp_path: Path,
+    clock: Clock,
+) -> None:
+    """This window still knows the supervisor's old password; on the server the account is disabled (hall
+    IT retired it): the window's own check passes, the server's does not, and nothing is resolved."""
+    from sqlalchemy import create_engine, text
+
+    reused, _ = make_conflicts(workspace, server, tmp_path, clock)
+    engine = create_engine(server.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE account SET disabled_at = CURRENT_TIMESTAMP WHERE login = 'zhuren'"))
+    engine.dispose()
+    dialog = open_conflicts(qtbot, window)
+    dialog.table.selectRow([dialog.cell_text(r, 0) for r in range(dialog.table.rowCount())].index(reused))
+    dialog.resolve_button.click()
+    resolve = dialog.resolve_dialog
+    assert resolve is not None
+    resolve.resolution.setPlainText(RESOLUTION)
+    resolve.login.setText(SUPERVISOR_LOGIN)
+    resolve.password.setText(SUPERVISOR_PASSWORD)
+    resolve.confirm()
+    assert resolve.error.text() == ""  # the window's own check passed
+    qtbot.waitUntil(lambda: "未提交" in dialog.message.text(), timeout=20_000)
+    shown = dialog.message.text()
+    assert "服务器拒绝了大厅负责人授权" in shown and "账号或密码不正确，或账号已停用" in shown
+    save_shot(dialog, "conflicts-refused-by-server")
+    [row] = [r for r in range(dialog.table.rowCount()) if dialog.cell_text(r, 0) == reused]
+    assert dialog.cell_text(row, 4) == "未处理" and dialog.resolve_button.isEnabled()
+    assert [c for c in server.admin("conflicts") if c["case_number"] == reused]
 
 
 def test_resolve_dialog_explains_the_conflict_as_the_row_does(
@@ -212,7 +252,11 @@ def test_the_resolver_is_named_whoever_recorded_it() -> None:
     from app.sync.conflicts import resolver_label
 
     names = {"zhuren": "陈建国"}
-    assert resolver_label("zhuren@SZX0103", names) == "陈建国（SZX0103 窗口）"
+    assert (
+        resolver_label("陈建国（zhuren@SZX0103）", {}) == "陈建国（SZX0103 窗口）"
+    )  # as the server records it
+    assert resolver_label("陈建国（zhuren@SZX0103）", {"zhuren": "陈国"}) == "陈建国（SZX0103 窗口）"
+    assert resolver_label("zhuren@SZX0103", names) == "陈建国（SZX0103 窗口）"  # recorded before issue 9
     assert resolver_label("wang@SZX0104", names) == "账号 wang（SZX0104 窗口）"  # an account unknown here
     assert resolver_label("张三", names) == "张三"  # hall IT on the server: `resolve-conflict --by 张三`
     assert resolver_label("zhuren", names) == "陈建国"

@@ -27,6 +27,9 @@ def test_embedded_server_enrols_and_syncs_the_demo_window(
 ) -> None:
     url = embedded.start()
     assert url.startswith("http://127.0.0.1:")
+    # The demo's people are on the server too: its supervisor's password is checked there (issue 9).
+    people = {a["login"]: a for a in embedded.admin("account", "list", "--hall", "SZX01")}
+    assert people["zhuren"]["name"] == "陈建国" and people["zhuren"]["roles"] == ["supervisor"]
     counter = workspace.counter()
     workspace.sync.register(
         server_url=url,

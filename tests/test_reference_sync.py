@@ -251,7 +251,9 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         assert not dialog.resolve_button.isEnabled()
         assert server.admin("conflicts") == []
         [resolved] = server.admin("conflicts", "--all")
-        assert resolved["resolved_by"] == "zhuren@SZX0103" and resolved["resolution"].startswith("经核实")
+        assert resolved["resolved_by"] == "陈建国（zhuren@SZX0103）" and resolved["resolution"].startswith(
+            "经核实"
+        )
         dialog.close()
         assert not window.sync_status.conflicts_button.isVisible()
 
@@ -260,7 +262,9 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         neighbour.sync.sync()
         assert neighbour.sync.conflicts() == []
         [theirs] = neighbour.sync.conflicts(unresolved_only=False)
-        assert theirs["resolved_by"] == "zhuren@SZX0103" and theirs["resolution"].startswith("经核实")
+        assert theirs["resolved_by"] == "陈建国（zhuren@SZX0103）" and theirs["resolution"].startswith(
+            "经核实"
+        )
     finally:
         twin.close()
         neighbour.close()

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 
 from app.catalog_store import demo_catalog_bytes
 from app.sync import wire
-from server import admin, reference
+from server import accounts, admin, reference
 from tests.helpers import TEST_CALENDAR_SOURCE, calendar_json, newer_catalog
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     HALL,
@@ -195,9 +195,16 @@ def test_calendar_change_carries_the_year(client: TestClient, server_app: FastAP
 
 
 # -- conflicts ----------------------------------------------------------------------------------------
+SUPERVISOR = ("zhuren", "陈建国", "demo1234")
+
+
 def _conflict(client: TestClient, server_app: FastAPI) -> tuple[Any, Any, int]:
     """Two hand-overs of one certificate by the window holding the case: one conflict; and another window
-    of the hall (only the holding window records a case's events)."""
+    of the hall (only the holding window records a case's events). The hall has its supervisor's account."""
+    login, name, password = SUPERVISOR
+    accounts.ensure_accounts(
+        server_app.state.db, [(HALL, login, name, password, "supervisor")], now=server_app.state.clock()
+    )
     origin = enroll(client, server_app, window="SZX0103")
     pickup = enroll(client, server_app, window="SZX0109")
     [decision] = decided("SZX0103", [1])
@@ -215,11 +222,14 @@ def test_a_window_resolves_its_halls_conflict_and_the_hall_hears_of_it(
     origin, pickup, conflict_id = _conflict(client, server_app)
     path = wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id)
     body = wire.ResolveRequest(
-        "经核实证照已由 SZX0109 窗口交付，SZX0103 的记录为误操作", "zhuren", "2026-11-20T03:00:00Z"
+        "经核实证照已由 SZX0109 窗口交付，SZX0103 的记录为误操作",
+        "zhuren",
+        "demo1234",
+        "2026-11-20T03:00:00Z",
     )
     answer = client.post(path, json=body.to_json(), headers=origin.headers)
     assert answer.status_code == 200, answer.text
-    assert answer.json()["resolved_by"] == "zhuren@SZX0103"
+    assert answer.json()["resolved_by"] == "陈建国（zhuren@SZX0103）"
     [resolved] = admin.list_conflicts(server_app.state.db, include_resolved=True)
     assert resolved["resolution"].startswith("经核实") and resolved["resolved_at"] is not None
     assert admin.list_conflicts(server_app.state.db) == []
@@ -231,13 +241,23 @@ def test_a_window_resolves_its_halls_conflict_and_the_hall_hears_of_it(
     assert again.status_code == 409 and "已于" in again.json()["message"]
 
 
+GOOD = {
+    "resolution": "已核实",
+    "supervisor_login": "zhuren",
+    "supervisor_password": "demo1234",
+    "device_time": "x",
+}
+
+
 @pytest.mark.parametrize(
     ("body", "status", "fragment"),
     [
-        ({"resolution": "  ", "resolved_by": "zhuren", "device_time": "x"}, 400, "处理意见"),
-        ({"resolution": "好" * 501, "resolved_by": "zhuren", "device_time": "x"}, 400, "处理意见"),
-        ({"resolution": "已核实", "resolved_by": "", "device_time": "x"}, 400, "处理人"),
-        ({"resolution": "已核实", "device_time": "x"}, 400, "resolved_by"),
+        ({**GOOD, "resolution": "  "}, 400, "处理意见"),
+        ({**GOOD, "resolution": "好" * 501}, 400, "处理意见"),
+        ({**GOOD, "supervisor_login": ""}, 403, "账号或密码不正确"),
+        ({k: v for k, v in GOOD.items() if k != "supervisor_password"}, 400, "supervisor_password"),
+        ({**GOOD, "supervisor_password": "x" * 10_000}, 400, "supervisor_password 超过"),
+        ({"resolution": "已核实", "resolved_by": "zhuren", "device_time": "x"}, 400, "版本过旧"),
         ("not an object", 400, "resolve"),
     ],
 )
@@ -256,7 +276,17 @@ def test_another_halls_window_cannot_see_or_resolve_a_conflict(
 ) -> None:
     _, _, conflict_id = _conflict(client, server_app)
     stranger = enroll(client, server_app, hall=OTHER_HALL, window="SZX0201")
-    body = wire.ResolveRequest("已核实", "zhuren", "2026-11-20T03:00:00Z").to_json()
+    # Hall SZX02's own supervisor, at a window of SZX02: SZX01's conflicts are not theirs to see.
+    accounts.add_account(
+        server_app.state.db,
+        hall_code=OTHER_HALL,
+        login="zhuren",
+        name="周敏",
+        roles=["supervisor"],
+        password="hall2-pass",
+        now=server_app.state.clock(),
+    )
+    body = wire.ResolveRequest("已核实", "zhuren", "hall2-pass", "2026-11-20T03:00:00Z").to_json()
     for cid in (conflict_id, 999_999):
         answer = client.post(
             wire.CONFLICT_RESOLVE_PATH.format(conflict_id=cid), json=body, headers=stranger.headers
@@ -265,6 +295,11 @@ def test_another_halls_window_cannot_see_or_resolve_a_conflict(
     assert (
         client.post(wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id), json=body).status_code == 401
     )
+    for cid in (2**63, 2**64, 0):  # no row has such an id: a clear 400, not a database overflow
+        answer = client.post(
+            wire.CONFLICT_RESOLVE_PATH.format(conflict_id=cid), json=body, headers=stranger.headers
+        )
+        assert answer.status_code == 400 and "conflict_id" in answer.json()["message"], answer.text
     assert len(admin.list_conflicts(server_app.state.db)) == 1
 
 

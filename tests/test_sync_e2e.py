@@ -3,8 +3,6 @@ once, through dropped, cut, duplicated and slow requests, a killed server and a 
 
 from __future__ import annotations
 
-import contextlib
-import random
 import signal
 import subprocess
 import sys
@@ -14,13 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from app.clock import Clock
 from app.intake import parse_request
 from app.sync.client import SyncClient, SyncError, credential_key
 from app.workspace import Workspace, open_workspace
-from db.models import CaseEvent
+from tests.fault_rounds import differences, draw_seed, replay_hint, run_fault_rounds
 from tests.faulty_proxy import FaultyProxy
 from tests.helpers import PLANNING, SEAL, open_demo_workspace, request_json
 from tests.sync_harness import ROOT, ServerProcess, server_for
@@ -48,30 +45,8 @@ def accept_many(workspace: Workspace, count: int, *, code: str = SEAL) -> list[s
     ]
 
 
-def local_event_ids(workspace: Workspace) -> set[str]:
-    with workspace.store.read() as session:
-        return set(session.scalars(select(CaseEvent.event_id)).all())
-
-
-def server_event_ids(server: ServerProcess) -> list[str]:
-    """Every event the server stored, read straight from its database (duplicates would show)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(server.database_url)
-    try:
-        with engine.connect() as connection:
-            return [row[0] for row in connection.execute(text("SELECT event_id FROM case_event"))]
-    finally:
-        engine.dispose()
-
-
 def assert_identical(workspace: Workspace, server: ServerProcess) -> None:
-    stored = server_event_ids(server)
-    assert len(stored) == len(set(stored))  # nothing duplicated
-    assert set(stored) == local_event_ids(workspace)  # nothing missing
-    assert workspace.sync.pending() == 0
-    today = workspace.clock.today()
-    assert all(d.matches for d in workspace.sync.reconcile(first=today, last=today))
+    assert differences(workspace, server) == []
 
 
 def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -> None:
@@ -175,49 +150,20 @@ def test_revoked_window_is_refused_and_forgets_its_credential(
     assert workspace.sync.pending() == 1
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_network_faults_end_identical(workspace: Workspace, server: ServerProcess, seed: int) -> None:
-    proxy = FaultyProxy.random(
-        server.port,
-        seed=seed,
-        weights={"pass": 4, "drop": 1, "cut": 2, "duplicate": 2, "slow": 1, "late": 1},
-        slow_seconds=1.5,
-    )
-    rng = random.Random(seed)
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_random_network_faults_end_identical(workspace: Workspace, server: ServerProcess, run: int) -> None:
+    """Each run draws a fresh seed (printed; CLERK_FAULT_SEED replays one). A long run of 200 rounds is
+    `python -m tests.bench.faults`."""
+    seed = draw_seed()
+    print(replay_hint(seed))
     try:
-        register(workspace, server)  # enrol directly; faults apply to sync traffic
-        workspace.settings.set("server_url", server.url)
-        credential = workspace.sync.credential()
-        assert credential is not None
-        workspace.sync._secrets.set(
-            credential_key(proxy.url, "SZX0103"),
-            workspace.sync._secrets.get(credential_key(server.url, "SZX0103")) or "",
-        )
-        workspace.settings.set("server_url", proxy.url)
-        client = SyncClient(
-            store=workspace.store,
-            settings=workspace.settings,
-            secrets=workspace.sync._secrets,
-            clock=workspace.clock,
-            read_timeout=1.0,
-            batch_size=7,
-        )
-        for _ in range(12):
-            accept_many(workspace, rng.randint(0, 9), code=rng.choice([SEAL, PLANNING]))
-            with contextlib.suppress(SyncError):  # faults are expected here; the loop goes on
-                client.sync()
-        proxy.choose = lambda: "pass"
-        for _ in range(5):  # the network heals; rounds finish
-            try:
-                client.sync()
-                break
-            except SyncError:
-                time.sleep(1)
-        assert set(proxy.fates) >= {"drop", "cut", "duplicate", "late"}
-        proxy.settle()  # stale requests delivered after newer ones change nothing
-        assert_identical(workspace, server)
-    finally:
-        proxy.close()
+        done = run_fault_rounds(workspace, server, seed=seed, rounds=12)
+        print(done.summary())
+        assert set(done.fates) >= {"drop", "cut", "duplicate", "late"}
+        assert done.problems == []
+    except BaseException as error:
+        error.add_note(replay_hint(seed))
+        raise
 
 
 def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server: ServerProcess) -> None:

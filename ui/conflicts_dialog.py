@@ -1,9 +1,10 @@
 """Sync conflicts for the hall's supervisor: what the server could not merge, and recording a resolution.
 
 Nothing is dropped: each row says, for its kind, where the records are (app.sync.conflicts); resolving
-records what the supervisor found and did. It needs the supervisor's own login and password at this
-window (主管授权) and the server (the conflict lives there; every window of the hall learns the
-resolution by sync). The resolver is shown by name, from the login the server recorded.
+records what the supervisor found and did. It needs the supervisor's own login and password (主管授权),
+checked at this window and again by the server against the hall's accounts, and the server (the conflict
+lives there; every window of the hall learns the resolution by sync). The resolver is shown by name, as
+the server recorded it from the account.
 """
 
 from __future__ import annotations
@@ -217,12 +218,14 @@ class ConflictsDialog(QDialog):
     def _send(self, conflict: dict[str, Any], dialog: ResolveDialog) -> None:
         resolution = dialog.resolution.toPlainText().strip()
         supervisor = str(dialog.supervisor_login)
+        password = dialog.password.text()
+        dialog.password.clear()  # the job holds it until sent; the closed dialog does not
         self.resolve_button.setEnabled(False)
         self.message.setStyleSheet("")
         self.message.setText("正在提交处理结果…")
         self._jobs.start(
             lambda: self._client.resolve_conflict(
-                conflict["seq"], resolution=resolution, supervisor=supervisor
+                conflict["seq"], resolution=resolution, supervisor=supervisor, password=password
             ),
             success=lambda _answer: self._sent(conflict),
             failure=self._failed,
@@ -237,6 +240,11 @@ class ConflictsDialog(QDialog):
         self.message.setStyleSheet("color:#b00020;")
         if isinstance(error, SyncError) and error.kind == "offline":
             text = f"无法连接服务器，处理结果未提交：冲突记录在服务器上，请联网后再处理。（{error.message}）"
+        elif isinstance(error, SyncError) and error.kind == "refused":
+            text = (
+                f"服务器拒绝了大厅负责人授权，处理结果未提交：{error.message}"
+                "（本机的账号信息可能已过时，请与大厅信息技术人员核对）"
+            )
         elif isinstance(error, SyncError):
             text = f"处理结果未提交：{error.message}"
         else:

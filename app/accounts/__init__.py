@@ -1,16 +1,32 @@
-"""Who may act at a window: local accounts (login, name, role, password hash) and their passwords.
+"""Who may act: people's accounts (login, name, roles, password hash), as the window and the server check
+them.
 
-Today a window's accounts are local: the demo folder gets the demo accounts, and hall IT may add one to a
-registered window with `clerk account add` (an interim step: accounts are to come from the server).
+- `people`: the rules of an account (login, name, new password) and the tables of roles and of which role
+  an action needs; read by the window, the `clerk` command line and the server alike.
+- `passwords`: the password hash scheme both sides use.
+- `local`: a window's own accounts in its database (`clerk account add`: an interim step; accounts are to
+  come from the server, whose side is `server/accounts.py`). Imported by name: the server does not load it.
 """
 
-from app.accounts.local import (
+from app.accounts.passwords import hash_password, verify_password
+from app.accounts.people import (
+    ACTIONS,
+    MIN_PASSWORD_LENGTH,
+    RESOLVE_CONFLICT,
     ROLES,
+    SUPERVISOR,
     AccountError,
-    add_account,
-    has_accounts,
-    hash_password,
-    verify_password,
+    action_role,
 )
 
-__all__ = ["ROLES", "AccountError", "add_account", "has_accounts", "hash_password", "verify_password"]
+__all__ = [
+    "ACTIONS",
+    "MIN_PASSWORD_LENGTH",
+    "RESOLVE_CONFLICT",
+    "ROLES",
+    "SUPERVISOR",
+    "AccountError",
+    "action_role",
+    "hash_password",
+    "verify_password",
+]

@@ -62,6 +62,7 @@ CONNECT_TIMEOUT = 5.0
 # Statuses that only a sealed certificate gives a case: a window takes them for a case it holds only with
 # a certificate it has verified.
 SEALED_STATUSES = ("approved", "delivered")
+PERSON_REFUSED = ("account_refused", "role_missing")  # the server's codes for refusing a person (403)
 READ_TIMEOUT = 60.0
 
 
@@ -69,7 +70,8 @@ class SyncError(Exception):
     """A round that could not finish, or a request refused.
 
     `kind`: offline | auth | server | protocol | not_registered | invalid | too_large (a request refused as
-    too large, HTTP 413: the push splits its batch)."""
+    too large, HTTP 413: the push splits its batch) | refused (the server refused the person acting: login,
+    password or role)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -696,9 +698,13 @@ class SyncClient:
         return 1
 
     # -- conflicts -------------------------------------------------------------------------------
-    def resolve_conflict(self, seq: int, *, resolution: str, supervisor: str) -> dict[str, Any]:
-        """Send a supervisor's resolution of the conflict received as change `seq`; mark it here once the
-        server has recorded it (other windows learn it by pull). Needs the server: conflicts live there."""
+    def resolve_conflict(
+        self, seq: int, *, resolution: str, supervisor: str, password: str
+    ) -> dict[str, Any]:
+        """Send a supervisor's resolution of the conflict received as change `seq`, with the supervisor's
+        login and password, which the server checks itself against the hall's accounts; mark it here once
+        the server has recorded it (other windows learn it by pull). Needs the server: conflicts live
+        there. The server refusing the person is SyncError kind `refused`."""
         credential = self.credential()
         if credential is None:
             raise SyncError("not_registered", "本窗口尚未在服务器登记（clerk register）")
@@ -711,12 +717,15 @@ class SyncClient:
             row = session.get(SyncConflict, seq)
             if row is None:
                 raise SyncError("invalid", f"本机没有第 {seq} 号冲突记录")
+            if row.resolved_at is not None:
+                raise SyncError("invalid", f"第 {seq} 号冲突已处理（{row.resolved_by}）")
             conflict_id = row.payload.get("conflict_id")
         if not isinstance(conflict_id, int):
             raise SyncError("protocol", f"冲突记录 {seq} 缺少服务器编号，无法处理")
         request = wire.ResolveRequest(
             resolution=text,
-            resolved_by=supervisor,
+            supervisor_login=supervisor,
+            supervisor_password=password,
             device_time=_utc_text(self._clock.now().replace(tzinfo=None)),
         )
         answer = self._request(
@@ -893,6 +902,8 @@ class SyncClient:
             if code == "revoked" and credential is not None:
                 self._forget(credential, message or "")
             raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
+        if response.status_code == 403 and code in PERSON_REFUSED:
+            raise SyncError("refused", message or "服务器拒绝了工作人员授权")
         if response.status_code == 413:
             raise SyncError("too_large", message or f"请求过大（HTTP 413，{path}）")
         if response.status_code in (400, 403, 404, 409):

@@ -9,6 +9,7 @@ claims nothing that a row's kind contradicts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -72,13 +73,21 @@ def describe_conflict(
     return ConflictText(summary.format(window=window), advice)
 
 
+# How the server records a resolution made at a window, from the supervisor's account (issue 9).
+_RECORDED = re.compile(r"(?P<name>.+)（(?P<login>[^@（）]+)@(?P<window>[^（）]+)）")
+
+
 def resolver_label(resolved_by: str | None, names: Mapping[str, str]) -> str:
-    """Who resolved a conflict, by name. A window's resolution is recorded by the server as "login@WINDOW"
-    (the login the window sent and the window it came from); this window knows the names of its accounts,
-    and shows an account it does not know as such. One recorded on the server by hall IT
-    (`clerk-server resolve-conflict --by NAME`) is shown as written."""
+    """Who resolved a conflict, by name. A window's resolution is recorded by the server from the account
+    it checked, as "name（login@WINDOW）"; that name is shown. One recorded before the server checked the
+    person is "login@WINDOW" (the login the window sent): shown by this window's name for that login, or as
+    an account it does not know. One recorded on the server by hall IT (`clerk-server resolve-conflict
+    --by NAME`) is shown as written."""
     if not resolved_by:
         return ""
+    recorded = _RECORDED.fullmatch(resolved_by)
+    if recorded:
+        return f"{recorded['name']}（{recorded['window']} 窗口）"
     login, at, window = resolved_by.partition("@")
     if not at:
         return names.get(resolved_by, resolved_by)

@@ -52,6 +52,8 @@ CONFLICT_HANDED_OVER_TWICE = "certificate_handed_over_twice"
 # refused (it stays on the PC that sent it, as a dead letter).
 CONFLICT_EVENT_ID_REUSED = "event_id_reused"
 MAX_RESOLUTION_CHARS = 500
+MAX_LOGIN_CHARS = 40  # an account's login (app.accounts.people)
+MAX_PASSWORD_CHARS = 256  # a password anywhere: longer is refused before it is hashed
 
 # Rejection codes (`Rejection.code`) besides the conflict reasons above that are rejections too.
 REJECTION_NOT_HOLDER = "not_holder"  # the case is held by another window (app.sync.authority)
@@ -357,20 +359,40 @@ class ReconcileResponse:
 
 @dataclass(frozen=True)
 class ResolveRequest:
-    """A supervisor's resolution of a conflict, sent by a window of the conflict's hall."""
+    """A supervisor's resolution of a conflict, sent by a window of the conflict's hall.
+
+    The supervisor proves who they are with their own login and password: the server checks them against
+    the hall's accounts and records the resolver from the account, whatever the window claims. The
+    password is never logged or stored (only the account's hash is)."""
 
     resolution: str  # what was found and done (1-500 characters)
-    resolved_by: str  # the supervisor's login at the window
+    supervisor_login: str  # the supervisor's account of the hall
+    supervisor_password: str
     device_time: str  # the window's clock, ISO 8601 UTC
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def __repr__(self) -> str:  # never the password, should a request end up in a log or a crash report
+        return f"ResolveRequest(supervisor_login={self.supervisor_login!r}, device_time={self.device_time!r})"
+
     @classmethod
     def from_json(cls, data: Any) -> ResolveRequest:
+        if isinstance(data, dict) and "resolved_by" in data and "supervisor_login" not in data:
+            raise WireError(
+                "resolve: 本窗口程序版本过旧（只发送处理人账号，没有负责人密码）；"
+                "请升级窗口程序后由大厅负责人输入账号和密码处理"
+            )
+        password = _require(data, "supervisor_password", str, "resolve")
+        if len(password) > MAX_PASSWORD_CHARS:
+            raise WireError(f"resolve: 字段 supervisor_password 超过 {MAX_PASSWORD_CHARS} 个字符")
+        login = _require(data, "supervisor_login", str, "resolve")
+        if len(login) > MAX_LOGIN_CHARS:
+            raise WireError(f"resolve: 字段 supervisor_login 超过 {MAX_LOGIN_CHARS} 个字符")
         return cls(
             resolution=_require(data, "resolution", str, "resolve"),
-            resolved_by=_require(data, "resolved_by", str, "resolve"),
+            supervisor_login=login,
+            supervisor_password=password,
             device_time=_require(data, "device_time", str, "resolve"),
         )
 

@@ -1,0 +1,175 @@
+"""The hall's people on the server: accounts (login, name, roles, password hash) per hall, and checking that
+the person behind a window's request is who they say and may do what they ask.
+
+A window's device credential says which PC is asking; it says nothing of who sits at it. An action that
+needs a person (a supervisor resolving a conflict; later corrections) carries that person's login and
+password, and the server checks them here against the accounts of the device's hall: the account must
+exist in that hall, be enabled, and hold the role the action needs (`app.accounts.people.ACTIONS`), and
+the password must match. What the server records is the account (its name and login), never a name the
+window sends.
+
+Refusals do not tell which part was wrong (unknown login, wrong password, disabled account, another hall's
+account all read the same, and cost the same time); only a person whose password was right but who lacks
+the role is told so. The API throttles failed attempts per address (`server.throttle`).
+
+Passwords use the window's scheme (`app.accounts.passwords`); only hashes are stored. Hall IT adds and lists
+accounts with `clerk-server account`; the demo hall gets the demo accounts with `clerk-server init --demo`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.passwords import hash_password, verify_password, verify_unknown
+from app.accounts.people import (
+    ACTIONS,
+    ROLES,
+    AccountError,
+    check_login,
+    check_name,
+    check_new_password,
+    check_roles,
+)
+from app.sync.wire import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
+from server.admin import AdminError
+from server.clock import utc_naive, utc_text
+from server.models import account, hall
+from server.store import ServerDB
+
+log = logging.getLogger("clerk.server.accounts")
+
+ACCOUNT_REFUSED = "account_refused"
+ROLE_MISSING = "role_missing"
+
+
+@dataclass(frozen=True)
+class Person:
+    """An enabled account whose password was just checked."""
+
+    hall_code: str
+    login: str
+    name: str
+    roles: tuple[str, ...]
+
+    def signature(self, window_code: str) -> str:
+        """How a resolution records who made it: the account's name, its login and the window."""
+        return f"{self.name}（{self.login}@{window_code}）"
+
+
+def _roles(text: str) -> list[str]:
+    return text.split()
+
+
+def add_account(
+    db: ServerDB, *, hall_code: str, login: str, name: str, roles: list[str], password: str, now: datetime
+) -> Person:
+    """A new enabled account of a hall. AdminError (nothing stored): 400 for a bad login, name, role or
+    password or an unknown hall, 409 for a login the hall already has."""
+    try:
+        check_login(login)
+        shown = check_name(name)
+        kept = check_roles(roles)
+        check_new_password(password)
+    except AccountError as error:
+        raise AdminError(400, "invalid", f"{error}，未添加账号") from None
+    hashed = hash_password(password)
+    moment = utc_naive(now)
+    try:
+        with db.write() as connection:
+            if connection.execute(select(hall.c.code).where(hall.c.code == hall_code)).first() is None:
+                known = "、".join(connection.execute(select(hall.c.code).order_by(hall.c.code)).scalars())
+                raise AdminError(
+                    400, "invalid", f"没有大厅“{hall_code}”（已有：{known or '无'}），未添加账号"
+                )
+            connection.execute(
+                insert(account).values(
+                    hall_code=hall_code,
+                    login=login,
+                    name=shown,
+                    roles=" ".join(kept),
+                    password_hash=hashed,
+                    created_at=moment,
+                    updated_at=moment,
+                )
+            )
+    except IntegrityError:
+        raise AdminError(409, "account_exists", f"大厅 {hall_code} 已有账号 {login}，未添加") from None
+    log.info("account %s of hall %s added (roles: %s)", login, hall_code, " ".join(kept))
+    return Person(hall_code, login, shown, tuple(kept))
+
+
+def ensure_accounts(db: ServerDB, accounts: list[tuple[str, str, str, str, str]], *, now: datetime) -> int:
+    """Add those of (hall, login, name, password, role) the server does not have yet; the number added.
+    One it has is left as it is (hall IT may have changed it)."""
+    added = 0
+    for hall_code, login, name, password, role in accounts:
+        with db.read() as connection:
+            exists = connection.execute(
+                select(account.c.id).where(account.c.hall_code == hall_code, account.c.login == login)
+            ).first()
+        if exists is None:
+            try:
+                add_account(
+                    db, hall_code=hall_code, login=login, name=name, roles=[role], password=password, now=now
+                )
+            except AdminError as error:
+                if error.code != "account_exists":  # added a moment ago by another `init`: fine
+                    raise
+            else:
+                added += 1
+    return added
+
+
+def list_accounts(db: ServerDB, *, hall_code: str | None = None) -> list[dict[str, Any]]:
+    """Accounts (never their hashes), by hall and login."""
+    query = select(account).order_by(account.c.hall_code, account.c.login)
+    if hall_code is not None:
+        query = query.where(account.c.hall_code == hall_code)
+    with db.read() as connection:
+        rows = connection.execute(query).all()
+    return [
+        {
+            "hall_code": r.hall_code,
+            "login": r.login,
+            "name": r.name,
+            "roles": _roles(r.roles),
+            "enabled": r.disabled_at is None,
+            "disabled_at": utc_text(r.disabled_at) if r.disabled_at else None,
+            "created_at": utc_text(r.created_at),
+        }
+        for r in rows
+    ]
+
+
+def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, action: str) -> Person:
+    """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
+    `account_refused` (unknown, wrong password, disabled: one message, one cost) or `role_missing`."""
+    needed = ACTIONS[action]
+    row = None
+    if login and len(login) <= MAX_LOGIN_CHARS and len(password) <= MAX_PASSWORD_CHARS:
+        with db.read() as connection:
+            row = connection.execute(
+                select(account).where(account.c.hall_code == hall_code, account.c.login == login)
+            ).first()
+    matches = verify_password(password, row.password_hash) if row is not None else verify_unknown(password)
+    if row is None or not matches or row.disabled_at is not None:
+        raise AdminError(
+            403,
+            ACCOUNT_REFUSED,
+            f"{ROLES[needed.role]}账号或密码不正确，或账号已停用：未能{needed.label}。"
+            "请核对后重试（账号由大厅信息技术人员在服务器上管理）",
+        )
+    roles = tuple(_roles(row.roles))
+    if needed.role not in roles:
+        raise AdminError(
+            403,
+            ROLE_MISSING,
+            f"账号 {login}（{row.name}）没有{ROLES[needed.role]}角色，不能{needed.label}",
+        )
+    return Person(row.hall_code, row.login, row.name, roles)
