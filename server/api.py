@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -43,6 +44,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.sync.events import UnreadableNumber, shown
 from app.sync.wire import (
     CATALOG_PATH,
     CONFIRM_PATH,
@@ -51,6 +53,7 @@ from app.sync.wire import (
     HEALTH_PATH,
     MAX_BATCH_EVENTS,
     MAX_BODY_BYTES,
+    MAX_PAYLOAD_DEPTH,
     MAX_PULL_CHANGES,
     PROTOCOL,
     PULL_PATH,
@@ -174,12 +177,28 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"不支持的数值 {name}")
+MAX_INTEGER_DIGITS = 30  # longer integers are read as `UnreadableNumber` (Python refuses 4,300 digits)
+
+
+def _constant(name: str) -> float:
+    """NaN and Infinity are not JSON, but some JSON writers emit them: read them as the numbers they
+    stand for, so the event carrying one is refused alone (`app.sync.events`), not the whole batch."""
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
+def _integer(digits: str) -> int | UnreadableNumber:
+    if len(digits) > MAX_INTEGER_DIGITS:
+        return UnreadableNumber(len(digits.lstrip("-")))
+    return int(digits)
 
 
 def parse_json(body: bytes) -> Any:
-    """Strict JSON (RFC 8259: no NaN or Infinity), parsed by orjson, which is fast on big batches."""
+    """A JSON body, parsed by orjson, which is fast on big batches.
+
+    What orjson refuses is read again by the standard library, which names the place of a syntax error,
+    and reads what orjson will not: 1e400 (as infinity), NaN and Infinity literals, integers beyond
+    64 bits. Such numbers are refused later, per event, by the event schemas; a body nested too deep
+    for either reader is refused whole (400)."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -187,15 +206,55 @@ def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass  # the slow path below says precisely what is wrong, or accepts what only orjson refuses
+        pass  # the slow path below says precisely what is wrong, or reads what only orjson refuses
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        return json.loads(body.decode("utf-8"), parse_constant=_constant, parse_int=_integer)
     except json.JSONDecodeError as error:
         raise ApiError(
             400, "invalid", f"请求体不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）"
         ) from None
-    except (ValueError, RecursionError) as error:
-        raise ApiError(400, "invalid", f"请求体不是有效的 JSON：{error}") from None
+    except RecursionError:
+        raise ApiError(
+            400, "invalid", f"请求体的 JSON 嵌套层数过深，无法读取（事件内容最多嵌套 {MAX_PAYLOAD_DEPTH} 层）"
+        ) from None
+
+
+def strict_json_bytes(content: Any) -> bytes:
+    """JSON that every reader agrees on (no NaN or Infinity), UTF-8; ValueError for what cannot be."""
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def pull_response(answer: PullResponse) -> Response:
+    """The pull answer. A stored change that is not strict JSON (written before the event schemas, e.g.
+    `Infinity`, 1e400 or an unpaired surrogate) is left out and logged: it must not stop the hall's sync."""
+    try:
+        return Response(strict_json_bytes(answer.to_json()), media_type="application/json")
+    except (ValueError, UnicodeEncodeError):
+        pass
+    changes = []
+    for change in answer.changes:
+        try:
+            strict_json_bytes(change.to_json())
+        except (ValueError, UnicodeEncodeError) as error:
+            log.error(
+                "change %d (%s %s) cannot be sent as JSON and is left out of pulls: %s",
+                change.seq,
+                change.kind,
+                shown(change.key),
+                error,
+            )
+            continue
+        changes.append(change)
+    kept = PullResponse(changes, answer.cursor, answer.more)
+    return Response(strict_json_bytes(kept.to_json()), media_type="application/json")
+
+
+class EscapedJSONResponse(JSONResponse):
+    """JSON with non-ASCII escaped: text a window sent that is not valid UTF-8 (an unpaired surrogate in
+    an event id it gets back in `rejected`) travels back as it came, instead of failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -406,7 +465,7 @@ def create_app(
             answer = await run_in_threadpool(service.push, device, push_request)
         except BusyError:
             raise ApiError(503, "busy", "服务器数据库繁忙，本批未保存，将自动重试") from None
-        return JSONResponse(answer.to_json())
+        return EscapedJSONResponse(answer.to_json())
 
     @app.get(
         PULL_PATH,
@@ -426,12 +485,12 @@ def create_app(
         exclude_own: Annotated[
             bool, Query(description="跳过本设备推送引起的变更（窗口已知），游标照样越过它们")
         ] = False,
-    ) -> JSONResponse:
+    ) -> Response:
         try:
             answer = service.pull(device, cursor, limit, exclude_own=exclude_own)
         except CursorError as error:
             raise ApiError(400, "invalid", str(error)) from None
-        return JSONResponse(answer.to_json())
+        return pull_response(answer)
 
     @app.get(
         RECONCILE_PATH,
@@ -478,6 +537,8 @@ def create_app(
         openapi_extra=_json_body(ResolveRequest, "处理意见、处理人（主管账号）、本机时间"),
     )
     async def resolve_conflict(conflict_id: int, request: Request, device: DeviceDep) -> JSONResponse:
+        if not 0 < conflict_id < 2**63:  # no such id can exist (and the database would refuse to look)
+            raise ApiError(404, "not_found", f"没有编号为 {shown(str(conflict_id))} 的冲突")
         data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))
         try:
             resolve = ResolveRequest.from_json(data)

@@ -174,8 +174,9 @@ def test_duplicate_numbers_within_one_batch(client: TestClient, server_app: Fast
             "events",
         ),
         (
+            # NaN is read (a window's JSON library may write it) and refused where it stands.
             b'{"protocol": "window-clerk-sync/1", "window_code": "SZX0103", "sent_at": "x", "events": [NaN]}',
-            "NaN",
+            "events[0]",
         ),
         (b"[" * 100_000 + b"]" * 100_000, "JSON"),
     ],

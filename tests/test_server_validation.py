@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from itertools import count
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -209,7 +208,9 @@ def test_a_payload_nested_1000_deep_is_refused_alone(server: Served) -> None:
 def test_a_body_too_deep_to_parse_is_a_clear_400(server: Served) -> None:
     window = server.enroll()
     [event] = decided(window.window_code, [1])
-    response = raw_push(window, [with_payload(event, materials="<deep>")], {"<deep>": "[" * 5000 + "]" * 5000})
+    response = raw_push(
+        window, [with_payload(event, materials="<deep>")], {"<deep>": "[" * 5000 + "]" * 5000}
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"] == "invalid" and "嵌套" in body["message"]
@@ -302,7 +303,7 @@ def test_unknown_kinds_and_unknown_fields_are_refused(server: Served) -> None:
     printed = follow_up("document.printed", number, window=window.window_code, local_seq=2)
     bad = [
         follow_up("case.deleted", number, window=window.window_code, local_seq=3, payload={}),
-        with_payload(printed, event_id=str(uuid.uuid4()), admin=True),
+        replace(printed, event_id=str(uuid.uuid4()), payload={**printed.payload, "admin": True}),
         replace(printed, event_id=str(uuid.uuid4()), payload={**printed.payload, "kind": "banknote"}),
     ]
     answer = answer_of(raw_push(window, [case, printed, *bad]))

@@ -9,12 +9,13 @@ import secrets
 
 from sqlalchemy import select
 
+from app.sync.wire import LOGIN_PATTERN
 from db.models import Clerk
 from db.store import Store
 
 ROLES = {"clerk": "窗口工作人员", "supervisor": "大厅负责人"}
 MIN_PASSWORD_LENGTH = 8
-_LOGIN = re.compile(r"[a-z][a-z0-9._-]{1,39}")
+_LOGIN = re.compile(LOGIN_PATTERN)
 
 
 class AccountError(ValueError):

@@ -64,6 +64,7 @@ REJECTION_LABEL = {
     "wrong_hall": "不属于本设备登记的大厅",
     "wrong_window": "不属于本设备登记的窗口",
     "invalid": "内容不合格式",
+    "too_large": "单条记录过大",
 }
 CONFLICT_REASON_LABEL = {
     "duplicate_case_number": "办件编号重复",
@@ -76,6 +77,22 @@ MAX_BODY_BYTES = 16 * 1024 * 1024  # a push body; larger is refused whole (413 t
 MAX_EVENT_BYTES = 256 * 1024  # one event as JSON; larger is refused alone (rejected `too_large`)
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # what a window puts in one push body (well below MAX_BODY_BYTES)
 MAX_PULL_CHANGES = 1000
+
+# What one event may hold; `app.sync.events` builds the schema of each kind from these. The window checks
+# them before it writes an event to its outbox (and tells the clerk which field), the server before it
+# stores one (and refuses the event alone). An event's size is its JSON, compact, UTF-8, non-ASCII as is.
+MAX_PAYLOAD_DEPTH = 8  # objects and lists nested in one payload
+MAX_SAFE_INTEGER = 2**53 - 1  # beyond it an integer is not exact in every JSON reader
+MAX_NAME_CHARS = 100  # the name of a person or an organisation
+MAX_CLERK_TEXT_CHARS = 500  # what a clerk types as a reason or a defect
+MAX_MESSAGE_CHARS = 2000  # text the program writes: a finding, a certificate's content
+MAX_LIST_ITEMS = 500  # the materials, or the findings, of one case
+MAX_COPIES = 50  # copies of one material handed in
+MAX_PAGES = 2000  # pages of one material
+# Logins, as accounts make them: 2-40 lower-case letters, digits or . _ -, starting with a letter.
+LOGIN_PATTERN = r"[a-z][a-z0-9._-]{1,39}"
+EARLIEST_DEVICE_TIME = "2000-01-01T00:00:00Z"  # an event dated before is from a PC with a wrong clock
+MAX_CLOCK_AHEAD_SECONDS = 24 * 3600  # an event dated further ahead of the server's clock is refused
 
 
 class WireError(ValueError):
@@ -172,7 +189,7 @@ class PushRequest:
 @dataclass(frozen=True)
 class Rejection:
     event_id: str
-    code: str  # "duplicate_case_number" | "wrong_hall" | "wrong_window" | "invalid"
+    code: str  # "duplicate_case_number" | "wrong_hall" | "wrong_window" | "invalid" | "too_large"
     message: str
 
 
