@@ -465,6 +465,10 @@ def create_app(
             answer = await run_in_threadpool(service.push, device, push_request)
         except BusyError:
             raise ApiError(503, "busy", "服务器数据库繁忙，本批未保存，将自动重试") from None
+        if push_request.malformed:
+            held = set(answer.acknowledged)
+            refused = [r for r in push_request.malformed if r.event_id not in held]
+            answer = PushResponse(answer.acknowledged, [*answer.rejected, *refused], answer.server_time)
         return EscapedJSONResponse(answer.to_json())
 
     @app.get(

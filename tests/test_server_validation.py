@@ -71,8 +71,11 @@ class Served:
             )
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+@pytest.fixture(name="server", scope="module", params=["sqlite", "postgresql"])
+def server_fixture(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """A real server per database, shared by a module's tests (each enrols windows of its own)."""
     running = server_for(request.param, tmp_path_factory.mktemp(request.param))
     process = next(running)
     assert process.database_url is not None

@@ -507,12 +507,12 @@ def _device_time(text: str, now: datetime, problems: list[Problem]) -> None:
             Problem("device_time", f"{shown(text)} 早于 2000 年，不是可信的时间：请检查本机电脑的时钟")
         )
     elif moment > now + _CLOCK_AHEAD:
-        ahead = (moment - now).total_seconds() / 86400
+        hours = (moment - now).total_seconds() / 3600
         problems.append(
             Problem(
                 "device_time",
-                f"{shown(text)} 比服务器时间快 {ahead:.0f} 天以上（最多允许 {_CLOCK_AHEAD.days} 天）："
-                "请检查本机电脑的时钟、日期和时区",
+                f"{shown(text)} 比服务器时间快约 {hours:.0f} 小时"
+                f"（最多允许 {MAX_CLOCK_AHEAD_SECONDS // 3600} 小时）：请检查本机电脑的时钟、日期和时区",
             )
         )
 

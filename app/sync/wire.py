@@ -161,6 +161,9 @@ class PushRequest:
     window_code: str
     sent_at: str  # device clock, for skew reporting only
     events: list[WireEvent]
+    # Read from a body, events of another shape whose event_id can still be read: each is refused alone
+    # (`rejected`, code invalid), so one broken event never holds up the batch it came in.
+    malformed: list[Rejection] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -178,12 +181,19 @@ class PushRequest:
         events = _require(data, "events", list, "push")
         if len(events) > MAX_BATCH_EVENTS:
             raise WireError(f"push: 一批最多 {MAX_BATCH_EVENTS} 条事件，收到 {len(events)} 条")
-        return cls(
-            protocol=protocol,
-            window_code=_require(data, "window_code", str, "push"),
-            sent_at=_require(data, "sent_at", str, "push"),
-            events=[WireEvent.from_json(e, f"events[{i}]") for i, e in enumerate(events)],
-        )
+        window_code = _require(data, "window_code", str, "push")
+        sent_at = _require(data, "sent_at", str, "push")
+        parsed: list[WireEvent] = []
+        malformed: list[Rejection] = []
+        for i, raw in enumerate(events):
+            try:
+                parsed.append(WireEvent.from_json(raw, f"events[{i}]"))
+            except WireError as error:
+                event_id = raw.get("event_id") if isinstance(raw, dict) else None
+                if not isinstance(event_id, str):
+                    raise  # nothing to name it by: the batch is refused
+                malformed.append(Rejection(event_id, "invalid", str(error)))
+        return cls(protocol, window_code, sent_at, parsed, malformed)
 
 
 @dataclass(frozen=True)
