@@ -17,7 +17,7 @@ from app.completeness import ReceivedMaterial
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
 from app.sync.events import CLERK_TEXT
-from app.sync.events import Problem as SchemaProblem
+from app.sync.schema import Problem as SchemaProblem
 from app.sync.wire import MAX_COPIES, MAX_NAME_CHARS, MAX_PAGES
 
 # The limits of what travels to the server are the wire module's, and free text is checked by the rule

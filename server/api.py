@@ -44,7 +44,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.sync.events import UnreadableNumber, shown
+from app.sync.schema import UnreadableNumber, shown
 from app.sync.wire import (
     CATALOG_PATH,
     CONFIRM_PATH,

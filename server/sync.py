@@ -65,7 +65,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.case_number import parse_case_number
 from app.sync import events
-from app.sync.events import shown
+from app.sync.schema import shown
 from app.sync.wire import (
     CONFLICT_DUPLICATE_CASE_NUMBER,
     CONFLICT_HANDED_OVER_TWICE,

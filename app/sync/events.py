@@ -14,7 +14,8 @@ What the schema refuses, and why:
   a date that is not YYYY-MM-DD, a time that is not UTC;
 - numbers that JSON readers disagree on: no payload field is a fraction, so every float is refused, and
   said so when it is 1e400, NaN or Infinity; integers stay within their field's range, all within
-  ±2^53. A schema descends only into what it declares, so its depth bounds the payload's depth;
+  ±2^53. A schema descends only into what it declares, so its depth bounds the payload's depth
+  (the parts schemas are made of are in `app.sync.schema`);
 - an event larger than `wire.MAX_EVENT_BYTES` as JSON, after its content passed (`too_large`).
 
 Older shapes found in the wild stay valid: an agent without `id_type` (a resident ID, before 证件类型), a
@@ -24,13 +25,12 @@ Older shapes found in the wild stay valid: an agent without `id_type` (a residen
 from __future__ import annotations
 
 import json
-import math
 import re
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
 from app.catalog import ApplicantKind, Form
@@ -38,6 +38,23 @@ from app.completeness import STATUS_BY_OUTCOME, Outcome, Rule, Verdict
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
+from app.sync.schema import (
+    Day,
+    Flag,
+    Integer,
+    ListOf,
+    Moment,
+    Problem,
+    Record,
+    Text,
+    choice,
+    nullable,
+    optional,
+    parse_utc,
+    required,
+    shown,
+    wrong_type,
+)
 from app.sync.wire import (
     EARLIEST_DEVICE_TIME,
     LOGIN_PATTERN,
@@ -45,12 +62,9 @@ from app.sync.wire import (
     MAX_CLOCK_AHEAD_SECONDS,
     MAX_COPIES,
     MAX_EVENT_BYTES,
-    MAX_LIST_ITEMS,
     MAX_MESSAGE_CHARS,
     MAX_NAME_CHARS,
     MAX_PAGES,
-    MAX_PAYLOAD_DEPTH,
-    MAX_SAFE_INTEGER,
     WireEvent,
 )
 
@@ -61,26 +75,10 @@ ISSUED = "certificate.issued"
 HANDED_OVER = "certificate.handed_over"
 
 MAX_PROBLEMS_SHOWN = 5
-_SHOWN_CHARS = 40
 _LOGIN = re.compile(LOGIN_PATTERN)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-# NUL and unpaired surrogates no database keeps; other control characters (but tab and line breaks)
-# have no business in what a clerk or the program writes.
-_BAD_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _EARLIEST = datetime.fromisoformat(EARLIEST_DEVICE_TIME)
 _CLOCK_AHEAD = timedelta(seconds=MAX_CLOCK_AHEAD_SECONDS)
-_NOT_FINITE = "不是有限数值（如 1e400、NaN、Infinity），无法保存"
-_TOO_BIG = f"整数超出范围（绝对值须不超过 {MAX_SAFE_INTEGER}）"
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str  # "payload.applicant.id_override_reason", "device_time", "event"
-    message: str  # Chinese, says what is wrong
-
-    def __str__(self) -> str:
-        return f"{self.path}：{self.message}"
 
 
 @dataclass(frozen=True)
@@ -95,266 +93,6 @@ class Refusal:
         shown = "；".join(str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN])
         rest = len(self.problems) - MAX_PROBLEMS_SHOWN
         return f"{shown}；另有 {rest} 处问题" if rest > 0 else shown
-
-
-class UnreadableNumber:
-    """An integer with too many digits to read (a JSON reader's stand-in for it): always refused."""
-
-    __slots__ = ("digits",)
-
-    def __init__(self, digits: int) -> None:
-        self.digits = digits
-
-    def __repr__(self) -> str:
-        return f"UnreadableNumber({self.digits} digits)"
-
-
-def shown(text: str) -> str:
-    """`text` fit to quote in a message: shortened, and escaped if it holds what cannot travel as UTF-8."""
-    short = text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
-    return short if _BAD_CHARACTER.search(short) is None else short.encode("unicode_escape").decode("ascii")
-
-
-def _depth(value: Any, limit: int) -> int:
-    """How deep lists and objects nest in `value`, counted no further than `limit` + 1 (no recursion)."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level > limit:
-                return level
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def describe(value: Any) -> str:
-    """What a value is, in a message: its JSON type, and what is wrong with it when that is the point."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "真假值"
-    if isinstance(value, int):
-        return _TOO_BIG if abs(value) > MAX_SAFE_INTEGER else "整数"
-    if isinstance(value, float):
-        return _NOT_FINITE if not math.isfinite(value) else "小数"
-    if isinstance(value, UnreadableNumber):
-        return f"位数过多的整数（{value.digits} 位），无法读取"
-    if isinstance(value, str):
-        return "文本"
-    if isinstance(value, dict | list):
-        noun = "对象" if isinstance(value, dict) else "列表"
-        if _depth(value, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH:
-            return f"嵌套超过 {MAX_PAYLOAD_DEPTH} 层的{noun}"
-        return noun
-    return type(value).__name__
-
-
-def _wrong_type(path: str, value: Any, expected: str, problems: list[Problem]) -> None:
-    if isinstance(value, float) and not math.isfinite(value):
-        problems.append(Problem(path, _NOT_FINITE))
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER:
-        problems.append(Problem(path, _TOO_BIG))
-    else:
-        problems.append(Problem(path, f"应为{expected}，实为{describe(value)}"))
-
-
-# -- the parts a schema is made of --------------------------------------------------------------------
-class Spec(Protocol):
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None: ...
-
-    def depth(self) -> int: ...
-
-
-@dataclass(frozen=True)
-class Text:
-    max_chars: int
-    min_chars: int = 1
-    choices: frozenset[str] | None = None
-    rule: Callable[[str], object] | None = None  # truthy for a value in the right form
-    form: str = ""  # the right form, as the message says it
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, str):
-            _wrong_type(path, value, "文本", problems)
-            return
-        length = len(value)
-        if length > self.max_chars:
-            problems.append(Problem(path, f"过长：共 {length} 个字符，最多 {self.max_chars} 个"))
-            return
-        if length < self.min_chars:
-            problems.append(
-                Problem(path, "不能为空" if self.min_chars == 1 else f"至少 {self.min_chars} 个字符")
-            )
-            return
-        bad = _BAD_CHARACTER.search(value)
-        if bad is not None:
-            if bad.group() == "\x00" or "\ud800" <= bad.group() <= "\udfff":
-                problems.append(Problem(path, "含有无法保存的字符（空字符或不成对的代理项）"))
-            else:
-                problems.append(Problem(path, f"含有控制字符（U+{ord(bad.group()):04X}）"))
-            return
-        if self.choices is not None and value not in self.choices:
-            allowed = "、".join(sorted(self.choices))
-            problems.append(Problem(path, f"应为以下之一：{allowed}；实为“{shown(value)}”"))
-        elif self.rule is not None and not self.rule(value):
-            problems.append(Problem(path, f"格式不对：应为{self.form}，实为“{shown(value)}”"))
-
-    def depth(self) -> int:
-        return 0
-
-
-def choice(values: Any) -> Text:
-    """One of the values of an enum (or a collection of strings)."""
-    allowed = frozenset(str(v) for v in values)
-    return Text(max(len(v) for v in allowed), choices=allowed)
-
-
-@dataclass(frozen=True)
-class Integer:
-    low: int
-    high: int
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if type(value) is not int or abs(value) > MAX_SAFE_INTEGER:
-            _wrong_type(path, value, "整数", problems)
-        elif not self.low <= value <= self.high:
-            problems.append(Problem(path, f"数值 {value} 超出范围（应在 {self.low}–{self.high} 之间）"))
-
-    def depth(self) -> int:
-        return 0
-
-
-@dataclass(frozen=True)
-class Flag:
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, bool):
-            _wrong_type(path, value, "真假值（true 或 false）", problems)
-
-    def depth(self) -> int:
-        return 0
-
-
-@dataclass(frozen=True)
-class Day:
-    """A calendar day written YYYY-MM-DD."""
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, str):
-            _wrong_type(path, value, "日期（YYYY-MM-DD）", problems)
-            return
-        if _DAY.fullmatch(value) is None or parse_day(value) is None:
-            problems.append(Problem(path, f"应为日期（YYYY-MM-DD），实为“{shown(value)}”"))
-
-    def depth(self) -> int:
-        return 0
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A moment in UTC, ISO 8601 (`2026-11-20T02:00:00Z`)."""
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, str):
-            _wrong_type(path, value, "UTC 时间（ISO 8601）", problems)
-        elif parse_utc(value) is None:
-            problems.append(
-                Problem(path, f"应为 UTC 时间（ISO 8601，如 2026-11-20T02:00:00Z），实为“{shown(value)}”")
-            )
-
-    def depth(self) -> int:
-        return 0
-
-
-@dataclass(frozen=True)
-class Field:
-    spec: Spec
-    required: bool = True  # False: an older window may leave it out
-    nullable: bool = False
-
-
-@dataclass(frozen=True)
-class Record:
-    """A JSON object with exactly these fields (closed: any other field is refused)."""
-
-    fields: Mapping[str, Field]
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, dict):
-            _wrong_type(path, value, "对象", problems)
-            return
-        for name, declared in self.fields.items():
-            if name not in value:
-                if declared.required:
-                    problems.append(Problem(f"{path}.{name}", "缺少字段"))
-                continue
-            item = value[name]
-            if item is None:
-                if not declared.nullable:
-                    problems.append(Problem(f"{path}.{name}", "不能为 null"))
-                continue
-            declared.spec.check(item, f"{path}.{name}", problems)
-        if len(value) > len(self.fields) or any(name not in self.fields for name in value):
-            for name, item in value.items():
-                if name not in self.fields:
-                    key = shown(name) if isinstance(name, str) else repr(name)
-                    problems.append(Problem(f"{path}.{key}", f"未知字段（{describe(item)}）"))
-
-    def depth(self) -> int:
-        return 1 + max((f.spec.depth() for f in self.fields.values()), default=0)
-
-
-@dataclass(frozen=True)
-class ListOf:
-    item: Spec
-    max_items: int = MAX_LIST_ITEMS
-
-    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
-        if not isinstance(value, list):
-            _wrong_type(path, value, "列表", problems)
-            return
-        if len(value) > self.max_items:
-            problems.append(Problem(path, f"过长：共 {len(value)} 项，最多 {self.max_items} 项"))
-            return
-        for index, item in enumerate(value):
-            self.item.check(item, f"{path}[{index}]", problems)
-
-    def depth(self) -> int:
-        return 1 + self.item.depth()
-
-
-def required(spec: Spec) -> Field:
-    return Field(spec)
-
-
-def nullable(spec: Spec) -> Field:
-    return Field(spec, nullable=True)
-
-
-def optional(spec: Spec, *, null: bool = False) -> Field:
-    return Field(spec, required=False, nullable=null)
-
-
-def parse_day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def parse_utc(text: str) -> datetime | None:
-    """The moment of an ISO 8601 UTC text (`Z` or `+00:00`), aware; None for anything else."""
-    if len(text) > 40:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None or moment.utcoffset() != timedelta(0):
-        return None
-    return moment
 
 
 # -- the schemas ----------------------------------------------------------------------------------------
@@ -561,7 +299,7 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
             event.device_time, now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC), problems
         )
     else:
-        _wrong_type("device_time", event.device_time, "文本", problems)
+        wrong_type("device_time", event.device_time, "文本", problems)
     if type(event.local_seq) is not int or not 0 <= event.local_seq < 2**63:
         problems.append(Problem("local_seq", "应为 0 到 2^63−1 之间的整数"))
     if schema is not None:
