@@ -5,7 +5,8 @@
   already has a device and the code may not replace it.
 - `POST CONFIRM_PATH` (the pending device's own credential): 200 ConfirmResponse; the device becomes
   active and the window's previous device is revoked; 401 superseded or revoked.
-- `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT; 400 invalid (names the field); 401;
+- `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT, bad events refused one by one in it;
+  400 invalid (a body that cannot be read, or an event that cannot be named; names the field); 401;
   403 `forbidden` when the body's window is not the device's; 413 too_large; 503 busy.
 - `GET PULL_PATH?cursor=&limit=&exclude_own=` (device): 200 PullResponse of the device's hall;
   400 bad cursor/limit.
@@ -436,7 +437,9 @@ def create_app(
         description="Stores each event once (idempotent by `event_id`) in one transaction and answers after "
         "COMMIT: `acknowledged` lists every event the server holds, including ones it already had; "
         "`rejected` lists permanent refusals (`duplicate_case_number`, `wrong_window`, `wrong_hall`, "
-        "`invalid`) for the window's dead-letter list. The body's `window_code` must be the device's.",
+        "`invalid`, `too_large`) for the window's dead-letter list: each event is checked against the "
+        "schema of its kind (`app/sync/events.py`) before anything of it is stored, and refused alone. "
+        "The body's `window_code` must be the device's.",
         response_model=PushResponse,
         responses=_errors(400, 401, 403, 413, 503),
         openapi_extra=_json_body(PushRequest, f"最多 {MAX_BATCH_EVENTS} 条事件，按 local_seq 顺序处理"),
