@@ -114,9 +114,22 @@ class Health:
     protocol: str
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that always encodes: text a window sent that is not valid UTF-8 (an unpaired surrogate in an
+    event id it gets back in `rejected`, or in a field an error message quotes) is escaped, instead of
+    failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            escaped = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+            return escaped.encode("ascii")
+
+
 def _error_response(status: int, code: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(ErrorBody(code, message).to_json(), status_code=status, headers=headers)
+    return SafeJSONResponse(ErrorBody(code, message).to_json(), status_code=status, headers=headers)
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -248,14 +261,6 @@ def pull_response(answer: PullResponse) -> Response:
         changes.append(change)
     kept = PullResponse(changes, answer.cursor, answer.more)
     return Response(strict_json_bytes(kept.to_json()), media_type="application/json")
-
-
-class EscapedJSONResponse(JSONResponse):
-    """JSON with non-ASCII escaped: text a window sent that is not valid UTF-8 (an unpaired surrogate in
-    an event id it gets back in `rejected`) travels back as it came, instead of failing the answer."""
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
 
 
 def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -472,7 +477,7 @@ def create_app(
             held = set(answer.acknowledged)
             refused = [r for r in push_request.malformed if r.event_id not in held]
             answer = PushResponse(answer.acknowledged, [*answer.rejected, *refused], answer.server_time)
-        return EscapedJSONResponse(answer.to_json())
+        return SafeJSONResponse(answer.to_json())
 
     @app.get(
         PULL_PATH,

@@ -376,6 +376,8 @@ class SyncService:
         return rejections
 
     def _existing_event_ids(self, connection: Connection, event_ids: list[str]) -> set[str]:
+        # Only an id in the stored form can be stored (and text that is not UTF-8 cannot even be asked).
+        event_ids = [i for i in event_ids if events.is_event_id(i)]
         if not event_ids:
             return set()
         return set(

@@ -368,3 +368,27 @@ def test_pull_skips_a_stored_change_that_is_not_strict_json(server: Served) -> N
     log = server.log_text()
     for seq in broken:
         assert f"change {seq} " in log
+
+
+# -- text that is not valid UTF-8 is answered, never a 500 ---------------------------------------------
+def test_unpaired_surrogates_are_answered_not_failed(server: Served) -> None:
+    r"""JSON may carry `\ud800` escapes; an answer quoting such text back escapes it instead of failing."""
+    window = server.enroll()
+    [good, bad] = decided(window.window_code, [1, 2])
+    body = raw_push(window, [good, replace(bad, event_id="<id>")], {"<id>": '"\\ud800"'})
+    answer = answer_of(body)
+    assert answer.acknowledged == [good.event_id]
+    [rejection] = answer.rejected
+    assert (rejection.event_id, rejection.code) == ("\ud800", "invalid")
+    assert "event_id" in rejection.message
+    for field, status in (("window_code", 403), ("protocol", 400)):
+        response = window.http.post(
+            wire.PUSH_PATH,
+            content=json.dumps(
+                {"protocol": wire.PROTOCOL, "window_code": window.window_code, "sent_at": "x", "events": []}
+                | {field: "\ud800"}
+            ).encode("ascii"),
+            headers={**window.headers, "Content-Type": "application/json"},
+        )
+        assert response.status_code == status, response.text
+        assert "\ud800" in response.json()["message"]

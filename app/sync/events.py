@@ -255,7 +255,8 @@ def _device_time(text: str, now: datetime, problems: list[Problem]) -> None:
         )
 
 
-def _is_canonical_uuid(value: str) -> bool:
+def is_event_id(value: str) -> bool:
+    """An event id as windows make them: a UUID, lower case, in its canonical form."""
     try:
         return str(uuid.UUID(value)) == value
     except ValueError:
@@ -268,7 +269,7 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
     `now` is the checking side's clock (aware, or naive UTC): a device time more than a day ahead of it
     is refused."""
     problems: list[Problem] = []
-    if not isinstance(event.event_id, str) or not _is_canonical_uuid(event.event_id):
+    if not isinstance(event.event_id, str) or not is_event_id(event.event_id):
         problems.append(Problem("event_id", "应为小写标准格式的 UUID"))
     schema = PAYLOAD_SCHEMA.get(event.kind) if isinstance(event.kind, str) else None
     if schema is None:
