@@ -243,13 +243,13 @@ def pull_response(answer: PullResponse) -> Response:
     `Infinity`, 1e400 or an unpaired surrogate) is left out and logged: it must not stop the hall's sync."""
     try:
         return Response(strict_json_bytes(answer.to_json()), media_type="application/json")
-    except (ValueError, UnicodeEncodeError):
+    except (ValueError, UnicodeEncodeError, RecursionError):
         pass
     changes = []
     for change in answer.changes:
         try:
             strict_json_bytes(change.to_json())
-        except (ValueError, UnicodeEncodeError) as error:
+        except (ValueError, UnicodeEncodeError, RecursionError) as error:
             log.error(
                 "change %d (%s %s) cannot be sent as JSON and is left out of pulls: %s",
                 change.seq,
