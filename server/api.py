@@ -452,7 +452,7 @@ def create_app(
     async def push(request: Request, device: DeviceDep) -> JSONResponse:
         data = parse_json(await read_body(request, MAX_BODY_BYTES))
         try:
-            push_request = PushRequest.from_json(data)
+            push_request, malformed = PushRequest.read(data)
         except WireError as error:
             raise ApiError(400, "invalid", str(error)) from None
         if push_request.window_code != device.window_code:
@@ -473,9 +473,9 @@ def create_app(
             answer = await run_in_threadpool(service.push, device, push_request)
         except BusyError:
             raise ApiError(503, "busy", "服务器数据库繁忙，本批未保存，将自动重试") from None
-        if push_request.malformed:
+        if malformed:
             held = set(answer.acknowledged)
-            refused = [r for r in push_request.malformed if r.event_id not in held]
+            refused = [r for r in malformed if r.event_id not in held]
             answer = PushResponse(answer.acknowledged, [*answer.rejected, *refused], answer.server_time)
         return SafeJSONResponse(answer.to_json())
 

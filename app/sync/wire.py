@@ -161,9 +161,6 @@ class PushRequest:
     window_code: str
     sent_at: str  # device clock, for skew reporting only
     events: list[WireEvent]
-    # Read from a body, events of another shape whose event_id can still be read: each is refused alone
-    # (`rejected`, code invalid), so one broken event never holds up the batch it came in.
-    malformed: list[Rejection] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +172,16 @@ class PushRequest:
 
     @classmethod
     def from_json(cls, data: Any) -> PushRequest:
+        request, malformed = cls.read(data)
+        if malformed:
+            raise WireError(malformed[0].message)
+        return request
+
+    @classmethod
+    def read(cls, data: Any) -> tuple[PushRequest, list[Rejection]]:
+        """The request, and the events of another shape that can still be named by their event_id: the
+        server refuses each of those alone (`rejected`, code invalid), so one broken event never holds up
+        the batch it came in. WireError for a body, or an event, that cannot be read at all."""
         protocol = _require(data, "protocol", str, "push")
         if protocol != PROTOCOL:
             raise WireError(f"push: 不支持的协议 {protocol}（应为 {PROTOCOL}）")
@@ -193,7 +200,7 @@ class PushRequest:
                 if not isinstance(event_id, str):
                     raise  # nothing to name it by: the batch is refused
                 malformed.append(Rejection(event_id, "invalid", str(error)))
-        return cls(protocol, window_code, sent_at, parsed, malformed)
+        return cls(protocol, window_code, sent_at, parsed), malformed
 
 
 @dataclass(frozen=True)
