@@ -19,6 +19,7 @@ from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.competence import referral
 from app.completeness import (
+    STATUS_BY_OUTCOME,
     CompletenessResult,
     Finding,
     Outcome,
@@ -28,6 +29,8 @@ from app.completeness import (
     check_completeness,
 )
 from app.intake import AcceptanceRequest, InputError, Problem, validate_request
+from app.sync import events
+from app.sync.wire import WireEvent
 from app.workdays import Deadline, WorkCalendar
 from db.models import Case, CaseEvent, CaseFinding, CaseMaterial, CaseSerial
 from db.store import Store
@@ -155,12 +158,23 @@ class AcceptanceService:
             case = _case_row(evaluation, counter=counter, number=number, now=now)
             session.add(case)
             session.flush()
+            event = WireEvent(
+                event_id=str(uuid.uuid4()),
+                case_number=number,
+                kind=events.DECIDED,
+                payload=case_snapshot(case),
+                clerk_login=counter.clerk_login,
+                window_code=counter.window_code,
+                device_time=now.isoformat().replace("+00:00", "Z"),
+                local_seq=0,  # the outbox row's id, once written
+            )
+            _refuse_what_the_server_would(event, now=now)
             session.add(
                 CaseEvent(
-                    event_id=str(uuid.uuid4()),
+                    event_id=event.event_id,
                     case_number=number,
-                    kind="case.decided",
-                    payload=case_snapshot(case),
+                    kind=event.kind,
+                    payload=event.payload,
                     clerk_login=counter.clerk_login,
                     window_code=counter.window_code,
                     device_time=now.replace(tzinfo=None),
@@ -171,12 +185,16 @@ class AcceptanceService:
         return number
 
 
-STATUS_BY_OUTCOME = {
-    Outcome.ACCEPTED: "accepted",
-    Outcome.ACCEPTED_WITH_TOLERANCE: "accepted",
-    Outcome.SUPPLEMENT_REQUIRED: "awaiting_supplement",
-    Outcome.REJECTED: "closed",
-}
+def _refuse_what_the_server_would(event: WireEvent, *, now: datetime) -> None:
+    """The last line before the outbox: an event its own schema refuses is never written (it could only
+    go to the dead letters once the server refused it), and the whole decision is rolled back."""
+    refusal = events.check_event(event, now=now)
+    if refusal is not None:
+        log.error("case %s not stored, its event would be refused: %s", event.case_number, refusal.message)
+        raise AcceptanceError(
+            f"本次受理未保存：受理记录不符合上传格式（{refusal.message}）。"
+            "请修改所填内容后重试；如仍出现，请联系信息技术人员"
+        )
 
 
 def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: datetime) -> Case:

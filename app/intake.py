@@ -16,11 +16,13 @@ from app.catalog import ApplicantKind, Form, ServiceItem
 from app.completeness import ReceivedMaterial
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
+from app.sync.events import CLERK_TEXT
+from app.sync.schema import Problem as SchemaProblem
+from app.sync.wire import MAX_COPIES, MAX_NAME_CHARS, MAX_PAGES
 
-MAX_PAGES = 2000
-MAX_COPIES = 50
-MAX_NAME_LENGTH = 100
-MAX_DEFECT_LENGTH = 500
+# The limits of what travels to the server are the wire module's, and free text is checked by the rule
+# of the event field it goes to: a request that passes here makes an event the server accepts.
+MAX_NAME_LENGTH = MAX_NAME_CHARS
 
 
 @dataclass(frozen=True)
@@ -175,12 +177,7 @@ def parse_request(data: Any) -> AcceptanceRequest:
             defect = None
         elif defect is not None:
             defect = defect.strip() or None
-            if defect and (
-                len(defect) > MAX_DEFECT_LENGTH or any(ord(c) < 32 and c not in "\n\t" for c in defect)
-            ):
-                problems.append(
-                    Problem(f"{where}.defect", f"缺陷说明过长或含控制字符（最多 {MAX_DEFECT_LENGTH} 字）")
-                )
+            _clerk_text(defect, f"{where}.defect", problems)
         materials.append(ReceivedMaterial(code, form, copies, pages, defect))
 
     commitments = data.get("commitments", [])
@@ -242,7 +239,8 @@ def validate_request(
     applicant = request.applicant
     name = _name(applicant.name, "applicant.name", problems)
     id_check: IdCheck | None = None
-    override = applicant.id_override_reason
+    override = (applicant.id_override_reason or "").strip() or None
+    _clerk_text(override, "applicant.id_override_reason", problems)
     if identity_required or applicant.id_number.strip():
         id_check = _party_id(
             applicant, "applicant", "申请人", today=today, problems=problems, warnings=warnings
@@ -285,6 +283,7 @@ def validate_request(
 
     known = {m.code for m in item.materials}
     for index, entry in enumerate(request.materials):
+        _clerk_text(entry.defect, f"materials[{index}].defect", problems)
         if entry.material_code not in known:
             problems.append(
                 Problem(
@@ -297,6 +296,15 @@ def validate_request(
     if problems:
         raise InputError(problems)
     return CheckedRequest(replace(request, applicant=applicant, agent=agent), tuple(warnings))
+
+
+def _clerk_text(value: str | None, field: str, problems: list[Problem]) -> None:
+    """Free text a clerk typed (a reason, a defect), by the rule its event field is checked with."""
+    if value is None:
+        return
+    found: list[SchemaProblem] = []
+    CLERK_TEXT.check(value, field, found)
+    problems.extend(Problem(p.path, p.message) for p in found)
 
 
 def _name(value: str, field: str, problems: list[Problem]) -> str:

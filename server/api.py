@@ -5,7 +5,8 @@
   already has a device and the code may not replace it.
 - `POST CONFIRM_PATH` (the pending device's own credential): 200 ConfirmResponse; the device becomes
   active and the window's previous device is revoked; 401 superseded or revoked.
-- `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT; 400 invalid (names the field); 401;
+- `POST PUSH_PATH` (device): 200 PushResponse, sent after COMMIT, bad events refused one by one in it;
+  400 invalid (a body that cannot be read, or an event that cannot be named; names the field); 401;
   403 `forbidden` when the body's window is not the device's; 413 too_large; 503 busy.
 - `GET PULL_PATH?cursor=&limit=&exclude_own=` (device): 200 PullResponse of the device's hall;
   400 bad cursor/limit.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
@@ -36,7 +38,6 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi import Path as FastApiPath
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response
@@ -49,6 +50,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.people import RESOLVE_CONFLICT
+from app.sync.schema import UnreadableNumber, shown
 from app.sync.wire import (
     CATALOG_PATH,
     CONFIRM_PATH,
@@ -57,6 +59,7 @@ from app.sync.wire import (
     HEALTH_PATH,
     MAX_BATCH_EVENTS,
     MAX_BODY_BYTES,
+    MAX_PAYLOAD_DEPTH,
     MAX_PULL_CHANGES,
     PROTOCOL,
     PULL_PATH,
@@ -120,9 +123,22 @@ class Health:
     protocol: str
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that always encodes: text a window sent that is not valid UTF-8 (an unpaired surrogate in an
+    event id it gets back in `rejected`, or in a field an error message quotes) is escaped, instead of
+    failing the answer."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            escaped = json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+            return escaped.encode("ascii")
+
+
 def _error_response(status: int, code: str, message: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(ErrorBody(code, message).to_json(), status_code=status, headers=headers)
+    return SafeJSONResponse(ErrorBody(code, message).to_json(), status_code=status, headers=headers)
 
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -185,12 +201,28 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"不支持的数值 {name}")
+MAX_INTEGER_DIGITS = 30  # longer integers are read as `UnreadableNumber` (Python refuses 4,300 digits)
+
+
+def _constant(name: str) -> float:
+    """NaN and Infinity are not JSON, but some JSON writers emit them: read them as the numbers they
+    stand for, so the event carrying one is refused alone (`app.sync.events`), not the whole batch."""
+    return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}[name]
+
+
+def _integer(digits: str) -> int | UnreadableNumber:
+    if len(digits) > MAX_INTEGER_DIGITS:
+        return UnreadableNumber(len(digits.lstrip("-")))
+    return int(digits)
 
 
 def parse_json(body: bytes) -> Any:
-    """Strict JSON (RFC 8259: no NaN or Infinity), parsed by orjson, which is fast on big batches."""
+    """A JSON body, parsed by orjson, which is fast on big batches.
+
+    What orjson refuses is read again by the standard library, which names the place of a syntax error,
+    and reads what orjson will not: 1e400 (as infinity), NaN and Infinity literals, integers beyond
+    64 bits. Such numbers are refused later, per event, by the event schemas; a body nested too deep
+    for either reader is refused whole (400)."""
     try:
         body.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -198,15 +230,47 @@ def parse_json(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        pass  # the slow path below says precisely what is wrong, or accepts what only orjson refuses
+        pass  # the slow path below says precisely what is wrong, or reads what only orjson refuses
     try:
-        return json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+        return json.loads(body.decode("utf-8"), parse_constant=_constant, parse_int=_integer)
     except json.JSONDecodeError as error:
         raise ApiError(
             400, "invalid", f"请求体不是有效的 JSON（第 {error.lineno} 行第 {error.colno} 列：{error.msg}）"
         ) from None
-    except (ValueError, RecursionError) as error:
-        raise ApiError(400, "invalid", f"请求体不是有效的 JSON：{error}") from None
+    except RecursionError:
+        raise ApiError(
+            400, "invalid", f"请求体的 JSON 嵌套层数过深，无法读取（事件内容最多嵌套 {MAX_PAYLOAD_DEPTH} 层）"
+        ) from None
+
+
+def strict_json_bytes(content: Any) -> bytes:
+    """JSON that every reader agrees on (no NaN or Infinity), UTF-8; ValueError for what cannot be."""
+    return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+
+
+def pull_response(answer: PullResponse) -> Response:
+    """The pull answer. A stored change that is not strict JSON (written before the event schemas, e.g.
+    `Infinity`, 1e400 or an unpaired surrogate) is left out and logged: it must not stop the hall's sync."""
+    try:
+        return Response(strict_json_bytes(answer.to_json()), media_type="application/json")
+    except (ValueError, UnicodeEncodeError, RecursionError):
+        pass
+    changes = []
+    for change in answer.changes:
+        try:
+            strict_json_bytes(change.to_json())
+        except (ValueError, UnicodeEncodeError, RecursionError) as error:
+            log.error(
+                "change %d (%s %s) cannot be sent as JSON and is left out of pulls: %s",
+                change.seq,
+                change.kind,
+                shown(change.key),
+                error,
+            )
+            continue
+        changes.append(change)
+    kept = PullResponse(changes, answer.cursor, answer.more)
+    return Response(strict_json_bytes(kept.to_json()), media_type="application/json")
 
 
 def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
@@ -422,7 +486,9 @@ def create_app(
         description="Stores each event once (idempotent by `event_id`) in one transaction and answers after "
         "COMMIT: `acknowledged` lists every event the server holds, including ones it already had; "
         "`rejected` lists permanent refusals (`duplicate_case_number`, `wrong_window`, `wrong_hall`, "
-        "`invalid`) for the window's dead-letter list. The body's `window_code` must be the device's.",
+        "`invalid`, `too_large`) for the window's dead-letter list: each event is checked against the "
+        "schema of its kind (`app/sync/events.py`) before anything of it is stored, and refused alone. "
+        "The body's `window_code` must be the device's.",
         response_model=PushResponse,
         responses=_errors(400, 401, 403, 413, 503),
         openapi_extra=_json_body(PushRequest, f"最多 {MAX_BATCH_EVENTS} 条事件，按 local_seq 顺序处理"),
@@ -430,7 +496,7 @@ def create_app(
     async def push(request: Request, device: DeviceDep) -> JSONResponse:
         data = parse_json(await read_body(request, MAX_BODY_BYTES))
         try:
-            push_request = PushRequest.from_json(data)
+            push_request, malformed = PushRequest.read(data)
         except WireError as error:
             raise ApiError(400, "invalid", str(error)) from None
         if push_request.window_code != device.window_code:
@@ -451,7 +517,11 @@ def create_app(
             answer = await run_in_threadpool(service.push, device, push_request)
         except BusyError:
             raise ApiError(503, "busy", "服务器数据库繁忙，本批未保存，将自动重试") from None
-        return JSONResponse(answer.to_json())
+        if malformed:
+            held = set(answer.acknowledged)
+            refused = [r for r in malformed if r.event_id not in held]
+            answer = PushResponse(answer.acknowledged, [*answer.rejected, *refused], answer.server_time)
+        return SafeJSONResponse(answer.to_json())
 
     @app.get(
         PULL_PATH,
@@ -471,12 +541,12 @@ def create_app(
         exclude_own: Annotated[
             bool, Query(description="跳过本设备推送引起的变更（窗口已知），游标照样越过它们")
         ] = False,
-    ) -> JSONResponse:
+    ) -> Response:
         try:
             answer = service.pull(device, cursor, limit, exclude_own=exclude_own)
         except CursorError as error:
             raise ApiError(400, "invalid", str(error)) from None
-        return JSONResponse(answer.to_json())
+        return pull_response(answer)
 
     @app.get(
         RECONCILE_PATH,
@@ -527,11 +597,9 @@ def create_app(
         responses=_errors(400, 401, 403, 404, 409, 429),
         openapi_extra=_json_body(ResolveRequest, "处理意见、大厅负责人账号和密码、本机时间"),
     )
-    async def resolve_conflict(
-        conflict_id: Annotated[int, FastApiPath(ge=1, le=MAX_ROW_ID, description="冲突编号")],
-        request: Request,
-        device: DeviceDep,
-    ) -> JSONResponse:
+    async def resolve_conflict(conflict_id: int, request: Request, device: DeviceDep) -> JSONResponse:
+        if not 0 < conflict_id <= MAX_ROW_ID:  # no such id can exist (and the database would refuse to look)
+            raise ApiError(404, "not_found", f"没有编号为 {shown(str(conflict_id))} 的冲突")
         address = client_address(request)
         throttle.check(PERSON, address)
         data = parse_json(await read_body(request, MAX_ENROLL_BODY_BYTES))

@@ -71,7 +71,7 @@ def case_snapshot(
         "applicant": {
             "kind": "organization",
             "name": "示例市锦华建设发展有限公司",
-            "id_type": "unified_credit_code",
+            "id_type": "uscc",
             "id_number": "91310110666007217T",
             "phone": "028-61881234",
             "id_override_reason": None,

@@ -27,6 +27,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, select
 
+from app.sync import events
 from app.sync.wire import CONFLICT_EVENT_ID_REUSED, EVENT_KIND_LABEL, Rejection, WireEvent
 from server import dialect
 from server.clock import utc_text
@@ -70,6 +71,8 @@ class StoredEvent:
 def stored_events(connection: Connection, db: ServerDB, event_ids: Sequence[str]) -> dict[str, StoredEvent]:
     """The stored events among `event_ids`, with their content hashes: read from the column, or computed
     from the stored columns for events stored before it existed (only those rows' payloads are read)."""
+    # Only an id in the stored form can be stored (and text that is not UTF-8 cannot even be asked).
+    event_ids = [i for i in event_ids if events.is_event_id(i)]
     if not event_ids:
         return {}
     found: dict[str, StoredEvent] = {}

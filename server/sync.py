@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -70,9 +69,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 
-from app.case_number import CaseNumberError, parse_case_number
+from app.case_number import parse_case_number
+from app.sync import events
 from app.sync.authority import refusal
 from app.sync.certificate_event import KEY_FIELD
+from app.sync.schema import shown
 from app.sync.wire import (
     CONFLICT_DUPLICATE_CASE_NUMBER,
     CONFLICT_HANDED_OVER_TWICE,
@@ -105,7 +106,6 @@ CHANGE_LOG_LOCK_KEY = 0x636C726B63686731  # "clrkchg1"
 MAX_RECONCILE_DAYS = 366
 TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03"}  # serialization failure, deadlock, lock not available
 TRANSACTION_ATTEMPTS = 3
-_MAX_TEXT = {"clerk_login": 64, "kind": 64, "device_time": 40}
 
 
 def lock_change_log(connection: Connection, db: ServerDB) -> None:
@@ -157,82 +157,29 @@ class _Outcome:
 
 
 # -- checks on one event ------------------------------------------------------------------------------
-def unstorable_text(value: Any, where: str) -> str | None:
-    """The path of the first string that a database cannot store (NUL, lone surrogate), else None."""
-    stack: list[tuple[Any, str]] = [(value, where)]
-    while stack:
-        item, path = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                return path
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError:
-                return path
-        elif isinstance(item, dict):
-            for key, child in item.items():
-                stack.append((key, f"{path} 的键"))
-                stack.append((child, f"{path}.{key}"))
-        elif isinstance(item, list):
-            stack.extend((child, f"{path}[{i}]") for i, child in enumerate(item))
-    return None
-
-
-def _is_canonical_uuid(value: str) -> bool:
-    try:
-        return str(uuid.UUID(value)) == value
-    except ValueError:
-        return False
-
-
-def _parse_device_time(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        return None
-
-
 def _reject(event: WireEvent, code: str, message: str) -> Rejection:
     return Rejection(event_id=event.event_id, code=code, message=message)
 
 
-def check_event(event: WireEvent, order: int, device_: Device) -> _Candidate | Rejection:
-    """Checks that need nothing but the event and the device."""
-    where = f"事件 {event.event_id}"
-    if not _is_canonical_uuid(event.event_id):
-        return _reject(event, "invalid", f"{where}：event_id 应为小写标准格式的 UUID")
-    for name, limit in _MAX_TEXT.items():
-        value = getattr(event, name)
-        if not value or len(value) > limit:
-            return _reject(event, "invalid", f"{where}：字段 {name} 应为 1–{limit} 个字符")
-    bad = unstorable_text([event.case_number, event.kind, event.clerk_login, event.window_code], where)
-    payload_json = dumps(event.payload)
-    try:
-        payload_json.encode("utf-8")  # a lone surrogate cannot be encoded
-    except UnicodeEncodeError:
-        bad = bad or unstorable_text(event.payload, "payload")
-    if "\\u0000" in payload_json:  # NUL is escaped as \u0000 (or a literal backslash-u0000 was sent)
-        bad = bad or unstorable_text(event.payload, "payload")
-    if bad is not None:
-        return _reject(event, "invalid", f"{where}：{bad} 含有无法保存的字符（空字符或不成对的代理项）")
-    if not 0 <= event.local_seq < 2**63:
-        return _reject(event, "invalid", f"{where}：local_seq 超出范围")
+def check_event(event: WireEvent, order: int, device_: Device, now: datetime) -> _Candidate | Rejection:
+    """Checks that need nothing but the event, the device and the server's clock: the event's kind's
+    schema (`app.sync.events`, the same the window checks before writing it), then what the device may
+    send. Nothing of a refused event is stored."""
+    where = f"事件 {shown(event.event_id)}"
+    refusal = events.check_content(event, now=now)
+    if refusal is not None:
+        return _reject(event, refusal.code, f"{where}：{refusal.message}")
+    payload_json = dumps(event.payload)  # safe now: checked types, depth and numbers
+    refusal = events.check_size(event, payload_json)
+    if refusal is not None:
+        return _reject(event, refusal.code, f"{where}：{refusal.message}")
     if event.window_code != device_.window_code:
         return _reject(
             event,
             "wrong_window",
             f"{where} 标明的窗口 {event.window_code} 与本设备登记的窗口 {device_.window_code} 不一致",
         )
-    if _parse_device_time(event.device_time) is None:
-        return _reject(event, "invalid", f"{where}：device_time “{event.device_time}” 不是 ISO 8601 时间")
-    try:
-        number = parse_case_number(event.case_number)
-    except CaseNumberError as error:
-        return _reject(event, "invalid", f"{where}：{error.reason}")
-    if str(number) != event.case_number:
-        return _reject(
-            event, "invalid", f"{where}：办件编号应写作规范形式 {number}，实为 {event.case_number}"
-        )
+    number = parse_case_number(event.case_number)  # checked above
     if event.kind == KIND_DECIDED:
         problem = _check_decided(event, number.window_code, number.day, device_)
         if problem is not None:
@@ -249,11 +196,7 @@ def _check_decided(event: WireEvent, number_window: str, day: date, device_: Dev
             f"{where}：编号属于窗口 {number_window}，本设备登记的窗口是 {device_.window_code}，"
             "受理记录只能由编号所属窗口上传",
         )
-    payload = event.payload
-    for key in ("number", "item_code", "decision", "status", "received_on", "created_at", "window_code"):
-        value = payload.get(key)
-        if not isinstance(value, str) or not value:
-            return _reject(event, "invalid", f"{where}：payload 缺少字段 {key} 或类型错误")
+    payload = event.payload  # its fields' types and values checked by its schema already
     if payload["number"] != event.case_number:
         return _reject(
             event, "invalid", f"{where}：payload.number 为 {payload['number']}，与事件的办件编号不一致"
@@ -262,34 +205,31 @@ def _check_decided(event: WireEvent, number_window: str, day: date, device_: Dev
         return _reject(
             event, "wrong_window", f"{where}：payload.window_code 为 {payload['window_code']}，不是本窗口"
         )
-    hall_code = payload.get("hall_code")
-    if hall_code is not None and hall_code != device_.hall_code:
+    hall_code = payload["hall_code"]
+    if hall_code != device_.hall_code:
         return _reject(
             event, "wrong_hall", f"{where}：所属大厅 {hall_code} 不是本设备登记的大厅 {device_.hall_code}"
         )
-    try:
-        received_on = date.fromisoformat(payload["received_on"])
-    except ValueError:
-        return _reject(event, "invalid", f"{where}：payload.received_on 不是日期（YYYY-MM-DD）")
+    received_on = date.fromisoformat(payload["received_on"])
     if received_on != day:
         return _reject(event, "invalid", f"{where}：受理日期 {received_on} 与编号中的日期 {day} 不一致")
     return None
 
 
-def _one_per_id(events: Sequence[WireEvent]) -> tuple[list[WireEvent], list[WireEvent]]:
+def _one_per_id(batch: Sequence[WireEvent]) -> tuple[list[WireEvent], list[WireEvent]]:
     """The batch in the window's order, one event per id (a retry inside one batch is one event), and the
     events whose id came again with other content (a reuse: the id is refused whole)."""
     first: dict[str, WireEvent] = {}
     ordered: list[WireEvent] = []
     reused: dict[str, WireEvent] = {}
-    for event in sorted(events, key=lambda e: e.local_seq):
+    for event in sorted(batch, key=lambda e: e.local_seq):
         seen = first.get(event.event_id)
         if seen is None:
             first[event.event_id] = event
             ordered.append(event)
         elif (
             event.event_id not in reused
-            and _is_canonical_uuid(event.event_id)
+            and events.is_event_id(event.event_id)
             and event_ids.content_sha256(event) != event_ids.content_sha256(seen)
         ):
             reused[event.event_id] = event
@@ -368,7 +308,7 @@ class SyncService:
         for order, event in enumerate(ordered):
             if event.event_id in rejections:
                 continue
-            checked = check_event(event, order, device_)
+            checked = check_event(event, order, device_, now)
             if isinstance(checked, Rejection):
                 rejections[event.event_id] = checked
             else:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from app.sync import wire
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     OTHER_HALL,
+    MutableClock,
     Target,
     TestClient,
     case_numbers,
@@ -53,9 +54,10 @@ def test_paging_by_cursor(client: TestClient, server_app: FastAPI) -> None:
     assert fresh.key == case_numbers("SZX0103", [26])[0]
 
 
-def test_limit_is_capped(client: TestClient, server_app: FastAPI) -> None:
+def test_limit_is_capped(client: TestClient, server_app: FastAPI, server_clock: MutableClock) -> None:
     window = enroll(client, server_app)
     window.push(decided("SZX0103", range(1, wire.MAX_PULL_CHANGES + 1)))
+    server_clock.advance(days=3)  # a device time days ahead of the server's clock is refused
     window.push(decided("SZX0103", range(1, 6), day=date(2026, 11, 23)))
     page = window.pull("0", limit=10 * wire.MAX_PULL_CHANGES)
     assert len(page.changes) == wire.MAX_PULL_CHANGES and page.more

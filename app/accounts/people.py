@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.sync.wire import MAX_PASSWORD_CHARS
+from app.sync.wire import LOGIN_PATTERN, MAX_PASSWORD_CHARS
 
 ROLES = {"clerk": "窗口工作人员", "supervisor": "大厅负责人"}
 SUPERVISOR = "supervisor"
@@ -27,7 +27,7 @@ RESOLVE_CONFLICT = "resolve_conflict"
 ACTIONS = {RESOLVE_CONFLICT: Action(SUPERVISOR, "处理同步冲突")}
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_CHARS = 100
-_LOGIN = re.compile(r"[a-z][a-z0-9._-]{1,39}")
+_LOGIN = re.compile(LOGIN_PATTERN)
 
 
 class AccountError(ValueError):

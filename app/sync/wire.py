@@ -78,6 +78,7 @@ REJECTION_LABEL = {
     "not_holder": "办件不属于本窗口",
     "bad_signature": "证照签章无法核验",
     "event_id_reused": "事件编号已被另一条记录使用",
+    "too_large": "单条记录过大",
 }
 CONFLICT_REASON_LABEL = {
     "duplicate_case_number": "办件编号重复",
@@ -91,6 +92,22 @@ MAX_BODY_BYTES = 16 * 1024 * 1024  # a push body; larger is refused whole (413 t
 MAX_EVENT_BYTES = 256 * 1024  # one event as JSON; larger is refused alone (rejected `too_large`)
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # what a window puts in one push body (well below MAX_BODY_BYTES)
 MAX_PULL_CHANGES = 1000
+
+# What one event may hold; `app.sync.events` builds the schema of each kind from these. The window checks
+# them before it writes an event to its outbox (and tells the clerk which field), the server before it
+# stores one (and refuses the event alone). An event's size is its JSON, compact, UTF-8, non-ASCII as is.
+MAX_PAYLOAD_DEPTH = 8  # objects and lists nested in one payload
+MAX_SAFE_INTEGER = 2**53 - 1  # beyond it an integer is not exact in every JSON reader
+MAX_NAME_CHARS = 100  # the name of a person or an organisation
+MAX_CLERK_TEXT_CHARS = 500  # what a clerk types as a reason or a defect
+MAX_MESSAGE_CHARS = 2000  # text the program writes: a finding, a certificate's content
+MAX_LIST_ITEMS = 500  # the materials, or the findings, of one case
+MAX_COPIES = 50  # copies of one material handed in
+MAX_PAGES = 2000  # pages of one material
+# Logins, as accounts make them: 2-40 lower-case letters, digits or . _ -, starting with a letter.
+LOGIN_PATTERN = r"[a-z][a-z0-9._-]{1,39}"
+EARLIEST_DEVICE_TIME = "2000-01-01T00:00:00Z"  # an event dated before is from a PC with a wrong clock
+MAX_CLOCK_AHEAD_SECONDS = 24 * 3600  # an event dated further ahead of the server's clock is refused
 
 
 class WireError(ValueError):
@@ -170,18 +187,35 @@ class PushRequest:
 
     @classmethod
     def from_json(cls, data: Any) -> PushRequest:
+        request, malformed = cls.read(data)
+        if malformed:
+            raise WireError(malformed[0].message)
+        return request
+
+    @classmethod
+    def read(cls, data: Any) -> tuple[PushRequest, list[Rejection]]:
+        """The request, and the events of another shape that can still be named by their event_id: the
+        server refuses each of those alone (`rejected`, code invalid), so one broken event never holds up
+        the batch it came in. WireError for a body, or an event, that cannot be read at all."""
         protocol = _require(data, "protocol", str, "push")
         if protocol != PROTOCOL:
             raise WireError(f"push: 不支持的协议 {protocol}（应为 {PROTOCOL}）")
         events = _require(data, "events", list, "push")
         if len(events) > MAX_BATCH_EVENTS:
             raise WireError(f"push: 一批最多 {MAX_BATCH_EVENTS} 条事件，收到 {len(events)} 条")
-        return cls(
-            protocol=protocol,
-            window_code=_require(data, "window_code", str, "push"),
-            sent_at=_require(data, "sent_at", str, "push"),
-            events=[WireEvent.from_json(e, f"events[{i}]") for i, e in enumerate(events)],
-        )
+        window_code = _require(data, "window_code", str, "push")
+        sent_at = _require(data, "sent_at", str, "push")
+        parsed: list[WireEvent] = []
+        malformed: list[Rejection] = []
+        for i, raw in enumerate(events):
+            try:
+                parsed.append(WireEvent.from_json(raw, f"events[{i}]"))
+            except WireError as error:
+                event_id = raw.get("event_id") if isinstance(raw, dict) else None
+                if not isinstance(event_id, str):
+                    raise  # nothing to name it by: the batch is refused
+                malformed.append(Rejection(event_id, "invalid", str(error)))
+        return cls(protocol, window_code, sent_at, parsed), malformed
 
 
 @dataclass(frozen=True)

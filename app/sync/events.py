@@ -1,0 +1,359 @@
+"""What an event of each kind may hold: one schema per kind, read by the window and the server alike.
+
+The window checks an event here before it writes it to its outbox, so the clerk hears about a field that
+would not do while the applicant is still at the counter; the server checks every event here before it
+stores anything of it, and refuses a bad one alone (it goes to the window's dead letters). Both read the
+limits from `app.sync.wire`.
+
+What the schema refuses, and why:
+- a field the kind does not have, and a kind the schema does not know. The server stores only what it has
+  checked, so a newer window's new field or kind needs the newer server first (the region's one server is
+  upgraded before its windows); until then such an event waits in the dead letters;
+- a value of another type, a text too long or with characters a database cannot keep (NUL, an unpaired
+  surrogate) or control characters, a value outside the allowed ones (a decision, a status, a form ...),
+  a date that is not YYYY-MM-DD, a time that is not UTC;
+- numbers that JSON readers disagree on: no payload field is a fraction, so every float is refused, and
+  said so when it is 1e400, NaN or Infinity; integers stay within their field's range, all within
+  ±2^53. A schema descends only into what it declares, so its depth bounds the payload's depth
+  (the parts schemas are made of are in `app.sync.schema`);
+- an event larger than `wire.MAX_EVENT_BYTES` as JSON, after its content passed (`too_large`).
+
+Older shapes found in the wild stay valid: an agent without `id_type` (a resident ID, before 证件类型), a
+`certificate.issued` with only the first five fields (before the whole certificate travelled).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
+from app.catalog import ApplicantKind, Form
+from app.completeness import STATUS_BY_OUTCOME, Outcome, Rule, Verdict
+from app.documents.content import DocumentKind
+from app.documents.layout import Layout
+from app.identity_documents import IdKind
+from app.sync.certificate_event import KEY_FIELD
+from app.sync.schema import (
+    Day,
+    Flag,
+    Integer,
+    ListOf,
+    Moment,
+    Problem,
+    Record,
+    Text,
+    choice,
+    nullable,
+    optional,
+    parse_utc,
+    required,
+    shown,
+    wrong_type,
+)
+from app.sync.wire import (
+    EARLIEST_DEVICE_TIME,
+    LOGIN_PATTERN,
+    MAX_CLERK_TEXT_CHARS,
+    MAX_CLOCK_AHEAD_SECONDS,
+    MAX_COPIES,
+    MAX_EVENT_BYTES,
+    MAX_MESSAGE_CHARS,
+    MAX_NAME_CHARS,
+    MAX_PAGES,
+    WireEvent,
+)
+
+DECIDED = "case.decided"
+PRINTED = "document.printed"
+REPRINTED = "document.reprinted"
+ISSUED = "certificate.issued"
+HANDED_OVER = "certificate.handed_over"
+
+MAX_PROBLEMS_SHOWN = 5
+_LOGIN = re.compile(LOGIN_PATTERN)
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_EARLIEST = datetime.fromisoformat(EARLIEST_DEVICE_TIME)
+_CLOCK_AHEAD = timedelta(seconds=MAX_CLOCK_AHEAD_SECONDS)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an event cannot be stored: `code` as in `wire.Rejection` ("invalid" or "too_large")."""
+
+    code: str
+    problems: tuple[Problem, ...]
+
+    @property
+    def message(self) -> str:
+        shown = "；".join(str(p) for p in self.problems[:MAX_PROBLEMS_SHOWN])
+        rest = len(self.problems) - MAX_PROBLEMS_SHOWN
+        return f"{shown}；另有 {rest} 处问题" if rest > 0 else shown
+
+
+# -- the schemas ----------------------------------------------------------------------------------------
+LOGIN = Text(40, rule=_LOGIN.fullmatch, form="账号（2–40 位小写字母、数字或 . _ -，以字母开头）")
+WINDOW_CODE = Text(12, rule=is_valid_window_code, form="窗口编码（4–12 位大写字母或数字，以字母开头）")
+SHA256 = Text(64, rule=_SHA256.fullmatch, form="64 位小写十六进制 SHA-256")
+CODE = Text(80)  # a code from the catalog or made by the program: item, material, certificate, key
+NAME = Text(MAX_NAME_CHARS)
+CATALOG_TEXT = Text(200)  # a name from the catalog: item, material, office, certificate type
+ID_NUMBER = Text(40, min_chars=0)  # empty when a 不予受理 notice was decided before it was entered
+PHONE = Text(40, min_chars=0)
+CLERK_TEXT = Text(MAX_CLERK_TEXT_CHARS)
+MESSAGE = Text(MAX_MESSAGE_CHARS)
+
+APPLICANT = Record(
+    {
+        "kind": required(choice(ApplicantKind)),
+        "name": required(NAME),
+        "id_type": required(choice(IdKind)),
+        "id_number": required(ID_NUMBER),
+        "phone": required(PHONE),
+        "id_override_reason": nullable(CLERK_TEXT),
+    }
+)
+AGENT = Record(
+    {
+        "name": required(NAME),
+        "id_type": optional(choice(IdKind)),  # an agent without it (older windows) has a resident ID
+        "id_number": required(ID_NUMBER),
+        "phone": required(PHONE),
+    }
+)
+MATERIAL = Record(
+    {
+        "material": required(CODE),
+        "name": required(CATALOG_TEXT),
+        "form": required(choice(Form)),
+        "copies": required(Integer(0, MAX_COPIES)),
+        "pages": required(Integer(1, MAX_PAGES)),
+        "defect": nullable(CLERK_TEXT),
+    }
+)
+FINDING = Record(
+    {
+        "rule": required(choice(Rule)),
+        "outcome": required(choice(Verdict)),
+        "material": nullable(CODE),
+        "message": required(MESSAGE),
+    }
+)
+# `app.acceptance.case_snapshot`: the whole case as decided at the counter.
+CASE_DECIDED = Record(
+    {
+        "number": required(Text(40)),
+        "item_code": required(CODE),
+        "item_name": required(CATALOG_TEXT),
+        "catalog_version": required(Text(64)),
+        "checklist_sha256": required(SHA256),
+        "applicant": required(APPLICANT),
+        "agent": nullable(AGENT),
+        "decision": required(choice(Outcome)),
+        "status": required(choice(STATUS_BY_OUTCOME.values())),
+        "referral_office": nullable(CATALOG_TEXT),
+        "received_on": required(Day()),
+        "promised_date": nullable(Day()),
+        "promised_date_uncertain": required(Flag()),
+        "supplement_deadline": nullable(Day()),
+        "hall_code": required(Text(32)),
+        "window_code": required(WINDOW_CODE),
+        "clerk_login": required(LOGIN),
+        "clerk_name": required(NAME),
+        "created_at": required(Moment()),
+        "materials": required(ListOf(MATERIAL)),
+        "findings": required(ListOf(FINDING)),
+    }
+)
+# `app.documents.service.DocumentService.record_print`.
+DOCUMENT_PRINTED = Record(
+    {
+        "kind": required(choice(DocumentKind)),
+        "number": required(CODE),
+        "copies": required(Integer(1, MAX_COPIES)),
+        "reason": nullable(CLERK_TEXT),
+        "destination": required(Text(4200)),  # a printer's name, or "file:" and a path
+        "sha256": required(SHA256),
+        "layout": required(choice(Layout)),
+    }
+)
+# `app.certificates.CertificateService.approve`; the first five fields are all an older window sends.
+# `app.seal.public_entry_json`: the sealing key's public entry, as the key directory holds it.
+SIGNING_KEY = Record(
+    {
+        "key_id": required(Text(32)),
+        "algorithm": required(Text(16)),
+        "public_key": required(Text(64)),
+        "office_name": required(CATALOG_TEXT),
+        "office_code": required(Text(18)),
+        "valid_from": required(Day()),
+        "valid_until": nullable(Day()),
+    }
+)
+CERTIFICATE_ISSUED = Record(
+    {
+        "certificate_id": required(CODE),
+        "type_name": required(CATALOG_TEXT),
+        "valid_until": nullable(Day()),
+        "key_id": required(CODE),
+        "qr_text": required(Text(MAX_MESSAGE_CHARS)),
+        "type_code": optional(CODE),
+        "holder_name": optional(NAME),
+        "holder_id_masked": optional(ID_NUMBER),
+        "issuer_name": optional(CATALOG_TEXT),
+        "issuer_code": optional(CODE),
+        "content": optional(MESSAGE),
+        "issued_on": optional(Day()),
+        "approver_login": optional(LOGIN),
+        KEY_FIELD: optional(SIGNING_KEY),  # absent in events of windows before keys were registered
+    }
+)
+# `app.certificates.CertificateService.hand_over`.
+CERTIFICATE_HANDED_OVER = Record(
+    {
+        "certificate_id": required(CODE),
+        "recipient_name": required(NAME),
+        "recipient_id_number": required(Text(40)),
+    }
+)
+
+PAYLOAD_SCHEMA: dict[str, Record] = {
+    DECIDED: CASE_DECIDED,
+    PRINTED: DOCUMENT_PRINTED,
+    REPRINTED: DOCUMENT_PRINTED,
+    ISSUED: CERTIFICATE_ISSUED,
+    HANDED_OVER: CERTIFICATE_HANDED_OVER,
+}
+
+
+def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
+    """The status a decision leaves (a 不予受理 never leaves a case open)."""
+    expected = STATUS_BY_OUTCOME[Outcome(payload["decision"])]
+    if payload["status"] != expected:
+        problems.append(
+            Problem(
+                "payload.status",
+                f"决定为 {payload['decision']} 的办件状态应为 {expected}，实为 {payload['status']}",
+            )
+        )
+
+
+# Rules between fields of a payload, run once its fields passed.
+CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {DECIDED: _decided_status}
+
+
+# -- checking an event ------------------------------------------------------------------------------------
+def _device_time(text: str, now: datetime, problems: list[Problem]) -> None:
+    moment = parse_utc(text)
+    if moment is None:
+        problems.append(
+            Problem("device_time", f"应为 UTC 时间（ISO 8601，如 2026-11-20T02:00:00Z），实为“{shown(text)}”")
+        )
+    elif moment < _EARLIEST:
+        problems.append(
+            Problem("device_time", f"{shown(text)} 早于 2000 年，不是可信的时间：请检查本机电脑的时钟")
+        )
+    elif moment > now + _CLOCK_AHEAD:
+        hours = (moment - now).total_seconds() / 3600
+        problems.append(
+            Problem(
+                "device_time",
+                f"{shown(text)} 比服务器时间快约 {hours:.0f} 小时"
+                f"（最多允许 {MAX_CLOCK_AHEAD_SECONDS // 3600} 小时）：请检查本机电脑的时钟、日期和时区",
+            )
+        )
+
+
+def is_event_id(value: str) -> bool:
+    """An event id as windows make them: a UUID, lower case, in its canonical form."""
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False
+
+
+def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
+    """Everything about one event but its size: its envelope, then its payload against its kind's schema.
+
+    `now` is the checking side's clock (aware, or naive UTC): a device time more than a day ahead of it
+    is refused."""
+    problems: list[Problem] = []
+    if not isinstance(event.event_id, str) or not is_event_id(event.event_id):
+        problems.append(Problem("event_id", "应为小写标准格式的 UUID"))
+    schema = PAYLOAD_SCHEMA.get(event.kind) if isinstance(event.kind, str) else None
+    if schema is None:
+        known = "、".join(PAYLOAD_SCHEMA)
+        problems.append(
+            Problem(
+                "kind",
+                f"未知的事件类型“{shown(str(event.kind))}”（本服务器认识：{known}）；"
+                "若为新版本窗口所发，请先升级服务器",
+            )
+        )
+    before = len(problems)
+    Text(40).check(event.case_number, "case_number", problems)
+    if len(problems) == before:
+        try:
+            number = parse_case_number(event.case_number)
+        except CaseNumberError as error:
+            problems.append(Problem("case_number", error.reason))
+        else:
+            if str(number) != event.case_number:
+                problems.append(
+                    Problem("case_number", f"办件编号应写作规范形式 {number}，实为 {event.case_number}")
+                )
+    LOGIN.check(event.clerk_login, "clerk_login", problems)
+    WINDOW_CODE.check(event.window_code, "window_code", problems)
+    if isinstance(event.device_time, str):
+        _device_time(
+            event.device_time, now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC), problems
+        )
+    else:
+        wrong_type("device_time", event.device_time, "文本", problems)
+    if type(event.local_seq) is not int or not 0 <= event.local_seq < 2**63:
+        problems.append(Problem("local_seq", "应为 0 到 2^63−1 之间的整数"))
+    if schema is not None:
+        before = len(problems)
+        schema.check(event.payload, "payload", problems)
+        cross = CROSS_CHECKS.get(event.kind)
+        if cross is not None and len(problems) == before:
+            cross(event.payload, problems)
+    return Refusal("invalid", tuple(problems)) if problems else None
+
+
+def compact_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def event_bytes(event: WireEvent, payload_json: str | None = None) -> int:
+    """The size of the event as JSON (compact, UTF-8); `payload_json` is its payload's JSON if known."""
+    envelope = compact_json({k: v for k, v in event.to_json().items() if k != "payload"})
+    payload = compact_json(event.payload) if payload_json is None else payload_json
+    return len(envelope.encode("utf-8")) + len(',"payload":') + len(payload.encode("utf-8"))
+
+
+def check_size(event: WireEvent, payload_json: str | None = None) -> Refusal | None:
+    """An event whose content passed, refused if larger than `wire.MAX_EVENT_BYTES`."""
+    size = event_bytes(event, payload_json)
+    if size <= MAX_EVENT_BYTES:
+        return None
+    return Refusal(
+        "too_large",
+        (
+            Problem(
+                "event",
+                f"整条记录共 {size / 1024:.0f} KB，超过单条 {MAX_EVENT_BYTES // 1024} KB 的上限："
+                "请精简所填文字",
+            ),
+        ),
+    )
+
+
+def check_event(event: WireEvent, *, now: datetime) -> Refusal | None:
+    """`check_content`, then `check_size`: what the window asks before it writes an event."""
+    return check_content(event, now=now) or check_size(event)
