@@ -13,16 +13,60 @@ the size of every event is known before anything is sent:
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Text, select, type_coerce
 
-from app.sync import wire
+from app.sync import events, wire
 from db.models import CaseEvent
 from db.store import Store
 
+log = logging.getLogger("clerk.sync.outbox")
+
 TOO_LARGE = "too_large"  # the dead-letter code of an event too large to send
+
+
+class UnsendableEvent(ValueError):
+    """An event its own kind's schema refuses (`app.sync.events`); the message (Chinese) says why."""
+
+
+def outbox_row(
+    *, case_number: str, kind: str, payload: dict[str, Any], clerk_login: str, window_code: str, now: datetime
+) -> CaseEvent:
+    """The outbox row of a new event, checked first against the schema the server checks it by: the last
+    line before the outbox, so nothing is written that the server could only refuse (it would sit in the
+    dead letters). Every writer of events comes through here; the caller's transaction rolls back the
+    whole step when this raises."""
+    event = wire.WireEvent(
+        event_id=str(uuid.uuid4()),
+        case_number=case_number,
+        kind=kind,
+        payload=payload,
+        clerk_login=clerk_login,
+        window_code=window_code,
+        device_time=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        local_seq=0,  # the outbox row's id, once written
+    )
+    refusal = events.check_event(event, now=now)
+    if refusal is not None:
+        log.error(
+            "%s of case %s not stored, the server would refuse it: %s", kind, case_number, refusal.message
+        )
+        raise UnsendableEvent(refusal.message)
+    return CaseEvent(
+        event_id=event.event_id,
+        case_number=case_number,
+        kind=kind,
+        payload=payload,
+        clerk_login=clerk_login,
+        window_code=window_code,
+        device_time=now.astimezone(UTC).replace(tzinfo=None),
+        acknowledged_at=None,
+    )
 
 
 @dataclass(frozen=True)
