@@ -123,7 +123,7 @@ def read_batch(
     """The next pending events after outbox row `after_id`, as many as fit in `max_bytes` and `max_events`
     (at least one); None when there are none."""
     dump = json.dumps
-    events: list[OutboxEvent] = []
+    chosen: list[OutboxEvent] = []
     too_large: list[OutboxEvent] = []
     size = len(head.encode()) + 2  # the closing `]}`
     last_id = after_id
@@ -154,17 +154,27 @@ def read_batch(
                 f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
             )
             event = OutboxEvent(event_id, number, kind, text, len(text.encode()))
-            if event.size > wire.MAX_EVENT_BYTES:
+            if event.size > wire.MAX_EVENT_BYTES and _server_size(text) > wire.MAX_EVENT_BYTES:
                 too_large.append(event)
-            elif events and size + 1 + event.size > max_bytes:
+            elif chosen and size + 1 + event.size > max_bytes:
                 break  # the next batch starts with it
             else:
-                size += event.size + (1 if events else 0)
-                events.append(event)
+                size += event.size + (1 if chosen else 0)
+                chosen.append(event)
             last_id = local_seq
-    if not events and not too_large:
+    if not chosen and not too_large:
         return None
-    return Batch(head, events, last_id, too_large)
+    return Batch(head, chosen, last_id, too_large)
+
+
+def _server_size(text: str) -> int:
+    """An event's size as the server measures it (`app.sync.events.event_bytes`: compact UTF-8). The stored
+    text may escape non-ASCII characters (up to twice as long), so only an event over the limit is measured
+    again, and it is refused here only when the server would refuse it too."""
+    try:
+        return events.event_bytes(wire.WireEvent.from_json(json.loads(text)))
+    except (ValueError, RecursionError):
+        return len(text.encode())  # not readable as an event: the server would refuse it anyway
 
 
 def size_text(size: int) -> str:
