@@ -7,7 +7,6 @@ no network call is involved, so acceptance works the same offline.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -30,9 +29,9 @@ from app.completeness import (
 )
 from app.intake import AcceptanceRequest, InputError, Problem, validate_request
 from app.sync import events
-from app.sync.wire import WireEvent
+from app.sync.outbox import UnsendableEvent, outbox_row
 from app.workdays import Deadline, WorkCalendar
-from db.models import Case, CaseEvent, CaseFinding, CaseMaterial, CaseSerial
+from db.models import Case, CaseFinding, CaseMaterial, CaseSerial
 from db.store import Store
 
 log = logging.getLogger("clerk.acceptance")
@@ -158,43 +157,24 @@ class AcceptanceService:
             case = _case_row(evaluation, counter=counter, number=number, now=now)
             session.add(case)
             session.flush()
-            event = WireEvent(
-                event_id=str(uuid.uuid4()),
-                case_number=number,
-                kind=events.DECIDED,
-                payload=case_snapshot(case),
-                clerk_login=counter.clerk_login,
-                window_code=counter.window_code,
-                device_time=now.isoformat().replace("+00:00", "Z"),
-                local_seq=0,  # the outbox row's id, once written
-            )
-            _refuse_what_the_server_would(event, now=now)
-            session.add(
-                CaseEvent(
-                    event_id=event.event_id,
-                    case_number=number,
-                    kind=event.kind,
-                    payload=event.payload,
-                    clerk_login=counter.clerk_login,
-                    window_code=counter.window_code,
-                    device_time=now.replace(tzinfo=None),
-                    acknowledged_at=None,
+            try:
+                session.add(
+                    outbox_row(
+                        case_number=number,
+                        kind=events.DECIDED,
+                        payload=case_snapshot(case),
+                        clerk_login=counter.clerk_login,
+                        window_code=counter.window_code,
+                        now=now,
+                    )
                 )
-            )
+            except UnsendableEvent as error:
+                raise AcceptanceError(
+                    f"本次受理未保存：受理记录不符合上传格式（{error}）。"
+                    "请修改所填内容后重试；如仍出现，请联系信息技术人员"
+                ) from None
         log.info("case %s decided %s by %s", number, evaluation.result.outcome, counter.clerk_login)
         return number
-
-
-def _refuse_what_the_server_would(event: WireEvent, *, now: datetime) -> None:
-    """The last line before the outbox: an event its own schema refuses is never written (it could only
-    go to the dead letters once the server refused it), and the whole decision is rolled back."""
-    refusal = events.check_event(event, now=now)
-    if refusal is not None:
-        log.error("case %s not stored, its event would be refused: %s", event.case_number, refusal.message)
-        raise AcceptanceError(
-            f"本次受理未保存：受理记录不符合上传格式（{refusal.message}）。"
-            "请修改所填内容后重试；如仍出现，请联系信息技术人员"
-        )
 
 
 def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: datetime) -> Case:

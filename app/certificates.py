@@ -9,7 +9,6 @@ for offline verifiers. Only the window holding a case may approve or hand it ove
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -34,6 +33,7 @@ from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync.authority import refusal
 from app.sync.certificate_event import issued_payload, new_key_id
+from app.sync.outbox import UnsendableEvent, outbox_row
 from db.models import Case, CaseEvent, Certificate, Clerk
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
@@ -275,16 +275,17 @@ class CertificateService:
     def _event(
         number: str, kind: str, who: CounterContext, now: datetime, payload: dict[str, object]
     ) -> CaseEvent:
-        return CaseEvent(
-            event_id=str(uuid.uuid4()),
-            case_number=number,
-            kind=kind,
-            payload=payload,
-            clerk_login=who.clerk_login,
-            window_code=who.window_code,
-            device_time=now.replace(tzinfo=None),
-            acknowledged_at=None,
-        )
+        try:
+            return outbox_row(
+                case_number=number,
+                kind=kind,
+                payload=dict(payload),
+                clerk_login=who.clerk_login,
+                window_code=who.window_code,
+                now=now,
+            )
+        except UnsendableEvent as error:
+            raise CertificateError(f"未保存：记录不符合上传格式（{error}），请修改后重试") from None
 
 
 def _check_authority(kind: str, number: str, who: CounterContext) -> None:

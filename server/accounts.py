@@ -19,6 +19,7 @@ accounts with `clerk-server account`; the demo hall gets the demo accounts with 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,13 +37,14 @@ from app.accounts.people import (
     check_new_password,
     check_roles,
 )
-from app.sync.wire import MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
+from app.sync.wire import LOGIN_PATTERN, MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
 from server.admin import AdminError
 from server.clock import utc_naive, utc_text
 from server.models import account, hall
 from server.store import ServerDB
 
 log = logging.getLogger("clerk.server.accounts")
+_LOGIN = re.compile(LOGIN_PATTERN)
 
 ACCOUNT_REFUSED = "account_refused"
 ROLE_MISSING = "role_missing"
@@ -147,12 +149,22 @@ def list_accounts(db: ServerDB, *, hall_code: str | None = None) -> list[dict[st
     ]
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, action: str) -> Person:
     """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
     `account_refused` (unknown, wrong password, disabled: one message, one cost) or `role_missing`."""
     needed = ACTIONS[action]
     row = None
-    if login and len(login) <= MAX_LOGIN_CHARS and len(password) <= MAX_PASSWORD_CHARS:
+    if not _encodable(password):  # a lone surrogate: no password of anyone's, and no hash can take it
+        password = ""
+    if _LOGIN.fullmatch(login) and len(login) <= MAX_LOGIN_CHARS and len(password) <= MAX_PASSWORD_CHARS:
         with db.read() as connection:
             row = connection.execute(
                 select(account).where(account.c.hall_code == hall_code, account.c.login == login)

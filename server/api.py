@@ -50,7 +50,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.accounts.people import RESOLVE_CONFLICT
-from app.sync.schema import UnreadableNumber, shown
+from app.sync.schema import Problem, Text, UnreadableNumber, shown
 from app.sync.wire import (
     CATALOG_PATH,
     CONFIRM_PATH,
@@ -61,6 +61,7 @@ from app.sync.wire import (
     MAX_BODY_BYTES,
     MAX_PAYLOAD_DEPTH,
     MAX_PULL_CHANGES,
+    MAX_RESOLUTION_CHARS,
     PROTOCOL,
     PULL_PATH,
     PUSH_PATH,
@@ -88,6 +89,7 @@ from server.throttle import DEVICE, ENROLL, PERSON, Throttle, TooManyAttempts
 log = logging.getLogger("clerk.server.api")
 
 MAX_ENROLL_BODY_BYTES = 64 * 1024
+RESOLUTION_TEXT = Text(MAX_RESOLUTION_CHARS)  # what a supervisor writes: no NUL, control or lone surrogate
 MAX_ROW_ID = 2**63 - 1  # a BIGINT; a larger id names no row (and would overflow the database's integer)
 VERSION = "1.0"
 TITLE = "Window Clerk 中心服务器"
@@ -607,6 +609,10 @@ def create_app(
             resolve = ResolveRequest.from_json(data)
         except WireError as error:
             raise ApiError(400, "invalid", str(error)) from None
+        problems: list[Problem] = []
+        RESOLUTION_TEXT.check(resolve.resolution.strip(), "resolution", problems)
+        if problems:
+            raise ApiError(400, "invalid", "；".join(f"resolve: 字段 {p.path} {p.message}" for p in problems))
         try:
             person = await run_in_threadpool(
                 lambda: accounts.check_person(

@@ -15,12 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.acceptance import AcceptanceError
+from app.certificates import CertificateError
 from app.cli import main
-from app.documents.content import DocumentKind
+from app.documents.content import DocumentError, DocumentKind
 from app.intake import InputError, parse_request
 from app.sync import events, wire
 from app.workspace import Workspace
-from db.models import Case, CaseEvent, CaseSerial
+from db.models import Case, CaseEvent, CaseSerial, Certificate, PrintRecord
 from tests.helpers import AGENT, COMPANY, PASSPORT, PERSON, PLANNING, SEAL, open_demo_workspace, request_json
 from tests.server_fixtures import decided, follow_up
 
@@ -197,3 +198,41 @@ def test_unknown_kind_is_refused_with_its_name() -> None:
     [case] = decided("SZX0103", [1])
     refusal = events.check_event(replace(case, kind="case.erased", event_id=str(uuid.uuid4())), now=NOW)
     assert refusal is not None and "case.erased" in refusal.message and "升级服务器" in refusal.message
+
+
+def test_approving_and_printing_never_write_an_event_the_server_would_refuse(workspace: Workspace) -> None:
+    """Every writer of events has the same last line: a certificate text or a reprint reason over the
+    limit is refused with the field named, and nothing of the step is kept."""
+    counter = workspace.counter()
+    number = workspace.acceptance.accept(
+        parse_request(request_json(workspace.catalog.item(SEAL))), counter=counter
+    )  # type: ignore[arg-type]
+    assert stored(workspace) == (1, 1)
+    with pytest.raises(CertificateError) as raised:
+        workspace.certificates.approve(number, approver=counter, content="准" * 5000)
+    assert "payload.content" in str(raised.value) and "未保存" in str(raised.value)
+    with workspace.store.read() as session:
+        assert session.scalars(select(Case.status).where(Case.number == number)).one() == "accepted"
+        assert session.scalar(select(func.count()).select_from(Certificate)) == 0
+    assert stored(workspace) == (1, 1)
+
+    first = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=counter)
+    workspace.documents.record_print(first, destination="counter-printer", copies=1, counter=counter)
+    assert stored(workspace) == (1, 2)
+    with pytest.raises(DocumentError) as refused:  # the form's check, before anything is rendered
+        workspace.documents.prepare(
+            DocumentKind.RECEIPT, number, counter=counter, reprint_reason="卡纸" * 2000
+        )
+    assert "补打原因过长" in str(refused.value)
+    again = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=counter, reprint_reason="卡纸")
+    with pytest.raises(DocumentError) as refused:  # the last line, had a reason slipped past the form
+        workspace.documents.record_print(
+            replace(again, reprint_reason="卡纸" * 2000),
+            destination="counter-printer",
+            copies=1,
+            counter=counter,
+        )
+    assert "payload.reason" in str(refused.value) and "未保存" in str(refused.value)
+    with workspace.store.read() as session:
+        assert session.scalar(select(func.count()).select_from(PrintRecord)) == 1
+    assert stored(workspace) == (1, 2)

@@ -295,11 +295,13 @@ def test_another_halls_window_cannot_see_or_resolve_a_conflict(
     assert (
         client.post(wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id), json=body).status_code == 401
     )
-    for cid in (2**63, 2**64, 0):  # no row has such an id: a clear 400, not a database overflow
+    for cid in (2**63, 2**64, 0):  # no row has such an id: not found, not a database overflow
         answer = client.post(
             wire.CONFLICT_RESOLVE_PATH.format(conflict_id=cid), json=body, headers=stranger.headers
         )
-        assert answer.status_code == 400 and "conflict_id" in answer.json()["message"], answer.text
+        assert answer.status_code == 404 and f"没有编号为 {cid} 的冲突" in answer.json()["message"], (
+            answer.text
+        )
     assert len(admin.list_conflicts(server_app.state.db)) == 1
 
 

@@ -8,6 +8,7 @@ another."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -215,3 +216,47 @@ def test_the_demo_server_knows_the_demo_supervisor(hall: Hall) -> None:
     assert accounts[DEMO_CLERK[0]]["roles"] == ["clerk"] and accounts[CLERK_LOGIN]["name"] == "李娜"
     assert all("password" not in str(key) for a in accounts.values() for key in a)
     assert os.environ.get("CLERK_PASSWORD") is None  # the tests' passwords went to the children only
+
+
+def raw_resolve(window: Window, conflict_id: int, text: str) -> httpx.Response:
+    """A body sent as written: JSON escapes such as an unpaired surrogate (`\\ud800`) go as they are."""
+    path = wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id)
+    headers = {**window.headers, "Content-Type": "application/json"}
+    response: httpx.Response = window.http.post(path, content=text.encode(), headers=headers)
+    return response
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "status"),
+    [
+        ("resolution", "已核实\\ud800", 400),
+        ("resolution", "已核实\\u0000", 400),
+        ("resolution", "已核实\\u001b[2J", 400),
+        ("supervisor_login", "zhu\\ud800ren", 403),
+        ("supervisor_password", "demo\\udfff1234", 403),
+    ],
+    ids=[
+        "resolution-surrogate",
+        "resolution-nul",
+        "resolution-escape",
+        "login-surrogate",
+        "password-surrogate",
+    ],
+)
+def test_text_no_database_can_keep_is_answered_not_failed(
+    hall: Hall, neighbour: Window, field: str, value: str, status: int
+) -> None:
+    conflict_id = hall.new_conflict()
+    fields = {
+        k: json.dumps(v, ensure_ascii=False) for k, v in body(SUPERVISOR_LOGIN, SUPERVISOR_PASSWORD).items()
+    }
+    fields[field] = f'"{value}"'
+    answer = raw_resolve(
+        neighbour, conflict_id, "{" + ",".join(f'"{k}":{v}' for k, v in fields.items()) + "}"
+    )
+    assert answer.status_code == status, answer.text
+    if status == 400:
+        assert "resolution" in answer.json()["message"]
+    assert hall.conflict(conflict_id)["resolved_at"] is None
+    log = (hall.server.home / "server.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -29,8 +28,10 @@ from app.documents.content import (
 )
 from app.documents.layout import Layout
 from app.settings import Settings
-from db.models import CaseEvent, Document, PrintRecord
+from app.sync.outbox import UnsendableEvent, outbox_row
+from app.sync.wire import MAX_CLERK_TEXT_CHARS
 from db.models import Counter as SerialCounter
+from db.models import Document, PrintRecord
 from db.store import Store
 
 log = logging.getLogger("clerk.documents")
@@ -177,6 +178,8 @@ class DocumentService:
         reprint = self.printed_before(number, kind)
         if reprint and reason is None:
             raise ReprintReasonRequired(f"「{TITLE[kind]}」已打印过，补打须填写原因")
+        if reprint and reason is not None and len(reason) > MAX_CLERK_TEXT_CHARS:
+            raise DocumentError(f"补打原因过长：共 {len(reason)} 个字，最多 {MAX_CLERK_TEXT_CHARS} 个")
         content = self._content(kind, case, counter)
         if reprint:
             now = hall_time_text(self._clock.now())
@@ -219,26 +222,27 @@ class DocumentService:
                 printed_at=now.replace(tzinfo=None),
             )
             session.add(record)
-            session.add(
-                CaseEvent(
-                    event_id=str(uuid.uuid4()),
-                    case_number=document.case_number,
-                    kind="document.reprinted" if record.reprint else "document.printed",
-                    payload={
-                        "kind": record.kind,
-                        "number": record.document_number,
-                        "copies": copies,
-                        "reason": record.reason,
-                        "destination": destination,
-                        "sha256": record.sha256,
-                        "layout": record.layout,
-                    },
-                    clerk_login=counter.clerk_login,
-                    window_code=counter.window_code,
-                    device_time=now.replace(tzinfo=None),
-                    acknowledged_at=None,
+            try:
+                session.add(
+                    outbox_row(
+                        case_number=document.case_number,
+                        kind="document.reprinted" if record.reprint else "document.printed",
+                        payload={
+                            "kind": record.kind,
+                            "number": record.document_number,
+                            "copies": copies,
+                            "reason": record.reason,
+                            "destination": destination,
+                            "sha256": record.sha256,
+                            "layout": record.layout,
+                        },
+                        clerk_login=counter.clerk_login,
+                        window_code=counter.window_code,
+                        now=now,
+                    )
                 )
-            )
+            except UnsendableEvent as error:
+                raise DocumentError(f"打印记录未保存：不符合上传格式（{error}）") from None
         log.info(
             "%s %s of %s printed to %s", document.kind, document.number, document.case_number, destination
         )

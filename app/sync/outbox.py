@@ -13,16 +13,60 @@ the size of every event is known before anything is sent:
 from __future__ import annotations
 
 import json
+import logging
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Text, select, type_coerce
 
-from app.sync import wire
+from app.sync import events, wire
 from db.models import CaseEvent
 from db.store import Store
 
+log = logging.getLogger("clerk.sync.outbox")
+
 TOO_LARGE = "too_large"  # the dead-letter code of an event too large to send
+
+
+class UnsendableEvent(ValueError):
+    """An event its own kind's schema refuses (`app.sync.events`); the message (Chinese) says why."""
+
+
+def outbox_row(
+    *, case_number: str, kind: str, payload: dict[str, Any], clerk_login: str, window_code: str, now: datetime
+) -> CaseEvent:
+    """The outbox row of a new event, checked first against the schema the server checks it by: the last
+    line before the outbox, so nothing is written that the server could only refuse (it would sit in the
+    dead letters). Every writer of events comes through here; the caller's transaction rolls back the
+    whole step when this raises."""
+    event = wire.WireEvent(
+        event_id=str(uuid.uuid4()),
+        case_number=case_number,
+        kind=kind,
+        payload=payload,
+        clerk_login=clerk_login,
+        window_code=window_code,
+        device_time=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        local_seq=0,  # the outbox row's id, once written
+    )
+    refusal = events.check_event(event, now=now)
+    if refusal is not None:
+        log.error(
+            "%s of case %s not stored, the server would refuse it: %s", kind, case_number, refusal.message
+        )
+        raise UnsendableEvent(refusal.message)
+    return CaseEvent(
+        event_id=event.event_id,
+        case_number=case_number,
+        kind=kind,
+        payload=payload,
+        clerk_login=clerk_login,
+        window_code=window_code,
+        device_time=now.astimezone(UTC).replace(tzinfo=None),
+        acknowledged_at=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -79,7 +123,7 @@ def read_batch(
     """The next pending events after outbox row `after_id`, as many as fit in `max_bytes` and `max_events`
     (at least one); None when there are none."""
     dump = json.dumps
-    events: list[OutboxEvent] = []
+    chosen: list[OutboxEvent] = []
     too_large: list[OutboxEvent] = []
     size = len(head.encode()) + 2  # the closing `]}`
     last_id = after_id
@@ -110,17 +154,27 @@ def read_batch(
                 f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
             )
             event = OutboxEvent(event_id, number, kind, text, len(text.encode()))
-            if event.size > wire.MAX_EVENT_BYTES:
+            if event.size > wire.MAX_EVENT_BYTES and _server_size(text) > wire.MAX_EVENT_BYTES:
                 too_large.append(event)
-            elif events and size + 1 + event.size > max_bytes:
+            elif chosen and size + 1 + event.size > max_bytes:
                 break  # the next batch starts with it
             else:
-                size += event.size + (1 if events else 0)
-                events.append(event)
+                size += event.size + (1 if chosen else 0)
+                chosen.append(event)
             last_id = local_seq
-    if not events and not too_large:
+    if not chosen and not too_large:
         return None
-    return Batch(head, events, last_id, too_large)
+    return Batch(head, chosen, last_id, too_large)
+
+
+def _server_size(text: str) -> int:
+    """An event's size as the server measures it (`app.sync.events.event_bytes`: compact UTF-8). The stored
+    text may escape non-ASCII characters (up to twice as long), so only an event over the limit is measured
+    again, and it is refused here only when the server would refuse it too."""
+    try:
+        return events.event_bytes(wire.WireEvent.from_json(json.loads(text)))
+    except (ValueError, RecursionError):
+        return len(text.encode())  # not readable as an event: the server would refuse it anyway
 
 
 def size_text(size: int) -> str:
