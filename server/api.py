@@ -612,7 +612,7 @@ def create_app(
         problems: list[Problem] = []
         RESOLUTION_TEXT.check(resolve.resolution.strip(), "resolution", problems)
         if problems:
-            raise ApiError(400, "invalid", "；".join(f"resolve: 字段 {p.path} {p.message}" for p in problems))
+            raise ApiError(400, "invalid", f"处理意见{problems[0].message}（resolution）")
         try:
             person = await run_in_threadpool(
                 lambda: accounts.check_person(
