@@ -27,6 +27,7 @@ from app.seal import (
     Verification,
     certificate_identifier,
     sign_certificate,
+    stored_entry,
     verify_payload,
 )
 from app.secrets import SecretStore
@@ -98,17 +99,7 @@ class CertificateService:
         self._secrets.set(f"office-key:{key.key_id}", key.private_bytes().hex())
         entry = key.public_entry(office_name=office_name, valid_from=self._clock.today(), valid_until=None)
         with self._store.write() as session:
-            session.add(
-                OfficeKeyRow(
-                    key_id=entry.key_id,
-                    algorithm=entry.algorithm,
-                    public_key=entry.public_key.hex(),
-                    office_name=entry.office_name,
-                    office_code=entry.office_code,
-                    valid_from=entry.valid_from,
-                    valid_until=entry.valid_until,
-                )
-            )
+            session.add(key_row(entry))
         self._secrets.set(current, key.key_id)  # last: a crash before leaves an unused key, never a lost one
         log.info("created signing key %s for %s at window %s", key.key_id, office_name, window)
         return key, entry
@@ -116,13 +107,13 @@ class CertificateService:
     def _directory_entry(self, key_id: str) -> PublicKeyEntry | None:
         with self._store.read() as session:
             row = session.get(OfficeKeyRow, key_id)
-            return None if row is None else _entry_of(row)
+            return None if row is None else stored_entry(row)
 
     def key_directory(self) -> KeyDirectory:
         directory = KeyDirectory()
         with self._store.read() as session:
             for row in session.scalars(select(OfficeKeyRow)).all():
-                directory.add(_entry_of(row))
+                directory.add(stored_entry(row))
         return directory
 
     def verify(self, text: str, *, extra: KeyDirectory | None = None) -> Verification:
@@ -300,15 +291,16 @@ def _check_authority(kind: str, number: str, who: CounterContext) -> None:
         raise CertificateError(refused.message)
 
 
-def _entry_of(row: OfficeKeyRow) -> PublicKeyEntry:
-    return PublicKeyEntry(
-        key_id=row.key_id,
-        algorithm=row.algorithm,
-        public_key=bytes.fromhex(row.public_key),
-        office_name=row.office_name,
-        office_code=row.office_code,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
+def key_row(entry: PublicKeyEntry) -> OfficeKeyRow:
+    """The window's key directory row of a key entry (its own key, or one the server vouched for)."""
+    return OfficeKeyRow(
+        key_id=entry.key_id,
+        algorithm=entry.algorithm,
+        public_key=entry.public_key.hex(),
+        office_name=entry.office_name,
+        office_code=entry.office_code,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
     )
 
 

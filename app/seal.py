@@ -322,6 +322,20 @@ class KeyDirectory(Mapping[str, PublicKeyEntry]):
         return directory
 
 
+def stored_entry(row: Any) -> PublicKeyEntry:
+    """A key entry from a stored row that has the entry's fields, the public key as hex: the window's key
+    directory (`db.models.OfficeKey`) and the server's registered keys (`server.models.signing_key`)."""
+    return PublicKeyEntry(
+        key_id=row.key_id,
+        algorithm=row.algorithm,
+        public_key=bytes.fromhex(row.public_key),
+        office_name=row.office_name,
+        office_code=row.office_code,
+        valid_from=row.valid_from,
+        valid_until=row.valid_until,
+    )
+
+
 def public_entry_json(entry: PublicKeyEntry) -> dict[str, Any]:
     """One key as the key directory file holds it (and as a `certificate.issued` event carries it)."""
     return {

@@ -62,6 +62,16 @@ def describe_sqlite_error(
     return StoreError("io", f"数据库错误（{original}）：{path}")
 
 
+def _store_at(path: Path, busy_timeout_ms: int) -> Store:
+    """A store on `path`: readers begin deferred, the writer immediate (one writer, no upgrade deadlock)."""
+    return Store(
+        path,
+        _make_engine(path, begin="BEGIN", busy_timeout_ms=busy_timeout_ms),
+        _make_engine(path, begin="BEGIN IMMEDIATE", busy_timeout_ms=busy_timeout_ms),
+        busy_timeout_ms,
+    )
+
+
 def _make_engine(path: Path, *, begin: str, busy_timeout_ms: int) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": busy_timeout_ms / 1000})
 
@@ -140,12 +150,7 @@ def open_store(path: Path, *, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
         raise StoreError("unavailable", f"无法读取数据库文件：{path}（{error.strerror}）") from error
     except sqlite3.Error as error:
         raise describe_sqlite_error(error, path) from error
-    store = Store(
-        path,
-        _make_engine(path, begin="BEGIN", busy_timeout_ms=busy_timeout_ms),
-        _make_engine(path, begin="BEGIN IMMEDIATE", busy_timeout_ms=busy_timeout_ms),
-        busy_timeout_ms,
-    )
+    store = _store_at(path, busy_timeout_ms)
     try:
         with store.write_engine.connect() as connection:
             version = connection.exec_driver_sql("PRAGMA user_version").scalar_one()
@@ -184,12 +189,7 @@ def _create(path: Path, *, busy_timeout_ms: int) -> None:
     staging = path.with_name(f"{path.name}.new-{os.getpid()}")
     for leftover in (staging, *(staging.with_name(staging.name + s) for s in ("-journal", "-wal", "-shm"))):
         leftover.unlink(missing_ok=True)
-    store = Store(
-        staging,
-        _make_engine(staging, begin="BEGIN", busy_timeout_ms=busy_timeout_ms),
-        _make_engine(staging, begin="BEGIN IMMEDIATE", busy_timeout_ms=busy_timeout_ms),
-        busy_timeout_ms,
-    )
+    store = _store_at(staging, busy_timeout_ms)
     try:
         _migrate(store)
         store.close()

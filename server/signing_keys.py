@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, select
 
-from app.seal import PublicKeyEntry, public_entry_json
+from app.seal import PublicKeyEntry, public_entry_json, stored_entry
 from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
 from app.sync.wire import REJECTION_BAD_SIGNATURE, Rejection, WireEvent
 from server import dialect
@@ -56,18 +56,6 @@ class Checked:
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id → the key entry as registered
 
 
-def _entry(row: Any) -> PublicKeyEntry:
-    return PublicKeyEntry(
-        key_id=row.key_id,
-        algorithm=row.algorithm,
-        public_key=bytes.fromhex(row.public_key),
-        office_name=row.office_name,
-        office_code=row.office_code,
-        valid_from=row.valid_from,
-        valid_until=row.valid_until,
-    )
-
-
 def _registered(connection: Connection, db: ServerDB, key_ids: Sequence[str]) -> dict[str, Any]:
     if not key_ids:
         return {}
@@ -88,7 +76,7 @@ def _binding_problem(row: Any, device: Device, presented: PublicKeyEntry | None)
     if row.hall_code != device.hall_code or row.window_code != device.window_code:
         owner = f"窗口 {row.window_code}" if row.hall_code == device.hall_code else "其他大厅的窗口"
         return f"签发密钥 {row.key_id} 已登记给{owner}，不是本设备登记的窗口 {device.window_code}"
-    if presented is not None and public_entry_json(presented) != public_entry_json(_entry(row)):
+    if presented is not None and public_entry_json(presented) != public_entry_json(stored_entry(row)):
         return (
             f"签发密钥 {row.key_id} 已在服务器登记了另一把公钥（或不同的机关、有效期）："
             "同一编号不能代表两把密钥"
@@ -137,7 +125,7 @@ def check_certificates(
                 _log_clash(event, device, problem)
                 checked.rejections.append(_refuse(event, f"{where}：{problem}，本条未保存"))
                 continue
-            key = _entry(row)
+            key = stored_entry(row)
         elif entry is None:
             checked.rejections.append(
                 _refuse(
@@ -200,7 +188,7 @@ def check_certificates(
             log.info(
                 "signing key %s registered for window %s/%s", key.key_id, device.hall_code, device.window_code
             )
-        checked.keys[event.event_id] = public_entry_json(_entry(row))
+        checked.keys[event.event_id] = public_entry_json(stored_entry(row))
     return checked
 
 

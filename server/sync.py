@@ -294,16 +294,7 @@ class SyncService:
         rejections: dict[str, Rejection] = {}
         ordered, reused_in_batch = _one_per_id(request.events)
         for event in reused_in_batch:  # the same id twice with different contents: neither is the event
-            twice = event_ids.reuse(
-                event,
-                hall_code=device_.hall_code,
-                device_id=device_.device_id,
-                window_code=device_.window_code,
-                stored=None,
-                now=now,
-            )
-            rejections[event.event_id] = twice.rejection
-            pending_conflicts.append(twice.conflict)
+            self._note_reuse(event, None, device_, rejections, pending_conflicts, now)
         candidates: list[_Candidate] = []
         for order, event in enumerate(ordered):
             if event.event_id in rejections:
@@ -376,14 +367,19 @@ class SyncService:
     @staticmethod
     def _note_reuse(
         event: WireEvent,
-        stored: event_ids.StoredEvent,
+        stored: event_ids.StoredEvent | None,
         device_: Device,
         rejections: dict[str, Rejection],
         pending_conflicts: list[dict[str, Any]],
         now: datetime,
     ) -> None:
-        """`event`'s id is stored: nothing to do when its content is the stored one, else a reuse."""
-        if stored.content_sha256 is not None and event_ids.content_sha256(event) == stored.content_sha256:
+        """`event`'s id is stored (or came twice in the batch: `stored` None): nothing to do when its content
+        is the stored one, else a reuse, refused and recorded as a conflict."""
+        if (
+            stored is not None
+            and stored.content_sha256 is not None
+            and event_ids.content_sha256(event) == stored.content_sha256
+        ):
             return
         refused = event_ids.reuse(
             event,

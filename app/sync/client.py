@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.case_number import CaseNumberError, parse_case_number
 from app.catalog import CatalogDocument, CatalogError, parse_catalog
 from app.catalog_store import store_catalog
+from app.certificates import key_row
 from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
@@ -629,17 +630,7 @@ class SyncClient:
         applied = 0
         local = session.get(OfficeKeyRow, key.key_id)
         if local is None:
-            session.add(
-                OfficeKeyRow(
-                    key_id=key.key_id,
-                    algorithm=key.algorithm,
-                    public_key=key.public_key.hex(),
-                    office_name=key.office_name,
-                    office_code=key.office_code,
-                    valid_from=key.valid_from,
-                    valid_until=key.valid_until,
-                )
-            )
+            session.add(key_row(key))
             applied = 1
             log.info("signing key %s of window %s added to the key directory", key.key_id, case_window)
         elif (local.algorithm, local.public_key, local.office_code) != (
