@@ -17,6 +17,8 @@ from server.models import account
 from server.store import open_server_db
 from tests.server_fixtures import Target, run, run_json, target_fixture  # noqa: F401 (fixtures)
 
+ADD_ZHUREN = ("account", "add", "zhuren", "--hall", "SZX01", "--name", "陈建国", "--role", "supervisor")
+
 
 @pytest.fixture
 def hall_it(
@@ -116,19 +118,7 @@ def test_bad_passwords_are_refused(
     fragment: str,
 ) -> None:
     monkeypatch.setenv("CLERK_PASSWORD", password)
-    code, _, err = run(
-        capsys,
-        hall_it,
-        "account",
-        "add",
-        "zhuren",
-        "--hall",
-        "SZX01",
-        "--name",
-        "陈建国",
-        "--role",
-        "supervisor",
-    )
+    code, _, err = run(capsys, hall_it, *ADD_ZHUREN)
     assert code == 1 and fragment in err and "未添加账号" in err
     assert run_json(capsys, hall_it, "account", "list") == []
 
@@ -147,19 +137,7 @@ def test_without_a_terminal_or_clerk_password_nothing_is_added(
 ) -> None:
     monkeypatch.delenv("CLERK_PASSWORD")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
-    code, _, err = run(
-        capsys,
-        hall_it,
-        "account",
-        "add",
-        "zhuren",
-        "--hall",
-        "SZX01",
-        "--name",
-        "陈建国",
-        "--role",
-        "supervisor",
-    )
+    code, _, err = run(capsys, hall_it, *ADD_ZHUREN)
     assert code == 1 and "CLERK_PASSWORD" in err and "未添加账号" in err
     assert run_json(capsys, hall_it, "account", "list") == []
 
