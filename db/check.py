@@ -26,7 +26,8 @@ MAX_REPORTED = 100  # problems listed by integrity_check / quick_check
 WHAT_TO_DO = (
     "程序没有改动该文件，也不会新建数据库（否则办件编号会从 0001 重新开始，与服务器上已有的编号重复）。"
     "请大厅信息技术人员：运行 clerk db check --home {folder} 查看详情；从备份恢复该文件；"
-    "已同步的办件都保存在中心服务器上，恢复后同步即可补回"
+    "已同步的办件在中心服务器上完好保存。恢复后先运行 clerk sync 和 clerk reconcile 核对，再开始受理："
+    "备份之后受理的办件不在备份中，其编号可能被再次使用，服务器会拒收并列为冲突"
 )
 
 
