@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from app.checksum import ALPHANUMERIC, damm36_check_char
 from app.identifiers import fold_id_text
@@ -99,6 +100,7 @@ def format_case_number(*, window_code: str, day: date, serial: int) -> str:
     return str(CaseNumber(window_code=window_code, day=day, serial=serial, check=check))
 
 
+@lru_cache(maxsize=4096)  # the server parses each number of a batch twice: schema, then its own checks
 def parse_case_number(text: str) -> CaseNumber:
     """Parse typed or scanned text (full-width, lowercase and spaces tolerated).
 

@@ -349,8 +349,9 @@ class SyncClient:
                         report.pushed += 1
                         answered([], [outbox.too_large_on_the_way(sent.events[0], error.message)])
                     continue
-                acknowledged = [i for i in answer.acknowledged if i in sent.ids]
-                rejected = [r for r in answer.rejected if r.event_id in sent.ids]
+                ids = sent.ids  # a set made once: the answer is checked against it id by id
+                acknowledged = [i for i in answer.acknowledged if i in ids]
+                rejected = [r for r in answer.rejected if r.event_id in ids]
                 report.pushed += len(sent.events)
                 answered(acknowledged, rejected)
                 if not acknowledged and not rejected:

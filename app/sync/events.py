@@ -24,13 +24,14 @@ Older shapes found in the wild stay valid: an agent without `id_type` (a residen
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import orjson
 
 from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
 from app.catalog import ApplicantKind, Form
@@ -326,15 +327,16 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
     return Refusal("invalid", tuple(problems)) if problems else None
 
 
-def compact_json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
 def event_bytes(event: WireEvent, payload_json: str | None = None) -> int:
-    """The size of the event as JSON (compact, UTF-8); `payload_json` is its payload's JSON if known."""
-    envelope = compact_json({k: v for k, v in event.to_json().items() if k != "payload"})
-    payload = compact_json(event.payload) if payload_json is None else payload_json
-    return len(envelope.encode("utf-8")) + len(',"payload":') + len(payload.encode("utf-8"))
+    """The size of the event as JSON (compact, UTF-8); `payload_json` is its payload's JSON if known.
+
+    Measured with orjson: compact, non-ASCII as UTF-8, the same as `json.dumps(…, ensure_ascii=False,
+    separators=(",", ":"))` for content that passed its schema (no floats, integers within ±2^53, no lone
+    surrogates), and about ten times faster: the server measures every event it stores.
+    TypeError for content that no schema passes."""
+    envelope = orjson.dumps({k: v for k, v in event.to_json().items() if k != "payload"})
+    payload = len(orjson.dumps(event.payload)) if payload_json is None else len(payload_json.encode("utf-8"))
+    return len(envelope) + len(',"payload":') + payload
 
 
 def check_size(event: WireEvent, payload_json: str | None = None) -> Refusal | None:

@@ -89,6 +89,7 @@ class Batch:
 
     @property
     def ids(self) -> set[str]:
+        """The batch's event ids (a new set at each call: keep it rather than ask again per id)."""
         return {e.event_id for e in self.events}
 
     @property
@@ -173,7 +174,7 @@ def _server_size(text: str) -> int:
     again, and it is refused here only when the server would refuse it too."""
     try:
         return events.event_bytes(wire.WireEvent.from_json(json.loads(text)))
-    except (ValueError, RecursionError):
+    except (ValueError, TypeError, RecursionError):
         return len(text.encode())  # not readable as an event: the server would refuse it anyway
 
 
