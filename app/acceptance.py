@@ -13,12 +13,12 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from app.case_number import format_case_number
+from app.cases.status import decide
 from app.catalog import Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.competence import referral
 from app.completeness import (
-    STATUS_BY_OUTCOME,
     CompletenessResult,
     Finding,
     Outcome,
@@ -198,7 +198,7 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
         agent_id_number=agent.id_number if agent else None,
         agent_phone=agent.phone if agent else None,
         decision=str(result.outcome),
-        status=STATUS_BY_OUTCOME[result.outcome],
+        status=decide(result.outcome).target,
         referral_office=result.referral_office,
         received_on=evaluation.received_on,
         promised_date=evaluation.promised.day if evaluation.promised else None,

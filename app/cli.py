@@ -22,7 +22,7 @@ from app import __version__, json_input
 from app.acceptance import AcceptanceError
 from app.atomic import FileWriteError
 from app.case_number import CaseNumberError
-from app.cases import STATUS_LABEL
+from app.cases.status import status_label
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
@@ -239,7 +239,7 @@ def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     text = [
         f"{case['number']}  {case['item_name']}",
         f"申请人 {case['applicant']['name']}  决定 {_decision(case['decision'])}"
-        f"  状态 {STATUS_LABEL.get(case['status'], case['status'])}",
+        f"  状态 {status_label(case['status'])}",
     ]
     text.append(f"受理时间 {hall_time_text(case['created_at'])}")
     text += [f"  - {f['message']}" for f in case["findings"]]

@@ -5,7 +5,7 @@
                                                                        CLERK_PASSWORD or a prompt
 
 Resolving obeys the same rule as the window's dialog: the person needs the role the action needs
-(`app.accounts.people.ACTIONS`), proved with their own password here, and again on the server, which
+(`app.accounts.roles.GRANTS`), proved with their own password here, and again on the server, which
 checks the hall's accounts itself and records the resolver from the account.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.accounts import RESOLVE_CONFLICT, ROLES, action_role
+from app.accounts.roles import Permission, named_role_label
 from app.cli_setup import Output, PasswordUnavailable, read_password
 from app.clock import hall_time_text
 from app.sync.client import SyncError
@@ -60,22 +60,20 @@ def _list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _resolve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    role = action_role(RESOLVE_CONFLICT)
+    role = named_role_label(Permission.RESOLVE_CONFLICT)
     try:
         password = read_password(f"{args.by} 的密码：")
     except PasswordUnavailable as error:
         return out.fail(f"{error}，处理结果未提交")
-    if ws.authorize(args.by, password, role=role) is None:
-        return out.fail(
-            f"账号或密码不正确，或该账号不是{ROLES[role]}：冲突只能由{ROLES[role]}处理，处理结果未提交"
-        )
+    if ws.authorize(args.by, password, permission=Permission.RESOLVE_CONFLICT) is None:
+        return out.fail(f"账号或密码不正确，或该账号不是{role}：冲突只能由{role}处理，处理结果未提交")
     try:
         answer = ws.sync.resolve_conflict(
             args.seq, resolution=args.resolution, supervisor=args.by, password=password
         )
     except SyncError as error:
         if error.kind == "refused":
-            return out.fail(f"服务器拒绝了{ROLES[role]}授权，处理结果未提交：{error.message}")
+            return out.fail(f"服务器拒绝了{role}授权，处理结果未提交：{error.message}")
         raise
     out.emit(
         answer,

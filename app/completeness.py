@@ -37,13 +37,6 @@ OUTCOME_LABEL = {
     Outcome.SUPPLEMENT_REQUIRED: "补正告知",
     Outcome.REJECTED: "不予受理",
 }
-# The status a case has once decided (it moves on to approved and delivered with its certificate).
-STATUS_BY_OUTCOME = {
-    Outcome.ACCEPTED: "accepted",
-    Outcome.ACCEPTED_WITH_TOLERANCE: "accepted",
-    Outcome.SUPPLEMENT_REQUIRED: "awaiting_supplement",
-    Outcome.REJECTED: "closed",
-}
 
 
 class Rule(StrEnum):

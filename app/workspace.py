@@ -29,8 +29,9 @@ from app.acceptance import AcceptanceService, Counter
 from app.accounts import AccountError, verify_password
 from app.accounts.demo import DEMO_ACCOUNTS, DEMO_CLERK, DEMO_HALL_CODE
 from app.accounts.local import add_account, has_accounts
+from app.accounts.roles import Permission, may
 from app.case_number import is_valid_window_code
-from app.cases import CaseQueries
+from app.cases.queries import CaseQueries
 from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
 from app.certificates import CertificateService
 from app.clock import Clock
@@ -141,13 +142,14 @@ class Workspace:
         self.calendar.set_years(load_calendar_years(self.store))
         return self.catalog.refresh()
 
-    def authorize(self, login: str, password: str, *, role: str) -> Clerk | None:
-        """A person with `role` confirming an action at this window with their own password (主管授权)."""
+    def authorize(self, login: str, password: str, *, permission: Permission) -> Clerk | None:
+        """A person whose role holds `permission` confirming an action at this window with their own
+        password (主管授权)."""
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
             if clerk is not None:
                 session.expunge(clerk)
-        if clerk is None or not clerk.active or clerk.role != role:
+        if clerk is None or not clerk.active or not may((clerk.role,), permission):
             return None
         if not verify_password(password, clerk.password_hash):
             return None

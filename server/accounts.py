@@ -4,7 +4,7 @@ the person behind a window's request is who they say and may do what they ask.
 A window's device credential says which PC is asking; it says nothing of who sits at it. An action that
 needs a person (a supervisor resolving a conflict; later corrections) carries that person's login and
 password, and the server checks them here against the accounts of the device's hall: the account must
-exist in that hall, be enabled, and hold the role the action needs (`app.accounts.people.ACTIONS`), and
+exist in that hall, be enabled, and hold the role the action needs (`app.accounts.roles.GRANTS`), and
 the password must match. What the server records is the account (its name and login), never a name the
 window sends.
 
@@ -29,14 +29,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.passwords import hash_password, verify_password, verify_unknown
 from app.accounts.people import (
-    ACTIONS,
-    ROLES,
     AccountError,
     check_login,
     check_name,
     check_new_password,
     check_roles,
 )
+from app.accounts.roles import GRANTS, ROLE_LABEL, Permission, may
 from app.sync.wire import LOGIN_PATTERN, MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
 from server.admin import AdminError
 from server.clock import utc_naive, utc_text
@@ -157,10 +156,11 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, action: str) -> Person:
+def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, action: Permission) -> Person:
     """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
     `account_refused` (unknown, wrong password, disabled: one message, one cost) or `role_missing`."""
-    needed = ACTIONS[action]
+    needed = GRANTS[action]
+    role_label = ROLE_LABEL[needed.named_role]
     row = None
     if not _encodable(password):  # a lone surrogate: no password of anyone's, and no hash can take it
         password = ""
@@ -174,14 +174,14 @@ def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, act
         raise AdminError(
             403,
             ACCOUNT_REFUSED,
-            f"{ROLES[needed.role]}账号或密码不正确，或账号已停用：未能{needed.label}。"
+            f"{role_label}账号或密码不正确，或账号已停用：未能{needed.label}。"
             "请核对后重试（账号由大厅信息技术人员在服务器上管理）",
         )
     roles = tuple(_roles(row.roles))
-    if needed.role not in roles:
+    if not may(roles, action):
         raise AdminError(
             403,
             ROLE_MISSING,
-            f"账号 {login}（{row.name}）没有{ROLES[needed.role]}角色，不能{needed.label}",
+            f"账号 {login}（{row.name}）没有{role_label}角色，不能{needed.label}",
         )
     return Person(row.hall_code, row.login, row.name, roles)

@@ -49,7 +49,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.accounts.people import RESOLVE_CONFLICT
+from app.accounts.roles import Permission
 from app.sync.schema import Problem, Text, UnreadableNumber, shown
 from app.sync.wire import (
     CATALOG_PATH,
@@ -620,7 +620,7 @@ def create_app(
                     hall_code=device.hall_code,
                     login=resolve.supervisor_login.strip(),
                     password=resolve.supervisor_password,
-                    action=RESOLVE_CONFLICT,
+                    action=Permission.RESOLVE_CONFLICT,
                 )
             )
         except admin.AdminError:

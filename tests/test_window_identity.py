@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from app.accounts.roles import Permission
 from app.cli import main
 from app.settings import Settings
 from app.workspace import NotRegisteredError, WorkspaceError, open_workspace, prepare_demo_home
@@ -186,7 +187,7 @@ def test_a_demo_folder_works_as_before(
         counter = ws.sign_in("demo", "demo1234")
         assert counter is not None
         assert (counter.clerk_name, counter.window_name) == ("王晓梅", "3号综合受理窗口")
-        supervisor = ws.authorize("zhuren", "demo1234", role="supervisor")
+        supervisor = ws.authorize("zhuren", "demo1234", permission=Permission.RESOLVE_CONFLICT)
         assert supervisor is not None and supervisor.name == "陈建国"
         with ws.store.read() as session:
             assert session.scalar(select(func.count()).select_from(Clerk)) == 2

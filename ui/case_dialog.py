@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cases import STATUS_LABEL
+from app.cases.status import status_label
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.documents.content import TITLE, DocumentKind
@@ -57,7 +57,7 @@ class CaseDialog(QDialog):
             f"事项：{case['item_name']}",
             f"申请人：{case['applicant']['name']}",
             f"决定：{OUTCOME_LABEL[Outcome(case['decision'])]}",
-            f"状态：{STATUS_LABEL.get(case['status'], case['status'])}",
+            f"状态：{status_label(case['status'])}",
             f"承诺办结：{case['promised_date'] or '—'}",
             f"受理人：{case['clerk_name']} · 窗口 {case['window_code']}",
         ]

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.acceptance import AcceptanceError, Counter, Evaluation
+from app.accounts.roles import Permission
 from app.case_number import CaseNumberError
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
@@ -478,7 +479,7 @@ class MainWindow(QMainWindow):
         self._focus_search()
 
     def _authorize_supervisor(self, login: str, password: str) -> str | None:
-        supervisor = self.workspace.authorize(login, password, role="supervisor")
+        supervisor = self.workspace.authorize(login, password, permission=Permission.RESOLVE_CONFLICT)
         return None if supervisor is None else supervisor.name
 
     def _synced(self, report: SyncReport) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from app.cases import CaseSummary
+from app.cases.queries import CaseSummary
 from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
 from app.clock import hall_time_text
 from app.competence import OUTSIDE_MARK, Referral

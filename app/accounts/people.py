@@ -1,30 +1,18 @@
 """A person's account, as the window and the server both check it: the login, the name, a new password,
 and which role may do what.
 
-`ROLES` is the one table of roles and `ACTIONS` the one table of which role an action needs
-(shared/STYLE.md habit 16): the window's dialogs, the `clerk` command line and the server read them here.
+Which role may do what is the table of `app.accounts.roles` (shared/STYLE.md habit 16).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from app.accounts.roles import ROLE_LABEL
 from app.sync.wire import LOGIN_PATTERN, MAX_PASSWORD_CHARS
 
-ROLES = {"clerk": "窗口工作人员", "supervisor": "大厅负责人"}
-SUPERVISOR = "supervisor"
-
-
-@dataclass(frozen=True)
-class Action:
-    role: str  # the role a person needs for it
-    label: str  # what it is, for messages: "不能{label}"
-
-
-RESOLVE_CONFLICT = "resolve_conflict"
-# Which role may do what: the one table the window, the CLI and the server read.
-ACTIONS = {RESOLVE_CONFLICT: Action(SUPERVISOR, "处理同步冲突")}
+# The role table lives in app.accounts.roles (with the permissions); the labels by code, for messages.
+ROLES = ROLE_LABEL
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_CHARS = 100
 _LOGIN = re.compile(LOGIN_PATTERN)
@@ -32,10 +20,6 @@ _LOGIN = re.compile(LOGIN_PATTERN)
 
 class AccountError(ValueError):
     """An account that cannot be added or changed; the message names the problem."""
-
-
-def action_role(action: str) -> str:
-    return ACTIONS[action].role
 
 
 def check_login(login: str) -> str:

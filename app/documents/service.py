@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.acceptance import Counter as CounterContext
 from app.atomic import write_atomic
-from app.cases import CaseQueries
+from app.cases.queries import CaseQueries
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
 from app.documents import content as builders

@@ -34,8 +34,9 @@ from typing import Any
 import orjson
 
 from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
+from app.cases.status import DECIDED_STATUS
 from app.catalog import ApplicantKind, Form
-from app.completeness import STATUS_BY_OUTCOME, Outcome, Rule, Verdict
+from app.completeness import Outcome, Rule, Verdict
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
@@ -156,7 +157,7 @@ CASE_DECIDED = Record(
         "applicant": required(APPLICANT),
         "agent": nullable(AGENT),
         "decision": required(choice(Outcome)),
-        "status": required(choice(STATUS_BY_OUTCOME.values())),
+        "status": required(choice(DECIDED_STATUS.values())),
         "referral_office": nullable(CATALOG_TEXT),
         "received_on": required(Day()),
         "promised_date": nullable(Day()),
@@ -234,7 +235,7 @@ PAYLOAD_SCHEMA: dict[str, Record] = {
 
 def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
     """The status a decision leaves (a 不予受理 never leaves a case open)."""
-    expected = STATUS_BY_OUTCOME[Outcome(payload["decision"])]
+    expected = DECIDED_STATUS[Outcome(payload["decision"])]
     if payload["status"] != expected:
         problems.append(
             Problem(

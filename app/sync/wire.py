@@ -22,6 +22,7 @@ Guarantees the format serves (shared/DESIGN.md §4):
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 PROTOCOL = "window-clerk-sync/1"
@@ -34,6 +35,18 @@ RECONCILE_PATH = f"{API}/sync/reconcile"
 HEALTH_PATH = f"{API}/health"
 CATALOG_PATH = f"{API}/catalog/{{version}}"  # the published catalog file, byte for byte
 CONFLICT_RESOLVE_PATH = f"{API}/conflicts/{{conflict_id}}/resolve"
+
+
+class EventKind(StrEnum):
+    """What a window records about a case (an outbox event); the server stores them and projects the case's
+    status from them (app.cases.status). `app.sync.events` holds each kind's payload schema."""
+
+    CASE_DECIDED = "case.decided"
+    DOCUMENT_PRINTED = "document.printed"
+    DOCUMENT_REPRINTED = "document.reprinted"
+    CERTIFICATE_ISSUED = "certificate.issued"
+    CERTIFICATE_HANDED_OVER = "certificate.handed_over"
+
 
 # Change kinds a window applies (others are skipped and logged, so a newer server can add kinds).
 KIND_CASE_UPDATED = "case.updated"
@@ -63,12 +76,12 @@ REJECTION_BAD_SIGNATURE = (
 
 # What people read for the codes above and below (human output of `clerk` and `clerk-server`); the codes
 # themselves stay on the wire and in `--json`.
-EVENT_KIND_LABEL = {
-    "case.decided": "受理决定",
-    "document.printed": "打印文书",
-    "document.reprinted": "补打文书",
-    "certificate.issued": "审批发证",
-    "certificate.handed_over": "证照交付",
+EVENT_KIND_LABEL: dict[str, str] = {
+    EventKind.CASE_DECIDED: "受理决定",
+    EventKind.DOCUMENT_PRINTED: "打印文书",
+    EventKind.DOCUMENT_REPRINTED: "补打文书",
+    EventKind.CERTIFICATE_ISSUED: "审批发证",
+    EventKind.CERTIFICATE_HANDED_OVER: "证照交付",
 }
 REJECTION_LABEL = {
     "duplicate_case_number": "办件编号重复",
@@ -135,7 +148,7 @@ class WireEvent:
 
     event_id: str  # UUID made by the window
     case_number: str
-    kind: str  # "case.decided" | "document.printed" | "document.reprinted" | "certificate.issued" | ...
+    kind: str  # an EventKind (a newer window may send one this side does not know: refused, `invalid`)
     payload: dict[str, Any]
     clerk_login: str
     window_code: str

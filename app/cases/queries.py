@@ -11,17 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from app.acceptance import case_snapshot
 from app.case_number import parse_case_number
+from app.cases.status import status_label
 from app.certificates import certificate_view, clerk_names
 from db.models import Case, Certificate, HallCase
 from db.store import Store
-
-STATUS_LABEL = {
-    "accepted": "已受理",
-    "awaiting_supplement": "待补正",
-    "closed": "已办结（不予受理）",
-    "approved": "已审批发证，待领取",
-    "delivered": "已出件",
-}
 
 
 @dataclass(frozen=True)
@@ -72,7 +65,7 @@ class CaseQueries:
                 "number": row.number,
                 "window_code": row.window_code,
                 "status": row.status,
-                "status_label": STATUS_LABEL.get(row.status, row.status),
+                "status_label": status_label(row.status),
                 "decision": row.decision,
                 "item_code": row.item_code,
                 "received_on": row.received_on.isoformat() if row.received_on else None,
