@@ -28,8 +28,8 @@ from app.completeness import (
     check_completeness,
 )
 from app.intake import AcceptanceRequest, InputError, Problem, validate_request
-from app.sync import events
-from app.sync.outbox import UnsendableEvent, outbox_row
+from app.sync.events import CaseDecided
+from app.sync.outbox import UnsendableEvent, record_event
 from app.workdays import Deadline, WorkCalendar
 from db.models import Case, CaseFinding, CaseMaterial, CaseSerial
 from db.store import Store
@@ -158,15 +158,12 @@ class AcceptanceService:
             session.add(case)
             session.flush()
             try:
-                session.add(
-                    outbox_row(
-                        case_number=number,
-                        kind=events.DECIDED,
-                        payload=case_snapshot(case),
-                        clerk_login=counter.clerk_login,
-                        window_code=counter.window_code,
-                        now=now,
-                    )
+                record_event(
+                    session=session,
+                    event=CaseDecided(case_snapshot(case)),
+                    case_number=number,
+                    by=counter,
+                    now=now,
                 )
             except UnsendableEvent as error:
                 raise AcceptanceError(

@@ -1,9 +1,11 @@
 """Approving an accepted case, issuing its certificate (一证一码) and handing it over (出件).
 
 The issuing office's Ed25519 key signs the certificate's QR payload: each window PC has a key of its own
-for each office (its id names the window). The private key lives in the OS keyring; the public half is kept
-in the database, travels with the `certificate.issued` event (app.sync.certificate_event) and is exported
-for offline verifiers. Only the window holding a case may approve or hand it over (app.sync.authority).
+for each office (its id names the window), made and kept by app.signing_keys: the private half in the OS
+keyring, the public half in the database; it travels with the `certificate.issued` event
+(app.sync.events.CertificateIssued) and is exported for offline verifiers. Only the window holding a case
+may approve or hand it over (app.sync.authority); what a case's status allows is the table of
+app.cases.status.
 """
 
 from __future__ import annotations
@@ -13,9 +15,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.acceptance import Counter as CounterContext
 from app.case_number import parse_case_number
+from app.cases.status import (
+    ACTION_LABEL,
+    TRANSITIONS,
+    CaseAction,
+    Transition,
+    TransitionError,
+    status_label,
+    transition,
+)
+from app.catalog import ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock, hall_time_text
 from app.identifiers import check_name, check_resident_id, mask_resident_id
@@ -32,10 +45,13 @@ from app.seal import (
 )
 from app.secrets import SecretStore
 from app.settings import Settings
+from app.signing_keys import SigningKeys
+from app.signing_keys import key_row as key_row  # the key directory's row, for sync
 from app.sync.authority import refusal
-from app.sync.certificate_event import issued_payload, new_key_id
-from app.sync.outbox import UnsendableEvent, outbox_row
-from db.models import Case, CaseEvent, Certificate, Clerk
+from app.sync.events import CertificateHandedOver, CertificateIssued, EventPayload
+from app.sync.outbox import UnsendableEvent, record_event
+from app.sync.wire import EventKind
+from db.models import Case, Certificate, Clerk
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store
@@ -65,6 +81,7 @@ class CertificateService:
     ) -> None:
         self._store, self._catalog, self._clock = store, catalog, clock
         self._settings, self._secrets = settings, secrets
+        self._keys = SigningKeys(store=store, secrets=secrets, clock=clock)
 
     # -- keys ------------------------------------------------------------------------------------
     def office_key(self, *, office_code: str, office_name: str, window_code: str | None = None) -> OfficeKey:
@@ -74,40 +91,24 @@ class CertificateService:
     def _signing_key(
         self, office_code: str, office_name: str, window_code: str | None
     ) -> tuple[OfficeKey, PublicKeyEntry]:
-        """The key and its public entry as the key directory holds it (what the certificate event carries).
-
-        Its id names the window (app.sync.certificate_event) and ends in a random part, so the windows of
-        one office never share an id. The keyring remembers which key is current; when the private half or
-        the directory row is gone (a replaced PC, a database restored from an older backup) a new key with
-        a new id is made, never a second key under an id the server or other windows already know."""
+        """The key and its public entry as the key directory holds it (what the certificate event carries)."""
         window = window_code or str(self._settings.get("window_code"))
-        current = f"office-key-current:{office_code}#{window}"
-        key_id = self._secrets.get(current)
-        if key_id is not None:
-            stored = self._secrets.get(f"office-key:{key_id}")
-            entry = self._directory_entry(key_id)
-            if stored is not None and entry is not None:
-                key = OfficeKey.from_private_bytes(
-                    bytes.fromhex(stored), key_id=key_id, office_code=office_code
-                )
-                if entry.public_key == key.public_bytes():
-                    return key, entry
-            log.warning("signing key %s of %s is incomplete here; a new one is made", key_id, office_name)
-        key = OfficeKey.generate(
-            key_id=new_key_id(office_code=office_code, window_code=window), office_code=office_code
-        )
-        self._secrets.set(f"office-key:{key.key_id}", key.private_bytes().hex())
-        entry = key.public_entry(office_name=office_name, valid_from=self._clock.today(), valid_until=None)
-        with self._store.write() as session:
-            session.add(key_row(entry))
-        self._secrets.set(current, key.key_id)  # last: a crash before leaves an unused key, never a lost one
-        log.info("created signing key %s for %s at window %s", key.key_id, office_name, window)
-        return key, entry
+        return self._keys.current(office_code=office_code, office_name=office_name, window_code=window)
 
-    def _directory_entry(self, key_id: str) -> PublicKeyEntry | None:
-        with self._store.read() as session:
-            row = session.get(OfficeKeyRow, key_id)
-            return None if row is None else stored_entry(row)
+    def repair_signing_keys(self) -> list[str]:
+        """Finish what a failure left half-done in making this window's signing keys (app.signing_keys);
+        the workspace calls it when it opens. The ids of the keys whose directory row was written again.
+
+        A keyring or database that cannot be used now is logged and left: the same repair runs when a key
+        is next needed, where the clerk hears of what fails."""
+        window = str(self._settings.get("window_code"))
+        if not window:
+            return []
+        try:
+            return self._keys.repair(window_code=window)
+        except Exception:  # opening the data folder never fails for this: approval repairs it too
+            log.exception("signing keys of window %s not checked at start", window)
+            return []
 
     def key_directory(self) -> KeyDirectory:
         directory = KeyDirectory()
@@ -136,89 +137,64 @@ class CertificateService:
     ) -> Approval:
         """Approve an accepted case and issue its certificate, in one transaction with its event."""
         today = self._clock.today()
-        with self._store.read() as session:
-            case = session.scalars(select(Case).where(Case.number == number)).first()
-        if case is None:
-            raise CertificateError(f"本窗口数据库中没有办件 {number}")
-        _check_authority("certificate.issued", number, approver)
-        if case.status != "accepted":
-            raise CertificateError(f"办件 {number} 当前状态为「{case.status}」，只有已受理的办件可以审批发证")
-        if valid_until is not None and valid_until <= today:
-            raise CertificateError(f"有效期至 {valid_until} 不能早于或等于发证日期 {today}")
-        item = self._catalog.item_at(case.item_code, case.catalog_version)
-        if item is None:
-            raise CertificateError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
-        result = item.raw.get("result") or {}
-        type_name = str(result.get("name") or item.name)
+        item = self._approvable(number, approver=approver, valid_until=valid_until, today=today)
         key, key_entry = self._signing_key(item.body_code, item.body_name, approver.window_code)
-        holder_masked = mask_resident_id(case.applicant_id_number)  # the QR never carries a whole id
         now = self._clock.now()
         with self._store.write() as session:
-            current = session.scalars(select(Case).where(Case.number == number)).one()
-            if current.status != "accepted":  # decided elsewhere meanwhile
-                raise CertificateError(f"办件 {number} 当前状态为「{current.status}」，不能重复发证")
-            serial_name = f"cert:{item.body_code}:{today.year}"
-            serial = session.get(SerialCounter, serial_name)
-            if serial is None:
-                serial = SerialCounter(name=serial_name, last=0)
-                session.add(serial)
-            serial.last += 1
-            certificate_id = certificate_identifier(
-                type_code=f"{item.body_code}001",
-                issuer_code=item.body_code,
-                serial=f"{today.year}{serial.last:07d}",
-            )
-            base = str(self._settings.get("verify_base")).rstrip("/")
+            case = session.scalars(select(Case).where(Case.number == number)).one()
+            try:
+                approval = transition(case.status, CaseAction.APPROVE)
+            except TransitionError:  # decided elsewhere meanwhile
+                raise CertificateError(
+                    f"办件 {number} 当前状态为「{status_label(case.status)}」，不能重复发证"
+                ) from None
             claims = CertificateClaims(
-                certificate_id=certificate_id,
-                type_name=type_name,
+                certificate_id=_next_certificate_id(session, issuer_code=item.body_code, year=today.year),
+                type_name=str((item.raw.get("result") or {}).get("name") or item.name),
                 holder_name=case.applicant_name,
-                holder_id_masked=holder_masked,
+                holder_id_masked=mask_resident_id(case.applicant_id_number),  # never a whole id in the QR
                 issuer_name=item.body_name,
                 issuer_code=item.body_code,
                 issued_on=today,
                 valid_until=valid_until,
                 case_number=number,
             )
-            qr_text = sign_certificate(claims, key=key, verify_base=f"{base}/V/")
-            session.add(
-                Certificate(
-                    certificate_id=certificate_id,
-                    case_number=number,
-                    type_name=type_name,
-                    type_code=f"{item.body_code}001",
-                    holder_name=case.applicant_name,
-                    holder_id_masked=holder_masked,
-                    issuer_name=item.body_name,
-                    issuer_code=item.body_code,
-                    content=(content or f"准予{case.item_name}").strip(),
-                    issued_on=today,
-                    valid_until=valid_until,
-                    key_id=key.key_id,
-                    qr_text=qr_text,
-                    approver_login=approver.clerk_login,
-                )
+            issued = CertificateIssued.sealed(
+                claims,
+                type_code=_type_code(item.body_code),
+                content=(content or f"准予{case.item_name}").strip(),
+                key=key_entry,
+                qr_text=sign_certificate(claims, key=key, verify_base=self._verify_base()),
+                approver_login=approver.clerk_login,
             )
-            current.status = "approved"
-            session.add(
-                self._event(
-                    number,
-                    "certificate.issued",
-                    approver,
-                    now,
-                    issued_payload(
-                        claims=claims,
-                        type_code=f"{item.body_code}001",
-                        content=(content or f"准予{case.item_name}").strip(),
-                        key=key_entry,
-                        qr_text=qr_text,
-                        approver_login=approver.clerk_login,
-                    ),
-                )
-            )
-        log.info("case %s approved, certificate %s", number, certificate_id)
-        return Approval(certificate_id, qr_text)
+            session.add(Certificate(case_number=number, **issued.columns()))
+            case.status = approval.target
+            _record(session, issued, number=number, by=approver, now=now)
+        log.info("case %s approved, certificate %s", number, issued.certificate_id)
+        return Approval(issued.certificate_id, issued.qr_text)
 
+    def _approvable(
+        self, number: str, *, approver: CounterContext, valid_until: date | None, today: date
+    ) -> ServiceItem:
+        """The case's item, once the case is here, held by this window, its status allows approval and
+        the dates fit."""
+        with self._store.read() as session:
+            case = session.scalars(select(Case).where(Case.number == number)).first()
+        if case is None:
+            raise CertificateError(f"本窗口数据库中没有办件 {number}")
+        _check_authority(EventKind.CERTIFICATE_ISSUED, number, approver)
+        _check_status(case.status, CaseAction.APPROVE, number)
+        if valid_until is not None and valid_until <= today:
+            raise CertificateError(f"有效期至 {valid_until} 不能早于或等于发证日期 {today}")
+        item = self._catalog.item_at(case.item_code, case.catalog_version)
+        if item is None:
+            raise CertificateError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
+        return item
+
+    def _verify_base(self) -> str:
+        return str(self._settings.get("verify_base")).rstrip("/") + "/V/"
+
+    # -- hand over -------------------------------------------------------------------------------
     def hand_over(
         self, number: str, *, clerk: CounterContext, recipient_name: str, recipient_id_number: str
     ) -> None:
@@ -230,56 +206,74 @@ class CertificateService:
         ]
         if problems:
             raise CertificateError("领取人信息有误：" + "；".join(problems))
-        _check_authority("certificate.handed_over", number, clerk)
+        _check_authority(EventKind.CERTIFICATE_HANDED_OVER, number, clerk)
+        with self._store.read() as session:
+            _ready_to_hand_over(session, number)
         now = self._clock.now()
         with self._store.write() as session:
-            certificate = session.scalars(
-                select(Certificate).where(Certificate.case_number == number)
-            ).first()
-            if certificate is None:
-                raise CertificateError(f"办件 {number} 尚未发证，不能交付")
-            if certificate.handed_over_at is not None:
-                raise CertificateError(
-                    f"办件 {number} 的证照已于 {hall_time_text(certificate.handed_over_at)} 交付"
-                )
+            certificate, case, handing = _ready_to_hand_over(session, number)
             certificate.handed_over_at = now.replace(tzinfo=None)
             certificate.recipient_name = name.normalized
             certificate.recipient_id_number = person.normalized
             certificate.handover_clerk_login = clerk.clerk_login
-            case = session.scalars(select(Case).where(Case.number == number)).one()
-            case.status = "delivered"
-            session.add(
-                self._event(
-                    number,
-                    "certificate.handed_over",
-                    clerk,
-                    now,
-                    {
-                        "certificate_id": certificate.certificate_id,
-                        "recipient_name": name.normalized,
-                        "recipient_id_number": person.normalized,
-                    },
-                )
+            case.status = handing.target
+            handed = CertificateHandedOver(
+                certificate_id=certificate.certificate_id,
+                recipient_name=name.normalized,
+                recipient_id_number=person.normalized,
             )
-
-    @staticmethod
-    def _event(
-        number: str, kind: str, who: CounterContext, now: datetime, payload: dict[str, object]
-    ) -> CaseEvent:
-        try:
-            return outbox_row(
-                case_number=number,
-                kind=kind,
-                payload=dict(payload),
-                clerk_login=who.clerk_login,
-                window_code=who.window_code,
-                now=now,
-            )
-        except UnsendableEvent as error:
-            raise CertificateError(f"未保存：记录不符合上传格式（{error}），请修改后重试") from None
+            _record(session, handed, number=number, by=clerk, now=now)
 
 
-def _check_authority(kind: str, number: str, who: CounterContext) -> None:
+def _type_code(issuer_code: str) -> str:
+    return f"{issuer_code}001"
+
+
+def _next_certificate_id(session: Session, *, issuer_code: str, year: int) -> str:
+    """The next certificate identifier (GB/T 36904) of the issuing office this year."""
+    name = f"cert:{issuer_code}:{year}"
+    serial = session.get(SerialCounter, name)
+    if serial is None:
+        serial = SerialCounter(name=name, last=0)
+        session.add(serial)
+    serial.last += 1
+    return certificate_identifier(
+        type_code=_type_code(issuer_code), issuer_code=issuer_code, serial=f"{year}{serial.last:07d}"
+    )
+
+
+def _ready_to_hand_over(session: Session, number: str) -> tuple[Certificate, Case, Transition]:
+    """The case's certificate, the case, and the table's row for handing it over; CertificateError when
+    there is nothing to hand over."""
+    certificate = session.scalars(select(Certificate).where(Certificate.case_number == number)).first()
+    if certificate is None:
+        raise CertificateError(f"办件 {number} 尚未发证，不能交付")
+    if certificate.handed_over_at is not None:
+        raise CertificateError(f"办件 {number} 的证照已于 {hall_time_text(certificate.handed_over_at)} 交付")
+    case = session.scalars(select(Case).where(Case.number == number)).one()
+    return certificate, case, _check_status(case.status, CaseAction.HAND_OVER, number)
+
+
+def _check_status(status: str, action: CaseAction, number: str) -> Transition:
+    """The table's row for `action` on case `number` in `status`; CertificateError when the table has none."""
+    try:
+        return transition(status, action)
+    except TransitionError:
+        allowed = "、".join(status_label(t.source) for t in TRANSITIONS if t.action == action and t.source)
+        shown = status_label(status)
+        raise CertificateError(
+            f"办件 {number} 当前状态为「{shown}」，只有{allowed}的办件可以{ACTION_LABEL[action]}"
+        ) from None
+
+
+def _record(session: Session, event: EventPayload, *, number: str, by: CounterContext, now: datetime) -> None:
+    try:
+        record_event(session=session, event=event, case_number=number, by=by, now=now)
+    except UnsendableEvent as error:
+        raise CertificateError(f"未保存：记录不符合上传格式（{error}），请修改后重试") from None
+
+
+def _check_authority(kind: EventKind, number: str, who: CounterContext) -> None:
     """The window refuses first what the server would refuse (app.sync.authority)."""
     refused = refusal(
         kind=kind,
@@ -289,19 +283,6 @@ def _check_authority(kind: str, number: str, who: CounterContext) -> None:
     )
     if refused is not None:
         raise CertificateError(refused.message)
-
-
-def key_row(entry: PublicKeyEntry) -> OfficeKeyRow:
-    """The window's key directory row of a key entry (its own key, or one the server vouched for)."""
-    return OfficeKeyRow(
-        key_id=entry.key_id,
-        algorithm=entry.algorithm,
-        public_key=entry.public_key.hex(),
-        office_name=entry.office_name,
-        office_code=entry.office_code,
-        valid_from=entry.valid_from,
-        valid_until=entry.valid_until,
-    )
 
 
 def certificate_view(row: Certificate, clerk_names: dict[str, str]) -> dict[str, object]:

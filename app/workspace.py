@@ -185,7 +185,7 @@ def open_workspace(
     calendar = WorkCalendar(years=load_calendar_years(store))
     cases = CaseQueries(store)
     secrets = secret_store(home, settings)
-    return Workspace(
+    workspace = Workspace(
         home=home,
         store=store,
         settings=settings,
@@ -200,6 +200,8 @@ def open_workspace(
         ),
         sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock),
     )
+    workspace.certificates.repair_signing_keys()
+    return workspace
 
 
 def prepare_demo_home(home: Path, *, clock: Clock | None = None) -> None:

@@ -125,6 +125,14 @@ class Store:
         finally:
             session.close()
 
+    def probe_write(self) -> None:
+        """Check that a transaction can be committed here now (the write lock, the file, the disk) before a
+        step outside the database depends on it; nothing changes (the header's user_version is written
+        back as it is). StoreError says why not."""
+        with self.write() as session:
+            version = int(session.execute(text("PRAGMA user_version")).scalar_one())
+            session.execute(text(f"PRAGMA user_version = {version}"))
+
     def close(self) -> None:
         self.read_engine.dispose()
         self.write_engine.dispose()

@@ -28,7 +28,8 @@ from app.documents.content import (
 )
 from app.documents.layout import Layout
 from app.settings import Settings
-from app.sync.outbox import UnsendableEvent, outbox_row
+from app.sync.events import DocumentPrinted
+from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS
 from db.models import Counter as SerialCounter
 from db.models import Document, PrintRecord
@@ -222,24 +223,19 @@ class DocumentService:
                 printed_at=now.replace(tzinfo=None),
             )
             session.add(record)
+            printed = DocumentPrinted(
+                document=document.kind,
+                number=document.number,
+                copies=copies,
+                destination=destination,
+                sha256=document.sha256,
+                layout=document.layout,
+            )
+            reason = document.reprint_reason
+            event = printed if reason is None else printed.reprint(reason=reason)
             try:
-                session.add(
-                    outbox_row(
-                        case_number=document.case_number,
-                        kind="document.reprinted" if record.reprint else "document.printed",
-                        payload={
-                            "kind": record.kind,
-                            "number": record.document_number,
-                            "copies": copies,
-                            "reason": record.reason,
-                            "destination": destination,
-                            "sha256": record.sha256,
-                            "layout": record.layout,
-                        },
-                        clerk_login=counter.clerk_login,
-                        window_code=counter.window_code,
-                        now=now,
-                    )
+                record_event(
+                    session=session, event=event, case_number=document.case_number, by=counter, now=now
                 )
             except UnsendableEvent as error:
                 raise DocumentError(f"打印记录未保存：不符合上传格式（{error}）") from None

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.sync.wire import EVENT_KIND_LABEL, REJECTION_NOT_HOLDER
+from app.sync.wire import EVENT_KIND_LABEL, REJECTION_NOT_HOLDER, EventKind
 
 
 class Recorder(StrEnum):
@@ -30,11 +30,11 @@ class Recorder(StrEnum):
 _HOLDER_ONLY = frozenset({Recorder.HOLDING_WINDOW})
 
 RECORDED_BY: Mapping[str, frozenset[Recorder]] = {
-    "case.decided": _HOLDER_ONLY,
-    "document.printed": _HOLDER_ONLY,
-    "document.reprinted": _HOLDER_ONLY,
-    "certificate.issued": _HOLDER_ONLY,
-    "certificate.handed_over": _HOLDER_ONLY,
+    EventKind.CASE_DECIDED: _HOLDER_ONLY,
+    EventKind.DOCUMENT_PRINTED: _HOLDER_ONLY,
+    EventKind.DOCUMENT_REPRINTED: _HOLDER_ONLY,
+    EventKind.CERTIFICATE_ISSUED: _HOLDER_ONLY,
+    EventKind.CERTIFICATE_HANDED_OVER: _HOLDER_ONLY,
 }
 # A kind the table does not name (a newer window's): the holder only, never anyone.
 UNLISTED = _HOLDER_ONLY
@@ -47,8 +47,8 @@ class Refusal:
 
 
 def refusal(*, kind: str, case_number: str, case_window: str, recorder_window: str) -> Refusal | None:
-    """Why the window `recorder_window` may not record a `kind` event of case `case_number` (held by
-    `case_window`), or None when it may."""
+    """Why the window `recorder_window` may not record a `kind` event (an EventKind, or what a newer window
+    sent) of case `case_number` (held by `case_window`), or None when it may."""
     allowed = RECORDED_BY.get(kind, UNLISTED)
     if Recorder.HOLDING_WINDOW in allowed and recorder_window == case_window:
         return None

@@ -1,6 +1,7 @@
-"""The `certificate.issued` event as it crosses sync: the payload the issuing window writes, the public key
-entry it carries, and the one check made by the server before it stores the event and by every window of
-the hall before it stores the certificate or the key: the window's seal vouches for every field.
+"""The `certificate.issued` event as it crosses sync (its payload type: `app.sync.events.CertificateIssued`):
+the public key entry it carries, and the one check made by the server before it stores the event and by
+every window of the hall before it stores the certificate or the key: the window's seal vouches for every
+field.
 
 Key ids name their window: `{org9}-{window_code}-{suffix}` (the 9-character organisation part of the
 office's credit code, the window code, and a random suffix drawn for every key a window PC makes). So two
@@ -18,13 +19,11 @@ from datetime import date
 from typing import Any
 
 from app.seal import (
-    CertificateClaims,
     KeyDirectory,
     KeyDirectoryError,
     PublicKeyEntry,
     VerificationStatus,
     public_entry_from_json,
-    public_entry_json,
     verify_payload,
 )
 
@@ -58,35 +57,6 @@ def key_window(key_id: str) -> str | None:
     """The window a key id names, or None for a key id of another form (an office key made before)."""
     match = _WINDOW_KEY_ID.fullmatch(key_id) if isinstance(key_id, str) else None
     return match.group("window") if match else None
-
-
-def issued_payload(
-    *,
-    claims: CertificateClaims,
-    type_code: str,
-    content: str,
-    key: PublicKeyEntry,
-    qr_text: str,
-    approver_login: str,
-) -> dict[str, Any]:
-    """The payload of a `certificate.issued` event: the whole certificate (a window holding the case stores
-    it when it was issued on another PC) and the public entry of the key that sealed it."""
-    return {
-        "certificate_id": claims.certificate_id,
-        "type_name": claims.type_name,
-        "type_code": type_code,
-        "holder_name": claims.holder_name,
-        "holder_id_masked": claims.holder_id_masked,
-        "issuer_name": claims.issuer_name,
-        "issuer_code": claims.issuer_code,
-        "content": content,
-        "issued_on": claims.issued_on.isoformat(),
-        "valid_until": claims.valid_until.isoformat() if claims.valid_until else None,
-        "key_id": key.key_id,
-        "qr_text": qr_text,
-        "approver_login": approver_login,
-        KEY_FIELD: public_entry_json(key),
-    }
 
 
 def carried_key(payload: dict[str, Any]) -> PublicKeyEntry | None:

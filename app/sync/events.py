@@ -20,16 +20,20 @@ What the schema refuses, and why:
 
 Older shapes found in the wild stay valid: an agent without `id_type` (a resident ID, before 证件类型), a
 `certificate.issued` with only the first five fields (before the whole certificate travelled).
+
+Each kind has one payload type here as well (`CaseDecided`, `DocumentPrinted` …, together `EventPayload`),
+beside its schema: it knows its `wire.EventKind` and makes the payload a window writes
+(`app.sync.outbox.record_event` is the one writer).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, ClassVar
 
 import orjson
 
@@ -40,6 +44,7 @@ from app.completeness import Outcome, Rule, Verdict
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
+from app.seal import CertificateClaims, PublicKeyEntry, public_entry_json
 from app.sync.certificate_event import KEY_FIELD
 from app.sync.schema import (
     Day,
@@ -68,14 +73,9 @@ from app.sync.wire import (
     MAX_MESSAGE_CHARS,
     MAX_NAME_CHARS,
     MAX_PAGES,
+    EventKind,
     WireEvent,
 )
-
-DECIDED = "case.decided"
-PRINTED = "document.printed"
-REPRINTED = "document.reprinted"
-ISSUED = "certificate.issued"
-HANDED_OVER = "certificate.handed_over"
 
 MAX_PROBLEMS_SHOWN = 5
 _LOGIN = re.compile(LOGIN_PATTERN)
@@ -172,6 +172,19 @@ CASE_DECIDED = Record(
         "findings": required(ListOf(FINDING)),
     }
 )
+
+
+@dataclass(frozen=True)
+class CaseDecided:
+    """The counter's decision on a new case: the whole case as decided (`app.acceptance.case_snapshot`)."""
+
+    KIND: ClassVar[EventKind] = EventKind.CASE_DECIDED
+    case: Mapping[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.case)
+
+
 # `app.documents.service.DocumentService.record_print`.
 DOCUMENT_PRINTED = Record(
     {
@@ -184,7 +197,64 @@ DOCUMENT_PRINTED = Record(
         "layout": required(choice(Layout)),
     }
 )
-# `app.certificates.CertificateService.approve`; the first five fields are all an older window sends.
+
+
+@dataclass(frozen=True)
+class _DocumentOut:
+    """A document the printer (or a file, `destination` "file:" and its path) took, as rendered."""
+
+    document: DocumentKind
+    number: str  # the document's number
+    copies: int
+    destination: str
+    sha256: str  # of the PDF
+    layout: Layout
+
+    def _payload(self, reason: str | None) -> dict[str, Any]:
+        return {
+            "kind": str(self.document),
+            "number": self.number,
+            "copies": self.copies,
+            "reason": reason,
+            "destination": self.destination,
+            "sha256": self.sha256,
+            "layout": str(self.layout),
+        }
+
+
+@dataclass(frozen=True)
+class DocumentPrinted(_DocumentOut):
+    """A document printed for the first time."""
+
+    KIND: ClassVar[EventKind] = EventKind.DOCUMENT_PRINTED
+
+    def payload(self) -> dict[str, Any]:
+        return self._payload(None)
+
+    def reprint(self, *, reason: str) -> DocumentReprinted:
+        """The same document printed again, for `reason`."""
+        return DocumentReprinted(
+            document=self.document,
+            number=self.number,
+            copies=self.copies,
+            destination=self.destination,
+            sha256=self.sha256,
+            layout=self.layout,
+            reason=reason,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentReprinted(_DocumentOut):
+    """A document printed again (补打), with the clerk's reason."""
+
+    KIND: ClassVar[EventKind] = EventKind.DOCUMENT_REPRINTED
+    reason: str
+
+    def payload(self) -> dict[str, Any]:
+        return self._payload(self.reason)
+
+
 # `app.seal.public_entry_json`: the sealing key's public entry, as the key directory holds it.
 SIGNING_KEY = Record(
     {
@@ -197,6 +267,7 @@ SIGNING_KEY = Record(
         "valid_until": nullable(Day()),
     }
 )
+# `CertificateIssued`; the first five fields are all an older window sends.
 CERTIFICATE_ISSUED = Record(
     {
         "certificate_id": required(CODE),
@@ -215,6 +286,78 @@ CERTIFICATE_ISSUED = Record(
         KEY_FIELD: optional(SIGNING_KEY),  # absent in events of windows before keys were registered
     }
 )
+
+
+@dataclass(frozen=True)
+class CertificateIssued:
+    """A case approved and its certificate issued: the whole certificate, as the issuing window stores it
+    and as a window holding the case stores it when it was issued on another PC, and the public entry of
+    the key that sealed its QR. The one list of a certificate's fields (`columns`, `CERTIFICATE_FIELDS`)."""
+
+    KIND: ClassVar[EventKind] = EventKind.CERTIFICATE_ISSUED
+    certificate_id: str
+    type_name: str
+    type_code: str
+    holder_name: str
+    holder_id_masked: str
+    issuer_name: str
+    issuer_code: str
+    content: str
+    issued_on: date
+    valid_until: date | None
+    qr_text: str
+    approver_login: str
+    key: PublicKeyEntry  # travels as `key_id` and, whole, as KEY_FIELD
+
+    @classmethod
+    def sealed(
+        cls,
+        claims: CertificateClaims,
+        *,
+        type_code: str,
+        content: str,
+        key: PublicKeyEntry,
+        qr_text: str,
+        approver_login: str,
+    ) -> CertificateIssued:
+        """The certificate whose claims `key` sealed into `qr_text`."""
+        return cls(
+            certificate_id=claims.certificate_id,
+            type_name=claims.type_name,
+            type_code=type_code,
+            holder_name=claims.holder_name,
+            holder_id_masked=claims.holder_id_masked,
+            issuer_name=claims.issuer_name,
+            issuer_code=claims.issuer_code,
+            content=content,
+            issued_on=claims.issued_on,
+            valid_until=claims.valid_until,
+            qr_text=qr_text,
+            approver_login=approver_login,
+            key=key,
+        )
+
+    def columns(self) -> dict[str, Any]:
+        """The certificate as a window stores it (`db.models.Certificate` but its case and hand-over)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "key"}
+        return {**values, "key_id": self.key.key_id}
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            **self.columns(),
+            "issued_on": self.issued_on.isoformat(),
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            KEY_FIELD: public_entry_json(self.key),
+        }
+
+
+# What a window stores of a certificate issued elsewhere, all text (dates ISO) and all required; the
+# certificate's `valid_until` may be null and its key travels beside them (KEY_FIELD).
+CERTIFICATE_FIELDS: tuple[str, ...] = (
+    *(f.name for f in fields(CertificateIssued) if f.name not in ("valid_until", "key")),
+    "key_id",
+)
+
 # `app.certificates.CertificateService.hand_over`.
 CERTIFICATE_HANDED_OVER = Record(
     {
@@ -224,12 +367,40 @@ CERTIFICATE_HANDED_OVER = Record(
     }
 )
 
+
+@dataclass(frozen=True)
+class CertificateHandedOver:
+    """The certificate handed to the person who came for it (出件)."""
+
+    KIND: ClassVar[EventKind] = EventKind.CERTIFICATE_HANDED_OVER
+    certificate_id: str
+    recipient_name: str
+    recipient_id_number: str
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "certificate_id": self.certificate_id,
+            "recipient_name": self.recipient_name,
+            "recipient_id_number": self.recipient_id_number,
+        }
+
+
+# What a window records about a case: one type per kind.
+EventPayload = CaseDecided | DocumentPrinted | DocumentReprinted | CertificateIssued | CertificateHandedOver
+PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
+    CaseDecided,
+    DocumentPrinted,
+    DocumentReprinted,
+    CertificateIssued,
+    CertificateHandedOver,
+)
+
 PAYLOAD_SCHEMA: dict[str, Record] = {
-    DECIDED: CASE_DECIDED,
-    PRINTED: DOCUMENT_PRINTED,
-    REPRINTED: DOCUMENT_PRINTED,
-    ISSUED: CERTIFICATE_ISSUED,
-    HANDED_OVER: CERTIFICATE_HANDED_OVER,
+    EventKind.CASE_DECIDED: CASE_DECIDED,
+    EventKind.DOCUMENT_PRINTED: DOCUMENT_PRINTED,
+    EventKind.DOCUMENT_REPRINTED: DOCUMENT_PRINTED,
+    EventKind.CERTIFICATE_ISSUED: CERTIFICATE_ISSUED,
+    EventKind.CERTIFICATE_HANDED_OVER: CERTIFICATE_HANDED_OVER,
 }
 
 
@@ -246,7 +417,9 @@ def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
 
 
 # Rules between fields of a payload, run once its fields passed.
-CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {DECIDED: _decided_status}
+CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {
+    EventKind.CASE_DECIDED: _decided_status
+}
 
 
 # -- checking an event ------------------------------------------------------------------------------------

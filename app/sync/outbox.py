@@ -1,4 +1,5 @@
-"""The outbox read as push batches, sized by bytes as well as by count.
+"""The outbox: events written to it (`record_event`, the one writer), and read as push batches, sized by
+bytes as well as by count.
 
 A push body is made from each event's stored JSON text (payloads are never decoded and encoded again), so
 the size of every event is known before anything is sent:
@@ -17,9 +18,10 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Protocol
 
 from sqlalchemy import Text, select, type_coerce
+from sqlalchemy.orm import Session
 
 from app.sync import events, wire
 from db.models import CaseEvent
@@ -34,39 +36,52 @@ class UnsendableEvent(ValueError):
     """An event its own kind's schema refuses (`app.sync.events`); the message (Chinese) says why."""
 
 
-def outbox_row(
-    *, case_number: str, kind: str, payload: dict[str, Any], clerk_login: str, window_code: str, now: datetime
+class RecordedBy(Protocol):
+    """Who records an event, and at which window (`app.acceptance.Counter` is one)."""
+
+    @property
+    def clerk_login(self) -> str: ...
+
+    @property
+    def window_code(self) -> str: ...
+
+
+def record_event(
+    *, session: Session, event: events.EventPayload, case_number: str, by: RecordedBy, now: datetime
 ) -> CaseEvent:
-    """The outbox row of a new event, checked first against the schema the server checks it by: the last
-    line before the outbox, so nothing is written that the server could only refuse (it would sit in the
-    dead letters). Every writer of events comes through here; the caller's transaction rolls back the
-    whole step when this raises."""
-    event = wire.WireEvent(
+    """Write `event` of case `case_number`, recorded by `by` at `now`, to the outbox in the caller's session:
+    the one writer of events. It is checked first against the schema the server checks it by: the last line
+    before the outbox, so nothing is written that the server could only refuse (it would sit in the dead
+    letters). UnsendableEvent says why not; the caller's transaction then rolls back the whole step."""
+    kind, payload = str(event.KIND), event.payload()
+    wired = wire.WireEvent(
         event_id=str(uuid.uuid4()),
         case_number=case_number,
         kind=kind,
         payload=payload,
-        clerk_login=clerk_login,
-        window_code=window_code,
+        clerk_login=by.clerk_login,
+        window_code=by.window_code,
         device_time=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         local_seq=0,  # the outbox row's id, once written
     )
-    refusal = events.check_event(event, now=now)
+    refusal = events.check_event(wired, now=now)
     if refusal is not None:
         log.error(
             "%s of case %s not stored, the server would refuse it: %s", kind, case_number, refusal.message
         )
         raise UnsendableEvent(refusal.message)
-    return CaseEvent(
-        event_id=event.event_id,
+    row = CaseEvent(
+        event_id=wired.event_id,
         case_number=case_number,
         kind=kind,
         payload=payload,
-        clerk_login=clerk_login,
-        window_code=window_code,
+        clerk_login=by.clerk_login,
+        window_code=by.window_code,
         device_time=now.astimezone(UTC).replace(tzinfo=None),
         acknowledged_at=None,
     )
+    session.add(row)
+    return row
 
 
 @dataclass(frozen=True)
