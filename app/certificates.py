@@ -43,7 +43,7 @@ from app.seal import (
     stored_entry,
     verify_payload,
 )
-from app.secrets import SecretStore
+from app.secrets import SecretStore, SecretStoreError
 from app.settings import Settings
 from app.signing_keys import SigningKeys
 from app.signing_keys import key_row as key_row  # the key directory's row, for sync
@@ -54,7 +54,7 @@ from app.sync.wire import EventKind
 from db.models import Case, Certificate, Clerk
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
-from db.store import Store
+from db.store import Store, StoreError
 
 log = logging.getLogger("clerk.certificates")
 
@@ -106,9 +106,11 @@ class CertificateService:
             return []
         try:
             return self._keys.repair(window_code=window)
+        except (SecretStoreError, StoreError) as error:
+            log.warning("signing keys of window %s not checked at start: %s", window, error)
         except Exception:  # opening the data folder never fails for this: approval repairs it too
             log.exception("signing keys of window %s not checked at start", window)
-            return []
+        return []
 
     def key_directory(self) -> KeyDirectory:
         directory = KeyDirectory()
