@@ -144,30 +144,18 @@ class CertificateService:
         now = self._clock.now()
         with self._store.write() as session:
             case = session.scalars(select(Case).where(Case.number == number)).one()
-            try:
-                approval = transition(case.status, CaseAction.APPROVE)
-            except TransitionError:  # decided elsewhere meanwhile
-                raise CertificateError(
-                    f"办件 {number} 当前状态为「{status_label(case.status)}」，不能重复发证"
-                ) from None
-            claims = CertificateClaims(
-                certificate_id=_next_certificate_id(session, issuer_code=item.body_code, year=today.year),
-                type_name=str((item.raw.get("result") or {}).get("name") or item.name),
-                holder_name=case.applicant_name,
-                holder_id_masked=mask_resident_id(case.applicant_id_number),  # never a whole id in the QR
-                issuer_name=item.body_name,
-                issuer_code=item.body_code,
+            approval = _still_approvable(case)
+            certificate_id = _next_certificate_id(session, issuer_code=item.body_code, year=today.year)
+            issued = self._seal(
+                case,
+                item,
+                certificate_id=certificate_id,
+                key=key,
+                key_entry=key_entry,
+                content=content,
                 issued_on=today,
                 valid_until=valid_until,
-                case_number=number,
-            )
-            issued = CertificateIssued.sealed(
-                claims,
-                type_code=_type_code(item.body_code),
-                content=(content or f"准予{case.item_name}").strip(),
-                key=key_entry,
-                qr_text=sign_certificate(claims, key=key, verify_base=self._verify_base()),
-                approver_login=approver.clerk_login,
+                approver=approver,
             )
             session.add(Certificate(case_number=number, **issued.columns()))
             case.status = approval.target
@@ -193,8 +181,40 @@ class CertificateService:
             raise CertificateError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
         return item
 
-    def _verify_base(self) -> str:
-        return str(self._settings.get("verify_base")).rstrip("/") + "/V/"
+    def _seal(
+        self,
+        case: Case,
+        item: ServiceItem,
+        *,
+        certificate_id: str,
+        key: OfficeKey,
+        key_entry: PublicKeyEntry,
+        content: str | None,
+        issued_on: date,
+        valid_until: date | None,
+        approver: CounterContext,
+    ) -> CertificateIssued:
+        """The certificate of `case`, its claims sealed with `key` into the QR."""
+        claims = CertificateClaims(
+            certificate_id=certificate_id,
+            type_name=str((item.raw.get("result") or {}).get("name") or item.name),
+            holder_name=case.applicant_name,
+            holder_id_masked=mask_resident_id(case.applicant_id_number),  # never a whole id in the QR
+            issuer_name=item.body_name,
+            issuer_code=item.body_code,
+            issued_on=issued_on,
+            valid_until=valid_until,
+            case_number=case.number,
+        )
+        base = str(self._settings.get("verify_base")).rstrip("/")
+        return CertificateIssued.sealed(
+            claims,
+            type_code=_type_code(item.body_code),
+            content=(content or f"准予{case.item_name}").strip(),
+            key=key_entry,
+            qr_text=sign_certificate(claims, key=key, verify_base=f"{base}/V/"),
+            approver_login=approver.clerk_login,
+        )
 
     # -- hand over -------------------------------------------------------------------------------
     def hand_over(
@@ -242,6 +262,15 @@ def _next_certificate_id(session: Session, *, issuer_code: str, year: int) -> st
     return certificate_identifier(
         type_code=_type_code(issuer_code), issuer_code=issuer_code, serial=f"{year}{serial.last:07d}"
     )
+
+
+def _still_approvable(case: Case) -> Transition:
+    """The table's row for approving `case`, checked again in the transaction that approves it."""
+    try:
+        return transition(case.status, CaseAction.APPROVE)
+    except TransitionError:  # decided elsewhere meanwhile
+        shown = status_label(case.status)
+        raise CertificateError(f"办件 {case.number} 当前状态为「{shown}」，不能重复发证") from None
 
 
 def _ready_to_hand_over(session: Session, number: str) -> tuple[Certificate, Case, Transition]:
