@@ -116,13 +116,13 @@ class SigningKeys:
             written.append(entry)
             log.warning("signing key %s: its key directory row was missing, written from the keyring", key_id)
         latest = {entry.office_code: entry for entry in written}  # made last for its office
-        for entry in latest.values():
+        for entry in latest.values():  # a failure before step 4: the key becomes current as meant
             pointer = current_name(entry.office_code, window_code)
-            if self._secrets.get(pointer) is None and self._usable(
-                entry.key_id, office_code=entry.office_code
-            ):
+            if self._secrets.get(pointer) is not None:
+                continue
+            if self._usable(entry.key_id, office_code=entry.office_code) is not None:
                 self._secrets.set(pointer, entry.key_id)
-                log.warning("signing key %s is current for %s again", entry.key_id, entry.office_name)
+                log.warning("signing key %s is now current for %s", entry.key_id, entry.office_name)
         return [entry.key_id for entry in written]
 
     # -- the steps ---------------------------------------------------------------------------------
