@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.acceptance import AcceptanceError, Evaluation
-from app.accounts.roles import Permission
+from app.accounts.roles import Permission, PermissionDenied
 from app.case_number import CaseNumberError
+from app.cases.status import TransitionError
 from app.cases.views import CaseView
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
@@ -40,7 +41,7 @@ from app.documents.kinds import TITLE, DocumentKind, main_document
 from app.documents.service import RenderedDocument
 from app.intake import AcceptanceRequest, InputError
 from app.operations.certificates import approve_case, hand_over_certificate
-from app.operations.changes import REFUSALS
+from app.operations.changes import OperationRefused
 from app.operations.counter import accept_case
 from app.operations.lookup import look_up_case
 from app.operations.person import Actor
@@ -427,11 +428,8 @@ class MainWindow(QMainWindow):
         except InputError as error:
             self.decision.show_problems(error.problems)
             return
-        except (StoreError, AcceptanceError) as error:
+        except (StoreError, AcceptanceError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Critical, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
-            return
-        except REFUSALS as error:
-            self.notify(QMessageBox.Icon.Warning, "未能保存", f"{error}\n\n本办件未保存。")
             return
         number, label = accepted.changed.number, accepted.case.decision_label
         self.decision.saved.setText(
@@ -592,10 +590,14 @@ class MainWindow(QMainWindow):
     def approve(self, number: str) -> None:
         try:
             approved = approve_case(self.workspace, person=self.counter, number=number)
-        except (CertificateError, SecretStoreError, StoreError) as error:
-            self.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
-            return
-        except REFUSALS as error:
+        except (
+            CertificateError,
+            SecretStoreError,
+            StoreError,
+            OperationRefused,
+            PermissionDenied,
+            TransitionError,
+        ) as error:
             self.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
             return
         self.statusBar().showMessage(f"办件 {number} 已审批发证：{approved.certificate_id}", 10000)
@@ -610,10 +612,7 @@ class MainWindow(QMainWindow):
                 recipient_name=recipient,
                 recipient_id_number=recipient_id,
             )
-        except (CertificateError, StoreError) as error:
-            self.notify(QMessageBox.Icon.Warning, "未能交付", str(error))
-            return
-        except REFUSALS as error:
+        except (CertificateError, StoreError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Warning, "未能交付", str(error))
             return
         self._reopen_case(handed.changed.number)
@@ -675,10 +674,7 @@ class MainWindow(QMainWindow):
             record_print(
                 self.workspace, person=self.counter, document=document, printer=job.printer, copies=job.copies
             )
-        except StoreError as error:
-            self.notify(QMessageBox.Icon.Critical, "打印记录未保存", str(error))
-            return
-        except REFUSALS as error:
+        except (StoreError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Critical, "打印记录未保存", str(error))
             return
         printers = dict(self.workspace.settings.get("printers"))
