@@ -10,7 +10,7 @@ The JSON keeps every key and value the command line printed before views came (s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -35,14 +35,7 @@ class ApplicantView:
     id_override_reason: str | None  # a failed credit-code check the clerk overrode, and why
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "id_type": self.id_type,
-            "id_number": self.id_number,
-            "phone": self.phone,
-            "id_override_reason": self.id_override_reason,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -53,7 +46,7 @@ class AgentView:
     phone: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "id_type": self.id_type, "id_number": self.id_number, "phone": self.phone}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -68,14 +61,7 @@ class MaterialView:
     defect: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "material": self.material,
-            "name": self.name,
-            "form": self.form,
-            "copies": self.copies,
-            "pages": self.pages,
-            "defect": self.defect,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -88,12 +74,7 @@ class FindingView:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "outcome": self.outcome,
-            "material": self.material,
-            "message": self.message,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)
