@@ -22,17 +22,17 @@ from app import __version__, json_input
 from app.acceptance import AcceptanceError
 from app.atomic import FileWriteError
 from app.case_number import CaseNumberError
-from app.cases.status import status_label
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
 from app.cli_conflicts import add_commands as add_conflict_commands
 from app.cli_setup import add_commands as add_setup_commands
 from app.clock import hall_time_text
-from app.completeness import OUTCOME_LABEL, Outcome
+from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.diagnostics import mask_identifiers, start_logging, write_crash_report
 from app.documents.content import DocumentError
 from app.documents.fonts import FontError
+from app.documents.kinds import TITLE, DocumentKind
 from app.identifiers import IdCheck, fold_id_text
 from app.identity_documents import (
     ID_KINDS,
@@ -43,6 +43,12 @@ from app.identity_documents import (
     id_kind_label,
 )
 from app.intake import InputError, parse_request
+from app.operations.certificates import approve_case, hand_over_certificate
+from app.operations.changes import REFUSALS
+from app.operations.counter import accept_case
+from app.operations.lookup import look_up_case
+from app.operations.printing import render_document, write_document
+from app.operations.sync import reconcile, register_window, sync_with_server
 from app.seal import VERIFICATION_LABEL
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
@@ -185,26 +191,24 @@ def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     data = json_input.read_json_file(args.file, what="申请文件", max_bytes=MAX_REQUEST_BYTES)
-    counter = ws.counter(args.clerk)  # a folder that is not a window says so before the request is read
-    request = parse_request(data)
-    number = ws.acceptance.accept(request, counter=counter)
-    case = ws.cases.find(number)
-    assert case is not None
+    person = ws.counter(args.clerk)  # a folder that is not a window says so before the request is read
+    accepted = accept_case(ws, person=person, request=parse_request(data))
+    case = accepted.case
     result = {
-        "case_number": number,
-        "decision": case["decision"],
-        "missing": [f["material"] for f in case["findings"] if f["outcome"] == "missing"],
-        "defective": [f["material"] for f in case["findings"] if f["outcome"] == "defective"],
-        "tolerated": [f["material"] for f in case["findings"] if f["outcome"] == "tolerated"],
-        "promised_date": case["promised_date"],
-        "supplement_deadline": case["supplement_deadline"],
-        "referral_office": case["referral_office"],
-        "findings": case["findings"],
+        "case_number": case.number,
+        "decision": str(case.decision),
+        "missing": case.materials_with(Verdict.MISSING),
+        "defective": case.materials_with(Verdict.DEFECTIVE),
+        "tolerated": case.materials_with(Verdict.TOLERATED),
+        "promised_date": case.promised_date.isoformat() if case.promised_date else None,
+        "supplement_deadline": case.supplement_deadline.isoformat() if case.supplement_deadline else None,
+        "referral_office": case.referral_office,
+        "findings": [f.to_json() for f in case.findings],
     }
-    text = [f"办件编号 {number}：{_decision(case['decision'])}"]
-    text += [f"  - {f['message']}" for f in case["findings"] if f["outcome"] != "ok"]
-    if case["promised_date"]:
-        text.append(f"承诺办结日期 {case['promised_date']}")
+    text = [f"办件编号 {case.number}：{case.decision_label}"]
+    text += [f"  - {f.message}" for f in case.findings if f.outcome != Verdict.OK]
+    if case.promised_date:
+        text.append(f"承诺办结日期 {case.promised_date.isoformat()}")
     out.emit(result, "\n".join(text))
     return EXIT_OK
 
@@ -216,41 +220,26 @@ def _decision(code: str) -> str:
         return code
 
 
-def _not_held_here(ws: Workspace, number: str) -> str:
-    """Why a case cannot be printed, approved or handed over here: not held, or held at another window."""
-    elsewhere = ws.cases.find_in_hall(number)
-    if elsewhere is None:
-        return f"本窗口数据库中没有办件 {number}"
-    return f"办件 {number} 由 {elsewhere['window_code']} 窗口受理，不在本窗口：请在受理窗口办理"
-
-
 def _case_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    case = ws.cases.find(args.number)
-    if case is None:
-        elsewhere = ws.cases.find_in_hall(args.number)
-        if elsewhere is None:
-            return out.fail(f"本窗口和本大厅已同步的记录中都没有办件 {args.number}")
-        out.emit(
-            {**elsewhere, "elsewhere": True},
-            f"{elsewhere['number']}  由 {elsewhere['window_code']} 窗口受理（{elsewhere['received_on']}）"
-            f"  状态 {elsewhere['status_label']}；办件材料在受理窗口",
-        )
+    found = look_up_case(ws, number=args.number)
+    if found.case is None:
+        if found.elsewhere is None:
+            return out.fail(found.not_found)
+        out.emit(found.elsewhere.to_json(), found.elsewhere_line())
         return EXIT_OK
+    case = found.case
     text = [
-        f"{case['number']}  {case['item_name']}",
-        f"申请人 {case['applicant']['name']}  决定 {_decision(case['decision'])}"
-        f"  状态 {status_label(case['status'])}",
+        f"{case.number}  {case.item_name}",
+        f"申请人 {case.applicant.name}  决定 {case.decision_label}  状态 {case.status_label}",
     ]
-    text.append(f"受理时间 {hall_time_text(case['created_at'])}")
-    text += [f"  - {f['message']}" for f in case["findings"]]
-    text += _print_history(ws, case["number"])
-    out.emit(case, "\n".join(text))
+    text.append(f"受理时间 {hall_time_text(case.created_at)}")
+    text += [f"  - {f.message}" for f in case.findings]
+    text += _print_history(ws, case.number)
+    out.emit(case.to_json(), "\n".join(text))
     return EXIT_OK
 
 
 def _print_history(ws: Workspace, number: str) -> list[str]:
-    from app.documents.content import TITLE, DocumentKind
-
     lines = [
         f"  {hall_time_text(p['printed_at'])}  {TITLE[DocumentKind(p['kind'])]} {p['number']} ×{p['copies']}"
         + (f"（补打：{p['reason']}）" if p["reprint"] else "")
@@ -275,17 +264,13 @@ def _case_list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    from app.documents.content import DocumentKind
     from app.documents.layout import Layout
 
     kind = DocumentKind(args.kind)
-    counter = ws.counter(args.clerk)
-    number = ws.cases.find(args.number)
-    if number is None:
-        return out.fail(_not_held_here(ws, args.number))
+    person = ws.counter(args.clerk)
     layout = Layout(args.layout) if args.layout else None
-    document = ws.documents.prepare(
-        kind, number["number"], counter=counter, layout=layout, reprint_reason=args.reason
+    document = render_document(
+        ws, person=person, number=args.number, kind=kind, layout=layout, reprint_reason=args.reason
     )
     for warning in document.warnings:
         print(f"警告：{warning.message}", file=sys.stderr)
@@ -296,7 +281,7 @@ def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         )
     path = Path(args.output)
     try:
-        ws.documents.export(document, path, counter=counter)
+        write_document(ws, person=person, document=document, path=path)
     except OSError as error:
         return out.fail(f"无法写入 {path}：{error.strerror}（未记录为已打印）")
     data = {
@@ -356,37 +341,30 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             valid_until = date.fromisoformat(args.valid_until)
         except ValueError:
             return out.fail(f"日期格式错误：{args.valid_until}（应为 YYYY-MM-DD）")
-    case = ws.cases.find(args.number)
-    if case is None:
-        return out.fail(_not_held_here(ws, args.number))
-    approval = ws.certificates.approve(
-        case["number"], approver=ws.counter(args.clerk), content=args.content, valid_until=valid_until
+    approved = approve_case(
+        ws, person=ws.counter(args.clerk), number=args.number, content=args.content, valid_until=valid_until
     )
     out.emit(
         {
-            "case_number": case["number"],
-            "certificate_id": approval.certificate_id,
-            "qr_text": approval.qr_text,
+            "case_number": approved.changed.number,
+            "certificate_id": approved.certificate_id,
+            "qr_text": approved.qr_text,
         },
-        f"已审批发证：{approval.certificate_id}",
+        f"已审批发证：{approved.certificate_id}",
     )
     return EXIT_OK
 
 
 def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    case = ws.cases.find(args.number)
-    if case is None:
-        return out.fail(_not_held_here(ws, args.number))
-    ws.certificates.hand_over(
-        case["number"],
-        clerk=ws.counter(args.clerk),
+    handed = hand_over_certificate(
+        ws,
+        person=ws.counter(args.clerk),
+        number=args.number,
         recipient_name=args.recipient,
         recipient_id_number=args.recipient_id,
     )
-    out.emit(
-        {"case_number": case["number"], "handed_over": True},
-        f"办件 {case['number']} 证照已交付 {args.recipient}",
-    )
+    number = handed.changed.number
+    out.emit({"case_number": number, "handed_over": True}, f"办件 {number} 证照已交付 {args.recipient}")
     return EXIT_OK
 
 
@@ -400,23 +378,23 @@ def _keys_export(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _register(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    credential = ws.sync.register(server_url=args.server, code=args.code, device_name=args.name)
+    registered = register_window(ws, server_url=args.server, code=args.code, device_name=args.name)
     out.emit(
         {
-            "device_id": credential.device_id,
-            "hall_code": credential.hall_code,
-            "window_code": credential.window_code,
-            "window_name": ws.settings.get("window_name"),
-            "server_url": credential.server_url,
+            "device_id": registered.device_id,
+            "hall_code": registered.hall_code,
+            "window_code": registered.window_code,
+            "window_name": registered.window_name,
+            "server_url": registered.server_url,
         },
-        f"已登记：窗口 {credential.window_code} {ws.settings.get('window_name')}"
-        f"（大厅 {credential.hall_code}），设备 {credential.device_id}",
+        f"已登记：窗口 {registered.window_code} {registered.window_name}"
+        f"（大厅 {registered.hall_code}），设备 {registered.device_id}",
     )
     return EXIT_OK
 
 
 def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    report = ws.sync.sync()
+    report = sync_with_server(ws)
     text = (
         f"上传 {report.acknowledged}/{report.pushed} 条，拒收 {len(report.rejected)} 条，"
         f"下载 {report.pulled} 条变更（应用 {report.applied} 条，冲突 {report.conflicts} 条），"
@@ -481,7 +459,7 @@ def _reconcile(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         first = date.fromisoformat(args.first) if args.first else last
     except ValueError:
         return out.fail("日期格式错误（应为 YYYY-MM-DD）")
-    days = ws.sync.reconcile(first=first, last=last)
+    days = reconcile(ws, first=first, last=last)
     data = [d.__dict__ | {"matches": d.matches} for d in days]
     lines = [
         f"{d.day} 本窗口 {d.local_cases} 件（服务器已确认 {d.acknowledged_cases} 件）"
@@ -502,7 +480,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(prog="clerk", description="窗口受理命令行", parents=[common])
     parser.add_argument("--version", action="version", version=f"clerk {__version__}", help="显示版本号")
     sub = parser.add_subparsers(dest="command", required=True, metavar="命令")
+    _add_id_commands(sub, common)
+    _add_catalog_commands(sub, common)
+    _add_case_commands(sub, common)
+    _add_document_commands(sub, common)
+    _add_server_commands(sub, common)
+    add_setup_commands(sub, common)
+    add_conflict_commands(sub, common)
+    keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
+        dest="action", required=True, metavar="操作"
+    )
+    p = keys.add_parser("export", parents=[common], help="导出公钥目录，供第三方离线核验")
+    p.add_argument("-o", "--output", required=True)
+    p.set_defaults(handler=_keys_export)
+    return parser
 
+
+def _add_id_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     id_parser = sub.add_parser("id", help="证件号码").add_subparsers(
         dest="action", required=True, metavar="操作"
     )
@@ -525,6 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(handler=_id_check, needs_workspace=False)
 
+
+def _add_catalog_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     catalog = sub.add_parser("catalog", help="事项目录").add_subparsers(
         dest="action", required=True, metavar="操作"
     )
@@ -539,6 +535,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.set_defaults(handler=_catalog_load)
 
+
+def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("accept", parents=[common], help="受理一件申请（JSON 文件，- 为标准输入）")
     p.add_argument("file")
     p.add_argument("--clerk", default=None, help="工作人员账号（默认取设置 default_clerk）")
@@ -564,16 +562,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--clerk", default=None)
     p.set_defaults(handler=_handover)
 
-    kinds = [
-        "receipt",
-        "tolerance-notice",
-        "supplement-notice",
-        "rejection-notice",
-        "certificate",
-        "pickup-receipt",
-    ]
+
+def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("print", parents=[common], help="生成文书 PDF 并记录打印")
-    p.add_argument("kind", choices=kinds)
+    p.add_argument("kind", choices=[str(kind) for kind in DocumentKind])
     p.add_argument("number", help="办件编号")
     p.add_argument("-o", "--output", required=True, help="PDF 文件")
     p.add_argument("--layout", choices=["a4", "receipt80"], default=None, help="纸型（默认取窗口设置）")
@@ -587,6 +579,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--keys", default=None, help="另加的公钥目录 JSON 文件")
     p.set_defaults(handler=_verify)
 
+
+def _add_server_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("register", parents=[common], help="在中心服务器登记本窗口（一次性登记码）")
     p.add_argument("--server", required=True, help="服务器地址，如 https://zwfw-sync.example.gov.cn")
     p.add_argument("--code", required=True, help="大厅信息技术人员在服务器上生成的一次性登记码")
@@ -603,17 +597,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--from", dest="first", default=None)
     p.add_argument("--to", default=None)
     p.set_defaults(handler=_reconcile)
-
-    add_setup_commands(sub, common)
-    add_conflict_commands(sub, common)
-
-    keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
-        dest="action", required=True, metavar="操作"
-    )
-    p = keys.add_parser("export", parents=[common], help="导出公钥目录，供第三方离线核验")
-    p.add_argument("-o", "--output", required=True)
-    p.set_defaults(handler=_keys_export)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -659,6 +642,8 @@ def _run(argv: Sequence[str] | None) -> int:
             print(f"  {p.field}: {p.message}", file=sys.stderr)
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
     except (CaseNumberError, json_input.JsonInputError, FileWriteError) as error:
+        return out.fail(str(error))
+    except REFUSALS as error:  # an operation refused before acting: its message says why
         return out.fail(str(error))
     except (
         StoreError,

@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.accounts.roles import Permission, named_role_label
 from app.cli_setup import Output, PasswordUnavailable, read_password
 from app.clock import hall_time_text
-from app.sync.client import SyncError
+from app.operations.sync import resolve_conflict
 from app.sync.conflicts import describe_conflict
 from app.workspace import Workspace
 
@@ -60,23 +59,15 @@ def _list(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _resolve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    role = named_role_label(Permission.RESOLVE_CONFLICT)
     try:
         password = read_password(f"{args.by} 的密码：")
     except PasswordUnavailable as error:
         return out.fail(f"{error}，处理结果未提交")
-    if ws.authorize(args.by, password, permission=Permission.RESOLVE_CONFLICT) is None:
-        return out.fail(f"账号或密码不正确，或该账号不是{role}：冲突只能由{role}处理，处理结果未提交")
-    try:
-        answer = ws.sync.resolve_conflict(
-            args.seq, resolution=args.resolution, supervisor=args.by, password=password
-        )
-    except SyncError as error:
-        if error.kind == "refused":
-            return out.fail(f"服务器拒绝了{role}授权，处理结果未提交：{error.message}")
-        raise
+    resolved = resolve_conflict(
+        ws, seq=args.seq, resolution=args.resolution, supervisor_login=args.by, password=password
+    )
     out.emit(
-        answer,
-        f"冲突 #{args.seq}（办件 {answer.get('case_number', '')}）已记录处理结果，本大厅各窗口同步后可见",
+        resolved.answer,
+        f"冲突 #{args.seq}（办件 {resolved.case_number}）已记录处理结果，本大厅各窗口同步后可见",
     )
     return 0

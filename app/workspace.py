@@ -25,7 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.acceptance import AcceptanceService, Counter
+from app.acceptance import AcceptanceService
 from app.accounts import AccountError, verify_password
 from app.accounts.demo import DEMO_ACCOUNTS, DEMO_CLERK, DEMO_HALL_CODE
 from app.accounts.local import add_account, has_accounts
@@ -36,6 +36,7 @@ from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalo
 from app.certificates import CertificateService
 from app.clock import Clock
 from app.documents.service import DocumentService
+from app.operations.person import Actor, parse_roles
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.sync.client import SyncClient
@@ -103,9 +104,10 @@ class Workspace:
     def is_demo(self) -> bool:
         return bool(self.settings.get("demo"))
 
-    def counter(self, clerk_login: str | None = None) -> Counter:
-        """Who acts where: this window and a signed-in account. WorkspaceError (NotRegisteredError for a
-        folder that is not a window yet) says what is missing and how to set it up."""
+    def counter(self, clerk_login: str | None = None) -> Actor:
+        """Who acts where: this window and a signed-in account, with the roles the account holds.
+        WorkspaceError (NotRegisteredError for a folder that is not a window yet) says what is missing and
+        how to set it up. A role this version does not know grants nothing (the operations say so)."""
         window_code = str(self.settings.get("window_code"))
         if not window_code:
             raise NotRegisteredError(f"本数据目录（{self.home}）尚未登记为窗口，不能受理。{REGISTER_HOW}")
@@ -132,7 +134,10 @@ class Workspace:
             more = "" if has_accounts(self.store) else f"。{NO_ACCOUNTS}"
             raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用{more}")
         window_name = str(self.settings.get("window_name")) or window_code
-        return Counter(hall, window_code, window_name, clerk.login, clerk.name)
+        roles, unknown = parse_roles([clerk.role])
+        if unknown:
+            log.warning("account %s has a role this version does not know: %s", clerk.login, unknown)
+        return Actor(hall, window_code, window_name, clerk.login, clerk.name, roles, unknown)
 
     def refresh_reference_data(self) -> bool:
         """After sync: use the newest catalog version and published calendars. True when the catalog changed.
@@ -155,7 +160,7 @@ class Workspace:
             return None
         return clerk
 
-    def sign_in(self, login: str, password: str) -> Counter | None:
+    def sign_in(self, login: str, password: str) -> Actor | None:
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
         if clerk is None or not clerk.active or not verify_password(password, clerk.password_hash):

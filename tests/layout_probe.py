@@ -36,12 +36,12 @@ from PySide6.QtWidgets import (
 
 from app.catalog import ApplicantKind, ServiceItem
 from app.clock import CHINA, fixed_clock
-from app.completeness import Outcome, applicable_materials
-from app.documents.content import DocumentKind
+from app.completeness import applicable_materials
+from app.documents.kinds import main_document
 from app.workspace import Workspace, open_workspace, prepare_demo_home
 from tests.helpers import AGENT, COMPANY
 from ui.fonts import install_chinese_translations, register_fonts, ui_font
-from ui.main_window import MAIN_DOCUMENT, MainWindow
+from ui.main_window import MainWindow
 from ui.models import MaterialColumn
 from ui.printing import PrintPreviewDialog
 
@@ -341,7 +341,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # A preview whose printer cannot print: the error must be readable next to 打印 and 取消.
     case = workspace.cases.find(number)
     assert case is not None
-    kind = DocumentKind(MAIN_DOCUMENT[Outcome(case["decision"])])
+    kind = main_document(case.decision)
+    assert kind is not None
     document = workspace.documents.prepare(kind, number, counter=window.counter)
     preview = PrintPreviewDialog(
         document, printers=["柜台打印机"], default_printer="柜台打印机", parent=window

@@ -94,7 +94,7 @@ def test_document_reads_back(
     case = workspace.cases.find(number)
     assert case is not None
     expected_qr = (
-        case["certificate"]["qr_text"]
+        case.certificate.qr_text  # type: ignore[union-attr]
         if kind is DocumentKind.CERTIFICATE
         else (f"HTTPS://ZWFW.EXAMPLE.GOV.CN/CASE/{number}")
     )
@@ -135,7 +135,7 @@ def test_supplement_notice_lists_every_gap_once_with_requirement_and_basis(
     assert untouched is not None and squash(untouched.name) not in text  # nothing unrelated is asked for
     case = workspace.cases.find(cases.supplement)
     assert case is not None
-    assert case["catalog_version"] in text and case["checklist_sha256"][:12] in text
+    assert case.catalog_version in text and case.checklist_sha256[:12] in text
     assert "第三十二条第一款第（四）项" in text and "签收时间" in text and "2026年11月27日" in text
     assert "一式两份" in text
 
@@ -268,7 +268,7 @@ def test_each_fact_is_printed_once(workspace: Workspace, cases: Cases, tmp_path:
     )
     text = squash(read_back(rejection.pdf, tmp_path / "r").text)
     case = workspace.cases.find(cases.rejected)
-    assert case is not None and text.count(squash(case["referral_office"])) == 1
+    assert case is not None and text.count(squash(case.referral_office or "")) == 1
 
 
 def test_a_refusal_recorded_with_the_name_alone_prints(workspace: Workspace, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from datetime import date
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
+from app.cases.views import AgentView
 from app.workspace import Workspace
 from tests.helpers import PLANNING
 from tests.id_numbers import FOREIGN_2023, gb11643
@@ -83,9 +84,9 @@ def test_an_applicant_born_in_1880_is_warned_about_and_saved(
     assert window.decision.accept_button.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     case = workspace.cases.find(window.last_case_number or "")
-    assert case is not None and case["decision"] == "accepted"
-    [note] = [f for f in case["findings"] if f["rule"] == "id_plausibility"]
-    assert "超过 120 岁" in note["message"]
+    assert case is not None and case.decision == "accepted"
+    [note] = [f for f in case.findings if f.rule == "id_plausibility"]
+    assert "超过 120 岁" in note.message
 
 
 def test_a_2023_foreign_permanent_card_holder_is_entered_and_saved(
@@ -113,15 +114,10 @@ def test_a_2023_foreign_permanent_card_holder_is_entered_and_saved(
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     case = workspace.cases.find(window.last_case_number or "")
     assert case is not None
-    assert (
-        case["applicant"]["id_type"] == "foreign_permanent" and case["applicant"]["id_number"] == FOREIGN_2023
+    assert case.applicant.id_type == "foreign_permanent" and case.applicant.id_number == FOREIGN_2023
+    assert case.agent == AgentView(
+        name="陈大文", id_type="hk_macao_permit", id_number="H12345678", phone="13912345678"
     )
-    assert case["agent"] == {
-        "name": "陈大文",
-        "id_type": "hk_macao_permit",
-        "id_number": "H12345678",
-        "phone": "13912345678",
-    }
     window.new_case()
     assert window.intake.id_kind.currentText() == "居民身份证"
     assert window.intake.agent_id_kind.currentText() == "居民身份证"

@@ -78,8 +78,9 @@ def test_full_acceptance_by_keyboard(window: MainWindow, qtbot: QtBot, workspace
     number = window.last_case_number
     assert number is not None and number in window.decision.saved.text()
     case = workspace.cases.find(number)
-    assert case is not None and case["decision"] == "accepted"
-    assert case["agent"]["name"] == AGENT["name"] and case["applicant"]["id_number"] == COMPANY["id_number"]
+    assert case is not None and case.decision == "accepted"
+    assert case.agent is not None
+    assert case.agent.name == AGENT["name"] and case.applicant.id_number == COMPANY["id_number"]
     assert window.cases_model.rowCount() == 1
     qtbot.waitUntil(lambda: window.preview is not None)  # the receipt comes up for printing
     assert window.preview is not None and "受理通知书" in window.preview.windowTitle()
@@ -112,7 +113,7 @@ def test_unticking_a_material_turns_the_decision_into_a_notice(
     assert any("电子报批数据" in m for m in messages)  # the tolerable gap is listed too, at once
     window.accept_case()
     case = workspace.cases.find(window.last_case_number or "")
-    assert case is not None and case["decision"] == "supplement_required"
+    assert case is not None and case.decision == "supplement_required"
 
 
 def test_invalid_id_blocks_the_decision_and_names_the_problem(

@@ -142,7 +142,7 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
     qtbot.waitUntil(lambda: window.preview is not None, timeout=20_000)  # the pickup receipt comes up
     assert window.preview is not None and "领证回执" in window.preview.windowTitle()
     case = workspace.cases.find(number)
-    assert case is not None and case["status"] == "delivered"
+    assert case is not None and case.status == "delivered"
     window.preview.reject()
 
 

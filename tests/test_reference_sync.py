@@ -91,9 +91,9 @@ def test_catalog_and_calendar_reach_windows_and_are_used(
     assert not workspace.calendar.is_workday(date(2027, 2, 8))  # 春节
 
     # Cases keep the version they were decided under; new ones take the new one.
-    assert workspace.cases.find(before)["catalog_version"] == "2026.11-demo.1"  # type: ignore[index]
+    assert workspace.cases.find(before).catalog_version == "2026.11-demo.1"  # type: ignore[union-attr]
     after = accept(workspace)
-    assert workspace.cases.find(after)["catalog_version"] == NEW_VERSION  # type: ignore[index]
+    assert workspace.cases.find(after).catalog_version == NEW_VERSION  # type: ignore[union-attr]
     # A request made against the old checklist is refused, not silently re-read.
     stale = parse_request(request_json(old_item))
     stale = dataclasses.replace(stale, checklist_sha256=old_item.checklist_sha256)
@@ -312,7 +312,7 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     number = window.last_case_number
     assert number is not None
-    assert workspace.cases.find(number)["catalog_version"] == NEW_VERSION  # type: ignore[index]
+    assert workspace.cases.find(number).catalog_version == NEW_VERSION  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: window.preview is not None)
     window.preview.reject()
 
@@ -361,7 +361,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     register(workspace, server, replace=True)
     report = workspace.sync.sync()
     assert report.applied >= 1
-    assert workspace.cases.find(number)["status"] == "approved"  # type: ignore[index]
+    assert workspace.cases.find(number).status == "approved"  # type: ignore[union-attr]
     with workspace.store.read() as session:
         stored = session.query(Certificate).filter_by(case_number=number).one()
         assert (stored.certificate_id, stored.qr_text) == (approval.certificate_id, approval.qr_text)
@@ -374,7 +374,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
         number, clerk=workspace.counter(), recipient_name="李𠮷䶮", recipient_id_number="440524188001010014"
     )
     workspace.sync.sync()
-    assert workspace.cases.find(number)["status"] == "delivered"  # type: ignore[index]
+    assert workspace.cases.find(number).status == "delivered"  # type: ignore[union-attr]
     assert server.admin("conflicts", "--all") == []  # one issue, one hand-over: nothing to resolve
 
 
@@ -419,11 +419,11 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         assert workspace.cases.find(number) is None
         known = workspace.cases.find_in_hall(number)
         assert known is not None
-        assert (known["window_code"], known["status"], known["item_code"], known["received_on"]) == (
+        assert (known.window_code, known.status, known.item_code, known.received_on) == (
             "SZX0104",
             "accepted",
             SEAL,
-            "2026-11-20",
+            date(2026, 11, 20),
         )
         window.case_lookup.setText(number)
         window.lookup_case()
@@ -436,7 +436,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         neighbour.certificates.approve(number, approver=neighbour.counter())
         neighbour.sync.sync()
         workspace.sync.sync()
-        assert workspace.cases.find_in_hall(number)["status"] == "approved"  # type: ignore[index]
+        assert workspace.cases.find_in_hall(number).status == "approved"  # type: ignore[union-attr]
         assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
         shown = json.loads(capsys.readouterr().out)
         assert shown["elsewhere"] is True and shown["status_label"] == "已审批发证，待领取"

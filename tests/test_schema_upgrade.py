@@ -26,7 +26,7 @@ def test_schema_1_file_upgrades_in_place(home: Path) -> None:
         assert integrity_problems(ws.store) == []
         for number in numbers:
             case = ws.cases.find(number)
-            assert case is not None and case["certificate"] is None
+            assert case is not None and case.certificate is None
         # The new tables work on the upgraded file.
         document = ws.documents.prepare(DocumentKind.RECEIPT, numbers[0], counter=ws.counter())
         assert document.pages >= 1

@@ -143,9 +143,9 @@ def test_an_item_outside_the_hall_is_marked_and_refused_at_once(
     number = window.last_case_number
     assert number is not None
     case = workspace.cases.find(number)
-    assert case is not None and case["decision"] == "rejected"
-    assert case["applicant"]["name"] == PERSON["name"] and case["applicant"]["id_number"] == ""
-    assert "示例市民政局婚姻登记处" in case["referral_office"]
+    assert case is not None and case.decision == "rejected"
+    assert case.applicant.name == PERSON["name"] and case.applicant.id_number == ""
+    assert "示例市民政局婚姻登记处" in (case.referral_office or "")
 
 
 def test_a_typed_number_is_still_checked_on_a_refusal(window: MainWindow, qtbot: QtBot) -> None:

@@ -1,4 +1,5 @@
-"""One case: what was decided, its documents to print, approval, hand-over, and its print history."""
+"""One case: what was decided, its documents to print, approval, hand-over, and its print history. Which
+of approval and hand-over it offers is the status table's answer (`CaseView.allowed_actions`)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cases.status import status_label
+from app.cases.status import CaseAction
+from app.cases.views import CaseView
 from app.clock import hall_time_text
-from app.completeness import OUTCOME_LABEL, Outcome
-from app.documents.content import TITLE, DocumentKind
+from app.completeness import Verdict
+from app.documents.kinds import TITLE, DocumentKind
 from ui.screen_fit import fit_to_screen
 
 
@@ -32,7 +34,7 @@ class CaseDialog(QDialog):
 
     def __init__(
         self,
-        case: dict[str, Any],
+        case: CaseView,
         *,
         kinds: list[DocumentKind],
         prints: list[dict[str, Any]],
@@ -40,7 +42,7 @@ class CaseDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.case = case
-        number = case["number"]
+        number = case.number
         self.setWindowTitle(f"办件 {number}")
         fit_to_screen(self, preferred=QSize(640, 520))
         outer = QVBoxLayout(self)
@@ -54,14 +56,14 @@ class CaseDialog(QDialog):
         outer.addWidget(scroll, 1)
         lines = [
             f"办件编号：{number}",
-            f"事项：{case['item_name']}",
-            f"申请人：{case['applicant']['name']}",
-            f"决定：{OUTCOME_LABEL[Outcome(case['decision'])]}",
-            f"状态：{status_label(case['status'])}",
-            f"承诺办结：{case['promised_date'] or '—'}",
-            f"受理人：{case['clerk_name']} · 窗口 {case['window_code']}",
+            f"事项：{case.item_name}",
+            f"申请人：{case.applicant.name}",
+            f"决定：{case.decision_label}",
+            f"状态：{case.status_label}",
+            f"承诺办结：{case.promised_date.isoformat() if case.promised_date else '—'}",
+            f"受理人：{case.clerk_name} · 窗口 {case.window_code}",
         ]
-        lines += [f"· {f['message']}" for f in case["findings"] if f["outcome"] != "ok"]
+        lines += [f"· {f.message}" for f in case.findings if f.outcome != Verdict.OK]
         summary = QLabel("\n".join(lines), objectName="caseSummary")
         summary.setWordWrap(True)
         layout.addWidget(summary)
@@ -77,7 +79,7 @@ class CaseDialog(QDialog):
         layout.addLayout(row)
 
         self.approve_button = QPushButton("审批通过并发证", objectName="approveButton")
-        self.approve_button.setVisible(case["status"] == "accepted")
+        self.approve_button.setVisible(CaseAction.APPROVE in case.allowed_actions)
         self.approve_button.clicked.connect(lambda: self.approve_requested.emit(number))
         layout.addWidget(self.approve_button)
 
@@ -92,7 +94,7 @@ class CaseDialog(QDialog):
         form.addRow("领取人", self.recipient)
         form.addRow("身份证号码", self.recipient_id)
         form.addRow(self.handover_button)
-        self.handover.setVisible(case["status"] == "approved")
+        self.handover.setVisible(CaseAction.HAND_OVER in case.allowed_actions)
         layout.addWidget(self.handover)
 
         history = [

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from app.acceptance import Counter
+    from app.operations.person import Actor
     from app.workspace import Workspace
 
 _T0 = time.perf_counter()
@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def open_for_the_counter(
     home: Path, *, clerk: str | None, demo: bool, quiet: bool
-) -> tuple[Workspace, Counter] | None:
+) -> tuple[Workspace, Actor] | None:
     """The data folder opened and who acts at it; None when the window cannot start, after saying why in
     the log and (unless `quiet`) in a dialog: a folder not registered, a damaged database (what hall IT does
     about it), a settings file that cannot be read."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -29,17 +28,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.acceptance import AcceptanceError, Counter, Evaluation
-from app.accounts.roles import Permission
+from app.acceptance import AcceptanceError, Evaluation
+from app.accounts.roles import Permission, PermissionDenied
 from app.case_number import CaseNumberError
+from app.cases.status import TransitionError
+from app.cases.views import CaseView
 from app.catalog import ServiceItem
 from app.certificates import CertificateError
-from app.clock import hall_time_text
 from app.competence import Referral, referral
-from app.completeness import OUTCOME_LABEL, Outcome, applicable_materials
-from app.documents.content import TITLE, DocumentKind
+from app.completeness import applicable_materials
+from app.documents.kinds import TITLE, DocumentKind, main_document
 from app.documents.service import RenderedDocument
 from app.intake import AcceptanceRequest, InputError
+from app.operations.certificates import approve_case, hand_over_certificate
+from app.operations.changes import OperationRefused
+from app.operations.counter import accept_case
+from app.operations.lookup import look_up_case
+from app.operations.person import Actor
+from app.operations.printing import needs_reason, record_print, render_document
 from app.secrets import SecretStoreError
 from app.sync.client import SyncReport
 from app.workspace import Workspace
@@ -66,15 +72,6 @@ from ui.window_state import WINDOW_STATE_NAME, WindowState
 
 log = logging.getLogger("clerk.ui")
 
-# The document a decision produces at the counter, printed right after saving.
-MAIN_DOCUMENT = {
-    Outcome.ACCEPTED: DocumentKind.RECEIPT,
-    Outcome.ACCEPTED_WITH_TOLERANCE: DocumentKind.TOLERANCE_NOTICE,
-    Outcome.SUPPLEMENT_REQUIRED: DocumentKind.SUPPLEMENT_NOTICE,
-    Outcome.REJECTED: DocumentKind.REJECTION_NOTICE,
-}
-
-
 # The window's size when it is not maximized and nothing was remembered (shrunk to fit a smaller screen).
 NORMAL_SIZE = QSize(1366, 800)
 # Rows of 今日办件 shown when the panel is open (it scrolls for more).
@@ -82,7 +79,7 @@ CASES_ROWS = 3
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, *, workspace: Workspace, counter: Counter) -> None:
+    def __init__(self, *, workspace: Workspace, counter: Actor) -> None:
         super().__init__()
         self.workspace = workspace
         self.counter = counter
@@ -427,16 +424,16 @@ class MainWindow(QMainWindow):
             self._reevaluate()  # a 不予受理 shown before the applicant's name is typed: the panel says so
             return
         try:
-            number = self.workspace.acceptance.accept(request, counter=self.counter)
+            accepted = accept_case(self.workspace, person=self.counter, request=request)
         except InputError as error:
             self.decision.show_problems(error.problems)
             return
-        except (StoreError, AcceptanceError) as error:
+        except (StoreError, AcceptanceError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Critical, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。")
             return
-        outcome = self.evaluation.result.outcome
+        number, label = accepted.changed.number, accepted.case.decision_label
         self.decision.saved.setText(
-            f"已保存（{OUTCOME_LABEL[outcome]}）办件编号：\n{number}\n已锁定；下一位请按 新办件 (Ctrl+N)"
+            f"已保存（{label}）办件编号：\n{number}\n已锁定；下一位请按 新办件 (Ctrl+N)"
         )
         self.decision.saved.setStyleSheet("font-size:13pt;font-weight:bold;color:#1b5e20;")
         self.decision.accept_button.setEnabled(False)
@@ -447,7 +444,8 @@ class MainWindow(QMainWindow):
         self.refresh_cases()
         self.sync.local_change()
         self.decision.new_button.setFocus()
-        self.request_print(str(MAIN_DOCUMENT[outcome]), number)
+        if accepted.print_next is not None:
+            self.request_print(str(accepted.print_next), number)
 
     def _lock_case(self, locked: bool) -> None:
         """A saved case stays on screen as it was saved: readable, its number shown, nothing editable."""
@@ -548,42 +546,29 @@ class MainWindow(QMainWindow):
 
     def show_case(self, text: str) -> None:
         try:
-            case = self.workspace.cases.find(text)
+            found = look_up_case(self.workspace, number=text)
         except CaseNumberError as error:
             self.notify(QMessageBox.Icon.Warning, "办件编号有误", str(error))
             return
         except StoreError as error:
             self.notify(QMessageBox.Icon.Critical, "无法读取", str(error))
             return
-        if case is None:
-            elsewhere = self.workspace.cases.find_in_hall(text)
-            if elsewhere is None:
-                self.notify(
-                    QMessageBox.Icon.Information,
-                    "未找到",
-                    f"本窗口和本大厅已同步的记录中都没有办件 {text}（可能尚未同步，或不是本大厅的办件）",
-                )
-                return
-            self.notify(QMessageBox.Icon.Information, "其他窗口的办件", self.describe_elsewhere(elsewhere))
-            return
-        self.open_case_dialog(case)
+        if found.case is not None:
+            self.open_case_dialog(found.case)
+        elif found.elsewhere is not None:
+            self.notify(QMessageBox.Icon.Information, "其他窗口的办件", found.elsewhere_details())
+        else:
+            self.notify(
+                QMessageBox.Icon.Information,
+                "未找到",
+                f"{found.not_found}（可能尚未同步，或不是本大厅的办件）",
+            )
 
-    def describe_elsewhere(self, case: dict[str, Any]) -> str:
-        item = self.workspace.catalog.item(case["item_code"]) if case["item_code"] else None
-        what = f"，事项：{item.name}" if item is not None else ""
-        when = f"于 {case['received_on']} " if case["received_on"] else ""
-        updated = hall_time_text(case["updated_at"], style="short")
-        return (
-            f"办件 {case['number']} 由 {case['window_code']} 窗口{when}受理{what}。\n"
-            f"当前状态：{case['status_label']}（服务器 {updated} 的记录）。\n"
-            "办件材料和文书在受理窗口，本窗口只能查询状态。"
-        )
-
-    def open_case_dialog(self, case: dict[str, Any]) -> None:
-        number = case["number"]
+    def open_case_dialog(self, case: CaseView) -> None:
+        number = case.number
         dialog = CaseDialog(
             case,
-            kinds=self.workspace.documents.available(number),
+            kinds=self.workspace.documents.available(case),
             prints=self.workspace.documents.prints(number),
             parent=self,
         )
@@ -604,36 +589,48 @@ class MainWindow(QMainWindow):
     # -- approval and hand-over ------------------------------------------------------------------
     def approve(self, number: str) -> None:
         try:
-            approval = self.workspace.certificates.approve(number, approver=self.counter)
-        except (CertificateError, SecretStoreError, StoreError) as error:
+            approved = approve_case(self.workspace, person=self.counter, number=number)
+        except (
+            CertificateError,
+            SecretStoreError,
+            StoreError,
+            OperationRefused,
+            PermissionDenied,
+            TransitionError,
+        ) as error:
             self.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
             return
-        self.statusBar().showMessage(f"办件 {number} 已审批发证：{approval.certificate_id}", 10000)
-        self._reopen_case(number)
+        self.statusBar().showMessage(f"办件 {number} 已审批发证：{approved.certificate_id}", 10000)
+        self._reopen_case(approved.changed.number)
 
     def hand_over(self, number: str, recipient: str, recipient_id: str) -> None:
         try:
-            self.workspace.certificates.hand_over(
-                number, clerk=self.counter, recipient_name=recipient, recipient_id_number=recipient_id
+            handed = hand_over_certificate(
+                self.workspace,
+                person=self.counter,
+                number=number,
+                recipient_name=recipient,
+                recipient_id_number=recipient_id,
             )
-        except (CertificateError, StoreError) as error:
+        except (CertificateError, StoreError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Warning, "未能交付", str(error))
             return
-        self._reopen_case(number)
-        self.request_print(str(DocumentKind.PICKUP_RECEIPT), number)
+        self._reopen_case(handed.changed.number)
+        self.request_print(str(handed.print_next), handed.changed.number)
 
     # -- printing --------------------------------------------------------------------------------
     def print_last(self) -> None:
         if self.last_case_number is None:
             return
         case = self.workspace.cases.find(self.last_case_number)
-        if case is not None:
-            self.request_print(str(MAIN_DOCUMENT[Outcome(case["decision"])]), self.last_case_number)
+        kind = None if case is None else main_document(case.decision)
+        if kind is not None:
+            self.request_print(str(kind), self.last_case_number)
 
     def request_print(self, kind_text: str, number: str, reason: str | None = None) -> None:
         """Render off the GUI thread, then preview. A document printed before asks for a reason first."""
         kind = DocumentKind(kind_text)
-        if reason is None and self.workspace.documents.printed_before(number, kind):
+        if reason is None and needs_reason(self.workspace, number=number, kind=kind):
             dialog = QInputDialog(self)
             dialog.setWindowTitle("补打")
             dialog.setLabelText(f"「{TITLE[kind]}」已打印过。补打原因：")
@@ -649,8 +646,8 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"正在生成{TITLE[kind]}…")
         self.jobs.start(
-            lambda: self.workspace.documents.prepare(
-                kind, number, counter=self.counter, reprint_reason=reason
+            lambda: render_document(
+                self.workspace, person=self.counter, number=number, kind=kind, reprint_reason=reason
             ),
             success=self._show_preview,
             failure=lambda error: self.notify(QMessageBox.Icon.Warning, "无法生成文书", str(error)),
@@ -674,10 +671,10 @@ class MainWindow(QMainWindow):
             self.notify(QMessageBox.Icon.Critical, "未打印", f"{error}\n\n本次未记录为已打印。")
             return
         try:
-            self.workspace.documents.record_print(
-                document, destination=job.printer, copies=job.copies, counter=self.counter
+            record_print(
+                self.workspace, person=self.counter, document=document, printer=job.printer, copies=job.copies
             )
-        except StoreError as error:
+        except (StoreError, OperationRefused, PermissionDenied, TransitionError) as error:
             self.notify(QMessageBox.Icon.Critical, "打印记录未保存", str(error))
             return
         printers = dict(self.workspace.settings.get("printers"))

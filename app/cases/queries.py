@@ -1,19 +1,17 @@
-"""Reading stored cases: by number (check character verified first), and the day's list."""
+"""Reading stored cases: by number (check character verified first) as a `CaseView`, a case of another
+window of the hall as a `HallCaseView`, and the day's list."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.acceptance import case_snapshot
 from app.case_number import parse_case_number
-from app.cases.status import status_label
-from app.certificates import certificate_view, clerk_names
-from db.models import Case, Certificate, HallCase
+from app.cases.views import CaseView, HallCaseView, case_view, hall_case_view
+from db.models import Case, Certificate, Clerk, HallCase
 from db.store import Store
 
 
@@ -32,9 +30,9 @@ class CaseQueries:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    def find(self, text: str) -> dict[str, Any] | None:
-        """The case as data, or None. A number with a wrong check character raises CaseNumberError,
-        so a mistyped number is reported as such, never taken for another case."""
+    def find(self, text: str) -> CaseView | None:
+        """The case held at this window, or None. A number with a wrong check character raises
+        CaseNumberError, so a mistyped number is reported as such, never taken for another case."""
         number = str(parse_case_number(text))
         with self._store.read() as session:
             case = session.scalars(
@@ -44,33 +42,23 @@ class CaseQueries:
             ).first()
             if case is None:
                 return None
-            snapshot = case_snapshot(case)
             certificate = session.scalars(
                 select(Certificate).where(Certificate.case_number == number)
             ).first()
-        snapshot["certificate"] = (
-            None if certificate is None else certificate_view(certificate, clerk_names(self._store))
-        )
-        return snapshot
+            names: dict[str, str] = {}
+            if certificate is not None and certificate.handover_clerk_login is not None:
+                login = certificate.handover_clerk_login
+                name = session.scalar(select(Clerk.name).where(Clerk.login == login))
+                names = {} if name is None else {login: name}
+            return case_view(case, certificate=certificate, clerk_names=names)
 
-    def find_in_hall(self, text: str) -> dict[str, Any] | None:
+    def find_in_hall(self, text: str) -> HallCaseView | None:
         """A case of another window of the hall, as sync last reported it, or None. The check character
         is verified first, as in `find`."""
         number = str(parse_case_number(text))
         with self._store.read() as session:
             row = session.get(HallCase, number)
-            if row is None:
-                return None
-            return {
-                "number": row.number,
-                "window_code": row.window_code,
-                "status": row.status,
-                "status_label": status_label(row.status),
-                "decision": row.decision,
-                "item_code": row.item_code,
-                "received_on": row.received_on.isoformat() if row.received_on else None,
-                "updated_at": row.updated_at.isoformat() + "Z",
-            }
+            return None if row is None else hall_case_view(row)
 
     def for_day(self, day: date, *, window_code: str | None = None) -> list[CaseSummary]:
         query = select(

@@ -1,4 +1,4 @@
-"""What each document says, built from the stored case (never from the screen).
+"""What each document says, built from the stored case's view (never from the screen).
 
 A `DocumentContent` is layout-free: the PDF renderer lays it out for A4 or an 80 mm receipt, and the
 glyph check reads every text in it before anything is printed.
@@ -6,59 +6,21 @@ glyph check reads every text in it before anything is printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from enum import StrEnum
-from typing import Any
 
+from app.cases.views import AgentView, ApplicantView, CaseView, CertificateView, MaterialView
 from app.catalog import FORM_LABEL, Form, ServiceItem
 from app.clock import CHINA, hall_time_text
+from app.completeness import Verdict
+from app.documents.kinds import DEFAULT_COPIES as DEFAULT_COPIES
+from app.documents.kinds import NOT_FOR_DECISION, issued_for
+from app.documents.kinds import NUMBER_WORD as NUMBER_WORD
+from app.documents.kinds import TITLE as TITLE
+from app.documents.kinds import DocumentKind as DocumentKind
 from app.identifiers import mask_resident_id
 from app.identity_documents import id_kind_label, mask_id_number
-
-
-class DocumentKind(StrEnum):
-    RECEIPT = "receipt"
-    TOLERANCE_NOTICE = "tolerance-notice"
-    SUPPLEMENT_NOTICE = "supplement-notice"
-    REJECTION_NOTICE = "rejection-notice"
-    CERTIFICATE = "certificate"
-    PICKUP_RECEIPT = "pickup-receipt"
-
-
-TITLE = {
-    DocumentKind.RECEIPT: "受理通知书",
-    DocumentKind.TOLERANCE_NOTICE: "容缺受理通知书",
-    DocumentKind.SUPPLEMENT_NOTICE: "一次性告知书（补正材料通知书）",
-    DocumentKind.REJECTION_NOTICE: "不予受理通知书",
-    DocumentKind.CERTIFICATE: "证照",
-    DocumentKind.PICKUP_RECEIPT: "领证回执",
-}
-# 性质 in the document number: 机关简称 + 性质 + 〔年份〕 + 顺序号.
-NUMBER_WORD = {
-    DocumentKind.RECEIPT: "受",
-    DocumentKind.TOLERANCE_NOTICE: "容受",
-    DocumentKind.SUPPLEMENT_NOTICE: "补告",
-    DocumentKind.REJECTION_NOTICE: "不受",
-    DocumentKind.PICKUP_RECEIPT: "领",
-}
-DEFAULT_COPIES = {
-    DocumentKind.RECEIPT: 1,
-    DocumentKind.TOLERANCE_NOTICE: 2,  # applicant and file
-    DocumentKind.SUPPLEMENT_NOTICE: 2,
-    DocumentKind.REJECTION_NOTICE: 2,
-    DocumentKind.CERTIFICATE: 1,
-    DocumentKind.PICKUP_RECEIPT: 2,
-}
-LABEL = {
-    DocumentKind.RECEIPT: "receipt 受理通知书",
-    DocumentKind.TOLERANCE_NOTICE: "tolerance-notice 容缺受理通知书",
-    DocumentKind.SUPPLEMENT_NOTICE: "supplement-notice 一次性告知书",
-    DocumentKind.REJECTION_NOTICE: "rejection-notice 不予受理通知书",
-    DocumentKind.CERTIFICATE: "certificate 证照",
-    DocumentKind.PICKUP_RECEIPT: "pickup-receipt 领证回执",
-}
 
 
 class DocumentError(Exception):
@@ -143,23 +105,10 @@ class DocumentContent:
 BLANK_DATE = "________年____月____日"  # filled in by hand
 
 
-# The decisions each case document may be issued for, and what the clerk is told otherwise.
-DECISIONS: dict[DocumentKind, tuple[tuple[str, ...], str]] = {
-    DocumentKind.RECEIPT: (
-        ("accepted", "accepted_with_tolerance"),
-        "未受理（{decision}），不能出具受理通知书",
-    ),
-    DocumentKind.TOLERANCE_NOTICE: (("accepted_with_tolerance",), "不是容缺受理，不能出具容缺受理通知书"),
-    DocumentKind.SUPPLEMENT_NOTICE: (("supplement_required",), "不需补正，不能出具一次性告知书"),
-    DocumentKind.REJECTION_NOTICE: (("rejected",), "未作不予受理决定，不能出具不予受理通知书"),
-}
-
-
-def require_decision(kind: DocumentKind, case: Mapping[str, Any]) -> None:
-    """Raise DocumentError unless the case's decision allows this document."""
-    allowed, problem = DECISIONS[kind]
-    if case["decision"] not in allowed:
-        raise DocumentError(f"办件 {case['number']} " + problem.format(decision=case["decision"]))
+def require_decision(kind: DocumentKind, case: CaseView) -> None:
+    """Raise DocumentError unless the case's decision gets this document (app.documents.kinds)."""
+    if case.decision not in issued_for(kind):
+        raise DocumentError(f"办件 {case.number} " + NOT_FOR_DECISION[kind].format(decision=case.decision))
 
 
 def cn_date(day: date) -> str:
@@ -175,47 +124,49 @@ def masked_id(id_type: str, value: str) -> str:
     return mask_id_number(id_type, value)
 
 
-def _id_field(label: str, party: Mapping[str, Any]) -> Field:
+def _id_field(label: str, party: ApplicantView | AgentView) -> Field:
     """A party's 证件 as printed: the kind with the (masked) number; an organisation's credit code alone."""
-    kind = party.get("id_type") or "resident_id"  # stored before 证件类型: a resident ID
+    kind = party.id_type or "resident_id"  # stored before 证件类型: a resident ID
     if kind == "uscc":
-        return Field("统一社会信用代码", party["id_number"])
-    return Field(label, f"{id_kind_label(kind)} {masked_id(kind, party['id_number'])}")
+        return Field("统一社会信用代码", party.id_number)
+    return Field(label, f"{id_kind_label(kind)} {masked_id(kind, party.id_number)}")
 
 
-def _created(case: Mapping[str, Any]) -> datetime:
-    return datetime.fromisoformat(str(case["created_at"]).replace("Z", "+00:00"))
+def _day(day: date | None, case: CaseView, what: str) -> date:
+    if day is None:
+        raise DocumentError(f"办件 {case.number} 没有{what}")
+    return day
 
 
-def _party_fields(case: Mapping[str, Any]) -> list[Field]:
-    applicant = case["applicant"]
+def _party_fields(case: CaseView) -> list[Field]:
+    applicant = case.applicant
     fields = [
-        Field("申请人", applicant["name"]),
+        Field("申请人", applicant.name),
         _id_field("证件", applicant),
-        Field("联系电话", applicant["phone"]),
+        Field("联系电话", applicant.phone),
     ]
-    agent = case.get("agent")
+    agent = case.agent
     if agent:
         fields += [
-            Field("代理人", agent["name"]),
+            Field("代理人", agent.name),
             _id_field("代理人证件", agent),
-            Field("代理人电话", agent["phone"]),
+            Field("代理人电话", agent.phone),
         ]
     return [f for f in fields if f.value]  # a 不予受理 may be recorded with the applicant's name alone
 
 
-def _item_fields(case: Mapping[str, Any]) -> list[Field]:
+def _item_fields(case: CaseView) -> list[Field]:
     return [
-        Field("办件编号", case["number"]),
-        Field("申请事项", case["item_name"]),
-        Field("实施编码", case["item_code"]),
-        Field("事项版本", case["catalog_version"]),
+        Field("办件编号", case.number),
+        Field("申请事项", case.item_name),
+        Field("实施编码", case.item_code),
+        Field("事项版本", case.catalog_version),
     ]
 
 
-def _footer(case: Mapping[str, Any], office: Office, *, clerk_label: str = "受理人员") -> tuple[Field, ...]:
+def _footer(case: CaseView, office: Office, *, clerk_label: str = "受理人员") -> tuple[Field, ...]:
     return (
-        Field(clerk_label, case["clerk_name"]),
+        Field(clerk_label, case.clerk_name),
         Field("受理窗口", f"{office.window_name}（{office.window_code}）"),
         Field("咨询电话", office.phone),
     )
@@ -233,7 +184,7 @@ def _tracking(office: Office, case_number: str) -> str:
 
 def _case_document(
     kind: DocumentKind,
-    case: Mapping[str, Any],
+    case: CaseView,
     office: Office,
     number: str,
     *,
@@ -251,47 +202,41 @@ def _case_document(
         title=TITLE[kind],
         office_name=office.name,
         number=number,
-        case_number=case["number"],
-        qr_text=_tracking(office, case["number"]),
+        case_number=case.number,
+        qr_text=_tracking(office, case.number),
         qr_caption=qr_caption,
         fields=fields,
         sections=sections,
         signatures=signatures,
         footer=footer if footer is not None else _footer(case, office),
-        issued_on=issued_on or _created(case).astimezone(CHINA).date(),
+        issued_on=issued_on or case.created_at.astimezone(CHINA).date(),
         copies_note=copies_note,
         seal_name=office.name,
     )
 
 
-def _findings(case: Mapping[str, Any], outcome: str) -> list[Mapping[str, Any]]:
-    return [f for f in case["findings"] if f["outcome"] == outcome]
-
-
-def _received_rows(entries: list[Mapping[str, Any]]) -> tuple[tuple[str, ...], ...]:
+def _received_rows(entries: tuple[MaterialView, ...]) -> tuple[tuple[str, ...], ...]:
     """One row a material: an original and its copy handed in together are one line of the receipt."""
-    grouped: dict[str, list[Mapping[str, Any]]] = {}
+    grouped: dict[str, list[MaterialView]] = {}
     for entry in entries:
-        grouped.setdefault(entry["material"], []).append(entry)
+        grouped.setdefault(entry.material, []).append(entry)
     rows = []
     for index, group in enumerate(grouped.values()):
-        forms = "、".join(FORM_LABEL[Form(e["form"])] for e in group)
-        copies = sum(int(e["copies"]) for e in group)
-        pages = max(int(e["pages"]) for e in group)
-        rows.append((str(index + 1), group[0]["name"], forms, str(copies), str(pages)))
+        forms = "、".join(FORM_LABEL[Form(e.form)] for e in group)
+        copies = sum(e.copies for e in group)
+        pages = max(e.pages for e in group)
+        rows.append((str(index + 1), group[0].name, forms, str(copies), str(pages)))
     return tuple(rows)
 
 
-def acceptance_receipt(
-    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
-) -> DocumentContent:
+def acceptance_receipt(case: CaseView, item: ServiceItem, office: Office, number: str) -> DocumentContent:
     require_decision(DocumentKind.RECEIPT, case)
-    promised = date.fromisoformat(case["promised_date"])
-    uncertain = "（节假日数据未覆盖，以实际工作日为准）" if case["promised_date_uncertain"] else ""
-    materials = _received_rows(case["materials"])
-    received = _created(case)
+    promised = _day(case.promised_date, case, "承诺办结日期")
+    uncertain = "（节假日数据未覆盖，以实际工作日为准）" if case.promised_date_uncertain else ""
+    materials = _received_rows(case.materials)
+    received = case.created_at
     text = (
-        f"你（单位）于{cn_time(received)}提出的「{case['item_name']}」申请，经审查，申请材料齐全、符合法定形式，"
+        f"你（单位）于{cn_time(received)}提出的「{case.item_name}」申请，经审查，申请材料齐全、符合法定形式，"
         f"{_basis_clause(item, '五')}，决定予以受理。本事项承诺于{cn_date(promised)}前办结{uncertain}。"
         "请凭本通知书查询办理进度、领取办理结果。"
     )
@@ -319,17 +264,16 @@ def acceptance_receipt(
     )
 
 
-def tolerance_notice(
-    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
-) -> DocumentContent:
+def tolerance_notice(case: CaseView, item: ServiceItem, office: Office, number: str) -> DocumentContent:
     require_decision(DocumentKind.TOLERANCE_NOTICE, case)
-    deadline = date.fromisoformat(case["supplement_deadline"])
+    deadline = _day(case.supplement_deadline, case, "补交期限")
+    promised = _day(case.promised_date, case, "承诺办结日期")
     rows = []
-    for i, finding in enumerate(_findings(case, "tolerated")):
-        material = item.material(finding["material"])
+    for i, code in enumerate(case.materials_with(Verdict.TOLERATED)):
+        material = item.material(code)
         assert material is not None
         rows.append((str(i + 1), material.name, material.forms_label, material.standard or "—"))
-    received = _created(case)
+    received = case.created_at
     return _case_document(
         DocumentKind.TOLERANCE_NOTICE,
         case,
@@ -341,11 +285,11 @@ def tolerance_notice(
             *_party_fields(case),
             Field("受理时间", cn_time(received)),
             Field("补交期限", cn_date(deadline)),
-            Field("承诺办结时间", cn_date(date.fromisoformat(case["promised_date"]))),
+            Field("承诺办结时间", cn_date(promised)),
         ),
         sections=(
             Paragraph(
-                f"你（单位）提出的「{case['item_name']}」申请，主要申请材料齐全、符合法定形式，下列次要材料欠缺或存在瑕疵，"
+                f"你（单位）提出的「{case.item_name}」申请，主要申请材料齐全、符合法定形式，下列次要材料欠缺或存在瑕疵，"
                 "根据容缺受理制度，本机关予以容缺受理。"
             ),
             Table("容缺材料", ("序号", "材料名称", "补交形式", "补交要求"), tuple(rows), (0.6, 3.4, 1.6, 4)),
@@ -363,24 +307,22 @@ def tolerance_notice(
     )
 
 
-def supplement_notice(
-    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
-) -> DocumentContent:
+def supplement_notice(case: CaseView, item: ServiceItem, office: Office, number: str) -> DocumentContent:
     require_decision(DocumentKind.SUPPLEMENT_NOTICE, case)
     rows: list[tuple[str, ...]] = []
-    for finding in case["findings"]:
-        if finding["outcome"] not in ("missing", "defective") or not finding["material"]:
+    for finding in case.findings:
+        if finding.outcome not in (Verdict.MISSING, Verdict.DEFECTIVE) or not finding.material:
             continue
-        material = item.material(finding["material"])
+        material = item.material(finding.material)
         assert material is not None
         problem = (
-            "缺少" if finding["outcome"] == "missing" else finding["message"].split("」", 1)[-1] or "存在瑕疵"
+            "缺少" if finding.outcome == Verdict.MISSING else finding.message.split("」", 1)[-1] or "存在瑕疵"
         )
         amount = f"{material.copies}份" if material.copies else ""
         requirement = f"{material.forms_label}{amount}；{material.standard}".rstrip("；")
         rows.append((str(len(rows) + 1), material.name, problem, requirement, material.basis or item.basis))
-    deadline = date.fromisoformat(case["supplement_deadline"])
-    received = _created(case)
+    deadline = _day(case.supplement_deadline, case, "补正期限")
+    received = case.created_at
     return _case_document(
         DocumentKind.SUPPLEMENT_NOTICE,
         case,
@@ -392,11 +334,11 @@ def supplement_notice(
             *_party_fields(case),
             Field("申请日期", cn_time(received)),
             Field("补正期限", cn_date(deadline)),
-            Field("承办人员", f"{case['clerk_name']}（{office.phone}）"),
+            Field("承办人员", f"{case.clerk_name}（{office.phone}）"),
         ),
         sections=(
             Paragraph(
-                f"你（单位）提出的「{case['item_name']}」申请，经审查，申请材料不齐全或者不符合法定形式。"
+                f"你（单位）提出的「{case.item_name}」申请，经审查，申请材料不齐全或者不符合法定形式。"
                 f"{_basis_clause(item, '四')}，现一次性告知你（单位）需要补正的全部内容如下："
             ),
             Table(
@@ -411,8 +353,7 @@ def supplement_notice(
                 emphasis=True,
             ),
             Paragraph(
-                f"审查依据：事项目录 {case['catalog_version']}，"
-                f"材料清单校验码 {case['checklist_sha256'][:12]}。"
+                f"审查依据：事项目录 {case.catalog_version}，材料清单校验码 {case.checklist_sha256[:12]}。"
             ),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}____时____分"),
@@ -421,12 +362,10 @@ def supplement_notice(
     )
 
 
-def rejection_notice(
-    case: Mapping[str, Any], item: ServiceItem, office: Office, number: str
-) -> DocumentContent:
+def rejection_notice(case: CaseView, item: ServiceItem, office: Office, number: str) -> DocumentContent:
     require_decision(DocumentKind.REJECTION_NOTICE, case)
-    received = _created(case)
-    referral = case.get("referral_office") or "有权机关"
+    received = case.created_at
+    referral = case.referral_office or "有权机关"
     reasons = [f"该事项由{item.body_name}实施，不属于{office.name}受理范围"]
     return _case_document(
         DocumentKind.REJECTION_NOTICE,
@@ -437,7 +376,7 @@ def rejection_notice(
         fields=(*_item_fields(case), *_party_fields(case), Field("申请时间", cn_time(received))),
         sections=(
             Paragraph(
-                f"你（单位）于{cn_time(received)}提出的「{case['item_name']}」申请，经审查，"
+                f"你（单位）于{cn_time(received)}提出的「{case.item_name}」申请，经审查，"
                 f"{'；'.join(reasons)}。{_basis_clause(item, '二')}，本机关决定不予受理。"
             ),
             Paragraph(f"请向{referral}提出申请。", emphasis=True),
@@ -451,41 +390,39 @@ def rejection_notice(
     )
 
 
-def certificate(case: Mapping[str, Any], cert: Mapping[str, Any], office: Office) -> DocumentContent:
-    valid = cn_date(cert["valid_until"]) if cert["valid_until"] else "长期"
+def certificate(case: CaseView, cert: CertificateView, office: Office) -> DocumentContent:
+    valid = cn_date(cert.valid_until) if cert.valid_until else "长期"
     return DocumentContent(
         kind=DocumentKind.CERTIFICATE,
-        title=cert["type_name"],
-        office_name=cert["issuer_name"],
-        number=cert["certificate_id"],
-        case_number=case["number"],
-        qr_text=cert["qr_text"],
+        title=cert.type_name,
+        office_name=cert.issuer_name,
+        number=cert.certificate_id,
+        case_number=case.number,
+        qr_text=cert.qr_text,
         qr_caption="扫码核验：离线验签，联网查询状态",
         fields=(
-            Field("证照编号", cert["certificate_id"]),
-            Field("持证人", cert["holder_name"]),
+            Field("证照编号", cert.certificate_id),
+            Field("持证人", cert.holder_name),
             # Credit codes are public register data and print whole; a person's number prints masked.
-            _id_field("证件", case["applicant"]),
-            Field("许可内容", cert["content"]),
-            Field("发证机关", cert["issuer_name"]),
-            Field("发证日期", cn_date(cert["issued_on"])),
+            _id_field("证件", case.applicant),
+            Field("许可内容", cert.content),
+            Field("发证机关", cert.issuer_name),
+            Field("发证日期", cn_date(cert.issued_on)),
             Field("有效期至", valid),
-            Field("办件编号", case["number"]),
+            Field("办件编号", case.number),
         ),
         sections=(Paragraph("本证照依法核发，二维码内含发证机关电子签名，可离线核验真伪；涂改、伪造无效。"),),
         signatures=(),
-        footer=(Field("签发密钥", cert["key_id"]),),
-        issued_on=cert["issued_on"],
-        seal_name=cert["issuer_name"],
+        footer=(Field("签发密钥", cert.key_id),),
+        issued_on=cert.issued_on,
+        seal_name=cert.issuer_name,
     )
 
 
-def pickup_receipt(
-    case: Mapping[str, Any], cert: Mapping[str, Any], office: Office, number: str
-) -> DocumentContent:
-    if cert["handed_over_at"] is None:
-        raise DocumentError(f"办件 {case['number']} 的证照尚未交付，不能出具领证回执")
-    handed = cert["handed_over_at"]
+def pickup_receipt(case: CaseView, cert: CertificateView, office: Office, number: str) -> DocumentContent:
+    handed = cert.handed_over_at
+    if handed is None:
+        raise DocumentError(f"办件 {case.number} 的证照尚未交付，不能出具领证回执")
     return _case_document(
         DocumentKind.PICKUP_RECEIPT,
         case,
@@ -493,20 +430,20 @@ def pickup_receipt(
         number,
         qr_caption="扫码查询办件",
         fields=(
-            Field("办件编号", case["number"]),
-            Field("申请事项", case["item_name"]),
-            Field("证照名称", cert["type_name"]),
-            Field("证照编号", cert["certificate_id"]),
-            Field("持证人", cert["holder_name"]),
-            Field("领取人", cert["recipient_name"]),
-            Field("领取人身份证号码", mask_resident_id(cert["recipient_id_number"])),
+            Field("办件编号", case.number),
+            Field("申请事项", case.item_name),
+            Field("证照名称", cert.type_name),
+            Field("证照编号", cert.certificate_id),
+            Field("持证人", cert.holder_name),
+            Field("领取人", cert.recipient_name or ""),
+            Field("领取人身份证号码", mask_resident_id(cert.recipient_id_number or "")),
             Field("领取方式", "窗口领取"),
             Field("领取时间", cn_time(handed)),
         ),
         sections=(Paragraph("上述证照已当面点交，领取人核对无误后签字确认。"),),
         signatures=("领取人（签字）：", "发件人员（签字）："),
         footer=(
-            Field("发件人员", cert["handover_clerk_name"]),
+            Field("发件人员", cert.handover_clerk_name or ""),
             Field("发件窗口", f"{office.window_name}（{office.window_code}）"),
         ),
         issued_on=handed.astimezone(CHINA).date(),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -14,18 +13,12 @@ from sqlalchemy import select
 from app.acceptance import Counter as CounterContext
 from app.atomic import write_atomic
 from app.cases.queries import CaseQueries
+from app.cases.views import CaseView
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
 from app.documents import content as builders
-from app.documents.content import (
-    DEFAULT_COPIES,
-    NUMBER_WORD,
-    TITLE,
-    DocumentContent,
-    DocumentError,
-    DocumentKind,
-    Office,
-)
+from app.documents.content import DocumentContent, DocumentError, Office
+from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, decision_documents
 from app.documents.layout import Layout
 from app.settings import Settings
 from app.sync.events import DocumentPrinted
@@ -135,19 +128,15 @@ class DocumentService:
         except ValueError:
             return Layout.A4
 
-    def available(self, case_number: str) -> list[DocumentKind]:
-        """The documents this case can have now, in the order a clerk would print them."""
-        case = self._case(case_number)
-        certificate = case.get("certificate")
-        kinds = {
-            "accepted": [DocumentKind.RECEIPT],
-            "accepted_with_tolerance": [DocumentKind.RECEIPT, DocumentKind.TOLERANCE_NOTICE],
-            "supplement_required": [DocumentKind.SUPPLEMENT_NOTICE],
-            "rejected": [DocumentKind.REJECTION_NOTICE],
-        }[case["decision"]]
-        if certificate:
+    def available(self, case: CaseView | str) -> list[DocumentKind]:
+        """The documents this case can have now, in the order a clerk would print them: its decision's
+        (app.documents.kinds), then the certificate once issued and its pickup receipt once handed over."""
+        if isinstance(case, str):
+            case = self._case(case)
+        kinds = list(decision_documents(case.decision))
+        if case.certificate is not None:
             kinds.append(DocumentKind.CERTIFICATE)
-            if certificate["handed_over_at"] is not None:
+            if case.certificate.handed_over:
                 kinds.append(DocumentKind.PICKUP_RECEIPT)
         return kinds
 
@@ -174,7 +163,7 @@ class DocumentService:
         """Render the document from the stored case. A document printed before is a reprint (补打) and
         needs a reason; it keeps its number and is marked as a reprint."""
         case = self._case(case_number)
-        number = case["number"]
+        number = case.number
         reason = (reprint_reason or "").strip() or None
         reprint = self.printed_before(number, kind)
         if reprint and reason is None:
@@ -269,35 +258,31 @@ class DocumentService:
         ]
 
     # -- internals -------------------------------------------------------------------------------
-    def _case(self, case_number: str) -> dict[str, Any]:
+    def _case(self, case_number: str) -> CaseView:
         case = self._cases.find(case_number)
         if case is None:
             raise DocumentError(f"本窗口数据库中没有办件 {case_number}")
         return case
 
-    def _content(
-        self, kind: DocumentKind, case: Mapping[str, Any], counter: CounterContext
-    ) -> DocumentContent:
+    def _content(self, kind: DocumentKind, case: CaseView, counter: CounterContext) -> DocumentContent:
         office = self.office(counter)
-        certificate = case.get("certificate")
+        certificate = case.certificate
         if kind is DocumentKind.CERTIFICATE:
-            if not certificate:
-                raise DocumentError(
-                    f"办件 {case['number']} 尚未审批发证（状态：{case['status']}），不能打印证照"
-                )
-            self._number(kind, case["number"], counter, fixed=certificate["certificate_id"])
+            if certificate is None:
+                raise DocumentError(f"办件 {case.number} 尚未审批发证（状态：{case.status}），不能打印证照")
+            self._number(kind, case.number, counter, fixed=certificate.certificate_id)
             return builders.certificate(case, certificate, office)
-        if kind is DocumentKind.PICKUP_RECEIPT and not certificate:
-            raise DocumentError(f"办件 {case['number']} 尚未发证，不能出具领证回执")
-        item = self._catalog.item_at(case["item_code"], case["catalog_version"])
+        if kind is DocumentKind.PICKUP_RECEIPT and certificate is None:
+            raise DocumentError(f"办件 {case.number} 尚未发证，不能出具领证回执")
+        item = self._catalog.item_at(case.item_code, case.catalog_version)
         if item is None:
-            raise DocumentError(f"找不到事项 {case['item_code']}（目录版本 {case['catalog_version']}）")
+            raise DocumentError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
         if kind is DocumentKind.PICKUP_RECEIPT:
             assert certificate is not None
-            if certificate["handed_over_at"] is None:
-                raise DocumentError(f"办件 {case['number']} 的证照尚未交付，不能出具领证回执")
+            if not certificate.handed_over:
+                raise DocumentError(f"办件 {case.number} 的证照尚未交付，不能出具领证回执")
             return builders.pickup_receipt(
-                case, certificate, office, self._number(kind, case["number"], counter)
+                case, certificate, office, self._number(kind, case.number, counter)
             )
         build = {
             DocumentKind.RECEIPT: builders.acceptance_receipt,
@@ -306,7 +291,7 @@ class DocumentService:
             DocumentKind.REJECTION_NOTICE: builders.rejection_notice,
         }[kind]
         builders.require_decision(kind, case)  # before a number is spent on it
-        return build(case, item, office, self._number(kind, case["number"], counter))
+        return build(case, item, office, self._number(kind, case.number, counter))
 
     def _number(
         self, kind: DocumentKind, case_number: str, counter: CounterContext, *, fixed: str | None = None

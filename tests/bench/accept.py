@@ -25,9 +25,9 @@ def main() -> None:
             number = ws.acceptance.accept(parse_request(data), counter=counter)
             samples.append(time.perf_counter() - t0)
         case = ws.cases.find(number)
-        assert case is not None and case["decision"] == "accepted"
+        assert case is not None and case.decision == "accepted"
         ws.close()
-    print(f"item: {item.name} ({len(case['materials'])} material entries, 10 materials)")
+    print(f"item: {item.name} ({len(case.materials)} material entries, 10 materials)")
     print(
         summary(
             "accept (validate, check, number, store case+materials+findings+event, fsync)",
