@@ -19,20 +19,27 @@ is gone by the time its work is done delivers nothing to callbacks (logged).
 
 `Jobs.wait()` blocks until the work in flight on both lanes has finished (a window waits in closeEvent);
 its results then arrive through the event loop. `Jobs.shutdown()` also refuses new work.
+
+A worker leaves what is to be done on the GUI thread in the runner's inbox, in order, and wakes the GUI
+thread with a queued signal (as Anki's task manager does); every signal of an op is emitted on the GUI
+thread.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for_futures
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 log = logging.getLogger("clerk.ui.jobs")
 
@@ -61,43 +68,40 @@ class OpSignals(QObject):
     succeeded = Signal(object)  # the work's result, after the success callback
     failed = Signal(object)  # the work's exception, after the failure callback
     finished = Signal()  # after either
-    # From the worker thread to this object's thread (queued): not for use outside this module.
-    _reported = Signal(object)
-    _work_done = Signal()
+
+
+class _Inbox(QObject):
+    """What worker threads leave for the GUI thread, run there in the order it was left."""
+
+    _wake = Signal()  # emitted by a worker; queued to this object's (the GUI) thread
 
     def __init__(self) -> None:
         super().__init__()
-        self.deliver: Callable[[], None] = lambda: None
-        self._reported.connect(self._progress_on_gui_thread)
-        self._work_done.connect(self._done_on_gui_thread)
+        self._calls: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._wake.connect(self._run_calls)
 
-    @Slot(object)
-    def _progress_on_gui_thread(self, progress: Progress) -> None:
-        self.progressed.emit(progress)
+    def put(self, call: Callable[[], None]) -> None:  # on a worker thread
+        self._calls.put(call)
+        self._wake.emit()
 
     @Slot()
-    def _done_on_gui_thread(self) -> None:
-        self.deliver()
+    def _run_calls(self) -> None:
+        while True:
+            try:
+                call = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            call()
 
 
 class ProgressReport:
-    """Handed to the work: `report(done=3, total=10, text="第 3 页")`, callable from the worker thread."""
+    """Handed to the work: `progress(done=3, total=10, text="第 3 页")`, callable from the worker thread."""
 
-    def __init__(self, signals: OpSignals) -> None:
-        self._signals = signals
+    def __init__(self, op: Op[Any]) -> None:
+        self._op = op
 
     def __call__(self, *, done: int, total: int | None = None, text: str = "") -> None:
-        self._signals._reported.emit(Progress(done, total, text))
-
-
-class _Runnable(QRunnable):
-    def __init__(self, run: Callable[[], None]) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the op holds it until its result is delivered
-        self._run = run
-
-    def run(self) -> None:
-        self._run()
+        self._op._report(Progress(done, total, text))
 
 
 class Op(Generic[T]):
@@ -109,13 +113,12 @@ class Op(Generic[T]):
     ) -> None:
         self.lane = lane
         self.signals = OpSignals()
-        self.signals.deliver = self._deliver
         self._jobs = jobs
         self._work = work
         self._parent = parent
         self._on_success: Callable[[T], object] | None = None
         self._on_failure: Callable[[Exception], object] | None = None
-        self._runnable: _Runnable | None = None
+        self._started = False
         self._result: T | None = None
         self._error: Exception | None = None
         self._delivered = False
@@ -137,8 +140,8 @@ class Op(Generic[T]):
 
     def run(self) -> Op[T]:
         self._before_run()
-        self._runnable = _Runnable(self._run_work)
         self._jobs._submit(self)
+        self._started = True
         return self
 
     @property
@@ -146,23 +149,35 @@ class Op(Generic[T]):
         return self._delivered
 
     def _before_run(self) -> None:
-        if self._runnable is not None:
+        if self._started:
             raise RuntimeError("an op is set up before it runs, and runs once")
 
-    def _run_work(self) -> None:  # on the worker thread
+    # -- on the worker thread ------------------------------------------------------------------------
+    def _run_work(self) -> None:
         try:
-            self._result = self._work(ProgressReport(self.signals))
+            self._result = self._work(ProgressReport(self))
         except Exception as error:  # handed to the GUI thread, which decides what the clerk sees
             log.debug("%s job failed: %r", self.lane, error)
             self._error = error
-        self.signals._work_done.emit()
+        self._jobs._inbox.put(self._deliver)
 
-    def _deliver(self) -> None:  # on the GUI thread
+    def _report(self, progress: Progress) -> None:
+        self._jobs._inbox.put(lambda: self._progressed(progress))
+
+    # -- on the GUI thread ---------------------------------------------------------------------------
+    def _parent_gone(self) -> bool:
+        return self._parent is not None and not shiboken6.isValid(self._parent)
+
+    def _progressed(self, progress: Progress) -> None:
+        if not self._delivered and not self._parent_gone():
+            self.signals.progressed.emit(progress)
+
+    def _deliver(self) -> None:
         if self._delivered:
             return
         self._delivered = True
         self._jobs._finished(self)
-        if self._parent is not None and not shiboken6.isValid(self._parent):
+        if self._parent_gone():
             log.info("%s job done after its window closed: %r not shown", self.lane, self._error or "result")
             return
         error = self._error
@@ -195,14 +210,14 @@ def _report_bug(error: Exception, what: str) -> None:
 
 
 class Jobs:
-    """The window's job runner: one database worker, one network pool. Lives on the GUI thread."""
+    """The window's job runner: one database worker, one network pool. Made and used on the GUI thread."""
 
     def __init__(self, *, network_threads: int = NETWORK_THREADS) -> None:
-        self._database = QThreadPool()
-        self._database.setMaxThreadCount(1)  # one worker: writes stay in submission order
-        self._network = QThreadPool()
-        self._network.setMaxThreadCount(network_threads)
-        self._in_flight: set[Op[Any]] = set()  # held here until delivered
+        # One worker: database jobs run in submission order, one at a time.
+        self._database = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clerk-database")
+        self._network = ThreadPoolExecutor(max_workers=network_threads, thread_name_prefix="clerk-network")
+        self._inbox = _Inbox()
+        self._in_flight: dict[Op[Any], Future[None]] = {}  # held here until delivered
         self._gui_thread = threading.get_ident()
         self._closed = False
 
@@ -234,26 +249,29 @@ class Jobs:
     def wait(self, msecs: int = WAIT_MSECS) -> bool:
         """Block until the work in flight on both lanes has finished (not its delivery, which comes through
         the event loop); False when `msecs` passed first."""
-        if self._in_flight:
-            log.debug("waiting for %d job(s) in flight", len(self._in_flight))
-        # The database last: the network pool's jobs may end with a short write of their own.
-        done = self._network.waitForDone(msecs)
-        return self._database.waitForDone(msecs) and done
+        running = [future for future in self._in_flight.values() if not future.done()]
+        if not running:
+            return True
+        log.debug("waiting for %d job(s) in flight", len(running))
+        _, not_done = wait_for_futures(running, timeout=msecs / 1000)
+        return not not_done
 
     def shutdown(self, msecs: int = WAIT_MSECS) -> bool:
         """Refuse new work, then wait for the work in flight: before the workspace it uses is closed."""
         self._closed = True
-        return self.wait(msecs)
+        finished = self.wait(msecs)
+        if finished:
+            self._database.shutdown(wait=False)
+            self._network.shutdown(wait=False)
+        return finished
 
     def _submit(self, op: Op[Any]) -> None:
         if threading.get_ident() != self._gui_thread:
             raise RuntimeError("jobs are started from the GUI thread (their results are delivered there)")
         if self._closed:
             raise RuntimeError("the window is closing: no new jobs")
-        assert op._runnable is not None
-        self._in_flight.add(op)
         pool = self._database if op.lane is Lane.DATABASE else self._network
-        pool.start(op._runnable)
+        self._in_flight[op] = pool.submit(op._run_work)
 
     def _finished(self, op: Op[Any]) -> None:
-        self._in_flight.discard(op)
+        self._in_flight.pop(op, None)
