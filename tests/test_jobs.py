@@ -254,3 +254,20 @@ def test_start_runs_work_then_one_callback_as_before(qtbot: QtBot, jobs: Jobs, d
     with qtbot.wait_signals([first.signals.finished, second.signals.finished]):
         pass
     assert results == [1] and [type(e) for e in errors] == [ZeroDivisionError]
+
+
+def test_a_callback_may_start_the_next_job_and_wait_for_it(qtbot: QtBot, jobs: Jobs, database: Path) -> None:
+    """Reentrancy: on the GUI thread, in a callback, the runner is free to take more work and to wait."""
+    waited: list[bool] = []
+    delivered: list[int] = []
+
+    def then_write_two(_one: int) -> None:
+        jobs.database(lambda _progress: write(database, 2)).success(delivered.append).run()
+        waited.append(jobs.wait())
+
+    first = jobs.database(lambda _progress: write(database, 1)).success(then_write_two).run()
+    with qtbot.waitSignal(first.signals.finished):
+        pass
+    assert waited == [True] and [value for value, _ in written(database)] == [1, 2]
+    qtbot.waitUntil(lambda: delivered == [2])
+    assert jobs.in_flight() == 0

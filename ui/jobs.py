@@ -91,7 +91,10 @@ class _Inbox(QObject):
                 call = self._calls.get_nowait()
             except queue.Empty:
                 return
-            call()
+            try:
+                call()
+            except Exception as error:  # the rest of the inbox still runs
+                _report_bug(error, "delivering a job's result failed")
 
 
 class ProgressReport:
