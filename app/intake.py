@@ -12,7 +12,7 @@ from dataclasses import KW_ONLY, dataclass, replace
 from datetime import date
 from typing import Any
 
-from app.catalog import ApplicantKind, Form, ServiceItem
+from app.catalog import ApplicantKind, Form, Material, ServiceItem
 from app.completeness import ReceivedMaterial
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
@@ -23,6 +23,52 @@ from app.sync.wire import MAX_COPIES, MAX_NAME_CHARS, MAX_PAGES
 # The limits of what travels to the server are the wire module's, and free text is checked by the rule
 # of the event field it goes to: a request that passes here makes an event the server accepts.
 MAX_NAME_LENGTH = MAX_NAME_CHARS
+COPIES_RANGE = (0, MAX_COPIES)  # copies of one material handed in (0: an electronic file)
+PAGES_RANGE = (1, MAX_PAGES)  # pages of one material
+
+
+@dataclass(frozen=True)
+class FormChoice:
+    """A way one material can be handed in at the counter, as the clerk picks it."""
+
+    label: str
+    forms: tuple[Form, ...]
+
+
+# The choices offered per material; "原件和复印件" hands in both.
+FORM_CHOICES: tuple[FormChoice, ...] = (
+    FormChoice("原件", (Form.ORIGINAL,)),
+    FormChoice("复印件", (Form.COPY,)),
+    FormChoice("原件和复印件", (Form.ORIGINAL, Form.COPY)),
+    FormChoice("电子", (Form.ELECTRONIC,)),
+)
+
+
+def default_form_choice(material: Material) -> int:
+    """The index in FORM_CHOICES of what the checklist asks for this material (the first when none fits)."""
+    for index, choice in enumerate(FORM_CHOICES):
+        if choice.forms == tuple(material.forms):
+            return index
+    return 0
+
+
+def materials_received(
+    *, material_code: str, choice: FormChoice, copies: int, pages: int, defect: str
+) -> tuple[ReceivedMaterial, ...]:
+    """One material as the clerk ticked it off, as what was received: one entry per form handed in. An
+    electronic file has no copies; handed in as original and copies, the original counts one and the
+    copies `copies`. A blank defect is none."""
+    both = len(choice.forms) > 1
+    return tuple(
+        ReceivedMaterial(
+            material_code,
+            form,
+            0 if form is Form.ELECTRONIC else (1 if both and form is Form.ORIGINAL else copies),
+            pages,
+            defect.strip() or None,
+        )
+        for form in choice.forms
+    )
 
 
 @dataclass(frozen=True)
@@ -169,8 +215,8 @@ def parse_request(data: Any) -> AcceptanceRequest:
         except ValueError:
             problems.append(Problem(f"{where}.form", "应为 original、copy 或 electronic"))
             form = Form.ORIGINAL
-        copies = _count(entry.get("copies", 1), f"{where}.copies", 0, MAX_COPIES, problems)
-        pages = _count(entry.get("pages", 1), f"{where}.pages", 1, MAX_PAGES, problems)
+        copies = _count(entry.get("copies", 1), f"{where}.copies", *COPIES_RANGE, problems)
+        pages = _count(entry.get("pages", 1), f"{where}.pages", *PAGES_RANGE, problems)
         defect = entry.get("defect")
         if defect is not None and not isinstance(defect, str):
             problems.append(Problem(f"{where}.defect", "应为文本或 null"))

@@ -261,3 +261,40 @@ def test_the_resolver_is_named_whoever_recorded_it() -> None:
     assert resolver_label("张三", names) == "张三"  # hall IT on the server: `resolve-conflict --by 张三`
     assert resolver_label("zhuren", names) == "陈建国"
     assert resolver_label(None, names) == ""
+
+
+def test_a_resolution_goes_out_on_the_windows_runner_and_its_failure_is_shown(
+    qtbot: QtBot, workspace: Workspace
+) -> None:
+    """Given the window's job runner, the dialog sends on its network lane; a window not registered with a
+    server cannot send, and the supervisor reads why."""
+    from app.sync.conflicts import describe_conflict
+    from app.sync.wire import CONFLICT_DUPLICATE_CASE_NUMBER
+    from ui.jobs import Jobs, Lane
+
+    jobs = Jobs()
+    dialog = ConflictsDialog(workspace.sync, lambda _login, _password: SUPERVISOR_NAME, jobs=jobs)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 0  # nothing pulled from a server
+    conflict = {
+        "seq": 1,
+        "case_number": "SZX0103-20261120-0001",
+        "text": describe_conflict(reason=CONFLICT_DUPLICATE_CASE_NUMBER, window_code="SZX0104", message=""),
+    }
+    resolve = ResolveDialog(conflict, lambda _login, _password: SUPERVISOR_NAME, dialog)
+    resolve.resolution.setPlainText(RESOLUTION)
+    resolve.login.setText(SUPERVISOR_LOGIN)
+    resolve.password.setText(SUPERVISOR_PASSWORD)
+    resolve.confirm()
+    assert resolve.result() == ResolveDialog.DialogCode.Accepted
+    dialog._send(conflict, resolve)
+    assert resolve.password.text() == ""  # the job holds the password, the closed dialog does not
+    assert dialog.message.text() == "正在提交处理结果…" and not dialog.resolve_button.isEnabled()
+    sending = dialog.resolving
+    assert sending is not None and sending.lane is Lane.NETWORK and jobs.in_flight() == 1
+    with qtbot.waitSignal(sending.signals.failed):
+        pass
+    assert (
+        dialog.message.text().startswith("处理结果未提交：") and "尚未在服务器登记" in dialog.message.text()
+    )
+    assert jobs.shutdown()

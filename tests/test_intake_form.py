@@ -3,18 +3,41 @@ rule against today's date at the time of checking, and an implausible birth date
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from app.cases.views import AgentView
+from app.clock import CHINA, Clock
 from app.workspace import Workspace
 from tests.helpers import PLANNING
 from tests.id_numbers import FOREIGN_2023, gb11643
 from tests.test_main_window import type_into
 from ui.intake_form import HINT_STYLE_OK, IntakeForm
 from ui.main_window import MainWindow
+
+
+class HallClock:
+    """The hall's clock, moved by the test as the day moves on while the window stays open."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def clock(self) -> Clock:
+        return Clock(lambda: self.moment)
+
+
+@pytest.fixture
+def hall_clock() -> HallClock:
+    return HallClock(datetime(2026, 11, 20, 10, 0, tzinfo=CHINA))  # as the default clock: a Friday, 10:00
+
+
+@pytest.fixture
+def clock(hall_clock: HallClock) -> Clock:
+    """The workspace (and so the window) reads this module's clock, which the test can move."""
+    return hall_clock.clock()
 
 
 def choose_planning(qtbot: QtBot, win: MainWindow) -> None:
@@ -52,6 +75,29 @@ def test_checks_use_the_day_of_checking_not_the_day_the_window_opened(qtbot: QtB
     form.id_number.setText("")
     form.id_number.setText(born_tomorrow)
     assert form.id_hint.text().startswith("✓ 出生日期 2026-11-21")
+
+
+def test_the_window_checks_an_id_against_the_new_day_after_midnight(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace, hall_clock: HallClock
+) -> None:
+    """The window opened on Friday; a child born on Saturday is registered just after midnight."""
+    hall_clock.moment = datetime(2026, 11, 20, 23, 58, tzinfo=CHINA)
+    choose_planning(qtbot, window)
+    born_saturday = gb11643("11010520261121001")
+    type_into(qtbot, window.intake.name, "王小明")
+    type_into(qtbot, window.intake.id_number, born_saturday)
+    assert "晚于今天" in window.intake.id_hint.text()
+    assert any("晚于今天" in m for m in findings(window)) and not window.decision.accept_button.isEnabled()
+    hall_clock.moment = datetime(2026, 11, 21, 0, 1, tzinfo=CHINA)  # past midnight, the window still open
+    type_into(qtbot, window.intake.phone, "13800138000")  # the next keystroke checks the form again
+    assert window.intake.id_hint.text().startswith("✓ 出生日期 2026-11-21")
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    assert not any("晚于今天" in m for m in findings(window))
+    assert window.decision.outcome.text() == "受理"
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    case = workspace.cases.find(window.last_case_number or "")
+    assert case is not None and case["received_on"] == "2026-11-21"
+    assert case["applicant"]["id_number"] == born_saturday
 
 
 def test_the_id_kind_combos_default_to_the_resident_id_and_hide_for_an_organisation(qtbot: QtBot) -> None:

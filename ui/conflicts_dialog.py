@@ -34,7 +34,8 @@ from app.clock import hall_time_text
 from app.sync.client import SyncClient, SyncError
 from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
-from ui.jobs import Jobs
+from ui.jobs import Jobs, Op
+from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 
 Authorize = Callable[[str, str], str | None]  # (login, password) → the supervisor's name, or None
@@ -59,24 +60,24 @@ class ResolveDialog(QDialog):
         self._authorize = authorize
         self.supervisor_login: str | None = None
         layout = QVBoxLayout(self)
-        self.about = QLabel(conflict["text"].full, objectName="conflictAbout")
+        self.about = named(QLabel(conflict["text"].full), "conflictAbout")
         self.about.setWordWrap(True)
         layout.addWidget(self.about)
         form = QFormLayout()
-        self.resolution = QPlainTextEdit(objectName="resolution")
+        self.resolution = named(QPlainTextEdit(), "resolution")
         self.resolution.setTabChangesFocus(True)  # Tab moves on to 负责人账号, as in every form
         self.resolution.setPlaceholderText(
             "核实结果和处理办法，如：经核实以 SZX0103 窗口办件为准，另一台电脑已改正窗口编码"
         )
         self.resolution.setMinimumHeight(80)
-        self.login = QLineEdit(objectName="supervisorLogin")
-        self.password = QLineEdit(objectName="supervisorPassword")
+        self.login = named(QLineEdit(), "supervisorLogin")
+        self.password = named(QLineEdit(), "supervisorPassword")
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         form.addRow("处理意见", self.resolution)
         form.addRow("负责人账号", self.login)
         form.addRow("密码", self.password)
         layout.addLayout(form)
-        self.error = QLabel("", objectName="resolveError")
+        self.error = named(QLabel(""), "resolveError")
         self.error.setStyleSheet("color:#b00020;")
         self.error.setWordWrap(True)
         layout.addWidget(self.error)
@@ -107,20 +108,31 @@ class ResolveDialog(QDialog):
 
 
 class ConflictsDialog(QDialog):
-    def __init__(self, client: SyncClient, authorize: Authorize, parent: QWidget | None = None) -> None:
+    """`jobs` is the window's job runner; the resolution goes to the server on its network lane. Without
+    one (a caller not yet handed the window's runner), the dialog makes its own."""
+
+    def __init__(
+        self,
+        client: SyncClient,
+        authorize: Authorize,
+        parent: QWidget | None = None,
+        *,
+        jobs: Jobs | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
         fit_to_screen(self, preferred=QSize(960, 460))
         self._client = client
         self._authorize = authorize
-        self._jobs = Jobs()
+        self._jobs = jobs if jobs is not None else Jobs()
         self.conflicts: list[dict[str, Any]] = []
         self.resolve_dialog: ResolveDialog | None = None
+        self.resolving: Op[dict[str, Any]] | None = None  # the resolution on its way to the server
         layout = QVBoxLayout(self)
-        self.header = QLabel(CONFLICTS_HEADER, objectName="conflictsHeader")
+        self.header = named(QLabel(CONFLICTS_HEADER), "conflictsHeader")
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
-        self.table = QTableWidget(0, len(COLUMNS), objectName="conflictsTable")
+        self.table = named(QTableWidget(0, len(COLUMNS)), "conflictsTable")
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -135,12 +147,12 @@ class ConflictsDialog(QDialog):
         # only after the dialog is shown or resized, see showEvent / resizeEvent).
         header.sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
         layout.addWidget(self.table)
-        self.message = QLabel("", objectName="conflictsMessage")
+        self.message = named(QLabel(""), "conflictsMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
-        self.resolve_button = QPushButton("处理…", objectName="resolveConflict")
+        self.resolve_button = named(QPushButton("处理…"), "resolveConflict")
         buttons.addButton(self.resolve_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.resolve_button.clicked.connect(self.resolve_selected)
@@ -223,12 +235,18 @@ class ConflictsDialog(QDialog):
         self.resolve_button.setEnabled(False)
         self.message.setStyleSheet("")
         self.message.setText("正在提交处理结果…")
-        self._jobs.start(
-            lambda: self._client.resolve_conflict(
-                conflict["seq"], resolution=resolution, supervisor=supervisor, password=password
-            ),
-            success=lambda _answer: self._sent(conflict),
-            failure=self._failed,
+        seq = conflict["seq"]
+        client = self._client
+        self.resolving = (
+            self._jobs.network(
+                lambda _progress: client.resolve_conflict(
+                    seq, resolution=resolution, supervisor=supervisor, password=password
+                ),
+                parent=self,
+            )
+            .success(lambda _answer: self._sent(conflict))
+            .failure(self._failed)
+            .run()
         )
 
     def _sent(self, conflict: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QListWidget, QListWidgetItem, Q
 from app.acceptance import Evaluation
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.intake import Problem
+from ui.object_names import named
 
 OUTCOME_COLOR = {
     Outcome.ACCEPTED: "#2e7d32",
@@ -36,20 +37,20 @@ class DecisionPanel(QGroupBox):
     def __init__(self) -> None:
         super().__init__("④ 审查结论")
         layout = QVBoxLayout(self)
-        self.outcome = QLabel("请选择事项", objectName="outcomeLabel")
+        self.outcome = named(QLabel("请选择事项"), "outcomeLabel")
         self.outcome.setStyleSheet("font-size:20pt;font-weight:bold;color:#555;")
-        self.dates = QLabel("", objectName="datesLabel")
+        self.dates = named(QLabel(""), "datesLabel")
         self.dates.setWordWrap(True)
-        self.findings = QListWidget(objectName="findingsList")
+        self.findings = named(QListWidget(), "findingsList")
         self.findings.setWordWrap(True)
         self.findings.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.saved = QLabel("", objectName="savedLabel")
+        self.saved = named(QLabel(""), "savedLabel")
         self.saved.setWordWrap(True)  # wraps in the panel's width rather than widening it
         self.saved.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.accept_button = QPushButton("确认 (Ctrl+Enter)", objectName="acceptButton")
+        self.accept_button = named(QPushButton("确认 (Ctrl+Enter)"), "acceptButton")
         self.accept_button.setEnabled(False)
         self.accept_button.setMinimumHeight(44)
-        self.new_button = QPushButton("新办件 (Ctrl+N)", objectName="newButton")
+        self.new_button = named(QPushButton("新办件 (Ctrl+N)"), "newButton")
         layout.addWidget(self.outcome)
         layout.addWidget(self.dates)
         layout.addWidget(self.findings, 1)

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.models import FORM_CHOICES
+from app.intake import COPIES_RANGE, FORM_CHOICES, PAGES_RANGE
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -23,8 +23,8 @@ AnyIndex = QModelIndex | QPersistentModelIndex
 class FormChoiceDelegate(QStyledItemDelegate):
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex) -> QWidget:
         combo = QComboBox(parent)
-        for label, _ in FORM_CHOICES:
-            combo.addItem(label)
+        for choice in FORM_CHOICES:
+            combo.addItem(choice.label)
         return combo
 
     def setEditorData(self, editor: QWidget, index: AnyIndex) -> None:
@@ -40,6 +40,17 @@ class CountDelegate(QStyledItemDelegate):
     def __init__(self, *, low: int, high: int) -> None:
         super().__init__()
         self._low, self._high = low, high
+
+    @classmethod
+    def for_copies(cls) -> CountDelegate:
+        """Copies of one material, within the limits a request is checked by (app.intake)."""
+        low, high = COPIES_RANGE
+        return cls(low=low, high=high)
+
+    @classmethod
+    def for_pages(cls) -> CountDelegate:
+        low, high = PAGES_RANGE
+        return cls(low=low, high=high)
 
     def createEditor(self, parent: QWidget, option: QStyleOptionViewItem, index: AnyIndex) -> QWidget:
         spin = QSpinBox(parent)

@@ -21,6 +21,7 @@ from app.catalog import ApplicantKind
 from app.identifiers import IdCheck, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
 from app.intake import Applicant, Party
+from ui.object_names import named
 
 HINT_STYLE_BAD = "color:#b00020;"
 HINT_STYLE_OK = "color:#2e7d32;"
@@ -38,7 +39,7 @@ def _hint() -> QLabel:
 
 
 def _id_kind_combo(name: str) -> QComboBox:
-    combo = QComboBox(objectName=name)
+    combo = named(QComboBox(), name)
     for kind in PERSON_ID_KINDS:
         combo.addItem(ID_KINDS[kind].label, kind)
     return combo  # the first entry, 居民身份证, is the default
@@ -77,16 +78,16 @@ class IntakeForm(QWidget):
         box = QGroupBox("② 申请人")
         self.applicant_form = form = QFormLayout(box)
         _compact(form)
-        self.kind = QComboBox(objectName="applicantKind")
+        self.kind = named(QComboBox(), "applicantKind")
         self.kind.addItem("自然人", ApplicantKind.PERSON)
         self.kind.addItem("法人/其他组织", ApplicantKind.ORGANIZATION)
-        self.name = QLineEdit(objectName="applicantName", placeholderText="姓名或单位名称")
+        self.name = named(QLineEdit(placeholderText="姓名或单位名称"), "applicantName")
         self.id_kind = _id_kind_combo("applicantIdKind")
-        self.id_number = QLineEdit(objectName="applicantId")
+        self.id_number = named(QLineEdit(), "applicantId")
         self.id_hint = _hint()
-        self.override = QLineEdit(objectName="idOverride", placeholderText="校验未通过但核实无误的原因")
+        self.override = named(QLineEdit(placeholderText="校验未通过但核实无误的原因"), "idOverride")
         self.override_label = QLabel("核实原因")
-        self.phone = QLineEdit(objectName="applicantPhone", placeholderText="手机或固定电话")
+        self.phone = named(QLineEdit(placeholderText="手机或固定电话"), "applicantPhone")
         self.phone_hint = _hint()
         form.addRow("类型", self.kind)
         form.addRow("名称", self.name)
@@ -99,13 +100,13 @@ class IntakeForm(QWidget):
         self.agent_box = QGroupBox("代理人")
         agent_form = QFormLayout(self.agent_box)
         _compact(agent_form)
-        self.has_agent = QCheckBox("代理人办理（代办）", objectName="hasAgent")
+        self.has_agent = named(QCheckBox("代理人办理（代办）"), "hasAgent")
         agent_form.addRow(self.has_agent)
-        self.agent_name = QLineEdit(objectName="agentName", placeholderText="代理人姓名")
+        self.agent_name = named(QLineEdit(placeholderText="代理人姓名"), "agentName")
         self.agent_id_kind = _id_kind_combo("agentIdKind")
-        self.agent_id = QLineEdit(objectName="agentId")
+        self.agent_id = named(QLineEdit(), "agentId")
         self.agent_id_hint = _hint()
-        self.agent_phone = QLineEdit(objectName="agentPhone", placeholderText="代理人电话")
+        self.agent_phone = named(QLineEdit(placeholderText="代理人电话"), "agentPhone")
         agent_form.addRow("姓名", self.agent_name)
         agent_form.addRow("证件类型", self.agent_id_kind)
         agent_form.addRow("证件号码", _with_hint(self.agent_id, self.agent_id_hint))

@@ -81,11 +81,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 code = embedded.enrollment_code(counter.window_code, hall=counter.hall.code, replace=True)
                 workspace.sync.register(server_url=url, code=code, device_name="演示窗口")
 
-        window.jobs.start(
-            bring_up,
-            success=lambda _result: window.sync.start(),
-            failure=lambda error: window.notify(QMessageBox.Icon.Warning, "演示服务器", str(error)),
-        )
+        # The network lane: starting the server and registering takes seconds the database worker must not
+        # wait for (registering writes its credential in a short transaction of its own).
+        window.jobs.network(lambda _progress: bring_up(), parent=window).success(
+            lambda _result: window.sync.start()
+        ).failure(lambda error: window.notify(QMessageBox.Icon.Warning, "演示服务器", str(error))).run()
     else:
         window.sync.start()
 
@@ -119,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wake.timeout.connect(lambda: None)
     wake.start(500)
     code = app.exec()
+    window.jobs.shutdown()  # no job may still use the workspace when it closes
     if embedded is not None:
         embedded.stop()
     workspace.close()
@@ -142,12 +143,14 @@ def open_for_the_counter(
             prepare_demo_home(home)
         workspace = open_workspace(home)
     except (StoreError, WorkspaceError, SettingsError) as error:
-        return _refuse_start(error, quiet=quiet)
+        _refuse_start(error, quiet=quiet)
+        return None
     try:
         return workspace, workspace.counter(clerk)
     except (StoreError, WorkspaceError) as error:
         workspace.close()
-        return _refuse_start(error, quiet=quiet)
+        _refuse_start(error, quiet=quiet)
+        return None
 
 
 def _refuse_start(error: Exception, *, quiet: bool) -> None:
@@ -158,7 +161,7 @@ def _refuse_start(error: Exception, *, quiet: bool) -> None:
 
     logging.getLogger("clerk").error("无法启动：%s", error)
     if quiet:
-        return None
+        return
     if isinstance(error, NotRegisteredError):
         title = "本机尚未登记为窗口"
     elif isinstance(error, StoreError) and error.kind in ("corrupt", "missing"):
@@ -166,7 +169,6 @@ def _refuse_start(error: Exception, *, quiet: bool) -> None:
     else:
         title = "无法启动"
     QMessageBox.critical(None, title, str(error))
-    return None
 
 
 def _show_version() -> int:

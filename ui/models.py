@@ -22,6 +22,7 @@ from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
 from app.clock import hall_time_text
 from app.competence import OUTSIDE_MARK, Referral
 from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial, materials_to_hand_over
+from app.intake import COPIES_RANGE, FORM_CHOICES, PAGES_RANGE, default_form_choice, materials_received
 from app.search import SearchHit
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -69,23 +70,6 @@ class ItemSearchModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return hit.code if outside is None else f"{outside.reason}。\n请到：{outside.office}\n{hit.code}"
         return None if outside is None else QBrush(QColor("#b00020"))
-
-
-# Form choices offered per row; "原件和复印件" hands in both.
-FORM_CHOICES: tuple[tuple[str, tuple[Form, ...]], ...] = (
-    ("原件", (Form.ORIGINAL,)),
-    ("复印件", (Form.COPY,)),
-    ("原件和复印件", (Form.ORIGINAL, Form.COPY)),
-    ("电子", (Form.ELECTRONIC,)),
-)
-
-
-def default_choice(material: Material) -> int:
-    forms = tuple(material.forms)
-    for index, (_, choice) in enumerate(FORM_CHOICES):
-        if choice == forms:
-            return index
-    return 0
 
 
 @dataclass
@@ -145,7 +129,7 @@ class MaterialChecklistModel(QAbstractTableModel):
         for m in materials:
             kept = previous.get(m.code)
             if kept is None or kept.material != m:
-                kept = MaterialRow(m, choice=default_choice(m), copies=max(m.copies, 1))
+                kept = MaterialRow(m, choice=default_form_choice(m), copies=max(m.copies, 1))
             self._rows.append(kept)
         self.endResetModel()
 
@@ -163,29 +147,26 @@ class MaterialChecklistModel(QAbstractTableModel):
         return self._locked
 
     def received(self) -> tuple[ReceivedMaterial, ...]:
-        entries: list[ReceivedMaterial] = []
-        for row in self._rows:
-            if not row.received:
-                continue
-            forms = FORM_CHOICES[row.choice][1]
-            for form in forms:
-                copies = (
-                    0
-                    if form is Form.ELECTRONIC
-                    else (1 if len(forms) > 1 and form is Form.ORIGINAL else row.copies)
-                )
-                entries.append(
-                    ReceivedMaterial(row.material.code, form, copies, row.pages, row.defect.strip() or None)
-                )
-        return tuple(entries)
+        return tuple(
+            entry
+            for row in self._rows
+            if row.received
+            for entry in materials_received(
+                material_code=row.material.code,
+                choice=FORM_CHOICES[row.choice],
+                copies=row.copies,
+                pages=row.pages,
+                defect=row.defect,
+            )
+        )
 
     def commitments(self) -> tuple[str, ...]:
         return tuple(row.material.code for row in self._rows if row.committed)
 
     def mark_all_received(self) -> None:
+        """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""
         if self._locked:
             return
-        """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""
         due = materials_to_hand_over((row.material for row in self._rows), commitments=self.commitments())
         codes = {m.code for m in due}
         for row in self._rows:
@@ -254,7 +235,9 @@ class MaterialChecklistModel(QAbstractTableModel):
                     electronic = "/电子" if material.electronic_accepted else ""
                     return f"{material.forms_label}{electronic} {material.copies}份"
                 case MaterialColumn.FORM:
-                    return FORM_CHOICES[row.choice][0] if role == Qt.ItemDataRole.DisplayRole else row.choice
+                    if role == Qt.ItemDataRole.DisplayRole:
+                        return FORM_CHOICES[row.choice].label
+                    return row.choice
                 case MaterialColumn.COPIES:
                     return row.copies
                 case MaterialColumn.PAGES:
@@ -295,9 +278,9 @@ class MaterialChecklistModel(QAbstractTableModel):
         elif role == Qt.ItemDataRole.EditRole:
             if column is MaterialColumn.FORM and isinstance(value, int) and 0 <= value < len(FORM_CHOICES):
                 row.choice = value
-            elif column is MaterialColumn.COPIES and isinstance(value, int) and 0 <= value <= 50:
+            elif column is MaterialColumn.COPIES and _within(value, COPIES_RANGE):
                 row.copies = value
-            elif column is MaterialColumn.PAGES and isinstance(value, int) and 1 <= value <= 2000:
+            elif column is MaterialColumn.PAGES and _within(value, PAGES_RANGE):
                 row.pages = value
             elif column is MaterialColumn.DEFECT and isinstance(value, str):
                 row.defect = value
@@ -311,6 +294,11 @@ class MaterialChecklistModel(QAbstractTableModel):
             return False
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(MaterialColumn) - 1))
         return True
+
+
+def _within(value: Any, limits: tuple[int, int]) -> bool:
+    low, high = limits
+    return isinstance(value, int) and low <= value <= high
 
 
 class CaseColumn(IntEnum):

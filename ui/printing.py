@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.documents.service import RenderedDocument
+from ui.object_names import named
 from ui.screen_fit import fit_to_screen, screen_of
 
 log = logging.getLogger("clerk.ui.printing")
@@ -156,24 +157,24 @@ class PrintPreviewDialog(QDialog):
             label.setPixmap(pixmap)
             label.setStyleSheet("background:white;border:1px solid #999;")
             pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
-        scroll = QScrollArea(objectName="previewPages")
+        scroll = named(QScrollArea(), "previewPages")
         scroll.setWidget(pages)
         scroll.setWidgetResizable(True)
         layout.addWidget(scroll, 1)
-        self.warnings = QLabel("\n".join(w.message for w in document.warnings), objectName="glyphWarnings")
+        self.warnings = named(QLabel("\n".join(w.message for w in document.warnings)), "glyphWarnings")
         self.warnings.setStyleSheet("color:#b00020;font-weight:bold;")
         self.warnings.setVisible(bool(document.warnings))
         self.warnings.setWordWrap(True)
         layout.addWidget(self.warnings)
         form = QFormLayout()
-        self.printer = QComboBox(objectName="printerChoice")
+        self.printer = named(QComboBox(), "printerChoice")
         self.printer.addItems(printers)
         if default_printer in printers:
             self.printer.setCurrentText(default_printer)
-        self.copies = QSpinBox(objectName="copies")
+        self.copies = named(QSpinBox(), "copies")
         self.copies.setRange(1, 10)
         self.copies.setValue(document.default_copies)
-        self.printer_state = QLabel("", objectName="printerState")
+        self.printer_state = named(QLabel(""), "printerState")
         self.printer_state.setStyleSheet("color:#b00020;")
         self.printer_state.setWordWrap(True)
         form.addRow("打印机", self.printer)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.certificates import CertificateService
 from app.seal import Verification, VerificationStatus
+from ui.object_names import named
 
 log = logging.getLogger("clerk.ui.verify")
 
@@ -77,19 +78,19 @@ class VerifyDialog(QDialog):
         self.resize(640, 360)
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("用扫码枪扫描证照上的二维码（扫完自动核验），或粘贴二维码内容后按回车："))
-        self.payload = QLineEdit(objectName="payload")
+        self.payload = named(QLineEdit(), "payload")
         self.payload.setPlaceholderText("在此扫描证照二维码")
         self.payload.textEdited.connect(self._input_changed)
         layout.addWidget(self.payload)
-        self.verify_button = QPushButton("核验 (Enter)", objectName="verifyButton")
+        self.verify_button = named(QPushButton("核验 (Enter)"), "verifyButton")
         # Enter in the field reaches the dialog, which presses its default button: this one, never 关闭.
         self.verify_button.setDefault(True)
         self.verify_button.setShortcut("Ctrl+Return")  # as 确认 in the main window, for a pasted text
         self.verify_button.clicked.connect(self.verify)
         layout.addWidget(self.verify_button)
-        self.status = QLabel("", objectName="verifyStatus")
+        self.status = named(QLabel(""), "verifyStatus")
         self.status.setStyleSheet("font-size:18pt;font-weight:bold;")
-        self.details = QLabel("", objectName="verifyDetails")
+        self.details = named(QLabel(""), "verifyDetails")
         self.details.setWordWrap(True)
         layout.addWidget(self.status)
         layout.addWidget(self.details, 1)
