@@ -96,8 +96,8 @@ def test_the_window_checks_an_id_against_the_new_day_after_midnight(
     assert window.decision.outcome.text() == "受理"
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     case = workspace.cases.find(window.last_case_number or "")
-    assert case is not None and case["received_on"] == "2026-11-21"
-    assert case["applicant"]["id_number"] == born_saturday
+    assert case is not None and case.received_on == date(2026, 11, 21)
+    assert case.applicant.id_number == born_saturday
 
 
 def test_the_id_kind_combos_default_to_the_resident_id_and_hide_for_an_organisation(qtbot: QtBot) -> None:
