@@ -24,6 +24,7 @@ from app.cases.views import CaseView
 from app.clock import hall_time_text
 from app.completeness import Verdict
 from app.documents.kinds import TITLE, DocumentKind
+from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 
 
@@ -50,7 +51,7 @@ class CaseDialog(QDialog):
         content = QWidget()
         layout = QVBoxLayout(content)
         layout.setContentsMargins(0, 0, 0, 0)
-        scroll = QScrollArea(objectName="caseContent")
+        scroll = named(QScrollArea(), "caseContent")
         scroll.setWidgetResizable(True)
         scroll.setWidget(content)
         outer.addWidget(scroll, 1)
@@ -64,7 +65,7 @@ class CaseDialog(QDialog):
             f"受理人：{case.clerk_name} · 窗口 {case.window_code}",
         ]
         lines += [f"· {f.message}" for f in case.findings if f.outcome != Verdict.OK]
-        summary = QLabel("\n".join(lines), objectName="caseSummary")
+        summary = named(QLabel("\n".join(lines)), "caseSummary")
         summary.setWordWrap(True)
         layout.addWidget(summary)
 
@@ -78,16 +79,16 @@ class CaseDialog(QDialog):
             self.print_buttons[kind] = button
         layout.addLayout(row)
 
-        self.approve_button = QPushButton("审批通过并发证", objectName="approveButton")
+        self.approve_button = named(QPushButton("审批通过并发证"), "approveButton")
         self.approve_button.setVisible(CaseAction.APPROVE in case.allowed_actions)
         self.approve_button.clicked.connect(lambda: self.approve_requested.emit(number))
         layout.addWidget(self.approve_button)
 
-        self.handover = QWidget(objectName="handoverBox")
+        self.handover = named(QWidget(), "handoverBox")
         form = QFormLayout(self.handover)
-        self.recipient = QLineEdit(objectName="recipientName", placeholderText="领取人姓名")
-        self.recipient_id = QLineEdit(objectName="recipientId", placeholderText="领取人身份证号码")
-        self.handover_button = QPushButton("证照交付（出件）", objectName="handoverButton")
+        self.recipient = named(QLineEdit(placeholderText="领取人姓名"), "recipientName")
+        self.recipient_id = named(QLineEdit(placeholderText="领取人身份证号码"), "recipientId")
+        self.handover_button = named(QPushButton("证照交付（出件）"), "handoverButton")
         self.handover_button.clicked.connect(
             lambda: self.handover_requested.emit(number, self.recipient.text(), self.recipient_id.text())
         )
@@ -102,9 +103,8 @@ class CaseDialog(QDialog):
             f"{' 补打：' + p['reason'] if p['reprint'] else ''} → {p['destination']}"
             for p in prints
         ]
-        layout.addWidget(
-            QLabel("打印记录：\n" + ("\n".join(history) if history else "（无）"), objectName="printHistory")
-        )
+        shown = "\n".join(history) if history else "（无）"
+        layout.addWidget(named(QLabel("打印记录：\n" + shown), "printHistory"))
         layout.addStretch(1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

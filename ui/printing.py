@@ -2,6 +2,10 @@
 
 A print is recorded against the case only after the printer took the whole job; an offline or failing
 printer gets a clear message and nothing is recorded.
+
+`rasterize` and `print_pages` touch no widget: the window runs them off the GUI thread (Qt paints onto a
+QImage or a QPrinter from any thread; a QPixmap or a widget only on the GUI thread). The preview dialog
+takes its pages rasterised already, or rasterises them itself.
 """
 
 from __future__ import annotations
@@ -84,6 +88,18 @@ def printer_problem(name: str) -> str | None:
 
 
 @dataclass(frozen=True)
+class PreviewPages:
+    """A document's pages rasterised for a screen of this device pixel ratio."""
+
+    images: list[QImage]
+    ratio: float
+
+
+def preview_pages(pdf: bytes, *, ratio: float) -> PreviewPages:
+    return PreviewPages(rasterize(pdf, dpi=round(PREVIEW_DPI * ratio)), ratio)
+
+
+@dataclass(frozen=True)
 class PrintJob:
     printer: str
     copies: int
@@ -133,6 +149,7 @@ class PrintPreviewDialog(QDialog):
         *,
         printers: list[str],
         default_printer: str | None,
+        pages: PreviewPages | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -144,21 +161,23 @@ class PrintPreviewDialog(QDialog):
         # An A4 page at PREVIEW_DPI fits across; as tall as the screen allows.
         fit_to_screen(self, preferred=QSize(870, 900))
         layout = QVBoxLayout(self)
-        pages = QWidget()
-        pages_layout = QVBoxLayout(pages)
+        sheets = QWidget()
+        sheets_layout = QVBoxLayout(sheets)
         self.page_labels: list[QLabel] = []
         # Rendered for the screen's pixels, so a page is as sharp at 150 % scaling as at 100 %.
         ratio = screen_of(self).devicePixelRatio()
-        for image in rasterize(document.pdf, dpi=round(PREVIEW_DPI * ratio)):
+        if pages is None or pages.ratio != ratio:
+            pages = preview_pages(document.pdf, ratio=ratio)
+        for image in pages.images:
             label = QLabel()
             self.page_labels.append(label)
             pixmap = QPixmap.fromImage(image)
             pixmap.setDevicePixelRatio(ratio)
             label.setPixmap(pixmap)
             label.setStyleSheet("background:white;border:1px solid #999;")
-            pages_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
+            sheets_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         scroll = named(QScrollArea(), "previewPages")
-        scroll.setWidget(pages)
+        scroll.setWidget(sheets)
         scroll.setWidgetResizable(True)
         layout.addWidget(scroll, 1)
         self.warnings = named(QLabel("\n".join(w.message for w in document.warnings)), "glyphWarnings")

@@ -1,0 +1,191 @@
+"""A case looked up by its number (typed, scanned or double-clicked) and shown in its dialog, where it is
+approved (its certificate issued) or its certificate handed over. Every reading and every change is a job
+on the database lane; the dialog opens once the case is read, and opens again, read afresh, after a
+change."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QMessageBox
+
+from app.accounts.roles import PermissionDenied
+from app.case_number import CaseNumberError
+from app.cases.status import TransitionError
+from app.cases.views import CaseView
+from app.certificates import CertificateError
+from app.documents.kinds import DocumentKind
+from app.operations.certificates import Approved, HandedOver, approve_case, hand_over_certificate
+from app.operations.changes import OperationRefused
+from app.operations.lookup import Lookup, look_up_case
+from app.secrets import SecretStoreError
+from app.workspace import Workspace
+from db.store import StoreError
+from ui.case_dialog import CaseDialog
+from ui.desk import Desk
+
+log = logging.getLogger("clerk.ui.cases")
+
+APPROVAL_REFUSALS = (
+    CertificateError,
+    SecretStoreError,
+    StoreError,
+    OperationRefused,
+    PermissionDenied,
+    TransitionError,
+)
+HANDOVER_REFUSALS = (CertificateError, StoreError, OperationRefused, PermissionDenied, TransitionError)
+
+
+@dataclass(frozen=True)
+class CaseOnFile:
+    """A case held here as its dialog shows it: the case, the documents it can have now, its prints."""
+
+    case: CaseView
+    kinds: list[DocumentKind]
+    prints: list[dict[str, Any]]
+
+
+def case_on_file(ws: Workspace, case: CaseView) -> CaseOnFile:
+    return CaseOnFile(case, ws.documents.available(case), ws.documents.prints(case.number))
+
+
+@dataclass(frozen=True)
+class Found:
+    lookup: Lookup
+    on_file: CaseOnFile | None  # the case held here, read for its dialog
+
+
+def find_case(ws: Workspace, *, number: str) -> Found:
+    lookup = look_up_case(ws, number=number)
+    return Found(lookup, None if lookup.case is None else case_on_file(ws, lookup.case))
+
+
+def reread_case(ws: Workspace, *, number: str) -> CaseOnFile | None:
+    case = ws.cases.find(number)
+    return None if case is None else case_on_file(ws, case)
+
+
+class CaseLookup(QObject):
+    print_requested = Signal(str, str)  # document kind, case number
+    opened = Signal(object)  # the CaseDialog, once it is open
+
+    def __init__(self, *, desk: Desk) -> None:
+        super().__init__(desk.window)
+        self._desk = desk
+        self.case_dialog: CaseDialog | None = None
+
+    def show_case(self, text: str) -> None:
+        workspace = self._desk.workspace
+        self._desk.jobs.database(
+            lambda _progress: find_case(workspace, number=text), parent=self._desk.window
+        ).success(self._found).failure(self._not_read).run()
+
+    def _found(self, found: Found) -> None:
+        lookup = found.lookup
+        notify = self._desk.notices.notify
+        if found.on_file is not None:
+            self.open_case_dialog(found.on_file)
+        elif lookup.elsewhere is not None:
+            notify(QMessageBox.Icon.Information, "其他窗口的办件", lookup.elsewhere_details())
+        else:
+            notify(
+                QMessageBox.Icon.Information,
+                "未找到",
+                f"{lookup.not_found}（可能尚未同步，或不是本大厅的办件）",
+            )
+
+    def _not_read(self, error: Exception) -> None:
+        if isinstance(error, CaseNumberError):
+            self._desk.notices.notify(QMessageBox.Icon.Warning, "办件编号有误", str(error))
+        elif isinstance(error, StoreError):
+            self._desk.notices.notify(QMessageBox.Icon.Critical, "无法读取", str(error))
+        else:
+            raise error
+
+    def open_case_dialog(self, on_file: CaseOnFile) -> None:
+        dialog = CaseDialog(
+            on_file.case, kinds=on_file.kinds, prints=on_file.prints, parent=self._desk.window
+        )
+        dialog.print_requested.connect(self.print_requested)
+        dialog.approve_requested.connect(self.approve)
+        dialog.handover_requested.connect(self.hand_over)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        self.case_dialog = dialog
+        self.opened.emit(dialog)
+
+    def _open_dialog(self) -> CaseDialog | None:
+        dialog = self.case_dialog
+        return dialog if dialog is not None and shiboken6.isValid(dialog) else None
+
+    def _reopen(self, number: str) -> None:
+        """The case read again after a change, its dialog opened afresh in place of the one shown."""
+        workspace = self._desk.workspace
+        self._desk.jobs.database(
+            lambda _progress: reread_case(workspace, number=number), parent=self._desk.window
+        ).success(self._reopened).failure(self._not_read).run()
+
+    def _reopened(self, on_file: CaseOnFile | None) -> None:
+        shown = self._open_dialog()
+        if shown is not None:
+            shown.close()
+        if on_file is not None:
+            self.open_case_dialog(on_file)
+
+    # -- approval and hand-over ----------------------------------------------------------------------
+    def approve(self, number: str) -> None:
+        shown = self._open_dialog()
+        if shown is not None:
+            shown.approve_button.setEnabled(False)  # one approval, however often it is clicked
+        workspace, person = self._desk.workspace, self._desk.counter
+        self._desk.jobs.database(
+            lambda _progress: approve_case(workspace, person=person, number=number),
+            parent=self._desk.window,
+        ).success(self._approved).failure(self._not_approved).run()
+
+    def _approved(self, approved: Approved) -> None:
+        number = approved.changed.number
+        self._desk.notices.show_status(f"办件 {number} 已审批发证：{approved.certificate_id}", 10000)
+        self._reopen(number)
+
+    def _not_approved(self, error: Exception) -> None:
+        shown = self._open_dialog()
+        if shown is not None:
+            shown.approve_button.setEnabled(True)
+        if not isinstance(error, APPROVAL_REFUSALS):
+            raise error
+        self._desk.notices.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
+
+    def hand_over(self, number: str, recipient: str, recipient_id: str) -> None:
+        shown = self._open_dialog()
+        if shown is not None:
+            shown.handover_button.setEnabled(False)  # one hand-over, however often it is clicked
+        workspace, person = self._desk.workspace, self._desk.counter
+        self._desk.jobs.database(
+            lambda _progress: hand_over_certificate(
+                workspace,
+                person=person,
+                number=number,
+                recipient_name=recipient,
+                recipient_id_number=recipient_id,
+            ),
+            parent=self._desk.window,
+        ).success(self._handed_over).failure(self._not_handed_over).run()
+
+    def _handed_over(self, handed: HandedOver) -> None:
+        number = handed.changed.number
+        self._reopen(number)
+        self.print_requested.emit(str(handed.print_next), number)
+
+    def _not_handed_over(self, error: Exception) -> None:
+        shown = self._open_dialog()
+        if shown is not None:
+            shown.handover_button.setEnabled(True)
+        if not isinstance(error, HANDOVER_REFUSALS):
+            raise error
+        self._desk.notices.notify(QMessageBox.Icon.Warning, "未能交付", str(error))

@@ -1,0 +1,206 @@
+"""The case at the counter: the item chosen (①), the applicant (②), the materials received (③) and the
+decision (④). The decision is evaluated as the clerk types, from the catalog and calendar held in memory
+(no database); saving is the accept operation on the database lane. While it runs the form is locked and
+the accept button off, so a second Ctrl+Enter saves nothing twice; a saved case stays on screen, locked,
+until 新办件 (Ctrl+N); a refused save opens the form again as it was."""
+
+from __future__ import annotations
+
+import logging
+
+import shiboken6
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from app.acceptance import AcceptanceError, Evaluation
+from app.accounts.roles import PermissionDenied
+from app.cases.status import TransitionError
+from app.catalog import ServiceItem
+from app.completeness import applicable_materials
+from app.intake import AcceptanceRequest, InputError
+from app.operations.changes import OperationRefused
+from app.operations.counter import Accepted, accept_case
+from db.store import StoreError
+from ui.decision_panel import DecisionPanel
+from ui.desk import Desk
+from ui.intake_form import IntakeForm
+from ui.item_search import ItemSearchPanel
+from ui.materials_panel import MaterialsPanel
+from ui.models import MaterialChecklistModel
+
+log = logging.getLogger("clerk.ui.counter")
+
+# What the clerk is told when a save is refused for a reason other than the form (the database, a rule).
+SAVE_REFUSALS = (StoreError, AcceptanceError, OperationRefused, PermissionDenied, TransitionError)
+
+
+class CounterFlow(QObject):
+    saved = Signal(object)  # Accepted, once the window shows the case as saved
+    save_failed = Signal(object)  # the exception, once the form is open again
+
+    def __init__(self, *, desk: Desk, search: ItemSearchPanel) -> None:
+        super().__init__(desk.window)
+        self._desk = desk
+        self._search = search
+        self.item: ServiceItem | None = None
+        self.evaluation: Evaluation | None = None
+        self.case_saved = False  # the case on screen is stored; only 新办件 starts another
+        self.saving = False  # the accept operation is running
+        self.last_accepted: Accepted | None = None
+        self._focus_before_save: QWidget | None = None
+        self.checklist = MaterialChecklistModel()
+        self.intake = IntakeForm(today=desk.workspace.clock.today)
+        self.decision = DecisionPanel()
+        self.materials = MaterialsPanel(self.checklist)
+
+        search.chosen.connect(self.choose_item)
+        self.intake.changed.connect(self.reevaluate)
+        self.intake.agent_toggled.connect(lambda _on: self.refresh_checklist())
+        self.intake.kind.currentIndexChanged.connect(lambda _i: self.refresh_checklist())
+        self.checklist.changed.connect(self.reevaluate)
+        self.decision.accept_button.clicked.connect(self.accept_case)
+        self.decision.new_button.clicked.connect(self.new_case)
+
+    @property
+    def last_case_number(self) -> str | None:
+        return None if self.last_accepted is None else self.last_accepted.changed.number
+
+    @property
+    def holds_unsaved_case(self) -> bool:
+        """An item is chosen and the case is not stored (a save running may still be refused)."""
+        return self.item is not None and not self.case_saved
+
+    # -- entering a case ---------------------------------------------------------------------------------
+    def focus_search(self) -> None:
+        if self.case_saved or self.saving:
+            self._desk.notices.show_status("本件已保存并锁定；办理下一件请按 新办件 (Ctrl+N)", 10000)
+            return
+        self._search.focus()
+
+    def choose_item(self, code: str) -> None:
+        item = self._desk.workspace.catalog.item(code)
+        if item is None:
+            return
+        self.item = item
+        self._search.hide_catalog_notice()
+        self._search.show_item(item)
+        self.refresh_checklist()
+        self.intake.name.setFocus()
+
+    def drop_item(self, *, notice: str, idle: str) -> None:
+        """The item is gone from the catalog: no item, no checklist, and the notice saying so."""
+        self.item = None
+        self._search.item_details.setText("")
+        self._search.show_catalog_notice(notice)
+        self.checklist.set_materials(())
+        self.decision.show_idle(idle)
+
+    def refresh_checklist(self) -> None:
+        if self.item is None:
+            self.checklist.set_materials(())
+            return
+        self.checklist.set_materials(
+            applicable_materials(
+                self.item,
+                applicant_kind=self.intake.applicant_kind(),
+                has_agent=self.intake.has_agent.isChecked(),
+            )
+        )
+        self.reevaluate()
+
+    def current_request(self) -> AcceptanceRequest | None:
+        if self.item is None:
+            return None
+        return AcceptanceRequest(
+            item_code=self.item.code,
+            applicant=self.intake.applicant(),
+            agent=self.intake.agent(),
+            materials=self.checklist.received(),
+            commitments=self.checklist.commitments(),
+            checklist_sha256=self.item.checklist_sha256,
+        )
+
+    def reevaluate(self) -> None:
+        """The decision for what is on screen now: evaluated in memory (catalog, calendar, clock)."""
+        if self.case_saved or self.saving:
+            return  # the decision being saved, or saved, stays on screen until 新办件
+        request = self.current_request()
+        self.evaluation = None
+        if request is None:
+            self.decision.show_idle("请选择事项")
+            return
+        try:
+            self.evaluation = self._desk.workspace.acceptance.evaluate(request, counter=self._desk.counter)
+        except InputError as error:
+            self.decision.show_problems(error.problems)
+            return
+        self.decision.show_evaluation(self.evaluation)
+
+    # -- saving ------------------------------------------------------------------------------------------
+    def accept_case(self) -> None:
+        if self.case_saved or self.saving:
+            return  # saved once (or being saved); changing a saved case is its own recorded action
+        request = self.current_request()
+        if request is None or self.evaluation is None or self.evaluation.problems:
+            self.reevaluate()  # a 不予受理 shown before the applicant's name is typed: the panel says so
+            return
+        self.saving = True
+        self._focus_before_save = QApplication.focusWidget()
+        self.decision.accept_button.setEnabled(False)
+        self.lock_case(True)  # what is saved is what is on screen
+        workspace, person = self._desk.workspace, self._desk.counter
+        self._desk.jobs.database(
+            lambda _progress: accept_case(workspace, person=person, request=request), parent=self._desk.window
+        ).success(self._saved).failure(self._not_saved).run()
+
+    def _saved(self, accepted: Accepted) -> None:
+        self.saving = False
+        self.case_saved = True
+        self.last_accepted = accepted
+        number, label = accepted.changed.number, accepted.case.decision_label
+        self.decision.saved.setText(
+            f"已保存（{label}）办件编号：\n{number}\n已锁定；下一位请按 新办件 (Ctrl+N)"
+        )
+        self.decision.saved.setStyleSheet("font-size:13pt;font-weight:bold;color:#1b5e20;")
+        self.decision.accept_button.setEnabled(False)
+        self.decision.new_button.setFocus()
+        self.saved.emit(accepted)
+
+    def _not_saved(self, error: Exception) -> None:
+        self.saving = False
+        self.lock_case(False)  # the form as it was
+        self.reevaluate()
+        focused = self._focus_before_save
+        if focused is not None and shiboken6.isValid(focused) and focused.isEnabled():
+            focused.setFocus()
+        if isinstance(error, InputError):
+            self.decision.show_problems(error.problems)
+        elif isinstance(error, SAVE_REFUSALS):
+            self._desk.notices.notify(
+                QMessageBox.Icon.Critical, "未能保存", f"{error}\n\n本办件未保存，请处理后重试。"
+            )
+        else:
+            raise error  # a bug: the crash reporter has it (nothing was stored: one transaction)
+        self.save_failed.emit(error)
+
+    def lock_case(self, locked: bool) -> None:
+        """A saved case stays on screen as it was saved: readable, its number shown, nothing editable."""
+        self.intake.set_read_only(locked)
+        self.checklist.set_locked(locked)
+        self.materials.set_locked(locked)
+        self._search.set_locked(locked)
+
+    def new_case(self) -> None:
+        if self.saving:
+            return  # the case is being saved: its number comes first
+        self.item = None
+        self.case_saved = False
+        self.lock_case(False)
+        self._search.hide_catalog_notice()
+        self.evaluation = None
+        self.intake.clear()
+        self._search.reset()
+        self.checklist.set_materials(())
+        self.decision.saved.setText("")
+        self.decision.show_idle("请选择事项")
+        self.focus_search()

@@ -1,0 +1,75 @@
+"""③ 材料核验: the checklist of materials the clerk ticks off, with its editors, and 全部收到 (F9)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+)
+
+from ui.delegates import CountDelegate, FormChoiceDelegate, TwoLineTextDelegate
+from ui.models import MaterialChecklistModel, MaterialColumn
+from ui.object_names import named
+
+EDITABLE = (
+    QAbstractItemView.EditTrigger.DoubleClicked
+    | QAbstractItemView.EditTrigger.EditKeyPressed
+    | QAbstractItemView.EditTrigger.AnyKeyPressed
+)
+
+
+class MaterialsPanel(QGroupBox):
+    def __init__(self, checklist: MaterialChecklistModel) -> None:
+        super().__init__()
+        inner = QVBoxLayout(self)
+        inner.setContentsMargins(6, 4, 6, 6)
+        inner.setSpacing(4)
+        heading = QHBoxLayout()
+        heading.addWidget(QLabel("③ 材料核验（空格勾选收到，F9 全部收到；鼠标停在名称上可看全文）"), 1)
+        self.all_received_button = named(QPushButton("全部收到 (F9)"), "allReceivedButton")
+        self.all_received_button.setToolTip(
+            "勾选申请人应当提交的全部材料（含容缺、告知承诺材料）；非必要材料不自动勾选"
+        )
+        self.all_received_button.clicked.connect(checklist.mark_all_received)
+        heading.addWidget(self.all_received_button)
+        inner.addLayout(heading)
+        self.checklist_view = named(QTableView(), "checklistView")
+        self.checklist_view.setModel(checklist)
+        self.checklist_view.setItemDelegateForColumn(
+            MaterialColumn.FORM, FormChoiceDelegate(self.checklist_view)
+        )
+        self._count_delegates = (CountDelegate.for_copies(), CountDelegate.for_pages())
+        self.checklist_view.setItemDelegateForColumn(MaterialColumn.COPIES, self._count_delegates[0])
+        self.checklist_view.setItemDelegateForColumn(MaterialColumn.PAGES, self._count_delegates[1])
+        self.checklist_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.checklist_view.setEditTriggers(EDITABLE)
+        self.checklist_view.setWordWrap(True)
+        # Names and defects wrap to two lines at most; the rest is in the cell's tooltip.
+        self._two_lines = TwoLineTextDelegate(self.checklist_view)
+        for column in (MaterialColumn.NAME, MaterialColumn.REQUIRED, MaterialColumn.DEFECT):
+            self.checklist_view.setItemDelegateForColumn(column, self._two_lines)
+        self.checklist_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header = self.checklist_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(MaterialColumn.NAME, QHeaderView.ResizeMode.Stretch)
+        metrics = self.checklist_view.fontMetrics()
+        for column, sample in (
+            (MaterialColumn.REQUIRED, "原件和复印件/电子"),
+            (MaterialColumn.DEFECT, "缺陷说明缺陷说"),
+        ):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 12)
+        inner.addWidget(self.checklist_view)
+
+    def set_locked(self, locked: bool) -> None:
+        """A saved case: the checklist is read, not edited."""
+        self.checklist_view.setEditTriggers(
+            QAbstractItemView.EditTrigger.NoEditTriggers if locked else EDITABLE
+        )
+        self.all_received_button.setEnabled(not locked)
