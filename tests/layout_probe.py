@@ -292,7 +292,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     workspace = open_workspace(args.home, clock=fixed_clock(NOW))
     window = MainWindow(workspace=workspace, counter=workspace.counter())
     window.show_on_screen()
-    wait_until(window.isVisible)
+    wait_until(lambda: window.isVisible() and window.todays_cases.loaded)
     report: dict[str, Any] = {"tag": args.tag, "screenshots": [], "qt_warnings": warnings}
     item = biggest_item(workspace)
     fill_case(window, item)
@@ -330,6 +330,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     # Save the case: the real flow renders its document and opens the preview.
     window.accept_case()
+    wait_until(lambda: window.last_case_number is not None)  # saved on the database lane
     number = window.last_case_number
     assert number is not None
     wait_until(lambda: window.preview is not None and window.preview.isVisible())
@@ -356,8 +357,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     # The case dialog, a long message and the conflicts dialog never grow past the screen.
     window.show_case(number)
+    wait_until(lambda: window.case_dialog is not None and window.case_dialog.isVisible())
     assert window.case_dialog is not None
-    wait_until(window.case_dialog.isVisible)
     report["case_dialog"] = check_window(window.case_dialog)
     window.case_dialog.reject()
     lines = "\n".join(f"第 {i} 行：材料不齐全，请补正后再次提交（示例长消息）" for i in range(1, 81))

@@ -64,9 +64,11 @@ def test_the_window_shows_hall_time(
     window: MainWindow, qtbot: QtBot, workspace: Workspace, tmp_path: Path
 ) -> None:
     number = accepted_and_printed(workspace, tmp_path)
-    window.refresh_cases()
+    with qtbot.waitSignal(window.todays_cases.refreshed, timeout=20_000):
+        window.refresh_cases()
     assert window.cases_model.index(0, CaseColumn.TIME).data() == "02:56"
-    window.show_case(number)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.show_case(number)
     assert window.case_dialog is not None
     history = window.case_dialog.findChild(QLabel, "printHistory")
     assert history is not None

@@ -14,7 +14,7 @@ from app.clock import CHINA, Clock
 from app.workspace import Workspace
 from tests.helpers import PLANNING
 from tests.id_numbers import FOREIGN_2023, gb11643
-from tests.test_main_window import type_into
+from tests.test_main_window import accept_by_keyboard, type_into
 from ui.intake_form import HINT_STYLE_OK, IntakeForm
 from ui.main_window import MainWindow
 
@@ -94,8 +94,7 @@ def test_the_window_checks_an_id_against_the_new_day_after_midnight(
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert not any("晚于今天" in m for m in findings(window))
     assert window.decision.outcome.text() == "受理"
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    case = workspace.cases.find(window.last_case_number or "")
+    case = workspace.cases.find(accept_by_keyboard(qtbot, window))
     assert case is not None and case.received_on == date(2026, 11, 21)
     assert case.applicant.id_number == born_saturday
 
@@ -128,8 +127,7 @@ def test_an_applicant_born_in_1880_is_warned_about_and_saved(
     assert window.decision.outcome.text() == "受理"  # a warning, not a wall
     assert any("申请人" in m and "超过 120 岁" in m for m in findings(window))
     assert window.decision.accept_button.isEnabled()
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    case = workspace.cases.find(window.last_case_number or "")
+    case = workspace.cases.find(accept_by_keyboard(qtbot, window))
     assert case is not None and case.decision == "accepted"
     [note] = [f for f in case.findings if f.rule == "id_plausibility"]
     assert "超过 120 岁" in note.message
@@ -157,8 +155,7 @@ def test_a_2023_foreign_permanent_card_holder_is_entered_and_saved(
     assert window.intake.agent_id_hint.text() == "✓ 校验通过"
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert window.decision.outcome.text() == "受理"
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    case = workspace.cases.find(window.last_case_number or "")
+    case = workspace.cases.find(accept_by_keyboard(qtbot, window))
     assert case is not None
     assert case.applicant.id_type == "foreign_permanent" and case.applicant.id_number == FOREIGN_2023
     assert case.agent == AgentView(

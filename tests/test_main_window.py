@@ -36,6 +36,27 @@ def type_into(qtbot: QtBot, widget, text: str) -> None:  # type: ignore[no-untyp
     QApplication.sendEvent(widget, event)
 
 
+def accept_by_keyboard(qtbot: QtBot, win: MainWindow, key: Qt.Key = Qt.Key.Key_Return) -> str:
+    """Ctrl+Enter, and the case saved on the database lane: its number."""
+    with qtbot.waitSignal(win.counter_flow.saved, timeout=20_000):
+        qtbot.keyClick(win, key, Qt.KeyboardModifier.ControlModifier)
+    assert win.last_case_number is not None
+    return win.last_case_number
+
+
+def accept(qtbot: QtBot, win: MainWindow) -> str:
+    """`accept_case()`, and the case saved on the database lane: its number."""
+    with qtbot.waitSignal(win.counter_flow.saved, timeout=20_000):
+        win.accept_case()
+    assert win.last_case_number is not None
+    return win.last_case_number
+
+
+def settled(qtbot: QtBot, win: MainWindow) -> None:
+    """Every job the window asked for has run and its result reached the window."""
+    qtbot.waitUntil(lambda: win.jobs.in_flight() == 0, timeout=20_000)
+
+
 def fill_company_with_agent(qtbot: QtBot, win: MainWindow) -> None:
     qtbot.keyClick(win, Qt.Key.Key_F2)
     qtbot.keyClicks(win.item_query, "jsgcghxk")
@@ -74,14 +95,13 @@ def test_full_acceptance_by_keyboard(window: MainWindow, qtbot: QtBot, workspace
     assert window.decision.outcome.text() == "受理"
     assert "2026年12月04日" in window.decision.dates.text()
     shot(window, "mid-acceptance")
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    number = window.last_case_number
-    assert number is not None and number in window.decision.saved.text()
+    number = accept_by_keyboard(qtbot, window)
+    assert number in window.decision.saved.text()
     case = workspace.cases.find(number)
     assert case is not None and case.decision == "accepted"
     assert case.agent is not None
     assert case.agent.name == AGENT["name"] and case.applicant.id_number == COMPANY["id_number"]
-    assert window.cases_model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.cases_model.rowCount() == 1)  # today's cases, read again
     qtbot.waitUntil(lambda: window.preview is not None)  # the receipt comes up for printing
     assert window.preview is not None and "受理通知书" in window.preview.windowTitle()
     shot(window, "accepted")
@@ -111,8 +131,7 @@ def test_unticking_a_material_turns_the_decision_into_a_notice(
     messages = [window.decision.findings.item(i).text() for i in range(window.decision.findings.count())]
     assert any("建设工程设计方案审查意见" in m for m in messages)
     assert any("电子报批数据" in m for m in messages)  # the tolerable gap is listed too, at once
-    window.accept_case()
-    case = workspace.cases.find(window.last_case_number or "")
+    case = workspace.cases.find(accept(qtbot, window))
     assert case is not None and case.decision == "supplement_required"
 
 
@@ -126,6 +145,7 @@ def test_invalid_id_blocks_the_decision_and_names_the_problem(
     assert window.decision.outcome.text() == "待完善"
     assert not window.decision.accept_button.isEnabled()
     window.accept_case()
+    assert window.jobs.in_flight() == 0  # no save was even asked for
     assert window.last_case_number is None
     assert workspace.cases.for_day(workspace.clock.today()) == []
 
@@ -143,18 +163,18 @@ def test_pilot_credit_code_offers_an_override(window: MainWindow, qtbot: QtBot) 
 def test_case_lookup_rejects_a_mistyped_number(window: MainWindow, qtbot: QtBot) -> None:
     fill_company_with_agent(qtbot, window)
     qtbot.keyClick(window, Qt.Key.Key_F9)
-    window.accept_case()
-    number = window.last_case_number
-    assert number is not None
+    number = accept(qtbot, window)
     typo = number[:-3] + ("1" if number[-3] != "1" else "2") + number[-2:]
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(window.case_lookup, typo)
     qtbot.keyClick(window.case_lookup, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.last_message is not None)  # looked up on the database lane
     assert window.last_message is not None and window.last_message.icon() == QMessageBox.Icon.Warning
     assert "校验" in window.last_message.text()
     window.last_message.close()
     window.case_lookup.setText(number.lower())
-    qtbot.keyClick(window.case_lookup, Qt.Key.Key_Return)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        qtbot.keyClick(window.case_lookup, Qt.Key.Key_Return)
     assert window.case_dialog is not None and window.case_dialog.isVisible()
     summary = window.case_dialog.findChild(QLabel, "caseSummary")
     assert summary is not None and number in summary.text()
@@ -178,13 +198,14 @@ def test_a_read_only_database_shows_an_error_and_keeps_the_form(
     blocker = sqlite3.connect(workspace.store.path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        window.accept_case()
+        with qtbot.waitSignal(window.counter_flow.save_failed, timeout=20_000):
+            window.accept_case()
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
     assert window.last_message is not None and window.last_message.icon() == QMessageBox.Icon.Critical
     assert "占用" in window.last_message.text()
     assert window.last_case_number is None and window.intake.name.text() == COMPANY["name"]
+    assert not window.intake.name.isReadOnly() and window.decision.accept_button.isEnabled()  # open again
     window.last_message.close()
-    window.accept_case()  # once the lock is gone the same form saves
-    assert window.last_case_number is not None
+    accept(qtbot, window)  # once the lock is gone the same form saves

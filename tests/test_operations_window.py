@@ -49,7 +49,7 @@ def test_the_case_dialog_offers_what_the_status_allows(qtbot: QtBot, workspace: 
 
 
 def test_a_case_of_another_window_is_told_from_the_hall_index(
-    window: MainWindow, workspace: Workspace
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
 ) -> None:
     number = format_case_number(window_code="SZX0104", day=date(2026, 11, 20), serial=3)
     with workspace.store.write() as session:
@@ -66,24 +66,33 @@ def test_a_case_of_another_window_is_told_from_the_hall_index(
             )
         )
     window.show_case(number)
+    qtbot.waitUntil(lambda: window.last_message is not None)  # looked up on the database lane
     assert window.case_dialog is None and window.last_message is not None
     assert window.last_message.windowTitle() == "其他窗口的办件"
     text = window.last_message.text()
     assert "由 SZX0104 窗口于 2026-11-20 受理" in text and "已受理" in text and "10:30" in text
     window.last_message.close()
+    told = window.last_message
     unknown = format_case_number(window_code="SZX0104", day=date(2026, 11, 20), serial=4)
     window.show_case(unknown)
-    assert window.last_message.windowTitle() == "未找到"
+    qtbot.waitUntil(lambda: window.last_message is not told)
+    assert window.last_message is not None and window.last_message.windowTitle() == "未找到"
     assert f"都没有办件 {unknown}（可能尚未同步" in window.last_message.text()
 
 
-def test_a_refused_approval_is_shown_and_changes_nothing(window: MainWindow, workspace: Workspace) -> None:
+def test_a_refused_approval_is_shown_and_changes_nothing(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
     number = accepted(workspace)
     window.counter = replace(window.counter, roles=frozenset(), unknown_roles=("auditor",))
-    window.show_case(number)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.show_case(number)
     assert window.case_dialog is not None
     window.case_dialog.approve_button.click()
+    assert not window.case_dialog.approve_button.isEnabled()  # one approval, however often it is clicked
+    qtbot.waitUntil(lambda: window.last_message is not None)  # refused on the database lane
     assert window.last_message is not None and window.last_message.windowTitle() == "未能发证"
+    assert window.case_dialog.approve_button.isEnabled()  # refused: it may be asked for again
     assert "“auditor”本程序不认识" in window.last_message.text()
     case = workspace.cases.find(number)
     assert case is not None and case.status == "accepted" and case.certificate is None

@@ -43,6 +43,15 @@ def open_preview(qtbot: QtBot, window: MainWindow, kind: DocumentKind, number: s
     return window.preview
 
 
+def print_from_preview(qtbot: QtBot, window: MainWindow, preview: PrintPreviewDialog) -> Path:
+    """Print (off the GUI thread): the file the queue made, once the window recorded the print."""
+    before = printed_files()
+    with qtbot.waitSignal(window.printing.printed, timeout=60_000):
+        preview.accept()
+        printed = wait_for_new_output(before)
+    return printed
+
+
 def test_receipt_printed_through_a_real_queue_reads_back(
     qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -54,9 +63,7 @@ def test_receipt_printed_through_a_real_queue_reads_back(
         preview.printer.itemText(i) for i in range(preview.printer.count())
     ]
     preview.printer.setCurrentText(READY)
-    before = printed_files()
-    preview.accept()
-    printed = wait_for_new_output(before)
+    printed = print_from_preview(qtbot, window, preview)
     seen = read_back(printed.read_bytes(), tmp_path, dpi=300)
     assert seen.decoded("Code128") == [number]
     assert seen.decoded("QR") == [f"HTTPS://ZWFW.EXAMPLE.GOV.CN/CASE/{number}"]
@@ -75,12 +82,12 @@ def test_notice_prints_two_copies_and_a_reprint_needs_a_reason(
     preview = open_preview(qtbot, window, DocumentKind.SUPPLEMENT_NOTICE, number)
     assert preview.copies.value() == 2  # applicant and file
     preview.printer.setCurrentText(READY)
-    before = printed_files()
-    preview.accept()
-    printed = wait_for_new_output(before)
-    assert len(read_back(printed.read_bytes(), tmp_path / "first").pages) == 2 * preview.document.pages
+    document = preview.document
+    printed = print_from_preview(qtbot, window, preview)
+    assert len(read_back(printed.read_bytes(), tmp_path / "first").pages) == 2 * document.pages
 
     window.request_print(str(DocumentKind.SUPPLEMENT_NOTICE), number)
+    qtbot.waitUntil(lambda: window.reason_dialog is not None and window.reason_dialog.isVisible())
     assert window.reason_dialog is not None and window.reason_dialog.isVisible()
     window.preview = None
     window.reason_dialog.setTextValue("申请人要求再打一份")
@@ -89,10 +96,9 @@ def test_notice_prints_two_copies_and_a_reprint_needs_a_reason(
     assert window.preview is not None and "补打" in window.preview.windowTitle()
     window.preview.copies.setValue(1)
     window.preview.printer.setCurrentText(READY)
-    before = printed_files()
-    window.preview.accept()
-    reprinted = wait_for_new_output(before)
-    assert "补打" in "".join(read_back(window.preview.document.pdf, tmp_path / "again").text.split())
+    reprint = window.preview.document
+    reprinted = print_from_preview(qtbot, window, window.preview)
+    assert "补打" in "".join(read_back(reprint.pdf, tmp_path / "again").text.split())
     assert reprinted.exists()
     records = workspace.documents.prints(number)
     assert [(r["reprint"], r["reason"], r["copies"]) for r in records] == [
@@ -107,8 +113,10 @@ def test_a_stopped_printer_records_nothing(qtbot: QtBot, window: MainWindow, wor
     preview.printer.setCurrentText(STOPPED)
     assert "错误状态" in preview.printer_state.text() and not preview.print_button.isEnabled()
     preview.accept()  # even if it is forced, the print path checks again and records nothing
+    qtbot.waitUntil(lambda: window.last_message is not None)  # printing runs off the GUI thread
     assert window.last_message is not None and window.last_message.icon() == QMessageBox.Icon.Critical
     assert STOPPED in window.last_message.text() and "未记录" in window.last_message.text()
+    qtbot.waitUntil(lambda: window.jobs.in_flight() == 0)
     assert workspace.documents.prints(number) == []
     assert not workspace.documents.printed_before(number, DocumentKind.RECEIPT)
 
@@ -117,9 +125,11 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
     qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
 ) -> None:
     number = accepted_case(workspace)
-    window.show_case(number)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.show_case(number)
     assert window.case_dialog is not None
-    window.case_dialog.approve_button.click()
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):  # opened again, read afresh
+        window.case_dialog.approve_button.click()
     dialog = window.case_dialog
     assert dialog is not None and DocumentKind.CERTIFICATE in dialog.print_buttons
     window.preview = None
@@ -127,9 +137,7 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
     qtbot.waitUntil(lambda: window.preview is not None, timeout=20_000)
     assert window.preview is not None
     window.preview.printer.setCurrentText(READY)
-    before = printed_files()
-    window.preview.accept()
-    printed = wait_for_new_output(before)
+    printed = print_from_preview(qtbot, window, window.preview)
     (scanned,) = read_back(printed.read_bytes(), tmp_path, dpi=300).decoded("QR")
     assert workspace.certificates.verify(scanned).status is VerificationStatus.VALID
 

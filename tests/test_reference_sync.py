@@ -280,7 +280,7 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
     from PySide6.QtCore import Qt
 
     from tests.helpers import COMPANY, PLANNING
-    from tests.test_main_window import fill_company_with_agent, shot
+    from tests.test_main_window import accept_by_keyboard, fill_company_with_agent, shot
 
     register(workspace, server)
     fill_company_with_agent(qtbot, window)
@@ -291,7 +291,7 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
 
     # Meanwhile the region revises this item's checklist; the background round brings it in.
     publish(server, tmp_path, "catalog", newer_catalog(NEW_VERSION, revise=PLANNING))
-    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+    with qtbot.waitSignal(window.reference.applied, timeout=20_000):  # read on the database lane, used
         window.sync.sync_now()
     assert workspace.catalog.version == NEW_VERSION
     assert window.item is not None and window.item.catalog_version == NEW_VERSION
@@ -309,16 +309,14 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
     shot(window, "catalog-updated")
     qtbot.keyClick(window, Qt.Key.Key_F9)
     assert window.decision.outcome.text() == "受理"
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    number = window.last_case_number
-    assert number is not None
+    number = accept_by_keyboard(qtbot, window)
     assert workspace.cases.find(number).catalog_version == NEW_VERSION  # type: ignore[union-attr]
     qtbot.waitUntil(lambda: window.preview is not None)
     window.preview.reject()
 
     # A saved case on screen is not reopened by a later version.
     publish(server, tmp_path, "catalog", newer_catalog("2026.12-demo.3", "2026-11-22", revise=PLANNING))
-    with qtbot.waitSignal(window.sync.synced, timeout=20_000):
+    with qtbot.waitSignal(window.reference.applied, timeout=20_000):
         window.sync.sync_now()
     assert workspace.catalog.version == "2026.12-demo.3"
     assert not window.decision.accept_button.isEnabled() and number in window.decision.saved.text()
@@ -427,6 +425,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         )
         window.case_lookup.setText(number)
         window.lookup_case()
+        qtbot.waitUntil(lambda: window.last_message is not None)  # looked up on the database lane
         assert window.last_message is not None and window.last_message.windowTitle() == "其他窗口的办件"
         text = window.last_message.text()
         assert number in text and "SZX0104" in text and "已受理" in text and "只能查询状态" in text

@@ -8,7 +8,7 @@ from pytestqt.qtbot import QtBot
 from app.catalog import Necessity
 from app.workspace import Workspace
 from tests.helpers import MARRIAGE, PASSPORT, PERSON
-from tests.test_main_window import fill_company_with_agent, type_into
+from tests.test_main_window import accept_by_keyboard, fill_company_with_agent, settled, type_into
 from ui.main_window import MainWindow
 from ui.models import CodeRole, MaterialColumn
 
@@ -134,14 +134,13 @@ def test_an_item_outside_the_hall_is_marked_and_refused_at_once(
     assert "出具不予受理通知书需填写申请人姓名" in text
     assert not window.decision.accept_button.isEnabled()
     qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    settled(qtbot, window)
     assert window.last_case_number is None and window.decision.outcome.text() == "不予受理"
 
     type_into(qtbot, window.intake.name, PERSON["name"])  # the notice is addressed to the applicant
     assert window.decision.accept_button.isEnabled()
     assert "出具不予受理通知书需填写" not in panel_text(window)
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    number = window.last_case_number
-    assert number is not None
+    number = accept_by_keyboard(qtbot, window)
     case = workspace.cases.find(number)
     assert case is not None and case.decision == "rejected"
     assert case.applicant.name == PERSON["name"] and case.applicant.id_number == ""

@@ -112,7 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.quit_when_ready:
             app.quit()
 
-    QTimer.singleShot(0, ready)
+    # Ready once the window shows what it reads on its database lane (today's cases).
+    window.when_loaded(ready)
     # A shutdown or `kill` (SIGTERM) closes the window the normal way, so the demo server stops with it.
     signal.signal(signal.SIGTERM, lambda *_: app.quit())
     wake = QTimer()  # Qt's loop must hand control to Python now and then for the handler to run

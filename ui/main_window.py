@@ -195,10 +195,13 @@ class MainWindow(QMainWindow):
 
     def when_loaded(self, callback: Callable[[], object]) -> None:
         """Call `callback` once today's cases were first read (or could not be), soon if they were."""
+        # Through the event loop, so the labels the reading filled are laid out first.
         if self.todays_cases.loaded:
             QTimer.singleShot(0, callback)
         else:
-            self.todays_cases.settled.connect(callback, Qt.ConnectionType.SingleShotConnection)
+            self.todays_cases.settled.connect(
+                lambda: QTimer.singleShot(0, callback), Qt.ConnectionType.SingleShotConnection
+            )
 
     def _remember_geometry(self) -> None:
         self.window_state.maximized = self.isMaximized()
