@@ -111,3 +111,37 @@ def test_a_refused_save_keeps_the_form_open(window: MainWindow, qtbot: QtBot, wo
     qtbot.keyClick(window.intake.name, Qt.Key.Key_End)
     qtbot.keyClicks(window.intake.name, "x")
     assert window.intake.name.text() == COMPANY["name"] + "x"
+
+
+def test_a_save_runs_once_however_often_it_is_asked_for(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    """While the save runs (here it waits for another program's write lock) the accept button is off and
+    the form locked: Ctrl+Enter twice, the button, accept_case() and 新办件 change nothing. Then the case is
+    saved once."""
+    import sqlite3
+
+    fill_company_with_agent(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    blocker = sqlite3.connect(workspace.store.path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the save waits for this lock (the store's busy timeout)
+    try:
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert window.jobs.in_flight() == 1
+        assert not window.decision.accept_button.isEnabled()
+        assert window.intake.name.isReadOnly() and not window.item_query.isEnabled()
+        qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClick(window, Qt.Key.Key_Enter, Qt.KeyboardModifier.ControlModifier)
+        qtbot.mouseClick(window.decision.accept_button, Qt.MouseButton.LeftButton)
+        window.accept_case()
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)  # the number comes first
+        assert window.jobs.in_flight() == 1 and window.last_case_number is None
+        assert window.item is not None and window.intake.name.text() == COMPANY["name"]
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    qtbot.waitUntil(lambda: window.last_case_number is not None)
+    number = window.last_case_number
+    assert number is not None and number in window.decision.saved.text()
+    settled(qtbot, window)
+    assert stored(workspace) == (1, 1)

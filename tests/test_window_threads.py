@@ -1,0 +1,243 @@
+"""The GUI thread never touches the database: every statement the window's flows run (accept, render,
+look up, approve, hand over, print and record, today's cases, reference data after sync) runs on the job
+runner's database worker, seen by a listener on the store's engines."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import event
+
+from app.catalog_store import load_catalog
+from app.documents.content import DocumentKind
+from app.intake import parse_request
+from app.workspace import Workspace
+from db.store import Store
+from tests.helpers import AGENT, PLANNING, newer_catalog, request_json
+from tests.test_main_window import accept_by_keyboard, fill_company_with_agent, settled
+from ui.main_window import MainWindow
+
+ROOT = Path(__file__).resolve().parent.parent
+UI = ROOT / "ui"
+# Another step of issue 10 moves the sync status onto the job runner; until it lands, the statements it
+# runs on the GUI thread (the backlog it shows) are listed apart, and only those.
+SYNC_STATUS = UI / "sync_status.py"
+DATABASE_WORKER = "clerk-database"  # ui.jobs: the database lane's thread
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    thread: str
+    on_gui_thread: bool
+    asked_by: Path | None  # the ui/ module nearest the statement on the stack
+
+
+def nearest_ui_module(frame: FrameType | None) -> Path | None:
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == UI:
+            return path
+        frame = frame.f_back
+    return None
+
+
+@dataclass
+class DatabaseWatch:
+    statements: list[Statement] = field(default_factory=list)
+    recording: bool = True
+
+    def record(self, statement: str) -> None:
+        if self.recording:
+            thread = threading.current_thread()
+            self.statements.append(
+                Statement(
+                    statement,
+                    thread.name,
+                    thread is threading.main_thread(),
+                    nearest_ui_module(sys._getframe(2)),
+                )
+            )
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The test's own reading and writing (setting up, checking) is not the window's."""
+        self.recording = False
+        try:
+            yield
+        finally:
+            self.recording = True
+
+    def on_gui_thread(self) -> list[Statement]:
+        """What the window ran on the GUI thread, the sync status's backlog apart."""
+        return [s for s in self.statements if s.on_gui_thread and s.asked_by != SYNC_STATUS]
+
+    def by_the_window(self) -> list[Statement]:
+        return [s for s in self.statements if s.asked_by != SYNC_STATUS]
+
+
+@contextmanager
+def watching(store: Store) -> Iterator[DatabaseWatch]:
+    watch = DatabaseWatch()
+
+    def before_cursor_execute(*args: Any) -> None:
+        watch.record(args[2])  # (connection, cursor, statement, parameters, context, executemany)
+
+    engines = (store.read_engine, store.write_engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before_cursor_execute)
+    try:
+        yield watch
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before_cursor_execute)
+
+
+@pytest.fixture
+def watched(
+    qtbot: QtBot, qapp: QApplication, workspace: Workspace
+) -> Iterator[tuple[MainWindow, DatabaseWatch]]:
+    """The real main window, watched from before it is built."""
+    from ui.fonts import register_fonts, ui_font
+
+    qapp.setFont(ui_font(register_fonts()))
+    counter = workspace.counter()
+    with watching(workspace.store) as watch:
+        window = MainWindow(workspace=workspace, counter=counter)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        try:
+            yield window, watch
+        finally:
+            window.jobs.wait()
+            QApplication.processEvents()
+            window.close()
+
+
+def assert_all_on_the_database_worker(watch: DatabaseWatch, *, writes: bool) -> None:
+    assert watch.on_gui_thread() == []
+    statements = watch.by_the_window()
+    assert statements, "the watch saw the window's work"
+    assert {s.thread.rsplit("_", 1)[0] for s in statements} == {DATABASE_WORKER}
+    if writes:
+        assert any(s.sql.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
+
+
+def test_the_counter_flows_touch_the_database_only_on_its_worker(
+    qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch], workspace: Workspace
+) -> None:
+    window, watch = watched
+    qtbot.waitUntil(lambda: window.todays_cases.loaded)  # read at start
+
+    # Accept: evaluated as the clerk types (in memory), saved on the worker; the receipt rendered there.
+    fill_company_with_agent(qtbot, window)
+    qtbot.keyClick(window, Qt.Key.Key_F9)
+    number = accept_by_keyboard(qtbot, window)
+    qtbot.waitUntil(lambda: window.preview is not None and window.preview.isVisible(), timeout=20_000)
+    assert window.preview is not None
+    window.preview.reject()
+
+    # Look the case up, approve it, hand the certificate over (the pickup receipt comes up).
+    window.case_lookup.setText(number)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.lookup_case()
+    assert window.case_dialog is not None
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.case_dialog.approve_button.click()
+    dialog = window.case_dialog
+    assert dialog is not None and DocumentKind.CERTIFICATE in dialog.print_buttons
+    dialog.recipient.setText(AGENT["name"])
+    dialog.recipient_id.setText(AGENT["id_number"])
+    with qtbot.waitSignal(window.printing.previewed, timeout=20_000):
+        dialog.handover_button.click()
+    assert window.preview is not None and "领证回执" in window.preview.windowTitle()
+    window.preview.reject()
+    assert window.case_dialog is not None
+    window.case_dialog.close()
+
+    # Ctrl+P: the receipt of the case saved last, asked (is it a reprint?) and rendered on the worker.
+    with qtbot.waitSignal(window.printing.previewed, timeout=20_000):
+        window.print_last()
+    assert window.preview is not None
+    window.preview.reject()
+
+    # Today's cases, and a new catalog version (stored as `clerk catalog load` or a sync stores it).
+    with qtbot.waitSignal(window.todays_cases.refreshed, timeout=20_000):
+        window.refresh_cases()
+    with watch.paused():
+        load_catalog(workspace.store, newer_catalog(revise=PLANNING), now=workspace.clock.now())
+    with qtbot.waitSignal(window.reference.applied, timeout=20_000):
+        window.apply_reference_data()
+    assert "事项目录已更新为 2026.12-demo.2" in window.statusBar().currentMessage()
+    settled(qtbot, window)
+
+    assert_all_on_the_database_worker(watch, writes=True)
+    with watch.paused():
+        case = workspace.cases.find(number)
+    assert case is not None and case.status == "delivered"
+
+
+@pytest.mark.slow
+def test_printing_and_its_record_leave_the_gui_thread_alone(
+    qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch], workspace: Workspace, tmp_path: Path
+) -> None:
+    from tests.cups_queue import READY, ensure_queues
+    from tests.test_printing import print_from_preview
+
+    ensure_queues()
+    window, watch = watched
+    with watch.paused():
+        item = workspace.catalog.item(PLANNING)
+        assert item is not None
+        number = workspace.acceptance.accept(parse_request(request_json(item)), counter=window.counter)
+    window.request_print(str(DocumentKind.RECEIPT), number)
+    qtbot.waitUntil(lambda: window.preview is not None and window.preview.isVisible(), timeout=20_000)
+    assert window.preview is not None
+    window.preview.printer.setCurrentText(READY)
+    print_from_preview(qtbot, window, window.preview)
+    settled(qtbot, window)
+
+    assert_all_on_the_database_worker(watch, writes=True)
+    with watch.paused():
+        (record,) = workspace.documents.prints(number)
+    assert record["destination"] == READY
+
+
+@pytest.mark.slow
+def test_reference_data_from_a_sync_round_is_read_on_the_worker(
+    qtbot: QtBot, workspace: Workspace, tmp_path: Path, qapp: QApplication
+) -> None:
+    from tests.sync_harness import server_for
+    from tests.test_reference_sync import publish, register
+
+    with contextmanager(server_for)("sqlite", tmp_path) as server:
+        register(workspace, server)
+        publish(server, tmp_path, "catalog", newer_catalog(revise=PLANNING))
+        counter = workspace.counter()
+        with watching(workspace.store) as watch:
+            window = MainWindow(workspace=workspace, counter=counter)
+            qtbot.addWidget(window)
+            window.show()
+            try:
+                with qtbot.waitSignal(window.reference.applied, timeout=30_000):
+                    window.sync.sync_now()
+                settled(qtbot, window)
+                assert workspace.catalog.version == "2026.12-demo.2"
+                assert_all_on_the_database_worker(watch, writes=False)
+            finally:
+                window.sync.stop()
+                window.jobs.wait()
+                QApplication.processEvents()
+                window.close()
