@@ -163,13 +163,16 @@ def test_verify_dialog_answers_for_genuine_and_tampered_codes(
     dialog = window.verify_dialog
     assert dialog is not None
     dialog.payload.setText(approval.qr_text)
-    dialog.verify_button.click()
+    with qtbot.waitSignal(dialog.verified, timeout=20_000):  # checked on the database lane
+        dialog.verify_button.click()
     assert dialog.status.text() == "真实有效" and workspace.counter().hall.name not in dialog.details.text()
     assert number in dialog.details.text()
     tampered = approval.qr_text[:-5] + ("A" if approval.qr_text[-5] != "A" else "B") + approval.qr_text[-4:]
     dialog.payload.setText(tampered)
-    dialog.verify_button.click()
+    with qtbot.waitSignal(dialog.verified, timeout=20_000):
+        dialog.verify_button.click()
     assert dialog.status.text() != "真实有效"
     dialog.payload.setText(approval.qr_text[:40])
-    dialog.verify_button.click()
+    with qtbot.waitSignal(dialog.verified, timeout=20_000):
+        dialog.verify_button.click()
     assert dialog.status.text() == "未能识别"

@@ -77,7 +77,8 @@ def scan(qtbot: QtBot, dialog: VerifyDialog, text: str) -> None:
     target = dialog.focusWidget()
     assert target is dialog.payload  # the field has the focus, so the scan lands in it
     qtbot.keyClicks(target, text)
-    qtbot.keyClick(target, Qt.Key.Key_Return)
+    with qtbot.waitSignal(dialog.verified, timeout=20_000):  # checked on the database lane
+        qtbot.keyClick(target, Qt.Key.Key_Return)
 
 
 def shown(dialog: VerifyDialog) -> str:

@@ -1,6 +1,6 @@
 """The GUI thread never touches the database: every statement the window's flows run (accept, render,
-look up, approve, hand over, print and record, today's cases, reference data after sync) runs on the job
-runner's database worker, seen by a listener on the store's engines."""
+look up, approve, hand over, verify a certificate, print and record, today's cases, reference data after
+sync) runs on the job runner's database worker, seen by a listener on the store's engines."""
 
 from __future__ import annotations
 
@@ -172,6 +172,18 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
         window.print_last()
     assert window.preview is not None
     window.preview.reject()
+
+    # F8: the certificate's QR checked against the key directory.
+    with watch.paused():
+        case = workspace.cases.find(number)
+    assert case is not None and case.certificate is not None
+    window.open_verify()
+    assert window.verify_dialog is not None
+    window.verify_dialog.payload.setText(case.certificate.qr_text)
+    with qtbot.waitSignal(window.verify_dialog.verified, timeout=20_000):
+        window.verify_dialog.verify_button.click()
+    assert window.verify_dialog.status.text() == "真实有效"
+    window.verify_dialog.close()
 
     # Today's cases, and a new catalog version (stored as `clerk catalog load` or a sync stores it).
     with qtbot.waitSignal(window.todays_cases.refreshed, timeout=20_000):

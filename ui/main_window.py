@@ -310,7 +310,7 @@ class MainWindow(QMainWindow):
         self.printing.request_print(kind_text, number, reason)
 
     def open_verify(self) -> None:
-        dialog = VerifyDialog(self.workspace.certificates, parent=self)
+        dialog = VerifyDialog(self.workspace.certificates, jobs=self.jobs, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
         self.verify_dialog = dialog

@@ -1,14 +1,16 @@
 """Verify a certificate's QR offline: scan or paste, and see valid / forged / expired / unknown key.
 
 Built for a handheld scanner (a USB keyboard wedge: it types the QR text fast and ends with Enter): the
-field is one line, Enter verifies, and after each answer the field's text is selected so the next scan
-replaces it. The clerk reads a plain sentence per outcome; the seal's technical detail goes to the log.
+field is one line, Enter verifies, and the field's text is selected so the next scan replaces it. The
+check reads the key directory on the window's database lane; its answer is shown if the field still holds
+what was checked. The clerk reads a plain sentence per outcome; the seal's technical detail goes to the log.
 """
 
 from __future__ import annotations
 
 import logging
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.certificates import CertificateService
 from app.seal import Verification, VerificationStatus
+from ui.jobs import Jobs
 from ui.object_names import named
 
 log = logging.getLogger("clerk.ui.verify")
@@ -71,9 +74,14 @@ FAILED_TEXT = (
 
 
 class VerifyDialog(QDialog):
-    def __init__(self, certificates: CertificateService, parent: QWidget | None = None) -> None:
+    verified = Signal()  # an answer is shown
+
+    def __init__(
+        self, certificates: CertificateService, *, jobs: Jobs, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.certificates = certificates
+        self._jobs = jobs
         self.setWindowTitle("证照核验（离线验签）")
         self.resize(640, 360)
         layout = QVBoxLayout(self)
@@ -104,20 +112,30 @@ class VerifyDialog(QDialog):
 
     def verify(self) -> None:
         text = self.payload.text()
+        self._ready_for_next_scan()
         if not text.strip():
             self._show(("", "请先扫描证照上的二维码。", AMBER), [])
-            self._ready_for_next_scan()
+            self.verified.emit()
             return
-        try:
-            result = self.certificates.verify(text)
-        except Exception:  # the database or key directory failed: the clerk gets a sentence, the log the rest
-            log.exception("certificate verification failed")
+        certificates = self.certificates
+        self._jobs.database(lambda _progress: certificates.verify(text), parent=self).success(
+            lambda result: self._answer(text, result)
+        ).failure(lambda error: self._not_verified(text, error)).run()
+
+    def _answer(self, text: str, result: Verification) -> None:
+        log.info("certificate verification: %s, key %s: %s", result.status, result.key_id, result.message)
+        if self.payload.text() == text:  # not replaced by a newer scan meanwhile (its answer comes)
+            self._show(CLERK_TEXT.get(result.status, FAILED_TEXT), self._facts(result))
+            self._ready_for_next_scan()
+            self.verified.emit()
+
+    def _not_verified(self, text: str, error: Exception) -> None:
+        # The database or key directory failed: the clerk gets a sentence, the log the rest.
+        log.error("certificate verification failed", exc_info=error)
+        if self.payload.text() == text:
             self._show(FAILED_TEXT, [])
             self._ready_for_next_scan()
-            return
-        log.info("certificate verification: %s, key %s: %s", result.status, result.key_id, result.message)
-        self._show(CLERK_TEXT.get(result.status, FAILED_TEXT), self._facts(result))
-        self._ready_for_next_scan()
+            self.verified.emit()
 
     @staticmethod
     def _facts(result: Verification) -> list[str]:
