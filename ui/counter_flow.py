@@ -72,7 +72,9 @@ class CounterFlow(QObject):
 
     # -- entering a case ---------------------------------------------------------------------------------
     def focus_search(self) -> None:
-        if self.case_saved or self.saving:
+        if self.saving:
+            return  # locked while it is saved; its number comes in a moment
+        if self.case_saved:
             self._desk.notices.show_status("本件已保存并锁定；办理下一件请按 新办件 (Ctrl+N)", 10000)
             return
         self._search.focus()
