@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select
 
 from app.seal import PublicKeyEntry, public_entry_json, stored_entry
 from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
-from app.sync.wire import REJECTION_BAD_SIGNATURE, Rejection, WireEvent
+from app.sync.wire import REJECTION_BAD_SIGNATURE, EventKind, Rejection, WireEvent
 from server import dialect
 from server.models import signing_key
 from server.store import ServerDB
@@ -96,7 +96,7 @@ def check_certificates(
     """Check the `certificate.issued` events among `events` (see the module docstring); register the new
     keys of those that pass. Keys are inserted sorted by id, before the push inserts its events."""
     checked = Checked()
-    issued = [e for e in events if e.kind == "certificate.issued"]
+    issued = [e for e in events if e.kind == EventKind.CERTIFICATE_ISSUED]
     if not issued:
         return checked
     presented: dict[str, PublicKeyEntry | None] = {}
