@@ -21,7 +21,9 @@ from server import accounts, admin
 from server.routes.bodies import MAX_FORM_BODY_BYTES, documented_body, parse_json, read_body
 from server.routes.dependencies import ClientAddress, CurrentDevice, Database, ServerClock, Throttling
 from server.routes.errors import ApiError, error_answers
-from server.throttle import PERSON
+from server.store import ServerDB
+from server.sync import Device
+from server.throttle import PERSON, Throttle
 
 log = logging.getLogger("clerk.server.api")
 
@@ -57,27 +59,9 @@ async def resolve_conflict(
         raise ApiError(404, "not_found", f"没有编号为 {shown(str(conflict_id))} 的冲突")
     throttle.check(PERSON, address)
     resolve = await _read_resolution(request)
-    login = resolve.supervisor_login.strip()
-    try:
-        person = await run_in_threadpool(
-            lambda: accounts.check_person(
-                db,
-                hall_code=device.hall_code,
-                login=login,
-                password=resolve.supervisor_password,
-                action=Permission.RESOLVE_CONFLICT,
-            )
-        )
-    except admin.AdminError:
-        throttle.failed(PERSON, address, tried=f"login {login[:40]!r}")
-        log.warning(
-            "conflict %s: supervisor %r refused at device %s of window %s",
-            conflict_id,
-            login[:40],
-            device.device_id,
-            device.window_code,
-        )
-        raise
+    person = await _supervisor(
+        db, device, resolve, conflict_id=conflict_id, throttle=throttle, address=address
+    )
     answer = await run_in_threadpool(
         lambda: admin.resolve_conflict(
             db,
@@ -96,6 +80,40 @@ async def resolve_conflict(
         resolve.device_time[:40],
     )
     return JSONResponse(answer)
+
+
+async def _supervisor(
+    db: ServerDB,
+    device: Device,
+    resolve: ResolveRequest,
+    *,
+    conflict_id: int,
+    throttle: Throttle,
+    address: str | None,
+) -> accounts.Person:
+    """The supervisor's account of the device's hall, by the login and password they gave; 403 (and a
+    failed attempt counted for the address) when refused."""
+    login = resolve.supervisor_login.strip()
+    try:
+        return await run_in_threadpool(
+            lambda: accounts.check_person(
+                db,
+                hall_code=device.hall_code,
+                login=login,
+                password=resolve.supervisor_password,
+                action=Permission.RESOLVE_CONFLICT,
+            )
+        )
+    except admin.AdminError:
+        throttle.failed(PERSON, address, tried=f"login {login[:40]!r}")
+        log.warning(
+            "conflict %s: supervisor %r refused at device %s of window %s",
+            conflict_id,
+            login[:40],
+            device.device_id,
+            device.window_code,
+        )
+        raise
 
 
 async def _read_resolution(request: Request) -> ResolveRequest:
