@@ -45,9 +45,8 @@ class Push:
         self.now = now
         self.rejections: dict[str, Rejection] = {}  # by event id
         self.conflicts: list[dict[str, Any]] = []  # rows for `conflict`, recorded under the change-log lock
-        self.keys: dict[
-            str, dict[str, Any]
-        ] = {}  # the registered key of each sealed certificate, by event id
+        # The registered signing key of each sealed certificate.issued, by event id.
+        self.keys: dict[str, dict[str, Any]] = {}
 
     def run(
         self,
