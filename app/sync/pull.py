@@ -156,7 +156,7 @@ class Pull:
                 applying = Applying(
                     session=session, now=now, today=today, report=report, catalogs=page.catalogs
                 )
-                taken = self._apply_run(applying, page.changes[done : done + self.run_changes])
+                taken = self.apply_run(applying, page.changes[done : done + self.run_changes])
                 done += taken
                 if done == len(page.changes):
                     # The cursor moves in the same transaction as the last changes it covers.
@@ -171,7 +171,7 @@ class Pull:
             if done == len(page.changes):
                 return
 
-    def _apply_run(self, applying: Applying, changes: Sequence[wire.Change]) -> int:
+    def apply_run(self, applying: Applying, changes: Sequence[wire.Change]) -> int:
         """Apply `changes` from the first until the run's time is up (at least one); how many it took."""
         started = time.perf_counter()
         applying.local_cases = pulled_cases.local_cases(applying.session, changes)
