@@ -81,7 +81,7 @@ def test_a_hall_case_keeps_a_status_this_version_does_not_know_and_says_so(
         report = apply(workspace, [case_updated(2, OTHER_CASE, "suspended")])
     assert report.applied == 1
     shown = workspace.cases.find_in_hall(OTHER_CASE)
-    assert shown is not None and shown["status"] == shown["status_label"] == "suspended"
+    assert shown is not None and shown.status == shown.status_label == "suspended"
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert OTHER_CASE in warning.getMessage() and "'suspended'" in warning.getMessage()
     # A known status is taken as before, without a warning; an older change never moves it back.
@@ -91,7 +91,7 @@ def test_a_hall_case_keeps_a_status_this_version_does_not_know_and_says_so(
         apply(workspace, [case_updated(1, OTHER_CASE, "accepted")])
     shown = workspace.cases.find_in_hall(OTHER_CASE)
     assert (
-        shown is not None and shown["status"] == "approved" and shown["status_label"] == "已审批发证，待领取"
+        shown is not None and shown.status == "approved" and shown.status_label == "已审批发证，待领取"
     )
     assert not caplog.records
 

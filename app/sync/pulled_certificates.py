@@ -22,26 +22,12 @@ from app.certificates import key_row
 from app.sync import wire
 from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
 from app.sync.changes import Applying
+from app.sync.events import CERTIFICATE_FIELDS
 from app.sync.wire import EventKind
 from db.models import Case, CaseEvent, Certificate
 from db.models import OfficeKey as OfficeKeyRow
 
 log = logging.getLogger("clerk.sync")
-
-CERTIFICATE_FIELDS = (
-    "certificate_id",
-    "type_name",
-    "type_code",
-    "holder_name",
-    "holder_id_masked",
-    "issuer_name",
-    "issuer_code",
-    "content",
-    "issued_on",
-    "key_id",
-    "qr_text",
-    "approver_login",
-)
 
 
 def apply_certificate(applying: Applying, change: wire.Change) -> int:
