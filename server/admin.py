@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.case_number import is_valid_window_code
@@ -196,47 +196,8 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
     device_id, secret = new_device_id(), new_device_secret()
     try:
         with db.write() as connection:
-            row = connection.execute(
-                select(enrollment).where(enrollment.c.code_hash == enrollment_code_hash(request.code))
-            ).first()
-            if row is None:
-                raise AdminError(
-                    403, "enroll_code_unknown", "登记码无效：请核对后重新输入，或请信息技术人员重新签发"
-                )
-            if row.used_at is not None:
-                raise AdminError(
-                    403, "enroll_code_used", "登记码已使用过（每个登记码只能用一次），请信息技术人员重新签发"
-                )
-            if row.expires_at <= now:
-                raise AdminError(403, "enroll_code_expired", "登记码已过期，请信息技术人员重新签发")
-            if request.window_code and request.window_code != row.window_code:
-                raise AdminError(
-                    403,
-                    "forbidden",
-                    f"该登记码是为窗口 {row.window_code} 签发的，本机数据目录已是窗口 {request.window_code}："
-                    "一个数据目录只能是一个窗口",
-                )
-            claimed = connection.execute(
-                update(enrollment)
-                .where(enrollment.c.id == row.id, enrollment.c.used_at.is_(None))
-                .values(used_at=now, device_id=device_id)
-            )
-            if claimed.rowcount != 1:  # another request used it a moment ago
-                raise AdminError(
-                    403, "enroll_code_used", "登记码已使用过（每个登记码只能用一次），请信息技术人员重新签发"
-                )
-            active = connection.execute(
-                select(device.c.device_id, device.c.name, device.c.enrolled_at).where(
-                    device.c.window_code == row.window_code, text(ACTIVE_DEVICE)
-                )
-            ).first()
-            if active is not None and not row.replace_device:
-                raise _window_taken(row.window_code, active.name, active.enrolled_at)
-            connection.execute(
-                update(device)
-                .where(device.c.window_code == row.window_code, text(PENDING_DEVICE))
-                .values(revoked_at=now, revoked_reason=f"superseded by {device_id} before confirming")
-            )
+            row = _claim_code(connection, request, device_id=device_id, now=now)
+            _make_room(connection, row, device_id=device_id, now=now)
             connection.execute(
                 insert(device).values(
                     device_id=device_id,
@@ -267,6 +228,58 @@ def enroll(db: ServerDB, request: EnrollRequest, *, now: datetime) -> EnrollResp
         hall_code=row.hall_code,
         window_code=row.window_code,
         window_name=row.window_name or "",
+    )
+
+
+def _claim_code(connection: Connection, request: EnrollRequest, *, device_id: str, now: datetime) -> Any:
+    """The enrolment row of the request's code, marked used by `device_id`; AdminError 403 for a code
+    unknown, used, expired or for another window."""
+    row = connection.execute(
+        select(enrollment).where(enrollment.c.code_hash == enrollment_code_hash(request.code))
+    ).first()
+    if row is None:
+        raise AdminError(403, "enroll_code_unknown", "登记码无效：请核对后重新输入，或请信息技术人员重新签发")
+    if row.used_at is not None:
+        raise _code_used()
+    if row.expires_at <= now:
+        raise AdminError(403, "enroll_code_expired", "登记码已过期，请信息技术人员重新签发")
+    if request.window_code and request.window_code != row.window_code:
+        raise AdminError(
+            403,
+            "forbidden",
+            f"该登记码是为窗口 {row.window_code} 签发的，本机数据目录已是窗口 {request.window_code}："
+            "一个数据目录只能是一个窗口",
+        )
+    claimed = connection.execute(
+        update(enrollment)
+        .where(enrollment.c.id == row.id, enrollment.c.used_at.is_(None))
+        .values(used_at=now, device_id=device_id)
+    )
+    if claimed.rowcount != 1:  # another request used it a moment ago
+        raise _code_used()
+    return row
+
+
+def _code_used() -> AdminError:
+    return AdminError(
+        403, "enroll_code_used", "登记码已使用过（每个登记码只能用一次），请信息技术人员重新签发"
+    )
+
+
+def _make_room(connection: Connection, code: Any, *, device_id: str, now: datetime) -> None:
+    """Room for a new pending device at the code's window: AdminError 409 when the window has an active
+    device the code may not replace; an earlier pending device of the window is superseded."""
+    active = connection.execute(
+        select(device.c.device_id, device.c.name, device.c.enrolled_at).where(
+            device.c.window_code == code.window_code, text(ACTIVE_DEVICE)
+        )
+    ).first()
+    if active is not None and not code.replace_device:
+        raise _window_taken(code.window_code, active.name, active.enrolled_at)
+    connection.execute(
+        update(device)
+        .where(device.c.window_code == code.window_code, text(PENDING_DEVICE))
+        .values(revoked_at=now, revoked_reason=f"superseded by {device_id} before confirming")
     )
 
 

@@ -29,7 +29,7 @@ from typing import Any
 from app.case_number import format_case_number
 from app.catalog import ServiceItem, parse_catalog
 from app.catalog_store import demo_catalog_bytes
-from app.sync.wire import HEALTH_PATH, PROTOCOL, PUSH_PATH, PushRequest, PushResponse, WireEvent
+from app.sync.wire import HEALTH_PATH, PROTOCOL, PUSH_PATH, EventKind, PushRequest, PushResponse, WireEvent
 
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PLANNING_ITEM = (
@@ -122,7 +122,7 @@ def decided_events(
             WireEvent(
                 event_id=str(uuid.uuid4()),
                 case_number=number,
-                kind="case.decided",
+                kind=EventKind.CASE_DECIDED,
                 payload=case_snapshot(
                     number=number,
                     window_code=window_code,

@@ -93,9 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     init = commands.add_parser("init", parents=[common], help="创建或升级数据库，载入大厅")
     init.add_argument("--demo", action="store_true", help="发布示例事项目录（大厅 SZX01、SZX02）")
     init.add_argument("--catalog", type=Path, metavar="FILE", help="发布事项目录文件（并载入其中的大厅）")
-
     commands.add_parser("serve", parents=[common], help="运行服务器（HTTPS 设置见 CLERK_SERVER_TLS_*）")
+    _add_device_commands(commands, common)
+    _add_conflict_commands(commands, common)
+    _add_publishing_commands(commands, common)
+    _add_account_commands(commands, common)
+    commands.add_parser("halls", parents=[common], help="列出大厅")
+    return parser
 
+
+def _add_device_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     code = commands.add_parser("enroll-code", parents=[common], help="签发窗口一次性登记码")
     code.add_argument("--hall", required=True, help="大厅编码，如 SZX01")
     code.add_argument("--window", required=True, help="窗口编码，如 SZX0103")
@@ -114,6 +121,8 @@ def _parser() -> argparse.ArgumentParser:
         "--reason", default=DEFAULT_REVOKE_REASON, help="注销原因（默认：大厅信息技术人员注销）"
     )
 
+
+def _add_conflict_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     conflicts = commands.add_parser("conflicts", parents=[common], help="列出未处理的同步冲突")
     conflicts.add_argument("--all", action="store_true", help="包括已处理的")
 
@@ -122,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     resolve.add_argument("--resolution", required=True, help="处理意见：核实结果和处理办法")
     resolve.add_argument("--by", required=True, help="处理人")
 
+
+def _add_publishing_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    """`catalog` and `calendar`: publish a file to every hall's windows, or list what was published."""
     catalog = commands.add_parser("catalog", parents=[common], help="发布或列出事项目录版本")
     catalog_actions = catalog.add_subparsers(
         dest="action", required=True, parser_class=_Parser, metavar="操作"
@@ -138,6 +150,8 @@ def _parser() -> argparse.ArgumentParser:
     publish = calendar_actions.add_parser("publish", parents=[common], help="发布一年的节假日安排到各窗口")
     publish.add_argument("file", type=Path, metavar="FILE")
 
+
+def _add_account_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     account = commands.add_parser("account", parents=[common], help="大厅工作人员账号（如大厅负责人）")
     account_actions = account.add_subparsers(
         dest="action", required=True, parser_class=_Parser, metavar="操作"
@@ -157,9 +171,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     listing = account_actions.add_parser("list", parents=[common], help="列出账号（不含密码）")
     listing.add_argument("--hall", default=None, help="只列出该大厅的账号")
-
-    commands.add_parser("halls", parents=[common], help="列出大厅")
-    return parser
 
 
 def _config(args: argparse.Namespace) -> ServerConfig:

@@ -5,16 +5,24 @@ Swagger UI's files come from the `fastapi-offline` package (MIT; it ships Swagge
 under `/docs/assets/`. The page's Content-Security-Policy lets the browser load nothing from elsewhere,
 and Swagger UI's validator badge (an image from a public site) is switched off. ReDoc (`/redoc`) is not
 served: one documentation page is enough, and ReDoc's page links out to its maker's site.
+
+The OpenAPI schema also describes the bodies the wire module reads itself (push, enrolment, resolving a
+conflict), and leaves out FastAPI's 422 answers: parameter errors are answered 400 (server.routes.errors).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, Response
+from pydantic import TypeAdapter
+
+from app.sync.wire import EnrollRequest, PushRequest, ResolveRequest
 
 DOCS_PATH = "/docs"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
@@ -65,3 +73,37 @@ def add_offline_docs(app: FastAPI, *, title: str) -> None:
 
 def _parameters(app: FastAPI) -> dict[str, Any]:
     return {**(app.swagger_ui_parameters or {}), "validatorUrl": None}
+
+
+def document_request_bodies(app: FastAPI) -> None:
+    """`app`'s OpenAPI schema with the push, enrolment and resolution bodies, which are parsed by the wire
+    module, not by FastAPI, and without 422 answers (parameter errors are answered 400 with an ErrorBody)."""
+    app.openapi = _openapi_with_request_schemas(app)  # type: ignore[method-assign]
+
+
+def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+            tags=app.openapi_tags,
+        )
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                operation.get("responses", {}).pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            components.pop(name, None)
+        for model in (PushRequest, EnrollRequest, ResolveRequest):
+            model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in model_schema.pop("$defs", {}).items():
+                components.setdefault(name, definition)
+            components.setdefault(model.__name__, model_schema)
+        app.openapi_schema = schema
+        return schema
+
+    return openapi

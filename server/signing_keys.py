@@ -20,7 +20,7 @@ themselves before they store it (app.sync.client).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select
 
 from app.seal import PublicKeyEntry, public_entry_json, stored_entry
 from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
-from app.sync.wire import REJECTION_BAD_SIGNATURE, Rejection, WireEvent
+from app.sync.wire import REJECTION_BAD_SIGNATURE, EventKind, Rejection, WireEvent
 from server import dialect
 from server.models import signing_key
 from server.store import ServerDB
@@ -96,100 +96,128 @@ def check_certificates(
     """Check the `certificate.issued` events among `events` (see the module docstring); register the new
     keys of those that pass. Keys are inserted sorted by id, before the push inserts its events."""
     checked = Checked()
-    issued = [e for e in events if e.kind == "certificate.issued"]
+    issued = [e for e in events if e.kind == EventKind.CERTIFICATE_ISSUED]
     if not issued:
         return checked
+    presented = _presented_keys(issued, checked)
+    issued = [e for e in issued if e.event_id in presented]
+    key_ids = [k for e in issued if (k := _key_id(e, presented[e.event_id])) is not None]
+    registered = _registered(connection, db, key_ids)
+    fresh: dict[str, PublicKeyEntry] = {}  # key id → entry to register
+    waiting: list[tuple[WireEvent, PublicKeyEntry]] = []
+    for event in issued:
+        found = _sealing_key(event, presented[event.event_id], registered, device, today=today)
+        if isinstance(found, Rejection):
+            checked.rejections.append(found)
+            continue
+        key, new = found
+        if new:
+            fresh.setdefault(key.key_id, key)
+        waiting.append((event, key))
+    if fresh:
+        _register(connection, db, device, fresh.values(), now=now)
+        registered.update(_registered(connection, db, list(fresh)))
+    for event, key in waiting:
+        _bind(event, key, registered[key.key_id], device, fresh=key.key_id in fresh, checked=checked)
+    return checked
+
+
+def _presented_keys(issued: Sequence[WireEvent], checked: Checked) -> dict[str, PublicKeyEntry | None]:
+    """The key entry each event carries (None: it carries none), by event id; an event carrying one that
+    is not a valid entry is refused (into `checked`) and left out."""
     presented: dict[str, PublicKeyEntry | None] = {}
     for event in issued:
         try:
             presented[event.event_id] = carried_key(event.payload)
         except CertificateEventError as error:
             checked.rejections.append(_refuse(event, f"办件 {event.case_number} 的证照：{error}"))
-    issued = [e for e in issued if e.event_id in presented]
+    return presented
 
-    def key_id_of(event: WireEvent) -> str | None:
-        entry = presented[event.event_id]
-        key_id = entry.key_id if entry is not None else event.payload.get("key_id")
-        return key_id if isinstance(key_id, str) else None
 
-    registered = _registered(connection, db, [k for e in issued if (k := key_id_of(e)) is not None])
-    fresh: dict[str, PublicKeyEntry] = {}  # key id → entry to register
-    waiting: list[tuple[WireEvent, PublicKeyEntry]] = []
-    for event in issued:
-        key_id, entry = key_id_of(event), presented[event.event_id]
-        where = f"办件 {event.case_number} 的证照"
-        row = registered.get(key_id) if key_id is not None else None
-        if row is not None:
-            problem = _binding_problem(row, device, entry)
-            if problem is not None:
-                _log_clash(event, device, problem)
-                checked.rejections.append(_refuse(event, f"{where}：{problem}，本条未保存"))
-                continue
-            key = stored_entry(row)
-        elif entry is None:
-            checked.rejections.append(
-                _refuse(
-                    event,
-                    f"{where}：签发密钥 {key_id} 未在服务器登记，"
-                    "本条记录也未附该密钥的公钥（旧版本窗口签发），服务器无法核验签章，未保存。证照在本窗口仍可核验；请联系大厅信息技术人员",
-                )
-            )
-            continue
-        else:
-            key = entry
-        problem = check_sealed(
-            event.payload,
-            case_number=event.case_number,
-            window_code=device.window_code,
-            key=key,
-            today=today,
-        )
+def _key_id(event: WireEvent, entry: PublicKeyEntry | None) -> str | None:
+    key_id = entry.key_id if entry is not None else event.payload.get("key_id")
+    return key_id if isinstance(key_id, str) else None
+
+
+def _sealing_key(
+    event: WireEvent,
+    entry: PublicKeyEntry | None,
+    registered: dict[str, Any],
+    device: Device,
+    *,
+    today: date,
+) -> tuple[PublicKeyEntry, bool] | Rejection:
+    """The key that sealed `event`'s certificate and whether it is new to the server, once the seal checks
+    with it; else the refusal."""
+    key_id = _key_id(event, entry)
+    where = f"办件 {event.case_number} 的证照"
+    row = registered.get(key_id) if key_id is not None else None
+    if row is not None:
+        problem = _binding_problem(row, device, entry)
         if problem is not None:
-            log.warning(
-                "certificate event %s from device %s refused: %s", event.event_id, device.device_id, problem
-            )
-            checked.rejections.append(_refuse(event, f"{problem}，本条未保存"))
-            continue
-        if row is None:
-            fresh.setdefault(key.key_id, key)
-        waiting.append((event, key))
-
-    if fresh:
-        connection.execute(
-            dialect.insert(db, signing_key).on_conflict_do_nothing(index_elements=["key_id"]),
-            [
-                {
-                    "key_id": key.key_id,
-                    "hall_code": device.hall_code,
-                    "window_code": device.window_code,
-                    "device_id": device.device_id,
-                    "algorithm": key.algorithm,
-                    "public_key": key.public_key.hex(),
-                    "office_code": key.office_code,
-                    "office_name": key.office_name,
-                    "valid_from": key.valid_from,
-                    "valid_until": key.valid_until,
-                    "registered_at": now,
-                }
-                for key in sorted(fresh.values(), key=lambda k: k.key_id)
-            ],
-        )
-        registered.update(_registered(connection, db, list(fresh)))
-    for event, key in waiting:
-        row = registered[key.key_id]
-        problem = _binding_problem(row, device, key)
-        if problem is not None:  # another push (or another event of this one) registered the id first
             _log_clash(event, device, problem)
-            checked.rejections.append(
-                _refuse(event, f"办件 {event.case_number} 的证照：{problem}，本条未保存")
-            )
-            continue
-        if key.key_id in fresh and row.device_id == device.device_id:
-            log.info(
-                "signing key %s registered for window %s/%s", key.key_id, device.hall_code, device.window_code
-            )
-        checked.keys[event.event_id] = public_entry_json(stored_entry(row))
-    return checked
+            return _refuse(event, f"{where}：{problem}，本条未保存")
+        key = stored_entry(row)
+    elif entry is None:
+        return _refuse(
+            event,
+            f"{where}：签发密钥 {key_id} 未在服务器登记，"
+            "本条记录也未附该密钥的公钥（旧版本窗口签发），服务器无法核验签章，未保存。证照在本窗口仍可核验；请联系大厅信息技术人员",
+        )
+    else:
+        key = entry
+    problem = check_sealed(
+        event.payload, case_number=event.case_number, window_code=device.window_code, key=key, today=today
+    )
+    if problem is not None:
+        log.warning(
+            "certificate event %s from device %s refused: %s", event.event_id, device.device_id, problem
+        )
+        return _refuse(event, f"{problem}，本条未保存")
+    return key, row is None
+
+
+def _register(
+    connection: Connection, db: ServerDB, device: Device, keys: Iterable[PublicKeyEntry], *, now: datetime
+) -> None:
+    """Register `keys` to the device's window and hall, sorted by id; a key id registered meanwhile (by
+    another push) is left as it is, and checked against by `_bind`."""
+    connection.execute(
+        dialect.insert(db, signing_key).on_conflict_do_nothing(index_elements=["key_id"]),
+        [
+            {
+                "key_id": key.key_id,
+                "hall_code": device.hall_code,
+                "window_code": device.window_code,
+                "device_id": device.device_id,
+                "algorithm": key.algorithm,
+                "public_key": key.public_key.hex(),
+                "office_code": key.office_code,
+                "office_name": key.office_name,
+                "valid_from": key.valid_from,
+                "valid_until": key.valid_until,
+                "registered_at": now,
+            }
+            for key in sorted(keys, key=lambda k: k.key_id)
+        ],
+    )
+
+
+def _bind(
+    event: WireEvent, key: PublicKeyEntry, row: Any, device: Device, *, fresh: bool, checked: Checked
+) -> None:
+    """The event's key as registered now (`row`) goes with the certificate, unless another push (or another
+    event of this one) registered the id first, to another window or with another key: then refused."""
+    problem = _binding_problem(row, device, key)
+    if problem is not None:
+        _log_clash(event, device, problem)
+        checked.rejections.append(_refuse(event, f"办件 {event.case_number} 的证照：{problem}，本条未保存"))
+        return
+    if fresh and row.device_id == device.device_id:
+        log.info(
+            "signing key %s registered for window %s/%s", key.key_id, device.hall_code, device.window_code
+        )
+    checked.keys[event.event_id] = public_entry_json(stored_entry(row))
 
 
 def _log_clash(event: WireEvent, device: Device, problem: str) -> None:

@@ -12,6 +12,7 @@ import logging
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -26,10 +27,18 @@ log = logging.getLogger("clerk.ui.sync")
 BACKOFF_FIRST_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 300.0
 
+Named = TypeVar("Named", bound=QWidget)
+
+
+def named(widget: Named, name: str) -> Named:
+    """`widget` with its object name (what the tests and the style sheets find it by)."""
+    widget.setObjectName(name)
+    return widget
+
 
 def backoff_seconds(failures: int, *, rng: random.Random) -> float:
     """5 s, 10 s, 20 s … up to 5 min, each ±50 % so windows coming back together do not stampede."""
-    base = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** max(0, failures - 1))
+    base = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2.0 ** max(0, failures - 1))
     return base * rng.uniform(0.5, 1.5)
 
 
@@ -45,6 +54,7 @@ class SyncView:
 
 class _Signals(QObject):
     progress = Signal(int, int)
+    pulled = Signal(int)
     finished = Signal(object)
     failed = Signal(object)
 
@@ -56,7 +66,7 @@ class _Round(QRunnable):
 
     def run(self) -> None:
         try:
-            report = self.client.sync(progress=lambda done, total: self.signals.progress.emit(done, total))
+            report = self.client.sync(progress=self.signals.progress.emit, pulled=self.signals.pulled.emit)
         except SyncError as error:
             self.signals.failed.emit(error)
             return
@@ -69,7 +79,8 @@ class _Round(QRunnable):
 
 class SyncController(QObject):
     changed = Signal(object)  # SyncView
-    progress = Signal(int, int)
+    progress = Signal(int, int)  # outbox events answered, of those pending when the round began
+    pulled = Signal(int)  # changes pulled and applied so far this round (after each write transaction)
     synced = Signal(object)  # SyncReport, after a successful round
 
     def __init__(self, client: SyncClient, *, interval_seconds: float, seed: int | None = None) -> None:
@@ -86,6 +97,7 @@ class SyncController(QObject):
         self.timer.timeout.connect(self.sync_now)
         self.signals = _Signals()
         self.signals.progress.connect(self.progress)
+        self.signals.pulled.connect(self.pulled)
         self.signals.finished.connect(self._finished)
         self.signals.failed.connect(self._failed)
         # Until the first round has said otherwise: what is waiting, and that it has not connected yet (or,
@@ -210,14 +222,14 @@ class SyncStatusWidget(QWidget):
         self.authorize = authorize
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.label = QLabel("", objectName="syncState")
-        self.progress = QProgressBar(objectName="syncProgress")
+        self.label = named(QLabel(""), "syncState")
+        self.progress = named(QProgressBar(), "syncProgress")
         self.progress.setMaximumWidth(180)
         self.progress.setVisible(False)
-        self.button = QPushButton("立即同步", objectName="syncNow")
+        self.button = named(QPushButton("立即同步"), "syncNow")
         self.button.setToolTip("马上与中心服务器同步一次（平时每隔一段时间自动同步）")
         self.button.clicked.connect(controller.sync_now)
-        self.conflicts_button = QPushButton("", objectName="syncConflicts")
+        self.conflicts_button = named(QPushButton(""), "syncConflicts")
         self.conflicts_button.setStyleSheet("color:#b00020;")
         self.conflicts_button.clicked.connect(self.show_conflicts)
         self.conflicts_button.setVisible(False)
@@ -331,7 +343,8 @@ class RevokedBanner(QFrame):
     """Red, above the work area, while the server has revoked this PC; hidden otherwise."""
 
     def __init__(self, controller: SyncController) -> None:
-        super().__init__(objectName="revokedBanner")
+        super().__init__()
+        self.setObjectName("revokedBanner")
         self.controller = controller
         self.setStyleSheet(
             "QFrame#revokedBanner{background:#b00020;}"
@@ -340,10 +353,10 @@ class RevokedBanner(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.setSpacing(2)
-        self.title = QLabel("", objectName="revokedTitle")
+        self.title = named(QLabel(""), "revokedTitle")
         self.title.setStyleSheet("font-size:13pt;font-weight:bold;")
-        self.body = QLabel("", objectName="revokedBody")
-        self.steps = QLabel("", objectName="revokedSteps")
+        self.body = named(QLabel(""), "revokedBody")
+        self.steps = named(QLabel(""), "revokedSteps")
         for label in (self.title, self.body, self.steps):
             label.setWordWrap(True)
             layout.addWidget(label)

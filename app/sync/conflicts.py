@@ -1,5 +1,5 @@
 """Sync conflicts as a hall supervisor reads them: what each kind means, where its records are, and who
-resolved it.
+resolved it; conflicts pulled from the server, listed, and resolved by a supervisor at a window.
 
 The server sends a conflict with a `reason` (its kind, `wire.CONFLICT_*`) and a message written for the
 window that caused it. The supervisor may read the list at any window of the hall, so the texts here are
@@ -12,8 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
 
 from app.sync import wire
+from app.sync.changes import Applying
+from app.sync.transport import SyncError, Transport, utc_text
+from db.models import Clerk, SyncConflict
+from db.store import Store
 
 CONFLICTS_HEADER = (
     "以下情况服务器无法自动合并，请大厅负责人核实后记录处理结果。"
@@ -93,3 +100,107 @@ def resolver_label(resolved_by: str | None, names: Mapping[str, str]) -> str:
         return names.get(resolved_by, resolved_by)
     name = names.get(login)
     return f"{name or f'账号 {login}'}（{window} 窗口）"
+
+
+# -- conflicts pulled, listed and resolved --------------------------------------------------------------
+def apply_conflict(applying: Applying, change: wire.Change) -> int:
+    """A conflict the server found in this hall, kept for a supervisor (once per change)."""
+    if applying.session.get(SyncConflict, change.seq) is None:
+        applying.session.add(
+            SyncConflict(
+                seq=change.seq,
+                case_number=change.key,
+                reason=str(change.payload.get("reason", "")),
+                payload=change.payload,
+                received_at=applying.now,
+                resolved_at=None,
+            )
+        )
+        applying.report.conflicts += 1
+    return 1
+
+
+def apply_conflict_resolved(applying: Applying, change: wire.Change) -> int:
+    """A conflict resolved (at another window, or on the server): marked so here too."""
+    conflict_id = change.payload.get("conflict_id")
+    marked = 0
+    for row in applying.session.scalars(
+        select(SyncConflict).where(SyncConflict.case_number == change.key, SyncConflict.resolved_at.is_(None))
+    ).all():
+        if row.payload.get("conflict_id") == conflict_id:
+            row.resolved_at = applying.now
+            row.resolution = str(change.payload.get("resolution", ""))
+            row.resolved_by = str(change.payload.get("resolved_by", ""))
+            marked += 1
+    return marked
+
+
+def list_conflicts(*, store: Store, unresolved_only: bool = True) -> list[dict[str, Any]]:
+    """Conflicts the server found in this hall, for a supervisor to look at."""
+    with store.read() as session:
+        query = select(SyncConflict).order_by(SyncConflict.seq)
+        if unresolved_only:
+            query = query.where(SyncConflict.resolved_at.is_(None))
+        rows = session.scalars(query).all()
+        names: dict[str, str] = {
+            login: name for login, name in session.execute(select(Clerk.login, Clerk.name))
+        }
+    return [
+        {
+            "seq": r.seq,
+            "case_number": r.case_number,
+            "reason": r.reason,
+            "message": r.payload.get("message", ""),
+            "window_code": r.payload.get("window_code"),
+            "device_id": r.payload.get("device_id"),  # the device that sent the conflicting record
+            "received_at": utc_text(r.received_at),
+            "resolved_at": utc_text(r.resolved_at) if r.resolved_at else None,
+            "resolution": r.resolution,
+            "resolved_by": r.resolved_by,  # as the server records it: "login@WINDOW"
+            "resolved_by_name": resolver_label(r.resolved_by, names),
+        }
+        for r in rows
+    ]
+
+
+def resolve_conflict(
+    *, store: Store, transport: Transport, seq: int, resolution: str, supervisor: str, password: str
+) -> dict[str, Any]:
+    """Send a supervisor's resolution of the conflict received as change `seq`, with the supervisor's
+    login and password, which the server checks itself against the hall's accounts; mark it here once
+    the server has recorded it (other windows learn it by pull). Needs the server: conflicts live
+    there. The server refusing the person is SyncError kind `refused`."""
+    credential = transport.registered()
+    text = resolution.strip()
+    if not text or len(text) > wire.MAX_RESOLUTION_CHARS:
+        raise SyncError("invalid", f"处理意见应为 1–{wire.MAX_RESOLUTION_CHARS} 字，写明核实结果和处理办法")
+    with store.read() as session:
+        row = session.get(SyncConflict, seq)
+        if row is None:
+            raise SyncError("invalid", f"本机没有第 {seq} 号冲突记录")
+        if row.resolved_at is not None:
+            raise SyncError("invalid", f"第 {seq} 号冲突已处理（{row.resolved_by}）")
+        conflict_id = row.payload.get("conflict_id")
+    if not isinstance(conflict_id, int):
+        raise SyncError("protocol", f"冲突记录 {seq} 缺少服务器编号，无法处理")
+    request = wire.ResolveRequest(
+        resolution=text,
+        supervisor_login=supervisor,
+        supervisor_password=password,
+        device_time=utc_text(transport.clock.now().replace(tzinfo=None)),
+    )
+    answer = transport.request(
+        "POST",
+        credential.server_url,
+        wire.CONFLICT_RESOLVE_PATH.format(conflict_id=conflict_id),
+        credential=credential,
+        json=request.to_json(),
+    )
+    now = transport.clock.now().replace(tzinfo=None)
+    with store.write() as session:
+        row = session.get(SyncConflict, seq)
+        if row is not None:
+            row.resolved_at = now
+            row.resolution = str(answer.get("resolution", text))
+            row.resolved_by = str(answer.get("resolved_by", supervisor))
+    return dict(answer)

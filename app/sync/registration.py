@@ -21,22 +21,31 @@ import logging
 import platform
 import re
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 from app.case_number import is_valid_window_code
-from app.secrets import SecretStoreError
+from app.secrets import SecretStore, SecretStoreError
+from app.settings import Settings
 from app.sync import wire
-from app.sync.client import Credential, SyncError, credential_key
+from app.sync.transport import Credential, SyncError, Transport, credential_key
 from db.models import SyncState
-
-if TYPE_CHECKING:
-    from app.sync.client import SyncClient
+from db.store import Store
 
 log = logging.getLogger("clerk.sync.registration")
 
 PENDING_STATE = "pending_registration"
 _HALL_CODE = re.compile(r"[A-Z0-9]{2,32}")
 MAX_WINDOW_NAME = 40
+
+
+@dataclass(frozen=True)
+class Registering:
+    """What registering a data folder works with: its database and settings, the secret store that keeps
+    the credential, and the way to the server."""
+
+    store: Store
+    settings: Settings
+    secrets: SecretStore
+    transport: Transport
 
 
 @dataclass(frozen=True)
@@ -54,21 +63,23 @@ class PendingRegistration:
         return f"pending-{credential_key(self.server_url, self.window_code)}"
 
 
-def register(client: SyncClient, *, server_url: str, code: str, device_name: str | None = None) -> Credential:
+def register(
+    folder: Registering, *, server_url: str, code: str, device_name: str | None = None
+) -> Credential:
     """Register this folder with the one-time code hall IT got from the server; the window's credential.
 
     SecretStoreError when this PC cannot keep the credential (code not spent); SyncError otherwise."""
     url = server_url.rstrip("/")
-    window_code = str(client._settings.get("window_code"))
+    window_code = str(folder.settings.get("window_code"))
     try:
-        client._secrets.probe()
+        folder.secrets.probe()
     except SecretStoreError as error:
         raise SecretStoreError(
             f"本机无法保存设备凭据，未登记：{error}。登记码没有使用，问题解决后仍可使用；"
             "请大厅信息技术人员安装并启用系统密钥服务（keyring）后重新运行 clerk register"
         ) from None
     body = {"code": code.strip(), "window_code": window_code, "device_name": device_name or platform.node()}
-    answer = client._request("POST", url, wire.ENROLL_PATH, json=body, credential=None)
+    answer = folder.transport.request("POST", url, wire.ENROLL_PATH, json=body, credential=None)
     try:
         enrolled = wire.EnrollResponse.from_json(answer)
     except wire.WireError as error:
@@ -81,7 +92,7 @@ def register(client: SyncClient, *, server_url: str, code: str, device_name: str
     pending = PendingRegistration(
         url, enrolled.device_id, enrolled.hall_code, enrolled.window_code, enrolled.window_name.strip()
     )
-    _drop(client, _read_pending(client))  # an earlier registration left unconfirmed: superseded now
+    _drop(folder, _read_pending(folder))  # an earlier registration left unconfirmed: superseded now
     secret = json.dumps(
         {
             "device_id": enrolled.device_id,
@@ -91,29 +102,29 @@ def register(client: SyncClient, *, server_url: str, code: str, device_name: str
         }
     )
     try:
-        client._secrets.set(pending.secret_key, secret)
+        folder.secrets.set(pending.secret_key, secret)
     except SecretStoreError as error:
         raise SecretStoreError(
             f"无法保存新的设备凭据（{error}），登记未完成：本窗口原有设备不受影响，登记码已用掉，"
             "请信息技术人员重新签发"
         ) from None
-    with client._store.write() as session:
+    with folder.store.write() as session:
         session.merge(SyncState(key=PENDING_STATE, value=json.dumps(asdict(pending), ensure_ascii=False)))
-    credential = finish(client)
+    credential = finish(folder)
     assert credential is not None
     return credential
 
 
-def finish(client: SyncClient) -> Credential | None:
+def finish(folder: Registering) -> Credential | None:
     """Confirm a pending registration, then make its credential and identity this folder's. None when
     nothing is pending; SyncError when the confirmation failed (kept for a later round only when it may
     still succeed: offline or a server error)."""
-    pending = _read_pending(client)
+    pending = _read_pending(folder)
     if pending is None:
         return None
-    stored = client._secrets.get(pending.secret_key)
+    stored = folder.secrets.get(pending.secret_key)
     if stored is None:
-        _drop(client, pending)
+        _drop(folder, pending)
         raise SyncError("not_registered", "上次登记未完成，新设备凭据已不在本机：请用新的登记码重新登记")
     data = json.loads(stored)
     credential = Credential(
@@ -121,7 +132,9 @@ def finish(client: SyncClient) -> Credential | None:
     )
     try:
         wire.ConfirmResponse.from_json(
-            client._request("POST", pending.server_url, wire.CONFIRM_PATH, credential=credential, json={})
+            folder.transport.request(
+                "POST", pending.server_url, wire.CONFIRM_PATH, credential=credential, json={}
+            )
         )
     except (SyncError, wire.WireError) as error:
         message = error.message if isinstance(error, SyncError) else str(error)
@@ -131,10 +144,10 @@ def finish(client: SyncClient) -> Credential | None:
                 f"确认登记时出错（{message}）：登记尚未完成，本窗口原有设备在确认前仍然有效；"
                 "下次同步（clerk sync）时自动完成确认",
             ) from None
-        _drop(client, pending)
+        _drop(folder, pending)
         raise SyncError("auth", f"服务器没有确认登记（{message}）：未登记，本机设置未改动") from None
     # The server switched the window to this device: the credential and the identity are this folder's now.
-    client._secrets.set(credential_key(pending.server_url, pending.window_code), stored)
+    folder.secrets.set(credential_key(pending.server_url, pending.window_code), stored)
     identity: dict[str, object] = {
         "server_url": pending.server_url,
         "hall_code": pending.hall_code,
@@ -142,8 +155,8 @@ def finish(client: SyncClient) -> Credential | None:
     }
     if pending.window_name:
         identity["window_name"] = pending.window_name
-    client._settings.update(identity)
-    _drop(client, pending)
+    folder.settings.update(identity)
+    _drop(folder, pending)
     log.info(
         "registered as window %s of hall %s, device %s at %s",
         pending.window_code,
@@ -172,8 +185,8 @@ def _problem(enrolled: wire.EnrollResponse, window_code: str) -> str | None:
     return None
 
 
-def _read_pending(client: SyncClient) -> PendingRegistration | None:
-    with client._store.read() as session:
+def _read_pending(folder: Registering) -> PendingRegistration | None:
+    with folder.store.read() as session:
         row = session.get(SyncState, PENDING_STATE)
         raw = None if row is None else row.value
     if raw is None:
@@ -185,11 +198,11 @@ def _read_pending(client: SyncClient) -> PendingRegistration | None:
         return None
 
 
-def _drop(client: SyncClient, pending: PendingRegistration | None) -> None:
+def _drop(folder: Registering, pending: PendingRegistration | None) -> None:
     """Forget a pending registration: its secret entry, then its note."""
     if pending is not None:
-        client._secrets.delete(pending.secret_key)
-    with client._store.write() as session:
+        folder.secrets.delete(pending.secret_key)
+    with folder.store.write() as session:
         row = session.get(SyncState, PENDING_STATE)
         if row is not None:
             session.delete(row)

@@ -1,0 +1,61 @@
+"""What a sync round did (`SyncReport`), and one day of the window's reconciliation with the server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.sync import wire
+
+PushProgress = Callable[[int, int], None]  # (events answered so far, pending at the start)
+PullProgress = Callable[[int], None]  # changes of this round applied and committed so far
+
+
+@dataclass(frozen=True)
+class DayDifference:
+    """One day of one window: cases made here, how many the server acknowledged, how many it holds."""
+
+    day: str
+    local_cases: int
+    acknowledged_cases: int
+    server_cases: int
+
+    @property
+    def matches(self) -> bool:
+        """The server holds every case it acknowledged (cases still pending are not a mismatch)."""
+        return self.acknowledged_cases == self.server_cases
+
+
+@dataclass
+class SyncReport:
+    pushed: int = 0
+    acknowledged: int = 0
+    rejected: list[wire.Rejection] = field(default_factory=list)
+    pulled: int = 0
+    applied: int = 0
+    conflicts: int = 0
+    catalog_versions: list[str] = field(default_factory=list)  # loaded by this round
+    calendar_years: list[int] = field(default_factory=list)  # published or amended, stored by this round
+    pending: int = 0
+    mismatches: list[DayDifference] = field(default_factory=list)
+    seconds: float = 0.0
+    push_seconds: float = 0.0
+    pull_seconds: float = 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "pushed": self.pushed,
+            "acknowledged": self.acknowledged,
+            "rejected": [r.__dict__ for r in self.rejected],
+            "pulled": self.pulled,
+            "applied": self.applied,
+            "conflicts": self.conflicts,
+            "catalog_versions": self.catalog_versions,
+            "calendar_years": self.calendar_years,
+            "pending": self.pending,
+            "mismatches": [d.__dict__ for d in self.mismatches],
+            "seconds": round(self.seconds, 3),
+            "push_seconds": round(self.push_seconds, 3),
+            "pull_seconds": round(self.pull_seconds, 3),
+        }

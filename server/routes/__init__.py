@@ -1,0 +1,27 @@
+"""The HTTP API's endpoints, one `APIRouter` per area; `server.api.create_app` puts them together.
+
+| module | area |
+| --- | --- |
+| `devices.py` | registering a window PC: enrol with a one-time code, confirm |
+| `sync.py` | push, pull, reconcile |
+| `reference.py` | a published catalog version |
+| `conflicts.py` | a supervisor resolving a conflict |
+| `health.py` | liveness and the server's clock |
+| `dependencies.py` | what endpoints share: database, sync service, clock, throttle, the device asking |
+| `errors.py` | every error as an `ErrorBody`; the catch-all for what was not foreseen |
+| `bodies.py` | request bodies: size limit, JSON as windows write it, OpenAPI description |
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from server.routes import conflicts, devices, health, reference, sync
+
+ROUTERS: tuple[APIRouter, ...] = (
+    devices.router,
+    sync.router,
+    reference.router,
+    conflicts.router,
+    health.router,
+)
