@@ -128,7 +128,7 @@ def test_a_case_is_saved_while_a_10000_change_pull_is_applied(
     assert window.sync.view.state == "online", window.sync.view.message
     assert applied[-1] == in_log and hall_cases(workspace) == TOTAL
     case = workspace.cases.find(number)
-    assert case is not None and case["decision"] == "accepted"
+    assert case is not None and case.decision == "accepted"
     with workspace.store.read() as session:
         [event] = session.scalars(
             select(CaseEvent).where(CaseEvent.case_number == number, CaseEvent.kind == EventKind.CASE_DECIDED)
