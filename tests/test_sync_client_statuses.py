@@ -90,9 +90,7 @@ def test_a_hall_case_keeps_a_status_this_version_does_not_know_and_says_so(
         apply(workspace, [case_updated(3, OTHER_CASE, "approved")])
         apply(workspace, [case_updated(1, OTHER_CASE, "accepted")])
     shown = workspace.cases.find_in_hall(OTHER_CASE)
-    assert (
-        shown is not None and shown.status == "approved" and shown.status_label == "已审批发证，待领取"
-    )
+    assert shown is not None and shown.status == "approved" and shown.status_label == "已审批发证，待领取"
     assert not caplog.records
 
 
