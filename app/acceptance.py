@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from app.case_number import format_case_number
 from app.cases.status import decide
+from app.cases.views import case_view
 from app.catalog import Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock
@@ -243,55 +244,6 @@ def _override_finding(reason: str) -> Finding:
 
 
 def case_snapshot(case: Case) -> dict[str, object]:
-    """The whole case as data: the payload of its outbox event."""
-    return {
-        "number": case.number,
-        "item_code": case.item_code,
-        "item_name": case.item_name,
-        "catalog_version": case.catalog_version,
-        "checklist_sha256": case.checklist_sha256,
-        "applicant": {
-            "kind": case.applicant_kind,
-            "name": case.applicant_name,
-            "id_type": case.applicant_id_type,
-            "id_number": case.applicant_id_number,
-            "phone": case.applicant_phone,
-            "id_override_reason": case.applicant_id_override,
-        },
-        "agent": None
-        if case.agent_name is None
-        else {
-            "name": case.agent_name,
-            # Stored since 证件类型 came; an agent stored before has a resident ID.
-            "id_type": case.agent_id_type or "resident_id",
-            "id_number": case.agent_id_number,
-            "phone": case.agent_phone,
-        },
-        "decision": case.decision,
-        "status": case.status,
-        "referral_office": case.referral_office,
-        "received_on": case.received_on.isoformat(),
-        "promised_date": case.promised_date.isoformat() if case.promised_date else None,
-        "promised_date_uncertain": case.promised_date_uncertain,
-        "supplement_deadline": case.supplement_deadline.isoformat() if case.supplement_deadline else None,
-        "hall_code": case.hall_code,
-        "window_code": case.window_code,
-        "clerk_login": case.clerk_login,
-        "clerk_name": case.clerk_name,
-        "created_at": case.created_at.isoformat() + "Z",
-        "materials": [
-            {
-                "material": m.material_code,
-                "name": m.material_name,
-                "form": m.form,
-                "copies": m.copies,
-                "pages": m.pages,
-                "defect": m.defect,
-            }
-            for m in case.materials
-        ],
-        "findings": [
-            {"rule": f.rule, "outcome": f.outcome, "material": f.material_code, "message": f.message}
-            for f in case.findings
-        ],
-    }
+    """The whole case as data: the payload of its outbox event, made by its view (`CaseView.snapshot`),
+    the same keys and values `clerk` prints for it."""
+    return case_view(case, certificate=None, clerk_names={}).snapshot()

@@ -26,14 +26,15 @@ from app.documents.kinds import (
     main_document,
 )
 from app.intake import parse_request
-from app.operations.certificates import approve_case, hand_over_certificate
+from app.operations.certificates import HandedOver, approve_case, hand_over_certificate
 from app.operations.changes import REFUSALS, CaseChanged
 from app.operations.counter import Accepted, accept_case
 from app.operations.lookup import CaseNotHere, held_case, look_up_case
 from app.operations.person import Actor
 from app.operations.printing import needs_reason, render_document
+from app.sync.wire import EventKind
 from app.workspace import Workspace
-from db.models import Case, Certificate, Clerk, HallCase
+from db.models import Case, CaseEvent, Certificate, Clerk, HallCase
 from tests.helpers import AGENT, PASSPORT, PERSON, PLANNING, SEAL, request_json
 
 NEIGHBOUR = "SZX0104"
@@ -43,6 +44,13 @@ def accept(ws: Workspace, person: Actor, *, code: str = PLANNING, **changes: obj
     item = ws.catalog.item(code)
     assert item is not None
     return accept_case(ws, person=person, request=parse_request(request_json(item, **changes)))  # type: ignore[arg-type]
+
+
+def hand_over_to_agent(ws: Workspace, person: Actor, number: str) -> HandedOver:
+    """The case's certificate handed to the agent who applied for it."""
+    return hand_over_certificate(
+        ws, person=person, number=number, recipient_name=AGENT["name"], recipient_id_number=AGENT["id_number"]
+    )
 
 
 def set_role(ws: Workspace, login: str, role: str) -> None:
@@ -105,13 +113,7 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     with pytest.raises(TransitionError, match="待补正"):
         approve_case(workspace, person=person, number=supplement)
     with pytest.raises(TransitionError, match=r"已受理.*不能交付证照"):
-        hand_over_certificate(
-            workspace,
-            person=person,
-            number=number,
-            recipient_name=AGENT["name"],
-            recipient_id_number=AGENT["id_number"],
-        )
+        hand_over_to_agent(workspace, person, number)
     assert count(workspace, Certificate) == 0
 
     approved = approve_case(workspace, person=person, number=number, valid_until=date(2031, 11, 19))
@@ -123,13 +125,7 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     with pytest.raises(TransitionError):
         approve_case(workspace, person=person, number=number)
 
-    handed = hand_over_certificate(
-        workspace,
-        person=person,
-        number=number,
-        recipient_name=AGENT["name"],
-        recipient_id_number=AGENT["id_number"],
-    )
+    handed = hand_over_to_agent(workspace, person, number)
     assert handed.changed == CaseChanged(number, CaseStatus.DELIVERED)
     assert handed.print_next is DocumentKind.PICKUP_RECEIPT
     case = held_case(workspace, number=number)
@@ -220,13 +216,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
     person = workspace.counter()
     number = accept(workspace, person).case.number
     approve_case(workspace, person=person, number=number, valid_until=date(2031, 11, 19))
-    hand_over_certificate(
-        workspace,
-        person=person,
-        number=number,
-        recipient_name=AGENT["name"],
-        recipient_id_number=AGENT["id_number"],
-    )
+    hand_over_to_agent(workspace, person, number)
     assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
     shown = json.loads(capsys.readouterr().out)
     view = workspace.cases.find(number)
@@ -261,6 +251,21 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
         "recipient_id_number",
         "handover_clerk_name",
     }
+
+
+def test_a_decision_travels_as_the_case_json_without_certificate_and_format(workspace: Workspace) -> None:
+    case = accept(workspace, workspace.counter()).case
+    with workspace.store.read() as session:
+        event = session.scalars(
+            select(CaseEvent).where(
+                CaseEvent.case_number == case.number, CaseEvent.kind == EventKind.CASE_DECIDED
+            )
+        ).one()
+        payload = event.payload
+    printed = case.to_json()
+    assert printed.pop("certificate") is None and printed.pop("format") == VIEW_FORMAT
+    assert list(payload) == list(printed)  # the same keys in the same order
+    assert payload == printed == case.snapshot()
 
 
 def test_case_json_of_another_window_keeps_its_keys(

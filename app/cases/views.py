@@ -3,8 +3,10 @@ stored rows in one place (`case_view`, `hall_case_view`), and the JSON `clerk` p
 place (`to_json`).
 
 The JSON keeps every key and value the command line printed before views came (scripts read it), plus
-`"format": VIEW_FORMAT`, raised when a key changes meaning or goes. The outbox payload is not made here
-(app.acceptance.case_snapshot): the wire has its own schema.
+`"format": VIEW_FORMAT`, raised when a key changes meaning or goes. A case's JSON is its `snapshot` (the
+payload of its `case.decided` event, `app.acceptance.case_snapshot`, which the wire's schema checks) with
+its certificate and the format added: the two cannot drift apart, and a change to the snapshot is a change
+to the wire.
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ EARLIER_AGENT_ID_TYPE = "resident_id"
 
 
 @dataclass(frozen=True)
-class ApplicantView:
+class _PlainView:
+    """A part of a case whose JSON is its fields as they stand: text, numbers and None."""
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ApplicantView(_PlainView):
     kind: str  # person / organization
     name: str
     id_type: str
@@ -34,23 +44,17 @@ class ApplicantView:
     phone: str
     id_override_reason: str | None  # a failed credit-code check the clerk overrode, and why
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class AgentView:
+class AgentView(_PlainView):
     name: str
     id_type: str
     id_number: str
     phone: str
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class MaterialView:
+class MaterialView(_PlainView):
     """One material entry handed over at the counter."""
 
     material: str  # the catalog's material code
@@ -60,21 +64,15 @@ class MaterialView:
     pages: int
     defect: str | None
 
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class FindingView:
+class FindingView(_PlainView):
     """One finding of the completeness check: the rule, what it means for the decision, the material."""
 
     rule: str
     outcome: str  # a `Verdict`
     material: str | None  # the material's code
     message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -173,7 +171,9 @@ class CaseView:
         """The codes of the materials found `verdict` (missing, defective, tolerated …), in finding order."""
         return [f.material for f in self.findings_with(verdict) if f.material is not None]
 
-    def to_json(self) -> dict[str, Any]:
+    def snapshot(self) -> dict[str, Any]:
+        """The case as data, without its certificate: the payload of its `case.decided` event
+        (`app.acceptance.case_snapshot`), byte for byte as the wire has always carried it."""
         return {
             "number": self.number,
             "item_code": self.item_code,
@@ -196,6 +196,11 @@ class CaseView:
             "created_at": _utc_text(self.created_at),
             "materials": [m.to_json() for m in self.materials],
             "findings": [f.to_json() for f in self.findings],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.snapshot(),
             "certificate": None if self.certificate is None else self.certificate.to_json(),
             "format": VIEW_FORMAT,
         }

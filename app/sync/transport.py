@@ -14,7 +14,7 @@ import ssl
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypedDict, Unpack
 
 import httpx
 
@@ -82,6 +82,14 @@ def credential_key(server_url: str, window_code: str) -> str:
 def utc_text(moment: datetime) -> str:
     """A naive UTC moment as the wire writes it: ISO, ending in Z."""
     return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+class RequestBody(TypedDict, total=False):
+    """What a request carries besides its method, server, path and credential (each part optional)."""
+
+    json: Any  # a body, sent as JSON
+    content: bytes  # a body already written as JSON (a push batch)
+    params: dict[str, str]  # the query
 
 
 class Transport:
@@ -162,18 +170,10 @@ class Transport:
 
     # -- requests ---------------------------------------------------------------------------------
     def request(
-        self,
-        method: str,
-        base: str,
-        path: str,
-        *,
-        credential: Credential | None,
-        json: Any = None,
-        content: bytes | None = None,
-        params: dict[str, str] | None = None,
+        self, method: str, base: str, path: str, *, credential: Credential | None, **body: Unpack[RequestBody]
     ) -> Any:
         """A JSON request; its decoded answer, or SyncError."""
-        response = self.send(method, base, path, credential, json=json, content=content, params=params)
+        response = self.send(method, base, path, credential, **body)
         try:
             return response.json()
         except ValueError:
@@ -184,19 +184,11 @@ class Transport:
         return self.send("GET", credential.server_url, path, credential).content
 
     def send(
-        self,
-        method: str,
-        base: str,
-        path: str,
-        credential: Credential | None,
-        *,
-        json: Any = None,
-        content: bytes | None = None,
-        params: dict[str, str] | None = None,
+        self, method: str, base: str, path: str, credential: Credential | None, **body: Unpack[RequestBody]
     ) -> httpx.Response:
         """One request on its own connection; a 200 response, or SyncError saying what went wrong."""
         headers = {"Authorization": credential.bearer} if credential else {}
-        if content is not None:
+        if "content" in body:
             headers["Content-Type"] = "application/json"
         try:
             with httpx.Client(
@@ -205,9 +197,7 @@ class Transport:
                 transport=self.http_transport,
                 verify=self._verify(),
             ) as http:
-                response = http.request(
-                    method, path, json=json, content=content, params=params, headers=headers
-                )
+                response = http.request(method, path, headers=headers, **body)
         except httpx.TimeoutException as error:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
         except httpx.TransportError as error:

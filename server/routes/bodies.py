@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import orjson
 from fastapi import Request
 
 from app.sync.schema import UnreadableNumber
-from app.sync.wire import MAX_PAYLOAD_DEPTH
+from app.sync.wire import MAX_PAYLOAD_DEPTH, WireError
 from server.routes.errors import ApiError
 
 MAX_FORM_BODY_BYTES = 64 * 1024  # an enrolment or a conflict's resolution: a few short fields
 MAX_INTEGER_DIGITS = 30  # longer integers are read as `UnreadableNumber` (Python refuses 4,300 digits)
+
+Read = TypeVar("Read")
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -74,6 +77,16 @@ def parse_json(body: bytes) -> Any:
         raise ApiError(
             400, "invalid", f"请求体的 JSON 嵌套层数过深，无法读取（事件内容最多嵌套 {MAX_PAYLOAD_DEPTH} 层）"
         ) from None
+
+
+async def read_wire_body(request: Request, limit: int, read: Callable[[Any], Read]) -> Read:
+    """The body within `limit`, parsed, and read by the wire module's `read` (`PushRequest.read`,
+    `EnrollRequest.from_json` …); 400 `invalid` saying what the wire module refused."""
+    data = parse_json(await read_body(request, limit))
+    try:
+        return read(data)
+    except WireError as error:
+        raise ApiError(400, "invalid", str(error)) from None
 
 
 def documented_body(model: type, description: str) -> dict[str, Any]:

@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app.accounts.roles import Permission
 from app.sync.schema import Problem, Text, shown
-from app.sync.wire import CONFLICT_RESOLVE_PATH, MAX_RESOLUTION_CHARS, ResolveRequest, WireError
+from app.sync.wire import CONFLICT_RESOLVE_PATH, MAX_RESOLUTION_CHARS, ResolveRequest
 from server import accounts, admin
-from server.routes.bodies import MAX_FORM_BODY_BYTES, documented_body, parse_json, read_body
+from server.routes.bodies import MAX_FORM_BODY_BYTES, documented_body, read_wire_body
 from server.routes.dependencies import ClientAddress, CurrentDevice, Database, ServerClock, Throttling
 from server.routes.errors import ApiError, error_answers
 from server.store import ServerDB
@@ -118,11 +118,7 @@ async def _supervisor(
 
 async def _read_resolution(request: Request) -> ResolveRequest:
     """The request's body, its resolution text checked; 400 `invalid` naming what is wrong."""
-    data = parse_json(await read_body(request, MAX_FORM_BODY_BYTES))
-    try:
-        resolve = ResolveRequest.from_json(data)
-    except WireError as error:
-        raise ApiError(400, "invalid", str(error)) from None
+    resolve = await read_wire_body(request, MAX_FORM_BODY_BYTES, ResolveRequest.from_json)
     problems: list[Problem] = []
     RESOLUTION_TEXT.check(resolve.resolution.strip(), "resolution", problems)
     if problems:

@@ -9,7 +9,7 @@ Device auth: `Authorization: Bearer {device_id}.{secret}`; unknown device or wro
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -23,34 +23,23 @@ from server.sync import Device, SyncService
 from server.throttle import DEVICE, Throttle
 
 
-async def _database(request: Request) -> ServerDB:
-    db: ServerDB = request.app.state.db
-    return db
+def _app_state(name: str) -> Any:
+    """A dependency giving what `create_app` put on `app.state` as `name`."""
 
+    async def held(request: Request) -> Any:
+        return getattr(request.app.state, name)
 
-async def _sync_service(request: Request) -> SyncService:
-    service: SyncService = request.app.state.sync
-    return service
-
-
-async def _clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
-    return clock
-
-
-async def _throttle(request: Request) -> Throttle:
-    throttle: Throttle = request.app.state.throttle
-    return throttle
+    return Depends(held)
 
 
 async def _client_address(request: Request) -> str | None:
     return request.client.host if request.client is not None else None
 
 
-Database = Annotated[ServerDB, Depends(_database)]
-Sync = Annotated[SyncService, Depends(_sync_service)]
-ServerClock = Annotated[Clock, Depends(_clock)]
-Throttling = Annotated[Throttle, Depends(_throttle)]
+Database = Annotated[ServerDB, _app_state("db")]
+Sync = Annotated[SyncService, _app_state("sync")]
+ServerClock = Annotated[Clock, _app_state("clock")]
+Throttling = Annotated[Throttle, _app_state("throttle")]
 ClientAddress = Annotated[str | None, Depends(_client_address)]
 
 _bearer = HTTPBearer(

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.sync.wire import CONFIRM_PATH, ENROLL_PATH, ConfirmResponse, EnrollRequest, EnrollResponse, WireError
+from app.sync.wire import CONFIRM_PATH, ENROLL_PATH, ConfirmResponse, EnrollRequest, EnrollResponse
 from server import admin
-from server.routes.bodies import MAX_FORM_BODY_BYTES, documented_body, parse_json, read_body
+from server.routes.bodies import MAX_FORM_BODY_BYTES, documented_body, read_wire_body
 from server.routes.dependencies import ClientAddress, Database, PendingDevice, ServerClock, Throttling
-from server.routes.errors import ApiError, error_answers
+from server.routes.errors import error_answers
 from server.throttle import ENROLL
 
 router = APIRouter(tags=["devices"])
@@ -38,11 +38,7 @@ async def enroll(
     request: Request, db: Database, clock: ServerClock, throttle: Throttling, address: ClientAddress
 ) -> JSONResponse:
     throttle.check(ENROLL, address)
-    data = parse_json(await read_body(request, MAX_FORM_BODY_BYTES))
-    try:
-        enroll_request = EnrollRequest.from_json(data)
-    except WireError as error:
-        raise ApiError(400, "invalid", str(error)) from None
+    enroll_request = await read_wire_body(request, MAX_FORM_BODY_BYTES, EnrollRequest.from_json)
     try:
         enrolled = await run_in_threadpool(admin.enroll, db, enroll_request, now=clock())
     except admin.AdminError as error:

@@ -31,9 +31,8 @@ from app.sync.wire import (
     PushRequest,
     PushResponse,
     ReconcileResponse,
-    WireError,
 )
-from server.routes.bodies import documented_body, parse_json, read_body
+from server.routes.bodies import documented_body, read_wire_body
 from server.routes.dependencies import CurrentDevice, Sync
 from server.routes.errors import ApiError, SafeJSONResponse, error_answers
 from server.sync import BusyError, CursorError, Device, RangeError
@@ -57,11 +56,7 @@ router = APIRouter(tags=["sync"])
     openapi_extra=documented_body(PushRequest, f"最多 {MAX_BATCH_EVENTS} 条事件，按 local_seq 顺序处理"),
 )
 async def push(request: Request, device: CurrentDevice, service: Sync) -> JSONResponse:
-    data = parse_json(await read_body(request, MAX_BODY_BYTES))
-    try:
-        push_request, malformed = PushRequest.read(data)
-    except WireError as error:
-        raise ApiError(400, "invalid", str(error)) from None
+    push_request, malformed = await read_wire_body(request, MAX_BODY_BYTES, PushRequest.read)
     if push_request.window_code != device.window_code:
         raise _pushed_as_another_window(device, push_request.window_code)
     try:

@@ -14,7 +14,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, Row, select
 
 from server import bulk, dialect
 from server.bulk import insert_rows
@@ -25,6 +25,14 @@ from server.sync.conflicts import DUPLICATE_CASE_NUMBER
 from server.sync.device import Device
 
 log = logging.getLogger("clerk.server.sync")
+
+
+def stored_cases(
+    connection: Connection, db: ServerDB, numbers: Sequence[str], *columns: ColumnElement[Any]
+) -> dict[str, Row[Any]]:
+    """The stored cases of `numbers` the server holds, by number: each its number and `columns`."""
+    statement = select(case_record.c.number, *columns).where(dialect.among(db, case_record.c.number, numbers))
+    return {row.number: row for row in connection.execute(statement)}
 
 
 def insert_cases(
@@ -72,18 +80,15 @@ def duplicate_conflicts(
     connection: Connection, db: ServerDB, device_: Device, losers: Sequence[Candidate], now: datetime
 ) -> list[dict[str, Any]]:
     """A conflict for each refused decision, naming the decision that holds the number; logged at ERROR."""
-    holders = {
-        row.number: row
-        for row in connection.execute(
-            select(
-                case_record.c.number,
-                case_record.c.first_event_id,
-                case_record.c.device_id,
-                case_record.c.clerk_login,
-                case_record.c.created_at,
-            ).where(dialect.among(db, case_record.c.number, sorted({c.event.case_number for c in losers})))
-        )
-    }
+    holders = stored_cases(
+        connection,
+        db,
+        sorted({c.event.case_number for c in losers}),
+        case_record.c.first_event_id,
+        case_record.c.device_id,
+        case_record.c.clerk_login,
+        case_record.c.created_at,
+    )
     return [_duplicate_conflict(c, holders[c.event.case_number], device_, now) for c in losers]
 
 

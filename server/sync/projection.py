@@ -26,6 +26,7 @@ from app.cases.status import TRANSITIONS, project_status
 from server import dialect
 from server.models import case_event, case_record
 from server.store import ServerDB
+from server.sync.cases import stored_cases
 from server.sync.checks import Candidate
 from server.sync.conflicts import CONFLICT_REASON, Marks
 
@@ -46,21 +47,18 @@ class TouchedCases:
 def read_touched(connection: Connection, db: ServerDB, numbers: Sequence[str]) -> TouchedCases:
     if not numbers:
         return TouchedCases()
-    rows = {
-        row.number: row
-        for row in connection.execute(
-            select(
-                case_record.c.number,
-                case_record.c.decided_status,
-                case_record.c.status,
-                case_record.c.decision,
-                case_record.c.window_code,
-                case_record.c.item_code,
-                case_record.c.received_on,
-                case_record.c.updated_by_event_id,
-            ).where(dialect.among(db, case_record.c.number, numbers))
-        )
-    }
+    rows = stored_cases(
+        connection,
+        db,
+        numbers,
+        case_record.c.decided_status,
+        case_record.c.status,
+        case_record.c.decision,
+        case_record.c.window_code,
+        case_record.c.item_code,
+        case_record.c.received_on,
+        case_record.c.updated_by_event_id,
+    )
     marks: Marks = defaultdict(list)
     for event_id, number, kind in connection.execute(
         select(case_event.c.event_id, case_event.c.case_number, case_event.c.kind)

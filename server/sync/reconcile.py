@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Column, Connection, func, select
 
 from app.sync.wire import DayCount, ReconcileResponse
 from server.models import case_event, case_record
@@ -23,25 +23,21 @@ def reconcile(db: ServerDB, device_: Device, first_text: str, last_text: str) ->
     first, last = parse_range(first_text, last_text)
     window = device_.window_code
     with db.read() as connection:
-        cases: dict[date, int] = dict(
-            connection.execute(
-                select(case_record.c.received_on, func.count())
-                .where(case_record.c.window_code == window, case_record.c.received_on.between(first, last))
-                .group_by(case_record.c.received_on)
-            ).all()
-        )
-        events: dict[date, int] = dict(
-            connection.execute(
-                select(case_event.c.case_day, func.count())
-                .where(case_event.c.window_code == window, case_event.c.case_day.between(first, last))
-                .group_by(case_event.c.case_day)
-            ).all()
-        )
+        cases = _per_day(connection, case_record.c.received_on, window=window, first=first, last=last)
+        events = _per_day(connection, case_event.c.case_day, window=window, first=first, last=last)
     days = sorted(set(cases) | set(events))
     return ReconcileResponse(
         window_code=window,
         days=[DayCount(day.isoformat(), int(cases.get(day, 0)), int(events.get(day, 0))) for day in days],
     )
+
+
+def _per_day(
+    connection: Connection, day: Column[date], *, window: str, first: date, last: date
+) -> dict[date, int]:
+    """How many rows of `day`'s table the window has on each day of [first, last] that has any."""
+    counted = select(day, func.count()).where(day.table.c.window_code == window, day.between(first, last))
+    return {found: count for found, count in connection.execute(counted.group_by(day))}
 
 
 def parse_range(first_text: str, last_text: str) -> tuple[date, date]:
