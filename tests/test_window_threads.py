@@ -210,6 +210,52 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
     assert case is not None and case.status == "delivered"
 
 
+def test_the_sync_status_and_the_conflicts_leave_the_gui_thread_alone(
+    qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch]
+) -> None:
+    """The backlog and the state the status bar shows, the conflicts, the supervisor's password: read and
+    checked on the database worker; the resolution sent on the network lane."""
+    from app.accounts.demo import DEMO_SUPERVISOR
+    from app.sync.conflicts import describe_conflict
+    from app.sync.wire import CONFLICT_DUPLICATE_CASE_NUMBER
+    from ui.conflicts_dialog import ResolveDialog, supervisor_check
+
+    window, watch = watched
+    qtbot.waitUntil(lambda: window.sync.loaded)  # read at start
+    with qtbot.waitSignal(
+        window.sync.changed, timeout=20_000, check_params_cb=lambda view: view.state == "not_registered"
+    ):
+        window.sync.sync_now()
+    with qtbot.waitSignal(window.sync.changed, timeout=20_000):
+        window.sync.local_change()
+    assert "未登记" in window.sync_status.label.text() and "待上传 0 条" in window.sync_status.label.text()
+
+    window.sync_status.show_conflicts()
+    dialog = window.sync_status.conflicts_dialog
+    assert dialog is not None and dialog.loaded  # as the status read them last
+    login, _name, password = DEMO_SUPERVISOR
+    conflict = {
+        "seq": 1,
+        "case_number": "SZX0103-20261120-0001",
+        "text": describe_conflict(reason=CONFLICT_DUPLICATE_CASE_NUMBER, window_code="SZX0104", message=""),
+    }
+    resolve = ResolveDialog(conflict, supervisor_check(window.workspace), dialog, jobs=window.jobs)
+    resolve.resolution.setPlainText("经核实：另一台电脑误设为 SZX0103")
+    resolve.login.setText(login)
+    resolve.password.setText(password)
+    with qtbot.waitSignal(resolve.checked, timeout=20_000, check_params_cb=lambda passed: passed):
+        resolve.confirm()
+    dialog._send(conflict, resolve)
+    qtbot.waitUntil(lambda: "尚未在服务器登记" in dialog.message.text(), timeout=20_000)
+    with qtbot.waitSignal(window.sync.changed, timeout=20_000):  # read again once the supervisor is done
+        dialog.close()
+    settled(qtbot, window)
+
+    assert_all_on_the_database_worker(watch, writes=False, network_work=frozenset({CONFLICTS_DIALOG}))
+    asked_by = {s.asked_by for s in watch.statements if lane(s) == DATABASE_WORKER}
+    assert {SYNC_STATUS, CONFLICTS_DIALOG} <= asked_by
+
+
 @pytest.mark.slow
 def test_printing_and_its_record_leave_the_gui_thread_alone(
     qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch], workspace: Workspace, tmp_path: Path

@@ -37,6 +37,7 @@ from app.accounts.roles import Permission
 from app.clock import hall_time_text
 from app.operations.changes import OperationRefused
 from app.operations.sync import ConflictResolved, resolve_conflict
+from app.secrets import SecretStoreError
 from app.sync.client import SyncClient, SyncError
 from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
@@ -62,13 +63,20 @@ def supervisor_check(workspace: Workspace) -> Authorize:
     return authorize
 
 
-def read_conflicts(client: SyncClient) -> list[dict[str, Any]]:
+def this_device(client: SyncClient) -> str | None:
+    """This PC's device id (None: not registered, or its keyring cannot be read)."""
+    try:
+        credential = client.credential()
+    except SecretStoreError:
+        return None
+    return None if credential is None else credential.device_id
+
+
+def read_conflicts(client: SyncClient, *, this_device: str | None) -> list[dict[str, Any]]:
     """The hall's conflicts, unresolved first, then the resolved ones for the record; each with the text
     that says, for its kind, where the records are. On the database lane."""
     conflicts = client.conflicts(unresolved_only=False)
     conflicts.sort(key=lambda c: (c["resolved_at"] is not None, c["seq"]))
-    credential = client.credential()
-    this_device = credential.device_id if credential is not None else None
     for c in conflicts:
         c["text"] = describe_conflict(
             reason=c["reason"],
@@ -174,11 +182,19 @@ class ResolveDialog(QDialog):
 
 class ConflictsDialog(QDialog):
     """`jobs` is the window's job runner: the conflicts are read on its database lane (`reloaded` says
-    when they are shown), the resolution goes to the server on its network lane."""
+    when they are shown), the resolution goes to the server on its network lane. `conflicts`: as
+    read_conflicts read them a moment ago (the sync status's last look), shown at once."""
 
     reloaded = Signal()
 
-    def __init__(self, *, workspace: Workspace, jobs: Jobs, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        workspace: Workspace,
+        jobs: Jobs,
+        parent: QWidget | None = None,
+        conflicts: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
         fit_to_screen(self, preferred=QSize(960, 460))
@@ -219,15 +235,20 @@ class ConflictsDialog(QDialog):
         self.resolve_button.clicked.connect(self.resolve_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(buttons)
-        self.reload()
+        if conflicts is None:
+            self.reload()
+        else:
+            self._show_conflicts(conflicts, None)
 
     def reload(self, then: Callable[[], object] | None = None) -> None:
         """Read the conflicts on the database lane and show them; then `then` (the outcome of a
         resolution, said once the rows show it)."""
         client = self._workspace.sync
-        self._jobs.database(lambda _progress: read_conflicts(client), parent=self).success(
-            lambda conflicts: self._show_conflicts(conflicts, then)
-        ).failure(lambda error: self._not_read(error, then)).run()
+        self._jobs.database(
+            lambda _progress: read_conflicts(client, this_device=this_device(client)), parent=self
+        ).success(lambda conflicts: self._show_conflicts(conflicts, then)).failure(
+            lambda error: self._not_read(error, then)
+        ).run()
 
     def unresolved(self) -> int:
         return sum(1 for c in self.conflicts if c["resolved_at"] is None)

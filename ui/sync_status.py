@@ -16,6 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 from app.clock import hall_time_text
 from app.secrets import SecretStoreError
 from app.sync.client import Revocation, SyncClient, SyncError, SyncReport
-from ui.conflicts_dialog import ConflictsDialog
+from ui.conflicts_dialog import ConflictsDialog, read_conflicts
 from ui.desk import Desk
 from ui.jobs import Jobs, Op, ProgressReport
 from ui.object_names import named
@@ -49,7 +50,7 @@ class SyncView:
     last_success: str | None
     message: str
     retry_in: float | None = None
-    conflicts: int = 0  # unresolved conflicts of the hall
+    conflicts: tuple[dict[str, Any], ...] = ()  # the hall's conflicts (ui.conflicts_dialog.read_conflicts)
     revocation: Revocation | None = None  # while revoked: what the server said, for the banner
 
 
@@ -59,7 +60,7 @@ class SyncLook:
 
     pending: int
     last_success: str | None
-    conflicts: int
+    conflicts: tuple[dict[str, Any], ...]
     registered: bool  # holds a credential
     revocation: Revocation | None
     keyring_error: str | None  # the PC's keyring could not be read: hall IT's to fix
@@ -69,19 +70,20 @@ class SyncLook:
 
 def read_look(client: SyncClient) -> SyncLook:
     """On the database lane."""
-    registered, revocation, keyring_error = False, None, None
+    credential, revocation, keyring_error = None, None, None
     try:
-        registered = client.credential() is not None
-        if not registered:
+        credential = client.credential()
+        if credential is None:
             revocation = client.revocation()
     except SecretStoreError as error:
         keyring_error = str(error)
+    device = None if credential is None else credential.device_id
     last = client.state().get("last_success_at")
     return SyncLook(
         pending=client.pending(),
         last_success=hall_time_text(last, style="short") if last else None,
-        conflicts=len(client.conflicts()),
-        registered=registered,
+        conflicts=tuple(read_conflicts(client, this_device=device)),
+        registered=credential is not None,
         revocation=revocation,
         keyring_error=keyring_error,
         server_url=client.server_url(),
@@ -326,7 +328,7 @@ class SyncStatusWidget(QWidget):
             parts.append(view.message)
         self.label.setText(" · ".join(parts))
         self.label.setToolTip(view.message)
-        self._show_conflicts_count(view.conflicts)
+        self._show_conflicts_count(sum(1 for c in view.conflicts if c["resolved_at"] is None))
         if view.state != "syncing":
             self.progress.setVisible(False)
 
@@ -336,7 +338,12 @@ class SyncStatusWidget(QWidget):
 
     def show_conflicts(self) -> None:
         """What the server could not merge, for the supervisor: both records are kept."""
-        dialog = ConflictsDialog(workspace=self.desk.workspace, jobs=self.desk.jobs, parent=self.window())
+        dialog = ConflictsDialog(
+            workspace=self.desk.workspace,
+            jobs=self.desk.jobs,
+            parent=self.window(),
+            conflicts=list(self.controller.view.conflicts),  # as the last look read them: shown at once
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _code: self._conflicts_closed(dialog))
         dialog.open()
