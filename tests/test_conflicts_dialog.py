@@ -141,7 +141,8 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     qtbot.keyClick(resolve.login, Qt.Key.Key_Tab)
     assert resolve.focusWidget() is resolve.password
     qtbot.keyClicks(resolve.password, SUPERVISOR_PASSWORD)
-    resolve.confirm()
+    with qtbot.waitSignal(resolve.checked):  # on the database lane
+        resolve.confirm()
     qtbot.waitUntil(lambda: "已记录处理结果" in dialog.message.text(), timeout=20_000)
     [done] = [dialog.cell_text(r, 4) for r in range(2) if dialog.cell_text(r, 0) == reused]
     assert done == f"已由{SUPERVISOR_NAME}（SZX0103 窗口）处理：{RESOLUTION}"
@@ -199,7 +200,8 @@ def test_the_servers_refusal_is_shown_when_the_local_check_passed(
     resolve.resolution.setPlainText(RESOLUTION)
     resolve.login.setText(SUPERVISOR_LOGIN)
     resolve.password.setText(SUPERVISOR_PASSWORD)
-    resolve.confirm()
+    with qtbot.waitSignal(resolve.checked, check_params_cb=lambda passed: passed):
+        resolve.confirm()
     assert resolve.error.text() == ""  # the window's own check passed
     qtbot.waitUntil(lambda: "未提交" in dialog.message.text(), timeout=20_000)
     shown = dialog.message.text()
@@ -266,26 +268,32 @@ def test_the_resolver_is_named_whoever_recorded_it() -> None:
 def test_a_resolution_goes_out_on_the_windows_runner_and_its_failure_is_shown(
     qtbot: QtBot, workspace: Workspace
 ) -> None:
-    """Given the window's job runner, the dialog sends on its network lane; a window not registered with a
-    server cannot send, and the supervisor reads why."""
+    """Given the window's job runner, the dialog reads and checks the password on its database lane and sends
+    on its network lane; a window not registered with a server cannot send, and the supervisor reads why."""
     from app.sync.conflicts import describe_conflict
     from app.sync.wire import CONFLICT_DUPLICATE_CASE_NUMBER
     from ui.jobs import Jobs, Lane
 
     jobs = Jobs()
-    dialog = ConflictsDialog(workspace.sync, lambda _login, _password: SUPERVISOR_NAME, jobs=jobs)
+    dialog = ConflictsDialog(workspace=workspace, jobs=jobs)
     qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.reloaded):
+        pass
     assert dialog.table.rowCount() == 0  # nothing pulled from a server
     conflict = {
         "seq": 1,
         "case_number": "SZX0103-20261120-0001",
         "text": describe_conflict(reason=CONFLICT_DUPLICATE_CASE_NUMBER, window_code="SZX0104", message=""),
     }
-    resolve = ResolveDialog(conflict, lambda _login, _password: SUPERVISOR_NAME, dialog)
+    resolve = ResolveDialog(conflict, lambda _login, _password: SUPERVISOR_NAME, dialog, jobs=jobs)
     resolve.resolution.setPlainText(RESOLUTION)
     resolve.login.setText(SUPERVISOR_LOGIN)
     resolve.password.setText(SUPERVISOR_PASSWORD)
     resolve.confirm()
+    checking = resolve.checking
+    assert checking is not None and checking.lane is Lane.DATABASE
+    with qtbot.waitSignal(resolve.checked):
+        pass
     assert resolve.result() == ResolveDialog.DialogCode.Accepted
     dialog._send(conflict, resolve)
     assert resolve.password.text() == ""  # the job holds the password, the closed dialog does not
@@ -294,6 +302,7 @@ def test_a_resolution_goes_out_on_the_windows_runner_and_its_failure_is_shown(
     assert sending is not None and sending.lane is Lane.NETWORK and jobs.in_flight() == 1
     with qtbot.waitSignal(sending.signals.failed):
         pass
+    qtbot.waitUntil(lambda: dialog.message.text() != "正在提交处理结果…")  # said once the rows are read again
     assert (
         dialog.message.text().startswith("处理结果未提交：") and "尚未在服务器登记" in dialog.message.text()
     )

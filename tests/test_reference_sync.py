@@ -222,11 +222,13 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         resolve.resolution.setPlainText("经核实：另一台电脑误设为 SZX0103，已改正窗口编码，其办件重新编号")
         resolve.login.setText("demo")
         resolve.password.setText("demo1234")
-        resolve.confirm()
+        with qtbot.waitSignal(resolve.checked):  # the password is checked on the database lane
+            resolve.confirm()
         assert "不是大厅负责人" in resolve.error.text() and resolve.isVisible()
         resolve.login.setText("zhuren")
         resolve.password.setText("wrong")
-        resolve.confirm()
+        with qtbot.waitSignal(resolve.checked):
+            resolve.confirm()
         save_shot(dialog, "conflicts")
         save_shot(resolve, "conflict-resolve-refused")
         assert "不是大厅负责人" in resolve.error.text() and resolve.password.text() == ""
@@ -314,7 +316,9 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
     qtbot.waitUntil(lambda: window.preview is not None)
     window.preview.reject()
 
-    # A saved case on screen is not reopened by a later version.
+    # A saved case on screen is not reopened by a later version. (The save asked for a round soon: once that
+    # one is done, "sync now" starts the round that brings the new version.)
+    qtbot.waitUntil(lambda: not window.sync.running, timeout=20_000)
     publish(server, tmp_path, "catalog", newer_catalog("2026.12-demo.3", "2026-11-22", revise=PLANNING))
     with qtbot.waitSignal(window.reference.applied, timeout=20_000):
         window.sync.sync_now()

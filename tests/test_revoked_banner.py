@@ -31,7 +31,8 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
-    """The real main window as the program opens it (without starting the sync loop)."""
+    """The real main window as the program opens it (without starting the sync loop), once its sync status
+    has been read (on the database lane)."""
     from ui.fonts import register_fonts, ui_font
 
     QApplication.instance().setFont(ui_font(register_fonts()))  # type: ignore[union-attr]
@@ -39,6 +40,7 @@ def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.sync.loaded)
     return window
 
 

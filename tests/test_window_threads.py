@@ -1,6 +1,8 @@
 """The GUI thread never touches the database: every statement the window's flows run (accept, render,
 look up, approve, hand over, verify a certificate, print and record, today's cases, reference data after
-sync) runs on the job runner's database worker, seen by a listener on the store's engines."""
+sync, the sync status and its backlog, the conflicts and the supervisor's password check) runs on the job
+runner's database worker, seen by a listener on the store's engines. Network work (a sync round, sending a
+conflict's resolution) runs on the runner's network lane, in short transactions of its own."""
 
 from __future__ import annotations
 
@@ -30,10 +32,10 @@ from ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parent.parent
 UI = ROOT / "ui"
-# Another step of issue 10 moves the sync status onto the job runner; until it lands, the statements it
-# runs on the GUI thread (the backlog it shows) are listed apart, and only those.
-SYNC_STATUS = UI / "sync_status.py"
+SYNC_STATUS = UI / "sync_status.py"  # the sync round
+CONFLICTS_DIALOG = UI / "conflicts_dialog.py"  # sending a resolution
 DATABASE_WORKER = "clerk-database"  # ui.jobs: the database lane's thread
+NETWORK_WORKER = "clerk-network"  # ui.jobs: the network lane's threads
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,8 @@ class DatabaseWatch:
             self.recording = True
 
     def on_gui_thread(self) -> list[Statement]:
-        """What the window ran on the GUI thread, the sync status's backlog apart."""
-        return [s for s in self.statements if s.on_gui_thread and s.asked_by != SYNC_STATUS]
-
-    def by_the_window(self) -> list[Statement]:
-        return [s for s in self.statements if s.asked_by != SYNC_STATUS]
+        """What the window ran on the GUI thread."""
+        return [s for s in self.statements if s.on_gui_thread]
 
 
 @contextmanager
@@ -126,11 +125,21 @@ def watched(
             window.close()
 
 
-def assert_all_on_the_database_worker(watch: DatabaseWatch, *, writes: bool) -> None:
+def lane(statement: Statement) -> str:
+    return statement.thread.rsplit("_", 1)[0]
+
+
+def assert_all_on_the_database_worker(
+    watch: DatabaseWatch, *, writes: bool, network_work: frozenset[Path] = frozenset()
+) -> None:
+    """Nothing on the GUI thread; everything on the database worker but the short transactions of the
+    network work asked by the `network_work` modules, on the network lane."""
     assert watch.on_gui_thread() == []
-    statements = watch.by_the_window()
+    statements = [
+        s for s in watch.statements if not (lane(s) == NETWORK_WORKER and s.asked_by in network_work)
+    ]
     assert statements, "the watch saw the window's work"
-    assert {s.thread.rsplit("_", 1)[0] for s in statements} == {DATABASE_WORKER}
+    assert {lane(s) for s in statements} == {DATABASE_WORKER}
     if writes:
         assert any(s.sql.lstrip().upper().startswith(("INSERT", "UPDATE")) for s in statements)
 
@@ -201,6 +210,52 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
     assert case is not None and case.status == "delivered"
 
 
+def test_the_sync_status_and_the_conflicts_leave_the_gui_thread_alone(
+    qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch]
+) -> None:
+    """The backlog and the state the status bar shows, the conflicts, the supervisor's password: read and
+    checked on the database worker; the resolution sent on the network lane."""
+    from app.accounts.demo import DEMO_SUPERVISOR
+    from app.sync.conflicts import describe_conflict
+    from app.sync.wire import CONFLICT_DUPLICATE_CASE_NUMBER
+    from ui.conflicts_dialog import ResolveDialog, supervisor_check
+
+    window, watch = watched
+    qtbot.waitUntil(lambda: window.sync.loaded)  # read at start
+    with qtbot.waitSignal(
+        window.sync.changed, timeout=20_000, check_params_cb=lambda view: view.state == "not_registered"
+    ):
+        window.sync.sync_now()
+    with qtbot.waitSignal(window.sync.changed, timeout=20_000):
+        window.sync.local_change()
+    assert "未登记" in window.sync_status.label.text() and "待上传 0 条" in window.sync_status.label.text()
+
+    window.sync_status.show_conflicts()
+    dialog = window.sync_status.conflicts_dialog
+    assert dialog is not None and dialog.loaded  # as the status read them last
+    login, _name, password = DEMO_SUPERVISOR
+    conflict = {
+        "seq": 1,
+        "case_number": "SZX0103-20261120-0001",
+        "text": describe_conflict(reason=CONFLICT_DUPLICATE_CASE_NUMBER, window_code="SZX0104", message=""),
+    }
+    resolve = ResolveDialog(conflict, supervisor_check(window.workspace), dialog, jobs=window.jobs)
+    resolve.resolution.setPlainText("经核实：另一台电脑误设为 SZX0103")
+    resolve.login.setText(login)
+    resolve.password.setText(password)
+    with qtbot.waitSignal(resolve.checked, timeout=20_000, check_params_cb=lambda passed: passed):
+        resolve.confirm()
+    dialog._send(conflict, resolve)
+    qtbot.waitUntil(lambda: "尚未在服务器登记" in dialog.message.text(), timeout=20_000)
+    with qtbot.waitSignal(window.sync.changed, timeout=20_000):  # read again once the supervisor is done
+        dialog.close()
+    settled(qtbot, window)
+
+    assert_all_on_the_database_worker(watch, writes=False, network_work=frozenset({CONFLICTS_DIALOG}))
+    asked_by = {s.asked_by for s in watch.statements if lane(s) == DATABASE_WORKER}
+    assert {SYNC_STATUS, CONFLICTS_DIALOG} <= asked_by
+
+
 @pytest.mark.slow
 def test_printing_and_its_record_leave_the_gui_thread_alone(
     qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch], workspace: Workspace, tmp_path: Path
@@ -247,7 +302,7 @@ def test_reference_data_from_a_sync_round_is_read_on_the_worker(
                     window.sync.sync_now()
                 settled(qtbot, window)
                 assert workspace.catalog.version == "2026.12-demo.2"
-                assert_all_on_the_database_worker(watch, writes=False)
+                assert_all_on_the_database_worker(watch, writes=False, network_work=frozenset({SYNC_STATUS}))
             finally:
                 window.sync.stop()
                 window.jobs.wait()

@@ -5,14 +5,17 @@ records what the supervisor found and did. It needs the supervisor's own login a
 checked at this window and again by the server against the hall's accounts, and the server (the conflict
 lives there; every window of the hall learns the resolution by sync). The resolver is shown by name, as
 the server recorded it from the account.
+
+The dialog reads the conflicts and checks the supervisor's password on the window's database lane, and
+sends the resolution (app.operations.sync.resolve_conflict) on its network lane: never on the GUI thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,7 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accounts.roles import Permission
 from app.clock import hall_time_text
+from app.operations.changes import OperationRefused
+from app.operations.sync import ConflictResolved, resolve_conflict
+from app.secrets import SecretStoreError
 from app.sync.client import SyncClient, SyncError
 from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
@@ -38,9 +45,46 @@ from ui.jobs import Jobs, Op
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 
+if TYPE_CHECKING:
+    from app.workspace import Workspace
+
 Authorize = Callable[[str, str], str | None]  # (login, password) → the supervisor's name, or None
 
 COLUMNS = ("办件编号", "窗口", "情况", "收到时间", "处理")
+
+
+def supervisor_check(workspace: Workspace) -> Authorize:
+    """The supervisor's password checked against this window's accounts (run on the database lane)."""
+
+    def authorize(login: str, password: str) -> str | None:
+        supervisor = workspace.authorize(login, password, permission=Permission.RESOLVE_CONFLICT)
+        return None if supervisor is None else supervisor.name
+
+    return authorize
+
+
+def this_device(client: SyncClient) -> str | None:
+    """This PC's device id (None: not registered, or its keyring cannot be read)."""
+    try:
+        credential = client.credential()
+    except SecretStoreError:
+        return None
+    return None if credential is None else credential.device_id
+
+
+def read_conflicts(client: SyncClient, *, this_device: str | None) -> list[dict[str, Any]]:
+    """The hall's conflicts, unresolved first, then the resolved ones for the record; each with the text
+    that says, for its kind, where the records are. On the database lane."""
+    conflicts = client.conflicts(unresolved_only=False)
+    conflicts.sort(key=lambda c: (c["resolved_at"] is not None, c["seq"]))
+    for c in conflicts:
+        c["text"] = describe_conflict(
+            reason=c["reason"],
+            window_code=c["window_code"],
+            message=c["message"],
+            mine=this_device is not None and c["device_id"] == this_device,
+        )
+    return conflicts
 
 
 def _local(utc_text: str) -> str:
@@ -52,13 +96,20 @@ def _local(utc_text: str) -> str:
 
 
 class ResolveDialog(QDialog):
-    """The supervisor's resolution: what was found and done, confirmed with their own password."""
+    """The supervisor's resolution: what was found and done, confirmed with their own password (checked on
+    the database lane of `jobs`; `checked` says how it went)."""
 
-    def __init__(self, conflict: dict[str, Any], authorize: Authorize, parent: QWidget | None = None) -> None:
+    checked = Signal(bool)  # the password check is done: True, a supervisor's; False, refused or failed
+
+    def __init__(
+        self, conflict: dict[str, Any], authorize: Authorize, parent: QWidget | None = None, *, jobs: Jobs
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"处理冲突：办件 {conflict['case_number']}")
         self._authorize = authorize
+        self._jobs = jobs
         self.supervisor_login: str | None = None
+        self.checking: Op[str | None] | None = None  # the password check on its way
         layout = QVBoxLayout(self)
         self.about = named(QLabel(conflict["text"].full), "conflictAbout")
         self.about.setWordWrap(True)
@@ -86,6 +137,7 @@ class ResolveDialog(QDialog):
         )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确认处理")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.confirm_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.confirm)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -98,36 +150,61 @@ class ResolveDialog(QDialog):
         if len(text) > MAX_RESOLUTION_CHARS:
             self.error.setText(f"处理意见过长（{len(text)} 字，上限 {MAX_RESOLUTION_CHARS} 字）")
             return
-        login = self.login.text().strip()
-        if self._authorize(login, self.password.text()) is None:
+        if self.checking is not None:
+            return
+        login, password, authorize = self.login.text().strip(), self.password.text(), self._authorize
+        self.confirm_button.setEnabled(False)
+        self.checking = (
+            self._jobs.database(lambda _progress: authorize(login, password), parent=self)
+            .success(lambda name: self._checked(login, name))
+            .failure(self._not_checked)
+            .run()
+        )
+
+    def _checked(self, login: str, name: str | None) -> None:
+        self.checking = None
+        self.confirm_button.setEnabled(True)
+        if name is None:
             self.password.clear()
             self.error.setText("账号或密码不正确，或该账号不是大厅负责人：冲突只能由大厅负责人处理")
+            self.checked.emit(False)
             return
         self.supervisor_login = login
         self.accept()
+        self.checked.emit(True)
+
+    def _not_checked(self, error: Exception) -> None:
+        self.checking = None
+        self.confirm_button.setEnabled(True)
+        self.error.setText(f"无法核对账号：{error}")
+        self.checked.emit(False)
 
 
 class ConflictsDialog(QDialog):
-    """`jobs` is the window's job runner; the resolution goes to the server on its network lane. Without
-    one (a caller not yet handed the window's runner), the dialog makes its own."""
+    """`jobs` is the window's job runner: the conflicts are read on its database lane (`reloaded` says
+    when they are shown), the resolution goes to the server on its network lane. `conflicts`: as
+    read_conflicts read them a moment ago (the sync status's last look), shown at once."""
+
+    reloaded = Signal()
 
     def __init__(
         self,
-        client: SyncClient,
-        authorize: Authorize,
-        parent: QWidget | None = None,
         *,
-        jobs: Jobs | None = None,
+        workspace: Workspace,
+        jobs: Jobs,
+        parent: QWidget | None = None,
+        conflicts: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
         fit_to_screen(self, preferred=QSize(960, 460))
-        self._client = client
-        self._authorize = authorize
-        self._jobs = jobs if jobs is not None else Jobs()
+        self._workspace = workspace
+        self._authorize = supervisor_check(workspace)
+        self._jobs = jobs
         self.conflicts: list[dict[str, Any]] = []
+        self.loaded = False  # the conflicts were read at least once
         self.resolve_dialog: ResolveDialog | None = None
-        self.resolving: Op[dict[str, Any]] | None = None  # the resolution on its way to the server
+        self.resolving: Op[ConflictResolved] | None = None  # the resolution on its way to the server
         layout = QVBoxLayout(self)
         self.header = named(QLabel(CONFLICTS_HEADER), "conflictsHeader")
         self.header.setWordWrap(True)
@@ -158,21 +235,33 @@ class ConflictsDialog(QDialog):
         self.resolve_button.clicked.connect(self.resolve_selected)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         layout.addWidget(buttons)
-        self.reload()
+        if conflicts is None:
+            self.reload()
+        else:
+            self._show_conflicts(conflicts, None)
 
-    def reload(self) -> None:
-        self.conflicts = self._client.conflicts(unresolved_only=False)
-        # Unresolved first, then the resolved ones for the record.
-        self.conflicts.sort(key=lambda c: (c["resolved_at"] is not None, c["seq"]))
-        credential = self._client.credential()
-        this_device = credential.device_id if credential is not None else None
-        for c in self.conflicts:
-            c["text"] = describe_conflict(
-                reason=c["reason"],
-                window_code=c["window_code"],
-                message=c["message"],
-                mine=this_device is not None and c["device_id"] == this_device,
-            )
+    def reload(self, then: Callable[[], object] | None = None) -> None:
+        """Read the conflicts on the database lane and show them; then `then` (the outcome of a
+        resolution, said once the rows show it)."""
+        client = self._workspace.sync
+        self._jobs.database(
+            lambda _progress: read_conflicts(client, this_device=this_device(client)), parent=self
+        ).success(lambda conflicts: self._show_conflicts(conflicts, then)).failure(
+            lambda error: self._not_read(error, then)
+        ).run()
+
+    def unresolved(self) -> int:
+        return sum(1 for c in self.conflicts if c["resolved_at"] is None)
+
+    def _not_read(self, error: Exception, then: Callable[[], object] | None) -> None:
+        if then is not None:
+            then()
+        self.message.setStyleSheet("color:#b00020;")
+        self.message.setText(f"{self.message.text()}（冲突记录未能读取：{error}）".lstrip())
+
+    def _show_conflicts(self, conflicts: list[dict[str, Any]], then: Callable[[], object] | None) -> None:
+        self.conflicts = conflicts
+        self.loaded = True
         self.table.setRowCount(len(self.conflicts))
         for row, c in enumerate(self.conflicts):
             done = f"已由{c['resolved_by_name']}处理：{c['resolution']}" if c["resolved_at"] else "未处理"
@@ -195,6 +284,9 @@ class ConflictsDialog(QDialog):
         if unresolved:
             self.table.selectRow(unresolved[0])
         self._selection_changed()
+        if then is not None:
+            then()
+        self.reloaded.emit()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -222,7 +314,7 @@ class ConflictsDialog(QDialog):
         chosen = self._selected()
         if chosen is None or chosen["resolved_at"] is not None:
             return
-        dialog = ResolveDialog(chosen, self._authorize, self)
+        dialog = ResolveDialog(chosen, self._authorize, self, jobs=self._jobs)
         self.resolve_dialog = dialog
         dialog.accepted.connect(lambda: self._send(chosen, dialog))
         dialog.open()
@@ -236,11 +328,11 @@ class ConflictsDialog(QDialog):
         self.message.setStyleSheet("")
         self.message.setText("正在提交处理结果…")
         seq = conflict["seq"]
-        client = self._client
+        workspace = self._workspace
         self.resolving = (
             self._jobs.network(
-                lambda _progress: client.resolve_conflict(
-                    seq, resolution=resolution, supervisor=supervisor, password=password
+                lambda _progress: resolve_conflict(
+                    workspace, seq=seq, resolution=resolution, supervisor_login=supervisor, password=password
                 ),
                 parent=self,
             )
@@ -250,22 +342,20 @@ class ConflictsDialog(QDialog):
         )
 
     def _sent(self, conflict: dict[str, Any]) -> None:
-        self.message.setStyleSheet("color:#1b5e20;")
-        self.message.setText(f"办件 {conflict['case_number']} 的冲突已记录处理结果，本大厅各窗口同步后可见")
-        self.reload()
+        text = f"办件 {conflict['case_number']} 的冲突已记录处理结果，本大厅各窗口同步后可见"
+        self.reload(then=lambda: self._say(text, color="#1b5e20"))
 
     def _failed(self, error: Exception) -> None:
-        self.message.setStyleSheet("color:#b00020;")
         if isinstance(error, SyncError) and error.kind == "offline":
             text = f"无法连接服务器，处理结果未提交：冲突记录在服务器上，请联网后再处理。（{error.message}）"
-        elif isinstance(error, SyncError) and error.kind == "refused":
-            text = (
-                f"服务器拒绝了大厅负责人授权，处理结果未提交：{error.message}"
-                "（本机的账号信息可能已过时，请与大厅信息技术人员核对）"
-            )
+        elif isinstance(error, OperationRefused):  # the server refused the supervisor (or, meanwhile, here)
+            text = f"{error}（本机的账号信息可能已过时，请与大厅信息技术人员核对）"
         elif isinstance(error, SyncError):
             text = f"处理结果未提交：{error.message}"
         else:
             text = f"处理结果未提交：{error}"
+        self.reload(then=lambda: self._say(text, color="#b00020"))
+
+    def _say(self, text: str, *, color: str) -> None:
+        self.message.setStyleSheet(f"color:{color};")
         self.message.setText(text)
-        self.reload()

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.acceptance import Evaluation
-from app.accounts.roles import Permission
 from app.catalog import ServiceItem
 from app.operations.counter import Accepted
 from app.operations.person import Actor
@@ -99,9 +98,9 @@ class MainWindow(QMainWindow):
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
         self.sync = SyncController(
-            workspace.sync, interval_seconds=float(workspace.settings.get("sync_interval_seconds"))
+            desk=self.desk, interval_seconds=float(workspace.settings.get("sync_interval_seconds"))
         )
-        self.sync_status = SyncStatusWidget(self.sync, authorize=self._authorize_supervisor)
+        self.sync_status = SyncStatusWidget(self.sync, desk=self.desk)
         self.statusBar().addPermanentWidget(self.sync_status)
         self.revoked_banner = RevokedBanner(self.sync)  # red, on top, while the server has revoked this PC
         self.setMenuWidget(self.revoked_banner)
@@ -277,10 +276,6 @@ class MainWindow(QMainWindow):
         self.case_lookup.setFocus()
         self.case_lookup.selectAll()
 
-    def _authorize_supervisor(self, login: str, password: str) -> str | None:
-        supervisor = self.workspace.authorize(login, password, permission=Permission.RESOLVE_CONFLICT)
-        return None if supervisor is None else supervisor.name
-
     def _synced(self, report: SyncReport) -> None:
         self.reference.after_sync(report)
         self.refresh_cases()
@@ -317,8 +312,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._remember_geometry()
-        self.jobs.wait()  # a job in flight finishes before the window goes
-        self.sync.stop()
+        self.sync.stop()  # no further round; the jobs in flight (a round too) finish before the window goes
         super().closeEvent(event)
 
     # -- messages --------------------------------------------------------------------------------

@@ -1,39 +1,39 @@
 """Background sync and its state at a glance: online/offline, pending, last success, progress, sync now.
 
-Sync runs on its own worker thread (never on the GUI thread, never inside a clerk's action). While the
-server cannot be reached it backs off with jitter; "立即同步" tries at once. A window the server has
-revoked says so in a red banner above the work area (RevokedBanner); one never registered, calmly in the
-status bar. Either way it keeps looking (locally) for a new registration and resumes by itself.
+Everything here runs on the window's job runner (ui.jobs), never on the GUI thread: what the status shows
+(the backlog, the last success, the conflicts, whether this PC has a credential) is read on the database
+lane, the round itself on the network lane, where it pulls and applies in short transactions of its own so
+a clerk's save never waits long behind it. While the server cannot be reached it backs off with jitter;
+"立即同步" tries at once. A window the server has revoked says so in a red banner above the work area
+(RevokedBanner); one never registered, calmly in the status bar. Either way it keeps looking (locally) for a
+new registration and resumes by itself.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from app.clock import hall_time_text
 from app.secrets import SecretStoreError
 from app.sync.client import Revocation, SyncClient, SyncError, SyncReport
-from ui.conflicts_dialog import Authorize, ConflictsDialog
+from ui.conflicts_dialog import ConflictsDialog, read_conflicts
+from ui.desk import Desk
+from ui.jobs import Jobs, Op, ProgressReport
+from ui.object_names import named
 
 log = logging.getLogger("clerk.ui.sync")
 
 BACKOFF_FIRST_SECONDS = 5.0
 BACKOFF_MAX_SECONDS = 300.0
-
-Named = TypeVar("Named", bound=QWidget)
-
-
-def named(widget: Named, name: str) -> Named:
-    """`widget` with its object name (what the tests and the style sheets find it by)."""
-    widget.setObjectName(name)
-    return widget
+STOP_WAIT_MSECS = 60_000
 
 
 def backoff_seconds(failures: int, *, rng: random.Random) -> float:
@@ -46,35 +46,76 @@ def backoff_seconds(failures: int, *, rng: random.Random) -> float:
 class SyncView:
     # "starting" | "not_registered" | "revoked" | "syncing" | "online" | "offline" | "error" | "mismatch"
     state: str
-    pending: int
+    pending: int | None  # None: not read yet (the first moments of the window)
     last_success: str | None
     message: str
     retry_in: float | None = None
+    conflicts: tuple[dict[str, Any], ...] = ()  # the hall's conflicts (ui.conflicts_dialog.read_conflicts)
+    revocation: Revocation | None = None  # while revoked: what the server said, for the banner
 
 
-class _Signals(QObject):
+@dataclass(frozen=True)
+class SyncLook:
+    """What the status shows that is read from the window's database (and its keyring)."""
+
+    pending: int
+    last_success: str | None
+    conflicts: tuple[dict[str, Any], ...]
+    registered: bool  # holds a credential
+    revocation: Revocation | None
+    keyring_error: str | None  # the PC's keyring could not be read: hall IT's to fix
+    server_url: str
+    data_folder: Path
+
+
+def read_look(client: SyncClient) -> SyncLook:
+    """On the database lane."""
+    credential, revocation, keyring_error = None, None, None
+    try:
+        credential = client.credential()
+        if credential is None:
+            revocation = client.revocation()
+    except SecretStoreError as error:
+        keyring_error = str(error)
+    device = None if credential is None else credential.device_id
+    last = client.state().get("last_success_at")
+    return SyncLook(
+        pending=client.pending(),
+        last_success=hall_time_text(last, style="short") if last else None,
+        conflicts=tuple(read_conflicts(client, this_device=device)),
+        registered=credential is not None,
+        revocation=revocation,
+        keyring_error=keyring_error,
+        server_url=client.server_url(),
+        data_folder=client.data_folder(),
+    )
+
+
+def seen(state: str, look: SyncLook, message: str, *, retry_in: float | None = None) -> SyncView:
+    return SyncView(
+        state, look.pending, look.last_success, message, retry_in, look.conflicts, look.revocation
+    )
+
+
+def blocked_view(look: SyncLook) -> SyncView | None:
+    """Why no round can start: no credential (revoked by the server, or never registered), or no keyring
+    to read it from. None: it has a credential."""
+    if look.keyring_error is not None:
+        return seen("error", look, look.keyring_error)
+    if look.registered:
+        return None
+    if look.revocation is not None:
+        return seen("revoked", look, revoked_tooltip())
+    return seen(
+        "not_registered", look, not_registered_tooltip(home=look.data_folder, server_url=look.server_url)
+    )
+
+
+class _RoundSignals(QObject):
+    """Emitted by the round on its worker; queued to the GUI thread, where this object lives."""
+
     progress = Signal(int, int)
     pulled = Signal(int)
-    finished = Signal(object)
-    failed = Signal(object)
-
-
-class _Round(QRunnable):
-    def __init__(self, client: SyncClient, signals: _Signals) -> None:
-        super().__init__()
-        self.client, self.signals = client, signals
-
-    def run(self) -> None:
-        try:
-            report = self.client.sync(progress=self.signals.progress.emit, pulled=self.signals.pulled.emit)
-        except SyncError as error:
-            self.signals.failed.emit(error)
-            return
-        except Exception as error:  # a bug; reported, and the loop carries on
-            log.exception("sync round crashed")
-            self.signals.failed.emit(SyncError("server", f"同步出错：{error!r}"))
-            return
-        self.signals.finished.emit(report)
 
 
 class SyncController(QObject):
@@ -83,120 +124,153 @@ class SyncController(QObject):
     pulled = Signal(int)  # changes pulled and applied so far this round (after each write transaction)
     synced = Signal(object)  # SyncReport, after a successful round
 
-    def __init__(self, client: SyncClient, *, interval_seconds: float, seed: int | None = None) -> None:
+    def __init__(self, *, desk: Desk, interval_seconds: float, seed: int | None = None) -> None:
         super().__init__()
-        self.client = client
+        self.client = desk.workspace.sync
+        self.jobs: Jobs = desk.jobs
+        self._window = desk.window  # a job whose window is gone delivers nothing
         self.interval = interval_seconds
         self.failures = 0
-        self.running = False
+        self.running = False  # from "sync now" until the round's outcome is shown
+        self.loaded = False  # the first look at the database has been shown
+        self.round: Op[SyncReport] | None = None
+        self._stopped = False
         self.rng = random.Random(seed)
-        self.pool = QThreadPool()
-        self.pool.setMaxThreadCount(1)
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.sync_now)
-        self.signals = _Signals()
+        self.signals = _RoundSignals()
         self.signals.progress.connect(self.progress)
         self.signals.pulled.connect(self.pulled)
-        self.signals.finished.connect(self._finished)
-        self.signals.failed.connect(self._failed)
-        # Until the first round has said otherwise: what is waiting, and that it has not connected yet (or,
-        # without a credential, why it will not: revoked or never registered).
-        self.view = self._blocked_view() or SyncView(
-            "starting", client.pending(), self._last(), "尚未连接服务器"
-        )
+        # Until the first look (on the database lane, in a moment) says what is waiting, and until the first
+        # round says more (or, without a credential, why it will not run: revoked or never registered).
+        self.view = SyncView("starting", None, None, "尚未连接服务器")
+        self._look(self._first_look)
 
     def start(self) -> None:
+        self._stopped = False
         self.timer.start(0)
 
     def stop(self) -> None:
+        """No further round; the one going (and any look) finishes first."""
+        self._stopped = True
         self.timer.stop()
-        self.pool.waitForDone(60_000)
+        self.jobs.wait(STOP_WAIT_MSECS)
 
     def sync_now(self) -> None:
         if self.running:
             return
-        blocked = self._blocked_view()
-        if blocked is not None:
-            self._show(blocked)
-            # A registration made meanwhile (hall IT with `clerk register`) is picked up by the next look:
-            # a local check of the keyring, nothing sent.
-            self.timer.start(int(self.interval * 1000))
-            return
         self.running = True
         self.timer.stop()
-        self._show(SyncView("syncing", self.client.pending(), self._last(), "正在同步…"))
-        self.pool.start(_Round(self.client, self.signals))
+        self._look(self._round_or_blocked)
 
     def local_change(self) -> None:
         """A clerk saved something: show the new backlog now and send it soon."""
-        self._show(
-            SyncView(
-                self.view.state,
-                self.client.pending(),
-                self.view.last_success,
-                self.view.message,
-                self.view.retry_in,
-            )
-        )
-        if not self.running and self.view.state in ("online", "syncing"):
-            self.timer.start(1000)
+        self._look(lambda look: self._refreshed(look, send_soon=True))
 
-    def _finished(self, report: SyncReport) -> None:
+    def refresh(self) -> None:
+        """Read the backlog and the conflicts again (after the supervisor closed the conflicts)."""
+        self._look(lambda look: self._refreshed(look, send_soon=False))
+
+    # -- on the GUI thread, once the database lane has answered ---------------------------------------
+    def _look(self, then: Callable[[SyncLook], None]) -> None:
+        client = self.client
+        self.jobs.database(lambda _progress: read_look(client), parent=self._window).success(
+            lambda look: self._looked(look, then)
+        ).failure(self._not_looked).run()
+
+    def _looked(self, look: SyncLook, then: Callable[[SyncLook], None]) -> None:
+        self.loaded = True
+        then(look)
+
+    def _first_look(self, look: SyncLook) -> None:
+        if self.view.state == "starting":
+            self._show(blocked_view(look) or seen("starting", look, "尚未连接服务器"))
+
+    def _refreshed(self, look: SyncLook, *, send_soon: bool) -> None:
+        if self.view.pending is None:  # before the first look: that one shows the whole state
+            return
+        view = self.view
+        self._show(replace(view, pending=look.pending, conflicts=look.conflicts, revocation=look.revocation))
+        if send_soon and not self.running and self.view.state in ("online", "syncing"):
+            self._schedule(1.0)
+
+    def _round_or_blocked(self, look: SyncLook) -> None:
+        blocked = blocked_view(look)
+        if blocked is not None:
+            self.running = False
+            self._show(blocked)
+            # A registration made meanwhile (hall IT with `clerk register`) is picked up by the next look:
+            # a local check of the keyring, nothing sent.
+            self._schedule(self.interval)
+            return
+        self._show(seen("syncing", look, "正在同步…"))
+        client, signals = self.client, self.signals
+
+        def sync_round(_progress: ProgressReport) -> SyncReport:
+            return client.sync(progress=signals.progress.emit, pulled=signals.pulled.emit)
+
+        self.round = (
+            self.jobs.network(sync_round, parent=self._window)
+            .success(lambda report: self._look(lambda look: self._finished(report, look)))
+            .failure(self._round_failed)
+            .run()
+        )
+
+    def _finished(self, report: SyncReport, look: SyncLook) -> None:
         self.running = False
         self.failures = 0
         rejected = f"，{len(report.rejected)} 条被拒收" if report.rejected else ""
         if report.mismatches:
             day = report.mismatches[0]
             self._show(
-                SyncView(
+                seen(
                     "mismatch",
-                    report.pending,
-                    self._last(),
+                    look,
                     f"{day.day} 对账不一致：服务器已确认 {day.acknowledged_cases} 件，"
                     f"现有 {day.server_cases} 件",
                 )
             )
         else:
-            self._show(SyncView("online", report.pending, self._last(), f"同步完成{rejected}"))
+            self._show(seen("online", look, f"同步完成{rejected}"))
         self.synced.emit(report)
-        self.timer.start(int(self.interval * 1000))
+        self._schedule(self.interval)
 
-    def _failed(self, error: SyncError) -> None:
+    def _round_failed(self, error: Exception) -> None:
+        if not isinstance(error, SyncError):  # a bug; reported, and the loop carries on
+            log.error("sync round crashed", exc_info=error)
+            error = SyncError("server", f"同步出错：{error!r}")
+        failure = error
+        self._look(lambda look: self._failed(failure, look))
+
+    def _failed(self, error: SyncError, look: SyncLook) -> None:
         self.running = False
-        blocked = self._blocked_view()
+        blocked = blocked_view(look)
         if blocked is not None:  # the server revoked this PC during the round: say so, now
             self.failures = 0
             self._show(blocked)
-            self.timer.start(int(self.interval * 1000))
+            self._schedule(self.interval)
             return
         self.failures += 1
         delay = backoff_seconds(self.failures, rng=self.rng)
         state = "offline" if error.kind in ("offline", "server") else "error"
-        self._show(SyncView(state, self.client.pending(), self._last(), error.message, retry_in=delay))
+        self._show(seen(state, look, error.message, retry_in=delay))
         if error.kind != "not_registered":
-            self.timer.start(int(delay * 1000))
+            self._schedule(delay)
 
-    def _blocked_view(self) -> SyncView | None:
-        """Why no round can start: no credential (revoked by the server, or never registered), or no keyring
-        to read it from. None: it has a credential."""
-        try:
-            if self.client.credential() is not None:
-                return None
-            revocation = self.client.revocation()
-        except SecretStoreError as error:  # the PC's keyring: hall IT's to fix; checked again later
-            return SyncView("error", self.client.pending(), self._last(), str(error))
-        pending, last = self.client.pending(), self._last()
-        if revocation is not None:
-            return SyncView("revoked", pending, last, revoked_tooltip())
-        tooltip = not_registered_tooltip(home=self.client.data_folder(), server_url=self.client.server_url())
-        return SyncView("not_registered", pending, last, tooltip)
+    def _not_looked(self, error: Exception) -> None:
+        """The window's database could not be read (locked past its timeout, the disk): said, tried again."""
+        log.warning("sync status not read: %r", error)
+        self.running = False
+        self.failures += 1
+        delay = backoff_seconds(self.failures, rng=self.rng)
+        view = self.view
+        self._show(replace(view, state="error", message=f"无法读取同步状态：{error}", retry_in=delay))
+        self._schedule(delay)
 
-    def _last(self) -> str | None:
-        text = self.client.state().get("last_success_at")
-        if not text:
-            return None
-        return hall_time_text(text, style="short")
+    def _schedule(self, seconds: float) -> None:
+        if not self._stopped:
+            self.timer.start(int(seconds * 1000))
 
     def _show(self, view: SyncView) -> None:
         self.view = view
@@ -216,10 +290,10 @@ STATE_LOOK = {
 
 
 class SyncStatusWidget(QWidget):
-    def __init__(self, controller: SyncController, *, authorize: Authorize) -> None:
+    def __init__(self, controller: SyncController, *, desk: Desk) -> None:
         super().__init__()
         self.controller = controller
-        self.authorize = authorize
+        self.desk = desk
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.label = named(QLabel(""), "syncState")
@@ -244,27 +318,42 @@ class SyncStatusWidget(QWidget):
 
     def show_view(self, view: SyncView) -> None:
         dot, color, word = STATE_LOOK[view.state]
-        parts = [f"<span style='color:{color}'>{dot} {word}</span>", f"待上传 {view.pending} 条"]
-        parts.append(f"上次同步 {view.last_success}" if view.last_success else "从未同步")
+        parts = [f"<span style='color:{color}'>{dot} {word}</span>"]
+        if view.pending is not None:  # read: the backlog and the last success
+            parts.append(f"待上传 {view.pending} 条")
+            parts.append(f"上次同步 {view.last_success}" if view.last_success else "从未同步")
         if view.retry_in is not None:
             parts.append(f"{view.retry_in:.0f} 秒后重试")
         if view.state == "mismatch":
             parts.append(view.message)
         self.label.setText(" · ".join(parts))
         self.label.setToolTip(view.message)
-        conflicts = self.controller.client.conflicts()
-        self.conflicts_button.setText(f"冲突 {len(conflicts)} 件")
-        self.conflicts_button.setVisible(bool(conflicts))
+        self._show_conflicts_count(sum(1 for c in view.conflicts if c["resolved_at"] is None))
         if view.state != "syncing":
             self.progress.setVisible(False)
 
+    def _show_conflicts_count(self, unresolved: int) -> None:
+        self.conflicts_button.setText(f"冲突 {unresolved} 件")
+        self.conflicts_button.setVisible(bool(unresolved))
+
     def show_conflicts(self) -> None:
         """What the server could not merge, for the supervisor: both records are kept."""
-        dialog = ConflictsDialog(self.controller.client, self.authorize, self.window())
+        dialog = ConflictsDialog(
+            workspace=self.desk.workspace,
+            jobs=self.desk.jobs,
+            parent=self.window(),
+            conflicts=list(self.controller.view.conflicts),  # as the last look read them: shown at once
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.finished.connect(lambda _code: self.show_view(self.controller.view))
+        dialog.finished.connect(lambda _code: self._conflicts_closed(dialog))
         dialog.open()
         self.conflicts_dialog = dialog
+
+    def _conflicts_closed(self, dialog: ConflictsDialog) -> None:
+        # What the dialog read last, at once; then read again with the backlog.
+        if dialog.loaded:
+            self._show_conflicts_count(dialog.unresolved())
+        self.controller.refresh()
 
     def show_progress(self, done: int, total: int) -> None:
         if total <= 0:
@@ -367,11 +456,13 @@ class RevokedBanner(QFrame):
         self.show_view(controller.view)
 
     def show_view(self, view: SyncView) -> None:
-        revocation = self.controller.client.revocation() if view.state == "revoked" else None
+        revocation = view.revocation if view.state == "revoked" else None
         if revocation is None:
             self.setVisible(False)
             return
-        texts = revoked_texts(revocation, pending=view.pending, home=self.controller.client.data_folder())
+        texts = revoked_texts(
+            revocation, pending=view.pending or 0, home=self.controller.client.data_folder()
+        )
         self.title.setText(texts.title)
         self.body.setText(texts.body)
         self.steps.setText(texts.steps)
