@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import keyring
 import keyring.backend
 import pytest
@@ -39,10 +40,17 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def workspace(home: Path, clock: Clock) -> Iterator[Workspace]:
+def sync_transport() -> httpx.BaseTransport | None:
+    """How the `workspace` fixture's sync client reaches a server: the network. A module whose tests run a
+    server in this process overrides it with that server's transport (tests.sync_harness)."""
+    return None
+
+
+@pytest.fixture
+def workspace(home: Path, clock: Clock, sync_transport: httpx.BaseTransport | None) -> Iterator[Workspace]:
     """A demo data folder (window SZX0103 of the demo hall, its accounts and catalog), opened. A folder that
     is not a demo folder is not a window until registered: see tests.helpers.open_demo_workspace."""
-    ws = open_demo_workspace(home, clock=clock)
+    ws = open_demo_workspace(home, clock=clock, transport=sync_transport)
     yield ws
     ws.close()
 
