@@ -27,6 +27,20 @@ if os.environ["QT_QPA_PLATFORM"] == "offscreen" and not any(c in str(COUNTER_SCR
 DEFAULT_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)
 
 
+STOP_SERVICES_ENV = "CLERK_TEST_STOP_SERVICES"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that stop a machine service (the PostgreSQL every other test run on the machine uses) run only
+    when asked for, on a machine of their own."""
+    if os.environ.get(STOP_SERVICES_ENV) == "1":
+        return
+    skip = pytest.mark.skip(reason=f"stops a machine service: set {STOP_SERVICES_ENV}=1 to run it")
+    for item in items:
+        if item.get_closest_marker("stops_services") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return fixed_clock(DEFAULT_NOW)

@@ -47,6 +47,11 @@ def describe() -> str:
     return make_url(POSTGRES_URL).render_as_string(hide_password=True)
 
 
+def host_and_port() -> tuple[str, int]:
+    url = make_url(POSTGRES_URL)
+    return url.host or "127.0.0.1", url.port or 5432
+
+
 def admin_engine() -> Engine:
     """An AUTOCOMMIT engine on the tests' database (call `unreachable_reason()` first)."""
     if unreachable_reason() is not None or _admin is None:
