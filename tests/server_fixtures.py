@@ -1,11 +1,13 @@
 """Shared fixtures of the server tests: every test runs on SQLite (a temp file) and on PostgreSQL.
 
 PostgreSQL: `CLERK_TEST_POSTGRES_URL` (default the CI database, trust auth; see tests.postgres). Each test
-gets a fresh schema, selected through the engine's `options=-csearch_path=…` (or the same in a URL for a
-subprocess), dropped afterwards: runs can repeat and run side by side. Without a reachable server the
-PostgreSQL half is skipped (and says so); `CLERK_TEST_REQUIRE_POSTGRES=1` makes that a failure instead.
+gets a schema of its own, selected through the engine's `options=-csearch_path=…` (or the same in a URL for
+a subprocess): runs can repeat and run side by side. Without a reachable server the PostgreSQL half is
+skipped (and says so); `CLERK_TEST_REQUIRE_POSTGRES=1` makes that a failure instead.
 
-SQLite: the app (`server_app`) opens a copy of a database migrated once per run (tests.templates).
+The app (`server_app`) migrates its database: on SQLite it opens a copy of a file migrated once per run
+(tests.templates), which leaves it nothing to do; on PostgreSQL it migrates the test's schema (emptying and
+reusing a migrated schema, tests.postgres.SchemaPool, costs as much as migrating a new one).
 
 Test modules import the fixtures they use:
     from tests.server_fixtures import client_fixture, server_app_fixture, server_clock_fixture, target_fixture

@@ -11,7 +11,7 @@ halls, catalog and accounts (`clerk-server init --demo`).
 
 Both answer `admin(...)` (a `clerk-server` command, run in this process on the server's database, its JSON
 answer) and `enrollment_code(...)`. A SQLite database starts as a copy of one made once per run
-(tests.templates); a PostgreSQL schema is made and initialised per server and dropped afterwards.
+(tests.templates); a PostgreSQL schema comes from a pool of schemas in that state (tests.postgres).
 """
 
 from __future__ import annotations
@@ -179,10 +179,14 @@ class InProcessServer:
 
 
 # -- databases ----------------------------------------------------------------------------------------
+# PostgreSQL schemas as `clerk-server init --demo` leaves them, reused from test to test (tests.postgres).
+DEMO_SCHEMAS = postgres.SchemaPool("demo", prepare=lambda url: run_admin(url, "init", "--demo"))
+
+
 @contextlib.contextmanager
 def _database(kind: str, path: Path) -> Iterator[str]:
-    """The URL of a server database initialised as `clerk-server init --demo` leaves it: a copy of the
-    run's template (SQLite), or a new schema initialised here and dropped afterwards (PostgreSQL)."""
+    """The URL of a server database as `clerk-server init --demo` leaves it: a copy of the run's template
+    (SQLite), or a schema of the run's pool in that state (PostgreSQL)."""
     if kind == "sqlite":
         database = path / "server.sqlite3"
         templates.server_database(database, demo=True)
@@ -191,13 +195,11 @@ def _database(kind: str, path: Path) -> Iterator[str]:
     reason = postgres.unreachable_reason()
     if reason is not None:
         pytest.skip(reason)
-    schema = postgres.new_schema()
+    schema = DEMO_SCHEMAS.take()
     try:
-        url = postgres.schema_url(schema)
-        run_admin(url, "init", "--demo")
-        yield url
+        yield postgres.schema_url(schema)
     finally:
-        postgres.drop_schema(schema)
+        DEMO_SCHEMAS.give_back(schema)
 
 
 def in_process_server(kind: str, path: Path) -> Iterator[InProcessServer]:

@@ -31,9 +31,10 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcess
 
 
 @pytest.fixture
-def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
-    """The workspace reaches the server in this process without a socket."""
-    return server.transport
+def sync_transport(request: pytest.FixtureRequest, server: InProcessServer) -> httpx.BaseTransport | None:
+    """The workspace reaches the server in this process without a socket, or over the network when a
+    proxy stands on the way."""
+    return None if "proxies" in request.fixturenames else server.transport
 
 
 class LimitedProxy:
