@@ -1,5 +1,5 @@
 """`clerk conflicts` and `clerk conflicts resolve`: the supervisor's password as every CLI password
-(CLERK_PASSWORD or a prompt), checked at the window and again by a real server process."""
+(CLERK_PASSWORD or a prompt), checked at the window and again by a real server (in-process)."""
 
 from __future__ import annotations
 

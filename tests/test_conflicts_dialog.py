@@ -1,4 +1,4 @@
-"""The conflicts dialog on real conflicts from a real server process: its header and its rows tell one
+"""The conflicts dialog on real conflicts from a real server (in-process): its header and its rows tell one
 truth for each kind of conflict, the resolver is shown by name, and Tab in 处理意见 moves on."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Catalog versions, calendars and conflict resolutions flowing between a real server process (SQLite and
+"""Catalog versions, calendars and conflict resolutions flowing between a real server (in-process; SQLite and
 PostgreSQL) and real windows: published on the server, pulled, applied, used; a corrupted download
 refused and fetched again; a supervisor resolving a conflict at a window."""
 

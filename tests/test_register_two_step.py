@@ -1,4 +1,4 @@
-"""Registering a window PC in two steps, against a real server process on SQLite and PostgreSQL: a
+"""Registering a window PC in two steps, against a real server (in-process) on SQLite and PostgreSQL: a
 registration that fails at the window spends no code it need not, and never leaves the window without a
 working device."""
 

@@ -1,5 +1,5 @@
 """A window whose device the central server has revoked says so loudly, in Chinese, and keeps saying so
-after a restart; a window that was never registered gets a calmer message. Real server process, real
+after a restart; a window that was never registered gets a calmer message. Real server (in-process), real
 enrolment and revocation, the real main window."""
 
 from __future__ import annotations

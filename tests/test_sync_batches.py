@@ -1,7 +1,7 @@
-"""Push batches sized by bytes, against a real server process (SQLite and PostgreSQL): an event too large to
-send is a dead letter with a clear message and the rest goes on; a smaller limit on the way (a reverse
-proxy's, an older server's) splits batches until what cannot pass is refused alone. Nothing is stuck, nothing
-dropped silently, and the next round is clean."""
+"""Push batches sized by bytes, against a real server (in-process; SQLite and PostgreSQL): an event too
+large to send is a dead letter with a clear message and the rest goes on; a smaller limit on the way (a
+reverse proxy's, an older server's) splits batches until what cannot pass is refused alone. Nothing is
+stuck, nothing dropped silently, and the next round is clean."""
 
 from __future__ import annotations
 
