@@ -20,6 +20,7 @@ import contextlib
 import io
 import json
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -52,7 +53,7 @@ class CentralServer(Protocol):
     @property
     def port(self) -> int: ...
 
-    def admin(self, *args: str) -> Any: ...
+    def admin(self, *args: str, password: str | None = None) -> Any: ...
 
     def enrollment_code(
         self, window: str, *, hall: str, replace: bool = False, window_name: str = ""
@@ -63,17 +64,28 @@ class CentralServer(Protocol):
     def stop(self) -> None: ...
 
 
-def run_admin(database_url: str, *args: str) -> Any:
+def run_admin(database_url: str, *args: str, password: str | None = None) -> Any:
     """`clerk-server ARGS --json --database URL` in this process: its JSON answer (RuntimeError on failure,
-    with the message hall IT would read, as EmbeddedServer.admin raises)."""
-    from server.cli import main
+    with the message hall IT would read, as EmbeddedServer.admin raises). `password`: CLERK_PASSWORD for
+    the command (`account add`), as hall IT scripts it."""
+    from server.cli import PASSWORD_ENV, main
 
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            code = main([*args, "--json", "--database", database_url])
-        except SystemExit as exit_:  # argparse refusing the arguments
-            code = exit_.code if isinstance(exit_.code, int) else 1
+    before = os.environ.get(PASSWORD_ENV)
+    if password is not None:
+        os.environ[PASSWORD_ENV] = password
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([*args, "--json", "--database", database_url])
+            except SystemExit as exit_:  # argparse refusing the arguments
+                code = exit_.code if isinstance(exit_.code, int) else 1
+    finally:
+        if password is not None:
+            if before is None:
+                del os.environ[PASSWORD_ENV]
+            else:
+                os.environ[PASSWORD_ENV] = before
     if code != 0:
         raise RuntimeError(f"clerk-server {args[0]} 失败：{err.getvalue().strip()}")
     return json.loads(out.getvalue())
@@ -92,8 +104,9 @@ class ServerProcess(EmbeddedServer):
     """`clerk-server serve` as a child process (the demo hall's server); its admin commands run in this
     process, on the same database, as hall IT's `clerk-server` would."""
 
-    def admin(self, *args: str) -> Any:
-        return run_admin(self.database_url or f"sqlite:///{self.home / 'server.sqlite3'}", *args)
+    def admin(self, *args: str, password: str | None = None) -> Any:
+        database_url = self.database_url or f"sqlite:///{self.home / 'server.sqlite3'}"
+        return run_admin(database_url, *args, password=password)
 
     def enrollment_code(self, window: str, *, hall: str, replace: bool = False, window_name: str = "") -> str:
         return _enrollment_code(self, window, hall=hall, replace=replace, window_name=window_name)
@@ -122,9 +135,9 @@ class InProcessServer:
         served = self._served
         return None if served is None else served.running_on()
 
-    def admin(self, *args: str) -> Any:
+    def admin(self, *args: str, password: str | None = None) -> Any:
         assert self.database_url is not None
-        return run_admin(self.database_url, *args)
+        return run_admin(self.database_url, *args, password=password)
 
     def enrollment_code(self, window: str, *, hall: str, replace: bool = False, window_name: str = "") -> str:
         return _enrollment_code(self, window, hall=hall, replace=replace, window_name=window_name)
