@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 
 from app.acceptance import AcceptanceService
@@ -172,9 +173,14 @@ class Workspace:
 
 
 def open_workspace(
-    home: Path, *, clock: Clock | None = None, busy_timeout_ms: int | None = None
+    home: Path,
+    *,
+    clock: Clock | None = None,
+    busy_timeout_ms: int | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Workspace:
-    """Open the window's data folder, creating an empty one (not a window until registered) if new."""
+    """Open the window's data folder, creating an empty one (not a window until registered) if new.
+    `transport`: how its sync client reaches the server (default: the network; tests: a server in-process)."""
     clock = clock or Clock()
     try:
         home.mkdir(parents=True, exist_ok=True)
@@ -203,7 +209,7 @@ def open_workspace(
         certificates=CertificateService(
             store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),
-        sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock),
+        sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock, transport=transport),
     )
     workspace.certificates.repair_signing_keys()
     return workspace

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import keyring
 import keyring.backend
 import pytest
@@ -26,6 +27,20 @@ if os.environ["QT_QPA_PLATFORM"] == "offscreen" and not any(c in str(COUNTER_SCR
 DEFAULT_NOW = datetime(2026, 11, 20, 10, 0, tzinfo=CHINA)
 
 
+STOP_SERVICES_ENV = "CLERK_TEST_STOP_SERVICES"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that stop a machine service (the PostgreSQL every other test run on the machine uses) run only
+    when asked for, on a machine of their own."""
+    if os.environ.get(STOP_SERVICES_ENV) == "1":
+        return
+    skip = pytest.mark.skip(reason=f"stops a machine service: set {STOP_SERVICES_ENV}=1 to run it")
+    for item in items:
+        if item.get_closest_marker("stops_services") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def clock() -> Clock:
     return fixed_clock(DEFAULT_NOW)
@@ -39,10 +54,17 @@ def home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def workspace(home: Path, clock: Clock) -> Iterator[Workspace]:
+def sync_transport() -> httpx.BaseTransport | None:
+    """How the `workspace` fixture's sync client reaches a server: the network. A module whose tests run a
+    server in this process overrides it with that server's transport (tests.sync_harness)."""
+    return None
+
+
+@pytest.fixture
+def workspace(home: Path, clock: Clock, sync_transport: httpx.BaseTransport | None) -> Iterator[Workspace]:
     """A demo data folder (window SZX0103 of the demo hall, its accounts and catalog), opened. A folder that
     is not a demo folder is not a window until registered: see tests.helpers.open_demo_workspace."""
-    ws = open_demo_workspace(home, clock=clock)
+    ws = open_demo_workspace(home, clock=clock, transport=sync_transport)
     yield ws
     ws.close()
 

@@ -59,16 +59,21 @@ def _complete_pdf(path: Path) -> bool:
         return b"%%EOF" in pdf.read()
 
 
+def _jobs_left(queue: str) -> bool:
+    """Whether CUPS still has a job of `queue` that is not completed (`lpstat -o` lists only those)."""
+    return bool(_run("lpstat", "-o", queue).stdout.strip())
+
+
 def wait_for_new_output(before: dict[Path, float], *, timeout: float = 60) -> Path:
+    """The PDF cups-pdf wrote for the job just sent to the READY queue: waits (asking CUPS, which has no
+    way to tell us) until no job of the queue is left, i.e. cups-pdf's backend has finished writing the
+    file and exited, then takes the new or rewritten file whose last trailer is there."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        new = [p for p, mtime in printed_files().items() if before.get(p) != mtime]
-        for path in sorted(new, key=lambda p: p.stat().st_mtime):
-            size = path.stat().st_size
-            time.sleep(0.5)
-            # cups-pdf has finished writing it: the size holds and the PDF's last trailer is there
-            # (Ghostscript may pause longer than a moment between pages of a big job).
-            if size and path.stat().st_size == size and _complete_pdf(path):
-                return path
-        time.sleep(0.2)
+        if not _jobs_left(READY):
+            new = [p for p, mtime in printed_files().items() if before.get(p) != mtime]
+            complete = [p for p in new if p.stat().st_size and _complete_pdf(p)]
+            if complete:
+                return max(complete, key=lambda p: p.stat().st_mtime)
+        time.sleep(0.2)  # the next look at the queue
     raise AssertionError("the print queue produced no output")

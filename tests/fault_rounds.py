@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -168,7 +167,7 @@ def run_fault_rounds(
             with contextlib.suppress(SyncError):
                 client.sync()
                 break
-            time.sleep(1)
+            proxy.settle()  # what a fault still holds is over before the next try
         proxy.settle()  # stale requests delivered after newer ones change nothing
         run.fates = Counter(proxy.fates)
         run.server_events = len(server_event_ids(server))

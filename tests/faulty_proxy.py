@@ -6,18 +6,21 @@ Each client connection (the sync client opens one per request) gets one fate:
 - "cut": the request reaches the server, the response is read, the client's connection is closed
   before it sees a byte (the server committed, the window does not know);
 - "duplicate": the request is sent to the server twice; the client gets the second answer;
-- "slow": the response is held back `slow_seconds` (beyond the client's patience if set so);
+- "slow": the response is held back `slow_seconds`, or until the client gives up waiting and hangs up,
+  whichever comes first (a client more patient than `slow_seconds` gets it late);
 - "late": the client's connection is closed at once (it sees a lost request and moves on), and the request
-  reaches the server `slow_seconds` later, after newer ones: delivery out of order, a stale retry landing
-  last. `settle()` waits for such deliveries.
+  reaches the server after a newer one has (or `slow_seconds` later, or at `settle()`, whichever comes
+  first): delivery out of order, a stale retry landing last.
+
+`settle()` waits until every request so far is over: answered, dropped, or delivered late.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -54,6 +57,7 @@ class FaultyProxy:
     port: int = 0
     fates: list[str] = field(default_factory=list)
     late: list[threading.Thread] = field(default_factory=list)
+    handlers: list[threading.Thread] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -62,6 +66,9 @@ class FaultyProxy:
         self._server.listen(64)
         self.port = self._server.getsockname()[1]
         self._stop = threading.Event()
+        self._forwarded = threading.Condition()  # notified whenever a request reaches the server
+        self._forwarded_count = 0
+        self._settling = False
         self._thread = threading.Thread(target=self._serve, daemon=True)
         self._thread.start()
 
@@ -87,24 +94,46 @@ class FaultyProxy:
                 client, _ = self._server.accept()
             except OSError:
                 return
-            threading.Thread(target=self._handle, args=(client,), daemon=True).start()
+            handler = threading.Thread(target=self._handle, args=(client,), daemon=True)
+            self.handlers.append(handler)
+            handler.start()
 
     def _exchange(self, request: bytes) -> bytes:
         with socket.create_connection(("127.0.0.1", self.target_port), timeout=120) as upstream:
             upstream.sendall(request)
+            with self._forwarded:
+                self._forwarded_count += 1
+                self._forwarded.notify_all()
             return _read_http_message(upstream)
 
     def _deliver_late(self, request: bytes) -> None:
-        time.sleep(self.slow_seconds)
+        with self._forwarded:
+            before = self._forwarded_count
+            self._forwarded.wait_for(
+                lambda: self._forwarded_count > before or self._settling, timeout=self.slow_seconds
+            )
         try:
             self._exchange(request)
         except OSError:
             return
 
+    @staticmethod
+    def _hold(client: socket.socket, seconds: float) -> None:
+        """Wait `seconds`, or until the client hangs up (it gave up waiting), whichever comes first."""
+        client.settimeout(seconds)
+        with contextlib.suppress(TimeoutError):
+            while client.recv(65536):
+                pass
+
     def settle(self) -> None:
-        """Wait until every late request has reached the server and been answered."""
-        for delivery in list(self.late):
-            delivery.join(timeout=60)
+        """Wait until every request so far is over: answered, dropped, or (a late one) delivered now."""
+        with self._forwarded:
+            self._settling = True
+            self._forwarded.notify_all()
+        for thread in [*self.handlers, *self.late]:
+            thread.join(timeout=60)
+        with self._forwarded:
+            self._settling = False
 
     def _handle(self, client: socket.socket) -> None:
         fate = self.choose()
@@ -126,7 +155,7 @@ class FaultyProxy:
                     client.shutdown(socket.SHUT_RDWR)
                     return
                 if fate == "slow":
-                    time.sleep(self.slow_seconds)
+                    self._hold(client, self.slow_seconds)
                 client.sendall(response)
         except OSError:
             return

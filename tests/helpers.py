@@ -146,8 +146,10 @@ def open_demo_workspace(
     them in the folder's own file, as the demo itself does (a PC of its own)."""
     from app.settings import Settings
     from app.workspace import SETTINGS_NAME, open_workspace, prepare_demo_home
+    from tests.templates import demo_home
 
-    prepare_demo_home(home, clock=clock)
+    if clock is None or not demo_home(home, clock=clock):  # a copy of the same folder made once per run
+        prepare_demo_home(home, clock=clock)
     if not secrets_in_file:
         Settings(home / SETTINGS_NAME).set("secret_store", "system")
     return open_workspace(home, clock=clock, **options)

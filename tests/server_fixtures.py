@@ -1,9 +1,13 @@
 """Shared fixtures of the server tests: every test runs on SQLite (a temp file) and on PostgreSQL.
 
-PostgreSQL: `CLERK_TEST_POSTGRES_URL` (default the CI database, trust auth). Each test gets a fresh schema,
-selected through the engine's `options=-csearch_path=…` (or the same in a URL for a subprocess), dropped
-afterwards: runs can repeat and run side by side. Without a reachable server the PostgreSQL half is
+PostgreSQL: `CLERK_TEST_POSTGRES_URL` (default the CI database, trust auth; see tests.postgres). Each test
+gets a schema of its own, selected through the engine's `options=-csearch_path=…` (or the same in a URL for
+a subprocess): runs can repeat and run side by side. Without a reachable server the PostgreSQL half is
 skipped (and says so); `CLERK_TEST_REQUIRE_POSTGRES=1` makes that a failure instead.
+
+The app (`server_app`) migrates its database: on SQLite it opens a copy of a file migrated once per run
+(tests.templates), which leaves it nothing to do; on PostgreSQL it migrates the test's schema (emptying and
+reusing a migrated schema, tests.postgres.SchemaPool, costs as much as migrating a new one).
 
 Test modules import the fixtures they use:
     from tests.server_fixtures import client_fixture, server_app_fixture, server_clock_fixture, target_fixture
@@ -12,10 +16,6 @@ Test modules import the fixtures they use:
 from __future__ import annotations
 
 import json
-import os
-import socket
-import threading
-import time
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -24,14 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
-from sqlalchemy import Engine, create_engine, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine
+from starlette.types import ASGIApp
 
 from app.case_number import format_case_number
 from app.catalog import parse_catalog
@@ -42,13 +40,15 @@ from server import admin
 from server.api import create_app
 from server.bench import decided_events, device_time
 from server.store import make_engine
+from tests import postgres, templates
+from tests.asgi_server import serve_on_loopback
 
 with warnings.catch_warnings():
     # Starlette 1.x asks for `httpx2` behind its TestClient; this environment has httpx.
     warnings.simplefilter("ignore", UserWarning)
     from fastapi.testclient import TestClient
 
-PG_ADMIN_URL = os.environ.get("CLERK_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_ADMIN_URL = postgres.POSTGRES_URL
 DAY = date(2026, 11, 20)
 START = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # 10:00 at the hall
 HALL = "SZX01"
@@ -69,25 +69,6 @@ class MutableClock:
 
 
 # -- databases ----------------------------------------------------------------------------------------
-_admin_engine: Engine | None = None
-
-
-def _postgres_admin() -> Engine:
-    global _admin_engine
-    if _admin_engine is None:
-        engine = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=2)
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        except OperationalError as error:
-            engine.dispose()
-            if os.environ.get("CLERK_TEST_REQUIRE_POSTGRES") == "1":
-                raise
-            pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {error.orig}")
-        _admin_engine = engine
-    return _admin_engine
-
-
 @dataclass
 class Target:
     """The database of one test."""
@@ -112,15 +93,14 @@ def target_fixture(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[T
     if request.param == "sqlite":
         yield Target("sqlite", f"sqlite:///{tmp_path / 'server.sqlite3'}")
         return
-    admin_engine = _postgres_admin()
-    schema = f"t_{uuid.uuid4().hex[:16]}"
-    with admin_engine.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    reason = postgres.unreachable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    schema = postgres.new_schema()
     try:
-        yield Target("postgresql", f"{PG_ADMIN_URL}?options={quote(f'-csearch_path={schema}')}", schema)
+        yield Target("postgresql", postgres.schema_url(schema), schema)
     finally:
-        with admin_engine.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        postgres.drop_schema(schema)
 
 
 def run(capsys: pytest.CaptureFixture[str], target: Target, *args: str) -> tuple[int, str, str]:
@@ -150,6 +130,9 @@ def server_app_fixture(target: Target, server_clock: MutableClock) -> Iterator[F
     if engine is not None:
         app = create_app(engine=engine, clock=server_clock)
     else:
+        database = Path(target.url.removeprefix("sqlite:///"))
+        if not database.exists():  # migrated once per run; create_app finds nothing to do
+            templates.server_database(database, demo=False)
         app = create_app(database_url=target.url, clock=server_clock)
     admin.load_halls(app.state.db, parse_catalog(demo_catalog_bytes()).halls, now=server_clock())
     try:
@@ -386,23 +369,8 @@ def certificate_payload(
 
 # -- a real server ------------------------------------------------------------------------------------
 @contextmanager
-def serve_in_thread(app: FastAPI) -> Iterator[str]:
-    """uvicorn serving `app` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        sock.close()
+def serve_in_thread(app: ASGIApp) -> Iterator[str]:
+    """uvicorn serving `app` on 127.0.0.1 (a free port) in this process, on an event loop of its own (a
+    thread); yields the base URL once it accepts connections."""
+    with serve_on_loopback(app) as base:
+        yield base

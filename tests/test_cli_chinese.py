@@ -28,7 +28,7 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
     server_clock_fixture,
     target_fixture,
 )
-from tests.sync_harness import server_for
+from tests.sync_harness import in_process_server
 
 # The English words human output used to show: statuses, decisions, verification results, event kinds,
 # rejection and conflict codes, material necessity and form, sync state keys, device states.
@@ -126,7 +126,7 @@ def test_clerk_human_output_is_chinese(
     clerk("sync", "dead-letters")
     clerk("reconcile", expect=1)
 
-    servers = server_for("sqlite", tmp_path / "server")
+    servers = in_process_server("sqlite", tmp_path / "server")
     server = next(servers)
     try:
         code = server.enrollment_code("SZX0103", hall="SZX01")

@@ -1,5 +1,5 @@
 """`clerk conflicts` and `clerk conflicts resolve`: the supervisor's password as every CLI password
-(CLERK_PASSWORD or a prompt), checked at the window and again by a real server process."""
+(CLERK_PASSWORD or a prompt), checked at the window and again by a real server (in-process)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -14,7 +15,7 @@ from app.accounts.demo import DEMO_CLERK, DEMO_SUPERVISOR
 from app.cli import main
 from app.clock import Clock
 from app.workspace import Workspace
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 from tests.test_conflicts_dialog import RESOLUTION, make_conflicts
 
 pytestmark = pytest.mark.slow
@@ -23,8 +24,14 @@ SUPERVISOR_LOGIN, SUPERVISOR_NAME, SUPERVISOR_PASSWORD = DEMO_SUPERVISOR
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for("sqlite", tmp_path)
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def clerk(capsys: pytest.CaptureFixture[str], workspace: Workspace, *args: str) -> tuple[int, str, str]:
@@ -33,7 +40,7 @@ def clerk(capsys: pytest.CaptureFixture[str], workspace: Workspace, *args: str) 
     return code, out, err
 
 
-def unresolved_on_server(server: ServerProcess, number: str) -> bool:
+def unresolved_on_server(server: InProcessServer, number: str) -> bool:
     return any(c["case_number"] == number for c in server.admin("conflicts"))
 
 
@@ -41,7 +48,7 @@ def test_the_supervisor_resolves_from_the_command_line(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:
@@ -83,7 +90,7 @@ def test_the_servers_refusal_is_reported(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:

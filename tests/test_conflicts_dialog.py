@@ -1,4 +1,4 @@
-"""The conflicts dialog on real conflicts from a real server process: its header and its rows tell one
+"""The conflicts dialog on real conflicts from a real server (in-process): its header and its rows tell one
 truth for each kind of conflict, the resolver is shown by name, and Tab in 处理意见 moves on."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCursor
@@ -18,7 +19,7 @@ from app.intake import parse_request
 from app.sync.conflicts import CONFLICTS_HEADER
 from app.workspace import DATABASE_NAME, Workspace
 from tests.helpers import PLANNING, open_demo_workspace, request_json
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 from tests.test_reference_sync import save_shot
 from ui.conflicts_dialog import ConflictsDialog, ResolveDialog
 from ui.main_window import MainWindow
@@ -30,12 +31,18 @@ RESOLUTION = "经核实：另一台电脑误设为 SZX0103，已改正窗口编�
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for("sqlite", tmp_path)
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def register(
-    workspace: Workspace, server: ServerProcess, window: str = "SZX0103", replace: bool = False
+    workspace: Workspace, server: InProcessServer, window: str = "SZX0103", replace: bool = False
 ) -> None:
     workspace.sync.register(
         server_url=server.url, code=server.enrollment_code(window, hall="SZX01", replace=replace)
@@ -61,7 +68,7 @@ def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
 
 
 def make_conflicts(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, clock: Clock
 ) -> tuple[str, str]:
     """Two real conflicts of the hall: (a case number used twice, a case whose certificate was issued twice).
 
@@ -102,7 +109,7 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     qtbot: QtBot,
     window: MainWindow,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:
@@ -154,7 +161,7 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
 
 
 def test_a_window_that_does_not_know_the_resolver_shows_the_servers_name(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, clock: Clock
 ) -> None:
     from sqlalchemy import delete
 
@@ -179,7 +186,7 @@ def test_the_servers_refusal_is_shown_when_the_local_check_passed(
     qtbot: QtBot,
     window: MainWindow,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:
@@ -216,7 +223,7 @@ def test_resolve_dialog_explains_the_conflict_as_the_row_does(
     qtbot: QtBot,
     window: MainWindow,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:

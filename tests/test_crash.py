@@ -1,13 +1,16 @@
-"""Kill -9 a process in the middle of writing: the database holds whole cases or none of them."""
+"""Kill -9 a process in the middle of writing: the database holds whole cases or none of them.
+
+The moment of the kill is a point in the writing, not in time: the process stops itself before its N-th SQL
+statement (N drawn from the test's seed), says so, and is killed there. Every such point is reached on a
+slow machine as on a fast one, and a seed names the same point again.
+"""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,34 +26,66 @@ from tests.helpers import open_demo_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 
-ACCEPT_FOREVER = """
-import json, sys
+# Every SQL statement of the process is counted; before statement number `stop_at` it says "stopped" and
+# waits to be killed.
+KILL_POINT = """
+import threading
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+statements = 0
+stop_at = None
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _kill_point(*args):
+    global statements
+    statements += 1
+    if statements == stop_at:
+        print("stopped", statements, flush=True)
+        threading.Event().wait()
+"""
+
+ACCEPT_FOREVER = (
+    KILL_POINT
+    + """
+import json, random, sys
 from pathlib import Path
 from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.helpers import PLANNING, request_json
 
+committed, seed = int(sys.argv[2]), int(sys.argv[3])
 ws = open_workspace(Path(sys.argv[1]))
 counter = ws.counter()
 data = request_json(ws.catalog.item(PLANNING))
 print("materials", len(data["materials"]), flush=True)
+cases = 0
 while True:
+    before = statements
     number = ws.acceptance.accept(parse_request(data), counter=counter)
     print(number, flush=True)
+    cases += 1
+    if cases == committed:  # stop at a statement of the next case, or just after its commit
+        stop_at = statements + random.Random(seed).randint(1, statements - before + 1)
 """
+)
 
-OPEN_ONLY = """
+OPEN_ONLY = (
+    KILL_POINT
+    + """
 import sys
 from pathlib import Path
 from tests.helpers import open_demo_workspace
+stop_at = int(sys.argv[2]) or None
 open_demo_workspace(Path(sys.argv[1])).close()
-print("opened", flush=True)
+print("opened", statements, flush=True)
 """
+)
 
 
-def start(script: str, home: Path) -> subprocess.Popen[str]:
+def start(script: str, home: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-c", script, str(home)],
+        [sys.executable, "-c", script, str(home), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -58,16 +93,24 @@ def start(script: str, home: Path) -> subprocess.Popen[str]:
     )
 
 
-def kill_after(process: subprocess.Popen[str], committed: int, rng: random.Random) -> tuple[list[str], int]:
-    """Read `committed` printed case numbers, then kill at a random moment of the next writes."""
+def kill_when_stopped(process: subprocess.Popen[str]) -> None:
+    """Wait for the process to reach its kill point, then kill it there."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("stopped"), line + (process.stderr.read() if process.stderr else "")
+    process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=30)
+
+
+def kill_after(process: subprocess.Popen[str], committed: int) -> tuple[list[str], int]:
+    """Read `committed` printed case numbers, then kill at the point of the next writes the process
+    stops at (drawn from the seed it was given)."""
     assert process.stdout is not None
     header = process.stdout.readline().split()
-    assert header[0] == "materials", process.stderr.read() if process.stderr else ""
+    assert header and header[0] == "materials", process.stderr.read() if process.stderr else ""
     numbers = [process.stdout.readline().strip() for _ in range(committed)]
-    time.sleep(rng.uniform(0, 0.03))
-    process.send_signal(signal.SIGKILL)
-    rest, _ = process.communicate(timeout=30)
-    return numbers + [line for line in rest.splitlines() if line.strip()], int(header[1])
+    kill_when_stopped(process)
+    return numbers, int(header[1])
 
 
 def assert_consistent(home: Path, *, printed: list[str], materials_per_case: int) -> int:
@@ -108,8 +151,9 @@ def test_kill_during_acceptance_leaves_whole_cases(home: Path) -> None:
     open_demo_workspace(home).close()
     total = 0
     for _ in range(6):
-        process = start(ACCEPT_FOREVER, home)
-        printed, per_case = kill_after(process, rng.randint(3, 25), rng)
+        committed = rng.randint(3, 25)
+        process = start(ACCEPT_FOREVER, home, str(committed), str(rng.randrange(2**32)))
+        printed, per_case = kill_after(process, committed)
         assert process.returncode == -signal.SIGKILL
         total = assert_consistent(home, printed=printed, materials_per_case=per_case)
     assert total >= 18
@@ -118,12 +162,14 @@ def test_kill_during_acceptance_leaves_whole_cases(home: Path) -> None:
 @pytest.mark.slow
 def test_kill_during_first_start_recovers(tmp_path: Path) -> None:
     rng = random.Random(7)
+    counting = start(OPEN_ONLY, tmp_path / "counted", "0")  # a whole first start: how many statements
+    out, err = counting.communicate(timeout=120)
+    assert counting.returncode == 0 and out.startswith("opened"), err
+    statements = int(out.split()[1])
     for round_ in range(5):
         home = tmp_path / f"home{round_}"
-        process = start(OPEN_ONLY, home)
-        time.sleep(rng.uniform(0.15, 0.9))  # somewhere in migration or catalog load
-        os.kill(process.pid, signal.SIGKILL)
-        process.communicate(timeout=30)
+        process = start(OPEN_ONLY, home, str(rng.randint(1, statements)))
+        kill_when_stopped(process)  # somewhere in migration or catalog load
         ws = open_demo_workspace(home)
         try:
             assert integrity_problems(ws.store) == []

@@ -15,6 +15,23 @@ from tests.helpers import SEAL, request_json
 pytestmark = pytest.mark.slow
 
 
+def ended(pid: int, *, timeout: float) -> bool:
+    """Wait until process `pid` (not a child of ours: no wait()) has ended; False if it has not in time.
+    Its pidfd becomes readable when it ends."""
+    import os
+    import select
+
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return True  # ended and gone already
+    try:
+        readable, _, _ = select.select([pidfd], [], [], timeout)
+        return bool(readable)
+    finally:
+        os.close(pidfd)
+
+
 @pytest.fixture
 def embedded(home: Path) -> Iterator[EmbeddedServer]:
     server = EmbeddedServer(home / "demo-server", port=0)
@@ -88,15 +105,7 @@ def test_the_demo_server_stops_when_the_window_is_terminated(tmp_path: Path) -> 
         window.send_signal(signal.SIGTERM)
         assert window.wait(timeout=30) == 0
         for pid in children:
-            for _ in range(100):
-                if not Path(f"/proc/{pid}").exists():
-                    break
-                status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-                if "State:\tZ" in status:
-                    break
-                time.sleep(0.1)
-            else:
-                raise AssertionError(f"demo server process {pid} still running after the window ended")
+            assert ended(pid, timeout=10), f"demo server process {pid} still running after the window ended"
     finally:
         if window.poll() is None:
             window.kill()

@@ -1,4 +1,4 @@
-"""Catalog versions, calendars and conflict resolutions flowing between a real server process (SQLite and
+"""Catalog versions, calendars and conflict resolutions flowing between a real server (in-process; SQLite and
 PostgreSQL) and real windows: published on the server, pulled, applied, used; a corrupted download
 refused and fetched again; a supervisor resolving a conflict at a window."""
 
@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -19,7 +20,7 @@ from app.intake import InputError, parse_request
 from app.sync.client import SyncError
 from app.workspace import Workspace
 from tests.helpers import SEAL, calendar_json, newer_catalog, open_demo_workspace, request_json
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
 
@@ -27,19 +28,25 @@ NEW_VERSION = "2026.12-demo.2"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for(request.param, tmp_path)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server(request.param, tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def register(
-    workspace: Workspace, server: ServerProcess, window: str = "SZX0103", replace: bool = False
+    workspace: Workspace, server: InProcessServer, window: str = "SZX0103", replace: bool = False
 ) -> None:
     workspace.sync.register(
         server_url=server.url, code=server.enrollment_code(window, hall="SZX01", replace=replace)
     )
 
 
-def publish(server: ServerProcess, tmp_path: Path, what: str, content: bytes) -> dict[str, object]:
+def publish(server: InProcessServer, tmp_path: Path, what: str, content: bytes) -> dict[str, object]:
     path = tmp_path / f"{what}-{len(list(tmp_path.iterdir()))}.json"
     path.write_bytes(content)
     answer: dict[str, object] = server.admin(what, "publish", str(path))
@@ -65,7 +72,7 @@ def accept(workspace: Workspace, code: str = SEAL) -> str:
 
 
 def test_catalog_and_calendar_reach_windows_and_are_used(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, clock: Clock
 ) -> None:
     register(workspace, server)
     before = accept(workspace)
@@ -125,7 +132,7 @@ def test_catalog_and_calendar_reach_windows_and_are_used(
 
 
 def test_a_corrupted_catalog_download_is_refused_then_fetched_again(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path
+    workspace: Workspace, server: InProcessServer, tmp_path: Path
 ) -> None:
     register(workspace, server)
     workspace.sync.sync()
@@ -157,7 +164,7 @@ def test_a_corrupted_catalog_download_is_refused_then_fetched_again(
 
 
 def test_the_demo_catalog_published_by_the_server_is_not_loaded_twice(
-    workspace: Workspace, server: ServerProcess
+    workspace: Workspace, server: InProcessServer
 ) -> None:
     """`init --demo` publishes the demo catalog every window already has: same bytes, nothing to do."""
     register(workspace, server)
@@ -172,7 +179,9 @@ def test_the_demo_catalog_published_by_the_server_is_not_loaded_twice(
     assert stored.sha256 == hashlib.sha256(demo_catalog_bytes()).hexdigest()
 
 
-def _make_conflict(workspace: Workspace, server: ServerProcess, twin: Workspace, neighbour: Workspace) -> str:
+def _make_conflict(
+    workspace: Workspace, server: InProcessServer, twin: Workspace, neighbour: Workspace
+) -> str:
     """A second PC wrongly set up as window SZX0103 (hall IT enrolled it as a replacement): its first case
     number is refused, a conflict for the hall. Then the real PC is enrolled again, and a neighbouring
     window of the hall has synced the conflict too."""
@@ -193,7 +202,7 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
     window,  # type: ignore[no-untyped-def]
     qtbot,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:
@@ -276,7 +285,7 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
     window,  # type: ignore[no-untyped-def]
     qtbot,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
 ) -> None:
     from PySide6.QtCore import Qt
@@ -327,7 +336,7 @@ def test_the_window_takes_a_new_catalog_between_the_clerks_actions(
 
 
 def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, clock: Clock
 ) -> None:
     """Another PC of the window (a copy of its database, registered as the window while this PC was away)
     approves and issues; back on this PC, the window receives the certificate by pull, verified against the
@@ -381,7 +390,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
 
 
 def test_clerk_sync_reports_new_reference_data(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from app.cli import main
 
@@ -399,7 +408,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
     window,  # type: ignore[no-untyped-def]
     qtbot,
     workspace: Workspace,
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
     capsys: pytest.CaptureFixture[str],

@@ -1,4 +1,4 @@
-"""Registering a window PC in two steps, against a real server process on SQLite and PostgreSQL: a
+"""Registering a window PC in two steps, against a real server (in-process) on SQLite and PostgreSQL: a
 registration that fails at the window spends no code it need not, and never leaves the window without a
 working device."""
 
@@ -22,14 +22,20 @@ from server.store import open_server_db
 from tests.conftest import MemoryKeyring
 from tests.helpers import SEAL, open_demo_workspace, request_json, run_program
 from tests.server_fixtures import START, decided
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for(request.param, tmp_path)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server(request.param, tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def accept(workspace: Workspace, count: int = 1) -> None:
@@ -40,7 +46,7 @@ def accept(workspace: Workspace, count: int = 1) -> None:
 
 
 @pytest.fixture
-def old(tmp_path: Path, clock: Clock, server: ServerProcess) -> Iterator[Workspace]:
+def old(tmp_path: Path, clock: Clock, server: InProcessServer) -> Iterator[Workspace]:
     """The working window on its own PC (secrets in its own store): window SZX0103, a case synced."""
     workspace = open_demo_workspace(tmp_path / "old-pc", clock=clock, secrets_in_file=True)
     try:
@@ -52,7 +58,7 @@ def old(tmp_path: Path, clock: Clock, server: ServerProcess) -> Iterator[Workspa
         workspace.close()
 
 
-def devices(server: ServerProcess) -> dict[str, str]:
+def devices(server: InProcessServer) -> dict[str, str]:
     """Each device's state as `clerk-server devices` lists it, read from the server's database."""
     assert server.database_url is not None
     db = open_server_db(server.database_url)
@@ -67,7 +73,7 @@ def bearer(device_id: str, secret: str) -> dict[str, str]:
 
 
 def test_a_pc_that_cannot_keep_the_credential_spends_no_code_and_replaces_nothing(
-    old: Workspace, server: ServerProcess, tmp_path: Path
+    old: Workspace, server: InProcessServer, tmp_path: Path
 ) -> None:
     [old_device] = devices(server)
     code = server.enrollment_code("SZX0103", hall="SZX01", replace=True)
@@ -95,7 +101,9 @@ def test_a_pc_that_cannot_keep_the_credential_spends_no_code_and_replaces_nothin
         new.close()
 
 
-def test_enrolled_but_unconfirmed_the_old_device_keeps_working(old: Workspace, server: ServerProcess) -> None:
+def test_enrolled_but_unconfirmed_the_old_device_keeps_working(
+    old: Workspace, server: InProcessServer
+) -> None:
     [old_device] = devices(server)
     code = server.enrollment_code("SZX0103", hall="SZX01", replace=True)
     body = {"code": code, "window_code": "SZX0103", "device_name": "新电脑"}
@@ -146,7 +154,7 @@ class LoseConfirmAnswer(httpx.HTTPTransport):
 
 
 def test_a_lost_confirmation_is_finished_by_the_next_sync(
-    old: Workspace, server: ServerProcess, tmp_path: Path, memory_keyring: MemoryKeyring
+    old: Workspace, server: InProcessServer, tmp_path: Path, memory_keyring: MemoryKeyring
 ) -> None:
     [old_device] = devices(server)
     new = open_workspace(tmp_path / "new-pc", clock=old.clock)

@@ -1,5 +1,5 @@
 """A window whose device the central server has revoked says so loudly, in Chinese, and keeps saying so
-after a restart; a window that was never registered gets a calmer message. Real server process, real
+after a restart; a window that was never registered gets a calmer message. Real server (in-process), real
 enrolment and revocation, the real main window."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -16,7 +17,7 @@ from app.clock import Clock
 from app.intake import parse_request
 from app.workspace import Workspace, open_workspace
 from tests.helpers import SEAL, request_json
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 from tests.test_reference_sync import save_shot
 from ui.main_window import MainWindow
 
@@ -26,8 +27,14 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for("sqlite", tmp_path)
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
@@ -96,7 +103,7 @@ def assert_revoked_banner(window: MainWindow, *, pending: int, url: str, home: P
 
 
 def test_a_revoked_window_says_so_loudly_and_after_a_restart(
-    qtbot: QtBot, workspace: Workspace, server: ServerProcess, clock: Clock
+    qtbot: QtBot, workspace: Workspace, server: InProcessServer, clock: Clock
 ) -> None:
     workspace.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01"))
     window = open_window(qtbot, workspace)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from datetime import date, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from app.sync import wire
 from server import admin
 from server.models import case_event, case_record, change_log
+from server.store import ServerDB
 from server.sync import Device, SyncService
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     HALL,
@@ -97,14 +98,24 @@ def _paused_push_scenario(server_app: FastAPI, client: TestClient) -> tuple[list
     second = enroll(client, server_app, window="SZX0104")
     reader = Device("reader", HALL, "SZX0105", "reader")
     service: SyncService = server_app.state.sync
-    appended, release = threading.Event(), threading.Event()
+    db: ServerDB = server_app.state.db
+    appended, release, b_waits = threading.Event(), threading.Event(), threading.Event()
 
     def hook() -> None:
         if threading.current_thread().name == "A":
             appended.set()
             assert release.wait(30)
 
+    def note_b_waiting(*args: Any) -> None:
+        """B is about to ask for what A holds: PostgreSQL's change-log lock, or SQLite's one writer."""
+        statement: str = args[2]
+        if threading.current_thread().name == "B" and (
+            "pg_advisory_xact_lock" in statement or statement.startswith("BEGIN")
+        ):
+            b_waits.set()
+
     service.after_changes_appended = hook
+    event.listen(db.engine, "before_cursor_execute", note_b_waiting)
     push_a = wire.PushRequest.from_json(
         wire.PushRequest(wire.PROTOCOL, "SZX0103", "x", decided("SZX0103", range(1, 4))).to_json()
     )
@@ -125,7 +136,11 @@ def _paused_push_scenario(server_app: FastAPI, client: TestClient) -> tuple[list
     thread_a.start()
     assert appended.wait(30)
     thread_b.start()
-    time.sleep(0.5)  # B would commit now if nothing held it back
+    if db.is_postgresql and not service.serialize_change_log:
+        thread_b.join(30)  # nothing holds B back: it commits
+        assert not thread_b.is_alive()
+    else:
+        assert b_waits.wait(30)  # B would commit now if nothing held it back
     pull()
     release.set()
     thread_a.join(30)
@@ -133,6 +148,7 @@ def _paused_push_scenario(server_app: FastAPI, client: TestClient) -> tuple[list
     pull()
     pull()
     service.after_changes_appended = None
+    event.remove(db.engine, "before_cursor_execute", note_b_waiting)
     return got, _all_seqs(server_app)
 
 
@@ -165,16 +181,28 @@ def test_concurrent_pushers_and_a_puller(
     change exactly once, in seq order."""
     pushers, batches, size = 4, 50, 20
     server_clock.advance(days=batches)  # the batches' days run from 11-02; none may lie ahead of the server
-    # Widen the window between appending and COMMIT the way a slow disk or a pause would; without the
-    # change-log lock this run makes the reader skip changes (checked by hand: it does, every time).
-    jitter = random.Random(7)
-    server_app.state.sync.after_changes_appended = lambda: time.sleep(jitter.uniform(0, 0.05))
     windows = [enroll(client, server_app, window=f"SZX01{11 + i}") for i in range(pushers)]
     reader = enroll(client, server_app, window="SZX0199")
     errors: list[BaseException] = []
     done = threading.Event()
     pulled: list[wire.Change] = []
     rounds = 0
+    # One push in four (drawn from a seed), between appending its changes and COMMIT, waits until the
+    # reader has pulled once more: a pull that begins while those changes are drawn but not committed, which
+    # is when a reader would skip them (the window a slow disk or a pause widens). Without the change-log
+    # lock this run makes the reader skip changes.
+    pulls = threading.Condition()
+    pulls_begun = pulls_done = 0
+    paused = random.Random(7)
+
+    def until_the_reader_pulled_again() -> None:
+        with pulls:
+            if paused.random() >= 0.25:
+                return
+            target = pulls_begun + 1  # the next pull to begin sees this push uncommitted
+            assert pulls.wait_for(lambda: pulls_done >= target or bool(errors), timeout=60)
+
+    server_app.state.sync.after_changes_appended = until_the_reader_pulled_again
 
     with serve_in_thread(server_app) as base:
 
@@ -210,13 +238,18 @@ def test_concurrent_pushers_and_a_puller(
                 errors.append(error)
 
         def pull() -> None:
-            nonlocal rounds
+            nonlocal rounds, pulls_begun, pulls_done
             try:
                 with httpx.Client(base_url=base, headers=reader.headers, timeout=120) as http:
                     cursor = "0"
                     while True:
                         finished = done.is_set()  # read before pulling: one more full pass after the end
+                        with pulls:
+                            pulls_begun += 1
                         response = http.get(wire.PULL_PATH, params={"cursor": cursor, "limit": 137})
+                        with pulls:
+                            pulls_done += 1
+                            pulls.notify_all()
                         assert response.status_code == 200, response.text
                         page = wire.PullResponse.from_json(response.json())
                         pulled.extend(page.changes)
@@ -226,8 +259,9 @@ def test_concurrent_pushers_and_a_puller(
                             return
             except BaseException as error:
                 errors.append(error)
+                with pulls:
+                    pulls.notify_all()
 
-        started = time.perf_counter()
         threads = [threading.Thread(target=push, args=(w,)) for w in windows]
         puller = threading.Thread(target=pull)
         puller.start()
@@ -237,7 +271,6 @@ def test_concurrent_pushers_and_a_puller(
             thread.join()
         done.set()
         puller.join()
-        elapsed = time.perf_counter() - started
 
     assert errors == []
     log = _all_seqs(server_app)
@@ -247,7 +280,7 @@ def test_concurrent_pushers_and_a_puller(
     assert seqs == sorted(seqs), "out of order"
     assert len(seqs) == len(set(seqs)), "a change came twice"
     assert seqs == log, f"skipped: {sorted(set(log) - set(seqs))[:10]}"
-    print(f"\n{target.kind}: {expected} changes pulled in {rounds} pulls while pushing, {elapsed:.1f} s")
+    print(f"\n{target.kind}: {expected} changes pulled in {rounds} pulls while pushing")
     statuses = {c.key: c.payload["status"] for c in pulled if c.kind == "case.updated"}
     assert statuses[case_numbers("SZX0111", [1], day=date(2026, 11, 2))[0]] == "approved"
     assert rounds > 10  # the reader really ran alongside the writers

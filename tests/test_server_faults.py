@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from starlette.types import Receive, Scope, Send
 
 from app.catalog import parse_catalog
 from app.catalog_store import demo_catalog_bytes
@@ -40,23 +40,30 @@ def test_a_timed_out_push_is_stored_once_when_resent(client: TestClient, server_
     window = enroll(client, server_app)
     events = decided("SZX0103", range(1, 31))
     body = wire.PushRequest(wire.PROTOCOL, "SZX0103", "2026-11-20T02:00:00Z", events).to_json()
-    committed = threading.Event()
+    gave_up, answered = threading.Event(), threading.Event()
     slow = {"first": True}
 
-    def stall() -> None:  # the first push is slow to commit
+    def stall() -> None:  # the first push does not commit before the window has given up waiting
         if slow.pop("first", False):
-            time.sleep(1.5)
-            threading.Timer(0.2, committed.set).start()
+            assert gave_up.wait(30)
+
+    async def observed(scope: Scope, receive: Receive, send: Send) -> None:
+        """The server, telling when it has finished a push (committed and answered, to no one here)."""
+        try:
+            await server_app(scope, receive, send)
+        finally:
+            if scope["type"] == "http" and scope["path"] == wire.PUSH_PATH:
+                answered.set()
 
     server_app.state.sync.after_changes_appended = stall
-    with serve_in_thread(server_app) as base:
+    with serve_in_thread(observed) as base:
         with httpx.Client(base_url=base, headers=window.headers, timeout=0.5) as impatient:
             try:
                 impatient.post(wire.PUSH_PATH, json=body)
                 raise AssertionError("expected a timeout")
             except httpx.ReadTimeout:
-                pass
-        assert committed.wait(10)
+                gave_up.set()
+        assert answered.wait(30)  # the first push committed after all
         with httpx.Client(base_url=base, headers=window.headers, timeout=30) as patient:
             answer = wire.PushResponse.from_json(patient.post(wire.PUSH_PATH, json=body).json())
     assert answer.acknowledged == [e.event_id for e in events]

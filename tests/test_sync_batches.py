@@ -1,7 +1,7 @@
-"""Push batches sized by bytes, against a real server process (SQLite and PostgreSQL): an event too large to
-send is a dead letter with a clear message and the rest goes on; a smaller limit on the way (a reverse
-proxy's, an older server's) splits batches until what cannot pass is refused alone. Nothing is stuck, nothing
-dropped silently, and the next round is clean."""
+"""Push batches sized by bytes, against a real server (in-process; SQLite and PostgreSQL): an event too
+large to send is a dead letter with a clear message and the rest goes on; a smaller limit on the way (a
+reverse proxy's, an older server's) splits batches until what cannot pass is refused alone. Nothing is
+stuck, nothing dropped silently, and the next round is clean."""
 
 from __future__ import annotations
 
@@ -20,14 +20,21 @@ from app.sync import wire
 from app.workspace import Workspace
 from db.models import CaseEvent
 from tests.helpers import SEAL, request_json
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for(request.param, tmp_path)
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server(request.param, tmp_path)
+
+
+@pytest.fixture
+def sync_transport(request: pytest.FixtureRequest, server: InProcessServer) -> httpx.BaseTransport | None:
+    """The workspace reaches the server in this process without a socket, or over the network when a
+    proxy stands on the way."""
+    return None if "proxies" in request.fixturenames else server.transport
 
 
 class LimitedProxy:
@@ -87,14 +94,14 @@ class LimitedProxy:
 
 
 @pytest.fixture
-def proxies(server: ServerProcess) -> Iterator[list[LimitedProxy]]:
+def proxies(server: InProcessServer) -> Iterator[list[LimitedProxy]]:
     made: list[LimitedProxy] = []
     yield made
     for proxy in made:
         proxy.close()
 
 
-def register_through(workspace: Workspace, server: ServerProcess, url: str) -> None:
+def register_through(workspace: Workspace, server: InProcessServer, url: str) -> None:
     workspace.sync.register(server_url=url, code=server.enrollment_code("SZX0103", hall="SZX01"))
 
 
@@ -120,7 +127,7 @@ def inflate(workspace: Workspace, number: str, chars: int, *, char: str = "x") -
         return event.event_id
 
 
-def server_case_numbers(server: ServerProcess) -> set[str]:
+def server_case_numbers(server: InProcessServer) -> set[str]:
     engine = create_engine(server.database_url)
     try:
         with engine.connect() as connection:
@@ -140,7 +147,7 @@ def pending_and_dead(workspace: Workspace) -> tuple[int, dict[str, dict[str, Any
 
 
 def test_an_event_too_large_to_send_is_a_dead_letter_and_the_rest_goes_on(
-    workspace: Workspace, server: ServerProcess
+    workspace: Workspace, server: InProcessServer
 ) -> None:
     register_through(workspace, server, server.url)
     numbers = accept(workspace, 7)
@@ -164,7 +171,7 @@ def test_an_event_too_large_to_send_is_a_dead_letter_and_the_rest_goes_on(
 
 
 def test_push_bodies_stay_under_the_batch_limit(
-    workspace: Workspace, server: ServerProcess, proxies: list[LimitedProxy]
+    workspace: Workspace, server: InProcessServer, proxies: list[LimitedProxy]
 ) -> None:
     proxy = LimitedProxy(server.url)
     proxies.append(proxy)
@@ -178,7 +185,7 @@ def test_push_bodies_stay_under_the_batch_limit(
 
 
 def test_a_smaller_limit_on_the_way_splits_batches_and_refuses_only_what_cannot_pass(
-    workspace: Workspace, server: ServerProcess, proxies: list[LimitedProxy]
+    workspace: Workspace, server: InProcessServer, proxies: list[LimitedProxy]
 ) -> None:
     proxy = LimitedProxy(server.url, limit=150 * 1024)  # a reverse proxy's limit, below the window's own
     proxies.append(proxy)

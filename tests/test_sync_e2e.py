@@ -1,12 +1,14 @@
-"""A window and a real server process, on SQLite and PostgreSQL: everything reaches the server exactly
-once, through dropped, cut, duplicated and slow requests, a killed server and a killed window."""
+"""A window and a real server, on SQLite and PostgreSQL: everything reaches the server exactly once, through
+dropped, cut, duplicated and slow requests, a killed server and a killed window.
+
+The server runs in this process (tests.sync_harness) except where its process matters: network faults
+through a proxy, a server killed mid-batch (`server_process`)."""
 
 from __future__ import annotations
 
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,17 +22,38 @@ from app.workspace import Workspace, open_workspace
 from tests.fault_rounds import differences, draw_seed, replay_hint, run_fault_rounds
 from tests.faulty_proxy import FaultyProxy
 from tests.helpers import PLANNING, SEAL, open_demo_workspace, request_json
-from tests.sync_harness import ROOT, ServerProcess, server_for
+from tests.sync_harness import (
+    ROOT,
+    CentralServer,
+    InProcessServer,
+    ServerProcess,
+    in_process_server,
+    server_for,
+)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server_process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
     yield from server_for(request.param, tmp_path)
 
 
-def register(workspace: Workspace, server: ServerProcess, url: str | None = None) -> None:
+@pytest.fixture
+def sync_transport(request: pytest.FixtureRequest) -> httpx.BaseTransport | None:
+    """The workspace reaches the in-process server without a socket; with a server process, the network."""
+    if "server_process" in request.fixturenames:
+        return None
+    server: InProcessServer = request.getfixturevalue("server")
+    return server.transport
+
+
+def register(workspace: Workspace, server: CentralServer, url: str | None = None) -> None:
     workspace.sync.register(
         server_url=url or server.url, code=server.enrollment_code("SZX0103", hall="SZX01")
     )
@@ -45,11 +68,11 @@ def accept_many(workspace: Workspace, count: int, *, code: str = SEAL) -> list[s
     ]
 
 
-def assert_identical(workspace: Workspace, server: ServerProcess) -> None:
+def assert_identical(workspace: Workspace, server: CentralServer) -> None:
     assert differences(workspace, server) == []
 
 
-def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -> None:
+def test_round_trip_and_reconcile(workspace: Workspace, server: InProcessServer) -> None:
     register(workspace, server)
     numbers = accept_many(workspace, 25)
     report = workspace.sync.sync()
@@ -61,14 +84,16 @@ def test_round_trip_and_reconcile(workspace: Workspace, server: ServerProcess) -
     assert day.local_cases == day.server_cases == len(numbers)
 
 
-def test_timed_out_request_is_resent_not_forgotten(workspace: Workspace, server: ServerProcess) -> None:
+def test_timed_out_request_is_resent_not_forgotten(
+    workspace: Workspace, server_process: ServerProcess
+) -> None:
     # §9: a client advanced its marker after a request that timed out, so those rows were never resent.
     # Registering passes (enrol, confirm); the first push is slow.
     proxy = FaultyProxy(
-        server.port, choose=iter(["pass"] * 2 + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
+        server_process.port, choose=iter(["pass"] * 2 + ["slow"] + ["pass"] * 50).__next__, slow_seconds=3
     )
     try:
-        register(workspace, server, proxy.url)
+        register(workspace, server_process, proxy.url)
         accept_many(workspace, 10)
         client = SyncClient(
             store=workspace.store,
@@ -81,22 +106,22 @@ def test_timed_out_request_is_resent_not_forgotten(workspace: Workspace, server:
             client.sync()
         assert raised.value.kind == "offline"
         assert client.pending() == 10  # the server may have stored them; the window does not assume so
-        time.sleep(3)
+        proxy.settle()  # the slow answer has been held back and dropped: that request is over
         client.sync()
-        assert_identical(workspace, server)
+        assert_identical(workspace, server_process)
     finally:
         proxy.close()
 
 
 def test_rejected_event_goes_to_dead_letters_and_does_not_block(
-    workspace: Workspace, server: ServerProcess, tmp_path: Path, clock: Clock
+    workspace: Workspace, server: InProcessServer, tmp_path: Path, clock: Clock
 ) -> None:
     # §9: a rejected item blocked everything behind it. Here a second PC misconfigured with the same window
     # code makes the same case numbers: the server refuses them loudly; later events still flow.
     register(workspace, server)
     numbers = accept_many(workspace, 3)
     workspace.sync.sync()
-    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock, transport=server.transport)
     try:
         twin.sync.register(
             server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01", replace=True)
@@ -116,7 +141,7 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
         twin.close()
 
 
-def test_offline_work_keeps_its_author(workspace: Workspace, server: ServerProcess) -> None:
+def test_offline_work_keeps_its_author(workspace: Workspace, server: InProcessServer) -> None:
     # §9: offline records were attributed to whoever was signed in at sync time.
     register(workspace, server)
     accept_many(workspace, 2)  # by the demo clerk
@@ -137,7 +162,7 @@ def test_offline_work_keeps_its_author(workspace: Workspace, server: ServerProce
 
 
 def test_revoked_window_is_refused_and_forgets_its_credential(
-    workspace: Workspace, server: ServerProcess
+    workspace: Workspace, server: InProcessServer
 ) -> None:
     register(workspace, server)
     credential = workspace.sync.credential()
@@ -151,13 +176,15 @@ def test_revoked_window_is_refused_and_forgets_its_credential(
 
 
 @pytest.mark.parametrize("run", [1, 2, 3])
-def test_random_network_faults_end_identical(workspace: Workspace, server: ServerProcess, run: int) -> None:
+def test_random_network_faults_end_identical(
+    workspace: Workspace, server_process: ServerProcess, run: int
+) -> None:
     """Each run draws a fresh seed (printed; CLERK_FAULT_SEED replays one). A long run of 200 rounds is
     `python -m tests.bench.faults`."""
     seed = draw_seed()
     print(replay_hint(seed))
     try:
-        done = run_fault_rounds(workspace, server, seed=seed, rounds=12)
+        done = run_fault_rounds(workspace, server_process, seed=seed, rounds=12)
         print(done.summary())
         assert set(done.fates) >= {"drop", "cut", "duplicate", "late"}
         assert done.problems == []
@@ -166,8 +193,8 @@ def test_random_network_faults_end_identical(workspace: Workspace, server: Serve
         raise
 
 
-def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server: ServerProcess) -> None:
-    register(workspace, server)
+def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server_process: ServerProcess) -> None:
+    register(workspace, server_process)
     accept_many(workspace, 300, code=PLANNING)
     client = SyncClient(
         store=workspace.store,
@@ -181,18 +208,18 @@ def test_server_killed_mid_batch_then_restarted(workspace: Workspace, server: Se
     def kill_after_first_batch(done: int, total: int) -> None:
         if not killed:  # batches are still on the wire: the server dies under them
             killed.append(done)
-            server.kill()
+            server_process.kill()
 
     with pytest.raises(SyncError) as raised:
         client.sync(progress=kill_after_first_batch)
     assert raised.value.kind == "offline" and killed
     assert 0 < client.pending() < 300
-    server.start()
+    server_process.start()
     client.sync()
-    assert_identical(workspace, server)
+    assert_identical(workspace, server_process)
 
 
-def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProcess, home: Path) -> None:
+def test_window_killed_mid_sync_resumes(workspace: Workspace, server: InProcessServer, home: Path) -> None:
     register(workspace, server)
     accept_many(workspace, 400, code=PLANNING)
     secret = workspace.sync._secrets.get(credential_key(server.url, "SZX0103"))
@@ -216,7 +243,7 @@ def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProc
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     process.stdout.close()
-    resumed = open_workspace(home, clock=workspace.clock)
+    resumed = open_workspace(home, clock=workspace.clock, transport=server.transport)
     try:
         assert 0 < resumed.sync.pending() < 400  # killed half way: some sent, some not
         resumed.sync.sync()
@@ -225,7 +252,7 @@ def test_window_killed_mid_sync_resumes(workspace: Workspace, server: ServerProc
         resumed.close()
 
 
-def test_health_is_open_and_everything_else_needs_a_credential(server: ServerProcess) -> None:
+def test_health_is_open_and_everything_else_needs_a_credential(server: InProcessServer) -> None:
     assert httpx.get(f"{server.url}/api/v1/health").status_code == 200
     assert httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0").status_code == 401
     bad = httpx.get(f"{server.url}/api/v1/sync/pull?cursor=0", headers={"Authorization": "Bearer x.y"})
@@ -233,7 +260,7 @@ def test_health_is_open_and_everything_else_needs_a_credential(server: ServerPro
 
 
 def test_a_case_lost_on_the_server_is_reported_not_shown_green(
-    workspace: Workspace, server: ServerProcess
+    workspace: Workspace, server: InProcessServer
 ) -> None:
     # §9: "Synced" showed green while records were missing on the server.
     register(workspace, server)
@@ -254,13 +281,13 @@ def test_window_shows_conflicts_and_a_failed_reconciliation(
     window,
     qtbot,
     workspace: Workspace,  # type: ignore[no-untyped-def]
-    server: ServerProcess,
+    server: InProcessServer,
     tmp_path: Path,
     clock: Clock,
 ) -> None:
     register(workspace, server)
     numbers = accept_many(workspace, 2)
-    twin = open_demo_workspace(tmp_path / "twin", clock=clock)
+    twin = open_demo_workspace(tmp_path / "twin", clock=clock, transport=server.transport)
     try:
         workspace.sync.sync()
         twin.sync.register(

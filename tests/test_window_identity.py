@@ -9,6 +9,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
@@ -19,7 +20,7 @@ from app.workspace import NotRegisteredError, WorkspaceError, open_workspace, pr
 from db.models import Case, CaseEvent, Clerk
 from tests.conftest import MemoryKeyring
 from tests.helpers import SEAL, demo_item, request_json, run_program
-from tests.sync_harness import ServerProcess, server_for
+from tests.sync_harness import InProcessServer, in_process_server
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -36,8 +37,14 @@ def request_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    yield from server_for("sqlite", tmp_path)
+def server(tmp_path: Path) -> Iterator[InProcessServer]:
+    yield from in_process_server("sqlite", tmp_path)
+
+
+@pytest.fixture
+def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
+    """The workspace reaches the server in this process without a socket."""
+    return server.transport
 
 
 def stored_counts(home: Path) -> tuple[int, int]:
@@ -110,7 +117,7 @@ def test_registering_writes_the_window_the_server_assigned(
     capsys: pytest.CaptureFixture[str],
     request_file: Path,
     tmp_path: Path,
-    server: ServerProcess,
+    server: InProcessServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     code = server.enrollment_code("SZX0107", hall="SZX01", window_name="7号综合受理窗口")
@@ -150,7 +157,7 @@ def test_registering_writes_the_window_the_server_assigned(
 
 
 def test_an_invalid_window_code_from_the_server_is_refused(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: ServerProcess, memory_keyring: MemoryKeyring
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, server: InProcessServer, memory_keyring: MemoryKeyring
 ) -> None:
     # `enroll-code` checks window codes; a damaged or tampered server database could still hand one out.
     code = server.enrollment_code("SZX0108", hall="SZX01")
