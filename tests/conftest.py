@@ -114,3 +114,4 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     win.jobs.wait()
     QApplication.processEvents()
     win.close()
+    win.jobs.shutdown()  # as ui.main does after the window: its worker threads end with the test

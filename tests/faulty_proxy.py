@@ -86,7 +86,10 @@ class FaultyProxy:
 
     def close(self) -> None:
         self._stop.set()
+        with contextlib.suppress(OSError):  # wakes the accept() waiting in _serve (close alone does not)
+            self._server.shutdown(socket.SHUT_RDWR)
         self._server.close()
+        self._thread.join(timeout=10)
 
     def _serve(self) -> None:
         while not self._stop.is_set():
