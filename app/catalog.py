@@ -70,6 +70,63 @@ class TimeLimit:
 
 
 @dataclass(frozen=True)
+class Validity:
+    """How long a licence an item issues is valid, as its catalog entry says (the law of its type decides:
+    食品经营许可证 5 years, 公共场所卫生许可证 4 …). Exactly one of: `years`; `long_term` (the law sets no
+    limit: printed 长期); `entered` (it depends on the case, e.g. the holder's age: the approver enters the
+    date, and `rule` says how it is found)."""
+
+    years: int | None = None
+    long_term: bool = False
+    entered: bool = False
+    rule: str = ""
+
+    def until(self, issued_on: date) -> date | None:
+        """The last day of validity of a licence issued on `issued_on` (None: 长期). Not for `entered`."""
+        if self.entered:
+            raise ValueError("validity is entered by the approver")
+        if self.long_term or self.years is None:
+            return None
+        try:
+            same_day = issued_on.replace(year=issued_on.year + self.years)
+        except ValueError:  # 29 February: the years end on 28 February
+            same_day = issued_on.replace(year=issued_on.year + self.years, day=28)
+        return date.fromordinal(same_day.toordinal() - 1)
+
+    @property
+    def label(self) -> str:
+        if self.entered:
+            return f"审批时确定（{self.rule}）" if self.rule else "审批时确定"
+        return "长期" if self.long_term else f"{self.years}年"
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """What a decision to grant gives the applicant (审批结果类型 + 名称); a licence (证照) has its
+    validity and the template it is printed with (app.licences)."""
+
+    type: str  # 证照 / 批文 / 其他 …
+    name: str
+    validity: Validity | None  # required for a 证照
+    licence_type: str | None  # the template's key; None: the general licence template
+
+    @property
+    def is_licence(self) -> bool:
+        return self.type == LICENCE_RESULT
+
+
+LICENCE_RESULT = "证照"
+
+
+@dataclass(frozen=True)
+class Party:
+    """A body named on documents with its address (行政复议机关, 人民法院)."""
+
+    name: str
+    address: str
+
+
+@dataclass(frozen=True)
 class Material:
     code: str
     name: str
@@ -83,6 +140,7 @@ class Material:
     standard: str
     basis: str
     notes: str | None
+    shared_by: str | None = None  # obtained by data sharing from this system: shown, never demanded
 
     def applies_to(self, *, applicant_kind: ApplicantKind, has_agent: bool) -> bool:
         if self.condition is None:
@@ -111,7 +169,18 @@ class Material:
             "standard": self.standard,
             "basis": self.basis,
             "notes": self.notes,
+            "shared_by": self.shared_by,
         }
+
+
+class Arrangement(StrEnum):
+    """How a hall's documents name who decides (a hall setting, in its catalog entry)."""
+
+    DELEGATED = "delegated"  # 示例市政务服务中心（受示例市××局委托受理）, the body's seal
+    OWN_NAME = "own_name"  # in the implementing body's own name (a 行政审批局 deciding itself, a 进驻窗口)
+
+
+ARRANGEMENTS = tuple(str(a) for a in Arrangement)
 
 
 @dataclass(frozen=True)
@@ -121,6 +190,9 @@ class Hall:
     address: str
     phone: str
     bodies: frozenset[str]  # credit codes of the implementing bodies whose items this hall accepts
+    arrangement: Arrangement = Arrangement.DELEGATED
+    review_body: Party | None = None  # 行政复议机关 of the bodies it accepts for (2023 行政复议法 Art. 24)
+    court: Party | None = None  # where 行政诉讼 is brought (行政诉讼法 Arts. 14, 18, or a designated court)
 
 
 @dataclass(frozen=True)
@@ -147,6 +219,10 @@ class ServiceItem:
     tolerance_days: int
     keywords: tuple[str, ...]
     materials: tuple[Material, ...]
+    result: ItemResult | None
+    tolerance_basis: str  # the local rule that allows 容缺受理 (required when a material is tolerable)
+    commitment_basis: str  # the local rule of 告知承诺 (required when a material allows a commitment)
+    review_body: Party | None  # the body's own 复议机关 where it is not the hall's (垂直管理: 税务, 海关 …)
     catalog_version: str
     checklist_sha256: str
     raw: Mapping[str, Any]
@@ -222,7 +298,63 @@ def parse_material(data: Mapping[str, Any], where: str) -> Material:
         standard=str(data.get("standard") or ""),
         basis=str(data.get("basis") or ""),
         notes=data.get("notes"),
+        shared_by=_optional_text(data, "shared_by", where),
     )
+
+
+def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CatalogError(f"{where}: 字段 {key} 应为非空文字")
+    return value.strip()
+
+
+def _party(data: Any, where: str) -> Party | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise CatalogError(f"{where}: 应为含 name 和 address 的对象")
+    name, address = _req(data, "name", str, where).strip(), _req(data, "address", str, where).strip()
+    if not name or not address:
+        raise CatalogError(f"{where}: name 和 address 不能为空")
+    return Party(name, address)
+
+
+def _validity(data: Any, where: str) -> Validity:
+    where = f"{where} 有效期（validity）"
+    if not isinstance(data, Mapping):
+        raise CatalogError(f"{where}: 发放证照的事项必须写明有效期（years、long_term 或 entered）")
+    chosen = [key for key in ("years", "long_term", "entered") if data.get(key) not in (None, False)]
+    if len(chosen) != 1:
+        raise CatalogError(f"{where}: years、long_term、entered 须且只能写一项")
+    if chosen == ["years"]:
+        years = _req(data, "years", int, where)
+        if not 1 <= years <= 100:
+            raise CatalogError(f"{where}: years 应在 1 至 100 之间")
+        return Validity(years=years)
+    if data[chosen[0]] is not True:
+        raise CatalogError(f"{where}: {chosen[0]} 应为 true")
+    if chosen == ["long_term"]:
+        return Validity(long_term=True)
+    return Validity(entered=True, rule=str(data.get("rule") or ""))
+
+
+def _result(data: Any, where: str) -> ItemResult | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        raise CatalogError(f"{where}: result 格式错误")
+    kind = _req(data, "type", str, f"{where} 审批结果")
+    name = _req(data, "name", str, f"{where} 审批结果")
+    licence_type = _optional_text(data, "licence_type", f"{where} 审批结果")
+    validity = None
+    if kind == LICENCE_RESULT:
+        validity = _validity(data.get("validity"), f"{where} 审批结果")
+    elif data.get("validity") is not None:
+        raise CatalogError(f"{where} 审批结果: 只有证照才有有效期")
+    return ItemResult(kind, name, validity, licence_type)
 
 
 def _limit(data: Any, where: str) -> TimeLimit:
@@ -250,6 +382,23 @@ def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
     kind = _req(data, "kind", str, where)
     if kind not in ("promised", "immediate"):
         raise CatalogError(f"{where}: 办件类型应为 promised 或 immediate")
+    tolerance_basis = _optional_text(data, "tolerance_basis", where)
+    if tolerance_basis is None and any(m.necessity is Necessity.TOLERABLE for m in materials):
+        raise CatalogError(f"{where}: 有容缺材料的事项须写明容缺受理的依据（tolerance_basis，本地规定）")
+    commitment_basis = _optional_text(data, "commitment_basis", where)
+    if commitment_basis is None and any(m.commitment_allowed for m in materials):
+        raise CatalogError(f"{where}: 有可告知承诺材料的事项须写明告知承诺的依据（commitment_basis）")
+    tolerance_days = data.get("tolerance_days", 5)  # also the span a 补正 notice gives (hall practice)
+    if not isinstance(tolerance_days, int) or isinstance(tolerance_days, bool) or tolerance_days < 1:
+        raise CatalogError(f"{where}: tolerance_days 应为正整数")
+    promised_limit = _limit(data.get("promised_limit"), f"{where} 承诺时限")
+    if any(m.necessity is Necessity.TOLERABLE for m in materials) and (
+        "tolerance_days" not in data or tolerance_days >= promised_limit.days
+    ):
+        raise CatalogError(
+            f"{where}: 有容缺材料的事项须写明补交期限 tolerance_days（工作日），且短于承诺时限"
+            f"（{promised_limit.label}）：容缺材料应在承诺办结前补齐"
+        )
     return ServiceItem(
         code=code,
         base_code=str(data.get("base_code") or ""),
@@ -263,16 +412,20 @@ def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
         service_object=tuple(data.get("service_object") or ()),
         conditions=str(data.get("conditions") or ""),
         legal_limit=_limit(data.get("legal_limit"), f"{where} 法定时限"),
-        promised_limit=_limit(data.get("promised_limit"), f"{where} 承诺时限"),
+        promised_limit=promised_limit,
         immediate=kind == "immediate",
         fee=dict(data.get("fee") or {}),
         location=str(data.get("location") or ""),
         hours=str(data.get("hours") or ""),
         contact=str(data.get("contact") or ""),
         complaint=str(data.get("complaint") or ""),
-        tolerance_days=int(data.get("tolerance_days") or 5),
+        tolerance_days=tolerance_days,
         keywords=tuple(data.get("keywords") or ()),
         materials=materials,
+        result=_result(data.get("result"), where),
+        tolerance_basis=tolerance_basis or "",
+        commitment_basis=commitment_basis or "",
+        review_body=_party(body.get("review_body"), f"{where} 实施机关 review_body"),
         catalog_version=version,
         checklist_sha256=checklist_sha256(raw_materials),
         raw=data,
@@ -281,12 +434,16 @@ def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
 
 def parse_hall(data: Mapping[str, Any]) -> Hall:
     code = _req(data, "code", str, "大厅")
+    where = f"大厅 {code}"
     return Hall(
         code=code,
-        name=_req(data, "name", str, f"大厅 {code}"),
+        name=_req(data, "name", str, where),
         address=str(data.get("address") or ""),
         phone=str(data.get("phone") or ""),
-        bodies=frozenset(_req(data, "bodies", list, f"大厅 {code}")),
+        bodies=frozenset(_req(data, "bodies", list, where)),
+        arrangement=_enum(Arrangement, data.get("arrangement", Arrangement.DELEGATED), where),
+        review_body=_party(data.get("review_body"), f"{where} review_body（行政复议机关）"),
+        court=_party(data.get("court"), f"{where} court（行政诉讼管辖法院）"),
     )
 
 

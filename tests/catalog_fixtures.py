@@ -47,6 +47,9 @@ def synthetic_item(*, body: str = BODY) -> ServiceItem:
         "location": "示例市测试局一楼",
         "contact": "028-00000000",
         "tolerance_days": 5,
+        "tolerance_basis": "《示例市容缺受理办法》第六条",
+        "commitment_basis": "《示例市告知承诺办法》第五条",
+        "result": {"type": "证照", "name": "测试许可证", "validity": {"years": 3}},
         "materials": [
             material("M01", "申请书"),
             material("M02", "申请人身份证明", forms=["original", "copy"], condition="person"),

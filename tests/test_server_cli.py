@@ -234,7 +234,7 @@ def test_serve_over_https_in_a_real_process(
             assert answer.acknowledged == [e.event_id for e in events]
             pulled = wire.PullResponse.from_json(http.get(wire.PULL_PATH, headers=headers).json())
             # The demo catalog `init --demo` published, then the five cases.
-            assert [c.key for c in pulled.changes] == ["2026.11-demo.1"] + [e.case_number for e in events]
+            assert [c.key for c in pulled.changes] == ["2026.11-demo.2"] + [e.case_number for e in events]
         with pytest.raises(httpx.TransportError):  # no plain HTTP on the HTTPS port
             httpx.get(f"http://127.0.0.1:{port}{wire.HEALTH_PATH}", timeout=5)
         _window_over_https(tmp_path, base, cert, second_code)

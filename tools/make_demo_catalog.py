@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "catalog" / "demo_catalog.json"
 
 FORMAT = "window-clerk-catalog/1"
-VERSION = "2026.11-demo.1"
-PUBLISHED = "2026-11-01"
+VERSION = "2026.11-demo.2"
+PUBLISHED = "2026-11-15"
 REGION = {"code": "510100", "name": "示例市"}
 DIVISION12 = "510100000000"
 
@@ -231,6 +231,11 @@ BODIES = {
 HALL1_KEYS = [k for k in BODY_DEFS if k not in ("CRJ", "MZ", "JJ")]
 HALL2_KEYS = ["SCJG", "SPJ", "GA", "JJ", "ZRGH", "ZJ", "RS", "SB", "YB", "SW", "GJJ", "RMYH"]
 
+# 行政复议机关 of the city's departments (2023 行政复议法 Art. 24: the people's government at the same level),
+# and the court where a 行政诉讼 against them is brought (行政诉讼法 Arts. 14, 18: where the body is located,
+# or the court the province designated): hall settings, printed on every 不予受理通知书.
+REVIEW_BODY = {"name": "示例市人民政府", "address": "示例市锦华区府青路一段1号（示例市司法局行政复议接待室）"}
+
 HALLS = [
     {
         "code": "SZX01",
@@ -238,6 +243,9 @@ HALLS = [
         "address": "示例市锦华区锦城大道366号",
         "phone": "028-61880000",
         "bodies": [BODIES[k]["code"] for k in HALL1_KEYS],
+        "arrangement": "delegated",
+        "review_body": REVIEW_BODY,
+        "court": {"name": "示例市锦华区人民法院", "address": "示例市锦华区锦官路99号"},
     },
     {
         "code": "SZX02",
@@ -245,6 +253,9 @@ HALLS = [
         "address": "示例市高新区天华路188号",
         "phone": "028-61890000",
         "bodies": [BODIES[k]["code"] for k in HALL2_KEYS],
+        "arrangement": "delegated",
+        "review_body": REVIEW_BODY,
+        "court": {"name": "示例市高新技术产业开发区人民法院", "address": "示例市高新区天府大道北段88号"},
     },
 ]
 
@@ -1398,7 +1409,7 @@ I(
     obj=ORG,
     conditions="建设工程已由建设单位组织竣工验收合格，并自验收合格之日起15日内申请备案。",
     legal=(5, W),
-    promised=(1, W),
+    promised=(3, W),
     result=("其他", "建设工程竣工验收备案表"),
     tol=5,
     kw=["竣工备案", "竣工验收"],
@@ -3519,7 +3530,7 @@ NO_ORG_PROOF = {"不动产查封登记"}  # applicant is a people's court (有�
 OUT_OF_HALL1 = {"普通护照签发", "内地居民结婚登记", "机动车驾驶证换证（有效期满换证）"}
 
 TOP_KEYS = ["format", "version", "published", "region", "halls", "items"]
-HALL_KEYS = ["code", "name", "address", "phone", "bodies"]
+HALL_KEYS = ["code", "name", "address", "phone", "bodies", "arrangement", "review_body", "court"]
 ITEM_KEYS = [
     "code",
     "base_code",
@@ -3547,7 +3558,7 @@ ITEM_KEYS = [
     "result",
     "materials",
 ]
-ITEM_OPTIONAL = ["tolerance_days", "keywords"]
+ITEM_OPTIONAL = ["tolerance_days", "keywords", "tolerance_basis", "commitment_basis"]
 MAT_KEYS = [
     "code",
     "name",
@@ -3722,11 +3733,13 @@ def validate(cat: dict) -> dict:
         res = it["result"]
         need(
             isinstance(res, dict)
-            and list(res) == ["type", "name"]
+            and list(res)[:2] == ["type", "name"]
+            and set(res) <= {"type", "name", "validity", "licence_type"}
             and res["type"] in RESULT_TYPES
             and is_str(res["name"]),
             f"{ctx}: result",
         )
+        need(("validity" in res) == (res["type"] == "证照"), f"{ctx}: a licence (and only a licence) has validity")
         if "keywords" in it:
             kw = it["keywords"]
             need(
@@ -3739,7 +3752,10 @@ def validate(cat: dict) -> dict:
         mnames = set()
         for i, mt in enumerate(mats, 1):
             mctx = f"{ctx}/{mt.get('code')}"
-            need(list(mt) == MAT_KEYS, f"{mctx}: material keys must be exactly {MAT_KEYS}")
+            need(
+                list(mt) in (MAT_KEYS, [*MAT_KEYS, "shared_by"]),
+                f"{mctx}: material keys must be exactly {MAT_KEYS} (and shared_by)",
+            )
             need(mt["code"] == f"M{i:02d}", f"{mctx}: material codes must be M01.. in order")
             need(is_str(mt["name"]) and mt["name"] not in mnames, f"{mctx}: name empty or duplicated")
             mnames.add(mt["name"])
@@ -3785,6 +3801,8 @@ def validate(cat: dict) -> dict:
                 isinstance(td, int) and not isinstance(td, bool) and 1 <= td <= 30,
                 f"{ctx}: tolerance_days required (1-30)",
             )
+            need(td < it["promised_limit"]["days"], f"{ctx}: tolerance_days not shorter than the promise")
+            need(is_str(it.get("tolerance_basis")), f"{ctx}: tolerance_basis (the local rule) required")
         else:
             need("tolerance_days" not in it, f"{ctx}: tolerance_days without tolerable material")
 
@@ -3888,6 +3906,94 @@ def validate(cat: dict) -> dict:
     return stats
 
 
+# --------------------------------------------------------------------------
+# What the documents need in law (validity, licence templates, data sharing, local rules)
+# --------------------------------------------------------------------------
+# Validity of each licence, from the law of its type (食品经营许可证 5 years: 食品经营许可和备案管理办法;
+# 公共场所卫生许可证 4 years: 公共场所卫生管理条例实施细则 …). long_term only where the law sets no limit;
+# entered where it depends on the case (the approver enters the date; `rule` says how).
+VALIDITY = {
+    "建设用地规划许可证": {"long_term": True},
+    "建设工程规划许可证": {"long_term": True},
+    "乡村建设规划许可证": {"long_term": True},
+    "临时建设工程规划许可证": {"years": 2},
+    "不动产权证书": {"long_term": True},
+    "不动产登记证明（抵押权）": {"long_term": True},
+    "不动产权证书或更正登记结果告知书": {"long_term": True},
+    "不动产登记证明（预告登记）": {"long_term": True},
+    "建筑工程施工许可证": {"long_term": True},
+    "商品房预售许可证": {"long_term": True},
+    "燃气经营许可证": {"years": 3},
+    "公共场所卫生许可证": {"years": 4},
+    "营业执照": {"long_term": True},
+    "食品经营许可证": {"years": 5},
+    "药品经营许可证": {"years": 5},
+    "中华人民共和国居民身份证": {
+        "entered": True,
+        "rule": "按申领人年龄：16至25周岁10年，26至45周岁20年，46周岁以上长期",
+    },
+    "居民户口簿": {"long_term": True},
+    "居民户口簿（出生登记页）": {"long_term": True},
+    "示例市居住证": {"years": 1},
+    "中华人民共和国普通护照": {"entered": True, "rule": "未满16周岁5年，16周岁以上10年"},
+    "机动车驾驶证": {"entered": True, "rule": "6年、10年或长期，按换证次数和记分情况确定"},
+    "结婚证": {"long_term": True},
+    "示例市老年人优待证": {"long_term": True},
+    "中华人民共和国残疾人证": {"years": 10},
+    "城市建筑垃圾处置核准证": {"entered": True, "rule": "按工程施工期限核定，最长不超过2年"},
+    "城镇污水排入排水管网许可证": {"years": 5},
+}
+# Licences printed with a template of their own statutory fields (app.licences); the rest use the general one.
+LICENCE_TYPE = {
+    "食品经营许可证": "food_business",
+    "公共场所卫生许可证": "public_place_hygiene",
+    "药品经营许可证": "drug_retail",
+    "建设工程规划许可证": "planning_permit",
+    "建筑工程施工许可证": "construction_permit",
+}
+# Materials the hall always obtains by data sharing (国办发〔2022〕3号 能共享不再提交): shown, never demanded.
+SHARED = {
+    ("511A0138000000", "M03"): "投资项目在线审批监管平台",
+    ("511G0512001000", "M05"): "示例市自然资源和规划局规划核实系统",
+    ("511G0512001000", "M06"): "示例市住房和城乡建设局竣工验收备案系统",
+    ("511A0201000000", "M06"): "示例市施工图联合审查系统",
+    ("511A0301003000", "M05"): "税务部门信息共享平台",
+    ("511A0305002000", "M04"): "税务部门信息共享平台",
+}
+TOLERANCE_BASIS = "《示例市政务服务容缺受理实施办法》（示府办规〔2025〕3号）第六条、第九条"
+COMMITMENT_BASIS = "《示例市证明事项告知承诺制实施办法》（示府办规〔2024〕7号）第五条、第十二条"
+
+
+def legal_details(items: list[dict]) -> list[dict]:
+    """The items with what the documents need in law added. A tolerated material is supplied before the
+    promised completion date: an item whose tolerance span is not shorter than its promise gets one that is
+    (two working days shorter, at least one day)."""
+    out = []
+    used = set()
+    for item in items:
+        it = json.loads(json.dumps(item))
+        result = it["result"]
+        if result["type"] == "证照":
+            result["validity"] = VALIDITY[result["name"]]
+            if result["name"] in LICENCE_TYPE:
+                result["licence_type"] = LICENCE_TYPE[result["name"]]
+        for m in it["materials"]:
+            key = (it["base_code"], m["code"])
+            if key in SHARED:
+                m["shared_by"] = SHARED[key]
+                used.add(key)
+        if any(m["necessity"] == "tolerable" for m in it["materials"]):
+            promised = it["promised_limit"]["days"]
+            if it["tolerance_days"] >= promised:
+                it["tolerance_days"] = max(1, promised - 2) if promised >= 5 else promised - 1
+            it["tolerance_basis"] = TOLERANCE_BASIS
+        if any(m["commitment_allowed"] for m in it["materials"]):
+            it["commitment_basis"] = COMMITMENT_BASIS
+        out.append(it)
+    need(used == set(SHARED), f"shared materials not found: {set(SHARED) - used}")
+    return out
+
+
 def build() -> dict:
     return {
         "format": FORMAT,
@@ -3895,7 +4001,7 @@ def build() -> dict:
         "published": PUBLISHED,
         "region": dict(REGION),
         "halls": HALLS,
-        "items": ITEMS,
+        "items": legal_details(ITEMS),
     }
 
 

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.cases.views import AgentView, ApplicantView, CaseView, CertificateView, MaterialView
-from app.catalog import FORM_LABEL, Form, ServiceItem
+from app.cases.views import AgentView, ApplicantView, CaseView, MaterialView
+from app.catalog import FORM_LABEL, Arrangement, Form, Hall, Party, ServiceItem
 from app.clock import CHINA, hall_time_text
 from app.completeness import Verdict
 from app.documents.kinds import DEFAULT_COPIES as DEFAULT_COPIES
@@ -19,7 +19,6 @@ from app.documents.kinds import NOT_FOR_DECISION, issued_for
 from app.documents.kinds import NUMBER_WORD as NUMBER_WORD
 from app.documents.kinds import TITLE as TITLE
 from app.documents.kinds import DocumentKind as DocumentKind
-from app.identifiers import mask_resident_id
 from app.identity_documents import id_kind_label, mask_id_number
 
 
@@ -52,6 +51,8 @@ Section = Table | Paragraph
 
 @dataclass(frozen=True)
 class Office:
+    """The hall and window a document is printed at, with the hall's settings from its catalog entry."""
+
     name: str
     short_name: str
     window_name: str
@@ -60,6 +61,68 @@ class Office:
     address: str
     region_name: str
     verify_base: str
+    arrangement: Arrangement = Arrangement.DELEGATED
+    review_body: Party | None = None  # 行政复议机关 (the hall's setting; an item's body may have its own)
+    court: Party | None = None  # where 行政诉讼 is brought
+
+    @classmethod
+    def of_hall(
+        cls,
+        hall: Hall,
+        *,
+        name: str,
+        short_name: str,
+        window_name: str,
+        window_code: str,
+        region_name: str,
+        verify_base: str,
+    ) -> Office:
+        return cls(
+            name=name or hall.name,
+            short_name=short_name,
+            window_name=window_name,
+            window_code=window_code,
+            phone=hall.phone,
+            address=hall.address,
+            region_name=region_name,
+            verify_base=verify_base,
+            arrangement=hall.arrangement,
+            review_body=hall.review_body,
+            court=hall.court,
+        )
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who a case's document speaks for: the implementing body that decides (the catalog's 实施机关), named
+    as the hall's arrangement says, and its seal. A hall window receives on the body's behalf."""
+
+    body_name: str  # 示例市市场监督管理局
+    body_code: str
+    hall_name: str  # 示例市政务服务中心
+    arrangement: Arrangement
+    permit: bool  # a 行政许可 item: the body's 行政许可专用章; otherwise its 受理专用章
+
+    @classmethod
+    def of(cls, item: ServiceItem, office: Office) -> Issuer:
+        return cls(
+            body_name=item.body_name,
+            body_code=item.body_code,
+            hall_name=office.name,
+            arrangement=office.arrangement,
+            permit=item.item_type == "行政许可",
+        )
+
+    @property
+    def name(self) -> str:
+        """As printed at the head of a document and where it says who decided."""
+        if self.arrangement is Arrangement.DELEGATED and self.hall_name != self.body_name:
+            return f"{self.hall_name}（受{self.body_name}委托受理）"
+        return self.body_name
+
+    @property
+    def seal_name(self) -> str:
+        return f"{self.body_name}{'行政许可专用章' if self.permit else '受理专用章'}"
 
 
 @dataclass(frozen=True)
@@ -80,11 +143,16 @@ class DocumentContent:
     seal_name: str = ""
     reprint: str | None = None  # 补打 mark: reason and date
     extra_texts: tuple[str, ...] = field(default=())
+    addressee: str = ""  # 主送: the applicant, "张三：" / "示例市某某有限公司："; none on a certificate
 
     def texts(self) -> Iterator[tuple[str, str]]:
         """Every printed text with the name of where it stands, for the glyph check."""
         yield "标题", self.title
         yield "机关", self.office_name
+        if self.addressee:
+            yield "主送", self.addressee
+        if self.seal_name:
+            yield "印章", self.seal_name
         yield "文书编号", self.number
         for f in (*self.fields, *self.footer):
             yield f.label, f.value
@@ -124,7 +192,7 @@ def masked_id(id_type: str, value: str) -> str:
     return mask_id_number(id_type, value)
 
 
-def _id_field(label: str, party: ApplicantView | AgentView) -> Field:
+def id_field(label: str, party: ApplicantView | AgentView) -> Field:
     """A party's 证件 as printed: the kind with the (masked) number; an organisation's credit code alone."""
     kind = party.id_type or "resident_id"  # stored before 证件类型: a resident ID
     if kind == "uscc":
@@ -142,14 +210,14 @@ def _party_fields(case: CaseView) -> list[Field]:
     applicant = case.applicant
     fields = [
         Field("申请人", applicant.name),
-        _id_field("证件", applicant),
+        id_field("证件", applicant),
         Field("联系电话", applicant.phone),
     ]
     agent = case.agent
     if agent:
         fields += [
             Field("代理人", agent.name),
-            _id_field("代理人证件", agent),
+            id_field("代理人证件", agent),
             Field("代理人电话", agent.phone),
         ]
     return [f for f in fields if f.value]  # a 不予受理 may be recorded with the applicant's name alone
@@ -182,7 +250,7 @@ def _tracking(office: Office, case_number: str) -> str:
     return f"{office.verify_base}/CASE/{case_number}"
 
 
-def _case_document(
+def case_document(
     kind: DocumentKind,
     case: CaseView,
     office: Office,
@@ -240,7 +308,7 @@ def acceptance_receipt(case: CaseView, item: ServiceItem, office: Office, number
         f"{_basis_clause(item, '五')}，决定予以受理。本事项承诺于{cn_date(promised)}前办结{uncertain}。"
         "请凭本通知书查询办理进度、领取办理结果。"
     )
-    return _case_document(
+    return case_document(
         DocumentKind.RECEIPT,
         case,
         office,
@@ -274,7 +342,7 @@ def tolerance_notice(case: CaseView, item: ServiceItem, office: Office, number: 
         assert material is not None
         rows.append((str(i + 1), material.name, material.forms_label, material.standard or "—"))
     received = case.created_at
-    return _case_document(
+    return case_document(
         DocumentKind.TOLERANCE_NOTICE,
         case,
         office,
@@ -323,7 +391,7 @@ def supplement_notice(case: CaseView, item: ServiceItem, office: Office, number:
         rows.append((str(len(rows) + 1), material.name, problem, requirement, material.basis or item.basis))
     deadline = _day(case.supplement_deadline, case, "补正期限")
     received = case.created_at
-    return _case_document(
+    return case_document(
         DocumentKind.SUPPLEMENT_NOTICE,
         case,
         office,
@@ -367,7 +435,7 @@ def rejection_notice(case: CaseView, item: ServiceItem, office: Office, number: 
     received = case.created_at
     referral = case.referral_office or "有权机关"
     reasons = [f"该事项由{item.body_name}实施，不属于{office.name}受理范围"]
-    return _case_document(
+    return case_document(
         DocumentKind.REJECTION_NOTICE,
         case,
         office,
@@ -387,65 +455,4 @@ def rejection_notice(case: CaseView, item: ServiceItem, office: Office, number: 
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
         copies_note="本通知书一式两份，一份交申请人，一份存档。",
-    )
-
-
-def certificate(case: CaseView, cert: CertificateView, office: Office) -> DocumentContent:
-    valid = cn_date(cert.valid_until) if cert.valid_until else "长期"
-    return DocumentContent(
-        kind=DocumentKind.CERTIFICATE,
-        title=cert.type_name,
-        office_name=cert.issuer_name,
-        number=cert.certificate_id,
-        case_number=case.number,
-        qr_text=cert.qr_text,
-        qr_caption="扫码核验：离线验签，联网查询状态",
-        fields=(
-            Field("证照编号", cert.certificate_id),
-            Field("持证人", cert.holder_name),
-            # Credit codes are public register data and print whole; a person's number prints masked.
-            _id_field("证件", case.applicant),
-            Field("许可内容", cert.content),
-            Field("发证机关", cert.issuer_name),
-            Field("发证日期", cn_date(cert.issued_on)),
-            Field("有效期至", valid),
-            Field("办件编号", case.number),
-        ),
-        sections=(Paragraph("本证照依法核发，二维码内含发证机关电子签名，可离线核验真伪；涂改、伪造无效。"),),
-        signatures=(),
-        footer=(Field("签发密钥", cert.key_id),),
-        issued_on=cert.issued_on,
-        seal_name=cert.issuer_name,
-    )
-
-
-def pickup_receipt(case: CaseView, cert: CertificateView, office: Office, number: str) -> DocumentContent:
-    handed = cert.handed_over_at
-    if handed is None:
-        raise DocumentError(f"办件 {case.number} 的证照尚未交付，不能出具领证回执")
-    return _case_document(
-        DocumentKind.PICKUP_RECEIPT,
-        case,
-        office,
-        number,
-        qr_caption="扫码查询办件",
-        fields=(
-            Field("办件编号", case.number),
-            Field("申请事项", case.item_name),
-            Field("证照名称", cert.type_name),
-            Field("证照编号", cert.certificate_id),
-            Field("持证人", cert.holder_name),
-            Field("领取人", cert.recipient_name or ""),
-            Field("领取人身份证号码", mask_resident_id(cert.recipient_id_number or "")),
-            Field("领取方式", "窗口领取"),
-            Field("领取时间", cn_time(handed)),
-        ),
-        sections=(Paragraph("上述证照已当面点交，领取人核对无误后签字确认。"),),
-        signatures=("领取人（签字）：", "发件人员（签字）："),
-        footer=(
-            Field("发件人员", cert.handover_clerk_name or ""),
-            Field("发件窗口", f"{office.window_name}（{office.window_code}）"),
-        ),
-        issued_on=handed.astimezone(CHINA).date(),
-        copies_note="本回执一式两份，一份交领取人，一份存档。",
     )

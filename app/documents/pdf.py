@@ -292,6 +292,8 @@ def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool)
             _fields_table(content, s, width, columns=2),
         ]
     story.append(Spacer(1, 3 * mm))
+    if content.addressee:
+        story.append(s.p(content.addressee, s.body))
     for section in content.sections:
         if isinstance(section, Paragraph):
             story.append(s.p(section.text, s.strong if section.emphasis else s.body))

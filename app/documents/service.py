@@ -16,6 +16,7 @@ from app.cases.queries import CaseQueries
 from app.cases.views import CaseView
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
+from app.documents import certificate as certificate_builders
 from app.documents import content as builders
 from app.documents.content import DocumentContent, DocumentError, Office
 from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, decision_documents
@@ -111,13 +112,12 @@ class DocumentService:
         )
 
     def office(self, counter: CounterContext) -> Office:
-        return Office(
-            name=str(self._settings.get("office_name")) or counter.hall.name,
+        return Office.of_hall(
+            counter.hall,
+            name=str(self._settings.get("office_name")),
             short_name=str(self._settings.get("office_short_name")),
             window_name=counter.window_name,
             window_code=counter.window_code,
-            phone=counter.hall.phone,
-            address=counter.hall.address,
             region_name=self._catalog.region_name,
             verify_base=str(self._settings.get("verify_base")).rstrip("/"),
         )
@@ -271,7 +271,7 @@ class DocumentService:
             if certificate is None:
                 raise DocumentError(f"办件 {case.number} 尚未审批发证（状态：{case.status}），不能打印证照")
             self._number(kind, case.number, counter, fixed=certificate.certificate_id)
-            return builders.certificate(case, certificate, office)
+            return certificate_builders.certificate(case, certificate, office)
         if kind is DocumentKind.PICKUP_RECEIPT and certificate is None:
             raise DocumentError(f"办件 {case.number} 尚未发证，不能出具领证回执")
         item = self._catalog.item_at(case.item_code, case.catalog_version)
@@ -281,7 +281,7 @@ class DocumentService:
             assert certificate is not None
             if not certificate.handed_over:
                 raise DocumentError(f"办件 {case.number} 的证照尚未交付，不能出具领证回执")
-            return builders.pickup_receipt(
+            return certificate_builders.pickup_receipt(
                 case, certificate, office, self._number(kind, case.number, counter)
             )
         build = {
