@@ -89,8 +89,10 @@ class Validity:
             return None
         try:
             same_day = issued_on.replace(year=issued_on.year + self.years)
-        except ValueError:  # 29 February: the years end on 28 February
-            same_day = issued_on.replace(year=issued_on.year + self.years, day=28)
+        except (
+            ValueError
+        ):  # issued on 29 February: no such day then, so the last day of that month (民法典 203)
+            return issued_on.replace(year=issued_on.year + self.years, day=28)
         return date.fromordinal(same_day.toordinal() - 1)
 
     @property
@@ -107,7 +109,7 @@ class ItemResult:
 
     type: str  # 证照 / 批文 / 其他 …
     name: str
-    validity: Validity | None  # required for a 证照
+    validity: Validity | None  # required for a 证照 (None only in an item an earlier catalog version stored)
     licence_type: str | None  # the template's key; None: the general licence template
 
     @property
@@ -326,7 +328,11 @@ def _validity(data: Any, where: str) -> Validity:
     where = f"{where} 有效期（validity）"
     if not isinstance(data, Mapping):
         raise CatalogError(f"{where}: 发放证照的事项必须写明有效期（years、long_term 或 entered）")
-    chosen = [key for key in ("years", "long_term", "entered") if data.get(key) not in (None, False)]
+    chosen = [
+        key
+        for key in ("years", "long_term", "entered")
+        if data.get(key) is not None and data[key] is not False
+    ]
     if len(chosen) != 1:
         raise CatalogError(f"{where}: years、long_term、entered 须且只能写一项")
     if chosen == ["years"]:
@@ -341,7 +347,7 @@ def _validity(data: Any, where: str) -> Validity:
     return Validity(entered=True, rule=str(data.get("rule") or ""))
 
 
-def _result(data: Any, where: str) -> ItemResult | None:
+def _result(data: Any, where: str, *, strict: bool) -> ItemResult | None:
     if data is None:
         return None
     if not isinstance(data, Mapping):
@@ -350,7 +356,7 @@ def _result(data: Any, where: str) -> ItemResult | None:
     name = _req(data, "name", str, f"{where} 审批结果")
     licence_type = _optional_text(data, "licence_type", f"{where} 审批结果")
     validity = None
-    if kind == LICENCE_RESULT:
+    if kind == LICENCE_RESULT and (strict or data.get("validity") is not None):
         validity = _validity(data.get("validity"), f"{where} 审批结果")
     elif data.get("validity") is not None:
         raise CatalogError(f"{where} 审批结果: 只有证照才有有效期")
@@ -367,7 +373,10 @@ def _limit(data: Any, where: str) -> TimeLimit:
     return TimeLimit(days, unit)
 
 
-def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
+def parse_item(data: Mapping[str, Any], *, version: str, strict: bool = True) -> ServiceItem:
+    """An item of a catalog. `strict` (a catalog being published or loaded): every rule of this version holds.
+    Not strict (an item as an earlier version stored it, read for the cases decided under it): what that
+    version did not require yet may be missing (a licence's validity is then None: the approver is told)."""
     code = _req(data, "code", str, "事项")
     where = f"事项 {code}"
     body = _req(data, "implementing_body", dict, where)
@@ -383,17 +392,19 @@ def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
     if kind not in ("promised", "immediate"):
         raise CatalogError(f"{where}: 办件类型应为 promised 或 immediate")
     tolerance_basis = _optional_text(data, "tolerance_basis", where)
-    if tolerance_basis is None and any(m.necessity is Necessity.TOLERABLE for m in materials):
+    if strict and tolerance_basis is None and any(m.necessity is Necessity.TOLERABLE for m in materials):
         raise CatalogError(f"{where}: 有容缺材料的事项须写明容缺受理的依据（tolerance_basis，本地规定）")
     commitment_basis = _optional_text(data, "commitment_basis", where)
-    if commitment_basis is None and any(m.commitment_allowed for m in materials):
+    if strict and commitment_basis is None and any(m.commitment_allowed for m in materials):
         raise CatalogError(f"{where}: 有可告知承诺材料的事项须写明告知承诺的依据（commitment_basis）")
     tolerance_days = data.get("tolerance_days", 5)  # also the span a 补正 notice gives (hall practice)
     if not isinstance(tolerance_days, int) or isinstance(tolerance_days, bool) or tolerance_days < 1:
         raise CatalogError(f"{where}: tolerance_days 应为正整数")
     promised_limit = _limit(data.get("promised_limit"), f"{where} 承诺时限")
-    if any(m.necessity is Necessity.TOLERABLE for m in materials) and (
-        "tolerance_days" not in data or tolerance_days >= promised_limit.days
+    if (
+        strict
+        and any(m.necessity is Necessity.TOLERABLE for m in materials)
+        and ("tolerance_days" not in data or tolerance_days >= promised_limit.days)
     ):
         raise CatalogError(
             f"{where}: 有容缺材料的事项须写明补交期限 tolerance_days（工作日），且短于承诺时限"
@@ -422,7 +433,7 @@ def parse_item(data: Mapping[str, Any], *, version: str) -> ServiceItem:
         tolerance_days=tolerance_days,
         keywords=tuple(data.get("keywords") or ()),
         materials=materials,
-        result=_result(data.get("result"), where),
+        result=_result(data.get("result"), where, strict=strict),
         tolerance_basis=tolerance_basis or "",
         commitment_basis=commitment_basis or "",
         review_body=_party(body.get("review_body"), f"{where} 实施机关 review_body"),

@@ -190,7 +190,7 @@ class CatalogRepository:
             details = current.details.get(code)
             if details is None:
                 return None
-            item = current.items[code] = parse_item(details, version=current.version)
+            item = current.items[code] = parse_item(details, version=current.version, strict=False)
         return item
 
     def item_at(self, code: str, version: str) -> ServiceItem | None:
@@ -203,7 +203,7 @@ class CatalogRepository:
                 .join(CatalogVersion)
                 .where(CatalogVersion.version == version, CatalogItem.code == code)
             ).first()
-        return None if details is None else parse_item(details, version=version)
+        return None if details is None else parse_item(details, version=version, strict=False)
 
     def hall(self, code: str) -> Hall | None:
         return self._current.halls.get(code)
