@@ -14,11 +14,13 @@ from typing import Literal
 CHINA = timezone(timedelta(hours=8), "CST")  # no daylight saving since 1991
 
 TimeStyle = Literal["minute", "short", "clock", "document"]
+# str.format patterns over the hall time's parts (not strftime: "%-d" is not portable to Windows).
 TIME_FORMATS: dict[TimeStyle, str] = {
-    "minute": "%Y-%m-%d %H:%M",  # lists and histories: 2026-12-02 02:56
-    "short": "%m-%d %H:%M",  # a status line: 12-02 02:56
-    "clock": "%H:%M",  # today's cases: 02:56
-    "document": "%Y年%m月%d日 %H:%M",  # printed documents: 2026年12月02日 02:56
+    "minute": "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}",  # lists and histories: 2026-12-02 02:56
+    "short": "{month:02d}-{day:02d} {hour:02d}:{minute:02d}",  # a status line: 12-02 02:56
+    "clock": "{hour:02d}:{minute:02d}",  # today's cases: 02:56
+    # printed documents: no leading zeros in the date (GB/T 9704 成文日期), a 24-hour clock: 2026年12月2日 02:56
+    "document": "{year}年{month}月{day}日 {hour:02d}:{minute:02d}",
 }
 
 
@@ -51,4 +53,7 @@ def hall_time(moment: datetime | str) -> datetime:
 
 def hall_time_text(moment: datetime | str, *, style: TimeStyle = "minute") -> str:
     """A stored time as a person at the hall reads it (see TIME_FORMATS)."""
-    return hall_time(moment).strftime(TIME_FORMATS[style])
+    local = hall_time(moment)
+    return TIME_FORMATS[style].format(
+        year=local.year, month=local.month, day=local.day, hour=local.hour, minute=local.minute
+    )

@@ -55,7 +55,7 @@ def test_hall_time_reads_every_stored_form() -> None:
         assert hall_time_text(stored) == "2026-12-02 02:56"
     assert hall_time_text(MOMENT, style="short") == "12-02 02:56"
     assert hall_time_text(MOMENT, style="clock") == "02:56"
-    assert hall_time_text(MOMENT, style="document") == "2026年12月02日 02:56"
+    assert hall_time_text(MOMENT, style="document") == "2026年12月2日 02:56"
     with pytest.raises(ValueError):
         hall_time("yesterday")
 

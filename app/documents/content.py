@@ -180,10 +180,12 @@ def require_decision(kind: DocumentKind, case: CaseView) -> None:
 
 
 def cn_date(day: date) -> str:
-    return f"{day.year}年{day.month:02d}月{day.day:02d}日"
+    """A date on paper, without leading zeros (GB/T 9704): 2026年12月2日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def cn_time(moment: datetime) -> str:
+    """A moment on paper in hall time: 2026年12月2日 02:56."""
     return hall_time_text(moment, style="document")
 
 
