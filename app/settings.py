@@ -28,7 +28,14 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("default_clerk", str, "", "命令行操作记录在其名下的工作人员账号"),
     SettingSpec("office_name", str, "", "受理部门全称，印在文书抬头和印章区（空则用事项目录中的大厅名称）"),
     SettingSpec(
-        "office_short_name", str, "示政服", "机关简称，用于文书编号（简称 + 性质 + 〔年份〕 + 顺序号）"
+        "office_short_name", str, "示政服", "机关简称，用于文书编号（简称 + 性质 + 〔年份〕 + 顺序号 + 号）"
+    ),
+    SettingSpec(
+        "document_serial_block",
+        int,
+        None,
+        "本窗口的文号段 b：文书顺序号取 b×100000+1 至 b×100000+99999，同一大厅各窗口不得相同"
+        "（不设则取窗口编码中大厅编码之后的窗口序号，如 SZX0103 为 3）",
     ),
     SettingSpec("paper", str, "a4", "本窗口文书纸型：a4 或 receipt80（80 毫米小票打印机）"),
     SettingSpec("verify_base", str, "HTTPS://ZWFW.EXAMPLE.GOV.CN", "在线查询/核验网址（大写，用于二维码）"),

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.acceptance import Counter as CounterContext
 from app.atomic import write_atomic
@@ -18,6 +19,7 @@ from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
 from app.documents import certificate as certificate_builders
 from app.documents import content as builders
+from app.documents import numbering
 from app.documents.content import DocumentContent, DocumentError, Office
 from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, decision_documents
 from app.documents.layout import Layout
@@ -172,8 +174,8 @@ class DocumentService:
             raise DocumentError(f"补打原因过长：共 {len(reason)} 个字，最多 {MAX_CLERK_TEXT_CHARS} 个")
         content = self._content(kind, case, counter)
         if reprint:
-            now = hall_time_text(self._clock.now())
-            content = replace(content, reprint=f"原因：{reason}　补打：{now} {counter.clerk_name}")
+            now = hall_time_text(self._clock.now(), style="document")
+            content = replace(content, reprint=f"原因：{reason}　补打：{now}　{counter.clerk_name}")
         chosen = layout or self.default_layout()
         if kind is DocumentKind.CERTIFICATE:
             chosen = Layout.A4  # a certificate is never a till slip
@@ -296,7 +298,8 @@ class DocumentService:
     def _number(
         self, kind: DocumentKind, case_number: str, counter: CounterContext, *, fixed: str | None = None
     ) -> str:
-        """The document's number, given once: 机关简称 + 性质 + 〔年份〕 + window-serial."""
+        """The document's number, given once (app.documents.numbering); a document numbered before keeps the
+        number it was printed with."""
         with self._store.write() as session:
             existing = session.scalars(
                 select(Document.number).where(Document.case_number == case_number, Document.kind == str(kind))
@@ -305,15 +308,7 @@ class DocumentService:
                 return existing
             now = self._clock.now()
             if fixed is None:
-                year = now.astimezone(CHINA).year
-                short = str(self._settings.get("office_short_name"))
-                name = f"doc:{short}:{kind}:{year}:{counter.window_code}"
-                serial = session.get(SerialCounter, name)
-                if serial is None:
-                    serial = SerialCounter(name=name, last=0)
-                    session.add(serial)
-                serial.last += 1
-                fixed = f"{short}{NUMBER_WORD[kind]}〔{year}〕{counter.window_code}-{serial.last:04d}号"
+                fixed = self._next_number(session, kind, counter, year=now.astimezone(CHINA).year)
             session.add(
                 Document(
                     case_number=case_number,
@@ -324,3 +319,23 @@ class DocumentService:
                 )
             )
             return fixed
+
+    def _next_number(
+        self, session: Session, kind: DocumentKind, counter: CounterContext, *, year: int
+    ) -> str:
+        """The next 顺序号 of this window's block for the kind and year (NumberingError when used up)."""
+        short = str(self._settings.get("office_short_name"))
+        setting = self._settings.get(numbering.SETTING)
+        block = numbering.serial_block(
+            setting=setting if isinstance(setting, int) else None,
+            hall_code=counter.hall.code,
+            window_code=counter.window_code,
+        )
+        name = numbering.counter_name(short_name=short, kind=str(kind), year=year, block=block)
+        serial = session.get(SerialCounter, name)
+        if serial is None:
+            serial = SerialCounter(name=name, last=0)
+            session.add(serial)
+        number = numbering.block_serial(block, serial.last + 1, what=f"{year}年“{TITLE[kind]}”")
+        serial.last += 1
+        return numbering.document_number(short_name=short, word=NUMBER_WORD[kind], year=year, serial=number)
