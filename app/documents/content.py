@@ -44,6 +44,7 @@ class Table:
 class Paragraph:
     text: str
     emphasis: bool = False
+    small: bool = False  # a note in small print (e.g. the checklist version the case was checked against)
 
 
 Section = Table | Paragraph
@@ -423,7 +424,8 @@ def supplement_notice(case: CaseView, item: ServiceItem, office: Office, number:
                 emphasis=True,
             ),
             Paragraph(
-                f"审查依据：事项目录 {case.catalog_version}，材料清单校验码 {case.checklist_sha256[:12]}。"
+                f"审查依据：事项目录 {case.catalog_version}，材料清单校验码 {case.checklist_sha256[:12]}。",
+                small=True,
             ),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}____时____分"),

@@ -1,4 +1,10 @@
-"""Lay a `DocumentContent` out as a PDF, for A4 or an 80 mm receipt printer, with the shipped fonts."""
+"""Lay a `DocumentContent` out as a PDF, for A4 or an 80 mm receipt printer, with the shipped fonts.
+
+The page follows GB/T 9704 and 公文 practice where a notice can: the office and the title centred over the
+whole width, the 文号 under the title, the 主送 line on its own before the text, paragraphs indented two
+characters, Chinese line breaking (app.documents.kinsoku), the date directly under the seal, and on a notice
+of more than one page the place of the cross-page seal (骑缝章).
+"""
 
 from __future__ import annotations
 
@@ -21,112 +27,25 @@ from reportlab.platypus import (
     Spacer,
     TableStyle,
 )
-from reportlab.platypus import Paragraph as PdfParagraph
 from reportlab.platypus import Table as PdfTable
 
-from app.codes import QUIET_ZONE_CODE128, QUIET_ZONE_QR, code128_modules, qr_matrix
-from app.documents.content import DocumentContent, DocumentKind, Paragraph, Table, cn_date
+from app.documents.content import DocumentContent, DocumentKind, Field, Table, cn_date
+from app.documents.flowables import Code128Flowable, QrFlowable, SealArea, draw_cross_page_seal
 from app.documents.fonts import FontChain, font_chain
+from app.documents.kinsoku import CjkParagraph
 from app.documents.layout import Layout
 
 RECEIPT_WIDTH = 80 * mm
 RECEIPT_MARGIN = 3 * mm
+A4_MARGINS = (18 * mm, 14 * mm)  # left/right, top/bottom
+A4_FOOTER_BAND = 6 * mm
 INK = colors.HexColor("#111111")
 REPRINT_RED = colors.HexColor("#c62828")
-
-
-class QrFlowable(Flowable):  # type: ignore[misc]
-    """A QR code drawn module by module (with its quiet zone) from app.codes data."""
-
-    def __init__(self, text: str, side: float) -> None:
-        super().__init__()
-        self.matrix = qr_matrix(text)
-        self.side = side
-        self.hAlign = "CENTER"
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.side, self.side
-
-    def draw(self) -> None:
-        count = self.matrix.size + 2 * QUIET_ZONE_QR
-        module = self.side / count
-        canvas = self.canv
-        canvas.setFillColor(colors.black)
-        for y, row in enumerate(self.matrix.modules):
-            for x, dark in enumerate(row):
-                if dark:
-                    canvas.rect(
-                        (x + QUIET_ZONE_QR) * module,
-                        self.side - (y + QUIET_ZONE_QR + 1) * module,
-                        module,
-                        module,
-                        stroke=0,
-                        fill=1,
-                    )
-
-
-class Code128Flowable(Flowable):  # type: ignore[misc]
-    """A Code 128 barcode with its human-readable text underneath."""
-
-    MODULE = 0.3 * mm  # bar module width aimed at: reads from paper with an ordinary counter scanner
-
-    def __init__(
-        self, text: str, *, max_width: float, height: float, chain: FontChain, font_size: float
-    ) -> None:
-        super().__init__()
-        self.text = text
-        self.modules = code128_modules(text)
-        self.bar_width = min(max_width, (len(self.modules) + 2 * QUIET_ZONE_CODE128) * self.MODULE)
-        self.bar_height = height
-        self.chain = chain
-        self.font_size = font_size
-        self.hAlign = "CENTER"
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.bar_width, self.bar_height + self.font_size * 1.4
-
-    def draw(self) -> None:
-        count = len(self.modules) + 2 * QUIET_ZONE_CODE128
-        module = self.bar_width / count
-        canvas = self.canv
-        canvas.setFillColor(colors.black)
-        text_band = self.font_size * 1.4
-        x = QUIET_ZONE_CODE128 * module
-        run_start: float | None = None
-        for bit in self.modules + "0":
-            if bit == "1" and run_start is None:
-                run_start = x
-            elif bit == "0" and run_start is not None:
-                canvas.rect(run_start, text_band, x - run_start, self.bar_height, stroke=0, fill=1)
-                run_start = None
-            x += module
-        self.chain.draw_string(
-            canvas, self.bar_width / 2, self.font_size * 0.3, self.text, size=self.font_size, align="center"
-        )
-
-
-class SealArea(Flowable):  # type: ignore[misc]
-    """Where the office's seal goes: a dashed circle naming the office, and the date under it."""
-
-    def __init__(self, office: str, day_text: str, *, diameter: float, chain: FontChain) -> None:
-        super().__init__()
-        self.office, self.day_text, self.diameter, self.chain = office, day_text, diameter, chain
-        self.hAlign = "RIGHT"
-
-    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        return self.diameter, self.diameter + 14
-
-    def draw(self) -> None:
-        canvas, d = self.canv, self.diameter
-        canvas.saveState()
-        canvas.setStrokeColor(colors.HexColor("#9e9e9e"))
-        canvas.setDash(3, 2)
-        canvas.circle(d / 2, 14 + d / 2, d / 2 - 1, stroke=1, fill=0)
-        canvas.restoreState()
-        size = self.chain.fit_size(self.office, d * 0.8, 9, min_size=5)
-        self.chain.draw_string(canvas, d / 2, 14 + d / 2 + 2, self.office, size=size, align="center")
-        self.chain.draw_string(canvas, d / 2, 14 + d / 2 - 10, "（盖章）", size=8, align="center")
-        self.chain.draw_string(canvas, d / 2, 2, self.day_text, size=9, align="center")
+REPRINT_WORD = "补打"
+CELL_PADDING = 2.0
+LABEL_SHARE = 0.42  # a label column takes at most this share of its label/value pair
+MIN_LABEL_SIZE = 5.5
+SPACE = "\u3000"  # ideographic space between the parts of a line pdf.py writes itself
 
 
 class _Styles:
@@ -136,7 +55,10 @@ class _Styles:
         self.body = ParagraphStyle(
             "body", fontName=font, fontSize=base, leading=base * 1.5, wordWrap="CJK", textColor=INK
         )
-        self.strong = ParagraphStyle("strong", parent=self.body, fontSize=base + 0.5, leading=base * 1.6)
+        # 正文: each paragraph starts two characters in (GB/T 9704 7.3.3).
+        self.text = ParagraphStyle("text", parent=self.body, firstLineIndent=2 * base)
+        self.strong = ParagraphStyle("strong", parent=self.text, fontSize=base + 0.5, leading=base * 1.6)
+        self.section = ParagraphStyle("section", parent=self.strong, firstLineIndent=0)
         self.small = ParagraphStyle(
             "small", parent=self.body, fontSize=base - 1.5, leading=(base - 1.5) * 1.4
         )
@@ -149,20 +71,45 @@ class _Styles:
             "title", parent=self.body, fontSize=base * 1.9, leading=base * 2.6, alignment=TA_CENTER
         )
         self.number = ParagraphStyle("number", parent=self.body, alignment=TA_RIGHT)
+        self.reprint = ParagraphStyle("reprint", parent=self.small, textColor=REPRINT_RED)
+        self.reprint_word = ParagraphStyle(
+            "reprint-word", parent=self.body, fontSize=14, leading=16, textColor=REPRINT_RED
+        )
 
-    def p(self, text: str, style: ParagraphStyle | None = None) -> PdfParagraph:
-        return PdfParagraph(self.chain.markup(text), style or self.body)
+    def p(self, text: str, style: ParagraphStyle | None = None) -> CjkParagraph:
+        return CjkParagraph(self.chain.markup(text), style or self.body)
+
+    def fitted(self, text: str, style: ParagraphStyle, width: float, *, min_size: float) -> CjkParagraph:
+        """One line at the largest size (not above the style's) at which it fits `width`."""
+        size = self.chain.fit_size(text, width, style.fontSize, min_size=min_size)
+        if size == style.fontSize:
+            return self.p(text, style)
+        ratio = size / style.fontSize
+        return self.p(
+            text,
+            ParagraphStyle(
+                f"{style.name}-{size}", parent=style, fontSize=size, leading=style.leading * ratio
+            ),
+        )
+
+
+def _label_width(fields: tuple[Field, ...], s: _Styles, pair_width: float) -> float:
+    """Wide enough for the longest label on one line, up to LABEL_SHARE of the pair (longer labels shrink)."""
+    longest = max((s.chain.string_width(f.label, s.cell.fontSize) for f in fields), default=0.0)
+    return min(longest + 2 * CELL_PADDING + 1, pair_width * LABEL_SHARE)
 
 
 def _fields_table(content: DocumentContent, s: _Styles, width: float, *, columns: int) -> PdfTable:
-    """Label/value pairs; on wide paper two pairs a row, long values across the whole row."""
-    label_width = (27 if columns == 2 else 22) * mm
+    """Label/value pairs; on wide paper two pairs a row, long values across the whole row. A label is never
+    broken: its column fits the longest label, or the label is set smaller."""
+    label_width = _label_width(content.fields, s, width / columns)
     value_width = (width - columns * label_width) / columns
     rows: list[list[Any]] = []
     spans: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
     pending: list[Any] = []
     for f in content.fields:
-        cells = [s.p(f.label, s.cell), s.p(f.value, s.cell)]
+        label = s.fitted(f.label, s.cell, label_width - 2 * CELL_PADDING - 0.5, min_size=MIN_LABEL_SIZE)
+        cells = [label, s.p(f.value, s.cell)]
         wide = columns == 1 or s.chain.string_width(f.value, s.cell.fontSize) > value_width - 4
         if wide:
             if pending:
@@ -178,15 +125,14 @@ def _fields_table(content: DocumentContent, s: _Styles, width: float, *, columns
             pending = cells
     if pending:
         rows.append(pending + ["", ""])
-    widths = [label_width, value_width] * columns
-    table = PdfTable(rows, colWidths=widths)
+    table = PdfTable(rows, colWidths=[label_width, value_width] * columns)
     table.setStyle(
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#bdbdbd")),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
                 ("TOPPADDING", (0, 0), (-1, -1), 1.5),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
                 *spans,
@@ -201,7 +147,7 @@ def _section_table(section: Table, s: _Styles, width: float, *, compact: bool) -
     if compact and len(columns) > 3:
         # 80 mm paper: number and name, the other columns folded onto one line under the name.
         rows = tuple(
-            (r[0], r[1] + "\n" + " · ".join(f"{c} {v}" for c, v in zip(columns[2:], r[2:], strict=True)))
+            (r[0], r[1] + "\n" + SPACE.join(f"{c}：{v}" for c, v in zip(columns[2:], r[2:], strict=True)))
             for r in rows
         )
         columns, widths = (columns[0], columns[1]), (0.8, 8)
@@ -218,106 +164,145 @@ def _section_table(section: Table, s: _Styles, width: float, *, compact: bool) -
                 ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#757575")),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+                ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+                ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
             ]
         )
     )
-    return [s.p(section.title, s.strong), Spacer(1, 1.5 * mm), table]
+    return [s.p(section.title, s.section), Spacer(1, 1.5 * mm), table]
 
 
-def _heading_band(heading: list[Flowable], codes: list[Flowable], width: float) -> PdfTable:
-    """A4 notices: office, title, number and the Code 128 on the left; the QR on the right."""
-    qr, caption, _, barcode = codes
-    qr_width = 40 * mm
-    barcode.hAlign = "RIGHT"
-    band = PdfTable(
-        [[[*heading, Spacer(1, 1 * mm), barcode], [qr, caption]]], colWidths=[width - qr_width, qr_width]
+def _heading(content: DocumentContent, s: _Styles, width: float) -> list[Flowable]:
+    """Office and title centred over the whole width, the 文号 under the title (a certificate's number is its
+    first field)."""
+    title = s.fitted(content.title, s.title, width * 0.98, min_size=s.body.fontSize + 2)
+    heading: list[Flowable] = [s.p(content.office_name, s.office), title]
+    if content.kind is not DocumentKind.CERTIFICATE:
+        heading.append(s.p(content.number, s.number))
+    return heading
+
+
+def _codes(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """The QR code with its caption and the case number's Code 128: stacked on a receipt, side by side (the
+    barcode left, the QR right) under the heading on A4."""
+    certificate = content.kind is DocumentKind.CERTIFICATE
+    qr_side = (30 if compact else 40 if certificate else 30) * mm
+    qr = QrFlowable(content.qr_text, qr_side)
+    caption = s.p(content.qr_caption, ParagraphStyle("caption", parent=s.small, alignment=TA_CENTER))
+    barcode = Code128Flowable(
+        content.case_number,
+        max_width=(width if compact else 90 * mm),
+        height=(10 if compact else 11) * mm,
+        chain=s.chain,
+        font_size=7 if compact else 8.5,
     )
+    if compact:
+        return [qr, caption, Spacer(1, 1.5 * mm), barcode]
+    barcode.hAlign = "LEFT"
+    qr_column = qr_side + 8 * mm
+    band = PdfTable([[barcode, [qr, caption]]], colWidths=[width - qr_column, qr_column])
     band.setStyle(
         TableStyle(
             [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
+                ("VALIGN", (1, 0), (1, 0), "TOP"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
             ]
         )
     )
-    return band
+    return [band]
 
 
-def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
-    chain = s.chain
-    title_size = chain.fit_size(
-        content.title, width * (0.98 if compact else 0.7), s.title.fontSize, min_size=s.body.fontSize + 2
-    )
-    title_style = ParagraphStyle("fitted", parent=s.title, fontSize=title_size, leading=title_size * 1.35)
-    heading: list[Flowable] = [s.p(content.office_name, s.office), s.p(content.title, title_style)]
-    if content.kind is not DocumentKind.CERTIFICATE:  # a certificate's number is its first field
-        heading.append(s.p(content.number, s.number))
+def _body(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """主送 on its own line, then the sections and the signature lines."""
     story: list[Flowable] = []
-    barcode_font = 7 if compact else 8.5
-    codes: list[Flowable] = [
-        QrFlowable(
-            content.qr_text, (30 if compact else 40 if content.kind is DocumentKind.CERTIFICATE else 32) * mm
-        ),
-        s.p(content.qr_caption, ParagraphStyle("cap", parent=s.small, alignment=TA_CENTER)),
-        Spacer(1, 1.5 * mm),
-        Code128Flowable(
-            content.case_number,
-            max_width=(width if compact else 90 * mm),
-            height=(10 if compact else 11) * mm,
-            chain=chain,
-            font_size=barcode_font,
-        ),
-    ]
-    if compact:
-        story += [
-            *heading,
-            Spacer(1, 2 * mm),
-            *codes,
-            Spacer(1, 2 * mm),
-            _fields_table(content, s, width, columns=1),
-        ]
-    elif content.kind is DocumentKind.CERTIFICATE:
-        story += [
-            _heading_band(heading, codes, width),
-            Spacer(1, 4 * mm),
-            _fields_table(content, s, width, columns=1),
-        ]
-    else:
-        story += [
-            _heading_band(heading, codes, width),
-            Spacer(1, 2 * mm),
-            _fields_table(content, s, width, columns=2),
-        ]
-    story.append(Spacer(1, 3 * mm))
     if content.addressee:
         story.append(s.p(content.addressee, s.body))
     for section in content.sections:
-        if isinstance(section, Paragraph):
-            story.append(s.p(section.text, s.strong if section.emphasis else s.body))
-        else:
+        if isinstance(section, Table):
             story += _section_table(section, s, width, compact=compact)
+        elif section.small:
+            story.append(s.p(section.text, s.small))
+        else:
+            story.append(s.p(section.text, s.strong if section.emphasis else s.text))
         story.append(Spacer(1, 2.5 * mm))
     for line in content.signatures:
         story += [Spacer(1, (4 if compact else 6) * mm), s.p(line, s.body)]
+    return story
+
+
+def _closing(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """The footer lines and the seal with the date under it; the copies note last."""
     footer_rows = [s.p(f"{f.label}：{f.value}", s.small) for f in content.footer]
     seal = SealArea(
         content.seal_name or content.office_name,
         cn_date(content.issued_on),
         diameter=(30 if compact else 32) * mm,
-        chain=chain,
+        chain=s.chain,
     )
+    story: list[Flowable] = [Spacer(1, 3 * mm)]
     if compact:
-        story += [Spacer(1, 3 * mm), *footer_rows, seal]
+        story += [*footer_rows, Spacer(1, 2 * mm), seal]
     else:
-        closing = PdfTable([[footer_rows, seal]], colWidths=[width - 44 * mm, 44 * mm])
-        closing.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM")]))
-        story += [Spacer(1, 3 * mm), KeepTogether([closing])]
+        seal_column = 48 * mm
+        closing = PdfTable([[footer_rows, seal]], colWidths=[width - seal_column, seal_column])
+        closing.setStyle(
+            TableStyle(
+                [
+                    ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ]
+            )
+        )
+        story.append(KeepTogether([closing]))
     if content.copies_note:
         story += [Spacer(1, 2 * mm), s.p(content.copies_note, s.small)]
     return story
+
+
+def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    columns = 1 if compact or content.kind is DocumentKind.CERTIFICATE else 2
+    return [
+        *_heading(content, s, width),
+        Spacer(1, 2 * mm),
+        *_codes(content, s, width, compact=compact),
+        Spacer(1, (4 if content.kind is DocumentKind.CERTIFICATE else 2) * mm),
+        _fields_table(content, s, width, columns=columns),
+        Spacer(1, 3 * mm),
+        *_body(content, s, width, compact=compact),
+        *_closing(content, s, width, compact=compact),
+    ]
+
+
+def _reprint_mark(reprint: str, s: _Styles, width: float) -> PdfTable:
+    """补打 in red beside the reason, time and clerk, wrapped to the width (never cut off)."""
+    word_width = s.chain.string_width(REPRINT_WORD, s.reprint_word.fontSize) + 4
+    mark = PdfTable(
+        [[s.p(REPRINT_WORD, s.reprint_word), s.p(reprint, s.reprint)]],
+        colWidths=[word_width, width - word_width],
+    )
+    mark.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return mark
+
+
+def _height(flowables: list[Flowable], width: float) -> float:
+    probe = Canvas(io.BytesIO())
+    return float(
+        sum(f.wrapOn(probe, width, 100_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in flowables)
+    )
 
 
 @dataclass(frozen=True)
@@ -327,63 +312,58 @@ class Pdf:
 
 
 def render_pdf(content: DocumentContent, *, layout: Layout, chain: FontChain | None = None) -> Pdf:
-    """The document as PDF. A document that runs past one page is laid out again to print 共 N 页."""
+    """The document as PDF. A document that runs past one page is laid out again to print 共 N 页 and the
+    cross-page seal's place."""
     first = _render(content, layout=layout, chain=chain or font_chain(), total=None)
     if first.pages == 1:
         return first
     return _render(content, layout=layout, chain=chain or font_chain(), total=first.pages)
 
 
+def _page_footer(content: DocumentContent, page: int, total: int | None) -> str:
+    pages = f"第{page}页" + (f"{SPACE}共{total}页" if total else "")
+    return SPACE.join((content.title, f"办件编号 {content.case_number}", pages))
+
+
 def _render(content: DocumentContent, *, layout: Layout, chain: FontChain, total: int | None) -> Pdf:
     compact = layout is Layout.RECEIPT80
+    styles = _Styles(chain, base=8.5 if compact else 10.5)
+    width = RECEIPT_WIDTH - 2 * RECEIPT_MARGIN if compact else A4[0] - 2 * A4_MARGINS[0]
+    story = _story(content, styles, width, compact=compact)
+    reprint_height = 0.0
+    if content.reprint:
+        reprint_height = _height([_reprint_mark(content.reprint, styles, width)], width) + 2 * mm
     if compact:
-        width = RECEIPT_WIDTH - 2 * RECEIPT_MARGIN
-        styles = _Styles(chain, base=8.5)
-        story = _story(content, styles, width, compact=True)
-        probe = Canvas(io.BytesIO())
-        height = sum(
-            f.wrapOn(probe, width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story
-        )
-        page = (RECEIPT_WIDTH, height + 2 * RECEIPT_MARGIN + (8 * mm if content.reprint else 0) + 12 * mm)
+        height = _height(story, width)
+        page = (RECEIPT_WIDTH, height + 2 * RECEIPT_MARGIN + reprint_height + 12 * mm)
         margins = (RECEIPT_MARGIN, RECEIPT_MARGIN)
     else:
-        width = A4[0] - 36 * mm
-        styles = _Styles(chain, base=10.5)
-        story = _story(content, styles, width, compact=False)
         page = A4
-        margins = (18 * mm, 14 * mm)
+        margins = A4_MARGINS
 
     def decorate(canvas: Canvas, doc: BaseDocTemplate) -> None:
         canvas.setTitle(f"{content.title} {content.number}")
         canvas.setAuthor(content.office_name)
         canvas.setCreator("Window Clerk")
         if content.reprint:
-            canvas.saveState()
-            canvas.setFillColor(REPRINT_RED)
-            top = page[1] - margins[1]
-            chain.draw_string(canvas, margins[0], top - 13, "补打", size=14)
-            chain.draw_string(canvas, margins[0] + 34, top - 11, content.reprint, size=7)
-            canvas.restoreState()
-        if not compact:
-            pages = f"第 {doc.page} 页" + (f" 共 {total} 页" if total else "")
-            chain.draw_string(
-                canvas,
-                page[0] / 2,
-                10 * mm,
-                f"{content.title} · {content.case_number} · {pages}",
-                size=8,
-                align="center",
-            )
+            mark = _reprint_mark(content.reprint, styles, width)
+            _, mark_height = mark.wrapOn(canvas, width, page[1])
+            mark.drawOn(canvas, margins[0], page[1] - margins[1] - mark_height)
+        if compact:
+            return
+        footer = _page_footer(content, doc.page, total)
+        chain.draw_string(canvas, page[0] / 2, 10 * mm, footer, size=8, align="center")
+        if total and total > 1:
+            draw_cross_page_seal(canvas, chain, page_width=page[0], y=page[1] / 2)
 
     buffer = io.BytesIO()
-    top_margin = margins[1] + (8 * mm if content.reprint else 0)
     doc = BaseDocTemplate(
         buffer,
         pagesize=page,
         leftMargin=margins[0],
         rightMargin=margins[0],
-        topMargin=top_margin,
-        bottomMargin=margins[1] + (6 * mm if not compact else 0),
+        topMargin=margins[1] + reprint_height,
+        bottomMargin=margins[1] + (0 if compact else A4_FOOTER_BAND),
     )
     frame = Frame(
         doc.leftMargin,
