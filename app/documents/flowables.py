@@ -122,23 +122,29 @@ class SealArea(Flowable):  # type: ignore[misc]
 
 
 def seal_lines(name: str, chain: FontChain, *, width: float) -> list[tuple[str, float]]:
-    """The seal's name as it is printed inside the circle: (line, size) pairs, each line fitting `width`.
-
-    One line when it fits at 7 pt; otherwise the body's name over the kind of seal (行政许可专用章), and a
-    line that still does not fit at 5.5 pt cut in two."""
-    if chain.string_width(name, 7) <= width:
-        return [(name, chain.fit_size(name, width, 9, min_size=7))]
+    """The seal's name as it is printed inside the circle: (line, size) pairs, one size, each line fitting
+    `width`. One line when it fits at 7 pt; otherwise the body's name over the kind of seal (行政许可专用章),
+    and a part that does not fit at 7 pt cut in two."""
+    readable = 7.0
+    if chain.string_width(name, readable) <= width:
+        return [(name, chain.fit_size(name, width, 9, min_size=readable))]
     suffix = next((x for x in SEAL_SUFFIXES if name.endswith(x) and len(name) > len(x)), "")
     parts = [name[: len(name) - len(suffix)], suffix] if suffix else [name]
-    lines: list[tuple[str, float]] = []
+    lines: list[str] = []
     for part in parts:
-        pieces = [part]
-        if chain.string_width(part, 5.5) > width:
-            middle = (len(part) + 1) // 2
-            pieces = [part[:middle], part[middle:]]
-        lines += [(piece, chain.fit_size(piece, width, 8, min_size=5.5)) for piece in pieces]
-    size = min(size for _, size in lines)  # one size for the whole name
-    return [(text, size) for text, _ in lines]
+        if chain.string_width(part, readable) > width:
+            cut = _name_cut(part)
+            lines += [part[:cut], part[cut:]]
+        else:
+            lines.append(part)
+    size = min(chain.fit_size(line, width, 8, min_size=5.5) for line in lines)
+    return [(line, size) for line in lines]
+
+
+def _name_cut(name: str) -> int:
+    """Where a body's name is cut in two lines: after its place (示例市 | 自然资源和规划局), else halfway."""
+    places = [name.find(x) + 1 for x in "省市县区" if 1 < name.find(x) + 1 < len(name) - 1]
+    return min(places) if places else (len(name) + 1) // 2
 
 
 def draw_cross_page_seal(canvas: Canvas, chain: FontChain, *, page_width: float, y: float) -> None:

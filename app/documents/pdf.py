@@ -172,21 +172,21 @@ def _section_table(section: Table, s: _Styles, width: float, *, compact: bool) -
     return [s.p(section.title, s.section), Spacer(1, 1.5 * mm), table]
 
 
-def _heading(content: DocumentContent, s: _Styles, width: float) -> list[Flowable]:
-    """Office and title centred over the whole width, the 文号 under the title (a certificate's number is its
-    first field)."""
-    title = s.fitted(content.title, s.title, width * 0.98, min_size=s.body.fontSize + 2)
-    heading: list[Flowable] = [s.p(content.office_name, s.office), title]
-    if content.kind is not DocumentKind.CERTIFICATE:
-        heading.append(s.p(content.number, s.number))
-    return heading
+_BAND_STYLE = (
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+)
 
 
-def _codes(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
-    """The QR code with its caption and the case number's Code 128: stacked on a receipt, side by side (the
-    barcode left, the QR right) under the heading on A4."""
+def _masthead(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """Office and title centred on the page, the 文号 under them (a certificate's number is its first field),
+    the QR code with its caption and the case number's Code 128. On a receipt all stacked; on A4 the QR
+    stands right of the heading, balanced by an empty column on the left so the heading stays centred over
+    the full width, and the barcode and the 文号 share the line under it."""
     certificate = content.kind is DocumentKind.CERTIFICATE
-    qr_side = (30 if compact else 40 if certificate else 30) * mm
+    qr_side = (30 if compact else 40 if certificate else 28) * mm
     qr = QrFlowable(content.qr_text, qr_side)
     caption = s.p(content.qr_caption, ParagraphStyle("caption", parent=s.small, alignment=TA_CENTER))
     barcode = Code128Flowable(
@@ -196,23 +196,24 @@ def _codes(content: DocumentContent, s: _Styles, width: float, *, compact: bool)
         chain=s.chain,
         font_size=7 if compact else 8.5,
     )
+    number = [] if certificate else [s.p(content.number, s.number)]
     if compact:
-        return [qr, caption, Spacer(1, 1.5 * mm), barcode]
-    barcode.hAlign = "LEFT"
-    qr_column = qr_side + 8 * mm
-    band = PdfTable([[barcode, [qr, caption]]], colWidths=[width - qr_column, qr_column])
-    band.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (0, 0), "BOTTOM"),
-                ("VALIGN", (1, 0), (1, 0), "TOP"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
-            ]
-        )
+        title = s.fitted(content.title, s.title, width * 0.98, min_size=s.body.fontSize + 2)
+        heading = [s.p(content.office_name, s.office), title, *number]
+        return [*heading, Spacer(1, 2 * mm), qr, caption, Spacer(1, 1.5 * mm), barcode]
+    caption_width = s.chain.string_width(content.qr_caption, s.small.fontSize) + 2
+    side = min(max(qr_side + 6 * mm, caption_width), width * 0.3)
+    middle = width - 2 * side
+    title = s.fitted(content.title, s.title, middle * 0.98, min_size=s.body.fontSize + 2)
+    office = s.fitted(content.office_name, s.office, middle * 0.98, min_size=s.body.fontSize)
+    head = PdfTable([["", [office, title], [qr, caption]]], colWidths=[side, middle, side])
+    head.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("VALIGN", (2, 0), (2, 0), "TOP"), *_BAND_STYLE])
     )
-    return [band]
+    barcode.hAlign = "LEFT"
+    line = PdfTable([[barcode, number]], colWidths=[width / 2, width / 2])
+    line.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "BOTTOM"), *_BAND_STYLE]))
+    return [head, Spacer(1, 1 * mm), line]
 
 
 def _body(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
@@ -266,9 +267,7 @@ def _closing(content: DocumentContent, s: _Styles, width: float, *, compact: boo
 def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
     columns = 1 if compact or content.kind is DocumentKind.CERTIFICATE else 2
     return [
-        *_heading(content, s, width),
-        Spacer(1, 2 * mm),
-        *_codes(content, s, width, compact=compact),
+        *_masthead(content, s, width, compact=compact),
         Spacer(1, (4 if content.kind is DocumentKind.CERTIFICATE else 2) * mm),
         _fields_table(content, s, width, columns=columns),
         Spacer(1, 3 * mm),
