@@ -19,7 +19,7 @@ TIME_FORMATS: dict[TimeStyle, str] = {
     "minute": "{year}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}",  # lists and histories: 2026-12-02 02:56
     "short": "{month:02d}-{day:02d} {hour:02d}:{minute:02d}",  # a status line: 12-02 02:56
     "clock": "{hour:02d}:{minute:02d}",  # today's cases: 02:56
-    # printed documents: no leading zeros in the date (GB/T 9704 成文日期), a 24-hour clock: 2026年12月2日 02:56
+    # printed documents: no leading zeros in the date (GB/T 9704), a 24-hour clock: 2026年12月2日 02:56
     "document": "{year}年{month}月{day}日 {hour:02d}:{minute:02d}",
 }
 
