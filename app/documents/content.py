@@ -162,12 +162,14 @@ class DocumentContent:
         """Every printed text with the name of where it stands, for the glyph check."""
         yield "标题", self.title
         yield "机关", self.office_name
-        if self.addressee:
-            yield "主送", self.addressee
         if self.seal_name:
             yield "印章", self.seal_name
         yield "文书编号", self.number
-        for f in (*self.fields, *self.footer):
+        for f in self.fields:
+            yield f.label, f.value
+        if self.addressee:  # printed under the fields, above the text
+            yield "主送", self.addressee
+        for f in self.footer:
             yield f.label, f.value
         for section in self.sections:
             if isinstance(section, Paragraph):
