@@ -124,11 +124,14 @@ def materials_to_hand_over(
 ) -> tuple[Material, ...]:
     """What the applicant has to hand over of `materials` (the window's 全部收到, F9): required and
     tolerable (容缺) ones — 容缺 only allows them later — and 告知承诺 ones unless the applicant signed the
-    commitment instead (`commitments`, material codes). Optional (非必要) ones are never assumed."""
+    commitment instead (`commitments`, material codes). Optional (非必要) ones are never assumed, nor ones
+    the hall obtains by data sharing."""
     return tuple(
         m
         for m in materials
-        if m.necessity is not Necessity.OPTIONAL and not (m.commitment_allowed and m.code in commitments)
+        if m.necessity is not Necessity.OPTIONAL
+        and m.shared_by is None
+        and not (m.commitment_allowed and m.code in commitments)
     )
 
 

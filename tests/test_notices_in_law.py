@@ -14,16 +14,25 @@ from typing import Any
 import pytest
 
 from app.acceptance import AcceptanceService
-from app.catalog import Necessity
+from app.catalog import ApplicantKind, Form, Necessity, parse_item
 from app.catalog_store import demo_catalog_bytes, load_catalog
 from app.cli import main
-from app.completeness import Outcome
+from app.completeness import (
+    Outcome,
+    ReceivedMaterial,
+    Rule,
+    Submission,
+    Verdict,
+    check_completeness,
+    materials_to_hand_over,
+)
 from app.documents.content import DocumentError, DocumentKind, cn_date
 from app.documents.layout import Layout
 from app.intake import parse_request
 from app.operations.printing import render_document
 from app.workdays import parse_calendar
 from app.workspace import Workspace
+from tests.catalog_fixtures import hall, material, synthetic_item
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import (
     AGENT,
@@ -278,3 +287,38 @@ def test_without_hall_settings_the_regional_government_and_a_competent_court(
     assert "向示例市人民政府申请行政复议" in text and "地址" not in text
     assert "向有管辖权的人民法院提起行政诉讼" in text
     assert "你单位于" in text and "你单位如不服本决定" in text
+
+
+# -- 7. shared materials in the completeness check -----------------------------------------------------------
+def test_a_shared_material_is_never_demanded_and_said_where_it_comes_from() -> None:
+    raw = json.loads(json.dumps(synthetic_item().raw))
+    raw["materials"].append(material("M10", "完税证明", shared_by="税务部门信息共享平台"))
+    item = parse_item(raw, version="test.2")
+    shared = item.material("M10")
+    assert shared is not None
+    assert shared not in materials_to_hand_over(item.materials)  # the window's 全部收到 leaves it out
+    everything = tuple(
+        ReceivedMaterial(m.code, form, max(m.copies, 1), 1)
+        for m in materials_to_hand_over(item.materials)
+        if m.applies_to(applicant_kind=ApplicantKind.PERSON, has_agent=False)
+        for form in m.forms
+    )
+    submission = Submission(ApplicantKind.PERSON, has_agent=False, materials=everything)
+    result = check_completeness(item=item, hall=hall(), submission=submission)
+    assert result.outcome is Outcome.ACCEPTED and shared not in result.missing
+    (finding,) = [f for f in result.findings if f.material == shared]
+    assert (finding.rule, finding.verdict) == (Rule.SHARED, Verdict.OK)
+    assert finding.message == "「完税证明」由税务部门信息共享平台共享，无需提交"
+    # Handed in all the same: still not examined, and the clerk may hand it back.
+    handed = Submission(
+        ApplicantKind.PERSON,
+        has_agent=False,
+        materials=(*everything, ReceivedMaterial("M10", Form.COPY, 1, 1)),
+    )
+    result = check_completeness(item=item, hall=hall(), submission=handed)
+    assert result.outcome is Outcome.ACCEPTED
+    assert [f.rule for f in result.findings if f.material == shared] == [Rule.NOT_APPLICABLE, Rule.SHARED]
+    # Missing something else: the supplement never lists it.
+    short = Submission(ApplicantKind.PERSON, has_agent=False, materials=everything[1:])
+    result = check_completeness(item=item, hall=hall(), submission=short)
+    assert result.outcome is Outcome.SUPPLEMENT_REQUIRED and shared not in result.missing
