@@ -81,7 +81,9 @@ def test_a_person_without_agent_signs_alone(workspace: Workspace, tmp_path: Path
     assert f"{PERSON['name']}：" in text and "代理人（签字）" not in text and AGENT["name"] not in text
 
 
-def test_offered_with_the_decision_only_where_a_material_was_committed(workspace: Workspace) -> None:
+def test_offered_with_the_decision_only_where_a_material_was_committed(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     committed = accept(workspace, skip=("M06", "M07"), commitments=("M07",))
     tolerated = accept(workspace, skip=("M06", "M07", "M10"), commitments=("M07",))
     plain = accept(workspace, skip=("M06",), commitments=())
@@ -89,6 +91,10 @@ def test_offered_with_the_decision_only_where_a_material_was_committed(workspace
     assert kinds[committed] == [DocumentKind.RECEIPT, DocumentKind.COMMITMENT_LETTER]
     assert kinds[tolerated] == [DocumentKind.TOLERANCE_NOTICE, DocumentKind.COMMITMENT_LETTER]
     assert kinds[plain] == [DocumentKind.RECEIPT]
+    letter = workspace.documents.prepare(
+        DocumentKind.COMMITMENT_LETTER, tolerated, counter=workspace.counter()
+    )
+    assert "建设资金已经落实的证明" in squash(read_back(letter.pdf, tmp_path).text)
     for number in kinds:
         case = workspace.cases.find(number)
         assert case is not None and main_document(case.decision) == case_documents(case)[0]

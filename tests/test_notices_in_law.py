@@ -41,6 +41,7 @@ from tests.helpers import (
     PASSPORT,
     PERSON,
     PLANNING,
+    SEAL,
     calendar_json,
     request_json,
 )
@@ -214,6 +215,14 @@ def test_the_receipt_states_both_time_limits_and_how_to_ask_without_the_qr(
     assert f"20个工作日，至{cn_date(date(2026, 12, 18))}（含当日）届满" in text
     assert "节假日数据未覆盖" not in text
     assert HALL_ADDRESS in text and "028-61881201" in text and "12345" in text
+
+
+def test_an_immediate_item_is_done_the_same_day(workspace: Workspace, tmp_path: Path) -> None:
+    number = accept(workspace, SEAL)
+    text = printed(workspace, DocumentKind.RECEIPT, number, tmp_path, Layout.RECEIPT80)
+    assert f"即办件，于{cn_date(date(2026, 11, 20))}当日办结" in text
+    assert f"1个工作日，至{cn_date(date(2026, 11, 23))}（含当日）届满" in text  # Friday: the next Monday
+    assert "示例市公安局受理专用章" in text and "第四十五条" not in text  # a 备案: not the permit law
 
 
 def test_a_legal_limit_past_the_known_calendar_is_marked_until_the_year_is_published(
