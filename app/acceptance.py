@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -123,14 +123,23 @@ class AcceptanceService:
             limit = item.promised_limit
             promised = self._calendar.add(today, days=limit.days, unit=limit.unit)
         if result.outcome is Outcome.ACCEPTED_WITH_TOLERANCE and promised is not None:
-            supplement = self._calendar.add_working_days(today, item.tolerance_days).day
-            if promised.day > today:  # 容缺 supplements never run past the promised completion date
-                supplement = min(supplement, promised.day)
+            supplement = self._tolerance_deadline(today, item, promised.day)
         if result.outcome is Outcome.SUPPLEMENT_REQUIRED:
             # Art. 32 (4): the applicant is told on the spot; the deadline to resubmit is the item's
             # tolerance span (default 5 working days), stated on the notice.
             supplement = self._calendar.add_working_days(today, item.tolerance_days).day
         return Evaluation(request, item, result, today, promised, supplement, problems)
+
+    def _tolerance_deadline(self, today: date, item: ServiceItem, promised: date) -> date:
+        """The day a tolerated (容缺) material is due: the item's span in working days, and always before the
+        promised completion date, so that the case can be completed in time (the catalog has the span
+        shorter than the promise; an earlier working day is taken should a calendar make them meet)."""
+        due = self._calendar.add_working_days(today, item.tolerance_days).day
+        while due >= promised and due > today:
+            due -= timedelta(days=1)
+            while due > today and not self._calendar.is_workday(due):
+                due -= timedelta(days=1)
+        return due
 
     def accept(self, request: AcceptanceRequest, *, counter: Counter) -> str:
         """Decide and store the case; returns its number."""

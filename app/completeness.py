@@ -11,6 +11,9 @@ material of the checklist that applies to this applicant, whether it was supplie
   must bring everything back; materials that do not apply to this applicant are never listed.
 - `accepted_with_tolerance`: only tolerable materials are missing or defective.
 - `accepted`: complete.
+
+A material the hall obtains by data sharing (the catalog's `shared_by`, 国办发〔2022〕3号 能共享不再提交)
+is never demanded: its finding says where it comes from, and nothing handed in for it is examined.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class Rule(StrEnum):
     ELECTRONIC = "electronic"  # electronic version / shared e-licence accepted in lieu
     ORIGINAL_FOR_COPY = "original_for_copy"  # copy required, original shown: the window copies it
     COMMITMENT = "commitment"  # 告知承诺 replaces the material
+    SHARED = "shared"  # obtained by data sharing (能共享不再提交): never asked of the applicant
     COMMITMENT_NOT_ALLOWED = "commitment_not_allowed"
     MISSING = "missing"
     DEFECT = "defect"  # the clerk noted a defect
@@ -120,11 +124,14 @@ def materials_to_hand_over(
 ) -> tuple[Material, ...]:
     """What the applicant has to hand over of `materials` (the window's 全部收到, F9): required and
     tolerable (容缺) ones — 容缺 only allows them later — and 告知承诺 ones unless the applicant signed the
-    commitment instead (`commitments`, material codes). Optional (非必要) ones are never assumed."""
+    commitment instead (`commitments`, material codes). Optional (非必要) ones are never assumed, nor ones
+    the hall obtains by data sharing."""
     return tuple(
         m
         for m in materials
-        if m.necessity is not Necessity.OPTIONAL and not (m.commitment_allowed and m.code in commitments)
+        if m.necessity is not Necessity.OPTIONAL
+        and m.shared_by is None
+        and not (m.commitment_allowed and m.code in commitments)
     )
 
 
@@ -224,6 +231,8 @@ def _examine(
 ) -> list[Finding]:
     """Findings for one applicable material; the last one carries the decisive verdict. `tolerate` False:
     a tolerable (容缺) material counts as required (a supplement notice asks for everything at once)."""
+    if material.shared_by is not None:
+        return _shared(material, handed_in=bool(entries))
     notes: list[Finding] = []
     if committed:
         if material.commitment_allowed:
@@ -285,6 +294,21 @@ def _examine(
     if material.necessity is Necessity.OPTIONAL:
         return notes + [Finding(rule, Verdict.NOTE, f"「{material.name}」（非必要材料）{detail}", material)]
     return notes + [Finding(rule, Verdict.DEFECTIVE, f"「{material.name}」{detail}", material)]
+
+
+def shared_message(material: Material) -> str:
+    return f"「{material.name}」由{material.shared_by}共享，无需提交"
+
+
+def _shared(material: Material, *, handed_in: bool) -> list[Finding]:
+    notes = []
+    if handed_in:
+        notes.append(
+            Finding(
+                Rule.NOT_APPLICABLE, Verdict.NOTE, f"「{material.name}」可共享获取，已收下可退还", material
+            )
+        )
+    return [*notes, Finding(Rule.SHARED, Verdict.OK, shared_message(material), material)]
 
 
 def _absent(material: Material, *, tolerate: bool) -> Finding:

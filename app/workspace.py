@@ -205,7 +205,9 @@ def open_workspace(
         calendar=calendar,
         acceptance=AcceptanceService(store=store, catalog=catalog, calendar=calendar, clock=clock),
         cases=cases,
-        documents=DocumentService(store=store, catalog=catalog, cases=cases, clock=clock, settings=settings),
+        documents=DocumentService(
+            store=store, catalog=catalog, cases=cases, clock=clock, settings=settings, calendar=calendar
+        ),
         certificates=CertificateService(
             store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),

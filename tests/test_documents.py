@@ -67,7 +67,6 @@ def cases(workspace: Workspace) -> Cases:
 
 KIND_CASE = [
     (DocumentKind.RECEIPT, "accepted"),
-    (DocumentKind.RECEIPT, "tolerance"),
     (DocumentKind.TOLERANCE_NOTICE, "tolerance"),
     (DocumentKind.SUPPLEMENT_NOTICE, "supplement"),
     (DocumentKind.REJECTION_NOTICE, "rejected"),
@@ -178,8 +177,11 @@ def test_certificate_qr_verifies_and_a_one_bit_change_does_not(
 def test_document_numbers_reprints_and_print_records(
     workspace: Workspace, cases: Cases, tmp_path: Path
 ) -> None:
+    planning = workspace.catalog.item(PLANNING)
+    assert planning is not None
+    second = workspace.acceptance.accept(parse_request(request_json(planning)), counter=cases.counter)
     first = workspace.documents.prepare(DocumentKind.RECEIPT, cases.accepted, counter=cases.counter)
-    other = workspace.documents.prepare(DocumentKind.RECEIPT, cases.tolerance, counter=cases.counter)
+    other = workspace.documents.prepare(DocumentKind.RECEIPT, second, counter=cases.counter)
     assert first.number == "示政服受〔2026〕300001号" and other.number == "示政服受〔2026〕300002号"
     workspace.documents.export(first, tmp_path / "receipt.pdf", counter=cases.counter)
     with pytest.raises(ReprintReasonRequired):
@@ -202,7 +204,11 @@ def test_nothing_recorded_when_the_document_cannot_be_made_or_written(
         workspace.documents.prepare(DocumentKind.CERTIFICATE, cases.tolerance, counter=cases.counter)
     with pytest.raises(DocumentError, match="不是容缺受理"):
         workspace.documents.prepare(DocumentKind.TOLERANCE_NOTICE, cases.accepted, counter=cases.counter)
-    document = workspace.documents.prepare(DocumentKind.RECEIPT, cases.tolerance, counter=cases.counter)
+    with pytest.raises(DocumentError, match="为容缺受理"):  # one decision, one document: its 容缺受理通知书
+        workspace.documents.prepare(DocumentKind.RECEIPT, cases.tolerance, counter=cases.counter)
+    document = workspace.documents.prepare(
+        DocumentKind.TOLERANCE_NOTICE, cases.tolerance, counter=cases.counter
+    )
     with pytest.raises(OSError):
         workspace.documents.export(document, tmp_path / "missing-folder" / "r.pdf", counter=cases.counter)
     with workspace.store.read() as session:
@@ -210,7 +216,7 @@ def test_nothing_recorded_when_the_document_cannot_be_made_or_written(
         kinds = set(
             session.scalars(select(Document.kind).where(Document.case_number == cases.tolerance)).all()
         )
-    assert kinds == {"receipt"}  # no number spent on the refused documents
+    assert kinds == {"tolerance-notice"}  # no number spent on the refused documents
 
 
 def test_missing_glyphs_are_named_before_printing(workspace: Workspace, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from app.documents.content import DocumentError, require_decision
 from app.documents.kinds import (
     DECISION_DOCUMENTS,
     DocumentKind,
+    case_documents,
     decision_documents,
     issued_for,
     main_document,
@@ -83,7 +84,7 @@ def test_each_decision_is_returned_typed_with_the_document_it_prints(workspace: 
         assert case.decision is outcome and case.outcome is outcome
         assert accepted.changed == CaseChanged(case.number, status[outcome])
         assert accepted.print_next is main_document(outcome)
-        assert workspace.documents.available(case) == list(decision_documents(outcome))
+        assert workspace.documents.available(case) == list(case_documents(case))
     assert made[Outcome.ACCEPTED_WITH_TOLERANCE].case.materials_with(Verdict.TOLERATED) == ["M08"]
     supplement = made[Outcome.SUPPLEMENT_REQUIRED].case
     assert supplement.materials_with(Verdict.MISSING) == ["M05"]

@@ -97,7 +97,9 @@ def test_f9_does_not_tick_a_material_replaced_by_a_commitment(window: MainWindow
     toggle(window, qtbot, "M07", MaterialColumn.COMMITMENT)  # 告知承诺 signed instead of the paper
     qtbot.keyClick(window, Qt.Key.Key_F9)
     received = {r.material.code: r.received for r in window.checklist.rows()}
-    assert received == {code: code != "M07" for code in received}
+    shared = {r.material.code for r in window.checklist.rows() if r.material.shared_by}
+    assert shared == {"M06"}  # obtained by data sharing: never asked of the applicant, never ticked
+    assert received == {code: code != "M07" and code not in shared for code in received}
     assert window.decision.outcome.text() == "受理"
 
 

@@ -1,15 +1,23 @@
 """The documents a case can have, and the one table of which documents a decision gets (shared/STYLE.md
 habit 16): the window prints the decision's main document right after saving and offers every document of
-the case in its dialog; `clerk print` refuses a document the decision does not get; the builders check
-the same table before a number is spent.
+the case in its dialog; `clerk print` refuses a document the case does not get; the builders check the
+same table before a number is spent.
+
+A 容缺 case has one decision and one document, its 容缺受理通知书 (never a 受理通知书, which would claim the
+materials complete). A case where a material was replaced by a 告知承诺 also gets the 告知承诺书 the
+applicant signs.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from app.completeness import Outcome
+from app.completeness import Outcome, Rule
+
+if TYPE_CHECKING:
+    from app.cases.views import CaseView
 
 
 class DocumentKind(StrEnum):
@@ -17,6 +25,7 @@ class DocumentKind(StrEnum):
     TOLERANCE_NOTICE = "tolerance-notice"
     SUPPLEMENT_NOTICE = "supplement-notice"
     REJECTION_NOTICE = "rejection-notice"
+    COMMITMENT_LETTER = "commitment-letter"
     CERTIFICATE = "certificate"
     PICKUP_RECEIPT = "pickup-receipt"
 
@@ -26,6 +35,7 @@ TITLE = {
     DocumentKind.TOLERANCE_NOTICE: "容缺受理通知书",
     DocumentKind.SUPPLEMENT_NOTICE: "一次性告知书（补正材料通知书）",
     DocumentKind.REJECTION_NOTICE: "不予受理通知书",
+    DocumentKind.COMMITMENT_LETTER: "证明事项告知承诺书",
     DocumentKind.CERTIFICATE: "证照",
     DocumentKind.PICKUP_RECEIPT: "领证回执",
 }
@@ -35,6 +45,7 @@ NUMBER_WORD = {
     DocumentKind.TOLERANCE_NOTICE: "容受",
     DocumentKind.SUPPLEMENT_NOTICE: "补告",
     DocumentKind.REJECTION_NOTICE: "不受",
+    DocumentKind.COMMITMENT_LETTER: "承",
     DocumentKind.PICKUP_RECEIPT: "领",
 }
 DEFAULT_COPIES = {
@@ -42,9 +53,17 @@ DEFAULT_COPIES = {
     DocumentKind.TOLERANCE_NOTICE: 2,  # applicant and file
     DocumentKind.SUPPLEMENT_NOTICE: 2,
     DocumentKind.REJECTION_NOTICE: 2,
+    DocumentKind.COMMITMENT_LETTER: 2,  # signed by the applicant: one for them, one for the file
     DocumentKind.CERTIFICATE: 1,
     DocumentKind.PICKUP_RECEIPT: 2,
 }
+
+
+class Needs(StrEnum):
+    """What a case must hold, beyond its decision, to get a document."""
+
+    NOTHING = "nothing"
+    COMMITMENT = "commitment"  # at least one material replaced by a 告知承诺 (a finding of rule `commitment`)
 
 
 @dataclass(frozen=True)
@@ -52,13 +71,22 @@ class DecisionDocument:
     outcome: Outcome
     kind: DocumentKind
     on_saving: bool  # printed right after the decision is saved (the decision's main document)
+    needs: Needs = Needs.NOTHING
 
 
 # Which documents each decision gets, in the order a clerk prints them.
 DECISION_DOCUMENTS: tuple[DecisionDocument, ...] = (
     DecisionDocument(Outcome.ACCEPTED, DocumentKind.RECEIPT, on_saving=True),
-    DecisionDocument(Outcome.ACCEPTED_WITH_TOLERANCE, DocumentKind.RECEIPT, on_saving=False),
+    DecisionDocument(
+        Outcome.ACCEPTED, DocumentKind.COMMITMENT_LETTER, on_saving=False, needs=Needs.COMMITMENT
+    ),
     DecisionDocument(Outcome.ACCEPTED_WITH_TOLERANCE, DocumentKind.TOLERANCE_NOTICE, on_saving=True),
+    DecisionDocument(
+        Outcome.ACCEPTED_WITH_TOLERANCE,
+        DocumentKind.COMMITMENT_LETTER,
+        on_saving=False,
+        needs=Needs.COMMITMENT,
+    ),
     DecisionDocument(Outcome.SUPPLEMENT_REQUIRED, DocumentKind.SUPPLEMENT_NOTICE, on_saving=True),
     DecisionDocument(Outcome.REJECTED, DocumentKind.REJECTION_NOTICE, on_saving=True),
 )
@@ -69,11 +97,23 @@ NOT_FOR_DECISION: dict[DocumentKind, str] = {
     DocumentKind.TOLERANCE_NOTICE: "不是容缺受理，不能出具容缺受理通知书",
     DocumentKind.SUPPLEMENT_NOTICE: "不需补正，不能出具一次性告知书",
     DocumentKind.REJECTION_NOTICE: "未作不予受理决定，不能出具不予受理通知书",
+    DocumentKind.COMMITMENT_LETTER: "未受理（{decision}），不能出具告知承诺书",
+}
+# Where a decision does get documents, but not this one, the message says why (and what it gets instead).
+NOT_FOR_THIS_DECISION: dict[tuple[Outcome, DocumentKind], str] = {
+    (Outcome.ACCEPTED_WITH_TOLERANCE, DocumentKind.RECEIPT): (
+        "为容缺受理：容缺材料尚未补齐，只出具容缺受理通知书（一个决定、一个文号），不能出具受理通知书"
+    ),
+}
+# What the clerk is told when the decision gets the document but the case lacks what it needs.
+NEEDED: dict[Needs, str] = {
+    Needs.COMMITMENT: "没有以告知承诺替代的材料，不能出具告知承诺书",
 }
 
 
 def decision_documents(decision: str) -> tuple[DocumentKind, ...]:
-    """The documents a case decided `decision` gets, in print order (none for a decision not known)."""
+    """The documents a case decided `decision` may get, in print order (none for a decision not known);
+    `case_documents` says which of them a given case gets."""
     return tuple(row.kind for row in DECISION_DOCUMENTS if row.outcome == decision)
 
 
@@ -85,3 +125,27 @@ def main_document(decision: str) -> DocumentKind | None:
 def issued_for(kind: DocumentKind) -> tuple[Outcome, ...]:
     """The decisions that get the document `kind` (none for the certificate and its pickup receipt)."""
     return tuple(row.outcome for row in DECISION_DOCUMENTS if row.kind == kind)
+
+
+def _holds(needs: Needs, case: CaseView) -> bool:
+    if needs is Needs.COMMITMENT:
+        return any(f.rule == Rule.COMMITMENT for f in case.findings)
+    return True
+
+
+def case_documents(case: CaseView) -> tuple[DocumentKind, ...]:
+    """The documents of its decision this case gets, in print order."""
+    return tuple(
+        row.kind for row in DECISION_DOCUMENTS if row.outcome == case.decision and _holds(row.needs, case)
+    )
+
+
+def refusal(kind: DocumentKind, case: CaseView) -> str | None:
+    """Why the case does not get the document `kind` of its decision (None: it does). Not for the
+    certificate and its pickup receipt, which come with approval and hand-over."""
+    row = next((r for r in DECISION_DOCUMENTS if r.outcome == case.decision and r.kind == kind), None)
+    if row is not None:
+        return None if _holds(row.needs, case) else NEEDED[row.needs]
+    if isinstance(case.decision, Outcome) and (case.decision, kind) in NOT_FOR_THIS_DECISION:
+        return NOT_FOR_THIS_DECISION[(case.decision, kind)]
+    return NOT_FOR_DECISION[kind].format(decision=case.decision)

@@ -18,15 +18,15 @@ from app.cases.views import CaseView
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
 from app.documents import certificate as certificate_builders
-from app.documents import content as builders
-from app.documents import numbering
-from app.documents.content import DocumentContent, DocumentError, Office
-from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, decision_documents
+from app.documents import notices, numbering
+from app.documents.content import DocumentContent, DocumentError, Office, require_decision
+from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, case_documents
 from app.documents.layout import Layout
 from app.settings import Settings
 from app.sync.events import DocumentPrinted
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS
+from app.workdays import WorkCalendar
 from db.models import Counter as SerialCounter
 from db.models import Document, PrintRecord
 from db.store import Store
@@ -104,6 +104,7 @@ class DocumentService:
         cases: CaseQueries,
         clock: Clock,
         settings: Settings,
+        calendar: WorkCalendar | None = None,
     ) -> None:
         self._store, self._catalog, self._cases, self._clock, self._settings = (
             store,
@@ -112,6 +113,8 @@ class DocumentService:
             clock,
             settings,
         )
+        # The calendar the acceptance uses: a notice states the day the legal time limit ends.
+        self._calendar = calendar or WorkCalendar()
 
     def office(self, counter: CounterContext) -> Office:
         return Office.of_hall(
@@ -135,7 +138,7 @@ class DocumentService:
         (app.documents.kinds), then the certificate once issued and its pickup receipt once handed over."""
         if isinstance(case, str):
             case = self._case(case)
-        kinds = list(decision_documents(case.decision))
+        kinds = list(case_documents(case))
         if case.certificate is not None:
             kinds.append(DocumentKind.CERTIFICATE)
             if case.certificate.handed_over:
@@ -287,13 +290,14 @@ class DocumentService:
                 case, certificate, office, self._number(kind, case.number, counter)
             )
         build = {
-            DocumentKind.RECEIPT: builders.acceptance_receipt,
-            DocumentKind.TOLERANCE_NOTICE: builders.tolerance_notice,
-            DocumentKind.SUPPLEMENT_NOTICE: builders.supplement_notice,
-            DocumentKind.REJECTION_NOTICE: builders.rejection_notice,
+            DocumentKind.RECEIPT: notices.acceptance_receipt,
+            DocumentKind.TOLERANCE_NOTICE: notices.tolerance_notice,
+            DocumentKind.SUPPLEMENT_NOTICE: notices.supplement_notice,
+            DocumentKind.REJECTION_NOTICE: notices.rejection_notice,
+            DocumentKind.COMMITMENT_LETTER: notices.commitment_letter,
         }[kind]
-        builders.require_decision(kind, case)  # before a number is spent on it
-        return build(case, item, office, self._number(kind, case.number, counter))
+        require_decision(kind, case)  # before a number is spent on it
+        return build(case, item, office, self._number(kind, case.number, counter), calendar=self._calendar)
 
     def _number(
         self, kind: DocumentKind, case_number: str, counter: CounterContext, *, fixed: str | None = None
