@@ -9,6 +9,7 @@ import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reportlab.lib.styles import ParagraphStyle
@@ -234,8 +235,25 @@ def test_office_and_title_are_centred_on_the_page(
     document = workspace.documents.prepare(kind, number, counter=cases.counter, layout=layout)
     width, words = words_of(document.pdf, tmp_path)
     for text in (content.office_name, content.title):
-        word = min((w for w in words if w.page == 1 and w.text == text), key=lambda w: w.y0)  # the heading
-        assert abs(word.centre - width / 2) < 1.5, (text, word.centre, width / 2)
+        for line in heading_lines(words, text):  # on an 80 mm slip a long office name takes two lines
+            assert abs(line.centre - width / 2) < 1.5, (text, line.text, line.centre, width / 2)
+
+
+def heading_lines(words: list[Any], text: str) -> list[Any]:
+    """The words of page 1, top first, that print `text` line after line (the first place it starts)."""
+    top = sorted((w for w in words if w.page == 1), key=lambda w: (w.y0, w.x0))
+    for start, word in enumerate(top):
+        if not text.startswith(word.text):
+            continue
+        lines, printed = [word], word.text
+        for following in top[start + 1 :]:
+            if printed == text or not text[len(printed) :].startswith(following.text):
+                break
+            lines.append(following)
+            printed += following.text
+        if printed == text:
+            return lines
+    raise AssertionError(f"{text!r} not printed on page 1")
 
 
 @pytest.mark.parametrize("layout", [Layout.A4, Layout.RECEIPT80])

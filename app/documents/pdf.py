@@ -9,7 +9,7 @@ of more than one page the place of the cross-page seal (骑缝章).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reportlab.lib import colors
@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus import Table as PdfTable
 
-from app.documents.content import DocumentContent, DocumentKind, Field, Table, cn_date
+from app.documents.content import DocumentContent, DocumentKind, Field, Paragraph, Section, Table, cn_date
 from app.documents.flowables import Code128Flowable, QrFlowable, SealArea, draw_cross_page_seal
 from app.documents.fonts import FontChain, font_chain
 from app.documents.kinsoku import CjkParagraph
@@ -224,19 +224,29 @@ def _body(content: DocumentContent, s: _Styles, width: float, *, compact: bool) 
     for section in content.sections:
         if isinstance(section, Table):
             story += _section_table(section, s, width, compact=compact)
-        elif section.small:
-            story.append(s.p(section.text, s.small))
         else:
-            story.append(s.p(section.text, s.strong if section.emphasis else s.text))
+            story.append(_paragraph(section, s))
         story.append(Spacer(1, 2.5 * mm))
     for line in content.signatures:
         story += [Spacer(1, (4 if compact else 6) * mm), s.p(line, s.body)]
     return story
 
 
-def _closing(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
-    """The footer lines and the seal with the date under it; the copies note last."""
-    footer_rows = [s.p(f"{f.label}：{f.value}", s.small) for f in content.footer]
+def _paragraph(section: Paragraph, s: _Styles) -> Flowable:
+    if section.small:
+        return s.p(section.text, s.small)
+    return s.p(section.text, s.strong if section.emphasis else s.text)
+
+
+SEAL_COLUMN = 48 * mm
+
+
+def _closing(
+    content: DocumentContent, s: _Styles, width: float, *, compact: bool, beside_seal: list[Flowable]
+) -> list[Flowable]:
+    """The footer lines and the seal with the date under it (on A4 beside them, and beside the body's
+    closing paragraphs); the copies note last."""
+    footer_rows = [*beside_seal, *(s.p(f"{f.label}：{f.value}", s.small) for f in content.footer)]
     seal = SealArea(
         content.seal_name or content.office_name,
         cn_date(content.issued_on),
@@ -247,8 +257,7 @@ def _closing(content: DocumentContent, s: _Styles, width: float, *, compact: boo
     if compact:
         story += [*footer_rows, Spacer(1, 2 * mm), seal]
     else:
-        seal_column = 48 * mm
-        closing = PdfTable([[footer_rows, seal]], colWidths=[width - seal_column, seal_column])
+        closing = PdfTable([[footer_rows, seal]], colWidths=[width - SEAL_COLUMN, SEAL_COLUMN])
         closing.setStyle(
             TableStyle(
                 [
@@ -266,14 +275,34 @@ def _closing(content: DocumentContent, s: _Styles, width: float, *, compact: boo
 
 def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
     columns = 1 if compact or content.kind is DocumentKind.CERTIFICATE else 2
+    body, beside_seal = _body_and_closing_lines(content, s, width, compact=compact)
     return [
         *_masthead(content, s, width, compact=compact),
         Spacer(1, (4 if content.kind is DocumentKind.CERTIFICATE else 2) * mm),
         _fields_table(content, s, width, columns=columns),
         Spacer(1, 3 * mm),
-        *_body(content, s, width, compact=compact),
-        *_closing(content, s, width, compact=compact),
+        *body,
+        *_closing(content, s, width, compact=compact, beside_seal=beside_seal),
     ]
+
+
+def _body_and_closing_lines(
+    content: DocumentContent, s: _Styles, width: float, *, compact: bool
+) -> tuple[list[Flowable], list[Flowable]]:
+    """The body, and on A4 the paragraphs that close it when no signature line follows them: those stand
+    left of the seal with the footer lines, so the seal stays on the page of the text (GB/T 9704 asks to
+    tighten the page rather than leave the seal alone on the next one)."""
+    sections = list(content.sections)
+    closing: list[Section] = []
+    if not compact and not content.signatures:
+        while sections and isinstance(sections[-1], Paragraph):
+            closing.insert(0, sections.pop())
+    body = _body(replace(content, sections=tuple(sections)), s, width, compact=compact)
+    lines: list[Flowable] = []
+    for section in closing:
+        assert isinstance(section, Paragraph)
+        lines += [_paragraph(section, s), Spacer(1, 1.5 * mm)]
+    return body, lines
 
 
 def _reprint_mark(reprint: str, s: _Styles, width: float) -> PdfTable:
@@ -313,10 +342,31 @@ class Pdf:
 def render_pdf(content: DocumentContent, *, layout: Layout, chain: FontChain | None = None) -> Pdf:
     """The document as PDF. A document that runs past one page is laid out again to print 共 N 页 and the
     cross-page seal's place."""
-    first = _render(content, layout=layout, chain=chain or font_chain(), total=None)
+    chain = chain or font_chain()
+    first = _render(content, layout=layout, chain=chain, total=None)
     if first.pages == 1:
         return first
-    return _render(content, layout=layout, chain=chain or font_chain(), total=first.pages)
+    base = _fitting_base(content, layout=layout, chain=chain, pages=first.pages) or A4_BASE
+    fitted = first if base == A4_BASE else _render(content, layout=layout, chain=chain, total=None, base=base)
+    if fitted.pages == 1:
+        return fitted
+    return _render(content, layout=layout, chain=chain, total=fitted.pages, base=base)
+
+
+# A4 text sizes a document may be set in to save a page (a receipt whose seal would stand alone on page 2),
+# largest first; never smaller than the 80 mm slip's body plus a point.
+A4_BASE = 10.5
+A4_TIGHTER_BASES = (10.0, 9.5)
+
+
+def _fitting_base(content: DocumentContent, *, layout: Layout, chain: FontChain, pages: int) -> float | None:
+    """The largest tighter A4 text size that prints the document on fewer pages; None when none does."""
+    if layout is not Layout.A4:
+        return None
+    for base in A4_TIGHTER_BASES:
+        if _render(content, layout=layout, chain=chain, total=None, base=base).pages < pages:
+            return base
+    return None
 
 
 def _page_footer(content: DocumentContent, page: int, total: int | None) -> str:
@@ -324,9 +374,16 @@ def _page_footer(content: DocumentContent, page: int, total: int | None) -> str:
     return SPACE.join((content.title, f"办件编号 {content.case_number}", pages))
 
 
-def _render(content: DocumentContent, *, layout: Layout, chain: FontChain, total: int | None) -> Pdf:
+def _render(
+    content: DocumentContent,
+    *,
+    layout: Layout,
+    chain: FontChain,
+    total: int | None,
+    base: float = A4_BASE,
+) -> Pdf:
     compact = layout is Layout.RECEIPT80
-    styles = _Styles(chain, base=8.5 if compact else 10.5)
+    styles = _Styles(chain, base=8.5 if compact else base)
     width = RECEIPT_WIDTH - 2 * RECEIPT_MARGIN if compact else A4[0] - 2 * A4_MARGINS[0]
     story = _story(content, styles, width, compact=compact)
     reprint_height = 0.0
