@@ -17,6 +17,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepTogether,
+    PageBreak,
     PageTemplate,
     Spacer,
     TableStyle,
@@ -246,13 +247,26 @@ def _heading_band(heading: list[Flowable], codes: list[Flowable], width: float) 
     return band
 
 
-def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+def _counterparts(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """The document once, or once per counterpart (正本, 副本), each on a page of its own, marked."""
+    story: list[Flowable] = []
+    for index, mark in enumerate(content.counterparts or ("",)):
+        if index:
+            story.append(PageBreak())
+        story += _story(content, s, width, compact=compact, counterpart=mark)
+    return story
+
+
+def _story(
+    content: DocumentContent, s: _Styles, width: float, *, compact: bool, counterpart: str = ""
+) -> list[Flowable]:
     chain = s.chain
+    title = f"{content.title}（{counterpart}）" if counterpart else content.title
     title_size = chain.fit_size(
-        content.title, width * (0.98 if compact else 0.7), s.title.fontSize, min_size=s.body.fontSize + 2
+        title, width * (0.98 if compact else 0.7), s.title.fontSize, min_size=s.body.fontSize + 2
     )
     title_style = ParagraphStyle("fitted", parent=s.title, fontSize=title_size, leading=title_size * 1.35)
-    heading: list[Flowable] = [s.p(content.office_name, s.office), s.p(content.title, title_style)]
+    heading: list[Flowable] = [s.p(content.office_name, s.office), s.p(title, title_style)]
     if content.kind is not DocumentKind.CERTIFICATE:  # a certificate's number is its first field
         heading.append(s.p(content.number, s.number))
     story: list[Flowable] = []
@@ -339,7 +353,7 @@ def _render(content: DocumentContent, *, layout: Layout, chain: FontChain, total
     if compact:
         width = RECEIPT_WIDTH - 2 * RECEIPT_MARGIN
         styles = _Styles(chain, base=8.5)
-        story = _story(content, styles, width, compact=True)
+        story = _counterparts(content, styles, width, compact=True)
         probe = Canvas(io.BytesIO())
         height = sum(
             f.wrapOn(probe, width, 10_000)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in story
@@ -349,7 +363,7 @@ def _render(content: DocumentContent, *, layout: Layout, chain: FontChain, total
     else:
         width = A4[0] - 36 * mm
         styles = _Styles(chain, base=10.5)
-        story = _story(content, styles, width, compact=False)
+        story = _counterparts(content, styles, width, compact=False)
         page = A4
         margins = (18 * mm, 14 * mm)
 
