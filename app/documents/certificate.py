@@ -33,11 +33,8 @@ def certificate(case: CaseView, cert: CertificateView, office: Office) -> Docume
     rows += [Field(label, value) for label, value in cert.fields if label not in shown]
     own_number = any(f.value is Value.NUMBER for f in template.fields)
     identifier = Field("电子证照标识" if own_number else "证照编号", cert.certificate_id)
-    fields = (
-        *([identifier] if not own_number else []),
-        *(r for r in rows if r.value),
-        Field("办件编号", case.number),
-    )
+    printed = tuple(r for r in rows if r.value)  # an optional entry left empty is not printed
+    fields = (*printed, identifier) if own_number else (identifier, *printed)
     what = "审批结果" if template is RESULT_ONLY else "证照"
     return DocumentContent(
         kind=DocumentKind.CERTIFICATE,
@@ -47,7 +44,7 @@ def certificate(case: CaseView, cert: CertificateView, office: Office) -> Docume
         case_number=case.number,
         qr_text=cert.qr_text,
         qr_caption="扫码核验：离线验签，联网查询状态",
-        fields=(*fields, *([identifier] if own_number else [])),
+        fields=(*fields, Field("办件编号", case.number)),
         sections=(
             Paragraph(f"本{what}依法核发，二维码内含发证机关电子签名，可离线核验真伪；涂改、伪造无效。"),
         ),
