@@ -129,7 +129,7 @@ def test_check_digit_of_iso_7064_mod_11_10() -> None:
 def test_validity_comes_from_the_catalog(workspace: Workspace) -> None:
     counter = workspace.counter()
     food = accepted(workspace, FOOD)
-    with pytest.raises(CertificateError, match="由法律规定为5年.*不能另行填写"):
+    with pytest.raises(CertificateError, match=r"由法律规定为5年.*不能另行填写"):
         workspace.certificates.approve(
             food, approver=counter, fields=FOOD_FIELDS, valid_until=date(2040, 1, 1)
         )

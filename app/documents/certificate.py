@@ -27,7 +27,7 @@ def certificate(case: CaseView, cert: CertificateView, office: Office) -> Docume
     副本 where the type has both, the validity the catalog gave (长期 only where it says so), the QR."""
     template = template_of(cert.licence_type)
     stored = dict(cert.fields)
-    rows = [Field(f.label, _value(f, case, cert, stored)) for f in template.fields]
+    rows = [_row(f, case, cert, stored) for f in template.fields]
     shown = {f.label for f in template.fields}
     # Entries of a template since changed stay printed, after the template's own.
     rows += [Field(label, value) for label, value in cert.fields if label not in shown]
@@ -54,6 +54,12 @@ def certificate(case: CaseView, cert: CertificateView, office: Office) -> Docume
         seal_name=cert.issuer_name,
         counterparts=template.counterparts,
     )
+
+
+def _row(field: LicenceField, case: CaseView, cert: CertificateView, stored: dict[str, str]) -> Field:
+    if field.value is Value.HOLDER_ID and field.label == "证件":  # general: 统一社会信用代码 or 证件
+        return id_field("证件", case.applicant)
+    return Field(field.label, _value(field, case, cert, stored))
 
 
 def _value(field: LicenceField, case: CaseView, cert: CertificateView, stored: dict[str, str]) -> str:

@@ -158,6 +158,8 @@ class _Styles:
 def _fields_table(content: DocumentContent, s: _Styles, width: float, *, columns: int) -> PdfTable:
     """Label/value pairs; on wide paper two pairs a row, long values across the whole row."""
     label_width = (27 if columns == 2 else 22) * mm
+    if content.kind is DocumentKind.CERTIFICATE and width > 120 * mm:  # statutory labels, whole on A4
+        label_width = 44 * mm
     value_width = (width - columns * label_width) / columns
     rows: list[list[Any]] = []
     spans: list[tuple[str, tuple[int, int], tuple[int, int]]] = []
