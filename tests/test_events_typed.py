@@ -31,7 +31,7 @@ from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import EventKind
 from app.workspace import Workspace
 from db.models import CaseEvent, Certificate
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from tests.server_fixtures import OFFICE_CODE, OFFICE_NAME, decided, key_entry, window_key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -173,7 +173,7 @@ def test_what_approval_stores_is_what_its_event_carries(workspace: Workspace) ->
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
-    workspace.certificates.approve(number, approver=counter, valid_until=date(2031, 11, 19))
+    workspace.certificates.approve(number, approver=counter, fields=PLANNING_FIELDS)
     with workspace.store.read() as session:
         row = session.scalars(select(Certificate).where(Certificate.case_number == number)).one()
         event = session.scalars(select(CaseEvent).where(CaseEvent.kind == EventKind.CERTIFICATE_ISSUED)).one()

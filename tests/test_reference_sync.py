@@ -19,7 +19,14 @@ from app.clock import Clock
 from app.intake import InputError, parse_request
 from app.sync.client import SyncError
 from app.workspace import Workspace
-from tests.helpers import SEAL, calendar_json, newer_catalog, open_demo_workspace, request_json
+from tests.helpers import (
+    PLANNING_FIELDS,
+    SEAL,
+    calendar_json,
+    newer_catalog,
+    open_demo_workspace,
+    request_json,
+)
 from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
@@ -362,9 +369,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     office = open_demo_workspace(office_home, clock=clock)
     try:
         register(office, server, replace=True)
-        approval = office.certificates.approve(
-            number, approver=office.counter(), valid_until=date(2031, 11, 19)
-        )
+        approval = office.certificates.approve(number, approver=office.counter(), fields=PLANNING_FIELDS)
         assert office.sync.sync().acknowledged == 1
     finally:
         office.close()
@@ -376,7 +381,10 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     with workspace.store.read() as session:
         stored = session.query(Certificate).filter_by(case_number=number).one()
         assert (stored.certificate_id, stored.qr_text) == (approval.certificate_id, approval.qr_text)
-        assert stored.valid_until == date(2031, 11, 19) and stored.holder_id_masked.count("*") >= 8
+        assert stored.valid_until is None and stored.holder_id_masked.count("*") >= 8  # 长期 by the catalog
+        # The licence's entries travel with it and are stored by the window holding the case.
+        assert stored.licence_type == "planning_permit"
+        assert json.loads(stored.licence_fields or "{}")["建设项目名称"] == PLANNING_FIELDS["建设项目名称"]
     # Pulling again stores nothing twice.
     workspace.sync.sync()
     with workspace.store.read() as session:

@@ -138,6 +138,9 @@ class CaseDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+        for button in self.findChildren(QPushButton):  # Enter moves between inputs, never prints or closes
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
     # -- approval ----------------------------------------------------------------------------------------
     def _approval_form(self, box: QWidget, approval: ApprovalForm | None) -> None:
@@ -177,6 +180,14 @@ class CaseDialog(QDialog):
         widget.setObjectName(f"entry-{label}")
         self.entries[label] = widget
         return widget
+
+    def enter(self, label: str, value: str) -> None:
+        """Fill the entry `label` as the approver would (a choice by its text)."""
+        widget = self.entries[label]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(value)))
+        else:
+            widget.setText(value)
 
     def approval_request(self) -> ApprovalRequest:
         fields = {
