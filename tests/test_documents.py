@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -164,7 +163,7 @@ def test_certificate_qr_verifies_and_a_one_bit_change_does_not(
     result = workspace.certificates.verify(scanned)
     assert result.status is VerificationStatus.VALID
     assert result.claims is not None and result.claims.holder_name == RARE_COMPANY["name"]
-    assert result.claims.case_number == cases.accepted and result.claims.valid_until == date(2031, 11, 19)
+    assert result.claims.case_number == cases.accepted and result.claims.valid_until is None  # 长期
     base, payload = scanned.rsplit("/", 1)
     raw = bytearray(base32_decode(payload))
     for bit in range(0, len(raw) * 8, 7):

@@ -219,7 +219,7 @@ def test_approving_and_printing_never_write_an_event_the_server_would_refuse(wor
     )  # type: ignore[arg-type]
     assert stored(workspace) == (1, 1)
     with pytest.raises(CertificateError) as raised:
-        workspace.certificates.approve(number, approver=counter, content="准" * 5000, fields=PLANNING_FIELDS)
+        workspace.certificates.approve(number, approver=counter, content="准" * 5000)
     assert "payload.content" in str(raised.value) and "未保存" in str(raised.value)
     with workspace.store.read() as session:
         assert session.scalars(select(Case.status).where(Case.number == number)).one() == "accepted"

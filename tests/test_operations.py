@@ -229,7 +229,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
     assert shown == snapshot  # the outbox payload's keys and values, as `clerk` always printed them
     # The certificate as `clerk` has printed it since certificates came: dates as ISO days, the hand-over
     # time as Python writes an aware UTC time, the hand-over clerk by name.
-    assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] == "2031-11-19"
+    assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] is None
     assert certificate["handed_over_at"] == str(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
     assert certificate["handover_clerk_name"] == "王晓梅" and certificate["approver_login"] == "demo"
     assert certificate["recipient_name"] == AGENT["name"]
@@ -250,7 +250,15 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
         "recipient_name",
         "recipient_id_number",
         "handover_clerk_name",
+        # Since issue 11: the licence's template and entries, and who collected in what capacity.
+        "licence_type",
+        "fields",
+        "recipient_id_type",
+        "recipient_capacity",
+        "recipient_authorization",
     }
+    assert certificate["fields"]["建设项目名称"] == PLANNING_FIELDS["建设项目名称"]
+    assert certificate["recipient_capacity"] == "agent"
 
 
 def test_a_decision_travels_as_the_case_json_without_certificate_and_format(workspace: Workspace) -> None:

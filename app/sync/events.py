@@ -327,8 +327,8 @@ class CertificateIssued:
         key: PublicKeyEntry,
         qr_text: str,
         approver_login: str,
-        licence_type: str,
-        licence_fields: tuple[tuple[str, str], ...],
+        licence_type: str = "general",
+        licence_fields: tuple[tuple[str, str], ...] = (),
     ) -> CertificateIssued:
         """The certificate whose claims `key` sealed into `qr_text`."""
         return cls(
@@ -413,11 +413,11 @@ class CertificateHandedOver:
             "certificate_id": self.certificate_id,
             "recipient_name": self.recipient_name,
             "recipient_id_number": self.recipient_id_number,
-            "recipient_id_type": str(self.recipient_id_type),
-            "authorization": self.authorization,
         }
-        if self.capacity is not None:
+        if self.capacity is not None:  # a hand-over since capacities are recorded (else the old shape)
+            payload["recipient_id_type"] = str(self.recipient_id_type)
             payload["capacity"] = str(self.capacity)
+            payload["authorization"] = self.authorization
         return payload
 
 
