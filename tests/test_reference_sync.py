@@ -20,7 +20,6 @@ from app.intake import InputError, parse_request
 from app.sync.client import SyncError
 from app.workspace import Workspace
 from tests.helpers import (
-    PLANNING_FIELDS,
     SEAL,
     calendar_json,
     newer_catalog,
@@ -369,7 +368,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     office = open_demo_workspace(office_home, clock=clock)
     try:
         register(office, server, replace=True)
-        approval = office.certificates.approve(number, approver=office.counter(), fields=PLANNING_FIELDS)
+        approval = office.certificates.approve(number, approver=office.counter())
         assert office.sync.sync().acknowledged == 1
     finally:
         office.close()
@@ -381,10 +380,9 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     with workspace.store.read() as session:
         stored = session.query(Certificate).filter_by(case_number=number).one()
         assert (stored.certificate_id, stored.qr_text) == (approval.certificate_id, approval.qr_text)
-        assert stored.valid_until is None and stored.holder_id_masked.count("*") >= 8  # 长期 by the catalog
-        # The licence's entries travel with it and are stored by the window holding the case.
-        assert stored.licence_type == "planning_permit"
-        assert json.loads(stored.licence_fields or "{}")["建设项目名称"] == PLANNING_FIELDS["建设项目名称"]
+        # 公章刻制备案 gives a 备案回执, no licence: no validity; its template travels and is stored.
+        assert stored.valid_until is None and stored.holder_id_masked.count("*") >= 8
+        assert stored.licence_type == "result" and json.loads(stored.licence_fields or "") == {}
     # Pulling again stores nothing twice.
     workspace.sync.sync()
     with workspace.store.read() as session:
