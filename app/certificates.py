@@ -11,8 +11,9 @@ app.cases.status.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +32,21 @@ from app.cases.status import (
 from app.catalog import ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock, hall_time_text
-from app.identifiers import check_name, check_resident_id, mask_resident_id
+from app.identifiers import mask_resident_id
+from app.identity_documents import IdKind
+from app.licences import (
+    ApprovalForm,
+    CaseFacts,
+    LicenceError,
+    LicenceTemplate,
+    NumberContext,
+    approval_form,
+    checked_entries,
+    number_label,
+    template_for,
+    valid_until_of,
+)
+from app.pickup import Capacity, Holder, Party, PickupError, check_recipient, default_capacity
 from app.seal import (
     CertificateClaims,
     KeyDirectory,
@@ -51,7 +66,7 @@ from app.sync.authority import refusal
 from app.sync.events import CertificateHandedOver, CertificateIssued, EventPayload
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import EventKind
-from db.models import Case, Certificate, Clerk
+from db.models import Case, Certificate
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store, StoreError
@@ -67,6 +82,13 @@ class CertificateError(Exception):
 class Approval:
     certificate_id: str
     qr_text: str
+
+
+@dataclass(frozen=True)
+class HandoverForm:
+    """What the hand-over form starts with: the capacity the case suggests."""
+
+    capacity: Capacity
 
 
 class CertificateService:
@@ -138,16 +160,31 @@ class CertificateService:
         approver: CounterContext,
         content: str | None = None,
         valid_until: date | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> Approval:
-        """Approve an accepted case and issue its certificate, in one transaction with its event."""
+        """Approve an accepted case and issue its certificate, in one transaction with its event.
+
+        The validity comes from the item's catalog entry (`valid_until` only where it says the approver
+        enters it); `fields`: the approver's entries of the licence's template by their Chinese labels
+        (app.licences), over what the case prefills."""
         today = self._clock.today()
-        item = self._approvable(number, approver=approver, valid_until=valid_until, today=today)
+        item, case_row = self._approvable(number, approver=approver, today=today)
+        template = template_for(item.result)
+        try:
+            until = valid_until_of(item, valid_until, today)
+            entries = checked_entries(template, fields or {}, _facts(case_row, item))
+        except LicenceError as error:
+            raise CertificateError(str(error)) from None
         key, key_entry = self._signing_key(item.body_code, item.body_name, approver.window_code)
         now = self._clock.now()
         with self._store.write() as session:
             case = session.scalars(select(Case).where(Case.number == number)).one()
             approval = _still_approvable(case)
             certificate_id = _next_certificate_id(session, issuer_code=item.body_code, year=today.year)
+            licence_fields = (
+                *entries.items(),
+                *self._licence_number(session, template, item, entries, today),
+            )
             issued = self._seal(
                 case,
                 item,
@@ -156,8 +193,10 @@ class CertificateService:
                 key_entry=key_entry,
                 content=content,
                 issued_on=today,
-                valid_until=valid_until,
+                valid_until=until,
                 approver=approver,
+                template=template,
+                licence_fields=licence_fields,
             )
             session.add(Certificate(case_number=number, **issued.columns()))
             case.status = approval.target
@@ -165,23 +204,59 @@ class CertificateService:
         log.info("case %s approved, certificate %s", number, issued.certificate_id)
         return Approval(issued.certificate_id, issued.qr_text)
 
-    def _approvable(
-        self, number: str, *, approver: CounterContext, valid_until: date | None, today: date
-    ) -> ServiceItem:
-        """The case's item, once the case is here, held by this window, its status allows approval and
-        the dates fit."""
+    def _approvable(self, number: str, *, approver: CounterContext, today: date) -> tuple[ServiceItem, Case]:
+        """The case's item and the case, once the case is here, held by this window and its status allows
+        approval."""
         with self._store.read() as session:
             case = session.scalars(select(Case).where(Case.number == number)).first()
         if case is None:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
         _check_authority(EventKind.CERTIFICATE_ISSUED, number, approver)
         _check_status(case.status, CaseAction.APPROVE, number)
-        if valid_until is not None and valid_until <= today:
-            raise CertificateError(f"有效期至 {valid_until} 不能早于或等于发证日期 {today}")
+        return self._item_of(case), case
+
+    def _item_of(self, case: Case) -> ServiceItem:
         item = self._catalog.item_at(case.item_code, case.catalog_version)
         if item is None:
             raise CertificateError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
         return item
+
+    def approval_form(self, number: str) -> ApprovalForm:
+        """What approving case `number` asks of the approver (the window's approval inputs)."""
+        with self._store.read() as session:
+            case = session.scalars(select(Case).where(Case.number == number)).first()
+        if case is None:
+            raise CertificateError(f"本窗口数据库中没有办件 {number}")
+        item = self._item_of(case)
+        return approval_form(item, _facts(case, item))
+
+    def handover_form(self, number: str) -> HandoverForm:
+        with self._store.read() as session:
+            case = session.scalars(select(Case).where(Case.number == number)).first()
+        if case is None:
+            raise CertificateError(f"本窗口数据库中没有办件 {number}")
+        return HandoverForm(default_capacity(_holder(case)))
+
+    def _licence_number(
+        self,
+        session: Session,
+        template: LicenceTemplate,
+        item: ServiceItem,
+        entries: Mapping[str, str],
+        today: date,
+    ) -> tuple[tuple[str, str], ...]:
+        """The licence's own number (label, number) by its template's rule, from the serial of its issuer,
+        type and year; none when the template has no number of its own."""
+        label = number_label(template)
+        if label is None or template.number is None:
+            return ()
+        serial = _next_serial(session, f"licence:{template.key}:{item.body_code}:{today.year}")
+        division = _division(item)
+        region = self._catalog.region_name or item.body_name
+        context = NumberContext(
+            division=division, region_name=region, issued_on=today, serial=serial, entries=entries
+        )
+        return ((label, template.number(context)),)
 
     def _seal(
         self,
@@ -195,6 +270,8 @@ class CertificateService:
         issued_on: date,
         valid_until: date | None,
         approver: CounterContext,
+        template: LicenceTemplate,
+        licence_fields: tuple[tuple[str, str], ...],
     ) -> CertificateIssued:
         """The certificate of `case`, its claims sealed with `key` into the QR."""
         claims = CertificateClaims(
@@ -216,35 +293,61 @@ class CertificateService:
             key=key_entry,
             qr_text=sign_certificate(claims, key=key, verify_base=f"{base}/V/"),
             approver_login=approver.clerk_login,
+            licence_type=template.key,
+            licence_fields=licence_fields,
         )
 
     # -- hand over -------------------------------------------------------------------------------
     def hand_over(
-        self, number: str, *, clerk: CounterContext, recipient_name: str, recipient_id_number: str
+        self,
+        number: str,
+        *,
+        clerk: CounterContext,
+        recipient_name: str,
+        recipient_id_number: str,
+        recipient_id_type: IdKind | str | None = None,
+        capacity: Capacity | str | None = None,
+        authorization: str | None = None,
     ) -> None:
-        """Record that the certificate was handed to the recipient (出件)."""
-        name = check_name(recipient_name)
-        person = check_resident_id(recipient_id_number, today=self._clock.today())
-        problems = [
-            p for p in (name.reason if not name.ok else None, person.reason if not person.ok else None) if p
-        ]
-        if problems:
-            raise CertificateError("领取人信息有误：" + "；".join(problems))
+        """Record that the certificate was handed to the recipient (出件) and in what capacity they
+        collected it (app.pickup): 本人, 法定代表人, or 受托人 with the authorisation recorded. With no
+        capacity said, the applicant (a person) or the case's agent is recognised by their 证件; anyone
+        else is refused until the capacity is said. `recipient_id_type`: a 证件类型 code (居民身份证 by
+        default)."""
         _check_authority(EventKind.CERTIFICATE_HANDED_OVER, number, clerk)
         with self._store.read() as session:
-            _ready_to_hand_over(session, number)
+            _, case_row, _ = _ready_to_hand_over(session, number)
+            holder = _holder(case_row)
+        try:
+            recipient = check_recipient(
+                holder,
+                capacity=capacity,
+                name=recipient_name,
+                id_type=recipient_id_type,
+                id_number=recipient_id_number,
+                authorization=authorization,
+                today=self._clock.today(),
+            )
+        except PickupError as error:
+            raise CertificateError(str(error)) from None
         now = self._clock.now()
         with self._store.write() as session:
             certificate, case, handing = _ready_to_hand_over(session, number)
             certificate.handed_over_at = now.replace(tzinfo=None)
-            certificate.recipient_name = name.normalized
-            certificate.recipient_id_number = person.normalized
+            certificate.recipient_name = recipient.name
+            certificate.recipient_id_number = recipient.id_number
+            certificate.recipient_id_type = str(recipient.id_type)
+            certificate.recipient_capacity = str(recipient.capacity)
+            certificate.recipient_authorization = recipient.authorization
             certificate.handover_clerk_login = clerk.clerk_login
             case.status = handing.target
             handed = CertificateHandedOver(
                 certificate_id=certificate.certificate_id,
-                recipient_name=name.normalized,
-                recipient_id_number=person.normalized,
+                recipient_name=recipient.name,
+                recipient_id_number=recipient.id_number,
+                recipient_id_type=recipient.id_type,
+                capacity=recipient.capacity,
+                authorization=recipient.authorization,
             )
             _record(session, handed, number=number, by=clerk, now=now)
 
@@ -253,16 +356,39 @@ def _type_code(issuer_code: str) -> str:
     return f"{issuer_code}001"
 
 
-def _next_certificate_id(session: Session, *, issuer_code: str, year: int) -> str:
-    """The next certificate identifier (GB/T 36904) of the issuing office this year."""
-    name = f"cert:{issuer_code}:{year}"
+def _facts(case: Case, item: ServiceItem) -> CaseFacts:
+    return CaseFacts(holder=case.applicant_name, applicant_kind=case.applicant_kind, issuer=item.body_name)
+
+
+def _holder(case: Case) -> Holder:
+    agent = None
+    if case.agent_name is not None:
+        agent = Party(case.agent_name, case.agent_id_type or IdKind.RESIDENT_ID, case.agent_id_number or "")
+    applicant = Party(case.applicant_name, case.applicant_id_type, case.applicant_id_number)
+    return Holder(kind=case.applicant_kind, applicant=applicant, agent=agent)
+
+
+def _division(item: ServiceItem) -> str:
+    """The 6-digit division of the item's region (the second part of its 实施编码)."""
+    parts = item.code.split("-")
+    division = parts[1][:6] if len(parts) > 1 else ""
+    return division if len(division) == 6 and division.isdigit() else "000000"
+
+
+def _next_serial(session: Session, name: str) -> int:
     serial = session.get(SerialCounter, name)
     if serial is None:
         serial = SerialCounter(name=name, last=0)
         session.add(serial)
     serial.last += 1
+    return serial.last
+
+
+def _next_certificate_id(session: Session, *, issuer_code: str, year: int) -> str:
+    """The next certificate identifier (GB/T 36904) of the issuing office this year."""
+    last = _next_serial(session, f"cert:{issuer_code}:{year}")
     return certificate_identifier(
-        type_code=_type_code(issuer_code), issuer_code=issuer_code, serial=f"{year}{serial.last:07d}"
+        type_code=_type_code(issuer_code), issuer_code=issuer_code, serial=f"{year}{last:07d}"
     )
 
 
@@ -316,30 +442,3 @@ def _check_authority(kind: EventKind, number: str, who: CounterContext) -> None:
     )
     if refused is not None:
         raise CertificateError(refused.message)
-
-
-def certificate_view(row: Certificate, clerk_names: dict[str, str]) -> dict[str, object]:
-    """The certificate as the documents and `case show` see it (dates as dates, times aware UTC)."""
-    return {
-        "certificate_id": row.certificate_id,
-        "type_name": row.type_name,
-        "holder_name": row.holder_name,
-        "holder_id_masked": row.holder_id_masked,
-        "issuer_name": row.issuer_name,
-        "issuer_code": row.issuer_code,
-        "content": row.content,
-        "issued_on": row.issued_on,
-        "valid_until": row.valid_until,
-        "key_id": row.key_id,
-        "qr_text": row.qr_text,
-        "approver_login": row.approver_login,
-        "handed_over_at": row.handed_over_at.replace(tzinfo=UTC) if row.handed_over_at else None,
-        "recipient_name": row.recipient_name,
-        "recipient_id_number": row.recipient_id_number,
-        "handover_clerk_name": clerk_names.get(row.handover_clerk_login or "", row.handover_clerk_login),
-    }
-
-
-def clerk_names(store: Store) -> dict[str, str]:
-    with store.read() as session:
-        return {login: name for login, name in session.execute(select(Clerk.login, Clerk.name)).all()}

@@ -43,12 +43,14 @@ from app.identity_documents import (
     id_kind_label,
 )
 from app.intake import InputError, parse_request
+from app.licences import LicenceError, parse_field_option
 from app.operations.certificates import approve_case, hand_over_certificate
 from app.operations.changes import REFUSALS
 from app.operations.counter import accept_case
 from app.operations.lookup import look_up_case
 from app.operations.printing import render_document, write_document
 from app.operations.sync import reconcile, register_window, sync_with_server
+from app.pickup import Capacity
 from app.seal import VERIFICATION_LABEL
 from app.secrets import SecretStoreError
 from app.settings import SettingsError
@@ -341,8 +343,22 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             valid_until = date.fromisoformat(args.valid_until)
         except ValueError:
             return out.fail(f"日期格式错误：{args.valid_until}（应为 YYYY-MM-DD）")
+    fields: dict[str, str] = {}
+    for option in args.field:
+        try:
+            label, value = parse_field_option(option)
+        except LicenceError as error:
+            return out.fail(str(error))
+        if label in fields:
+            return out.fail(f"--field {label} 重复填写")
+        fields[label] = value
     approved = approve_case(
-        ws, person=ws.counter(args.clerk), number=args.number, content=args.content, valid_until=valid_until
+        ws,
+        person=ws.counter(args.clerk),
+        number=args.number,
+        content=args.content,
+        valid_until=valid_until,
+        fields=fields,
     )
     out.emit(
         {
@@ -362,6 +378,9 @@ def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         number=args.number,
         recipient_name=args.recipient,
         recipient_id_number=args.recipient_id,
+        recipient_id_type=args.recipient_id_type,
+        capacity=args.capacity,
+        authorization=args.authorization,
     )
     number = handed.changed.number
     out.emit({"case_number": number, "handed_over": True}, f"办件 {number} 证照已交付 {args.recipient}")
@@ -552,13 +571,38 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = case.add_parser("approve", parents=[common], help="审批通过并签发证照（审批人员）")
     p.add_argument("number")
     p.add_argument("--content", default=None, help="许可内容（默认：准予 + 事项名称）")
-    p.add_argument("--valid-until", default=None, help="有效期至 YYYY-MM-DD（默认长期）")
+    p.add_argument(
+        "--valid-until",
+        default=None,
+        help="有效期至 YYYY-MM-DD：仅用于事项目录规定审批时确定有效期的证照；其余按目录（法定年限或长期）",
+    )
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="名称=内容",
+        help="证照模板的录入项（可重复），如 --field 经营场所=示例市锦华区…；未填的按办件预填",
+    )
     p.add_argument("--clerk", default=None)
     p.set_defaults(handler=_approve)
     p = case.add_parser("handover", parents=[common], help="证照交付（出件），记录领取人")
     p.add_argument("number")
     p.add_argument("--recipient", required=True, help="领取人姓名")
-    p.add_argument("--recipient-id", required=True, help="领取人身份证号码")
+    p.add_argument("--recipient-id", required=True, help="领取人证件号码")
+    p.add_argument(
+        "--recipient-id-type",
+        choices=[str(k) for k in IdKind if k is not IdKind.USCC],
+        default=None,
+        help="领取人证件类型（默认居民身份证）",
+    )
+    p.add_argument(
+        "--capacity",
+        choices=[str(c) for c in Capacity],
+        default=None,
+        help="领取人身份：self 本人、legal-rep 法定代表人、agent 受托人"
+        "（不填时按证件识别申请人本人或登记的代理人）",
+    )
+    p.add_argument("--authorization", default=None, help="受托人的授权委托书（名称、日期或编号）")
     p.add_argument("--clerk", default=None)
     p.set_defaults(handler=_handover)
 

@@ -265,6 +265,13 @@ class Certificate(Base):
     recipient_name: Mapped[str | None] = mapped_column(String(400))
     recipient_id_number: Mapped[str | None] = mapped_column(String(40))
     handover_clerk_login: Mapped[str | None] = mapped_column(String(40))
+    # Since schema 6 (NULL in rows stored before): the template printed (app.licences), the approver's
+    # entries and the licence's own number as a JSON object {label: value} in print order, and who collected.
+    licence_type: Mapped[str | None] = mapped_column(String(40))
+    licence_fields: Mapped[str | None] = mapped_column(Text)
+    recipient_id_type: Mapped[str | None] = mapped_column(String(20))
+    recipient_capacity: Mapped[str | None] = mapped_column(String(20))
+    recipient_authorization: Mapped[str | None] = mapped_column(String(400))
 
 
 class OfficeKey(Base):

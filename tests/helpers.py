@@ -167,3 +167,7 @@ def run_program(module: str, *args: str, env: dict[str, str], timeout: float = 1
         timeout=timeout,
         check=False,
     )
+
+
+# The entries a 建设工程规划许可证 needs at approval (app.licences: planning_permit).
+PLANNING_FIELDS = {"建设项目名称": "示例大厦", "建设位置": "示例市锦华区锦城大道1号", "建设规模": "地上12层"}

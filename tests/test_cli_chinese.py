@@ -16,7 +16,7 @@ from app.catalog_store import demo_catalog_bytes
 from app.cli import main
 from app.workspace import Workspace
 from db.models import CaseEvent
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     Target,
     TestClient,
@@ -112,11 +112,21 @@ def test_clerk_human_output_is_chinese(
     assert "受理" in listed and "补正告知" in listed and "容缺受理" in listed
     clerk("print", "receipt", accepted, "-o", str(tmp_path / "receipt.pdf"))
     clerk("print", "supplement-notice", supplement, "-o", str(tmp_path / "notice.pdf"))
-    clerk("case", "approve", accepted)
+    clerk("case", "approve", accepted, *[f"--field={k}={v}" for k, v in PLANNING_FIELDS.items()])
     qr = clerk.json("case", "show", accepted)["certificate"]["qr_text"]
     assert "真实有效" in clerk("verify", qr)
     clerk("verify", "HTTPS://ZWFW.EXAMPLE.GOV.CN/V/AAAA", expect=1)
-    clerk("case", "handover", accepted, "--recipient", AGENT["name"], "--recipient-id", "11010519491231002X")
+    clerk(
+        "case",
+        "handover",
+        accepted,
+        "--recipient",
+        AGENT["name"],
+        "--recipient-id",
+        "11010519491231002X",
+        "--capacity",
+        "legal-rep",
+    )
     clerk("print", "pickup-receipt", accepted, "-o", str(tmp_path / "pickup.pdf"))
     clerk("keys", "export", "-o", str(tmp_path / "keys.json"))
 

@@ -18,7 +18,7 @@ from app.clock import Clock
 from app.intake import parse_request
 from app.sync.conflicts import CONFLICTS_HEADER
 from app.workspace import DATABASE_NAME, Workspace
-from tests.helpers import PLANNING, open_demo_workspace, request_json
+from tests.helpers import PLANNING, PLANNING_FIELDS, open_demo_workspace, request_json
 from tests.sync_harness import InProcessServer, in_process_server
 from tests.test_reference_sync import save_shot
 from ui.conflicts_dialog import ConflictsDialog, ResolveDialog
@@ -86,13 +86,13 @@ def make_conflicts(
         accept(twin)  # serial 1 again: refused by the server
         twin.sync.sync()
         register(office, server, replace=True)
-        office.certificates.approve(twice, approver=office.counter())
+        office.certificates.approve(twice, approver=office.counter(), fields=PLANNING_FIELDS)
         office.sync.sync()
         register(workspace, server, replace=True)  # the real PC takes its window back
     finally:
         twin.close()
         office.close()
-    workspace.certificates.approve(twice, approver=workspace.counter())
+    workspace.certificates.approve(twice, approver=workspace.counter(), fields=PLANNING_FIELDS)
     return reused, twice
 
 

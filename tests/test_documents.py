@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from app.seal import VerificationStatus, base32_decode, base32_encode
 from app.workspace import Workspace
 from db.models import Document, PrintRecord
 from tests.documents_helpers import needs_poppler, read_back
-from tests.helpers import AGENT, COMPANY, MARRIAGE, PASSPORT, PERSON, PLANNING, request_json
+from tests.helpers import AGENT, COMPANY, MARRIAGE, PASSPORT, PERSON, PLANNING, PLANNING_FIELDS, request_json
 
 pytestmark = needs_poppler
 
@@ -58,7 +57,7 @@ def cases(workspace: Workspace) -> Cases:
         rejected=accept(request_json(workspace.catalog.item(PASSPORT), applicant=RARE_PERSON, agent=None)),
         counter=counter,
     )
-    workspace.certificates.approve(made.accepted, approver=counter, valid_until=date(2031, 11, 19))
+    workspace.certificates.approve(made.accepted, approver=counter, fields=PLANNING_FIELDS)
     workspace.certificates.hand_over(
         made.accepted, clerk=counter, recipient_name=AGENT["name"], recipient_id_number=AGENT["id_number"]
     )
@@ -163,7 +162,7 @@ def test_certificate_qr_verifies_and_a_one_bit_change_does_not(
     result = workspace.certificates.verify(scanned)
     assert result.status is VerificationStatus.VALID
     assert result.claims is not None and result.claims.holder_name == RARE_COMPANY["name"]
-    assert result.claims.case_number == cases.accepted and result.claims.valid_until == date(2031, 11, 19)
+    assert result.claims.case_number == cases.accepted and result.claims.valid_until is None  # 长期
     base, payload = scanned.rsplit("/", 1)
     raw = bytearray(base32_decode(payload))
     for bit in range(0, len(raw) * 8, 7):
@@ -234,9 +233,9 @@ def test_missing_glyphs_are_named_before_printing(workspace: Workspace, tmp_path
 
 def test_approval_and_handover_refuse_what_does_not_fit(workspace: Workspace, cases: Cases) -> None:
     with pytest.raises(CertificateError, match="只有已受理"):
-        workspace.certificates.approve(cases.supplement, approver=cases.counter)
+        workspace.certificates.approve(cases.supplement, approver=cases.counter, fields=PLANNING_FIELDS)
     with pytest.raises(CertificateError, match=r"不能重复发证|只有已受理"):
-        workspace.certificates.approve(cases.accepted, approver=cases.counter)
+        workspace.certificates.approve(cases.accepted, approver=cases.counter, fields=PLANNING_FIELDS)
     with pytest.raises(CertificateError, match="尚未发证"):
         workspace.certificates.hand_over(
             cases.tolerance,
@@ -244,7 +243,7 @@ def test_approval_and_handover_refuse_what_does_not_fit(workspace: Workspace, ca
             recipient_name="张三",
             recipient_id_number=PERSON["id_number"],
         )
-    workspace.certificates.approve(cases.tolerance, approver=cases.counter)
+    workspace.certificates.approve(cases.tolerance, approver=cases.counter, fields=PLANNING_FIELDS)
     with pytest.raises(CertificateError, match="领取人信息有误"):
         workspace.certificates.hand_over(
             cases.tolerance,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,17 @@ from app.intake import InputError, parse_request
 from app.sync import events, wire
 from app.workspace import Workspace
 from db.models import Case, CaseEvent, CaseSerial, Certificate, PrintRecord
-from tests.helpers import AGENT, COMPANY, PASSPORT, PERSON, PLANNING, SEAL, open_demo_workspace, request_json
+from tests.helpers import (
+    AGENT,
+    COMPANY,
+    PASSPORT,
+    PERSON,
+    PLANNING,
+    PLANNING_FIELDS,
+    SEAL,
+    open_demo_workspace,
+    request_json,
+)
 from tests.server_fixtures import decided, follow_up
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -79,7 +89,7 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
     accept(request_json(passport, applicant={**PERSON, "id_number": "", "phone": ""}, agent=None))
     pilot = {**PILOT, "id_override_reason": "早期试点代码，已核对营业执照原件"}
     accept(request_json(workspace.catalog.item(SEAL), applicant=pilot, agent=None))  # type: ignore[arg-type]
-    workspace.certificates.approve(accepted, approver=counter, valid_until=date(2031, 11, 19))
+    workspace.certificates.approve(accepted, approver=counter, fields=PLANNING_FIELDS)
     workspace.certificates.hand_over(
         accepted, clerk=counter, recipient_name=AGENT["name"], recipient_id_number=AGENT["id_number"]
     )

@@ -4,6 +4,7 @@ of a certificate's fields, and the one writer of the outbox (app.sync.outbox.rec
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields
 from datetime import UTC, date, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import EventKind
 from app.workspace import Workspace
 from db.models import CaseEvent, Certificate
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from tests.server_fixtures import OFFICE_CODE, OFFICE_NAME, decided, key_entry, window_key
 
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
@@ -144,6 +145,9 @@ def test_the_payloads_are_what_the_wire_has_carried() -> None:
         "qr_text": issued.qr_text,
         "approver_login": "li.na",
         "key": key_entry(key),
+        # Since issue 11: the licence's template and entries (optional on the wire: older windows send none).
+        "licence_type": "general",
+        "fields": {},
     }
     assert certificate(key, valid_until=None).payload()["valid_until"] is None
     handed = CertificateHandedOver(certificate_id="C-1", recipient_name="张三", recipient_id_number="X1")
@@ -159,13 +163,26 @@ def test_the_payloads_are_what_the_wire_has_carried() -> None:
 def test_a_certificate_has_one_list_of_fields() -> None:
     """The stored certificate, the event's payload, its schema and what sync stores of a certificate
     issued elsewhere (`CERTIFICATE_FIELDS`) all come from `CertificateIssued`."""
-    hand_over = {"id", "case_number", "handed_over_at", "recipient_name", "recipient_id_number"}
+    hand_over = {
+        "id",
+        "case_number",
+        "handed_over_at",
+        "recipient_name",
+        "recipient_id_number",
+        "recipient_id_type",
+        "recipient_capacity",
+        "recipient_authorization",
+    }
     columns = {c.name for c in Certificate.__table__.columns} - hand_over - {"handover_clerk_login"}
     issued = certificate(window_key("SZX0103"))
     assert set(issued.columns()) == columns
-    assert set(CERTIFICATE_FIELDS) == columns - {"valid_until"}
+    # The licence's type and fields are optional on the wire (windows before issue 11 send none).
+    assert set(CERTIFICATE_FIELDS) == columns - {"valid_until", "licence_type", "licence_fields"}
     assert set(issued.payload()) == set(events.CERTIFICATE_ISSUED.fields)
-    assert {f.name for f in fields(CertificateIssued)} == columns - {"key_id"} | {"key"}
+    assert {f.name for f in fields(CertificateIssued)} == columns - {"key_id", "licence_fields"} | {
+        "key",
+        "fields",
+    }
 
 
 def test_what_approval_stores_is_what_its_event_carries(workspace: Workspace) -> None:
@@ -173,14 +190,16 @@ def test_what_approval_stores_is_what_its_event_carries(workspace: Workspace) ->
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
-    workspace.certificates.approve(number, approver=counter, valid_until=date(2031, 11, 19))
+    workspace.certificates.approve(number, approver=counter, fields=PLANNING_FIELDS)
     with workspace.store.read() as session:
         row = session.scalars(select(Certificate).where(Certificate.case_number == number)).one()
         event = session.scalars(select(CaseEvent).where(CaseEvent.kind == EventKind.CERTIFICATE_ISSUED)).one()
     stored: dict[str, Any] = {name: getattr(row, name) for name in (*CERTIFICATE_FIELDS, "valid_until")}
-    stored["issued_on"], stored["valid_until"] = row.issued_on.isoformat(), row.valid_until.isoformat()
+    stored["issued_on"], stored["valid_until"] = row.issued_on.isoformat(), None  # 长期 by the catalog
     assert {name: event.payload[name] for name in stored} == stored
     assert event.payload["key"]["key_id"] == row.key_id
+    assert row.licence_type == event.payload["licence_type"] == "planning_permit"
+    assert row.licence_fields is not None and json.loads(row.licence_fields) == event.payload["fields"]
 
 
 def count_events(workspace: Workspace) -> int:

@@ -17,7 +17,7 @@ from app.documents.content import DocumentKind
 from app.intake import parse_request
 from app.workspace import Workspace
 from tests.documents_helpers import needs_poppler, read_back
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from tests.server_fixtures import Target, run, run_json, target_fixture  # noqa: F401 (fixtures)
 from ui.main_window import MainWindow
 from ui.models import CaseColumn
@@ -97,7 +97,7 @@ def test_documents_print_hall_time(workspace: Workspace, tmp_path: Path) -> None
     text = "".join(read_back(again.pdf, tmp_path / "again").text.split())
     assert "受理时间2026年12月2日02:56" in text
     assert "补打：2026年12月2日02:56" in text and "18:56" not in text
-    workspace.certificates.approve(number, approver=counter)
+    workspace.certificates.approve(number, approver=counter, fields=PLANNING_FIELDS)
     workspace.certificates.hand_over(
         number, clerk=counter, recipient_name=AGENT["name"], recipient_id_number=AGENT["id_number"]
     )

@@ -36,7 +36,7 @@ from app.operations.printing import needs_reason, render_document
 from app.sync.wire import EventKind
 from app.workspace import Workspace
 from db.models import Case, CaseEvent, Certificate, Clerk, HallCase
-from tests.helpers import AGENT, PASSPORT, PERSON, PLANNING, SEAL, request_json
+from tests.helpers import AGENT, PASSPORT, PERSON, PLANNING, PLANNING_FIELDS, SEAL, request_json
 
 NEIGHBOUR = "SZX0104"
 
@@ -112,19 +112,19 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     number = accept(workspace, person).case.number
     supplement = accept(workspace, person, skip=("M05",)).case.number
     with pytest.raises(TransitionError, match="待补正"):
-        approve_case(workspace, person=person, number=supplement)
+        approve_case(workspace, person=person, number=supplement, fields=PLANNING_FIELDS)
     with pytest.raises(TransitionError, match=r"已受理.*不能交付证照"):
         hand_over_to_agent(workspace, person, number)
     assert count(workspace, Certificate) == 0
 
-    approved = approve_case(workspace, person=person, number=number, valid_until=date(2031, 11, 19))
+    approved = approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
     assert approved.changed == CaseChanged(number, CaseStatus.APPROVED)
     assert approved.certificate_id and workspace.certificates.verify(approved.qr_text).status == "valid"
     case = held_case(workspace, number=number)
     assert case.allowed_actions == (CaseAction.HAND_OVER,)
     assert case.certificate is not None and case.certificate.certificate_id == approved.certificate_id
     with pytest.raises(TransitionError):
-        approve_case(workspace, person=person, number=number)
+        approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
 
     handed = hand_over_to_agent(workspace, person, number)
     assert handed.changed == CaseChanged(number, CaseStatus.DELIVERED)
@@ -156,7 +156,7 @@ def test_a_role_this_version_does_not_know_grants_nothing(workspace: Workspace) 
         accept(workspace, person)
     assert isinstance(refused.value, REFUSALS)
     with pytest.raises(PermissionDenied, match="不能审批发证"):
-        approve_case(workspace, person=person, number=number)
+        approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
     with pytest.raises(PermissionDenied, match="不能打印文书"):
         render_document(workspace, person=person, number=number, kind=DocumentKind.RECEIPT)
     assert count(workspace, Case) == 1 and count(workspace, Certificate) == 0
@@ -197,7 +197,7 @@ def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspa
     assert "服务器 11-20 11:04 的记录" in details and "只能查询状态" in details  # hall time
     assert found.elsewhere_line().startswith(f"{number}  由 {NEIGHBOUR} 窗口受理（2026-11-20）")
     for act in (
-        lambda: approve_case(workspace, person=person, number=number),
+        lambda: approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS),
         lambda: render_document(workspace, person=person, number=number, kind=DocumentKind.RECEIPT),
     ):
         with pytest.raises(CaseNotHere, match=f"由 {NEIGHBOUR} 窗口受理，不在本窗口：请在受理窗口办理"):
@@ -216,7 +216,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
 ) -> None:
     person = workspace.counter()
     number = accept(workspace, person).case.number
-    approve_case(workspace, person=person, number=number, valid_until=date(2031, 11, 19))
+    approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
     hand_over_to_agent(workspace, person, number)
     assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -230,7 +230,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
     assert shown == snapshot  # the outbox payload's keys and values, as `clerk` always printed them
     # The certificate as `clerk` has printed it since certificates came: dates as ISO days, the hand-over
     # time as Python writes an aware UTC time, the hand-over clerk by name.
-    assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] == "2031-11-19"
+    assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] is None
     assert certificate["handed_over_at"] == str(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
     assert certificate["handover_clerk_name"] == "王晓梅" and certificate["approver_login"] == "demo"
     assert certificate["recipient_name"] == AGENT["name"]
@@ -251,7 +251,15 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
         "recipient_name",
         "recipient_id_number",
         "handover_clerk_name",
+        # Since issue 11: the licence's template and entries, and who collected in what capacity.
+        "licence_type",
+        "fields",
+        "recipient_id_type",
+        "recipient_capacity",
+        "recipient_authorization",
     }
+    assert certificate["fields"]["建设项目名称"] == PLANNING_FIELDS["建设项目名称"]
+    assert certificate["recipient_capacity"] == "agent"
 
 
 def test_a_decision_travels_as_the_case_json_without_certificate_and_format(workspace: Workspace) -> None:

@@ -15,7 +15,7 @@ from app.operations.certificates import approve_case
 from app.operations.counter import accept_case
 from app.workspace import Workspace
 from db.models import HallCase
-from tests.helpers import PLANNING, SEAL, request_json
+from tests.helpers import PLANNING, PLANNING_FIELDS, SEAL, request_json
 from ui.case_dialog import CaseDialog
 from ui.main_window import MainWindow
 
@@ -43,7 +43,7 @@ def test_the_case_dialog_offers_what_the_status_allows(qtbot: QtBot, workspace: 
     assert list(offered.print_buttons) == workspace.documents.available(number)
     waiting = dialog_for(qtbot, workspace, supplement)
     assert waiting.approve_button.isHidden() and waiting.handover.isHidden()
-    approve_case(workspace, person=workspace.counter(), number=number)
+    approve_case(workspace, person=workspace.counter(), number=number, fields=PLANNING_FIELDS)
     approved = dialog_for(qtbot, workspace, number)
     assert approved.approve_button.isHidden() and not approved.handover.isHidden()
 

@@ -15,7 +15,7 @@ from app.seal import VerificationStatus
 from app.workspace import Workspace
 from tests.cups_queue import READY, STOPPED, ensure_queues, printed_files, wait_for_new_output
 from tests.documents_helpers import needs_poppler, read_back
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from ui.main_window import MainWindow
 from ui.printing import PrintPreviewDialog
 
@@ -128,6 +128,8 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.show_case(number)
     assert window.case_dialog is not None
+    for label, value in PLANNING_FIELDS.items():  # the licence's entries (app.licences)
+        window.case_dialog.enter(label, value)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):  # opened again, read afresh
         window.case_dialog.approve_button.click()
     dialog = window.case_dialog
@@ -158,7 +160,7 @@ def test_verify_dialog_answers_for_genuine_and_tampered_codes(
     qtbot: QtBot, window: MainWindow, workspace: Workspace
 ) -> None:
     number = accepted_case(workspace)
-    approval = workspace.certificates.approve(number, approver=workspace.counter())
+    approval = workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
     window.open_verify()
     dialog = window.verify_dialog
     assert dialog is not None

@@ -19,7 +19,13 @@ from app.clock import Clock
 from app.intake import InputError, parse_request
 from app.sync.client import SyncError
 from app.workspace import Workspace
-from tests.helpers import SEAL, calendar_json, newer_catalog, open_demo_workspace, request_json
+from tests.helpers import (
+    SEAL,
+    calendar_json,
+    newer_catalog,
+    open_demo_workspace,
+    request_json,
+)
 from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
@@ -362,9 +368,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     office = open_demo_workspace(office_home, clock=clock)
     try:
         register(office, server, replace=True)
-        approval = office.certificates.approve(
-            number, approver=office.counter(), valid_until=date(2031, 11, 19)
-        )
+        approval = office.certificates.approve(number, approver=office.counter())
         assert office.sync.sync().acknowledged == 1
     finally:
         office.close()
@@ -376,7 +380,9 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     with workspace.store.read() as session:
         stored = session.query(Certificate).filter_by(case_number=number).one()
         assert (stored.certificate_id, stored.qr_text) == (approval.certificate_id, approval.qr_text)
-        assert stored.valid_until == date(2031, 11, 19) and stored.holder_id_masked.count("*") >= 8
+        # 公章刻制备案 gives a 备案回执, no licence: no validity; its template travels and is stored.
+        assert stored.valid_until is None and stored.holder_id_masked.count("*") >= 8
+        assert stored.licence_type == "result" and json.loads(stored.licence_fields or "") == {}
     # Pulling again stores nothing twice.
     workspace.sync.sync()
     with workspace.store.read() as session:

@@ -31,7 +31,7 @@ from app.sync.authority import RECORDED_BY
 from app.sync.wire import EVENT_KIND_LABEL, EventKind
 from app.workspace import Workspace
 from db.models import Case, CaseEvent
-from tests.helpers import AGENT, PLANNING, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 
 FOLLOW_UPS = (EventKind.CERTIFICATE_ISSUED, EventKind.CERTIFICATE_HANDED_OVER, EventKind.DOCUMENT_PRINTED)
 
@@ -123,14 +123,14 @@ def test_approval_names_the_status_by_its_label(workspace: Workspace) -> None:
         parse_request(request_json(planning, skip=("M05",))), counter=counter
     )
     with pytest.raises(CertificateError) as raised:
-        workspace.certificates.approve(supplement, approver=counter)
+        workspace.certificates.approve(supplement, approver=counter, fields=PLANNING_FIELDS)
     assert "「待补正」" in str(raised.value) and "只有已受理的办件可以审批发证" in str(raised.value)
     assert "awaiting_supplement" not in str(raised.value)
 
     accepted = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
-    workspace.certificates.approve(accepted, approver=counter)
+    workspace.certificates.approve(accepted, approver=counter, fields=PLANNING_FIELDS)
     with pytest.raises(CertificateError, match="「已审批发证，待领取」"):
-        workspace.certificates.approve(accepted, approver=counter)
+        workspace.certificates.approve(accepted, approver=counter, fields=PLANNING_FIELDS)
     assert events_of(workspace, accepted) == [EventKind.CASE_DECIDED, EventKind.CERTIFICATE_ISSUED]
 
 
@@ -141,7 +141,7 @@ def test_hand_over_follows_the_table_not_only_the_certificate(workspace: Workspa
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
-    workspace.certificates.approve(number, approver=counter)
+    workspace.certificates.approve(number, approver=counter, fields=PLANNING_FIELDS)
     with workspace.store.write() as session:
         session.execute(update(Case).where(Case.number == number).values(status=CaseStatus.DELIVERED))
     with pytest.raises(CertificateError) as raised:

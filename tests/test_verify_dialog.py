@@ -23,7 +23,8 @@ from app.seal import (
 )
 from app.workspace import Workspace
 from tests.conftest import DEFAULT_NOW
-from tests.helpers import PLANNING, request_json
+from tests.helpers import PLANNING, PLANNING_FIELDS, request_json
+from tests.test_licences import WASTE
 from tests.test_reference_sync import save_shot
 from ui.main_window import MainWindow
 from ui.verify_dialog import CLERK_TEXT, VerifyDialog
@@ -56,10 +57,15 @@ def clock(hall_time: MovableClock) -> Clock:
 
 def approved_certificate(workspace: Workspace, *, valid_until: date | None = None) -> tuple[str, str]:
     """(case number, the certificate's QR text) of a case accepted and approved at this window."""
-    item = workspace.catalog.item(PLANNING)
+    # A licence whose validity the approver enters (建筑垃圾处置核准证) when a date is asked for; else a
+    # 建设工程规划许可证 (长期 by the catalog).
+    item = workspace.catalog.item(WASTE if valid_until is not None else PLANNING)
     assert item is not None
     number = workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
-    approval = workspace.certificates.approve(number, approver=workspace.counter(), valid_until=valid_until)
+    fields = {} if valid_until is not None else PLANNING_FIELDS
+    approval = workspace.certificates.approve(
+        number, approver=workspace.counter(), valid_until=valid_until, fields=fields
+    )
     return number, approval.qr_text
 
 

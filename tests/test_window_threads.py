@@ -26,7 +26,7 @@ from app.documents.content import DocumentKind
 from app.intake import parse_request
 from app.workspace import Workspace
 from db.store import Store
-from tests.helpers import AGENT, PLANNING, newer_catalog, request_json
+from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, newer_catalog, request_json
 from tests.test_main_window import accept_by_keyboard, fill_company_with_agent, settled
 from ui.main_window import MainWindow
 
@@ -163,6 +163,8 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.lookup_case()
     assert window.case_dialog is not None
+    for label, value in PLANNING_FIELDS.items():  # the licence's entries (app.licences)
+        window.case_dialog.enter(label, value)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.case_dialog.approve_button.click()
     dialog = window.case_dialog

@@ -1,12 +1,20 @@
 """One case: what was decided, its documents to print, approval, hand-over, and its print history. Which
-of approval and hand-over it offers is the status table's answer (`CaseView.allowed_actions`)."""
+of approval and hand-over it offers is the status table's answer (`CaseView.allowed_actions`).
+
+Approval shows an input per entry of the licence's template (app.licences), prefilled from the case, and a
+date only for a licence whose validity the approver enters; hand-over asks who collects and in what
+capacity (app.pickup). Enter moves to the next input; the service refuses what is missing, naming it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QSize, Signal
+from PySide6.QtCore import QDate, QSize, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,14 +32,32 @@ from app.cases.views import CaseView
 from app.clock import hall_time_text
 from app.completeness import Verdict
 from app.documents.kinds import TITLE, DocumentKind
+from app.identity_documents import ID_KINDS, IdKind
+from app.licences import ApprovalForm
+from app.pickup import CAPACITIES, Capacity
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 
 
+@dataclass(frozen=True)
+class ApprovalRequest:
+    fields: dict[str, str]  # the template's entries by label
+    valid_until: date | None  # only for a licence whose validity the approver enters
+
+
+@dataclass(frozen=True)
+class HandoverRequest:
+    recipient_name: str
+    recipient_id_type: str
+    recipient_id_number: str
+    capacity: str
+    authorization: str | None
+
+
 class CaseDialog(QDialog):
     print_requested = Signal(str, str)  # kind, case number
-    approve_requested = Signal(str)
-    handover_requested = Signal(str, str, str)  # case number, recipient name, recipient id
+    approve_requested = Signal(str, object)  # case number, ApprovalRequest
+    handover_requested = Signal(str, object)  # case number, HandoverRequest
 
     def __init__(
         self,
@@ -39,6 +65,8 @@ class CaseDialog(QDialog):
         *,
         kinds: list[DocumentKind],
         prints: list[dict[str, Any]],
+        approval: ApprovalForm | None = None,
+        handover_capacity: Capacity | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -79,22 +107,23 @@ class CaseDialog(QDialog):
             self.print_buttons[kind] = button
         layout.addLayout(row)
 
+        self.approval = named(QWidget(), "approvalBox")
+        self.entries: dict[str, QLineEdit | QComboBox] = {}
+        self.valid_until: QDateEdit | None = None
         self.approve_button = named(QPushButton("审批通过并发证"), "approveButton")
+        self._approval_form(self.approval, approval)
+        self.approval.setVisible(CaseAction.APPROVE in case.allowed_actions)
         self.approve_button.setVisible(CaseAction.APPROVE in case.allowed_actions)
-        self.approve_button.clicked.connect(lambda: self.approve_requested.emit(number))
-        layout.addWidget(self.approve_button)
+        self.approve_button.clicked.connect(
+            lambda: self.approve_requested.emit(number, self.approval_request())
+        )
+        layout.addWidget(self.approval)
 
         self.handover = named(QWidget(), "handoverBox")
-        form = QFormLayout(self.handover)
-        self.recipient = named(QLineEdit(placeholderText="领取人姓名"), "recipientName")
-        self.recipient_id = named(QLineEdit(placeholderText="领取人身份证号码"), "recipientId")
-        self.handover_button = named(QPushButton("证照交付（出件）"), "handoverButton")
+        self._handover_form(self.handover, handover_capacity)
         self.handover_button.clicked.connect(
-            lambda: self.handover_requested.emit(number, self.recipient.text(), self.recipient_id.text())
+            lambda: self.handover_requested.emit(number, self.handover_request())
         )
-        form.addRow("领取人", self.recipient)
-        form.addRow("身份证号码", self.recipient_id)
-        form.addRow(self.handover_button)
         self.handover.setVisible(CaseAction.HAND_OVER in case.allowed_actions)
         layout.addWidget(self.handover)
 
@@ -109,3 +138,114 @@ class CaseDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+        for button in self.findChildren(QPushButton):  # Enter moves between inputs, never prints or closes
+            button.setAutoDefault(False)
+            button.setDefault(False)
+
+    # -- approval ----------------------------------------------------------------------------------------
+    def _approval_form(self, box: QWidget, approval: ApprovalForm | None) -> None:
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        inputs: list[QWidget] = []
+        if approval is not None:
+            validity = f"（有效期：{approval.validity_label}）" if approval.validity_label else ""
+            form.addRow(named(QLabel(f"{approval.licence_name}{validity}"), "licenceName"))
+            for entry in approval.entries:
+                widget = self._entry_input(entry.label, entry.initial, entry.choices)
+                form.addRow(f"{entry.label}{'' if entry.required else '（选填）'}", widget)
+                inputs.append(widget)
+            if approval.needs_date:
+                self.valid_until = named(QDateEdit(), "validUntil")
+                self.valid_until.setCalendarPopup(True)
+                self.valid_until.setDisplayFormat("yyyy-MM-dd")
+                self.valid_until.setDate(QDate.currentDate().addYears(1))
+                self.valid_until.setToolTip(approval.date_rule)
+                form.addRow("有效期至", self.valid_until)
+                form.addRow(named(QLabel(approval.date_rule), "validityRule"))
+                inputs.append(self.valid_until)
+        form.addRow(self.approve_button)
+        _enter_moves_on(inputs, self.approve_button)
+
+    def _entry_input(self, label: str, initial: str, choices: tuple[str, ...]) -> QLineEdit | QComboBox:
+        widget: QLineEdit | QComboBox
+        if choices:
+            widget = QComboBox()
+            widget.addItem("（请选择）", "")
+            for choice in choices:
+                widget.addItem(choice, choice)
+            widget.setCurrentIndex(max(0, widget.findData(initial)))
+        else:
+            widget = QLineEdit(initial)
+            widget.setMaxLength(200)
+        widget.setObjectName(f"entry-{label}")
+        self.entries[label] = widget
+        return widget
+
+    def enter(self, label: str, value: str) -> None:
+        """Fill the entry `label` as the approver would (a choice by its text)."""
+        widget = self.entries[label]
+        if isinstance(widget, QComboBox):
+            widget.setCurrentIndex(max(0, widget.findData(value)))
+        else:
+            widget.setText(value)
+
+    def approval_request(self) -> ApprovalRequest:
+        fields = {
+            label: (w.currentData() or "") if isinstance(w, QComboBox) else w.text()
+            for label, w in self.entries.items()
+        }
+        until = self.valid_until.date().toPython() if self.valid_until is not None else None
+        return ApprovalRequest(fields, until if isinstance(until, date) else None)
+
+    # -- hand-over -----------------------------------------------------------------------------------------
+    def _handover_form(self, box: QWidget, capacity: Capacity | None) -> None:
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.capacity = named(QComboBox(), "recipientCapacity")
+        for code, capacity_rule in CAPACITIES.items():
+            self.capacity.addItem(capacity_rule.label, str(code))
+        self.capacity.setCurrentIndex(max(0, self.capacity.findData(str(capacity or Capacity.SELF))))
+        self.recipient = named(QLineEdit(placeholderText="领取人姓名"), "recipientName")
+        self.recipient_id_type = named(QComboBox(), "recipientIdType")
+        for kind, rule in ID_KINDS.items():
+            if rule.person:
+                self.recipient_id_type.addItem(rule.label, str(kind))
+        self.recipient_id = named(QLineEdit(placeholderText="领取人证件号码"), "recipientId")
+        self.authorization = named(
+            QLineEdit(placeholderText="如：授权委托书，2026年11月18日（登记的代理人本人领取可不填）"),
+            "recipientAuthorization",
+        )
+        self.handover_button = named(QPushButton("证照交付（出件）"), "handoverButton")
+        form.addRow("领取人身份", self.capacity)
+        form.addRow("领取人", self.recipient)
+        form.addRow("证件类型", self.recipient_id_type)
+        form.addRow("证件号码", self.recipient_id)
+        form.addRow("授权委托书", self.authorization)
+        form.addRow(self.handover_button)
+        self.capacity.currentIndexChanged.connect(self._capacity_changed)
+        self._capacity_changed()
+        _enter_moves_on([self.recipient, self.recipient_id, self.authorization], self.handover_button)
+
+    def _capacity_changed(self) -> None:
+        self.authorization.setEnabled(self.capacity.currentData() == str(Capacity.AGENT))
+
+    def handover_request(self) -> HandoverRequest:
+        agent = self.capacity.currentData() == str(Capacity.AGENT)
+        return HandoverRequest(
+            recipient_name=self.recipient.text(),
+            recipient_id_type=str(self.recipient_id_type.currentData() or IdKind.RESIDENT_ID),
+            recipient_id_number=self.recipient_id.text(),
+            capacity=str(self.capacity.currentData()),
+            authorization=(self.authorization.text() or None) if agent else None,
+        )
+
+
+def _enter_moves_on(inputs: list[QWidget], last: QPushButton) -> None:
+    """Enter in a line edit moves to the next input; in the last one it presses `last`."""
+    for index, widget in enumerate(inputs):
+        if isinstance(widget, QLineEdit):
+            following = inputs[index + 1] if index + 1 < len(inputs) else None
+            if following is None:
+                widget.returnPressed.connect(last.click)
+            else:
+                widget.returnPressed.connect(following.setFocus)

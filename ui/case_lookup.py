@@ -15,17 +15,19 @@ from PySide6.QtWidgets import QMessageBox
 
 from app.accounts.roles import PermissionDenied
 from app.case_number import CaseNumberError
-from app.cases.status import TransitionError
+from app.cases.status import CaseAction, TransitionError
 from app.cases.views import CaseView
 from app.certificates import CertificateError
 from app.documents.kinds import DocumentKind
+from app.licences import ApprovalForm
 from app.operations.certificates import Approved, HandedOver, approve_case, hand_over_certificate
 from app.operations.changes import OperationRefused
 from app.operations.lookup import Lookup, look_up_case
+from app.pickup import Capacity
 from app.secrets import SecretStoreError
 from app.workspace import Workspace
 from db.store import StoreError
-from ui.case_dialog import CaseDialog
+from ui.case_dialog import ApprovalRequest, CaseDialog, HandoverRequest
 from ui.desk import Desk
 
 log = logging.getLogger("clerk.ui.cases")
@@ -43,15 +45,27 @@ HANDOVER_REFUSALS = (CertificateError, StoreError, OperationRefused, PermissionD
 
 @dataclass(frozen=True)
 class CaseOnFile:
-    """A case held here as its dialog shows it: the case, the documents it can have now, its prints."""
+    """A case held here as its dialog shows it: the case, the documents it can have now, its prints, and
+    what approving it or handing its certificate over asks, when its status allows that."""
 
     case: CaseView
     kinds: list[DocumentKind]
     prints: list[dict[str, Any]]
+    approval: ApprovalForm | None = None
+    handover_capacity: Capacity | None = None
 
 
 def case_on_file(ws: Workspace, case: CaseView) -> CaseOnFile:
-    return CaseOnFile(case, ws.documents.available(case), ws.documents.prints(case.number))
+    actions = case.allowed_actions
+    approval = ws.certificates.approval_form(case.number) if CaseAction.APPROVE in actions else None
+    handing = ws.certificates.handover_form(case.number) if CaseAction.HAND_OVER in actions else None
+    return CaseOnFile(
+        case,
+        ws.documents.available(case),
+        ws.documents.prints(case.number),
+        approval,
+        handing.capacity if handing is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,12 @@ class CaseLookup(QObject):
 
     def open_case_dialog(self, on_file: CaseOnFile) -> None:
         dialog = CaseDialog(
-            on_file.case, kinds=on_file.kinds, prints=on_file.prints, parent=self._desk.window
+            on_file.case,
+            kinds=on_file.kinds,
+            prints=on_file.prints,
+            approval=on_file.approval,
+            handover_capacity=on_file.handover_capacity,
+            parent=self._desk.window,
         )
         dialog.print_requested.connect(self.print_requested)
         dialog.approve_requested.connect(self.approve)
@@ -138,13 +157,16 @@ class CaseLookup(QObject):
             self.open_case_dialog(on_file)
 
     # -- approval and hand-over ----------------------------------------------------------------------
-    def approve(self, number: str) -> None:
+    def approve(self, number: str, request: ApprovalRequest | None = None) -> None:
         shown = self._open_dialog()
         if shown is not None:
             shown.approve_button.setEnabled(False)  # one approval, however often it is clicked
         workspace, person = self._desk.workspace, self._desk.counter
+        asked = request or ApprovalRequest({}, None)
         self._desk.jobs.database(
-            lambda _progress: approve_case(workspace, person=person, number=number),
+            lambda _progress: approve_case(
+                workspace, person=person, number=number, fields=asked.fields, valid_until=asked.valid_until
+            ),
             parent=self._desk.window,
         ).success(self._approved).failure(self._not_approved).run()
 
@@ -161,7 +183,7 @@ class CaseLookup(QObject):
             raise error
         self._desk.notices.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
 
-    def hand_over(self, number: str, recipient: str, recipient_id: str) -> None:
+    def hand_over(self, number: str, request: HandoverRequest) -> None:
         shown = self._open_dialog()
         if shown is not None:
             shown.handover_button.setEnabled(False)  # one hand-over, however often it is clicked
@@ -171,8 +193,11 @@ class CaseLookup(QObject):
                 workspace,
                 person=person,
                 number=number,
-                recipient_name=recipient,
-                recipient_id_number=recipient_id,
+                recipient_name=request.recipient_name,
+                recipient_id_number=request.recipient_id_number,
+                recipient_id_type=request.recipient_id_type,
+                capacity=request.capacity,
+                authorization=request.authorization,
             ),
             parent=self._desk.window,
         ).success(self._handed_over).failure(self._not_handed_over).run()

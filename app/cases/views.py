@@ -18,6 +18,7 @@ from typing import Any
 
 from app.cases.status import CaseAction, CaseStatus, allowed_actions, status_label, status_of
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
+from app.licences import licence_fields_of
 from db.models import Case, Certificate, HallCase
 
 # The version of the JSON made by the views' `to_json` (the `format` field).
@@ -93,6 +94,13 @@ class CertificateView:
     recipient_name: str | None
     recipient_id_number: str | None
     handover_clerk_name: str | None
+    # Since issue 11 (None / empty in certificates stored before): the licence template printed
+    # (app.licences), the approver's entries and the licence's own number in print order, and who collected.
+    licence_type: str | None = None
+    fields: tuple[tuple[str, str], ...] = ()
+    recipient_id_type: str | None = None
+    recipient_capacity: str | None = None  # app.pickup.Capacity
+    recipient_authorization: str | None = None
 
     @property
     def handed_over(self) -> bool:
@@ -117,6 +125,11 @@ class CertificateView:
             "recipient_name": self.recipient_name,
             "recipient_id_number": self.recipient_id_number,
             "handover_clerk_name": self.handover_clerk_name,
+            "licence_type": self.licence_type,
+            "fields": dict(self.fields),
+            "recipient_id_type": self.recipient_id_type,
+            "recipient_capacity": self.recipient_capacity,
+            "recipient_authorization": self.recipient_authorization,
         }
 
 
@@ -315,6 +328,11 @@ def certificate_view(row: Certificate, *, clerk_names: Mapping[str, str]) -> Cer
         recipient_name=row.recipient_name,
         recipient_id_number=row.recipient_id_number,
         handover_clerk_name=clerk_names.get(handover_login, handover_login) if handover_login else None,
+        licence_type=row.licence_type,
+        fields=licence_fields_of(row.licence_fields),
+        recipient_id_type=row.recipient_id_type,
+        recipient_capacity=row.recipient_capacity,
+        recipient_authorization=row.recipient_authorization,
     )
 
 

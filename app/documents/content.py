@@ -158,10 +158,13 @@ class DocumentContent:
     reprint: str | None = None  # 补打 mark: reason and date
     extra_texts: tuple[str, ...] = field(default=())
     addressee: str = ""  # 主送: the applicant, "张三：" / "示例市某某有限公司："; none on a certificate
+    counterparts: tuple[str, ...] = ()  # ("正本", "副本"): the document once per mark, a page each
 
     def texts(self) -> Iterator[tuple[str, str]]:
         """Every printed text with the name of where it stands, for the glyph check."""
         yield "标题", self.title
+        for mark in self.counterparts:
+            yield "正副本", mark
         yield "机关", self.office_name
         if self.seal_name:
             yield "印章", self.seal_name

@@ -23,6 +23,7 @@ from reportlab.platypus import (
     Flowable,
     Frame,
     KeepTogether,
+    PageBreak,
     PageTemplate,
     Spacer,
     TableStyle,
@@ -273,6 +274,18 @@ def _closing(
     return story
 
 
+def _counterparts(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
+    """The document once, or once per counterpart (正本, 副本), each starting a page of its own, marked in its
+    title."""
+    story: list[Flowable] = []
+    for index, mark in enumerate(content.counterparts or ("",)):
+        if index:
+            story.append(PageBreak())
+        marked = replace(content, title=f"{content.title}（{mark}）") if mark else content
+        story += _story(marked, s, width, compact=compact)
+    return story
+
+
 def _story(content: DocumentContent, s: _Styles, width: float, *, compact: bool) -> list[Flowable]:
     columns = 1 if compact or content.kind is DocumentKind.CERTIFICATE else 2
     body, beside_seal = _body_and_closing_lines(content, s, width, compact=compact)
@@ -385,7 +398,7 @@ def _render(
     compact = layout is Layout.RECEIPT80
     styles = _Styles(chain, base=8.5 if compact else base)
     width = RECEIPT_WIDTH - 2 * RECEIPT_MARGIN if compact else A4[0] - 2 * A4_MARGINS[0]
-    story = _story(content, styles, width, compact=compact)
+    story = _counterparts(content, styles, width, compact=compact)
     reprint_height = 0.0
     if content.reprint:
         reprint_height = _height([_reprint_mark(content.reprint, styles, width)], width) + 2 * mm

@@ -4,6 +4,7 @@ whose role holds the permission the table names."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -39,24 +40,43 @@ def approve_case(
     number: str,
     content: str | None = None,
     valid_until: date | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> Approved:
     """Approve the case and issue its certificate. `content`: the 许可内容 (default 准予 + the item's
-    name); `valid_until`: None for 长期."""
+    name); `valid_until`: only for a licence whose catalog entry says the approver enters it (otherwise
+    the catalog's validity holds); `fields`: the entries of the licence's template by their labels."""
     case = held_case(ws, number=number)
     move = transition(case.status, CaseAction.APPROVE)
     person.require(move.permission)
-    approval = ws.certificates.approve(case.number, approver=person, content=content, valid_until=valid_until)
+    approval = ws.certificates.approve(
+        case.number, approver=person, content=content, valid_until=valid_until, fields=fields
+    )
     return Approved(CaseChanged(case.number, move.target), approval.certificate_id, approval.qr_text)
 
 
 def hand_over_certificate(
-    ws: Workspace, *, person: Actor, number: str, recipient_name: str, recipient_id_number: str
+    ws: Workspace,
+    *,
+    person: Actor,
+    number: str,
+    recipient_name: str,
+    recipient_id_number: str,
+    recipient_id_type: str | None = None,
+    capacity: str | None = None,
+    authorization: str | None = None,
 ) -> HandedOver:
-    """Record that the certificate was handed to the recipient; the pickup receipt is printed next."""
+    """Record that the certificate was handed to the recipient, in what capacity (app.pickup: self,
+    legal-rep, agent) and on what authorisation; the pickup receipt is printed next."""
     case = held_case(ws, number=number)
     move = transition(case.status, CaseAction.HAND_OVER)
     person.require(move.permission)
     ws.certificates.hand_over(
-        case.number, clerk=person, recipient_name=recipient_name, recipient_id_number=recipient_id_number
+        case.number,
+        clerk=person,
+        recipient_name=recipient_name,
+        recipient_id_number=recipient_id_number,
+        recipient_id_type=recipient_id_type,
+        capacity=capacity,
+        authorization=authorization,
     )
     return HandedOver(CaseChanged(case.number, move.target), recipient_name, DocumentKind.PICKUP_RECEIPT)

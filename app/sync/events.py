@@ -44,6 +44,8 @@ from app.completeness import Outcome, Rule, Verdict
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
+from app.licences import MAX_FIELDS, MAX_LABEL_CHARS, MAX_VALUE_CHARS, licence_fields_json
+from app.pickup import MAX_AUTHORIZATION_CHARS, Capacity
 from app.seal import CertificateClaims, PublicKeyEntry, public_entry_json
 from app.sync.certificate_event import KEY_FIELD
 from app.sync.schema import (
@@ -55,6 +57,7 @@ from app.sync.schema import (
     Problem,
     Record,
     Text,
+    TextMap,
     choice,
     nullable,
     optional,
@@ -284,6 +287,9 @@ CERTIFICATE_ISSUED = Record(
         "issued_on": optional(Day()),
         "approver_login": optional(LOGIN),
         KEY_FIELD: optional(SIGNING_KEY),  # absent in events of windows before keys were registered
+        # Absent in events of windows before licence templates (issue 11): printed with the general one.
+        "licence_type": optional(Text(40)),
+        "fields": optional(TextMap(Text(MAX_LABEL_CHARS), Text(MAX_VALUE_CHARS), MAX_FIELDS)),
     }
 )
 
@@ -308,6 +314,8 @@ class CertificateIssued:
     qr_text: str
     approver_login: str
     key: PublicKeyEntry  # travels as `key_id` and, whole, as KEY_FIELD
+    licence_type: str = "general"  # its template (app.licences)
+    fields: tuple[tuple[str, str], ...] = ()  # the approver's entries and the licence's own number, in order
 
     @classmethod
     def sealed(
@@ -319,6 +327,8 @@ class CertificateIssued:
         key: PublicKeyEntry,
         qr_text: str,
         approver_login: str,
+        licence_type: str = "general",
+        licence_fields: tuple[tuple[str, str], ...] = (),
     ) -> CertificateIssued:
         """The certificate whose claims `key` sealed into `qr_text`."""
         return cls(
@@ -335,28 +345,42 @@ class CertificateIssued:
             qr_text=qr_text,
             approver_login=approver_login,
             key=key,
+            licence_type=licence_type,
+            fields=licence_fields,
         )
 
     def columns(self) -> dict[str, Any]:
         """The certificate as a window stores it (`db.models.Certificate` but its case and hand-over)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "key"}
-        return {**values, "key_id": self.key.key_id}
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_COLUMNS}
+        return {**values, "key_id": self.key.key_id, "licence_fields": licence_fields_json(self.fields)}
 
     def payload(self) -> dict[str, Any]:
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_COLUMNS}
         return {
-            **self.columns(),
+            **values,
+            "key_id": self.key.key_id,
             "issued_on": self.issued_on.isoformat(),
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             KEY_FIELD: public_entry_json(self.key),
+            "fields": dict(self.fields),
         }
 
 
+_NOT_COLUMNS = ("key", "fields")
+
+
 # What a window stores of a certificate issued elsewhere, all text (dates ISO) and all required; the
-# certificate's `valid_until` may be null and its key travels beside them (KEY_FIELD).
+# certificate's `valid_until` may be null and its key travels beside them (KEY_FIELD); its licence type
+# and fields are optional (windows before issue 11 send none).
 CERTIFICATE_FIELDS: tuple[str, ...] = (
-    *(f.name for f in fields(CertificateIssued) if f.name not in ("valid_until", "key")),
+    *(
+        f.name
+        for f in fields(CertificateIssued)
+        if f.name not in ("valid_until", "key", "licence_type", "fields")
+    ),
     "key_id",
 )
+LICENCE_FIELDS_SPEC = CERTIFICATE_ISSUED.fields["fields"].spec
 
 # `app.certificates.CertificateService.hand_over`.
 CERTIFICATE_HANDED_OVER = Record(
@@ -364,6 +388,10 @@ CERTIFICATE_HANDED_OVER = Record(
         "certificate_id": required(CODE),
         "recipient_name": required(NAME),
         "recipient_id_number": required(Text(40)),
+        # Absent in events of windows before issue 11 (a resident ID, capacity not recorded).
+        "recipient_id_type": optional(choice(IdKind)),
+        "capacity": optional(choice(Capacity)),
+        "authorization": optional(Text(MAX_AUTHORIZATION_CHARS), null=True),
     }
 )
 
@@ -376,13 +404,21 @@ class CertificateHandedOver:
     certificate_id: str
     recipient_name: str
     recipient_id_number: str
+    recipient_id_type: IdKind = IdKind.RESIDENT_ID
+    capacity: Capacity | None = None  # None only in events made before capacities were recorded
+    authorization: str | None = None  # a 受托人's authorisation (授权委托书 …)
 
     def payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "certificate_id": self.certificate_id,
             "recipient_name": self.recipient_name,
             "recipient_id_number": self.recipient_id_number,
         }
+        if self.capacity is not None:  # a hand-over since capacities are recorded (else the old shape)
+            payload["recipient_id_type"] = str(self.recipient_id_type)
+            payload["capacity"] = str(self.capacity)
+            payload["authorization"] = self.authorization
+        return payload
 
 
 # What a window records about a case: one type per kind.

@@ -19,10 +19,12 @@ from sqlalchemy import select
 from app.case_number import CaseNumberError, parse_case_number
 from app.cases.status import status_after
 from app.certificates import key_row
+from app.licences import licence_fields_json
 from app.sync import wire
 from app.sync.certificate_event import CertificateEventError, carried_key, check_sealed
 from app.sync.changes import Applying
-from app.sync.events import CERTIFICATE_FIELDS
+from app.sync.events import CERTIFICATE_FIELDS, LICENCE_FIELDS_SPEC
+from app.sync.schema import Problem, Text
 from app.sync.wire import EventKind
 from db.models import Case, CaseEvent, Certificate
 from db.models import OfficeKey as OfficeKeyRow
@@ -89,7 +91,17 @@ def apply_certificate(applying: Applying, change: wire.Change) -> int:
     issued_on = date.fromisoformat(fields.pop("issued_on"))  # checked against the seal: a date
     raw_until = payload.get("valid_until")
     valid_until = date.fromisoformat(raw_until) if isinstance(raw_until, str) else None
-    session.add(Certificate(case_number=number, issued_on=issued_on, valid_until=valid_until, **fields))
+    licence_type, licence_fields = _licence(payload, change.seq, number)
+    session.add(
+        Certificate(
+            case_number=number,
+            issued_on=issued_on,
+            valid_until=valid_until,
+            licence_type=licence_type,
+            licence_fields=licence_fields,
+            **fields,
+        )
+    )
     moved = status_after(case.status, EventKind.CERTIFICATE_ISSUED)
     if moved is not None:
         case.status = moved.value
@@ -99,3 +111,22 @@ def apply_certificate(applying: Applying, change: wire.Change) -> int:
         number,
     )
     return 1
+
+
+def _licence(payload: dict[str, object], seq: int, number: str) -> tuple[str | None, str | None]:
+    """The licence type and fields a pulled certificate carries, checked again by the wire's schema (the
+    seal does not cover them; the server checked them, and so does this window); none from a window before
+    templates, or when they fail (logged: the certificate then prints with the general template)."""
+    problems: list[Problem] = []
+    licence_type, entries = payload.get("licence_type"), payload.get("fields")
+    if licence_type is not None:
+        Text(40).check(licence_type, "licence_type", problems)
+    if entries is not None:
+        LICENCE_FIELDS_SPEC.check(entries, "fields", problems)
+    if problems:
+        log.error("certificate change %s for %s: licence fields not stored: %s", seq, number, problems[0])
+        return None, None
+    if not isinstance(entries, dict):
+        return (licence_type if isinstance(licence_type, str) else None), None
+    pairs = tuple((str(k), str(v)) for k, v in entries.items())
+    return (licence_type if isinstance(licence_type, str) else None), licence_fields_json(pairs)

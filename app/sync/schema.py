@@ -272,6 +272,32 @@ class ListOf:
         return 1 + self.item.depth()
 
 
+@dataclass(frozen=True)
+class TextMap:
+    """A JSON object of short texts under short text names (a certificate's licence fields): at most
+    `max_items` entries, each name and value checked by its spec."""
+
+    key: Text
+    value: Text
+    max_items: int
+
+    def check(self, value: Any, path: str, problems: list[Problem]) -> None:
+        if not isinstance(value, dict):
+            wrong_type(path, value, "对象", problems)
+            return
+        if len(value) > self.max_items:
+            problems.append(Problem(path, f"过多：共 {len(value)} 项，最多 {self.max_items} 项"))
+            return
+        for name, item in value.items():
+            before = len(problems)
+            self.key.check(name, f"{path}（名称）", problems)
+            if len(problems) == before:
+                self.value.check(item, f"{path}.{name}", problems)
+
+    def depth(self) -> int:
+        return 1
+
+
 def required(spec: Spec) -> Field:
     return Field(spec)
 

@@ -12,7 +12,7 @@ from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.intake import parse_request
 from tests.bench.report import summary
-from tests.helpers import COMPANY, item_with_materials, open_demo_workspace, request_json
+from tests.helpers import COMPANY, PLANNING_FIELDS, item_with_materials, open_demo_workspace, request_json
 
 
 def main() -> None:
@@ -27,7 +27,7 @@ def main() -> None:
         item = item_with_materials(ws.catalog, counter.hall, count=10)
         data = request_json(item, applicant=COMPANY, agent=None)
         number = ws.acceptance.accept(parse_request(data), counter=counter)
-        ws.certificates.approve(number, approver=counter)
+        ws.certificates.approve(number, approver=counter, fields=PLANNING_FIELDS)
         for kind in (
             DocumentKind.RECEIPT,
             DocumentKind.CERTIFICATE,
