@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,22 @@ import pytest
 READY = "WC-PDF"
 STOPPED = "WC-OFFLINE"
 OUTPUT_FOLDERS = (Path.home() / "PDF", Path("/var/spool/cups-pdf/ANONYMOUS"))
+
+
+TURNS = Path(tempfile.gettempdir()) / "window-clerk-tests-print-queue.lock"
+
+
+@contextmanager
+def queues_to_ourselves() -> Iterator[None]:
+    """The print queues for the calling test alone. cups-pdf writes every job into one folder and a test
+    takes the file its job made there, so the tests that print take turns, on whichever pytest worker
+    (process) they run: an exclusive lock on a file every worker sees."""
+    with TURNS.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _run(*command: str) -> subprocess.CompletedProcess[str]:

@@ -3,6 +3,7 @@ pages are read back and their codes decoded; failures record nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,14 @@ from app.documents.content import DocumentKind
 from app.intake import parse_request
 from app.seal import VerificationStatus
 from app.workspace import Workspace
-from tests.cups_queue import READY, STOPPED, ensure_queues, printed_files, wait_for_new_output
+from tests.cups_queue import (
+    READY,
+    STOPPED,
+    ensure_queues,
+    printed_files,
+    queues_to_ourselves,
+    wait_for_new_output,
+)
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
 from ui.main_window import MainWindow
@@ -23,8 +31,10 @@ pytestmark = [needs_poppler, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
-def print_queues() -> None:
+def print_queues() -> Iterator[None]:
     ensure_queues()
+    with queues_to_ourselves():
+        yield
 
 
 def accepted_case(workspace: Workspace, *, skip: tuple[str, ...] = ()) -> str:

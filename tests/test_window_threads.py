@@ -258,7 +258,16 @@ def test_the_sync_status_and_the_conflicts_leave_the_gui_thread_alone(
     assert {SYNC_STATUS, CONFLICTS_DIALOG} <= asked_by
 
 
+@pytest.fixture
+def print_queues() -> Iterator[None]:
+    from tests.cups_queue import queues_to_ourselves
+
+    with queues_to_ourselves():
+        yield
+
+
 @pytest.mark.slow
+@pytest.mark.usefixtures("print_queues")
 def test_printing_and_its_record_leave_the_gui_thread_alone(
     qtbot: QtBot, watched: tuple[MainWindow, DatabaseWatch], workspace: Workspace, tmp_path: Path
 ) -> None:
