@@ -60,6 +60,7 @@ def test_food_business_licence_has_its_fields_and_a_duplicate_page(
     text, pages, count = printed(workspace, number, tmp_path)
     assert count == 2 and len(pages) == 2
     assert "食品经营许可证（正本）" in pages[0] and "食品经营许可证（副本）" in pages[1]
+    assert "骑缝章" not in text  # two whole certificates, each sealed, not one notice over two pages
     labels = [
         "经营者名称",
         "社会信用代码（身份证号码）",

@@ -3739,7 +3739,10 @@ def validate(cat: dict) -> dict:
             and is_str(res["name"]),
             f"{ctx}: result",
         )
-        need(("validity" in res) == (res["type"] == "证照"), f"{ctx}: a licence (and only a licence) has validity")
+        need(
+            ("validity" in res) == (res["type"] == "证照"),
+            f"{ctx}: a licence (and only a licence) has validity",
+        )
         if "keywords" in it:
             kw = it["keywords"]
             need(

@@ -422,7 +422,7 @@ def _render(
             return
         footer = _page_footer(content, doc.page, total)
         chain.draw_string(canvas, page[0] / 2, 10 * mm, footer, size=8, align="center")
-        if total and total > 1:
+        if total and total > 1 and not content.counterparts:  # 正本 and 副本 are each whole, sealed apart
             draw_cross_page_seal(canvas, chain, page_width=page[0], y=page[1] / 2)
 
     buffer = io.BytesIO()
