@@ -171,6 +171,16 @@ SUPERVISION = (
     _entry("投诉举报电话", default="12315"),
 )
 
+# The closing fields of a licence under daily supervision (食品、药品经营许可证): who supervises, who signed,
+# until when, by whom and when it was issued.
+SUPERVISED_AND_SIGNED = (
+    *SUPERVISION,
+    _entry("签发人"),
+    _cert("有效期至", Value.VALID_UNTIL),
+    _cert("发证机关", Value.ISSUER),
+    _cert("发证日期", Value.ISSUED_ON),
+)
+
 TEMPLATES: dict[str, LicenceTemplate] = {
     "food_business": LicenceTemplate(
         "food_business",
@@ -184,11 +194,7 @@ TEMPLATES: dict[str, LicenceTemplate] = {
             _entry("主体业态", choices=tuple(FOOD_BUSINESS_FORMS)),
             _entry("经营项目"),
             _cert("许可证编号", Value.NUMBER),
-            *SUPERVISION,
-            _entry("签发人"),
-            _cert("有效期至", Value.VALID_UNTIL),
-            _cert("发证机关", Value.ISSUER),
-            _cert("发证日期", Value.ISSUED_ON),
+            *SUPERVISED_AND_SIGNED,
         ),
         counterparts=("正本", "副本"),
         number=food_business_number,
@@ -222,11 +228,7 @@ TEMPLATES: dict[str, LicenceTemplate] = {
             _entry("经营方式", choices=tuple(DRUG_RETAIL_FORMS)),
             _entry("经营范围"),
             _cert("许可证编号", Value.NUMBER),
-            *SUPERVISION,
-            _entry("签发人"),
-            _cert("有效期至", Value.VALID_UNTIL),
-            _cert("发证机关", Value.ISSUER),
-            _cert("发证日期", Value.ISSUED_ON),
+            *SUPERVISED_AND_SIGNED,
         ),
         counterparts=("正本", "副本"),
         number=drug_retail_number,

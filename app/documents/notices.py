@@ -239,10 +239,7 @@ def acceptance_receipt(
         number,
         qr_caption="扫码查询办理进度",
         fields=(
-            *_item_fields(case),
-            *_party_fields(case),
-            Field("申请时间", cn_time(received)),
-            Field("受理时间", cn_time(received)),
+            *_accepted_fields(case),
             *limits.fields(),
             Field("受理部门", issuer.name),
         ),
@@ -254,6 +251,17 @@ def acceptance_receipt(
         ),
         issuer=issuer,
         addressee=addressee(case),
+    )
+
+
+def _accepted_fields(case: CaseView) -> tuple[Field, ...]:
+    """What a case accepted at the counter (受理 or 容缺受理) shows first: item, parties, when."""
+    received = cn_time(case.created_at)
+    return (
+        *_item_fields(case),
+        *_party_fields(case),
+        Field("申请时间", received),
+        Field("受理时间", received),
     )
 
 
@@ -302,10 +310,7 @@ def tolerance_notice(
         number,
         qr_caption="扫码查询办理进度",
         fields=(
-            *_item_fields(case),
-            *_party_fields(case),
-            Field("申请时间", cn_time(received)),
-            Field("受理时间", cn_time(received)),
+            *_accepted_fields(case),
             Field("补交期限", due),
             *limits.fields(),
             Field("受理部门", issuer.name),
