@@ -116,8 +116,17 @@ def food_business_number(ctx: NumberContext) -> str:
     return "JY" + body + iso7064_mod_11_10(body)
 
 
-def hygiene_number(ctx: NumberContext) -> str:
-    return f"{ctx.region_name[:1]}卫公字〔{ctx.issued_on.year}〕第{ctx.serial}号"
+def local_number(word: str) -> NumberRule:
+    """示卫公字〔2026〕第N号: the region's first character, the type's word, the year and the serial. Used
+    where the regulation sets no national format (the issuing body's own 文号-like number)."""
+
+    def rule(ctx: NumberContext) -> str:
+        return f"{ctx.region_name[:1]}{word}〔{ctx.issued_on.year}〕第{ctx.serial}号"
+
+    return rule
+
+
+hygiene_number = local_number("卫公字")
 
 
 # GB/T 2260 province codes → the abbreviation a 药品经营许可证 number starts with.
@@ -136,8 +145,33 @@ def drug_retail_number(ctx: NumberContext) -> str:
     return f"{PROVINCE_ABBREVIATION.get(ctx.division[:2], '')}{category}{ctx.division[:4]}{ctx.serial:05d}"
 
 
-def planning_number(ctx: NumberContext) -> str:
-    return f"建字第{ctx.division}{ctx.issued_on.year}{ctx.serial:05d}号"
+def planning_number_of(word: str) -> NumberRule:
+    """建字第 / 地字第 / 乡字第 + 行政区划代码 + 年份 + 五位顺序号 + 号 (the national 样式 of 城乡规划法's
+    permits; 临建字 for a temporary one, by the same pattern)."""
+
+    def rule(ctx: NumberContext) -> str:
+        return f"{word}第{ctx.division}{ctx.issued_on.year}{ctx.serial:05d}号"
+
+    return rule
+
+
+planning_number = planning_number_of("建字")
+
+
+def real_estate_number_of(word: str) -> NumberRule:
+    """省简称（年份）市县名称不动产权第N号 / 不动产证明第N号 (七位顺序号): 《不动产登记暂行条例实施细则》
+    and the national 样式 of 不动产权证书 and 不动产登记证明."""
+
+    def rule(ctx: NumberContext) -> str:
+        province = PROVINCE_ABBREVIATION.get(ctx.division[:2], "")
+        return f"{province}（{ctx.issued_on.year}）{ctx.region_name}{word}第{ctx.serial:07d}号"
+
+    return rule
+
+
+def marriage_number(ctx: NumberContext) -> str:
+    """结婚证字号: J + 登记机关的行政区划代码 (6) + - + 年份 + - + 六位顺序号 (民政部 婚姻登记工作规范)."""
+    return f"J{ctx.division}-{ctx.issued_on.year}-{ctx.serial:06d}"
 
 
 def construction_number(ctx: NumberContext) -> str:
@@ -165,6 +199,8 @@ def _entry(
     return LicenceField(label, Source.ENTRY, prefill, default, choices, required)
 
 
+ISSUED = (_cert("发证机关", Value.ISSUER), _cert("发证日期", Value.ISSUED_ON))
+
 SUPERVISION = (
     _entry("日常监督管理机构", prefill=Value.ISSUER),
     _entry("日常监督管理人员"),
@@ -177,9 +213,60 @@ SUPERVISED_AND_SIGNED = (
     *SUPERVISION,
     _entry("签发人"),
     _cert("有效期至", Value.VALID_UNTIL),
-    _cert("发证机关", Value.ISSUER),
-    _cert("发证日期", Value.ISSUED_ON),
+    *ISSUED,
 )
+
+# 城乡规划法's permits close alike: the drawings attached, who issued it and when.
+PLANNING_TAIL = (_entry("附图及附件名称", required=False), *ISSUED)
+# 不动产登记: the register's closing lines (附记 only where the register notes something).
+REGISTERED = (
+    _entry("附记", required=False),
+    _cert("登记机构", Value.ISSUER),
+    _cert("登记日期", Value.ISSUED_ON),
+)
+# 户口登记 (常住人口登记卡): who entered it, the registering police station, the date.
+HOUSEHOLD_SIGNED = (
+    _entry("承办人"),
+    _cert("户口登记机关", Value.ISSUER),
+    _cert("登记日期", Value.ISSUED_ON),
+)
+SEXES = ("男", "女")
+HOUSEHOLD_KINDS = ("家庭户", "集体户")
+# 户口簿's first page (户主页).
+HOUSEHOLD_HEAD = (
+    _entry("户别", choices=HOUSEHOLD_KINDS),
+    _entry("户主姓名"),
+    _entry("户号"),
+    _entry("住址"),
+)
+DISABILITY_KINDS = ("视力残疾", "听力残疾", "言语残疾", "肢体残疾", "智力残疾", "精神残疾", "多重残疾")
+DISABILITY_GRADES = ("一级", "二级", "三级", "四级")
+GAS_CATEGORIES = ("管道燃气", "瓶装燃气", "燃气汽车加气站", "其他")
+
+
+def _person(born: str = "出生日期") -> tuple[LicenceField, ...]:
+    """A person's own lines after the name: 性别, 民族, the birth date (出生 on a 居民身份证)."""
+    return (_entry("性别", choices=SEXES), _entry("民族"), _entry(born))
+
+
+def _real_estate_proof(key: str, name: str, matter: str) -> LicenceTemplate:
+    """不动产登记证明 (抵押权, 预告登记 …): the national 样式, the matter prefilled by the result."""
+    return LicenceTemplate(
+        key,
+        name,
+        (
+            _cert("编号", Value.NUMBER),
+            _entry("证明权利或事项", default=matter),
+            _case("权利人（申请人）", Value.HOLDER),
+            _entry("义务人"),
+            _entry("坐落"),
+            _entry("不动产单元号"),
+            _entry("其他"),
+            *REGISTERED,
+        ),
+        number=real_estate_number_of("不动产证明"),
+    )
+
 
 TEMPLATES: dict[str, LicenceTemplate] = {
     "food_business": LicenceTemplate(
@@ -209,8 +296,7 @@ TEMPLATES: dict[str, LicenceTemplate] = {
             _entry("许可项目"),
             _cert("许可证号", Value.NUMBER),
             _cert("有效期限", Value.VALID_PERIOD),
-            _cert("发证机关", Value.ISSUER),
-            _cert("发证日期", Value.ISSUED_ON),
+            *ISSUED,
         ),
         number=hygiene_number,
     ),
@@ -242,9 +328,7 @@ TEMPLATES: dict[str, LicenceTemplate] = {
             _entry("建设项目名称"),
             _entry("建设位置"),
             _entry("建设规模"),
-            _entry("附图及附件名称", required=False),
-            _cert("发证机关", Value.ISSUER),
-            _cert("发证日期", Value.ISSUED_ON),
+            *PLANNING_TAIL,
         ),
         number=planning_number,
     ),
@@ -268,10 +352,299 @@ TEMPLATES: dict[str, LicenceTemplate] = {
             _entry("总监理工程师"),
             _entry("合同工期"),
             _entry("备注", required=False),
-            _cert("发证机关", Value.ISSUER),
-            _cert("发证日期", Value.ISSUED_ON),
+            *ISSUED,
         ),
         number=construction_number,
+    ),
+    # -- 自然资源和规划 --
+    "land_use_planning_permit": LicenceTemplate(
+        "land_use_planning_permit",
+        "建设用地规划许可证",  # 城乡规划法第三十七、三十八条
+        (
+            _cert("编号", Value.NUMBER),
+            _case("用地单位", Value.HOLDER),
+            _entry("用地项目名称"),
+            _entry("用地位置"),
+            _entry("用地性质"),
+            _entry("用地面积"),
+            _entry("建设规模"),
+            *PLANNING_TAIL,
+        ),
+        number=planning_number_of("地字"),
+    ),
+    "rural_planning_permit": LicenceTemplate(
+        "rural_planning_permit",
+        "乡村建设规划许可证",  # 城乡规划法第四十一条
+        (
+            _cert("编号", Value.NUMBER),
+            _case("建设单位（个人）", Value.HOLDER),
+            _entry("建设项目名称"),
+            _entry("建设位置"),
+            _entry("建设规模"),
+            _entry("用地性质"),
+            *PLANNING_TAIL,
+        ),
+        number=planning_number_of("乡字"),
+    ),
+    "temporary_planning_permit": LicenceTemplate(
+        "temporary_planning_permit",
+        "临时建设工程规划许可证",  # 城乡规划法第四十四条: 临时建设 removed when its period ends
+        (
+            _cert("编号", Value.NUMBER),
+            _case("建设单位（个人）", Value.HOLDER),
+            _entry("建设项目名称"),
+            _entry("建设位置"),
+            _entry("建设规模"),
+            _cert("批准使用期限", Value.VALID_PERIOD),
+            *PLANNING_TAIL,
+        ),
+        number=planning_number_of("临建字"),
+    ),
+    "real_estate_title": LicenceTemplate(
+        "real_estate_title",
+        "不动产权证书",  # 不动产登记暂行条例实施细则第二十条 and the national 样式
+        (
+            _cert("编号", Value.NUMBER),
+            _case("权利人", Value.HOLDER),
+            _entry("共有情况", default="单独所有"),
+            _entry("坐落"),
+            _entry("不动产单元号"),
+            _entry("权利类型"),
+            _entry("权利性质"),
+            _entry("用途"),
+            _entry("面积"),
+            _entry("使用期限"),
+            _entry("权利其他状况", required=False),
+            *REGISTERED,
+        ),
+        number=real_estate_number_of("不动产权"),
+    ),
+    "mortgage_proof": _real_estate_proof("mortgage_proof", "不动产登记证明（抵押权）", "抵押权"),
+    "advance_notice_proof": _real_estate_proof(
+        "advance_notice_proof", "不动产登记证明（预告登记）", "预告登记"
+    ),
+    # -- 住房城乡建设 --
+    "presale_permit": LicenceTemplate(
+        "presale_permit",
+        "商品房预售许可证",  # 城市商品房预售管理办法第七条; no national number format: 示房预售字〔年〕第N号
+        (
+            _cert("编号", Value.NUMBER),
+            _case("开发企业", Value.HOLDER),
+            _entry("项目名称"),
+            _entry("房屋坐落"),
+            _entry("预售楼栋"),
+            _entry("预售面积"),
+            _entry("房屋用途"),
+            _entry("预售资金监管银行"),
+            _entry("预售资金监管账号"),
+            *ISSUED,
+        ),
+        number=local_number("房预售字"),
+    ),
+    "gas_business": LicenceTemplate(
+        "gas_business",
+        "燃气经营许可证",  # 燃气经营许可管理办法 and its 样式; no national number format: 示燃经字〔年〕第N号
+        (
+            _cert("许可证编号", Value.NUMBER),
+            _case("企业名称", Value.HOLDER),
+            _entry("法定代表人"),
+            _entry("经营类别", choices=GAS_CATEGORIES),
+            _entry("经营区域"),
+            _entry("注册地址"),
+            _cert("有效期", Value.VALID_PERIOD),
+            *ISSUED,
+        ),
+        number=local_number("燃经字"),
+    ),
+    "construction_waste": LicenceTemplate(
+        "construction_waste",
+        "城市建筑垃圾处置核准证",  # 城市建筑垃圾管理规定第七条; local number 示建垃核字〔年〕第N号
+        (
+            _cert("编号", Value.NUMBER),
+            _case("申请单位", Value.HOLDER),
+            _entry("工程名称"),
+            _entry("工程地址"),
+            _entry("处置量"),
+            _entry("运输单位"),
+            _entry("运输车辆"),
+            _entry("运输路线"),
+            _entry("消纳场所"),
+            _cert("处置期限", Value.VALID_PERIOD),
+            *ISSUED,
+        ),
+        number=local_number("建垃核字"),
+    ),
+    "sewage_discharge": LicenceTemplate(
+        "sewage_discharge",
+        "城镇污水排入排水管网许可证",  # 城镇污水排入排水管网许可管理办法第十一、十七条; local number
+        (
+            _cert("许可证编号", Value.NUMBER),
+            _case("排水户名称", Value.HOLDER),
+            _entry("法定代表人"),
+            _entry("排水户类型"),
+            _entry("详细地址"),
+            _entry("排水口数量"),
+            _entry("排放去向"),
+            _entry("排水量"),
+            _entry("主要污染物项目及浓度"),
+            _cert("有效期", Value.VALID_PERIOD),
+            *ISSUED,
+        ),
+        number=local_number("排水字"),
+    ),
+    # -- 市场监管 --
+    "business_licence": LicenceTemplate(
+        "business_licence",
+        "营业执照",  # 市场主体登记管理条例第二十二条 and the national 样式; the credit code is its number
+        (
+            _case("统一社会信用代码", Value.HOLDER_ID),
+            _case("名称", Value.HOLDER),
+            _entry("类型"),
+            _entry("法定代表人", prefill=Value.PERSON_NAME),  # 经营者 of an individual business
+            _entry("经营范围"),
+            _entry("注册资本", required=False),  # none for an individual business
+            _entry("成立日期"),
+            _entry("营业期限", default="长期"),
+            _entry("住所"),
+            _cert("登记机关", Value.ISSUER),
+            _cert("发照日期", Value.ISSUED_ON),
+        ),
+    ),
+    # -- 公安 (no number of their own here: the ID number is the card's; the certificate id serves) --
+    "identity_card": LicenceTemplate(
+        "identity_card",
+        "中华人民共和国居民身份证",  # 居民身份证法第三条
+        (
+            _case("姓名", Value.HOLDER),
+            *_person(born="出生"),
+            _entry("住址"),
+            _case("公民身份号码", Value.HOLDER_ID),
+            _cert("签发机关", Value.ISSUER),
+            _cert("有效期限", Value.VALID_PERIOD),
+        ),
+    ),
+    "passport": LicenceTemplate(
+        "passport",
+        "中华人民共和国普通护照",  # 护照法第七条; the passport number is the 出入境 system's: certificate id
+        (
+            _entry("类型", default="P"),
+            _entry("国家码", default="CHN"),
+            _case("姓名", Value.HOLDER),
+            _entry("性别", choices=SEXES),
+            _entry("国籍", default="中国"),
+            _entry("出生日期"),
+            _entry("出生地点"),
+            _cert("签发日期", Value.ISSUED_ON),
+            _entry("签发地点"),
+            _cert("有效期至", Value.VALID_UNTIL),
+            _cert("签发机关", Value.ISSUER),
+        ),
+    ),
+    "driving_licence": LicenceTemplate(
+        "driving_licence",
+        "机动车驾驶证",  # GA 482 and 机动车驾驶证申领和使用规定; its 证号 is the holder's ID number
+        (
+            _case("证号", Value.HOLDER_ID),
+            _case("姓名", Value.HOLDER),
+            _entry("性别", choices=SEXES),
+            _entry("国籍", default="中国"),
+            _entry("住址"),
+            _entry("出生日期"),
+            _entry("初次领证日期"),
+            _entry("准驾车型"),
+            _cert("有效期限", Value.VALID_PERIOD),
+            _entry("档案编号"),
+            _cert("发证机关", Value.ISSUER),
+        ),
+    ),
+    "household_register": LicenceTemplate(
+        "household_register",
+        "居民户口簿",  # 户口登记条例 and 常住人口登记卡 (公安部 样式): 户主页, then the mover's page
+        (
+            *HOUSEHOLD_HEAD,
+            _case("姓名", Value.HOLDER),
+            _entry("户主或与户主关系"),
+            *_person(),
+            _entry("出生地"),
+            _case("公民身份号码", Value.HOLDER_ID),
+            _entry("何时由何地迁来本址"),
+            *HOUSEHOLD_SIGNED,
+        ),
+    ),
+    "birth_register_page": LicenceTemplate(
+        "birth_register_page",
+        "居民户口簿（出生登记页）",  # 户口登记条例第七条: the newborn's page; the applicant is the 监护人
+        (
+            _entry("姓名"),
+            _entry("户主或与户主关系"),
+            *_person(),
+            _entry("出生地"),
+            _entry("籍贯"),
+            _entry("公民身份号码"),
+            _case("监护人", Value.HOLDER),
+            *HOUSEHOLD_SIGNED,
+        ),
+    ),
+    "residence_permit": LicenceTemplate(
+        "residence_permit",
+        "示例市居住证",  # 居住证暂行条例第七条: 姓名 … 居住地住址, 证件的签发机关和签发日期
+        (
+            _case("姓名", Value.HOLDER),
+            *_person(),
+            _case("公民身份号码", Value.HOLDER_ID),
+            _entry("居住地住址"),
+            _cert("签发机关", Value.ISSUER),
+            _cert("签发日期", Value.ISSUED_ON),
+            _cert("有效期限", Value.VALID_PERIOD),
+        ),
+    ),
+    # -- 民政、老龄、残联 --
+    "marriage_certificate": LicenceTemplate(
+        "marriage_certificate",
+        "结婚证",  # 婚姻登记条例 and 婚姻登记工作规范第五十九条 (结婚证字号)
+        (
+            _case("持证人", Value.HOLDER),
+            _cert("登记日期", Value.ISSUED_ON),
+            _cert("结婚证字号", Value.NUMBER),
+            _entry("备注", required=False),
+            _entry("持证人性别", choices=SEXES),
+            _entry("持证人国籍", default="中国"),
+            _entry("持证人出生日期"),
+            _case("持证人身份证件号", Value.HOLDER_ID),
+            _entry("配偶姓名"),
+            _entry("配偶性别", choices=SEXES),
+            _entry("配偶国籍", default="中国"),
+            _entry("配偶出生日期"),
+            _entry("配偶身份证件号"),
+            _cert("登记机关", Value.ISSUER),
+        ),
+        number=marriage_number,
+    ),
+    "senior_card": LicenceTemplate(
+        "senior_card",
+        "示例市老年人优待证",  # 老年人权益保障法第五十八条 and the city's 样式; the certificate id serves
+        (
+            _case("姓名", Value.HOLDER),
+            _entry("性别", choices=SEXES),
+            _entry("出生日期"),
+            _case("公民身份号码", Value.HOLDER_ID),
+            _entry("住址"),
+            *ISSUED,
+        ),
+    ),
+    "disability_card": LicenceTemplate(
+        "disability_card",
+        "中华人民共和国残疾人证",  # 中国残疾人联合会 第三代残疾人证; its number is ID + 类别 + 等级: id serves
+        (
+            _case("姓名", Value.HOLDER),
+            *_person(),
+            _entry("住址"),
+            _case("公民身份号码", Value.HOLDER_ID),
+            _entry("残疾类别", choices=DISABILITY_KINDS),
+            _entry("残疾等级", choices=DISABILITY_GRADES),
+            *ISSUED,
+            _cert("有效期至", Value.VALID_UNTIL),
+        ),
     ),
 }
 GENERAL = LicenceTemplate(

@@ -171,3 +171,13 @@ def run_program(module: str, *args: str, env: dict[str, str], timeout: float = 1
 
 # The entries a 建设工程规划许可证 needs at approval (app.licences: planning_permit).
 PLANNING_FIELDS = {"建设项目名称": "示例大厦", "建设位置": "示例市锦华区锦城大道1号", "建设规模": "地上12层"}
+# The entries of a 城市建筑垃圾处置核准证 (app.licences "construction_waste").
+WASTE_FIELDS = {
+    "工程名称": "示例大厦",
+    "工程地址": "示例市锦华区锦城大道1号",
+    "处置量": "12000立方米",
+    "运输单位": "示例市锦华渣土运输有限公司",
+    "运输车辆": "川A·D1234等8辆",
+    "运输路线": "锦城大道—绕城高速—东山路",
+    "消纳场所": "示例市东山建筑垃圾消纳场",
+}

@@ -29,14 +29,15 @@ from app.licences import (
 from app.sync.events import CertificateIssued
 from app.workspace import Workspace
 from db.models import CaseEvent
-from tests.helpers import COMPANY, PERSON, PLANNING, request_json
+from tests.documents_helpers import needs_poppler
+from tests.helpers import COMPANY, PERSON, PLANNING, WASTE_FIELDS, request_json
 
 FOOD = "511A0401000000-510100000000-000-11510100MB1D03950H-1-01"  # 食品经营许可（新办）, 5 years
 HYGIENE = "511A0241000000-510100000000-000-11510100MB1F276049-1-00"  # 公共场所卫生许可, 4 years
 DRUG = "511A0410000000-510100000000-000-11510100MB1D03950H-1-00"  # 药品经营许可证（零售）
 CONSTRUCTION = "511A0201000000-510100000000-000-11510100009024674G-1-00"  # 建筑工程施工许可证, long term
 WASTE = "511A0712000000-510100000000-000-11510100MB1J33071P-1-00"  # 建筑垃圾处置核准: validity entered
-GAS = "511A0230000000-510100000000-000-11510100MB1F276049-1-00"  # 燃气经营许可证: general template, 3 years
+GAS = "511A0230000000-510100000000-000-11510100MB1F276049-1-00"  # 燃气经营许可证, 3 years
 
 FOOD_FIELDS = {
     "法定代表人（负责人）": "张三",
@@ -49,6 +50,12 @@ FOOD_FIELDS = {
 }
 HYGIENE_FIELDS = {"法定代表人（负责人）": "张三", "地址": "示例市锦华区锦城大道1号", "许可项目": "住宿"}
 PLANNING_FIELDS = {"建设项目名称": "示例大厦", "建设位置": "示例市锦华区锦城大道1号", "建设规模": "地上12层"}
+GAS_FIELDS = {
+    "法定代表人": "张三",
+    "经营类别": "管道燃气",
+    "经营区域": "示例市锦华区",
+    "注册地址": "示例市锦华区锦城大道3号",
+}
 DRUG_FIELDS = {
     "法定代表人": "张三",
     "主要负责人": "张三",
@@ -74,12 +81,14 @@ def test_every_type_prints_its_number_and_dates_from_the_certificate() -> None:
         labels = [f.label for f in template.fields]
         assert len(labels) == len(set(labels)), template.key
         assert any(f.value is Value.ISSUER for f in template.fields), template.key
-        assert any(f.value is Value.ISSUED_ON for f in template.fields), template.key
-        if template is not GENERAL:
-            assert template.number is not None and sum(f.value is Value.NUMBER for f in template.fields) == 1
+        # the date of issue, on its own or opening the period (居民身份证, 驾驶证: 有效期限 自…至…)
+        assert any(f.value in (Value.ISSUED_ON, Value.VALID_PERIOD) for f in template.fields), template.key
+        # A type with a number format of its own prints it once; one without prints the certificate id.
+        assert sum(f.value is Value.NUMBER for f in template.fields) == (template.number is not None), template.key
     assert all(f.value not in (Value.VALID_UNTIL, Value.VALID_PERIOD) for f in RESULT_ONLY.fields)
     assert template_for(ItemResult("批文", "决定书", None, None)) is RESULT_ONLY
-    assert template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), None)) is GENERAL
+    assert template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), None)) is GENERAL  # no type
+    assert template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), "gas_business")).key == "gas_business"
     assert [f.label for f in TEMPLATES["food_business"].fields if f.source is Source.ENTRY] == [
         "法定代表人（负责人）",
         "住所",
@@ -151,10 +160,12 @@ def test_validity_comes_from_the_catalog(workspace: Workspace) -> None:
     form = workspace.certificates.approval_form(waste)
     assert form.needs_date and "最长不超过2年" in form.date_rule
     with pytest.raises(CertificateError, match="有效期须在审批时确定（按工程施工期限核定，最长不超过2年）"):
-        workspace.certificates.approve(waste, approver=counter)
+        workspace.certificates.approve(waste, approver=counter, fields=WASTE_FIELDS)
     with pytest.raises(CertificateError, match="不能早于或等于发证日期"):
-        workspace.certificates.approve(waste, approver=counter, valid_until=date(2026, 11, 20))
-    workspace.certificates.approve(waste, approver=counter, valid_until=date(2028, 6, 30))
+        workspace.certificates.approve(
+            waste, approver=counter, fields=WASTE_FIELDS, valid_until=date(2026, 11, 20)
+        )
+    workspace.certificates.approve(waste, approver=counter, fields=WASTE_FIELDS, valid_until=date(2028, 6, 30))
     view = workspace.cases.find(waste)
     assert view is not None and view.certificate is not None
     assert view.certificate.valid_until == date(2028, 6, 30)
@@ -234,3 +245,61 @@ def test_the_event_carries_the_fields(workspace: Workspace) -> None:
     assert payload["fields"]["许可项目"] == "住宿" and payload["fields"]["许可证号"].startswith("示卫公字")
     assert payload["valid_until"] == "2030-11-19"
     assert {f for f in CertificateIssued.__dataclass_fields__} >= {"licence_type", "fields"}
+
+
+def test_every_licence_of_the_demo_catalog_has_a_template_of_its_own(workspace: Workspace) -> None:
+    licences = {}
+    for code in workspace.catalog.codes():
+        item = workspace.catalog.item(code)
+        assert item is not None
+        if item.result is not None and item.result.is_licence:
+            licences[item.result.name] = template_for(item.result)
+    assert len(licences) >= 26
+    assert [name for name, template in licences.items() if template is GENERAL] == []
+    assert len({t.key for t in licences.values()}) == len(licences) - 1  # 更正登记 reissues the 不动产权证书
+
+
+def sample_entries(code: str, workspace: Workspace) -> dict[str, str]:
+    """An entry for every field the approver makes, optional ones too: its first choice, else a sample."""
+    item = workspace.catalog.item(code)
+    assert item is not None
+    fields = template_for(item.result).entry_fields()
+    return {f.label: f.choices[0] if f.choices else f"示例{f.label}{n}" for n, f in enumerate(fields)}
+
+
+# (item, applicant): a handful across the domains of the demo catalog.
+PRINTED = {
+    "land_use_planning_permit": ("511A0138000000-510100000000-000-11510100MB1C5E420M-1-00", COMPANY),
+    "real_estate_title": ("511G0512001000-510100000000-000-12510100MB0T72182L-1-00", COMPANY),
+    "mortgage_proof": ("511G0515001000-510100000000-000-12510100MB0T72182L-1-00", COMPANY),
+    "gas_business": (GAS, COMPANY),
+    "construction_waste": (WASTE, COMPANY),
+    "sewage_discharge": ("511A0721000000-510100000000-000-115101000090288192-1-00", COMPANY),
+    "business_licence": ("511A0301001000-510100000000-000-11510100MB1D03950H-1-00", COMPANY),
+    "residence_permit": ("511Q0608000000-510100000000-000-11510100009025140U-1-00", PERSON),
+    "household_register": ("511G0605000000-510100000000-000-11510100009025140U-1-00", PERSON),
+    "identity_card": ("511G0601000000-510100000000-000-11510100009025140U-1-00", PERSON),
+}
+
+
+@needs_poppler
+@pytest.mark.parametrize("key", list(PRINTED))
+def test_a_licence_prints_every_field_of_its_template_in_order(
+    key: str, workspace: Workspace, tmp_path: Path
+) -> None:
+    from tests.test_certificate_documents import printed  # it imports this module's constants
+
+    code, applicant = PRINTED[key]
+    number = accepted(workspace, code, applicant=applicant)
+    form = workspace.certificates.approval_form(number)
+    entries = sample_entries(code, workspace)
+    until = date(2028, 6, 30) if form.needs_date else None
+    workspace.certificates.approve(number, approver=workspace.counter(), fields=entries, valid_until=until)
+    case = workspace.cases.find(number)
+    assert case is not None and case.certificate is not None and case.certificate.licence_type == key
+    text, _, _ = printed(workspace, number, tmp_path)
+    start = 0
+    for field in TEMPLATES[key].fields:  # each label, and an entry's value right after it, in print order
+        found = text.find(field.label + entries.get(field.label, ""), start)
+        assert found >= 0, (field.label, text[start:])
+        start = found + len(field.label)

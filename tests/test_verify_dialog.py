@@ -23,7 +23,7 @@ from app.seal import (
 )
 from app.workspace import Workspace
 from tests.conftest import DEFAULT_NOW
-from tests.helpers import PLANNING, PLANNING_FIELDS, request_json
+from tests.helpers import PLANNING, PLANNING_FIELDS, WASTE_FIELDS, request_json
 from tests.test_licences import WASTE
 from tests.test_reference_sync import save_shot
 from ui.main_window import MainWindow
@@ -62,7 +62,7 @@ def approved_certificate(workspace: Workspace, *, valid_until: date | None = Non
     item = workspace.catalog.item(WASTE if valid_until is not None else PLANNING)
     assert item is not None
     number = workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
-    fields = {} if valid_until is not None else PLANNING_FIELDS
+    fields = WASTE_FIELDS if valid_until is not None else PLANNING_FIELDS
     approval = workspace.certificates.approve(
         number, approver=workspace.counter(), valid_until=valid_until, fields=fields
     )

@@ -3953,6 +3953,27 @@ LICENCE_TYPE = {
     "药品经营许可证": "drug_retail",
     "建设工程规划许可证": "planning_permit",
     "建筑工程施工许可证": "construction_permit",
+    "建设用地规划许可证": "land_use_planning_permit",
+    "乡村建设规划许可证": "rural_planning_permit",
+    "临时建设工程规划许可证": "temporary_planning_permit",
+    "不动产权证书": "real_estate_title",
+    "不动产权证书或更正登记结果告知书": "real_estate_title",  # 更正登记 reissues the 不动产权证书
+    "不动产登记证明（抵押权）": "mortgage_proof",
+    "不动产登记证明（预告登记）": "advance_notice_proof",
+    "商品房预售许可证": "presale_permit",
+    "燃气经营许可证": "gas_business",
+    "城市建筑垃圾处置核准证": "construction_waste",
+    "城镇污水排入排水管网许可证": "sewage_discharge",
+    "营业执照": "business_licence",
+    "中华人民共和国居民身份证": "identity_card",
+    "中华人民共和国普通护照": "passport",
+    "机动车驾驶证": "driving_licence",
+    "居民户口簿": "household_register",
+    "居民户口簿（出生登记页）": "birth_register_page",
+    "示例市居住证": "residence_permit",
+    "结婚证": "marriage_certificate",
+    "示例市老年人优待证": "senior_card",
+    "中华人民共和国残疾人证": "disability_card",
 }
 # Materials the hall always obtains by data sharing (国办发〔2022〕3号 能共享不再提交): shown, never demanded.
 SHARED = {
