@@ -634,7 +634,7 @@ TEMPLATES: dict[str, LicenceTemplate] = {
     ),
     "disability_card": LicenceTemplate(
         "disability_card",
-        "中华人民共和国残疾人证",  # 中国残疾人联合会 第三代残疾人证; its number is ID + 类别 + 等级: id serves
+        "中华人民共和国残疾人证",  # 第三代残疾人证 (中国残联); its number is ID + 类别 + 等级: id serves
         (
             _case("姓名", Value.HOLDER),
             *_person(),

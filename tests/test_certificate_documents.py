@@ -16,6 +16,8 @@ from tests.helpers import PERSON, PLANNING
 from tests.test_licences import (
     FOOD,
     FOOD_FIELDS,
+    GAS,
+    GAS_FIELDS,
     HYGIENE,
     HYGIENE_FIELDS,
     PLANNING_FIELDS,
@@ -122,17 +124,14 @@ def test_planning_permit_has_no_validity_line_and_a_batch_has_none(
     assert "有效期" not in text and "长期" not in text
 
 
-def test_general_licence_prints_long_term_only_when_the_catalog_says(
-    workspace: Workspace, tmp_path: Path
-) -> None:
-    gas = "511A0230000000-510100000000-000-11510100MB1F276049-1-00"  # 燃气经营许可证: 3 years
-    number = accepted(workspace, gas)
-    workspace.certificates.approve(number, approver=workspace.counter())
+def test_a_licence_prints_long_term_only_when_the_catalog_says(workspace: Workspace, tmp_path: Path) -> None:
+    number = accepted(workspace, GAS)  # 燃气经营许可证: 3 years
+    workspace.certificates.approve(number, approver=workspace.counter(), fields=GAS_FIELDS)
     text, _, _ = printed(workspace, number, tmp_path)
     assert in_order(
-        text, ["证照编号", "持证人", "统一社会信用代码", "许可内容", "发证机关", "发证日期", "有效期至"]
+        text, ["许可证编号", "示燃经字〔2026〕第1号", "企业名称", "经营类别管道燃气", "有效期", "发证机关"]
     )
-    assert "有效期至2029年11月19日" in text.replace("年0", "年").replace("月0", "月") and "长期" not in text
+    assert "至2029年11月19日" in text.replace("年0", "年").replace("月0", "月") and "长期" not in text
 
 
 @pytest.mark.parametrize("layout", [Layout.A4, Layout.RECEIPT80])

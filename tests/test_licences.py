@@ -84,11 +84,16 @@ def test_every_type_prints_its_number_and_dates_from_the_certificate() -> None:
         # the date of issue, on its own or opening the period (居民身份证, 驾驶证: 有效期限 自…至…)
         assert any(f.value in (Value.ISSUED_ON, Value.VALID_PERIOD) for f in template.fields), template.key
         # A type with a number format of its own prints it once; one without prints the certificate id.
-        assert sum(f.value is Value.NUMBER for f in template.fields) == (template.number is not None), template.key
+        assert sum(f.value is Value.NUMBER for f in template.fields) == (template.number is not None), (
+            template.key
+        )
     assert all(f.value not in (Value.VALID_UNTIL, Value.VALID_PERIOD) for f in RESULT_ONLY.fields)
     assert template_for(ItemResult("批文", "决定书", None, None)) is RESULT_ONLY
     assert template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), None)) is GENERAL  # no type
-    assert template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), "gas_business")).key == "gas_business"
+    assert (
+        template_for(ItemResult("证照", "燃气经营许可证", Validity(years=3), "gas_business")).key
+        == "gas_business"
+    )
     assert [f.label for f in TEMPLATES["food_business"].fields if f.source is Source.ENTRY] == [
         "法定代表人（负责人）",
         "住所",
@@ -165,7 +170,9 @@ def test_validity_comes_from_the_catalog(workspace: Workspace) -> None:
         workspace.certificates.approve(
             waste, approver=counter, fields=WASTE_FIELDS, valid_until=date(2026, 11, 20)
         )
-    workspace.certificates.approve(waste, approver=counter, fields=WASTE_FIELDS, valid_until=date(2028, 6, 30))
+    workspace.certificates.approve(
+        waste, approver=counter, fields=WASTE_FIELDS, valid_until=date(2028, 6, 30)
+    )
     view = workspace.cases.find(waste)
     assert view is not None and view.certificate is not None
     assert view.certificate.valid_until == date(2028, 6, 30)
