@@ -13,6 +13,10 @@ Sources of the fields, by type:
 - 药品经营许可证: 《药品经营和使用质量监督管理办法》（2023）第二十二、二十三条.
 - 建设工程规划许可证: 《城乡规划法》第四十条 and the national 样式 (建字第…号).
 - 建筑工程施工许可证: 《建筑工程施工许可管理办法》第六条 and the national 样式.
+- The other licences of the demo catalog (规划, 不动产, 住建, 市政, 营业执照, 公安, 民政, 老龄, 残联): the
+  regulation or national 样式 named beside each template. A type whose regulation sets no number format
+  gets `local_number` (示燃经字〔2026〕第N号); one whose number is another register's (居民身份证, 护照,
+  营业执照's credit code) has none of its own here: the certificate id prints as 证照编号.
 """
 
 from __future__ import annotations
