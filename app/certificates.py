@@ -46,7 +46,7 @@ from app.licences import (
     template_for,
     valid_until_of,
 )
-from app.pickup import Capacity, Holder, Party, PickupError, check_recipient, default_capacity
+from app.pickup import Capacity, Holder, Person, PickupError, check_recipient, default_capacity
 from app.seal import (
     CertificateClaims,
     KeyDirectory,
@@ -363,8 +363,8 @@ def _facts(case: Case, item: ServiceItem) -> CaseFacts:
 def _holder(case: Case) -> Holder:
     agent = None
     if case.agent_name is not None:
-        agent = Party(case.agent_name, case.agent_id_type or IdKind.RESIDENT_ID, case.agent_id_number or "")
-    applicant = Party(case.applicant_name, case.applicant_id_type, case.applicant_id_number)
+        agent = Person(case.agent_name, case.agent_id_type or IdKind.RESIDENT_ID, case.agent_id_number or "")
+    applicant = Person(case.applicant_name, case.applicant_id_type, case.applicant_id_number)
     return Holder(kind=case.applicant_kind, applicant=applicant, agent=agent)
 
 

@@ -32,7 +32,7 @@ class PickupError(ValueError):
 
 
 @dataclass(frozen=True)
-class Party:
+class Person:
     """A person as the case or the recipient names them."""
 
     name: str
@@ -45,8 +45,8 @@ class Holder:
     """What the case says of who applied."""
 
     kind: str  # ApplicantKind
-    applicant: Party
-    agent: Party | None
+    applicant: Person
+    agent: Person | None
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Recipient:
     authorization: str | None  # 授权委托书 …, or CASE_AGENT_AUTHORIZATION
 
 
-def _same(a: Party, id_type: IdKind, id_number: str) -> bool:
+def _same(a: Person, id_type: IdKind, id_number: str) -> bool:
     return (a.id_type or IdKind.RESIDENT_ID) == id_type and fold_id_text(a.id_number) == id_number
 
 
