@@ -23,18 +23,18 @@ from app.workspace import Workspace
 
 def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     """Add `conflicts` to `clerk`'s subcommands."""
-    conflicts = sub.add_parser("conflicts", parents=[common], help="同步冲突（大厅负责人核实处理）")
+    conflicts = sub.add_parser("conflicts", parents=[common], help="同步冲突（值班主任核实处理）")
     conflicts.add_argument("--all", action="store_true", help="包括已处理的")
     conflicts.set_defaults(handler=_list)
     actions = conflicts.add_subparsers(dest="action", metavar="操作")
     p = actions.add_parser(
         "resolve",
         parents=[common],
-        help="记录冲突的处理结果（大厅负责人；密码取自 CLERK_PASSWORD 或提示输入）",
+        help="记录冲突的处理结果（值班主任；密码取自 CLERK_PASSWORD 或提示输入）",
     )
     p.add_argument("seq", type=int, metavar="SEQ", help="冲突序号（clerk conflicts 列出的 #序号）")
     p.add_argument("--resolution", required=True, help="处理意见：核实结果和处理办法")
-    p.add_argument("--by", required=True, metavar="LOGIN", help="大厅负责人账号")
+    p.add_argument("--by", required=True, metavar="LOGIN", help="值班主任账号")
     p.set_defaults(handler=_resolve)
 
 

@@ -77,7 +77,7 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("login", help="账号，如 wang.fang")
     p.add_argument("--name", required=True, help="姓名")
     p.add_argument(
-        "--role", choices=sorted(ROLES), default="clerk", help="clerk 窗口人员，supervisor 大厅负责人"
+        "--role", choices=sorted(ROLES), default="clerk", help="clerk 窗口人员，supervisor 值班主任"
     )
     p.set_defaults(handler=_account_add)
     db = sub.add_parser("db", help="本窗口数据库").add_subparsers(
@@ -103,7 +103,7 @@ def _demo_init(args: argparse.Namespace, out: Output) -> int:
         {"home": str(home), **data, "accounts": accounts},
         f"演示数据目录已就绪：{home}\n窗口 {data['window_name']}（{data['window_code']}，"
         f"大厅 {data['hall_code']}）；"
-        f"账号 {DEMO_CLERK[0]}（{DEMO_CLERK[1]}）、{DEMO_SUPERVISOR[0]}（{DEMO_SUPERVISOR[1]}，大厅负责人），"
+        f"账号 {DEMO_CLERK[0]}（{DEMO_CLERK[1]}）、{DEMO_SUPERVISOR[0]}（{DEMO_SUPERVISOR[1]}，值班主任），"
         f"密码均为 {DEMO_CLERK[2]}",
     )
     return 0

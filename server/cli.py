@@ -152,7 +152,7 @@ def _add_publishing_commands(commands: argparse._SubParsersAction[_Parser], comm
 
 
 def _add_account_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    account = commands.add_parser("account", parents=[common], help="大厅工作人员账号（如大厅负责人）")
+    account = commands.add_parser("account", parents=[common], help="大厅工作人员账号（如值班主任）")
     account_actions = account.add_subparsers(
         dest="action", required=True, parser_class=_Parser, metavar="操作"
     )

@@ -67,7 +67,7 @@ def test_the_supervisor_resolves_from_the_command_line(
     for login, password in ((DEMO_CLERK[0], DEMO_CLERK[2]), (SUPERVISOR_LOGIN, "wrong-password")):
         monkeypatch.setenv("CLERK_PASSWORD", password)
         code, _, err = clerk(capsys, workspace, *resolve, login)
-        assert code == 1 and "不是大厅负责人" in err and "未提交" in err
+        assert code == 1 and "不是值班主任" in err and "未提交" in err
     # No password at all, and no terminal to ask at: nothing sent.
     monkeypatch.delenv("CLERK_PASSWORD")
     monkeypatch.setattr("sys.stdin.isatty", lambda: False)
@@ -113,6 +113,6 @@ def test_the_servers_refusal_is_reported(
         "--by",
         SUPERVISOR_LOGIN,
     )
-    assert code == 1 and "服务器拒绝了大厅负责人授权" in err and "账号已停用" in err
+    assert code == 1 and "服务器拒绝了值班主任授权" in err and "账号已停用" in err
     assert unresolved_on_server(server, reused)
     assert [c for c in workspace.sync.conflicts() if c["case_number"] == reused]

@@ -212,7 +212,7 @@ def test_the_servers_refusal_is_shown_when_the_local_check_passed(
     assert resolve.error.text() == ""  # the window's own check passed
     qtbot.waitUntil(lambda: "未提交" in dialog.message.text(), timeout=20_000)
     shown = dialog.message.text()
-    assert "服务器拒绝了大厅负责人授权" in shown and "账号或密码不正确，或账号已停用" in shown
+    assert "服务器拒绝了值班主任授权" in shown and "账号或密码不正确，或账号已停用" in shown
     save_shot(dialog, "conflicts-refused-by-server")
     [row] = [r for r in range(dialog.table.rowCount()) if dialog.cell_text(r, 0) == reused]
     assert dialog.cell_text(row, 4) == "未处理" and dialog.resolve_button.isEnabled()

@@ -141,7 +141,7 @@ def test_the_acting_person_carries_the_roles_of_the_account(workspace: Workspace
     accepted = accept(workspace, supervisor)  # today every account may do the counter's work
     assert accepted.case.clerk_login == "zhuren"
     supervisor.require(Permission.RESOLVE_CONFLICT)
-    with pytest.raises(PermissionDenied, match="王晓梅（demo） 没有大厅负责人角色，不能处理同步冲突"):
+    with pytest.raises(PermissionDenied, match="王晓梅（demo） 没有值班主任角色，不能处理同步冲突"):
         workspace.counter().require(Permission.RESOLVE_CONFLICT)
 
 

@@ -239,14 +239,14 @@ def test_a_supervisor_resolves_a_conflict_at_the_window(
         resolve.password.setText("demo1234")
         with qtbot.waitSignal(resolve.checked):  # the password is checked on the database lane
             resolve.confirm()
-        assert "不是大厅负责人" in resolve.error.text() and resolve.isVisible()
+        assert "不是值班主任" in resolve.error.text() and resolve.isVisible()
         resolve.login.setText("zhuren")
         resolve.password.setText("wrong")
         with qtbot.waitSignal(resolve.checked):
             resolve.confirm()
         save_shot(dialog, "conflicts")
         save_shot(resolve, "conflict-resolve-refused")
-        assert "不是大厅负责人" in resolve.error.text() and resolve.password.text() == ""
+        assert "不是值班主任" in resolve.error.text() and resolve.password.text() == ""
         assert len(server.admin("conflicts")) == 1
 
         # Offline: the conflict lives on the server; nothing is marked here.

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.slow
 
 SUPERVISOR_LOGIN, SUPERVISOR_NAME, SUPERVISOR_PASSWORD = DEMO_SUPERVISOR
 CLERK_LOGIN, CLERK_PASSWORD = "li.na", "clerk-pass-1"
-REFUSED = "大厅负责人账号或密码不正确，或账号已停用"
+REFUSED = "值班主任账号或密码不正确，或账号已停用"
 _addresses = itertools.count(10)
 
 
@@ -170,7 +170,7 @@ def test_a_clerk_without_the_supervisor_role_is_refused(hall: Hall, neighbour: W
     conflict_id = hall.new_conflict()
     answer = resolve(neighbour, conflict_id, body(CLERK_LOGIN, CLERK_PASSWORD))
     assert answer.status_code == 403, answer.text
-    assert answer.json()["error"] == "role_missing" and "大厅负责人" in answer.json()["message"]
+    assert answer.json()["error"] == "role_missing" and "值班主任" in answer.json()["message"]
     assert hall.conflict(conflict_id)["resolved_at"] is None
 
 

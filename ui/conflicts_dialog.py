@@ -166,7 +166,7 @@ class ResolveDialog(QDialog):
         self.confirm_button.setEnabled(True)
         if name is None:
             self.password.clear()
-            self.error.setText("账号或密码不正确，或该账号不是大厅负责人：冲突只能由大厅负责人处理")
+            self.error.setText("账号或密码不正确，或该账号不是值班主任：冲突只能由值班主任处理")
             self.checked.emit(False)
             return
         self.supervisor_login = login
@@ -196,7 +196,7 @@ class ConflictsDialog(QDialog):
         conflicts: list[dict[str, Any]] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("同步冲突（请大厅负责人核实处理）")
+        self.setWindowTitle("同步冲突（请值班主任核实处理）")
         fit_to_screen(self, preferred=QSize(960, 460))
         self._workspace = workspace
         self._authorize = supervisor_check(workspace)

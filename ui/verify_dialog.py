@@ -45,12 +45,12 @@ CLERK_TEXT: dict[VerificationStatus, tuple[str, str, str]] = {
     VerificationStatus.FORGED: (
         "可能伪造",
         "二维码与签发机关的电子印章对不上：这张证照可能是伪造的，或二维码被改动过。"
-        "请不要认可这张证照，并报告大厅负责人。",
+        "请不要认可这张证照，并报告值班主任。",
         RED,
     ),
     VerificationStatus.KEY_NOT_VALID: (
         "不可信",
-        "二维码上的电子印章在证照的签发日期还不能使用（或已停用），这张证照不可信。请报告大厅负责人。",
+        "二维码上的电子印章在证照的签发日期还不能使用（或已停用），这张证照不可信。请报告值班主任。",
         RED,
     ),
     VerificationStatus.UNKNOWN_KEY: (

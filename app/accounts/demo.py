@@ -6,6 +6,6 @@ from __future__ import annotations
 
 DEMO_HALL_CODE = "SZX01"
 DEMO_CLERK = ("demo", "王晓梅", "demo1234")
-DEMO_SUPERVISOR = ("zhuren", "陈建国", "demo1234")  # 大厅负责人: resolves sync conflicts
+DEMO_SUPERVISOR = ("zhuren", "陈建国", "demo1234")  # 值班主任: resolves sync conflicts
 # (login, name, password), role
 DEMO_ACCOUNTS = ((DEMO_CLERK, "clerk"), (DEMO_SUPERVISOR, "supervisor"))

@@ -23,7 +23,7 @@ from db.models import Clerk, SyncConflict
 from db.store import Store
 
 CONFLICTS_HEADER = (
-    "以下情况服务器无法自动合并，请大厅负责人核实后记录处理结果。"
+    "以下情况服务器无法自动合并，请值班主任核实后记录处理结果。"
     "没有删除任何记录：每一行写明了这件事的各条记录保存在哪里。"
 )
 

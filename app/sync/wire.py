@@ -428,7 +428,7 @@ class ResolveRequest:
         if isinstance(data, dict) and "resolved_by" in data and "supervisor_login" not in data:
             raise WireError(
                 "resolve: 本窗口程序版本过旧（只发送处理人账号，没有负责人密码）；"
-                "请升级窗口程序后由大厅负责人输入账号和密码处理"
+                "请升级窗口程序后由值班主任输入账号和密码处理"
             )
         password = _require(data, "supervisor_password", str, "resolve")
         if len(password) > MAX_PASSWORD_CHARS:

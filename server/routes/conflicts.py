@@ -44,7 +44,7 @@ router = APIRouter(tags=["sync"])
     "password was wrong; 403 `role_missing`: the account is not a supervisor; failed attempts are "
     "throttled per address (429).",
     responses=error_answers(400, 401, 403, 404, 409, 429),
-    openapi_extra=documented_body(ResolveRequest, "处理意见、大厅负责人账号和密码、本机时间"),
+    openapi_extra=documented_body(ResolveRequest, "处理意见、值班主任账号和密码、本机时间"),
 )
 async def resolve_conflict(
     conflict_id: int,

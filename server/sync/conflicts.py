@@ -65,7 +65,7 @@ def non_commuting(
         if not earlier:
             continue
         what = REPEATED_ACTION[event.kind]
-        message = f"办件 {event.case_number} 被重复{what}：两条记录都已保存，请大厅负责人核实处理"
+        message = f"办件 {event.case_number} 被重复{what}：两条记录都已保存，请值班主任核实处理"
         found.append(
             {
                 "hall_code": device_.hall_code,
