@@ -135,7 +135,7 @@ class Workspace:
             more = "" if has_accounts(self.store) else f"。{NO_ACCOUNTS}"
             raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用{more}")
         window_name = str(self.settings.get("window_name")) or window_code
-        roles, unknown = parse_roles([clerk.role])
+        roles, unknown = parse_roles(clerk.role_list)
         if unknown:
             log.warning("account %s has a role this version does not know: %s", clerk.login, unknown)
         return Actor(hall, window_code, window_name, clerk.login, clerk.name, roles, unknown)
@@ -155,7 +155,7 @@ class Workspace:
             clerk = session.get(Clerk, login)
             if clerk is not None:
                 session.expunge(clerk)
-        if clerk is None or not clerk.active or not may((clerk.role,), permission):
+        if clerk is None or not clerk.active or not may(clerk.role_list, permission):
             return None
         if not verify_password(password, clerk.password_hash):
             return None

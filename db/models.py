@@ -194,8 +194,26 @@ class Clerk(Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # clerk (窗口人员) | supervisor (大厅负责人: may resolve sync conflicts)
-    role: Mapped[str] = mapped_column(String(20), default="clerk", server_default="clerk")
+    # Role codes separated by spaces (app.accounts.roles.Role); a code this version does not know grants nothing.
+    roles: Mapped[str] = mapped_column(Text, default="clerk", server_default="clerk")
+    # Set: a temporary password, to be changed at the first sign-in; past it (UTC) it signs in no more.
+    temporary_until: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def role_list(self) -> list[str]:
+        return self.roles.split()
+
+
+class SignInFailure(Base):
+    """Wrong passwords typed for a login at this window: five lock it here, each lock longer."""
+
+    __tablename__ = "sign_in_failure"
+
+    login: Mapped[str] = mapped_column(String(40), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    lockouts: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class Document(Base):

@@ -57,7 +57,7 @@ def hand_over_to_agent(ws: Workspace, person: Actor, number: str) -> HandedOver:
 def set_role(ws: Workspace, login: str, role: str) -> None:
     """What a newer server may send: an account whose role this version has never heard of."""
     with ws.store.write() as session:
-        session.execute(update(Clerk).where(Clerk.login == login).values(role=role))
+        session.execute(update(Clerk).where(Clerk.login == login).values(roles=role))
 
 
 def count(ws: Workspace, table: type[Case] | type[Certificate]) -> int:

@@ -32,4 +32,4 @@ def add_account(store: Store, *, login: str, name: str, password: str, role: str
     with store.write() as session:
         if session.get(Clerk, login) is not None:
             raise AccountError(f"账号 {login} 已存在")
-        session.add(Clerk(login=login, name=shown, password_hash=hashed, active=True, role=role))
+        session.add(Clerk(login=login, name=shown, password_hash=hashed, active=True, roles=role))
