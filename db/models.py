@@ -194,7 +194,7 @@ class Clerk(Base):
     name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Role codes separated by spaces (app.accounts.roles.Role); a code this version does not know grants nothing.
+    # Role codes separated by spaces (app.accounts.roles.Role); one this version does not know grants nothing.
     roles: Mapped[str] = mapped_column(Text, default="clerk", server_default="clerk")
     # Set: a temporary password, to be changed at the first sign-in; past it (UTC) it signs in no more.
     temporary_until: Mapped[datetime | None] = mapped_column(DateTime)

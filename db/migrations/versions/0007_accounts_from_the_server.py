@@ -37,7 +37,9 @@ def downgrade() -> None:
     op.drop_table("sign_in_failure")
     with op.batch_alter_table("clerk", schema=None) as batch_op:
         batch_op.add_column(sa.Column("role", sa.String(length=20), nullable=False, server_default="clerk"))
-    op.execute("UPDATE clerk SET role = CASE WHEN roles LIKE '%supervisor%' THEN 'supervisor' ELSE 'clerk' END")
+    op.execute(
+        "UPDATE clerk SET role = CASE WHEN roles LIKE '%supervisor%' THEN 'supervisor' ELSE 'clerk' END"
+    )
     with op.batch_alter_table("clerk", schema=None) as batch_op:
         batch_op.drop_column("temporary_until")
         batch_op.drop_column("roles")
