@@ -20,12 +20,15 @@ from typing import Any
 
 from app import __version__, json_input
 from app.acceptance import AcceptanceError
+from app.accounts.roles import Permission, require
+from app.accounts.signin import SignInRefused
 from app.atomic import FileWriteError
 from app.case_number import CaseNumberError
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
 from app.cli_conflicts import add_commands as add_conflict_commands
+from app.cli_setup import PasswordUnavailable, read_password
 from app.cli_setup import add_commands as add_setup_commands
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
@@ -48,6 +51,7 @@ from app.operations.certificates import approve_case, hand_over_certificate
 from app.operations.changes import REFUSALS
 from app.operations.counter import accept_case
 from app.operations.lookup import look_up_case
+from app.operations.person import Actor
 from app.operations.printing import render_document, write_document
 from app.operations.sync import reconcile, register_window, sync_with_server
 from app.pickup import Capacity
@@ -180,9 +184,31 @@ def _catalog_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+CLERK_HELP = "以此工作人员账号操作（必填）；密码在提示时输入，脚本用环境变量 CLERK_PASSWORD 提供"
+
+
+def _signed_in(ws: Workspace, args: argparse.Namespace) -> tuple[Actor, str]:
+    """The person a command that changes data acts as (`--clerk`, proved by password), and the password
+    (approving asks for it again). The folder is checked to be a window first, so an unregistered one says
+    so before anyone types a password."""
+    ws.check_window()
+    login, password = _credentials(args)
+    return ws.person(login, password), password
+
+
+def _credentials(args: argparse.Namespace) -> tuple[str, str]:
+    login = args.clerk
+    if not login:
+        raise WorkspaceError(f"此命令会改动数据，须以工作人员身份操作：--clerk 账号。{CLERK_HELP}")
+    return login, read_password(f"{login} 的密码：")
+
+
 def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     from app.catalog_store import load_catalog
 
+    login, password = _credentials(args)  # hall IT: the folder may have no catalog yet
+    signed = ws.sign_in(login, password)
+    require(ws.account_roles(signed.login), Permission.SETTINGS, who=f"{signed.name}（{signed.login}）")
     content = json_input.read_bytes(args.file, what="事项目录文件", max_bytes=MAX_CATALOG_FILE_BYTES)
     version, new = load_catalog(ws.store, content, now=ws.clock.now())
     out.emit(
@@ -193,7 +219,7 @@ def _catalog_load(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 def _accept(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     data = json_input.read_json_file(args.file, what="申请文件", max_bytes=MAX_REQUEST_BYTES)
-    person = ws.counter(args.clerk)  # a folder that is not a window says so before the request is read
+    person, _ = _signed_in(ws, args)  # a folder that is not a window says so before the request is read
     accepted = accept_case(ws, person=person, request=parse_request(data))
     case = accepted.case
     result = {
@@ -269,7 +295,7 @@ def _print(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     from app.documents.layout import Layout
 
     kind = DocumentKind(args.kind)
-    person = ws.counter(args.clerk)
+    person, _ = _signed_in(ws, args)
     layout = Layout(args.layout) if args.layout else None
     document = render_document(
         ws, person=person, number=args.number, kind=kind, layout=layout, reprint_reason=args.reason
@@ -352,9 +378,11 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         if label in fields:
             return out.fail(f"--field {label} 重复填写")
         fields[label] = value
+    person, password = _signed_in(ws, args)
     approved = approve_case(
         ws,
-        person=ws.counter(args.clerk),
+        person=person,
+        password=password,
         number=args.number,
         content=args.content,
         valid_until=valid_until,
@@ -372,9 +400,10 @@ def _approve(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 
 
 def _handover(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
+    person, _ = _signed_in(ws, args)
     handed = hand_over_certificate(
         ws,
-        person=ws.counter(args.clerk),
+        person=person,
         number=args.number,
         recipient_name=args.recipient,
         recipient_id_number=args.recipient_id,
@@ -550,15 +579,16 @@ def _add_catalog_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = catalog.add_parser("show", parents=[common], help="显示事项及材料清单")
     p.add_argument("code")
     p.set_defaults(handler=_catalog_show)
-    p = catalog.add_parser("load", parents=[common], help="加载发布的事项目录文件")
+    p = catalog.add_parser("load", parents=[common], help="加载发布的事项目录文件（系统管理员）")
     p.add_argument("file")
+    p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_catalog_load)
 
 
 def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("accept", parents=[common], help="受理一件申请（JSON 文件，- 为标准输入）")
     p.add_argument("file")
-    p.add_argument("--clerk", default=None, help="工作人员账号（默认取设置 default_clerk）")
+    p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_accept)
 
     case = sub.add_parser("case", help="办件").add_subparsers(dest="action", required=True, metavar="操作")
@@ -583,7 +613,7 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="名称=内容",
         help="证照模板的录入项（可重复），如 --field 经营场所=示例市锦华区…；未填的按办件预填",
     )
-    p.add_argument("--clerk", default=None)
+    p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_approve)
     p = case.add_parser("handover", parents=[common], help="证照交付（出件），记录领取人")
     p.add_argument("number")
@@ -603,7 +633,7 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         "（不填时按证件识别申请人本人或登记的代理人）",
     )
     p.add_argument("--authorization", default=None, help="受托人的授权委托书（名称、日期或编号）")
-    p.add_argument("--clerk", default=None)
+    p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_handover)
 
 
@@ -615,7 +645,7 @@ def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--layout", choices=["a4", "receipt80"], default=None, help="纸型（默认取窗口设置）")
     p.add_argument("--reason", default=None, help="补打原因（再次打印时必填）")
     p.add_argument("--allow-missing-glyphs", action="store_true", help="有缺字时仍然打印")
-    p.add_argument("--clerk", default=None)
+    p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_print)
 
     p = sub.add_parser("verify", parents=[common], help="离线核验证照二维码（- 为标准输入）")
@@ -685,7 +715,9 @@ def _run(argv: Sequence[str] | None) -> int:
         for p in error.problems:
             print(f"  {p.field}: {p.message}", file=sys.stderr)
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
-    except (CaseNumberError, json_input.JsonInputError, FileWriteError) as error:
+    except (CaseNumberError, json_input.JsonInputError, FileWriteError, SignInRefused) as error:
+        return out.fail(str(error))
+    except PasswordUnavailable as error:
         return out.fail(str(error))
     except REFUSALS as error:  # an operation refused before acting: its message says why
         return out.fail(str(error))

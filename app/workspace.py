@@ -27,12 +27,14 @@ import httpx
 from sqlalchemy import select
 
 from app.acceptance import AcceptanceService
-from app.accounts import AccountError, verify_password
-from app.accounts.demo import DEMO_ACCOUNTS, DEMO_CLERK, DEMO_HALL_CODE
+from app.accounts import AccountError
+from app.accounts.demo import DEMO_ACCOUNTS, DEMO_HALL_CODE
 from app.accounts.local import add_account, has_accounts
 from app.accounts.roles import Permission, may
+from app.accounts.signin import SignedIn, SignInRefused, check_password
 from app.case_number import is_valid_window_code
 from app.cases.queries import CaseQueries
+from app.catalog import Hall
 from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalog
 from app.certificates import CertificateService
 from app.clock import Clock
@@ -55,13 +57,12 @@ DEMO_SETTINGS: dict[str, object] = {
     "hall_code": DEMO_HALL_CODE,
     "window_code": "SZX0103",
     "window_name": "3号综合受理窗口",
-    "default_clerk": DEMO_CLERK[0],
     "office_name": "示例市政务服务中心",
     "secret_store": "demo-file",  # demo PCs often have no keyring service
 }
 NO_ACCOUNTS = (
-    "本窗口还没有工作人员账号（账号将由服务器下发）；在此之前，信息技术人员可用 "
-    "clerk account add 账号 --name 姓名 临时添加"
+    "本窗口还没有工作人员账号：账号由大厅信息技术人员在中心服务器上添加（clerk-server account add），"
+    "本窗口与服务器同步后即可登录"
 )
 REGISTER_HOW = (
     "请大厅信息技术人员在中心服务器上运行 clerk-server enroll-code --hall 大厅编码 --window 窗口编码 "
@@ -105,10 +106,9 @@ class Workspace:
     def is_demo(self) -> bool:
         return bool(self.settings.get("demo"))
 
-    def counter(self, clerk_login: str | None = None) -> Actor:
-        """Who acts where: this window and a signed-in account, with the roles the account holds.
-        WorkspaceError (NotRegisteredError for a folder that is not a window yet) says what is missing and
-        how to set it up. A role this version does not know grants nothing (the operations say so)."""
+    def check_window(self) -> tuple[Hall, str]:
+        """This folder's hall and window code, once it is a window with a catalog; WorkspaceError
+        (NotRegisteredError for a folder not registered yet) saying what is missing otherwise."""
         window_code = str(self.settings.get("window_code"))
         if not window_code:
             raise NotRegisteredError(f"本数据目录（{self.home}）尚未登记为窗口，不能受理。{REGISTER_HOW}")
@@ -123,14 +123,16 @@ class Workspace:
         hall = self.catalog.hall(hall_code)
         if hall is None:
             raise WorkspaceError(f"设置中的大厅编码 {hall_code} 不在事项目录（{self.catalog.version}）中")
-        login = clerk_login or str(self.settings.get("default_clerk"))
-        if not login:
-            raise WorkspaceError(
-                "未指定工作人员账号：请用 --clerk 账号 指定，或在设置 default_clerk 中填写"
-                + ("" if has_accounts(self.store) else f"。{NO_ACCOUNTS}")
-            )
+        return hall, window_code
+
+    def counter(self, clerk_login: str) -> Actor:
+        """Who acts where: this window and an account (signed in by `sign_in`), with its roles.
+        WorkspaceError (NotRegisteredError for a folder that is not a window yet) says what is missing and
+        how to set it up. A role this version does not know grants nothing (the operations say so)."""
+        hall, window_code = self.check_window()
+        login = clerk_login
         with self.store.read() as session:
-            clerk = session.get(Clerk, login)
+            clerk = session.get(Clerk, login) if login else None
         if clerk is None or not clerk.active:
             more = "" if has_accounts(self.store) else f"。{NO_ACCOUNTS}"
             raise WorkspaceError(f"工作人员账号 {login} 不存在或已停用{more}")
@@ -150,23 +152,42 @@ class Workspace:
 
     def authorize(self, login: str, password: str, *, permission: Permission) -> Clerk | None:
         """A person whose role holds `permission` confirming an action at this window with their own
-        password (主管授权)."""
+        password (主管授权); None when the password is wrong (counted like a sign-in) or the role missing."""
+        try:
+            check_password(self.store, login, password, now=self.clock.now())
+        except SignInRefused:
+            return None
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
             if clerk is not None:
                 session.expunge(clerk)
-        if clerk is None or not clerk.active or not may(clerk.role_list, permission):
-            return None
-        if not verify_password(password, clerk.password_hash):
+        if clerk is None or not may(clerk.role_list, permission):
             return None
         return clerk
 
-    def sign_in(self, login: str, password: str) -> Actor | None:
+    def sign_in(self, login: str, password: str) -> SignedIn:
+        """The account behind (login, password) at this window (SignInRefused says why not). A temporary
+        password signs in only to be changed (`SignedIn.must_change`)."""
+        return check_password(self.store, login, password, now=self.clock.now())
+
+    def person(self, login: str, password: str) -> Actor:
+        """Who acts, for a command that changes data: signed in by password, with a password of their
+        own (a temporary one is changed at the window first). SignInRefused or WorkspaceError otherwise."""
+        signed = self.sign_in(login, password)
+        if signed.must_change:
+            raise WorkspaceError(f"账号 {login} 的密码是临时密码：请先在窗口登录并设置新密码，再使用命令行")
+        return self.counter(login)
+
+    def account_roles(self, login: str) -> list[str]:
+        """The role codes an account of this window holds (none for an unknown one)."""
         with self.store.read() as session:
             clerk = session.get(Clerk, login)
-        if clerk is None or not clerk.active or not verify_password(password, clerk.password_hash):
-            return None
-        return self.counter(login)
+            return clerk.role_list if clerk is not None else []
+
+    def confirm_password(self, person: Actor, password: str) -> None:
+        """The signed-in person typing their password again (approving applies the seal; unlocking the
+        window): SignInRefused when it is not theirs."""
+        self.sign_in(person.clerk_login, password)
 
     def close(self) -> None:
         self.store.close()

@@ -106,7 +106,7 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     from ui.main_window import MainWindow
 
     qapp.setFont(ui_font(register_fonts()))
-    win = MainWindow(workspace=workspace, counter=workspace.counter())
+    win = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

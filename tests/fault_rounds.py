@@ -148,7 +148,7 @@ def run_fault_rounds(
             read_timeout=1.0,
             batch_size=7,
         )
-        counter = workspace.counter()
+        counter = workspace.counter("demo")
         for number in range(1, rounds + 1):
             item = workspace.catalog.item(rng.choice([SEAL, PLANNING]))
             assert item is not None

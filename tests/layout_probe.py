@@ -290,7 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     install_chinese_translations(app)
     prepare_demo_home(args.home)
     workspace = open_workspace(args.home, clock=fixed_clock(NOW))
-    window = MainWindow(workspace=workspace, counter=workspace.counter())
+    window = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
     window.show_on_screen()
     wait_until(lambda: window.isVisible() and window.todays_cases.loaded)
     report: dict[str, Any] = {"tag": args.tag, "screenshots": [], "qt_warnings": warnings}

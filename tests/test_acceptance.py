@@ -16,7 +16,7 @@ from tests.helpers import AGENT, COMPANY, MARRIAGE, PASSPORT, PERSON, PLANNING, 
 
 def accept(ws: Workspace, data: dict) -> dict:  # type: ignore[type-arg]
     """The case as `clerk case show --json` prints it (made from its view)."""
-    number = ws.acceptance.accept(parse_request(data), counter=ws.counter())
+    number = ws.acceptance.accept(parse_request(data), counter=ws.counter("demo"))
     case = ws.cases.find(number)
     assert case is not None
     return case.to_json()
@@ -189,12 +189,12 @@ def test_a_refusal_is_decided_at_once_and_needs_only_the_name(workspace: Workspa
     }
     request = parse_request(data)
     nobody = replace(request, applicant=replace(request.applicant, name=""))  # the window, nothing typed
-    evaluation = workspace.acceptance.evaluate(nobody, counter=workspace.counter())
+    evaluation = workspace.acceptance.evaluate(nobody, counter=workspace.counter("demo"))
     assert evaluation.result.outcome is Outcome.REJECTED
     assert "示例市民政局婚姻登记处" in (evaluation.result.referral_office or "")
     assert [p.field for p in evaluation.problems] == ["applicant.name"]
     with pytest.raises(InputError) as error:
-        workspace.acceptance.accept(nobody, counter=workspace.counter())
+        workspace.acceptance.accept(nobody, counter=workspace.counter("demo"))
     assert [p.field for p in error.value.problems] == ["applicant.name"]
     assert counts(workspace) == (0, 0, 0, 0)
     case = accept(workspace, data)

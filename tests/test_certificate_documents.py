@@ -35,7 +35,9 @@ def squash(text: str) -> str:
 
 def printed(workspace: Workspace, number: str, folder: Path) -> tuple[str, list[str], int]:
     """The certificate's text (squashed), each page's text, and its page count."""
-    document = workspace.documents.prepare(DocumentKind.CERTIFICATE, number, counter=workspace.counter())
+    document = workspace.documents.prepare(
+        DocumentKind.CERTIFICATE, number, counter=workspace.counter("demo")
+    )
     assert document.layout is Layout.A4  # a certificate is never a till slip
     back = read_back(document.pdf, folder)
     pages = [squash(page) for page in back.text.split("\f") if page.strip()]
@@ -58,7 +60,7 @@ def test_food_business_licence_has_its_fields_and_a_duplicate_page(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     number = accepted(workspace, FOOD)
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=FOOD_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=FOOD_FIELDS)
     text, pages, count = printed(workspace, number, tmp_path)
     assert count == 2 and len(pages) == 2
     assert "食品经营许可证（正本）" in pages[0] and "食品经营许可证（副本）" in pages[1]
@@ -93,7 +95,7 @@ def test_food_business_licence_has_its_fields_and_a_duplicate_page(
 
 def test_hygiene_permit_prints_its_period(workspace: Workspace, tmp_path: Path) -> None:
     number = accepted(workspace, HYGIENE, applicant=PERSON)
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=HYGIENE_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=HYGIENE_FIELDS)
     text, _, count = printed(workspace, number, tmp_path)
     assert count == 1 and "正本" not in text and "副本" not in text
     assert in_order(
@@ -108,7 +110,7 @@ def test_planning_permit_has_no_validity_line_and_a_batch_has_none(
     workspace: Workspace, tmp_path: Path
 ) -> None:
     planning = accepted(workspace, PLANNING)
-    workspace.certificates.approve(planning, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    workspace.certificates.approve(planning, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     text, _, _ = printed(workspace, planning, tmp_path / "planning")
     assert in_order(text, ["编号", "建设单位（个人）", "建设项目名称", "建设位置", "建设规模", "发证机关"])
     assert "建字第510100202600001号" in text and "示例大厦" in text and "地上12层" in text
@@ -118,7 +120,7 @@ def test_planning_permit_has_no_validity_line_and_a_batch_has_none(
     road = accepted(workspace, ROAD)
     form = workspace.certificates.approval_form(road)
     assert not form.needs_date and form.entries == () and form.validity_label == ""
-    workspace.certificates.approve(road, approver=workspace.counter())
+    workspace.certificates.approve(road, approver=workspace.counter("shenpi"))
     text, _, _ = printed(workspace, road, tmp_path / "road")
     assert "城市道路占用挖掘许可决定书" in text and "本审批结果依法核发" in text
     assert "有效期" not in text and "长期" not in text
@@ -126,7 +128,7 @@ def test_planning_permit_has_no_validity_line_and_a_batch_has_none(
 
 def test_a_licence_prints_long_term_only_when_the_catalog_says(workspace: Workspace, tmp_path: Path) -> None:
     number = accepted(workspace, GAS)  # 燃气经营许可证: 3 years
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=GAS_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=GAS_FIELDS)
     text, _, _ = printed(workspace, number, tmp_path)
     assert in_order(
         text, ["许可证编号", "示燃经字〔2026〕第1号", "企业名称", "经营类别管道燃气", "有效期", "发证机关"]
@@ -140,8 +142,8 @@ def test_certificate_renders_in_every_layout_asked(
 ) -> None:
     """A certificate asked for on the receipt printer still comes out A4, both its pages."""
     number = accepted(workspace, FOOD)
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=FOOD_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=FOOD_FIELDS)
     document = workspace.documents.prepare(
-        DocumentKind.CERTIFICATE, number, counter=workspace.counter(), layout=layout
+        DocumentKind.CERTIFICATE, number, counter=workspace.counter("demo"), layout=layout
     )
     assert document.layout is Layout.A4 and document.pages == 2

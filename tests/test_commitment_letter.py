@@ -34,7 +34,7 @@ def accept(ws: Workspace, *, skip: tuple[str, ...], commitments: tuple[str, ...]
     assert item is not None
     data = request_json(item, skip=skip, **kwargs)  # type: ignore[arg-type]
     data["commitments"] = list(commitments)
-    return ws.acceptance.accept(parse_request(data), counter=ws.counter())
+    return ws.acceptance.accept(parse_request(data), counter=ws.counter("demo"))
 
 
 @pytest.mark.parametrize("layout", [Layout.A4, Layout.RECEIPT80])
@@ -45,7 +45,7 @@ def test_the_letter_lists_what_is_committed_the_liability_and_the_signature_line
     item = workspace.catalog.item(WORKS)
     assert item is not None
     document = workspace.documents.prepare(
-        DocumentKind.COMMITMENT_LETTER, number, counter=workspace.counter(), layout=layout
+        DocumentKind.COMMITMENT_LETTER, number, counter=workspace.counter("demo"), layout=layout
     )
     assert document.warnings == () and document.default_copies == 2
     assert (
@@ -74,7 +74,7 @@ def test_the_letter_lists_what_is_committed_the_liability_and_the_signature_line
 def test_a_person_without_agent_signs_alone(workspace: Workspace, tmp_path: Path) -> None:
     number = accept(workspace, skip=("M06", "M07"), commitments=("M07",), applicant=PERSON, agent=None)
     document = workspace.documents.prepare(
-        DocumentKind.COMMITMENT_LETTER, number, counter=workspace.counter()
+        DocumentKind.COMMITMENT_LETTER, number, counter=workspace.counter("demo")
     )
     text = squash(read_back(document.pdf, tmp_path).text)
     assert "你申请办理" in text and "你单位" not in text and "本人已知悉" in text
@@ -92,7 +92,7 @@ def test_offered_with_the_decision_only_where_a_material_was_committed(
     assert kinds[tolerated] == [DocumentKind.TOLERANCE_NOTICE, DocumentKind.COMMITMENT_LETTER]
     assert kinds[plain] == [DocumentKind.RECEIPT]
     letter = workspace.documents.prepare(
-        DocumentKind.COMMITMENT_LETTER, tolerated, counter=workspace.counter()
+        DocumentKind.COMMITMENT_LETTER, tolerated, counter=workspace.counter("demo")
     )
     assert "建设资金已经落实的证明" in squash(read_back(letter.pdf, tmp_path).text)
     for number in kinds:
@@ -107,9 +107,11 @@ def test_refused_without_a_commitment_before_a_number_is_spent(
     plain = accept(workspace, skip=("M06",), commitments=())
     supplement = accept(workspace, skip=("M01", "M06", "M07"), commitments=("M07",))
     with pytest.raises(DocumentError, match="没有以告知承诺替代的材料，不能出具告知承诺书"):
-        workspace.documents.prepare(DocumentKind.COMMITMENT_LETTER, plain, counter=workspace.counter())
+        workspace.documents.prepare(DocumentKind.COMMITMENT_LETTER, plain, counter=workspace.counter("demo"))
     with pytest.raises(DocumentError, match=r"未受理（supplement_required），不能出具告知承诺书"):
-        workspace.documents.prepare(DocumentKind.COMMITMENT_LETTER, supplement, counter=workspace.counter())
+        workspace.documents.prepare(
+            DocumentKind.COMMITMENT_LETTER, supplement, counter=workspace.counter("demo")
+        )
     out = tmp_path / "letter.pdf"
     assert main(["--home", str(workspace.home), "print", "commitment-letter", plain, "-o", str(out)]) == 1
     assert "没有以告知承诺替代的材料" in capsys.readouterr().err and not out.exists()

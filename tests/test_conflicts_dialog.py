@@ -52,7 +52,7 @@ def register(
 def accept(workspace: Workspace) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
@@ -86,13 +86,13 @@ def make_conflicts(
         accept(twin)  # serial 1 again: refused by the server
         twin.sync.sync()
         register(office, server, replace=True)
-        office.certificates.approve(twice, approver=office.counter(), fields=PLANNING_FIELDS)
+        office.certificates.approve(twice, approver=office.counter("shenpi"), fields=PLANNING_FIELDS)
         office.sync.sync()
         register(workspace, server, replace=True)  # the real PC takes its window back
     finally:
         twin.close()
         office.close()
-    workspace.certificates.approve(twice, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    workspace.certificates.approve(twice, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     return reused, twice
 
 

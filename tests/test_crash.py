@@ -56,7 +56,7 @@ from tests.helpers import PLANNING, request_json
 
 committed, seed = int(sys.argv[2]), int(sys.argv[3])
 ws = open_workspace(Path(sys.argv[1]))
-counter = ws.counter()
+counter = ws.counter("demo")
 data = request_json(ws.catalog.item(PLANNING))
 print("materials", len(data["materials"]), flush=True)
 cases = 0

@@ -62,7 +62,7 @@ def used_home(home: Path) -> Path:
     workspace = open_demo_workspace(home)
     item = workspace.catalog.item(SEAL)
     assert item is not None
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     for _ in range(CASES):
         workspace.acceptance.accept(parse_request(request_json(item)), counter=counter)
     workspace.close()

@@ -47,7 +47,7 @@ def test_embedded_server_enrols_and_syncs_the_demo_window(
     # The demo's people are on the server too: its supervisor's password is checked there (issue 9).
     people = {a["login"]: a for a in embedded.admin("account", "list", "--hall", "SZX01")}
     assert people["zhuren"]["name"] == "陈建国" and people["zhuren"]["roles"] == ["supervisor"]
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     workspace.sync.register(
         server_url=url,
         code=embedded.enrollment_code(counter.window_code, hall=counter.hall.code, replace=True),

@@ -96,14 +96,14 @@ def accept(workspace: Workspace, *, skip: tuple[str, ...] = ()) -> str:
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     request = parse_request(request_json(planning, applicant=COMPANY, skip=skip))
-    return workspace.acceptance.accept(request, counter=workspace.counter())
+    return workspace.acceptance.accept(request, counter=workspace.counter("demo"))
 
 
 def content_of(workspace: Workspace, kind: DocumentKind, number: str) -> DocumentContent:
     """What the service prints for the case (numbered as the service numbers it)."""
     case = workspace.cases.find(number)
     assert case is not None
-    return workspace.documents._content(kind, case, workspace.counter())
+    return workspace.documents._content(kind, case, workspace.counter("demo"))
 
 
 # -- 文号 ------------------------------------------------------------------------------------------
@@ -113,7 +113,7 @@ def content_of(workspace: Workspace, kind: DocumentKind, number: str) -> Documen
 def test_document_numbers_have_no_window_code_and_no_leading_zeros(
     workspace: Workspace, tmp_path: Path, layout: Layout
 ) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     printed = []
     for index in range(2):
         document = workspace.documents.prepare(
@@ -135,7 +135,7 @@ def test_two_windows_of_a_hall_never_give_the_same_number(tmp_path: Path, clock:
     try:
         numbers: dict[str, list[str]] = {}
         for workspace in (first, second):
-            counter = workspace.counter()
+            counter = workspace.counter("demo")
             numbers[counter.window_code] = [
                 workspace.documents.prepare(
                     DocumentKind.RECEIPT, accept(workspace), counter=counter, layout=Layout.RECEIPT80
@@ -146,7 +146,9 @@ def test_two_windows_of_a_hall_never_give_the_same_number(tmp_path: Path, clock:
         assert numbers["SZX0104"] == [f"示政服受〔2026〕40000{i}号" for i in (1, 2, 3)]
         # A hall may give a window another block; block 0 numbers 1号, 2号 …
         second.settings.set("document_serial_block", 0)
-        document = second.documents.prepare(DocumentKind.RECEIPT, accept(second), counter=second.counter())
+        document = second.documents.prepare(
+            DocumentKind.RECEIPT, accept(second), counter=second.counter("demo")
+        )
         assert document.number == "示政服受〔2026〕1号"
         assert "示政服受〔2026〕1号" in squash(read_back(document.pdf, tmp_path / "block0").text)
     finally:
@@ -160,7 +162,7 @@ def test_a_used_up_block_is_refused_and_nothing_is_numbered(workspace: Workspace
         session.add(SerialCounter(name=name, last=99_999))
     number = accept(workspace)
     with pytest.raises(DocumentError, match=r"文号段（300001–399999号）已用完.*document_serial_block"):
-        workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=workspace.counter())
+        workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=workspace.counter("demo"))
     with workspace.store.read() as session:
         assert session.scalar(select(func.count()).select_from(Document)) == 0
         assert session.get(SerialCounter, name).last == 99_999  # type: ignore[union-attr]
@@ -179,7 +181,7 @@ def test_a_document_numbered_before_keeps_its_number(workspace: Workspace, tmp_p
                 clerk_login="demo",
             )
         )
-    document = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=workspace.counter())
+    document = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=workspace.counter("demo"))
     assert document.number == old
     assert old in squash(read_back(document.pdf, tmp_path).text)
 
@@ -361,7 +363,7 @@ def test_a_note_is_printed_small(workspace: Workspace, tmp_path: Path) -> None:
 
 
 def test_the_reprint_line_at_80mm_is_printed_whole(workspace: Workspace, tmp_path: Path) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     number = accept(workspace)
     first = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=counter)
     workspace.documents.export(first, tmp_path / "first.pdf", counter=counter)

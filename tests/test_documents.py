@@ -41,7 +41,7 @@ class Cases:
 
 @pytest.fixture
 def cases(workspace: Workspace) -> Cases:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
 
@@ -221,7 +221,7 @@ def test_nothing_recorded_when_the_document_cannot_be_made_or_written(
 def test_missing_glyphs_are_named_before_printing(workspace: Workspace, tmp_path: Path) -> None:
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     number = workspace.acceptance.accept(
         parse_request(request_json(planning, applicant={**COMPANY, "name": "示例𰻝𰻝面馆有限公司"})),
         counter=counter,
@@ -277,7 +277,7 @@ def test_each_fact_is_printed_once(workspace: Workspace, cases: Cases, tmp_path:
 
 
 def test_a_refusal_recorded_with_the_name_alone_prints(workspace: Workspace, tmp_path: Path) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     data = {
         "item": MARRIAGE,
         "applicant": {"kind": "person", "name": RARE_PERSON["name"], "id_number": "", "phone": ""},

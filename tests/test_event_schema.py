@@ -73,7 +73,7 @@ def test_every_kind_has_one_schema_no_deeper_than_the_limit() -> None:
 
 
 def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning, passport = workspace.catalog.item(PLANNING), workspace.catalog.item(PASSPORT)
     assert planning is not None and passport is not None
 
@@ -149,14 +149,14 @@ def test_decision_and_status_must_agree() -> None:
 def test_a_three_million_character_reason_is_refused_with_its_field(workspace: Workspace) -> None:
     data = request_json(workspace.catalog.item(SEAL), applicant={**PILOT, "id_override_reason": HUGE_REASON})  # type: ignore[arg-type]
     with pytest.raises(InputError) as raised:
-        workspace.acceptance.accept(parse_request(data), counter=workspace.counter())
+        workspace.acceptance.accept(parse_request(data), counter=workspace.counter("demo"))
     [problem] = raised.value.problems
     assert problem.field == "applicant.id_override_reason"
     assert "3000000" in problem.message and str(wire.MAX_CLERK_TEXT_CHARS) in problem.message
     assert stored(workspace) == (0, 0)
     # Within the limit it is recorded as typed.
     data["applicant"]["id_override_reason"] = "核" * wire.MAX_CLERK_TEXT_CHARS
-    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter())
+    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter("demo"))
     [event] = outbox(workspace)
     assert event.case_number == number and events.check_event(event, now=NOW) is None
 
@@ -193,14 +193,14 @@ def test_the_accept_flow_never_writes_an_event_its_schema_refuses(workspace: Wor
     """The last line: whatever slipped past the form (here a counter whose login no account could have),
     nothing lands in the outbox that the server must refuse, and the serial is not used up."""
     data = request_json(workspace.catalog.item(SEAL))  # type: ignore[arg-type]
-    counter = replace(workspace.counter(), clerk_login="Wang Fang")
+    counter = replace(workspace.counter("demo"), clerk_login="Wang Fang")
     with pytest.raises(AcceptanceError) as raised:
         workspace.acceptance.accept(parse_request(data), counter=counter)
     assert "clerk_login" in str(raised.value) and "未保存" in str(raised.value)
     assert stored(workspace) == (0, 0)
     with workspace.store.read() as session:
         assert session.scalar(select(func.count()).select_from(CaseSerial)) == 0
-    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter())
+    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter("demo"))
     assert number.endswith(number[-5:]) and stored(workspace) == (1, 1)
 
 
@@ -213,7 +213,7 @@ def test_unknown_kind_is_refused_with_its_name() -> None:
 def test_approving_and_printing_never_write_an_event_the_server_would_refuse(workspace: Workspace) -> None:
     """Every writer of events has the same last line: a certificate text or a reprint reason over the
     limit is refused with the field named, and nothing of the step is kept."""
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     number = workspace.acceptance.accept(
         parse_request(request_json(workspace.catalog.item(SEAL))), counter=counter
     )  # type: ignore[arg-type]

@@ -186,7 +186,7 @@ def test_a_certificate_has_one_list_of_fields() -> None:
 
 
 def test_what_approval_stores_is_what_its_event_carries(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
@@ -208,7 +208,7 @@ def count_events(workspace: Workspace) -> int:
 
 
 def test_record_event_writes_in_the_callers_transaction(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     with pytest.raises(RuntimeError), workspace.store.write() as session:
         record_event(session=session, event=printed(), case_number=NUMBER, by=counter, now=NOW)
         raise RuntimeError("the step fails after its event was written")
@@ -228,7 +228,7 @@ def test_record_event_writes_in_the_callers_transaction(workspace: Workspace) ->
 
 
 def test_an_event_the_server_would_refuse_is_not_written(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     bad = DocumentPrinted(
         document=DocumentKind.RECEIPT, number="N", copies=0, destination="p", sha256="x", layout=Layout.A4
     )

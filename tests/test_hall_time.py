@@ -31,7 +31,7 @@ def clock() -> Clock:
 
 
 def accepted_and_printed(workspace: Workspace, tmp_path: Path) -> str:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)
@@ -90,7 +90,7 @@ def test_the_cli_shows_hall_time_and_json_keeps_utc(
 @needs_poppler
 def test_documents_print_hall_time(workspace: Workspace, tmp_path: Path) -> None:
     number = accepted_and_printed(workspace, tmp_path)
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     again = workspace.documents.prepare(
         DocumentKind.RECEIPT, number, counter=counter, reprint_reason="申请人遗失"
     )

@@ -39,7 +39,7 @@ def test_old_and_new_case_payloads_are_both_stored(
 ) -> None:
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     for _ in range(2):
         data = request_json(planning, applicant=FOREIGN_PERSON, agent=TAIWAN_AGENT)
         workspace.acceptance.accept(parse_request(data), counter=counter)

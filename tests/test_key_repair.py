@@ -92,7 +92,7 @@ def open_window(home: Path, *, day: datetime = DAY_ONE) -> Workspace:
 def accept(workspace: Workspace) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def directory_ids(workspace: Workspace) -> set[str]:
@@ -109,7 +109,9 @@ def status_and_certificates(workspace: Workspace, number: str) -> tuple[str, int
 
 def issue_and_verify(workspace: Workspace, number: str) -> str:
     """Approve `number`; the id of the key that sealed its certificate, which verifies here."""
-    approval = workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    approval = workspace.certificates.approve(
+        number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
+    )
     verification = workspace.certificates.verify(approval.qr_text)
     assert verification.status is VerificationStatus.VALID, verification.message
     assert verification.key_id is not None
@@ -122,7 +124,7 @@ def test_a_keyring_that_takes_no_write_is_found_before_any_step(home: Path, keys
     number = accept(workspace)
     keys.refuse = ""  # every write, the probe's first
     with pytest.raises(SecretStoreError, match="无法生成本窗口的签发密钥") as raised:
-        workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+        workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     assert "密钥库" in str(raised.value)
     assert keys.secrets == {} and directory_ids(workspace) == set()
     assert status_and_certificates(workspace, number) == ("accepted", 0)
@@ -136,7 +138,7 @@ def test_a_database_that_takes_no_write_is_found_before_the_keyring_is_touched(
     number = accept(workspace)
     keys.then.append(hold_write_lock(keys.database))
     with pytest.raises(StoreError) as raised:
-        workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+        workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     assert raised.value.kind == "locked"
     assert keys.names("office-key") == set()  # nothing made that the database could not take
     keys.then.pop().close()
@@ -169,7 +171,7 @@ def test_a_failure_between_steps_is_repaired_when_the_folder_opens(
     else:
         keys.refuse = step
     with pytest.raises((SecretStoreError, StoreError)):
-        workspace.certificates.approve(first, approver=workspace.counter(), fields=PLANNING_FIELDS)
+        workspace.certificates.approve(first, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     assert status_and_certificates(workspace, first) == ("accepted", 0)
     assert directory_ids(workspace) == set()
     half_made = set(keys.names("office-key:"))
@@ -209,7 +211,9 @@ def test_a_database_restored_from_an_older_backup_gets_its_keys_rows_back(
     source.backup(copy)
     source.close()
     copy.close()
-    approval = workspace.certificates.approve(first, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    approval = workspace.certificates.approve(
+        first, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
+    )
     [entry] = [stored_entry(row) for row in _rows(workspace)]
     workspace.close()
     for leftover in home.glob(f"{DATABASE_NAME}*"):
@@ -233,7 +237,9 @@ def _rows(workspace: Workspace) -> list[OfficeKeyRow]:
 def test_a_key_whose_private_half_is_gone_is_never_reused(home: Path, keys: StepKeyring) -> None:
     workspace = open_window(home)
     first, second = accept(workspace), accept(workspace)
-    approval = workspace.certificates.approve(first, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    approval = workspace.certificates.approve(
+        first, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
+    )
     [old] = directory_ids(workspace)
     del keys.secrets[private_name(old)]
     workspace.close()
@@ -274,7 +280,7 @@ def test_the_folder_opens_on_a_pc_without_a_keyring(home: Path, keys: StepKeyrin
     workspace.close()
     keyring.set_keyring(fail.Keyring())
     workspace = open_window(home)  # the start-up repair cannot look: it says so in the log, no more
-    assert workspace.counter().window_code == WINDOW
+    assert workspace.counter("demo").window_code == WINDOW
     with pytest.raises(SecretStoreError, match="系统密钥库"):
-        workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+        workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     workspace.close()

@@ -73,7 +73,7 @@ def accepted(workspace: Workspace, code: str, *, applicant: dict = COMPANY) -> s
     item = workspace.catalog.item(code)
     assert item is not None
     data = request_json(item, applicant=applicant, agent=None)
-    return workspace.acceptance.accept(parse_request(data), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(data), counter=workspace.counter("demo"))
 
 
 def test_every_type_prints_its_number_and_dates_from_the_certificate() -> None:
@@ -141,7 +141,7 @@ def test_check_digit_of_iso_7064_mod_11_10() -> None:
 
 
 def test_validity_comes_from_the_catalog(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     food = accepted(workspace, FOOD)
     with pytest.raises(CertificateError, match=r"由法律规定为5年.*不能另行填写"):
         workspace.certificates.approve(
@@ -180,7 +180,7 @@ def test_validity_comes_from_the_catalog(workspace: Workspace) -> None:
 
 
 def test_licence_numbers_per_issuer_type_and_year(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     numbers = []
     for _ in range(2):
         number = accepted(workspace, FOOD)
@@ -204,7 +204,7 @@ def test_licence_numbers_per_issuer_type_and_year(workspace: Workspace) -> None:
 
 
 def test_missing_entries_refuse_and_spend_nothing(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     number = accepted(workspace, CONSTRUCTION)
     with pytest.raises(CertificateError) as refused:
         workspace.certificates.approve(number, approver=counter, fields={"工程名称": "示例大厦"})
@@ -244,7 +244,7 @@ def test_fields_are_stored_shown_and_sent(
 
 def test_the_event_carries_the_fields(workspace: Workspace) -> None:
     number = accepted(workspace, HYGIENE, applicant=PERSON)
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=HYGIENE_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=HYGIENE_FIELDS)
     with workspace.store.read() as session:
         event = session.query(CaseEvent).filter(CaseEvent.kind == "certificate.issued").one()
         payload = event.payload
@@ -301,7 +301,9 @@ def test_a_licence_prints_every_field_of_its_template_in_order(
     form = workspace.certificates.approval_form(number)
     entries = sample_entries(code, workspace)
     until = date(2028, 6, 30) if form.needs_date else None
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=entries, valid_until=until)
+    workspace.certificates.approve(
+        number, approver=workspace.counter("shenpi"), fields=entries, valid_until=until
+    )
     case = workspace.cases.find(number)
     assert case is not None and case.certificate is not None and case.certificate.licence_type == key
     text, _, _ = printed(workspace, number, tmp_path)

@@ -65,11 +65,11 @@ def accept(ws: Workspace, code: str, *, commitments: tuple[str, ...] = (), **kwa
     assert item is not None
     data = request_json(item, **kwargs)
     data["commitments"] = list(commitments)
-    return ws.acceptance.accept(parse_request(data), counter=ws.counter())
+    return ws.acceptance.accept(parse_request(data), counter=ws.counter("demo"))
 
 
 def printed(ws: Workspace, kind: DocumentKind, number: str, folder: Path, layout: Layout = Layout.A4) -> str:
-    document = ws.documents.prepare(kind, number, counter=ws.counter(), layout=layout)
+    document = ws.documents.prepare(kind, number, counter=ws.counter("demo"), layout=layout)
     assert document.warnings == ()
     return squash(read_back(document.pdf, folder / f"{kind}-{layout}").text)
 
@@ -138,7 +138,7 @@ def test_a_tolerance_case_gets_one_decision_and_one_document(
     assert workspace.documents.available(case) == [DocumentKind.TOLERANCE_NOTICE]
     assert case_on_file(workspace, case).kinds == [DocumentKind.TOLERANCE_NOTICE]  # the window's dialog
     with pytest.raises(DocumentError, match=r"只出具容缺受理通知书.*不能出具受理通知书"):
-        render_document(workspace, person=workspace.counter(), number=number, kind=DocumentKind.RECEIPT)
+        render_document(workspace, person=workspace.counter("demo"), number=number, kind=DocumentKind.RECEIPT)
     out = tmp_path / "receipt.pdf"
     assert main(["--home", str(workspace.home), "print", "receipt", number, "-o", str(out)]) == 1
     assert "不能出具受理通知书" in capsys.readouterr().err and not out.exists()
@@ -172,7 +172,7 @@ def test_the_tolerance_notice_carries_what_the_receipt_did_and_the_commitment(
 
 
 def test_every_tolerable_item_is_due_before_its_promised_date(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     checked = 0
     for code in workspace.catalog.codes():
         item = workspace.catalog.item(code)
@@ -233,7 +233,7 @@ def test_a_legal_limit_past_the_known_calendar_is_marked_until_the_year_is_publi
     assert "30个工作日，至" in text and "届满（节假日数据未覆盖，以实际工作日为准）" in text
     workspace.calendar.set_years([parse_calendar(calendar_json(2027))])  # what sync brings
     again = workspace.documents.prepare(
-        DocumentKind.RECEIPT, number, counter=workspace.counter(), reprint_reason="核对"
+        DocumentKind.RECEIPT, number, counter=workspace.counter("demo"), reprint_reason="核对"
     )
     text = squash(read_back(again.pdf, tmp_path / "after").text)
     assert "30个工作日，至" in text and "节假日数据未覆盖" not in text

@@ -66,7 +66,7 @@ def count(ws: Workspace, table: type[Case] | type[Certificate]) -> int:
 
 
 def test_each_decision_is_returned_typed_with_the_document_it_prints(workspace: Workspace) -> None:
-    person = workspace.counter()
+    person = workspace.counter("demo")
     made = {
         Outcome.ACCEPTED: accept(workspace, person),
         Outcome.ACCEPTED_WITH_TOLERANCE: accept(workspace, person, skip=("M08",)),
@@ -108,7 +108,7 @@ def test_one_table_gives_each_decision_its_documents() -> None:
 
 
 def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) -> None:
-    person = workspace.counter()
+    person = workspace.counter("demo")
     number = accept(workspace, person).case.number
     supplement = accept(workspace, person, skip=("M05",)).case.number
     with pytest.raises(TransitionError, match="待补正"):
@@ -135,20 +135,20 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
 
 
 def test_the_acting_person_carries_the_roles_of_the_account(workspace: Workspace) -> None:
-    assert workspace.counter().roles == {Role.CLERK}
+    assert workspace.counter("demo").roles == {Role.CLERK}
     supervisor = workspace.counter("zhuren")
     assert supervisor.roles == {Role.SUPERVISOR} and supervisor.unknown_roles == ()
     accepted = accept(workspace, supervisor)  # today every account may do the counter's work
     assert accepted.case.clerk_login == "zhuren"
     supervisor.require(Permission.RESOLVE_CONFLICT)
     with pytest.raises(PermissionDenied, match="王晓梅（demo） 没有值班主任角色，不能处理同步冲突"):
-        workspace.counter().require(Permission.RESOLVE_CONFLICT)
+        workspace.counter("demo").require(Permission.RESOLVE_CONFLICT)
 
 
 def test_a_role_this_version_does_not_know_grants_nothing(workspace: Workspace) -> None:
-    number = accept(workspace, workspace.counter()).case.number
+    number = accept(workspace, workspace.counter("demo")).case.number
     set_role(workspace, "demo", "auditor")
-    person = workspace.counter()
+    person = workspace.counter("demo")
     assert person.roles == frozenset() and person.unknown_roles == ("auditor",)
     with pytest.raises(
         PermissionDenied, match="“auditor”本程序不认识，没有任何权限，不能受理办件"
@@ -183,7 +183,7 @@ def neighbours_case(ws: Workspace) -> str:
 
 
 def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspace) -> None:
-    person = workspace.counter()
+    person = workspace.counter("demo")
     number = neighbours_case(workspace)
     found = look_up_case(workspace, number=number)
     assert found.case is None and found.elsewhere is not None
@@ -214,7 +214,7 @@ def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspa
 def test_case_json_keeps_every_key_and_value_and_says_its_format(
     workspace: Workspace, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    person = workspace.counter()
+    person = workspace.counter("demo")
     number = accept(workspace, person).case.number
     approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
     hand_over_to_agent(workspace, person, number)
@@ -263,7 +263,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
 
 
 def test_a_decision_travels_as_the_case_json_without_certificate_and_format(workspace: Workspace) -> None:
-    case = accept(workspace, workspace.counter()).case
+    case = accept(workspace, workspace.counter("demo")).case
     with workspace.store.read() as session:
         event = session.scalars(
             select(CaseEvent).where(
@@ -300,7 +300,7 @@ def test_the_cli_refuses_what_the_operations_refuse(
     workspace: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     home = ["--home", str(workspace.home)]
-    number = accept(workspace, workspace.counter(), skip=("M05",)).case.number
+    number = accept(workspace, workspace.counter("demo"), skip=("M05",)).case.number
     assert main([*home, "case", "approve", number]) == 1
     assert "办件状态为“待补正”，不能审批发证" in capsys.readouterr().err
     set_role(workspace, "demo", "auditor")
@@ -309,7 +309,7 @@ def test_the_cli_refuses_what_the_operations_refuse(
 
 
 def test_a_document_the_decision_does_not_get_is_refused_before_a_number(workspace: Workspace) -> None:
-    case = accept(workspace, workspace.counter(), skip=("M05",)).case
+    case = accept(workspace, workspace.counter("demo"), skip=("M05",)).case
     with pytest.raises(DocumentError, match="未受理（supplement_required），不能出具受理通知书"):
         require_decision(DocumentKind.RECEIPT, case)
     require_decision(DocumentKind.SUPPLEMENT_NOTICE, case)

@@ -24,7 +24,7 @@ def accepted(workspace: Workspace, *, skip: tuple[str, ...] = ()) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
     request = parse_request(request_json(item, skip=skip))
-    return accept_case(workspace, person=workspace.counter(), request=request).changed.number
+    return accept_case(workspace, person=workspace.counter("demo"), request=request).changed.number
 
 
 def dialog_for(qtbot: QtBot, workspace: Workspace, number: str) -> CaseDialog:
@@ -43,7 +43,13 @@ def test_the_case_dialog_offers_what_the_status_allows(qtbot: QtBot, workspace: 
     assert list(offered.print_buttons) == workspace.documents.available(number)
     waiting = dialog_for(qtbot, workspace, supplement)
     assert waiting.approve_button.isHidden() and waiting.handover.isHidden()
-    approve_case(workspace, person=workspace.counter(), number=number, fields=PLANNING_FIELDS)
+    approve_case(
+        workspace,
+        person=workspace.counter("shenpi"),
+        number=number,
+        fields=PLANNING_FIELDS,
+        password=DEMO_PASSWORD,
+    )
     approved = dialog_for(qtbot, workspace, number)
     assert approved.approve_button.isHidden() and not approved.handover.isHidden()
 

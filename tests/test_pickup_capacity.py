@@ -27,8 +27,8 @@ def approved(workspace: Workspace, *, applicant: dict, agent: dict | None = None
     item = workspace.catalog.item(HYGIENE)
     assert item is not None
     data = request_json(item, applicant=applicant, agent=agent)
-    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter())
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=HYGIENE_FIELDS)
+    number = workspace.acceptance.accept(parse_request(data), counter=workspace.counter("demo"))
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=HYGIENE_FIELDS)
     return number
 
 
@@ -38,7 +38,7 @@ def squash(text: str) -> str:
 
 def test_the_holder_in_person(workspace: Workspace) -> None:
     number = approved(workspace, applicant=PERSON)
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     with pytest.raises(CertificateError, match=r"不是申请人本人.*受托人.*授权委托书"):
         workspace.certificates.hand_over(
             number,
@@ -68,7 +68,7 @@ def test_the_holder_in_person(workspace: Workspace) -> None:
 
 
 def test_an_organisation_collects_by_its_legal_representative_or_an_agent(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     first = approved(workspace, applicant=COMPANY)
     with pytest.raises(CertificateError, match="申请人为单位，没有“本人”"):
         workspace.certificates.hand_over(
@@ -130,7 +130,7 @@ def test_the_recorded_agent_collects_on_the_case_authorisation(workspace: Worksp
     number = approved(workspace, applicant=COMPANY, agent=AGENT)
     workspace.certificates.hand_over(
         number,
-        clerk=workspace.counter(),
+        clerk=workspace.counter("demo"),
         recipient_name=AGENT["name"],
         recipient_id_number=AGENT["id_number"],
     )
@@ -146,14 +146,14 @@ def test_the_pickup_receipt_says_who_collected(workspace: Workspace, tmp_path: P
     number = approved(workspace, applicant=COMPANY)
     workspace.certificates.hand_over(
         number,
-        clerk=workspace.counter(),
+        clerk=workspace.counter("demo"),
         recipient_name=STRANGER[0],
         recipient_id_number=STRANGER[1],
         capacity="agent",
         authorization="授权委托书（2026年11月18日）",
     )
     document = workspace.documents.prepare(
-        DocumentKind.PICKUP_RECEIPT, number, counter=workspace.counter(), layout=layout
+        DocumentKind.PICKUP_RECEIPT, number, counter=workspace.counter("demo"), layout=layout
     )
     text = squash(read_back(document.pdf, tmp_path).text)
     assert "领取人身份受托人" in text and "授权委托书（2026年11月18日）" in text

@@ -41,7 +41,7 @@ def accepted_case(workspace: Workspace, *, skip: tuple[str, ...] = ()) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
     return workspace.acceptance.accept(
-        parse_request(request_json(item, skip=skip)), counter=workspace.counter()
+        parse_request(request_json(item, skip=skip)), counter=workspace.counter("demo")
     )
 
 
@@ -170,14 +170,19 @@ def test_verify_dialog_answers_for_genuine_and_tampered_codes(
     qtbot: QtBot, window: MainWindow, workspace: Workspace
 ) -> None:
     number = accepted_case(workspace)
-    approval = workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    approval = workspace.certificates.approve(
+        number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
+    )
     window.open_verify()
     dialog = window.verify_dialog
     assert dialog is not None
     dialog.payload.setText(approval.qr_text)
     with qtbot.waitSignal(dialog.verified, timeout=20_000):  # checked on the database lane
         dialog.verify_button.click()
-    assert dialog.status.text() == "真实有效" and workspace.counter().hall.name not in dialog.details.text()
+    assert (
+        dialog.status.text() == "真实有效"
+        and workspace.counter("demo").hall.name not in dialog.details.text()
+    )
     assert number in dialog.details.text()
     tampered = approval.qr_text[:-5] + ("A" if approval.qr_text[-5] != "A" else "B") + approval.qr_text[-4:]
     dialog.payload.setText(tampered)

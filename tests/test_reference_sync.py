@@ -74,7 +74,7 @@ def save_shot(widget, name: str) -> None:  # type: ignore[no-untyped-def]
 def accept(workspace: Workspace, code: str = SEAL) -> str:
     item = workspace.catalog.item(code)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def test_catalog_and_calendar_reach_windows_and_are_used(
@@ -111,7 +111,7 @@ def test_catalog_and_calendar_reach_windows_and_are_used(
     stale = parse_request(request_json(old_item))
     stale = dataclasses.replace(stale, checklist_sha256=old_item.checklist_sha256)
     with pytest.raises(InputError) as refused:
-        workspace.acceptance.accept(stale, counter=workspace.counter())
+        workspace.acceptance.accept(stale, counter=workspace.counter("demo"))
     assert "材料清单有变化" in str(refused.value.problems[0].message)
 
     again = workspace.sync.sync()
@@ -368,7 +368,7 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     office = open_demo_workspace(office_home, clock=clock)
     try:
         register(office, server, replace=True)
-        approval = office.certificates.approve(number, approver=office.counter())
+        approval = office.certificates.approve(number, approver=office.counter("shenpi"))
         assert office.sync.sync().acknowledged == 1
     finally:
         office.close()
@@ -388,7 +388,10 @@ def test_a_certificate_issued_elsewhere_reaches_the_window_holding_the_case(
     with workspace.store.read() as session:
         assert session.query(Certificate).filter_by(case_number=number).count() == 1
     workspace.certificates.hand_over(
-        number, clerk=workspace.counter(), recipient_name="李𠮷䶮", recipient_id_number="440524188001010014"
+        number,
+        clerk=workspace.counter("demo"),
+        recipient_name="李𠮷䶮",
+        recipient_id_number="440524188001010014",
     )
     workspace.sync.sync()
     assert workspace.cases.find(number).status == "delivered"  # type: ignore[union-attr]
@@ -451,7 +454,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         save_shot(window.last_message, "case-of-another-window")
         window.last_message.close()
 
-        neighbour.certificates.approve(number, approver=neighbour.counter())
+        neighbour.certificates.approve(number, approver=neighbour.counter("shenpi"))
         neighbour.sync.sync()
         workspace.sync.sync()
         assert workspace.cases.find_in_hall(number).status == "approved"  # type: ignore[union-attr]

@@ -42,7 +42,7 @@ def accept(workspace: Workspace, count: int = 1) -> None:
     item = workspace.catalog.item(SEAL)
     assert item is not None
     for _ in range(count):
-        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ def open_window(qtbot: QtBot, workspace: Workspace) -> MainWindow:
     from ui.fonts import register_fonts, ui_font
 
     QApplication.instance().setFont(ui_font(register_fonts()))  # type: ignore[union-attr]
-    window = MainWindow(workspace=workspace, counter=workspace.counter())
+    window = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -61,7 +61,7 @@ def accept(workspace: Workspace, count: int) -> None:
     item = workspace.catalog.item(SEAL)
     assert item is not None
     for _ in range(count):
-        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def round_to(qtbot: QtBot, window: MainWindow, state: str) -> None:

@@ -28,7 +28,7 @@ def test_schema_1_file_upgrades_in_place(home: Path) -> None:
             case = ws.cases.find(number)
             assert case is not None and case.certificate is None
         # The new tables work on the upgraded file.
-        document = ws.documents.prepare(DocumentKind.RECEIPT, numbers[0], counter=ws.counter())
+        document = ws.documents.prepare(DocumentKind.RECEIPT, numbers[0], counter=ws.counter("demo"))
         assert document.pages >= 1
     finally:
         ws.close()

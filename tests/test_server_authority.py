@@ -148,7 +148,7 @@ def copy_of(workspace: Workspace, home: Path, clock: Clock) -> Workspace:
 def accept(workspace: Workspace) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def decided(
@@ -269,7 +269,7 @@ def test_the_window_refuses_first_to_issue_for_another_windows_case(
     number = accept(workspace)
     workspace.settings.set("window_code", "SZX0190")
     with pytest.raises(CertificateError) as raised:
-        workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+        workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     assert "SZX0103" in str(raised.value) and "SZX0190" in str(raised.value)
     assert local_certificates(workspace, number) == []
 
@@ -343,7 +343,7 @@ def test_a_forged_certificate_in_the_servers_log_is_not_stored_by_the_window(
     window = open_window(home, server, "SZX0127", clock)
     try:
         genuine, *targets = [accept(window) for _ in range(4)]
-        window.certificates.approve(genuine, approver=window.counter(), fields=PLANNING_FIELDS)
+        window.certificates.approve(genuine, approver=window.counter("shenpi"), fields=PLANNING_FIELDS)
         window.sync.sync()
         [own] = local_certificates(window, genuine)
         with window.store.read() as session:
@@ -423,7 +423,9 @@ def test_a_genuine_certificate_reaches_the_windows_second_pc_and_verifies_there_
         number = accept(first)
         first.sync.sync()
         second = copy_of(first, tmp_path / "second", clock)
-        approval = first.certificates.approve(number, approver=first.counter(), fields=PLANNING_FIELDS)
+        approval = first.certificates.approve(
+            number, approver=first.counter("shenpi"), fields=PLANNING_FIELDS
+        )
         assert first.sync.sync().acknowledged == 1
     finally:
         first.close()
@@ -452,7 +454,7 @@ def test_two_windows_of_one_office_issue_and_verify_each_others_certificates(
         for window in windows:
             number = accept(window)
             approvals.append(
-                window.certificates.approve(number, approver=window.counter(), fields=PLANNING_FIELDS)
+                window.certificates.approve(number, approver=window.counter("shenpi"), fields=PLANNING_FIELDS)
             )
             assert window.sync.sync().rejected == []
         for window in windows:
@@ -566,7 +568,7 @@ def test_the_window_files_a_reused_event_id_as_a_dead_letter(
 def test_the_certificate_payload_is_one_shape(workspace: Workspace) -> None:
     """What approve() writes is what the server and the windows check: the key entry travels with it."""
     number = accept(workspace)
-    workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS)
     with workspace.store.read() as session:
         event = session.scalars(
             select(CaseEvent).where(CaseEvent.case_number == number, CaseEvent.kind == "certificate.issued")
@@ -617,13 +619,15 @@ def test_a_key_made_before_keeps_verifying_and_new_certificates_get_a_key_of_the
     )
     old_qr = sign_certificate(claims, key=legacy, verify_base="https://zwfw.example.gov.cn/V/")
     number = accept(workspace)
-    approval = workspace.certificates.approve(number, approver=workspace.counter(), fields=PLANNING_FIELDS)
+    approval = workspace.certificates.approve(
+        number, approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
+    )
     new_key = workspace.certificates.verify(approval.qr_text)
     assert new_key.status is VerificationStatus.VALID
     assert new_key.key_id != legacy.key_id and new_key.key_id is not None and "-SZX0103-" in new_key.key_id
     assert workspace.certificates.verify(old_qr).status is VerificationStatus.VALID
     # The next certificate of this window uses the same key: one key per window PC and office.
     second = workspace.certificates.approve(
-        accept(workspace), approver=workspace.counter(), fields=PLANNING_FIELDS
+        accept(workspace), approver=workspace.counter("shenpi"), fields=PLANNING_FIELDS
     )
     assert workspace.certificates.verify(second.qr_text).key_id == new_key.key_id

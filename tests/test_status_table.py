@@ -116,7 +116,7 @@ def events_of(workspace: Workspace, number: str) -> list[str]:
 
 
 def test_approval_names_the_status_by_its_label(workspace: Workspace) -> None:
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     supplement = workspace.acceptance.accept(
@@ -137,7 +137,7 @@ def test_approval_names_the_status_by_its_label(workspace: Workspace) -> None:
 def test_hand_over_follows_the_table_not_only_the_certificate(workspace: Workspace) -> None:
     """A certificate not yet handed over here, of a case whose status says it is out already (as a status
     brought by sync would say): the table has no hand-over from there, so nothing is recorded."""
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     planning = workspace.catalog.item(PLANNING)
     assert planning is not None
     number = workspace.acceptance.accept(parse_request(request_json(planning)), counter=counter)

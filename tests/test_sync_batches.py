@@ -108,7 +108,7 @@ def register_through(workspace: Workspace, server: InProcessServer, url: str) ->
 def accept(workspace: Workspace, count: int) -> list[str]:
     item = workspace.catalog.item(SEAL)
     assert item is not None
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     return [
         workspace.acceptance.accept(parse_request(request_json(item)), counter=counter) for _ in range(count)
     ]

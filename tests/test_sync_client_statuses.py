@@ -64,7 +64,7 @@ def status_here(workspace: Workspace, number: str) -> str:
 def held_case(workspace: Workspace) -> str:
     item = workspace.catalog.item(SEAL)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def test_sealed_statuses_are_the_ones_a_certificate_leads_to_in_the_table() -> None:

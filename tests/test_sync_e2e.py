@@ -62,7 +62,7 @@ def register(workspace: Workspace, server: CentralServer, url: str | None = None
 def accept_many(workspace: Workspace, count: int, *, code: str = SEAL) -> list[str]:
     item = workspace.catalog.item(code)
     assert item is not None
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     return [
         workspace.acceptance.accept(parse_request(request_json(item)), counter=counter) for _ in range(count)
     ]

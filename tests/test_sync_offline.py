@@ -52,7 +52,7 @@ def test_unreachable_server_changes_nothing(workspace: Workspace) -> None:
     item = workspace.catalog.item(SEAL)
     assert item is not None
     for _ in range(3):
-        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+        workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
     with pytest.raises(SyncError) as raised:
         workspace.sync.sync()
     assert raised.value.kind == "offline"
@@ -66,7 +66,7 @@ def test_window_shows_offline_with_backlog_and_retries(
     pretend_registered(workspace, f"http://127.0.0.1:{closed_port()}")
     item = workspace.catalog.item(SEAL)
     assert item is not None
-    workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
     with qtbot.waitSignal(
         window.sync.changed, timeout=10_000, check_params_cb=lambda v: v.state == "offline"
     ):

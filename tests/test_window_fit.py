@@ -31,7 +31,7 @@ def open_window(qtbot: QtBot, workspace: Workspace) -> Callable[[], MainWindow]:
     """Another window on the same data folder, opened the way the program opens it."""
 
     def make() -> MainWindow:
-        win = MainWindow(workspace=workspace, counter=workspace.counter())
+        win = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
         qtbot.addWidget(win)
         win.show_on_screen()
         qtbot.waitExposed(win)

@@ -102,7 +102,7 @@ def test_a_fresh_folder_has_no_window_code_no_accounts_and_no_demo_catalog(tmp_p
         assert ws.sign_in("demo", "demo1234") is None
         assert ws.catalog.version == ""  # a window's catalog comes from its server
         with pytest.raises(NotRegisteredError) as raised:
-            ws.counter()
+            ws.counter("demo")
         assert_says_how_to_register(str(raised.value))
         with pytest.raises(NotRegisteredError):
             ws.counter("demo")

@@ -111,7 +111,7 @@ def watched(
     from ui.fonts import register_fonts, ui_font
 
     qapp.setFont(ui_font(register_fonts()))
-    counter = workspace.counter()
+    counter = workspace.counter("demo")
     with watching(workspace.store) as watch:
         window = MainWindow(workspace=workspace, counter=counter)
         qtbot.addWidget(window)
@@ -303,7 +303,7 @@ def test_reference_data_from_a_sync_round_is_read_on_the_worker(
     with contextmanager(server_for)("sqlite", tmp_path) as server:
         register(workspace, server)
         publish(server, tmp_path, "catalog", newer_catalog(revise=PLANNING))
-        counter = workspace.counter()
+        counter = workspace.counter("demo")
         with watching(workspace.store) as watch:
             window = MainWindow(workspace=workspace, counter=counter)
             qtbot.addWidget(window)

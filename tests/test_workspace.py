@@ -18,11 +18,11 @@ def test_demo_clerk_signs_in_with_the_readme_credentials(workspace: Workspace) -
 def test_bad_window_settings_are_named(workspace: Workspace) -> None:
     workspace.settings.set("window_code", "bad code")
     with pytest.raises(WorkspaceError, match="窗口编码"):
-        workspace.counter()
+        workspace.counter("demo")
     workspace.settings.set("window_code", "SZX0103")
     workspace.settings.set("hall_code", "NOHALL")
     with pytest.raises(WorkspaceError, match="NOHALL"):
-        workspace.counter()
+        workspace.counter("demo")
 
 
 def test_settings_survive_reopen_and_reject_wrong_types(home: Path) -> None:

@@ -69,14 +69,14 @@ _COUNTER = (Role.CLERK, Role.APPROVER, Role.ISSUER, Role.SUPERVISOR)  # people w
 
 # Which roles may do what.
 GRANTS: dict[Permission, Grant] = {
-    Permission.ACCEPT: _grant("受理办件", Role.CLERK, Role.SUPERVISOR),
+    Permission.ACCEPT: _grant("受理办件", Role.CLERK),
     Permission.PRINT: _grant("打印文书", Role.CLERK, Role.APPROVER, Role.ISSUER, Role.SUPERVISOR),
-    Permission.APPROVE: _grant("审批发证", Role.APPROVER, Role.CLERK, Role.SUPERVISOR),
+    Permission.APPROVE: _grant("审批发证", Role.APPROVER),
     Permission.REFUSE: _grant("作出不予许可决定", Role.APPROVER),
     Permission.SUSPEND: _grant("挂起办件", Role.APPROVER),
     Permission.EXTEND: _grant("延长办理期限", Role.APPROVER),
     Permission.PRINT_CERTIFICATE: _grant("打印证照", Role.ISSUER, Role.CLERK),
-    Permission.HAND_OVER: _grant("交付证照", Role.CLERK, Role.ISSUER, Role.SUPERVISOR),
+    Permission.HAND_OVER: _grant("交付证照", Role.CLERK, Role.ISSUER),
     Permission.PREPARE_DRAFT: _grant("预审帮办材料", Role.HELPER, Role.CLERK),
     Permission.SYNC: _grant("同步", *_COUNTER, Role.HELPER, Role.IT),
     Permission.RESOLVE_CONFLICT: _grant("处理同步冲突", Role.SUPERVISOR),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
+from app.accounts.roles import Duty, require_apart
 from app.cases.status import CaseAction, transition
 from app.documents.kinds import DocumentKind
 from app.operations.changes import CaseChanged
@@ -41,13 +42,21 @@ def approve_case(
     content: str | None = None,
     valid_until: date | None = None,
     fields: Mapping[str, str] | None = None,
+    password: str,
 ) -> Approved:
     """Approve the case and issue its certificate. `content`: the 许可内容 (default 准予 + the item's
     name); `valid_until`: only for a licence whose catalog entry says the approver enters it (otherwise
-    the catalog's validity holds); `fields`: the entries of the licence's template by their labels."""
+    the catalog's validity holds); `fields`: the entries of the licence's template by their labels.
+
+    Approving applies the office's seal: the approver confirms with their password again (SignInRefused
+    when it is wrong, counted like a sign-in), and the account that accepted the case may not approve it
+    (app.accounts.roles.SEPARATIONS)."""
     case = held_case(ws, number=number)
     move = transition(case.status, CaseAction.APPROVE)
     person.require(move.permission)
+    duties = [Duty.ACCEPTED] if case.clerk_login == person.clerk_login else []
+    require_apart(move.permission, duties, who=person.who)
+    ws.confirm_password(person, password)
     approval = ws.certificates.approve(
         case.number, approver=person, content=content, valid_until=valid_until, fields=fields
     )

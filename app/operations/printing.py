@@ -29,6 +29,11 @@ class DocumentPrinted:
     reprint: bool
 
 
+def print_permission(kind: DocumentKind) -> Permission:
+    """A certificate is printed by who issues certificates (出证); the other documents by the counter."""
+    return Permission.PRINT_CERTIFICATE if kind == DocumentKind.CERTIFICATE else Permission.PRINT
+
+
 def needs_reason(ws: Workspace, *, number: str, kind: DocumentKind) -> bool:
     """Whether printing `kind` of case `number` now is a reprint, which needs a reason."""
     return ws.documents.printed_before(number, kind)
@@ -45,7 +50,7 @@ def render_document(
 ) -> RenderedDocument:
     """The document rendered from the case held here (numbered on first rendering). CaseNotHere for a case
     this window does not hold; ReprintReasonRequired for a reprint without a reason."""
-    person.require(Permission.PRINT)
+    person.require(print_permission(kind))
     case = held_case(ws, number=number)
     return ws.documents.prepare(
         kind, case.number, counter=person, layout=layout, reprint_reason=reprint_reason
@@ -56,7 +61,7 @@ def record_print(
     ws: Workspace, *, person: Actor, document: RenderedDocument, printer: str, copies: int
 ) -> DocumentPrinted:
     """Record what a printer took (after it took it), with its outbox event."""
-    person.require(Permission.PRINT)
+    person.require(print_permission(document.kind))
     ws.documents.record_print(document, destination=printer, copies=copies, counter=person)
     return _printed(document, destination=printer, copies=copies)
 
@@ -65,7 +70,7 @@ def write_document(
     ws: Workspace, *, person: Actor, document: RenderedDocument, path: Path
 ) -> DocumentPrinted:
     """Write the PDF to `path` atomically, then record it; a failed write (OSError) records nothing."""
-    person.require(Permission.PRINT)
+    person.require(print_permission(document.kind))
     ws.documents.export(document, path, counter=person)
     return _printed(document, destination=f"file:{path}", copies=1)
 

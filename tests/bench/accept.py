@@ -14,7 +14,7 @@ from tests.helpers import COMPANY, item_with_materials, open_demo_workspace, req
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ws = open_demo_workspace(Path(folder) / "home")
-        counter = ws.counter()
+        counter = ws.counter("demo")
         item = item_with_materials(ws.catalog, counter.hall, count=10)
         data = request_json(item, applicant=COMPANY, agent=None)
         for _ in range(20):

@@ -23,7 +23,7 @@ def main() -> None:
     keyring.set_keyring(MemoryKeyring())
     with tempfile.TemporaryDirectory() as folder:
         ws = open_demo_workspace(Path(folder) / "home")
-        counter = ws.counter()
+        counter = ws.counter("demo")
         item = item_with_materials(ws.catalog, counter.hall, count=10)
         data = request_json(item, applicant=COMPANY, agent=None)
         number = ws.acceptance.accept(parse_request(data), counter=counter)

@@ -38,7 +38,7 @@ def make_backlog(home: Path, count: int, *, window_code: str = "SZX0103") -> Non
     moment = {"now": start}
     ws = open_demo_workspace(home, clock=Clock(lambda: moment["now"]))
     ws.settings.set("window_code", window_code)
-    counter = ws.counter()
+    counter = ws.counter("demo")
     item = item_with_materials(ws.catalog, counter.hall, count=10)
     request = parse_request(request_json(item, applicant=COMPANY, agent=None))
     for index in range(count):
