@@ -21,7 +21,6 @@ from typing import Any
 from app import __version__, json_input
 from app.acceptance import AcceptanceError
 from app.accounts.roles import Permission, require
-from app.accounts.signin import SignInRefused
 from app.atomic import FileWriteError
 from app.case_number import CaseNumberError
 from app.catalog import NECESSITY_LABEL, CatalogError
@@ -184,7 +183,11 @@ def _catalog_show(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-CLERK_HELP = "以此工作人员账号操作（必填）；密码在提示时输入，脚本用环境变量 CLERK_PASSWORD 提供"
+LOGIN_ENV = "CLERK_LOGIN"
+CLERK_HELP = (
+    f"以此工作人员账号操作（必填，脚本可用环境变量 {LOGIN_ENV}）；"
+    "密码在提示时输入，脚本用环境变量 CLERK_PASSWORD 提供"
+)
 
 
 def _signed_in(ws: Workspace, args: argparse.Namespace) -> tuple[Actor, str]:
@@ -197,7 +200,7 @@ def _signed_in(ws: Workspace, args: argparse.Namespace) -> tuple[Actor, str]:
 
 
 def _credentials(args: argparse.Namespace) -> tuple[str, str]:
-    login = args.clerk
+    login = args.clerk or os.environ.get(LOGIN_ENV)
     if not login:
         raise WorkspaceError(f"此命令会改动数据，须以工作人员身份操作：--clerk 账号。{CLERK_HELP}")
     return login, read_password(f"{login} 的密码：")
@@ -470,6 +473,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "dead_letters": len(ws.sync.dead_letters()),
         "last_success_at": state.get("last_success_at"),
         "cursor": state.get("cursor"),
+        "clock_offset_seconds": round(ws.clock.offset.total_seconds()),
     }
     last = state.get("last_success_at")
     if credential is None:
@@ -483,6 +487,8 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"上次成功同步：{hall_time_text(str(last)) if last else '尚未同步'}",  # people read hall time
         f"同步游标：{data['cursor'] or '（尚未下载）'}",
     ]
+    skew = ws.clock.skew_warning()
+    lines += [skew] if skew else []
     out.emit(data, "\n".join(lines))
     return EXIT_OK
 
@@ -715,7 +721,7 @@ def _run(argv: Sequence[str] | None) -> int:
         for p in error.problems:
             print(f"  {p.field}: {p.message}", file=sys.stderr)
         return out.fail("输入有误，未保存任何内容", data={"problems": problems})
-    except (CaseNumberError, json_input.JsonInputError, FileWriteError, SignInRefused) as error:
+    except (CaseNumberError, json_input.JsonInputError, FileWriteError) as error:
         return out.fail(str(error))
     except PasswordUnavailable as error:
         return out.fail(str(error))

@@ -1,8 +1,7 @@
-"""`clerk` commands that set a data folder up and look after it: a demo folder, (interim) a local account,
-the database's check.
+"""`clerk` commands that set a data folder up and look after it: a demo folder, the database's check.
+A window's accounts come from its server by sync (hall IT adds them with `clerk-server account add`).
 
     clerk demo-init [--home DIR]                 make DIR a demo folder (demo hall, window, accounts)
-    clerk account add LOGIN --name NAME [--role clerk|supervisor]   password from CLERK_PASSWORD or a prompt
     clerk db check [--home DIR] [--json]         full check of the window's database; changes nothing
 
 Registering a folder as a real window is `clerk register` (app.sync.registration).
@@ -17,16 +16,12 @@ import sys
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.accounts import ROLES, AccountError
-from app.accounts.demo import DEMO_CLERK, DEMO_SUPERVISOR
-from app.accounts.local import add_account
+from app.accounts import ROLES
+from app.accounts.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from app.settings import Settings
 from app.workspace import (
     DATABASE_NAME,
-    REGISTER_HOW,
     SETTINGS_NAME,
-    NotRegisteredError,
-    Workspace,
     default_home,
     prepare_demo_home,
 )
@@ -65,21 +60,6 @@ def add_commands(sub: Any, common: argparse.ArgumentParser) -> None:
         help="把数据目录建成演示目录（示例大厅 SZX01、窗口 SZX0103、演示账号），供演示和培训",
     )
     p.set_defaults(handler=_demo_init, needs_workspace=False)
-    account = sub.add_parser("account", help="本窗口工作人员账号（临时办法）").add_subparsers(
-        dest="action", required=True
-    )
-    p = account.add_parser(
-        "add",
-        parents=[common],
-        help=f"为已登记的窗口添加本地账号（临时办法，账号将改由服务器下发）；"
-        f"密码取自 {PASSWORD_ENV} 或提示输入",
-    )
-    p.add_argument("login", help="账号，如 wang.fang")
-    p.add_argument("--name", required=True, help="姓名")
-    p.add_argument(
-        "--role", choices=sorted(ROLES), default="clerk", help="clerk 窗口人员，supervisor 值班主任"
-    )
-    p.set_defaults(handler=_account_add)
     db = sub.add_parser("db", help="本窗口数据库").add_subparsers(
         dest="action", required=True, metavar="操作"
     )
@@ -98,35 +78,12 @@ def _demo_init(args: argparse.Namespace, out: Output) -> int:
     prepare_demo_home(home)
     settings = Settings(home / SETTINGS_NAME)
     data = {key: settings.get(key) for key in ("demo", "hall_code", "window_code", "window_name")}
-    accounts = [DEMO_CLERK[:2], DEMO_SUPERVISOR[:2]]
+    accounts = [[login, name, role] for (login, name, _), role in DEMO_ACCOUNTS]
+    people = "、".join(f"{login}（{name}，{ROLES[role]}）" for login, name, role in accounts)
     out.emit(
         {"home": str(home), **data, "accounts": accounts},
         f"演示数据目录已就绪：{home}\n窗口 {data['window_name']}（{data['window_code']}，"
-        f"大厅 {data['hall_code']}）；"
-        f"账号 {DEMO_CLERK[0]}（{DEMO_CLERK[1]}）、{DEMO_SUPERVISOR[0]}（{DEMO_SUPERVISOR[1]}，值班主任），"
-        f"密码均为 {DEMO_CLERK[2]}",
-    )
-    return 0
-
-
-def _account_add(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
-    if not ws.settings.get("window_code"):
-        raise NotRegisteredError(f"本数据目录（{ws.home}）尚未登记为窗口，不能添加账号。{REGISTER_HOW}")
-    try:
-        password = read_password(f"{args.login} 的密码：", twice=True)
-    except PasswordUnavailable as error:
-        return out.fail(f"{error}，未添加账号")
-    try:
-        add_account(ws.store, login=args.login, name=args.name, password=password, role=args.role)
-    except AccountError as error:
-        return out.fail(f"{error}，未添加账号")
-    made_default = not ws.settings.get("default_clerk")
-    if made_default:
-        ws.settings.set("default_clerk", args.login)
-    out.emit(
-        {"login": args.login, "name": args.name.strip(), "role": args.role, "default_clerk": made_default},
-        f"已添加{ROLES[args.role]}账号 {args.login}（{args.name.strip()}）"
-        + ("，并设为命令行默认账号" if made_default else ""),
+        f"大厅 {data['hall_code']}）；账号 {people}，密码均为 {DEMO_PASSWORD}",
     )
     return 0
 

@@ -24,13 +24,44 @@ TIME_FORMATS: dict[TimeStyle, str] = {
 }
 
 
+# A PC clock this far from the server's is corrected by the server's (and the clerk is told); closer, the
+# difference is network delay and the HTTP Date header's whole seconds, and the PC's own clock is kept.
+SKEW_TOLERANCE = timedelta(minutes=2)
+
+
 class Clock:
+    """What time it is for the window. The system clock (`Clock()`) follows the server's: once a sync
+    finds the PC's clock off by more than SKEW_TOLERANCE, `now()` adds the difference, so cases, events and
+    documents carry hall time even on a PC whose clock is wrong. A clock given a `now` (tests) does not."""
+
     def __init__(self, now: Callable[[], datetime] | None = None) -> None:
         self._now = now or (lambda: datetime.now(UTC))
+        self.follows_server = now is None
+        self.offset = timedelta(0)  # the server's clock minus this PC's
 
     def now(self) -> datetime:
         """Aware UTC."""
+        return self._now().astimezone(UTC) + self.offset
+
+    def pc_now(self) -> datetime:
+        """The PC's own clock, uncorrected (aware UTC)."""
         return self._now().astimezone(UTC)
+
+    def observe_server(self, server_time: datetime, *, sent: datetime, received: datetime) -> None:
+        """A server answered at `server_time` a request sent and answered at these PC times: the offset
+        follows it (the midpoint stands for the moment the server read its clock)."""
+        if not self.follows_server:
+            return
+        difference = server_time - (sent + (received - sent) / 2)
+        self.offset = difference if abs(difference) > SKEW_TOLERANCE else timedelta(0)
+
+    def skew_warning(self) -> str | None:
+        """What the clerk and hall IT are told while the PC's clock is off; None when it is right."""
+        if not self.offset:
+            return None
+        minutes = round(abs(self.offset).total_seconds() / 60)
+        way = "慢" if self.offset > timedelta(0) else "快"
+        return f"本机时钟比服务器{way}约 {minutes} 分钟：已按服务器时间记录，请信息技术人员校准本机时钟"
 
     def today(self) -> date:
         """The calendar day at the hall (China Standard Time)."""

@@ -25,7 +25,6 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("hall_code", str, "", "本窗口所属政务服务大厅编码（登记时由服务器写入）"),
     SettingSpec("window_code", str, "", "窗口编码：区域内唯一，办件编号以它开头（登记时由服务器写入）"),
     SettingSpec("window_name", str, "", "窗口名称，显示并打印在文书上（登记时由服务器写入，可改）"),
-    SettingSpec("default_clerk", str, "", "命令行操作记录在其名下的工作人员账号"),
     SettingSpec("office_name", str, "", "受理部门全称，印在文书抬头和印章区（空则用事项目录中的大厅名称）"),
     SettingSpec(
         "office_short_name", str, "示政服", "机关简称，用于文书编号（简称 + 性质 + 〔年份〕 + 顺序号 + 号）"

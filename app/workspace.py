@@ -21,6 +21,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -42,7 +43,7 @@ from app.documents.service import DocumentService
 from app.operations.person import Actor, parse_roles
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
-from app.sync.client import SyncClient
+from app.sync.client import CLOCK_OFFSET_STATE, SyncClient
 from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
 from db.models import CalendarYearRow, CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, open_store
@@ -235,7 +236,16 @@ def open_workspace(
         sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock, transport=transport),
     )
     workspace.certificates.repair_signing_keys()
+    _keep_hall_time(workspace)
     return workspace
+
+
+def _keep_hall_time(workspace: Workspace) -> None:
+    """A PC clock found off at the last sync stays corrected by the offset found then, offline too."""
+    text = workspace.sync.state().get(CLOCK_OFFSET_STATE)
+    if workspace.clock.follows_server and text:
+        with contextlib.suppress(ValueError):
+            workspace.clock.offset = timedelta(seconds=int(text))
 
 
 def prepare_demo_home(home: Path, *, clock: Clock | None = None) -> None:

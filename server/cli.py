@@ -34,6 +34,7 @@ from app.accounts.people import ROLES, role_choices, roles_label
 from app.catalog import CatalogError, Hall, parse_catalog
 from app.chinese_argparse import ChineseArgumentParser, translate_error
 from app.clock import hall_time_text
+from app.diagnostics.masking import MaskingFilter
 from app.sync.wire import CONFLICT_REASON_LABEL
 from server import accounts, admin, reference
 from server.clock import system_clock
@@ -256,6 +257,8 @@ def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
 
     check_serving(config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:  # no whole ID number or phone in the server's log either
+        handler.addFilter(MaskingFilter())
     app = create_app(database_url=config.database_url)
     log.info(
         "serving %s on %s (database %s)",
@@ -272,6 +275,7 @@ def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
         ws="none",
         server_header=False,
         log_level="info",
+        log_config=None,  # uvicorn's records go to the root handler above, masked
     )
 
 

@@ -115,3 +115,13 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     QApplication.processEvents()
     win.close()
     win.jobs.shutdown()  # as ui.main does after the window: its worker threads end with the test
+
+
+@pytest.fixture
+def clerk_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`clerk` commands that change data act as the demo clerk, as a script signs them in (CLERK_LOGIN and
+    CLERK_PASSWORD); a command may still name another account with --clerk."""
+    from app.accounts.demo import DEMO_CLERK, DEMO_PASSWORD
+
+    monkeypatch.setenv("CLERK_LOGIN", DEMO_CLERK[0])
+    monkeypatch.setenv("CLERK_PASSWORD", DEMO_PASSWORD)

@@ -18,6 +18,8 @@ from app.cli import main
 from app.workspace import open_workspace
 from tests.helpers import AGENT, COMPANY, PLANNING, SEAL, open_demo_workspace, request_json
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

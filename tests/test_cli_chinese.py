@@ -30,6 +30,8 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
 )
 from tests.sync_harness import in_process_server
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 # The English words human output used to show: statuses, decisions, verification results, event kinds,
 # rejection and conflict codes, material necessity and form, sync state keys, device states.
 ENGLISH_WORDS = (  # noqa: SIM905 (a list of words reads best as words)
@@ -93,7 +95,7 @@ def test_clerk_human_output_is_chinese(
     assert "必要" in shown and "容缺" in shown
     catalog = tmp_path / "catalog.json"
     catalog.write_bytes(demo_catalog_bytes())
-    clerk("catalog", "load", str(catalog))
+    clerk("catalog", "load", str(catalog), "--clerk", "xinxi")
 
     def accept(data: object, name: str) -> str:
         path = tmp_path / name
@@ -112,7 +114,14 @@ def test_clerk_human_output_is_chinese(
     assert "受理" in listed and "补正告知" in listed and "容缺受理" in listed
     clerk("print", "receipt", accepted, "-o", str(tmp_path / "receipt.pdf"))
     clerk("print", "supplement-notice", supplement, "-o", str(tmp_path / "notice.pdf"))
-    clerk("case", "approve", accepted, *[f"--field={k}={v}" for k, v in PLANNING_FIELDS.items()])
+    clerk(
+        "case",
+        "approve",
+        accepted,
+        "--clerk",
+        "shenpi",
+        *[f"--field={k}={v}" for k, v in PLANNING_FIELDS.items()],
+    )
     qr = clerk.json("case", "show", accepted)["certificate"]["qr_text"]
     assert "真实有效" in clerk("verify", qr)
     clerk("verify", "HTTPS://ZWFW.EXAMPLE.GOV.CN/V/AAAA", expect=1)

@@ -13,6 +13,8 @@ from app.seal import KeyDirectory
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, open_demo_workspace, request_json
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, dict | list | None, str]:  # type: ignore[type-arg]
     code = main(list(args))
@@ -44,9 +46,11 @@ def test_print_every_kind_of_an_approved_case(
     assert (
         run(capsys, *h, "print", "certificate", accepted, "-o", str(tmp_path / "c.pdf"))[0] == 1
     )  # not approved
-    code, _, err = run(capsys, *h, "case", "approve", accepted, "--valid-until", "2031-11-19", *FIELDS)
+    code, _, err = run(
+        capsys, *h, "case", "approve", accepted, "--clerk", "shenpi", "--valid-until", "2031-11-19", *FIELDS
+    )
     assert code == 1 and "长期" in err  # the catalog fixes the validity of a 建设工程规划许可证
-    code, approval, _ = run(capsys, *h, "case", "approve", accepted, *FIELDS)
+    code, approval, _ = run(capsys, *h, "case", "approve", accepted, "--clerk", "shenpi", *FIELDS)
     assert code == 0 and isinstance(approval, dict)
     code, _, err = run(
         capsys, *h, "case", "handover", accepted, "--recipient", AGENT["name"], "--recipient-id", "123"
@@ -120,7 +124,7 @@ def test_verify_refuses_tampered_truncated_and_unknown(
     capsys: pytest.CaptureFixture[str], home: Path, accepted: str, tmp_path: Path
 ) -> None:
     h = ["--home", str(home), "--json"]
-    code, approval, _ = run(capsys, *h, "case", "approve", accepted, *FIELDS)
+    code, approval, _ = run(capsys, *h, "case", "approve", accepted, "--clerk", "shenpi", *FIELDS)
     assert code == 0 and isinstance(approval, dict)
     text = str(approval["qr_text"])
     keys = tmp_path / "keys.json"

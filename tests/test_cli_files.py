@@ -19,6 +19,8 @@ from app.atomic import write_atomic
 from app.cli import EXIT_BROKEN_PIPE, main
 from tests.helpers import SEAL, demo_item, open_demo_workspace, request_json
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 ROOT = Path(__file__).resolve().parent.parent
 IS_ROOT = os.geteuid() == 0
 
@@ -216,7 +218,7 @@ def test_other_json_files_are_refused_the_same_way(
     deep.write_bytes(b"[" * 100_000 + b"]" * 100_000)
     code, _, err = run(capsys, "--home", str(cli_home), "verify", "x", "--keys", str(deep))
     assert answered(code, err) and "嵌套" in err, err
-    code, _, err = run(capsys, "--home", str(cli_home), "catalog", "load", str(deep))
+    code, _, err = run(capsys, "--home", str(cli_home), "catalog", "load", str(deep), "--clerk", "xinxi")
     assert answered(code, err) and "嵌套" in err, err
 
 

@@ -17,6 +17,8 @@ from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, PERSON, PLANNING, request_json
 from tests.id_numbers import FOREIGN_2023, HK_PERMIT, wrong_check
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))

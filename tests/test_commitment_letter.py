@@ -19,7 +19,7 @@ from db.models import CaseEvent, Document
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, COMPANY, PERSON, request_json
 
-pytestmark = needs_poppler
+pytestmark = [needs_poppler, pytest.mark.usefixtures("clerk_env")]
 
 WORKS = "511A0201000000-510100000000-000-11510100009024674G-1-00"  # 建筑工程施工许可证核发 (住建局)
 BASIS = "《示例市证明事项告知承诺制实施办法》（示府办规〔2024〕7号）第五条、第十二条"

@@ -19,6 +19,8 @@ from app.intake import parse_request
 from app.workspace import DATABASE_NAME, open_workspace
 from tests.helpers import SEAL, open_demo_workspace, request_json, run_program
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 CASES = 60
 
 

@@ -35,6 +35,8 @@ from tests.helpers import (
 )
 from tests.server_fixtures import decided, follow_up
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 PILOT = {**COMPANY, "id_number": "91350211M00013FA1N"}  # an early pilot credit code: needs a reason
 HUGE_REASON = "核" * 3_000_000

@@ -22,6 +22,8 @@ from tests.server_fixtures import Target, run, run_json, target_fixture  # noqa:
 from ui.main_window import MainWindow
 from ui.models import CaseColumn
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 MOMENT = datetime(2026, 12, 1, 18, 56, tzinfo=UTC)  # 2026-12-02 02:56 at the hall
 
 

@@ -32,6 +32,8 @@ from db.models import CaseEvent
 from tests.documents_helpers import needs_poppler
 from tests.helpers import COMPANY, PERSON, PLANNING, WASTE_FIELDS, request_json
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 FOOD = "511A0401000000-510100000000-000-11510100MB1D03950H-1-01"  # 食品经营许可（新办）, 5 years
 HYGIENE = "511A0241000000-510100000000-000-11510100MB1F276049-1-00"  # 公共场所卫生许可, 4 years
 DRUG = "511A0410000000-510100000000-000-11510100MB1D03950H-1-00"  # 药品经营许可证（零售）
@@ -224,11 +226,11 @@ def test_fields_are_stored_shown_and_sent(
     args = ["--home", str(home), "--json", "case"]
     options = [f"--field={label}={value}" for label, value in FOOD_FIELDS.items()]
     workspace.close()
-    assert main([*args, "approve", number, "--field", "住所"]) == 1
+    assert main([*args, "approve", number, "--clerk", "shenpi", "--field", "住所"]) == 1
     assert "名称=内容" in capsys.readouterr().err
-    assert main([*args, "approve", number, *options[:-1]]) == 1
+    assert main([*args, "approve", number, "--clerk", "shenpi", *options[:-1]]) == 1
     assert "签发人" in capsys.readouterr().err
-    assert main([*args, "approve", number, *options]) == 0
+    assert main([*args, "approve", number, "--clerk", "shenpi", *options]) == 0
     capsys.readouterr()
     assert main([*args, "show", number]) == 0
     shown = json.loads(capsys.readouterr().out)["certificate"]

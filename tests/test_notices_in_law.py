@@ -47,7 +47,7 @@ from tests.helpers import (
 )
 from ui.case_lookup import case_on_file
 
-pytestmark = needs_poppler
+pytestmark = [needs_poppler, pytest.mark.usefixtures("clerk_env")]
 
 WORKS = "511A0201000000-510100000000-000-11510100009024674G-1-00"  # 建筑工程施工许可证核发 (住建局)
 DELEGATED = "示例市政务服务中心（受示例市住房和城乡建设局委托受理）"

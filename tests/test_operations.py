@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.acceptance import case_snapshot
+from app.accounts.demo import DEMO_PASSWORD
 from app.accounts.roles import Permission, PermissionDenied, Role
+from app.accounts.signin import SignInRefused
 from app.case_number import format_case_number
 from app.cases.status import CaseAction, CaseStatus, TransitionError
 from app.cases.views import VIEW_FORMAT
@@ -27,7 +29,7 @@ from app.documents.kinds import (
     main_document,
 )
 from app.intake import parse_request
-from app.operations.certificates import HandedOver, approve_case, hand_over_certificate
+from app.operations.certificates import Approved, HandedOver, approve_case, hand_over_certificate
 from app.operations.changes import REFUSALS, CaseChanged
 from app.operations.counter import Accepted, accept_case
 from app.operations.lookup import CaseNotHere, held_case, look_up_case
@@ -107,24 +109,29 @@ def test_one_table_gives_each_decision_its_documents() -> None:
     assert main_document("decided_by_a_newer_version") is None
 
 
+def approve(ws: Workspace, person: Actor, number: str, password: str = DEMO_PASSWORD) -> Approved:
+    return approve_case(ws, person=person, number=number, fields=PLANNING_FIELDS, password=password)
+
+
 def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) -> None:
     person = workspace.counter("demo")
+    approver = workspace.counter("shenpi")
     number = accept(workspace, person).case.number
     supplement = accept(workspace, person, skip=("M05",)).case.number
     with pytest.raises(TransitionError, match="待补正"):
-        approve_case(workspace, person=person, number=supplement, fields=PLANNING_FIELDS)
+        approve(workspace, approver, supplement)
     with pytest.raises(TransitionError, match=r"已受理.*不能交付证照"):
         hand_over_to_agent(workspace, person, number)
     assert count(workspace, Certificate) == 0
 
-    approved = approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
+    approved = approve(workspace, approver, number)
     assert approved.changed == CaseChanged(number, CaseStatus.APPROVED)
     assert approved.certificate_id and workspace.certificates.verify(approved.qr_text).status == "valid"
     case = held_case(workspace, number=number)
     assert case.allowed_actions == (CaseAction.HAND_OVER,)
     assert case.certificate is not None and case.certificate.certificate_id == approved.certificate_id
     with pytest.raises(TransitionError):
-        approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
+        approve(workspace, approver, number)
 
     handed = hand_over_to_agent(workspace, person, number)
     assert handed.changed == CaseChanged(number, CaseStatus.DELIVERED)
@@ -138,11 +145,40 @@ def test_the_acting_person_carries_the_roles_of_the_account(workspace: Workspace
     assert workspace.counter("demo").roles == {Role.CLERK}
     supervisor = workspace.counter("zhuren")
     assert supervisor.roles == {Role.SUPERVISOR} and supervisor.unknown_roles == ()
-    accepted = accept(workspace, supervisor)  # today every account may do the counter's work
-    assert accepted.case.clerk_login == "zhuren"
     supervisor.require(Permission.RESOLVE_CONFLICT)
     with pytest.raises(PermissionDenied, match="王晓梅（demo） 没有值班主任角色，不能处理同步冲突"):
         workspace.counter("demo").require(Permission.RESOLVE_CONFLICT)
+    with pytest.raises(PermissionDenied, match="陈建国（zhuren） 没有受理员角色，不能受理办件"):
+        accept(workspace, supervisor)
+    assert count(workspace, Case) == 0
+
+
+def test_the_accepting_clerk_cannot_approve_and_a_helper_decides_nothing(workspace: Workspace) -> None:
+    set_role(workspace, "demo", "clerk approver")  # one person may hold several roles ...
+    both = workspace.counter("demo")
+    number = accept(workspace, both).case.number
+    with pytest.raises(
+        PermissionDenied, match="王晓梅（demo） 受理了本件，按受理、审批、出证分离的要求不能再审批本件"
+    ):
+        approve(workspace, both, number)  # ... but not accept and approve one case
+    helper = workspace.counter("bangban")
+    with pytest.raises(PermissionDenied, match="孙丽（bangban） 没有受理员角色，不能受理办件"):
+        accept(workspace, helper)
+    with pytest.raises(PermissionDenied, match="孙丽（bangban） 没有审批员角色，不能审批发证"):
+        approve(workspace, helper, number)
+    with pytest.raises(PermissionDenied, match="没有出证员角色，不能打印证照"):
+        render_document(workspace, person=helper, number=number, kind=DocumentKind.CERTIFICATE)
+    assert count(workspace, Certificate) == 0
+
+
+def test_approving_asks_for_the_approvers_password_again(workspace: Workspace) -> None:
+    number = accept(workspace, workspace.counter("demo")).case.number
+    approver = workspace.counter("shenpi")
+    with pytest.raises(SignInRefused, match="账号或密码不正确") as refused:
+        approve(workspace, approver, number, password="not-it")
+    assert isinstance(refused.value, REFUSALS)
+    assert count(workspace, Certificate) == 0
+    assert approve(workspace, approver, number).changed.number == number
 
 
 def test_a_role_this_version_does_not_know_grants_nothing(workspace: Workspace) -> None:
@@ -156,7 +192,7 @@ def test_a_role_this_version_does_not_know_grants_nothing(workspace: Workspace) 
         accept(workspace, person)
     assert isinstance(refused.value, REFUSALS)
     with pytest.raises(PermissionDenied, match="不能审批发证"):
-        approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
+        approve(workspace, person, number)
     with pytest.raises(PermissionDenied, match="不能打印文书"):
         render_document(workspace, person=person, number=number, kind=DocumentKind.RECEIPT)
     assert count(workspace, Case) == 1 and count(workspace, Certificate) == 0
@@ -197,7 +233,7 @@ def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspa
     assert "服务器 11-20 11:04 的记录" in details and "只能查询状态" in details  # hall time
     assert found.elsewhere_line().startswith(f"{number}  由 {NEIGHBOUR} 窗口受理（2026-11-20）")
     for act in (
-        lambda: approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS),
+        lambda: approve(workspace, workspace.counter("shenpi"), number),
         lambda: render_document(workspace, person=person, number=number, kind=DocumentKind.RECEIPT),
     ):
         with pytest.raises(CaseNotHere, match=f"由 {NEIGHBOUR} 窗口受理，不在本窗口：请在受理窗口办理"):
@@ -216,7 +252,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
 ) -> None:
     person = workspace.counter("demo")
     number = accept(workspace, person).case.number
-    approve_case(workspace, person=person, number=number, fields=PLANNING_FIELDS)
+    approve(workspace, workspace.counter("shenpi"), number)
     hand_over_to_agent(workspace, person, number)
     assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
     shown = json.loads(capsys.readouterr().out)
@@ -232,7 +268,7 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
     # time as Python writes an aware UTC time, the hand-over clerk by name.
     assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] is None
     assert certificate["handed_over_at"] == str(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))
-    assert certificate["handover_clerk_name"] == "王晓梅" and certificate["approver_login"] == "demo"
+    assert certificate["handover_clerk_name"] == "王晓梅" and certificate["approver_login"] == "shenpi"
     assert certificate["recipient_name"] == AGENT["name"]
     assert set(certificate) == {
         "certificate_id",
@@ -297,14 +333,16 @@ def test_case_json_of_another_window_keeps_its_keys(
 
 
 def test_the_cli_refuses_what_the_operations_refuse(
-    workspace: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    workspace: Workspace, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("CLERK_PASSWORD", DEMO_PASSWORD)
     home = ["--home", str(workspace.home)]
     number = accept(workspace, workspace.counter("demo"), skip=("M05",)).case.number
-    assert main([*home, "case", "approve", number]) == 1
+    assert main([*home, "case", "approve", number, "--clerk", "shenpi"]) == 1
     assert "办件状态为“待补正”，不能审批发证" in capsys.readouterr().err
     set_role(workspace, "demo", "auditor")
-    assert main([*home, "print", "supplement-notice", number, "-o", str(tmp_path / "n.pdf")]) == 1
+    notice = ["print", "supplement-notice", number, "-o", str(tmp_path / "n.pdf"), "--clerk", "demo"]
+    assert main([*home, *notice]) == 1
     assert "“auditor”本程序不认识" in capsys.readouterr().err and not (tmp_path / "n.pdf").exists()
 
 

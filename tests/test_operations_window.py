@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from pytestqt.qtbot import QtBot
 
+from app.accounts.demo import DEMO_PASSWORD
 from app.case_number import format_case_number
 from app.intake import parse_request
 from app.operations.certificates import approve_case

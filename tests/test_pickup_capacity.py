@@ -20,6 +20,8 @@ from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, COMPANY, PERSON, request_json
 from tests.test_licences import HYGIENE, HYGIENE_FIELDS
 
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
+
 STRANGER = ("王小明", "510105198506123010")
 
 

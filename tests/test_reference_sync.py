@@ -28,7 +28,7 @@ from tests.helpers import (
 )
 from tests.sync_harness import InProcessServer, in_process_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("clerk_env")]
 
 NEW_VERSION = "2026.12-demo.2"
 
@@ -471,7 +471,11 @@ def test_cases_of_other_windows_are_known_to_the_hall(
             "--recipient-id",
             "440524188001010014",
         ]
-        for action in (handover, ["case", "approve", number], ["print", "receipt", number, "-o", "r.pdf"]):
+        for action in (
+            handover,
+            ["case", "approve", number, "--clerk", "shenpi"],
+            ["print", "receipt", number, "-o", "r.pdf"],
+        ):
             assert main(["--home", str(workspace.home), *action]) == 1
             assert "由 SZX0104 窗口受理，不在本窗口" in capsys.readouterr().err
         # A mistyped number is still refused as such, never taken for another case.

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from app.accounts.roles import Permission
+from app.accounts.signin import SignInRefused
 from app.cli import main
 from app.settings import Settings
 from app.workspace import NotRegisteredError, WorkspaceError, open_workspace, prepare_demo_home
@@ -21,6 +22,8 @@ from db.models import Case, CaseEvent, Clerk
 from tests.conftest import MemoryKeyring
 from tests.helpers import SEAL, demo_item, request_json, run_program
 from tests.sync_harness import InProcessServer, in_process_server
+
+pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -91,15 +94,11 @@ def test_a_fresh_folder_has_no_window_code_no_accounts_and_no_demo_catalog(tmp_p
     ws = open_workspace(tmp_path / "fresh")
     try:
         assert not ws.is_demo
-        assert [ws.settings.get(k) for k in ("hall_code", "window_code", "window_name", "default_clerk")] == [
-            "",
-            "",
-            "",
-            "",
-        ]
+        assert [ws.settings.get(k) for k in ("hall_code", "window_code", "window_name")] == ["", "", ""]
         with ws.store.read() as session:
             assert session.scalar(select(func.count()).select_from(Clerk)) == 0
-        assert ws.sign_in("demo", "demo1234") is None
+        with pytest.raises(SignInRefused, match="账号或密码不正确"):
+            ws.sign_in("demo", "demo1234")
         assert ws.catalog.version == ""  # a window's catalog comes from its server
         with pytest.raises(NotRegisteredError) as raised:
             ws.counter("demo")
@@ -191,13 +190,13 @@ def test_a_demo_folder_works_as_before(
     ws = open_workspace(Path(home))
     try:
         assert ws.is_demo and ws.settings.get("secret_store") == "demo-file"
-        counter = ws.sign_in("demo", "demo1234")
-        assert counter is not None
+        assert not ws.sign_in("demo", "demo1234").must_change
+        counter = ws.counter("demo")
         assert (counter.clerk_name, counter.window_name) == ("王晓梅", "3号综合受理窗口")
         supervisor = ws.authorize("zhuren", "demo1234", permission=Permission.RESOLVE_CONFLICT)
         assert supervisor is not None and supervisor.name == "陈建国"
         with ws.store.read() as session:
-            assert session.scalar(select(func.count()).select_from(Clerk)) == 2
+            assert session.scalar(select(func.count()).select_from(Clerk)) == 6  # one per role
     finally:
         ws.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.accounts.roles import PermissionDenied
+from app.accounts.signin import SignInRefused
 from app.cases.status import CaseStatus, TransitionError
 
 
@@ -25,4 +26,4 @@ class OperationRefused(Exception):
     """An operation refused before it changed anything; the message says why and what to do."""
 
 
-REFUSALS: tuple[type[Exception], ...] = (OperationRefused, PermissionDenied, TransitionError)
+REFUSALS: tuple[type[Exception], ...] = (OperationRefused, PermissionDenied, SignInRefused, TransitionError)

@@ -74,6 +74,9 @@ log = logging.getLogger("clerk.sync")
 Progress = PushProgress  # (sent so far, total at start)
 
 
+CLOCK_OFFSET_STATE = "clock_offset_seconds"  # the server's clock minus this PC's, as the last sync found it
+
+
 class SyncClient:
     def __init__(
         self,
@@ -162,6 +165,7 @@ class SyncClient:
         report.mismatches = [d for d in self.reconcile(first=today, last=today) if not d.matches]
         report.seconds = time.perf_counter() - started
         self._states.set("last_success_at", utc_text(self._clock.now().replace(tzinfo=None)))
+        self._states.set(CLOCK_OFFSET_STATE, str(round(self._clock.offset.total_seconds())))
         if self._states.get(REVOKED_STATE) is not None:  # registered again: the old revocation is history
             self._states.drop(REVOKED_STATE)
         return report

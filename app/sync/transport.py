@@ -14,6 +14,7 @@ import ssl
 import threading
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn, TypedDict, Unpack
 
 import httpx
@@ -197,7 +198,9 @@ class Transport:
                 transport=self.http_transport,
                 verify=self._verify(),
             ) as http:
+                sent = self.clock.pc_now()
                 response = http.request(method, path, headers=headers, **body)
+                self._observe_clock(response, sent)
         except httpx.TimeoutException as error:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
         except httpx.TransportError as error:
@@ -205,6 +208,15 @@ class Transport:
         if response.status_code != 200:
             self._raise_for(response, credential, path)
         return response
+
+    def _observe_clock(self, response: httpx.Response, sent: datetime) -> None:
+        """The server's clock, from its answer's Date header (every HTTP server sends one)."""
+        try:
+            server_time = parsedate_to_datetime(response.headers["date"])
+        except (KeyError, TypeError, ValueError):
+            return
+        if server_time.tzinfo is not None:
+            self.clock.observe_server(server_time, sent=sent, received=self.clock.pc_now())
 
     def _verify(self) -> ssl.SSLContext:
         """The TLS context for the server, made once per CA setting: loading a CA bundle costs ~20 ms,
