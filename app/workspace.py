@@ -169,6 +169,8 @@ class Workspace:
     def sign_in(self, login: str, password: str) -> SignedIn:
         """The account behind (login, password) at this window (SignInRefused says why not). A temporary
         password signs in only to be changed (`SignedIn.must_change`)."""
+        if not has_accounts(self.store):
+            raise WorkspaceError(NO_ACCOUNTS)
         return check_password(self.store, login, password, now=self.clock.now())
 
     def person(self, login: str, password: str) -> Actor:

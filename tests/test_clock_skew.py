@@ -1,7 +1,7 @@
 """A PC whose clock is far from the server's: the window warns and still records hall time (issue 12).
 
-The server is a real one on loopback (uvicorn answers with a Date header as any HTTP server does); the PC's
-clock is set an hour behind by giving the window's system clock a wrong source.
+The server is `clerk-server serve` on loopback (it answers with a Date header as any HTTP server does);
+the PC's clock is set an hour behind by giving the window's system clock a wrong source.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from app.clock import Clock
 from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.helpers import SEAL, demo_item, open_demo_workspace, request_json
-from tests.sync_harness import InProcessServer, in_process_server
+from tests.sync_harness import ServerProcess, server_for
 
 BEHIND = timedelta(hours=1)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[InProcessServer]:
-    yield from in_process_server("sqlite", tmp_path)
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    yield from server_for("sqlite", tmp_path)  # `clerk-server serve`, as on the hall's server
 
 
 def a_clock_behind() -> Clock:
@@ -34,7 +34,7 @@ def a_clock_behind() -> Clock:
 
 
 def test_a_pc_clock_an_hour_behind_is_corrected_and_said(
-    tmp_path: Path, server: InProcessServer, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, server: ServerProcess, capsys: pytest.CaptureFixture[str]
 ) -> None:
     home = tmp_path / "window"
     clock = a_clock_behind()

@@ -71,21 +71,8 @@ def test_a_session_leaves_no_whole_id_or_phone_in_any_log_or_report(
     code, said = clerk(capsys, *at, "--json", "accept", str(path), "--clerk", "demo")
     assert code == 0, said
     number = json.loads(said)["case_number"]
-    assert (
-        clerk(
-            capsys,
-            *at,
-            "print",
-            number,
-            "--kind",
-            "receipt",
-            "--output",
-            str(tmp_path / "r.pdf"),
-            "--clerk",
-            "demo",
-        )[0]
-        == 0
-    )
+    receipt = ("print", "receipt", number, "-o", str(tmp_path / "r.pdf"), "--clerk", "demo")
+    assert clerk(capsys, *at, *receipt)[0] == 0
     fields = [f"--field={label}={value}" for label, value in PLANNING_FIELDS.items()]
     code, said = clerk(capsys, *at, "case", "approve", number, *fields, "--clerk", "shenpi")
     assert code == 0, said

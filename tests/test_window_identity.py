@@ -223,26 +223,6 @@ def test_a_demo_folder_of_the_earlier_version_stays_a_demo_folder(tmp_path: Path
     assert settings.get("printers") == {"receipt": "WC-PDF"}
 
 
-def test_accounts_are_added_only_to_a_registered_window(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("CLERK_PASSWORD", "counter-pass-7")
-    home = tmp_path / "fresh"
-    rc, _, err = run(capsys, "--home", str(home), "account", "add", "wang.fang", "--name", "王芳")
-    assert rc == 1
-    assert_says_how_to_register(err)
-    Settings(home / "settings.json").update({"hall_code": "SZX01", "window_code": "SZX0107"})
-    monkeypatch.setenv("CLERK_PASSWORD", "short")
-    rc, _, err = run(capsys, "--home", str(home), "account", "add", "wang.fang", "--name", "王芳")
-    assert rc == 1 and "密码至少 8 位" in err
-    ws = open_workspace(home)
-    try:
-        with ws.store.read() as session:
-            assert session.scalar(select(func.count()).select_from(Clerk)) == 0
-    finally:
-        ws.close()
-
-
 def test_the_window_on_an_unregistered_folder_says_how_to_register(tmp_path: Path) -> None:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = run_program("ui.main", "--home", str(tmp_path / "fresh"), "--quit-when-ready", env=env)
