@@ -27,6 +27,7 @@ from app.accounts.passwords import hash_password, needs_rehash
 from app.accounts.people import AccountError, check_new_password, check_roles
 from app.accounts.roles import Role
 from app.sync.account_wire import TEMPORARY_EXPIRED, AccountEntry
+from app.sync.schema import shown
 from server.account_snapshot import entry_of, publish_accounts
 from server.accounts import (
     ACCOUNT_REFUSED,
@@ -87,7 +88,7 @@ def _change(
         known_hall(connection, hall_code, f"未能{doing}")
         row = _row(connection, hall_code, login)
         if row is None:
-            raise AdminError(404, "not_found", f"大厅 {hall_code} 没有账号“{login[:40]}”，未能{doing}")
+            raise AdminError(404, "not_found", f"大厅 {hall_code} 没有账号“{shown(login)}”，未能{doing}")
         values = decide(connection, row)
         if values is None:
             return entry_of(row), False

@@ -209,12 +209,13 @@ class Rehash:
 @dataclass(frozen=True)
 class AccountRequest:
     """Hall IT acting on its hall's accounts over the API: its own login and password (an enabled account
-    of the device's hall holding the `it` role), and what the action needs: `name` and `roles` to add,
-    `roles` to set them, `temporary_password` (empty: the server makes one and answers it once) and
+    of the device's hall holding the `it` role), and what the action needs: `login`, `name` and `roles` to
+    add, `roles` to set them, `temporary_password` (empty: the server makes one and answers it once) and
     `valid_days` to add or reset."""
 
     it_login: str
     it_password: str
+    login: str = ""  # the account to add (the other actions name it in their path)
     name: str = ""
     roles: tuple[str, ...] = ()
     temporary_password: str = ""
@@ -224,6 +225,7 @@ class AccountRequest:
         return {
             "it_login": self.it_login,
             "it_password": self.it_password,
+            "login": self.login,
             "name": self.name,
             "roles": list(self.roles),
             "temporary_password": self.temporary_password,
@@ -248,6 +250,7 @@ class AccountRequest:
         return cls(
             it_login=_text(data, "it_login", where, limit=MAX_LOGIN_CHARS),
             it_password=_text(data, "it_password", where, limit=MAX_PASSWORD_CHARS),
+            login=_text(data, "login", where, limit=MAX_LOGIN_CHARS, required=False),
             name=_text(data, "name", where, limit=MAX_NAME_CHARS * 2, required=False),
             roles=tuple(roles),
             temporary_password=_text(
