@@ -133,7 +133,7 @@ def read_snapshot(payload: Any) -> list[AccountEntry]:
     """The hall's list from an `accounts` change, every entry checked; WireError for the first problem
     (the whole list is then refused: its message names the account and what is wrong)."""
     if not isinstance(payload, dict) or not isinstance(payload.get("accounts"), list):
-        raise WireError("内容不是账号列表")
+        raise WireError("没有账号列表（accounts）")
     listed = payload["accounts"]
     if len(listed) > MAX_ACCOUNTS:
         raise WireError(f"账号超过 {MAX_ACCOUNTS} 个")
