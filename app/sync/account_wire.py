@@ -142,7 +142,7 @@ def read_snapshot(payload: Any) -> list[AccountEntry]:
     for i, raw in enumerate(listed):
         entry = AccountEntry.read(raw, f"第 {i + 1} 个账号")
         if entry.login in seen:
-            raise WireError(f"{entry.login} 出现两次")
+            raise WireError(f"账号 {entry.login} 出现两次")
         seen.add(entry.login)
         entries.append(entry)
     return entries
