@@ -13,17 +13,19 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts import verify_password
-from app.sync.accounts import ACCOUNTS_PROBLEM_STATE, change_password
+from app.accounts.passwords import legacy_hash
+from app.sync.accounts import ACCOUNTS_PROBLEM_STATE, change_password, upgrade_hash
 from app.sync.transport import SyncError
 from app.sync.wire import KIND_ACCOUNTS
 from app.workspace import Workspace, WorkspaceError
 from db.models import Clerk
 from server import bulk
-from server.account_snapshot import hall_entries
+from server.account_snapshot import hall_entries, publish_accounts
 from server.bulk import dumps, insert_rows
+from server.models import account
 from server.store import open_server_db
 from server.sync import lock_change_log
 from tests.sync_harness import InProcessServer, in_process_server
@@ -197,3 +199,30 @@ def test_a_password_changed_online_is_stored_at_once(window: Workspace, server: 
         )  # fmt: skip
     assert offline.value.kind == "offline" and "修改密码需要连接服务器" in offline.value.message
     assert clerks(window)["wang.fang"][4] == entry.password_hash
+
+
+def test_an_old_hash_is_upgraded_online_and_stored_at_once(
+    window: Workspace, server: InProcessServer
+) -> None:
+    """An account list from before argon2id (an old scrypt hash): signing in with it works, and the window
+    asks the server to store today's hash, then holds that one."""
+    assert server.database_url is not None
+    db = open_server_db(server.database_url)
+    try:
+        with db.write() as connection:
+            old = legacy_hash("demo1234", salt=b"0123456789abcdef")
+            connection.execute(update(account).where(account.c.login == LOGIN).values(password_hash=old))
+            publish_accounts(connection, db, hall_code="SZX01", now=datetime.now(UTC))
+    finally:
+        db.close()
+    window.sync.sync()
+    assert clerks(window)[LOGIN][4] == old and window.sign_in(LOGIN, "demo1234") is not None
+    upgraded = upgrade_hash(
+        store=window.store, transport=window.sync.transport, login=LOGIN, password="demo1234"
+    )
+    assert upgraded is not None and upgraded.password_hash.startswith("$argon2id$")
+    assert clerks(window)[LOGIN][4] == upgraded.password_hash
+    assert (
+        upgrade_hash(store=window.store, transport=window.sync.transport, login=LOGIN, password="demo1234")
+        is None
+    )
