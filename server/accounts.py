@@ -224,7 +224,7 @@ def _encodable(text: str) -> bool:
 
 
 def proven_account(
-    db: ServerDB, *, hall_code: str, login: str, password: str, now: datetime | None = None
+    db: ServerDB, *, hall_code: str, login: str, password: str, now: datetime
 ) -> Row[Any] | str:
     """The `account` row of `hall_code` behind (login, password), enabled; otherwise the refusal's code:
     `account_refused` (unknown login, wrong password, disabled, another hall's: one code, one cost) or
@@ -240,7 +240,7 @@ def proven_account(
     matches = verify_password(password, row.password_hash) if row is not None else verify_unknown(password)
     if row is None or not matches or row.disabled_at is not None:
         return ACCOUNT_REFUSED
-    if row.temporary_until is not None and row.temporary_until <= utc_naive(now or system_clock()):
+    if row.temporary_until is not None and row.temporary_until <= utc_naive(now):
         return TEMPORARY_EXPIRED
     return row
 
@@ -256,7 +256,7 @@ def check_person(
     login: str,
     password: str,
     action: Permission,
-    now: datetime | None = None,
+    now: datetime,
 ) -> Person:
     """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
     `account_refused` (unknown, wrong password, disabled: one message, one cost), `temporary_expired` or
