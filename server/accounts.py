@@ -13,7 +13,12 @@ account all read the same, and cost the same time); only a person whose password
 the role is told so. The API throttles failed attempts per address (`server.throttle`).
 
 Passwords use the window's scheme (`app.accounts.passwords`); only hashes are stored. Hall IT adds and lists
-accounts with `clerk-server account`; the demo hall gets the demo accounts with `clerk-server init --demo`.
+accounts with `clerk-server account` (or over the API: server.routes.accounts); an account added, or a
+password reset, by hall IT has a temporary password (`temporary_until`): the person sets their own at first
+sign-in, and past that time it is refused (`temporary_expired`, a refusal of its own since the password was
+right). The demo hall gets the demo accounts, with their own passwords, with `clerk-server init --demo`.
+Every change of a hall's accounts is sent to its windows whole (server.account_snapshot); changing an
+account otherwise than adding it is `server.account_changes`.
 """
 
 from __future__ import annotations
@@ -21,10 +26,10 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, Row, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.passwords import hash_password, verify_password, verify_unknown
@@ -36,9 +41,11 @@ from app.accounts.people import (
     check_roles,
 )
 from app.accounts.roles import GRANTS, ROLE_LABEL, Permission, may
-from app.sync.wire import LOGIN_PATTERN, MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS
+from app.sync.account_wire import TEMPORARY_EXPIRED
+from app.sync.wire import LOGIN_PATTERN, MAX_LOGIN_CHARS, MAX_PASSWORD_CHARS, MAX_TEMPORARY_DAYS
+from server.account_snapshot import publish_accounts
 from server.admin import AdminError
-from server.clock import utc_naive, utc_text
+from server.clock import system_clock, utc_naive, utc_text
 from server.models import account, hall
 from server.store import ServerDB
 
@@ -47,6 +54,7 @@ _LOGIN = re.compile(LOGIN_PATTERN)
 
 ACCOUNT_REFUSED = "account_refused"
 ROLE_MISSING = "role_missing"
+DEFAULT_TEMPORARY_DAYS = 3  # a temporary password hall IT sets signs in for this many days
 
 
 @dataclass(frozen=True)
@@ -67,11 +75,32 @@ def _roles(text: str) -> list[str]:
     return text.split()
 
 
+def temporary_until(now: datetime, valid_days: int | None) -> datetime | None:
+    """When a temporary password set now for `valid_days` days stops signing in; None: not temporary."""
+    if valid_days is None:
+        return None
+    if not 1 <= valid_days <= MAX_TEMPORARY_DAYS:
+        raise AdminError(400, "invalid", f"临时密码有效天数应为 1–{MAX_TEMPORARY_DAYS} 天")
+    return utc_naive(now).replace(microsecond=0) + timedelta(days=valid_days)
+
+
 def add_account(
-    db: ServerDB, *, hall_code: str, login: str, name: str, roles: list[str], password: str, now: datetime
+    db: ServerDB,
+    *,
+    hall_code: str,
+    login: str,
+    name: str,
+    roles: list[str],
+    password: str,
+    now: datetime,
+    valid_days: int | None = DEFAULT_TEMPORARY_DAYS,
+    publish: bool = True,
 ) -> Person:
-    """A new enabled account of a hall. AdminError (nothing stored): 400 for a bad login, name, role or
-    password or an unknown hall, 409 for a login the hall already has."""
+    """A new enabled account of a hall, its password temporary for `valid_days` (hall IT hands it to the
+    person, who sets their own at first sign-in; None: the password is the person's own, as the demo's),
+    and the hall's list sent to its windows (unless `publish` is False: the caller sends it). AdminError
+    (nothing stored): 400 for a bad login, name, role or password or an unknown hall, 409 for a login the
+    hall already has."""
     try:
         check_login(login)
         shown = check_name(name)
@@ -79,36 +108,55 @@ def add_account(
         check_new_password(password)
     except AccountError as error:
         raise AdminError(400, "invalid", f"{error}，未添加账号") from None
-    hashed = hash_password(password)
     moment = utc_naive(now)
+    until = temporary_until(moment, valid_days)
     try:
         with db.write() as connection:
-            if connection.execute(select(hall.c.code).where(hall.c.code == hall_code)).first() is None:
-                known = "、".join(connection.execute(select(hall.c.code).order_by(hall.c.code)).scalars())
-                raise AdminError(
-                    400, "invalid", f"没有大厅“{hall_code}”（已有：{known or '无'}），未添加账号"
-                )
+            known_hall(connection, hall_code, "未添加账号")
+            taken = connection.execute(
+                select(account.c.id).where(account.c.hall_code == hall_code, account.c.login == login)
+            ).first()
+            if taken is not None:
+                raise AdminError(409, "account_exists", f"大厅 {hall_code} 已有账号 {login}，未添加")
             connection.execute(
                 insert(account).values(
                     hall_code=hall_code,
                     login=login,
                     name=shown,
                     roles=" ".join(kept),
-                    password_hash=hashed,
+                    password_hash=hash_password(password),
                     created_at=moment,
                     updated_at=moment,
+                    temporary_until=until,
                 )
             )
-    except IntegrityError:
+            if publish:
+                publish_accounts(connection, db, hall_code=hall_code, now=moment)
+    except IntegrityError:  # added at the same moment by another request
         raise AdminError(409, "account_exists", f"大厅 {hall_code} 已有账号 {login}，未添加") from None
-    log.info("account %s of hall %s added (roles: %s)", login, hall_code, " ".join(kept))
+    log.info(
+        "account %s of hall %s added (roles: %s; password %s)",
+        login,
+        hall_code,
+        " ".join(kept),
+        f"temporary until {until:%Y-%m-%d %H:%M} UTC" if until else "set",
+    )
     return Person(hall_code, login, shown, tuple(kept))
 
 
+def known_hall(connection: Connection, hall_code: str, nothing_done: str) -> None:
+    """AdminError 400 naming the halls there are, for a hall code the server does not know."""
+    if connection.execute(select(hall.c.code).where(hall.c.code == hall_code)).first() is None:
+        known = "、".join(connection.execute(select(hall.c.code).order_by(hall.c.code)).scalars())
+        raise AdminError(400, "invalid", f"没有大厅“{hall_code}”（已有：{known or '无'}），{nothing_done}")
+
+
 def ensure_accounts(db: ServerDB, accounts: list[tuple[str, str, str, str, str]], *, now: datetime) -> int:
-    """Add those of (hall, login, name, password, role) the server does not have yet; the number added.
-    One it has is left as it is (hall IT may have changed it)."""
-    added = 0
+    """Add those of (hall, login, name, password, role) the server does not have yet, with their own
+    (not temporary) passwords; the number added. One it has is left as it is (hall IT may have changed
+    it). Each hall that got one has its list sent once."""
+    added: set[str] = set()
+    count = 0
     for hall_code, login, name, password, role in accounts:
         with db.read() as connection:
             exists = connection.execute(
@@ -117,21 +165,37 @@ def ensure_accounts(db: ServerDB, accounts: list[tuple[str, str, str, str, str]]
         if exists is None:
             try:
                 add_account(
-                    db, hall_code=hall_code, login=login, name=name, roles=[role], password=password, now=now
+                    db,
+                    hall_code=hall_code,
+                    login=login,
+                    name=name,
+                    roles=[role],
+                    password=password,
+                    now=now,
+                    valid_days=None,
+                    publish=False,
                 )
             except AdminError as error:
                 if error.code != "account_exists":  # added a moment ago by another `init`: fine
                     raise
             else:
-                added += 1
-    return added
+                added.add(hall_code)
+                count += 1
+    for hall_code in sorted(added):
+        with db.write() as connection:
+            publish_accounts(connection, db, hall_code=hall_code, now=utc_naive(now))
+    return count
 
 
-def list_accounts(db: ServerDB, *, hall_code: str | None = None) -> list[dict[str, Any]]:
-    """Accounts (never their hashes), by hall and login."""
+def list_accounts(
+    db: ServerDB, *, hall_code: str | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Accounts (never their hashes), by hall and login; `temporary`: the password is one hall IT set,
+    `expired`: and it signs in no more (as of `now`)."""
     query = select(account).order_by(account.c.hall_code, account.c.login)
     if hall_code is not None:
         query = query.where(account.c.hall_code == hall_code)
+    moment = utc_naive(now or system_clock())
     with db.read() as connection:
         rows = connection.execute(query).all()
     return [
@@ -143,6 +207,9 @@ def list_accounts(db: ServerDB, *, hall_code: str | None = None) -> list[dict[st
             "enabled": r.disabled_at is None,
             "disabled_at": utc_text(r.disabled_at) if r.disabled_at else None,
             "created_at": utc_text(r.created_at),
+            "temporary": r.temporary_until is not None,
+            "temporary_until": utc_text(r.temporary_until) if r.temporary_until else None,
+            "expired": r.temporary_until is not None and r.temporary_until <= moment,
         }
         for r in rows
     ]
@@ -156,11 +223,12 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, action: Permission) -> Person:
-    """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
-    `account_refused` (unknown, wrong password, disabled: one message, one cost) or `role_missing`."""
-    needed = GRANTS[action]
-    role_label = ROLE_LABEL[needed.named_role]
+def proven_account(
+    db: ServerDB, *, hall_code: str, login: str, password: str, now: datetime
+) -> Row[Any] | str:
+    """The `account` row of `hall_code` behind (login, password), enabled; otherwise the refusal's code:
+    `account_refused` (unknown login, wrong password, disabled, another hall's: one code, one cost) or
+    `temporary_expired` (the password was right, but it is a temporary one past its time)."""
     row = None
     if not _encodable(password):  # a lone surrogate: no password of anyone's, and no hash can take it
         password = ""
@@ -171,6 +239,34 @@ def check_person(db: ServerDB, *, hall_code: str, login: str, password: str, act
             ).first()
     matches = verify_password(password, row.password_hash) if row is not None else verify_unknown(password)
     if row is None or not matches or row.disabled_at is not None:
+        return ACCOUNT_REFUSED
+    if row.temporary_until is not None and row.temporary_until <= utc_naive(now):
+        return TEMPORARY_EXPIRED
+    return row
+
+
+def expired_message(login: str, doing: str) -> str:
+    return f"账号 {login} 的临时密码已过期，请信息技术人员重置：未能{doing}"
+
+
+def check_person(
+    db: ServerDB,
+    *,
+    hall_code: str,
+    login: str,
+    password: str,
+    action: Permission,
+    now: datetime,
+) -> Person:
+    """The account of `hall_code` behind (login, password), allowed to do `action`; AdminError 403 otherwise:
+    `account_refused` (unknown, wrong password, disabled: one message, one cost), `temporary_expired` or
+    `role_missing`."""
+    needed = GRANTS[action]
+    role_label = ROLE_LABEL[needed.named_role]
+    row = proven_account(db, hall_code=hall_code, login=login, password=password, now=now)
+    if row == TEMPORARY_EXPIRED:
+        raise AdminError(403, TEMPORARY_EXPIRED, expired_message(login, needed.label))
+    if isinstance(row, str):
         raise AdminError(
             403,
             ACCOUNT_REFUSED,

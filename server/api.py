@@ -47,6 +47,7 @@ TAGS = [
     {"name": "devices", "description": "窗口设备登记"},
     {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
     {"name": "reference", "description": "事项目录与节假日安排"},
+    {"name": "accounts", "description": "大厅工作人员账号：系统管理员管理账号，本人修改密码"},
     {"name": "health", "description": "运行状态"},
 ]
 

@@ -7,8 +7,13 @@
     clerk-server revoke DEVICE_ID [--reason TEXT]
     clerk-server conflicts [--all]                  what a supervisor must look at
     clerk-server account add --hall SZX01 LOGIN --name NAME --role supervisor [--role clerk]
-                                                    password from CLERK_PASSWORD or a prompt (no echo)
+                     [--valid-days 3] [--generate]  a temporary password (changed at first sign-in) from
+                                                    CLERK_PASSWORD, a prompt (no echo), or made and shown once
     clerk-server account list [--hall SZX01]        the hall's people (never their password hashes)
+    clerk-server account disable|enable --hall SZX01 LOGIN
+    clerk-server account reset-password --hall SZX01 LOGIN [--valid-days 3] [--generate]
+    clerk-server account roles --hall SZX01 LOGIN --role clerk [--role approver]
+                                                    every account change reaches the hall's windows by sync
     clerk-server halls
 
 Every command takes `--json` (machine-readable output) and `--database URL` (instead of DATABASE_URL).
@@ -18,34 +23,35 @@ Bad input: a Chinese message on stderr and exit status 1.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import logging
-import os
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from app import __version__
 from app.accounts.demo import DEMO_ACCOUNTS, DEMO_HALL_CODE
-from app.accounts.people import ROLES, role_choices, roles_label
+from app.accounts.people import ROLES
 from app.catalog import CatalogError, Hall, parse_catalog
-from app.chinese_argparse import ChineseArgumentParser, translate_error
 from app.clock import hall_time_text
 from app.diagnostics.masking import MaskingFilter
 from app.sync.wire import CONFLICT_REASON_LABEL
-from server import accounts, admin, reference
+from server import account_cli, accounts, admin, reference
+from server.cli_base import PASSWORD_ENV as PASSWORD_ENV  # scripts and tests set it
+from server.cli_base import CliError
+from server.cli_base import Parser as _Parser
+from server.cli_base import output as _output
+from server.cli_base import with_db as _with_db
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
-from server.store import DatabaseError, ServerDB, describe_url, open_server_db
+from server.store import DatabaseError, describe_url, open_server_db
 
 log = logging.getLogger("clerk.server.cli")
 
 
 DEFAULT_REVOKE_REASON = "大厅信息技术人员注销"
-PASSWORD_ENV = "CLERK_PASSWORD"
 # Reasons the server itself records (in English before this was said in Chinese): what hall IT reads.
 _REPLACED_BY = re.compile(r"replaced by (\S+)")
 _REASON_LABEL = {"revoked by hall IT": DEFAULT_REVOKE_REASON}
@@ -59,16 +65,6 @@ def revoked_reason_label(reason: str | None) -> str:
     if replaced:
         return f"该窗口已由新设备 {replaced.group(1)} 替换"
     return _REASON_LABEL.get(reason, reason)
-
-
-class CliError(Exception):
-    """Bad input or an unusable setting; the message is shown to hall IT."""
-
-
-class _Parser(ChineseArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(1, f"参数错误：{translate_error(message)}（用 {self.prog} -h 查看用法）\n")
 
 
 def _common(default_json: object, default_database: object) -> _Parser:
@@ -98,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_device_commands(commands, common)
     _add_conflict_commands(commands, common)
     _add_publishing_commands(commands, common)
-    _add_account_commands(commands, common)
+    account_cli.add_account_commands(commands, common)
     commands.add_parser("halls", parents=[common], help="列出大厅")
     return parser
 
@@ -152,28 +148,6 @@ def _add_publishing_commands(commands: argparse._SubParsersAction[_Parser], comm
     publish.add_argument("file", type=Path, metavar="FILE")
 
 
-def _add_account_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    account = commands.add_parser("account", parents=[common], help="大厅工作人员账号（如值班主任）")
-    account_actions = account.add_subparsers(
-        dest="action", required=True, parser_class=_Parser, metavar="操作"
-    )
-    add = account_actions.add_parser(
-        "add", parents=[common], help=f"添加账号；密码取自环境变量 {PASSWORD_ENV}，或在终端提示输入（不回显）"
-    )
-    add.add_argument("login", metavar="LOGIN", help="账号，如 zhuren、wang.fang")
-    add.add_argument("--hall", required=True, help="大厅编码，如 SZX01")
-    add.add_argument("--name", required=True, help="姓名")
-    add.add_argument(
-        "--role",
-        action="append",
-        required=True,
-        choices=list(ROLES),
-        help=f"角色，可重复：{role_choices()}",
-    )
-    listing = account_actions.add_parser("list", parents=[common], help="列出账号（不含密码）")
-    listing.add_argument("--hall", default=None, help="只列出该大厅的账号")
-
-
 def _config(args: argparse.Namespace) -> ServerConfig:
     config = load_config()
     if args.database:
@@ -187,13 +161,6 @@ def _config(args: argparse.Namespace) -> ServerConfig:
             allow_plain_http=config.allow_plain_http,
         )
     return config
-
-
-def _output(args: argparse.Namespace, data: Any, text: str) -> None:
-    if args.json:
-        print(json.dumps(data, ensure_ascii=False, indent=2))
-    else:
-        print(text)
 
 
 def _read(path: Path, what: str) -> bytes:
@@ -277,14 +244,6 @@ def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
         log_level="info",
         log_config=None,  # uvicorn's records go to the root handler above, masked
     )
-
-
-def _with_db(config: ServerConfig, work: Callable[[ServerDB], Any]) -> Any:
-    db = open_server_db(config.database_url)
-    try:
-        return work(db)
-    finally:
-        db.close()
 
 
 def _cmd_enroll_code(args: argparse.Namespace, config: ServerConfig) -> None:
@@ -411,57 +370,6 @@ def _cmd_calendar(args: argparse.Namespace, config: ServerConfig) -> None:
     _output(args, rows, "\n".join(lines) or "尚未发布节假日安排")
 
 
-def _new_password(login: str) -> str:
-    """The new account's password: CLERK_PASSWORD (scripts), or typed twice at a terminal without echo."""
-    password = os.environ.get(PASSWORD_ENV)
-    if password is not None:
-        return password
-    if not sys.stdin.isatty():
-        raise CliError(f"请在终端中运行以输入密码，或用环境变量 {PASSWORD_ENV} 提供密码；未添加账号")
-    password = getpass.getpass(f"{login} 的密码：")
-    if getpass.getpass("再输入一次：") != password:
-        raise CliError("两次输入的密码不一致，未添加账号")
-    return password
-
-
-def _cmd_account(args: argparse.Namespace, config: ServerConfig) -> None:
-    if args.action == "add":
-        hall_code = args.hall.strip().upper()
-        password = _new_password(args.login)
-        person: accounts.Person = _with_db(
-            config,
-            lambda db: accounts.add_account(
-                db,
-                hall_code=hall_code,
-                login=args.login,
-                name=args.name,
-                roles=args.role,
-                password=password,
-                now=system_clock(),
-            ),
-        )
-        _output(
-            args,
-            {
-                "hall_code": person.hall_code,
-                "login": person.login,
-                "name": person.name,
-                "roles": list(person.roles),
-            },
-            f"已为大厅 {person.hall_code} 添加账号 {person.login}"
-            f"（{person.name}，{roles_label(list(person.roles))}）",
-        )
-        return
-    hall_code = args.hall.strip().upper() if args.hall else None
-    rows: list[dict[str, Any]] = _with_db(config, lambda db: accounts.list_accounts(db, hall_code=hall_code))
-    lines = [
-        f"{r['hall_code']}  {r['login']}  {r['name']}  {roles_label(r['roles'])}"
-        + ("" if r["enabled"] else f"  已停用 {hall_time_text(r['disabled_at'])}")
-        for r in rows
-    ]
-    _output(args, rows, "\n".join(lines) or "没有账号（clerk-server account add 添加）")
-
-
 def _cmd_halls(args: argparse.Namespace, config: ServerConfig) -> None:
     rows: list[dict[str, Any]] = _with_db(config, admin.list_halls)
     lines = [f"{r['code']}  {r['name']}  有效设备 {r['active_devices']} 台" for r in rows]
@@ -479,7 +387,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "resolve-conflict": _cmd_resolve,
     "catalog": _cmd_catalog,
     "calendar": _cmd_calendar,
-    "account": _cmd_account,
+    "account": account_cli.cmd_account,
 }
 
 

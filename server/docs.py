@@ -22,6 +22,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
+from app.sync.account_wire import AccountRequest, PasswordChange, Rehash
 from app.sync.wire import EnrollRequest, PushRequest, ResolveRequest
 
 DOCS_PATH = "/docs"
@@ -98,7 +99,7 @@ def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 operation.get("responses", {}).pop("422", None)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
-        for model in (PushRequest, EnrollRequest, ResolveRequest):
+        for model in (PushRequest, EnrollRequest, ResolveRequest, AccountRequest, PasswordChange, Rehash):
             model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in model_schema.pop("$defs", {}).items():
                 components.setdefault(name, definition)

@@ -27,7 +27,8 @@
   a device of the window, bound to its hall and window; certificate events are checked against it before
   they are stored (server.signing_keys).
 - `account`: the hall's people the server knows (password hashes only); a supervisor's action on the
-  server (resolving a conflict) proves the person, not only the device.
+  server (resolving a conflict) proves the person, not only the device. The server holds the truth: the
+  hall's whole list travels to its windows as an `accounts` change (server.account_snapshot).
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -255,5 +256,7 @@ account = Table(
     Column("disabled_at", DateTime),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # Set: the password is temporary (hall IT set it): to be changed at first sign-in, refused after.
+    Column("temporary_until", DateTime),
     UniqueConstraint("hall_code", "login"),
 )

@@ -15,7 +15,7 @@ from server import accounts
 from server.admin import AdminError
 from server.models import account
 from server.store import open_server_db
-from tests.server_fixtures import Target, run, run_json, target_fixture  # noqa: F401 (fixtures)
+from tests.server_fixtures import START, Target, run, run_json, target_fixture  # noqa: F401 (fixtures)
 
 ADD_ZHUREN = ("account", "add", "zhuren", "--hall", "SZX01", "--name", "陈建国", "--role", "supervisor")
 
@@ -155,12 +155,22 @@ def test_init_demo_adds_the_demo_people_once(capsys: pytest.CaptureFixture[str],
     db = open_server_db(target.url)
     try:
         person = accounts.check_person(
-            db, hall_code="SZX01", login="zhuren", password=DEMO_SUPERVISOR[2], action="resolve_conflict"
+            db,
+            hall_code="SZX01",
+            login="zhuren",
+            password=DEMO_SUPERVISOR[2],
+            action="resolve_conflict",
+            now=START,
         )
         assert person.signature("SZX0103") == "陈建国（zhuren@SZX0103）"
         with pytest.raises(AdminError) as refused:
             accounts.check_person(
-                db, hall_code="SZX02", login="zhuren", password="demo1234", action="resolve_conflict"
+                db,
+                hall_code="SZX02",
+                login="zhuren",
+                password="demo1234",
+                action="resolve_conflict",
+                now=START,
             )
         assert refused.value.code == "account_refused"
     finally:

@@ -16,7 +16,7 @@ from app.cases.status import project_status
 from app.sync import wire
 from app.sync.wire import EventKind
 from server.api import create_app
-from server.routes import ROUTERS, conflicts, devices, health, reference, sync
+from server.routes import ROUTERS, accounts, conflicts, devices, health, reference, sync
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     TestClient,
     client_fixture,
@@ -37,6 +37,11 @@ CONTRACT = {
     ("GET", wire.RECONCILE_PATH): ("sync", {200, 400, 401}, True),
     ("GET", wire.CATALOG_PATH): ("reference", {200, 401, 404}, True),
     ("POST", wire.CONFLICT_RESOLVE_PATH): ("sync", {200, 400, 401, 403, 404, 409, 429}, True),
+    ("POST", wire.ACCOUNTS_LIST_PATH): ("accounts", {200, 400, 401, 403, 413, 429}, True),
+    ("POST", wire.ACCOUNT_ADD_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
+    ("POST", wire.ACCOUNT_ACTION_PATH): ("accounts", {200, 400, 401, 403, 404, 409, 413, 429}, True),
+    ("POST", wire.PASSWORD_CHANGE_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
+    ("POST", wire.PASSWORD_REHASH_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
     ("GET", wire.HEALTH_PATH): ("health", {200, 503}, False),
 }
 
@@ -70,6 +75,13 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
     assert paths(sync.router.routes) == {wire.PUSH_PATH, wire.PULL_PATH, wire.RECONCILE_PATH}
     assert paths(reference.router.routes) == {wire.CATALOG_PATH}
     assert paths(conflicts.router.routes) == {wire.CONFLICT_RESOLVE_PATH}
+    assert paths(accounts.router.routes) == {
+        wire.ACCOUNTS_LIST_PATH,
+        wire.ACCOUNT_ADD_PATH,
+        wire.ACCOUNT_ACTION_PATH,
+        wire.PASSWORD_CHANGE_PATH,
+        wire.PASSWORD_REHASH_PATH,
+    }
     assert paths(health.router.routes) == {wire.HEALTH_PATH}
     in_routers = [path for router in ROUTERS for path in sorted(paths(router.routes))]
     assert len(in_routers) == len(set(in_routers)) == len(CONTRACT)  # each endpoint in one area

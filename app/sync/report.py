@@ -37,6 +37,8 @@ class SyncReport:
     conflicts: int = 0
     catalog_versions: list[str] = field(default_factory=list)  # loaded by this round
     calendar_years: list[int] = field(default_factory=list)  # published or amended, stored by this round
+    accounts_updated: bool = False  # a list of the hall's accounts was taken by this round
+    account_problems: list[str] = field(default_factory=list)  # why a list pulled was refused (Chinese)
     pending: int = 0
     mismatches: list[DayDifference] = field(default_factory=list)
     seconds: float = 0.0
@@ -53,6 +55,8 @@ class SyncReport:
             "conflicts": self.conflicts,
             "catalog_versions": self.catalog_versions,
             "calendar_years": self.calendar_years,
+            "accounts_updated": self.accounts_updated,
+            "account_problems": self.account_problems,
             "pending": self.pending,
             "mismatches": [d.__dict__ for d in self.mismatches],
             "seconds": round(self.seconds, 3),

@@ -37,7 +37,8 @@ class SyncError(Exception):
 
     `kind`: offline | auth | server | protocol | not_registered | invalid | too_large (a request refused as
     too large, HTTP 413: the push splits its batch) | refused (the server refused the person acting: login,
-    password or role)."""
+    password or role) | temporary_expired (the person's temporary password is past its time: hall IT
+    resets it)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -250,6 +251,8 @@ class Transport:
             raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
         if response.status_code == 403 and code in PERSON_REFUSED:
             raise SyncError("refused", message or "服务器拒绝了工作人员授权")
+        if response.status_code == 403 and code == "temporary_expired":
+            raise SyncError("temporary_expired", message or "临时密码已过期，请信息技术人员重置")
         if response.status_code == 413:
             raise SyncError("too_large", message or f"请求过大（HTTP 413，{path}）")
         if response.status_code in (400, 403, 404, 409):

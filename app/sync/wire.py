@@ -35,6 +35,12 @@ RECONCILE_PATH = f"{API}/sync/reconcile"
 HEALTH_PATH = f"{API}/health"
 CATALOG_PATH = f"{API}/catalog/{{version}}"  # the published catalog file, byte for byte
 CONFLICT_RESOLVE_PATH = f"{API}/conflicts/{{conflict_id}}/resolve"
+# Accounts (app.sync.account_wire): hall IT managing its hall's accounts, a person changing their password.
+ACCOUNTS_LIST_PATH = f"{API}/accounts/list"
+ACCOUNT_ADD_PATH = f"{API}/accounts/add"
+ACCOUNT_ACTION_PATH = f"{API}/accounts/{{login}}/{{action}}"  # action: ACCOUNT_ACTIONS
+PASSWORD_CHANGE_PATH = f"{API}/accounts/password"
+PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 
 
 class EventKind(StrEnum):
@@ -55,6 +61,7 @@ KIND_CATALOG_VERSION = "catalog.version"  # payload: version, published, sha256,
 KIND_CALENDAR = "calendar"  # payload: the published year (app.workdays format), key = the year
 KIND_CONFLICT = "conflict"
 KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution, resolved_by, resolved_at
+KIND_ACCOUNTS = "accounts"  # payload: {"accounts": [...]}, the hall's whole list (app.sync.account_wire)
 # A conflict's `reason` (its kind). Where the records are: a number used twice keeps the first case; the
 # second is refused (not stored as a case) and stays on the PC that sent it. A certificate issued or
 # handed over twice keeps both events on the server.
@@ -67,6 +74,8 @@ CONFLICT_EVENT_ID_REUSED = "event_id_reused"
 MAX_RESOLUTION_CHARS = 500
 MAX_LOGIN_CHARS = 40  # an account's login (app.accounts.people)
 MAX_PASSWORD_CHARS = 256  # a password anywhere: longer is refused before it is hashed
+MAX_ACCOUNTS = 5000  # accounts of one hall in one `accounts` snapshot
+MAX_TEMPORARY_DAYS = 90  # how long a temporary password set by hall IT may stay valid
 
 # Rejection codes (`Rejection.code`) besides the conflict reasons above that are rejections too.
 REJECTION_NOT_HOLDER = "not_holder"  # the case is held by another window (app.sync.authority)

@@ -6,6 +6,7 @@
 | `sync.py` | push, pull, reconcile |
 | `reference.py` | a published catalog version |
 | `conflicts.py` | a supervisor resolving a conflict |
+| `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
 | `health.py` | liveness and the server's clock |
 | `dependencies.py` | what endpoints share: database, sync service, clock, throttle, the device asking |
 | `errors.py` | every error as an `ErrorBody`; the catch-all for what was not foreseen |
@@ -16,12 +17,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.routes import conflicts, devices, health, reference, sync
+from server.routes import accounts, conflicts, devices, health, reference, sync
 
 ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
     sync.router,
     reference.router,
     conflicts.router,
+    accounts.router,
     health.router,
 )

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -60,7 +61,7 @@ async def resolve_conflict(
     throttle.check(PERSON, address)
     resolve = await _read_resolution(request)
     person = await _supervisor(
-        db, device, resolve, conflict_id=conflict_id, throttle=throttle, address=address
+        db, device, resolve, conflict_id=conflict_id, throttle=throttle, address=address, now=clock()
     )
     answer = await run_in_threadpool(
         lambda: admin.resolve_conflict(
@@ -90,6 +91,7 @@ async def _supervisor(
     conflict_id: int,
     throttle: Throttle,
     address: str | None,
+    now: datetime,
 ) -> accounts.Person:
     """The supervisor's account of the device's hall, by the login and password they gave; 403 (and a
     failed attempt counted for the address) when refused."""
@@ -102,6 +104,7 @@ async def _supervisor(
                 login=login,
                 password=resolve.supervisor_password,
                 action=Permission.RESOLVE_CONFLICT,
+                now=now,
             )
         )
     except admin.AdminError:
