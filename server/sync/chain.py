@@ -20,7 +20,7 @@ break, which the supervisor can match with that window's dead letters.
 
 The head is per window, not per device: a PC registered again keeps its database and so its chain. A
 window whose head the server does not have yet starts its chain at the genesis, or, when the server holds
-events of that window already (sent before the chain existed), wherever it is.
+events of that window without hashes (sent before the chain existed), wherever it is.
 
 Concurrency: the head row is read `FOR UPDATE` (PostgreSQL; SQLite has one writer), after the push's event
 rows are inserted and before the change-log lock, so two pushes of one window check one after the other
@@ -85,7 +85,7 @@ def check(
         what: list[str] = []
         if chain.wire_hash(event, event.prev_hash) != event.event_hash:
             what.append("content_changed")
-        if event.prev_hash != _expected(connection, db, device_, head, event, now):
+        if event.prev_hash != _expected(connection, device_, head, event):
             what.append("chain_broken")
         if what:
             found.append(_finding(device_, event, head, what, now))
@@ -125,22 +125,16 @@ def _locked_head(connection: Connection, db: ServerDB, device_: Device, now: dat
     return Head(row.event_id, row.event_hash, row.local_seq)
 
 
-def _expected(
-    connection: Connection, db: ServerDB, device_: Device, head: Head, event: WireEvent, now: datetime
-) -> str | None:
+def _expected(connection: Connection, device_: Device, head: Head, event: WireEvent) -> str | None:
     """The previous hash `event` must carry: the head's; for a window without one, the genesis, or its own
-    claim when the server holds events of the window sent before the chain (or before this server)."""
+    claim when the server holds events of the window without hashes (sent before the window had the chain,
+    or to a server before it: chained at the window since, by its migration)."""
     if head.event_hash is not None:
         return head.event_hash
     if event.prev_hash == chain.GENESIS:
         return chain.GENESIS
     earlier = connection.execute(
-        select(
-            exists().where(
-                case_event.c.window_code == device_.window_code,
-                case_event.c.received_at < now,  # not this push's own
-            )
-        )
+        select(exists().where(case_event.c.window_code == device_.window_code, case_event.c.event_hash.is_(None)))
     ).scalar_one()
     return event.prev_hash if earlier else chain.GENESIS
 
