@@ -44,6 +44,8 @@ def _verify(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     lines += [f"  另：{f.message}" for f in rest[:20]]
     if len(rest) > 20:
         lines.append(f"  另有 {len(rest) - 20} 处")
-    lines.append(f"共检查 {result.events} 条事件、{result.cases} 个办件；请联系大厅信息技术人员和值班主任核查")
+    lines.append(
+        f"共检查 {result.events} 条事件、{result.cases} 个办件；请联系大厅信息技术人员和值班主任核查"
+    )
     out.emit(data, "\n".join(lines))
     return EXIT_BROKEN

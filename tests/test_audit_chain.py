@@ -104,7 +104,10 @@ def test_an_edited_row_is_found_by_verify_and_by_the_server(
 
     edited = accept(workspace)  # not pushed yet
     seq = local_seq(workspace, edited)
-    edit(workspace, f"UPDATE case_event SET payload = json_set(payload, '$.applicant.name', '王五') WHERE id = {seq}")
+    edit(
+        workspace,
+        f"UPDATE case_event SET payload = json_set(payload, '$.applicant.name', '王五') WHERE id = {seq}",
+    )
     found = audit_verify(workspace)
     assert found.returncode == 1, found.stderr
     first = found.stdout.splitlines()[0]
@@ -146,7 +149,9 @@ def test_a_deleted_row_is_found_by_verify_and_by_the_server(
 
 def test_a_case_row_edited_is_found_by_verify(workspace: Workspace) -> None:
     number = accept(workspace)
-    edit(workspace, f"UPDATE \"case\" SET applicant_id_number = '110105194912310021' WHERE number = '{number}'")
+    edit(
+        workspace, f"UPDATE \"case\" SET applicant_id_number = '110105194912310021' WHERE number = '{number}'"
+    )
     found = audit_verify(workspace)
     assert found.returncode == 1
     assert f"办件 {number}" in found.stdout and "applicant.id_number" in found.stdout
@@ -175,7 +180,9 @@ def test_audit_events_are_chained_and_a_typed_login_is_kept_short(workspace: Wor
     with sqlite3.connect(workspace.home / DATABASE_NAME) as connection:
         rows = dict(
             (event, (login, json.loads(payload)))
-            for event, login, payload in connection.execute("SELECT event_id, clerk_login, payload FROM case_event")
+            for event, login, payload in connection.execute(
+                "SELECT event_id, clerk_login, payload FROM case_event"
+            )
         )
     login, payload = rows[event_id]
     assert login == UNKNOWN_LOGIN and payload["reason"] == "unknown_login"

@@ -116,7 +116,10 @@ def test_a_hash_not_of_the_form_is_refused_by_the_schema(client: TestClient, ser
     refused = {r.event_id: r for r in answer.rejected}
     assert set(refused) == {short.event_id, half.event_id}
     assert refused[short.event_id].code == "invalid"
-    assert "event_hash" in refused[short.event_id].message and "64 位小写十六进制" in refused[short.event_id].message
+    assert (
+        "event_hash" in refused[short.event_id].message
+        and "64 位小写十六进制" in refused[short.event_id].message
+    )
     assert "两个哈希应同时出现" in refused[half.event_id].message
     assert count(server_app, case_event) == 1
 
@@ -150,7 +153,9 @@ def test_audit_events_are_stored_chained_and_projected_onto_no_case(
     assert [c.key for c in changes if c.kind == "case.updated"] == [decision.case_number]
     listed = audit.list_audit_events(server_app.state.db, hall_code="SZX01")
     assert [r["kind"] for r in listed] == ["audit.sign_in_failed", "audit.signed_in"]
-    assert listed[0]["clerk_login"] == wire.UNKNOWN_LOGIN and listed[0]["payload"]["typed_login"] == "wangfang"
+    assert (
+        listed[0]["clerk_login"] == wire.UNKNOWN_LOGIN and listed[0]["payload"]["typed_login"] == "wangfang"
+    )
     # A case event without a case, an audit event with one, a made-up login: refused, each said so.
     bad = [
         replace(decision, event_id="5b0c1c9e-1d1b-4c55-9a57-2f7d3c1e0a03", case_number="", local_seq=3),
@@ -161,7 +166,10 @@ def test_audit_events_are_stored_chained_and_projected_onto_no_case(
             local_seq=4,
         ),
         replace(
-            signed_in, event_id="5b0c1c9e-1d1b-4c55-9a57-2f7d3c1e0a05", clerk_login=wire.UNKNOWN_LOGIN, local_seq=5
+            signed_in,
+            event_id="5b0c1c9e-1d1b-4c55-9a57-2f7d3c1e0a05",
+            clerk_login=wire.UNKNOWN_LOGIN,
+            local_seq=5,
         ),
     ]
     messages = {r.event_id: r.message for r in window.push(bad).rejected}

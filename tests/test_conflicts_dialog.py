@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -104,7 +104,9 @@ def kind_rows(dialog: ConflictsDialog) -> list[int]:
     """The rows of the two conflicts `make_conflicts` makes on purpose. Its PCs that claim this window (a
     second one set up wrongly, one restored from a copy) also break the window's hash chain, and the
     supervisor sees those breaks too (tests/test_audit_chain.py is about them)."""
-    return [r for r in range(dialog.table.rowCount()) if not dialog.cell_text(r, 2).startswith(CHAIN_BREAK_TEXT)]
+    return [
+        r for r in range(dialog.table.rowCount()) if not dialog.cell_text(r, 2).startswith(CHAIN_BREAK_TEXT)
+    ]
 
 
 def row_of(dialog: ConflictsDialog, number: str) -> int:
@@ -150,9 +152,7 @@ def test_header_and_rows_tell_one_truth_and_the_resolver_is_named(
     for text in (header, *rows.values()):
         assert "本窗口" not in text  # a supervisor may read this at any window of the hall
     # Both rows are readable at once: wrapped to the column widths the shown dialog has, not taller.
-    qtbot.waitUntil(
-        lambda: sum(dialog.table.rowHeight(r) for r in shown) <= dialog.table.viewport().height()
-    )
+    qtbot.waitUntil(lambda: sum(dialog.table.rowHeight(r) for r in shown) <= dialog.table.viewport().height())
     save_shot(dialog, "conflicts-two-kinds")
 
     dialog.table.selectRow(row_of(dialog, reused))

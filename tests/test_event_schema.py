@@ -67,7 +67,12 @@ AUDIT_DETAILS: dict[wire.EventKind, dict[str, Any]] = {
     wire.EventKind.LOCKED: {"reason": "idle"},
     wire.EventKind.UNLOCKED: {},
     wire.EventKind.PASSWORD_CHANGED: {"reason": "temporary"},
-    wire.EventKind.EXPORTED: {"what": "case_list", "rows": 12, "destination": "/tmp/x.csv", "sha256": "a" * 64},
+    wire.EventKind.EXPORTED: {
+        "what": "case_list",
+        "rows": 12,
+        "destination": "/tmp/x.csv",
+        "sha256": "a" * 64,
+    },
 }
 
 
@@ -113,7 +118,12 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
     workspace.documents.record_print(again, destination="counter-printer", copies=1, counter=counter)
     for kind, details in AUDIT_DETAILS.items():  # the records about no case (app.audit)
         record_audit(
-            workspace.store, kind, login=counter.clerk_login, window_code=counter.window_code, now=NOW, details=details
+            workspace.store,
+            kind,
+            login=counter.clerk_login,
+            window_code=counter.window_code,
+            now=NOW,
+            details=details,
         )
 
     written = outbox(workspace)

@@ -127,9 +127,7 @@ def test_duplicate_case_number_from_a_second_pc_is_refused_loudly(
     assert (listed["reason"], listed["case_number"]) == ("duplicate_case_number", clash[0].case_number)
     assert (listed["event_id"], listed["other_event_id"]) == (clash[0].event_id, original[1].event_id)
     assert listed["device_id"] == second.device_id
-    [change] = [
-        c for c in second.pull_all() if c.kind == "conflict" and c.payload["reason"] != "chain_break"
-    ]
+    [change] = [c for c in second.pull_all() if c.kind == "conflict" and c.payload["reason"] != "chain_break"]
     assert change.key == clash[0].case_number
     assert change.payload["reason"] == "duplicate_case_number"
 

@@ -137,14 +137,10 @@ def _walk_chain(store: Store) -> Iterator[Finding | int]:
             for local_seq, event_id, number, kind, payload, clerk, window, moment, prev, own in rows:
                 count += 1
                 after = local_seq
-
-                def found(problem: Broken, *, seq: int = local_seq, e: str = event_id) -> Finding:
-                    return Finding(problem, seq, e, number, kind, moment, "")
-
                 if prev != expected:
-                    yield found(Broken.CHAIN_BROKEN)
+                    yield Finding(Broken.CHAIN_BROKEN, local_seq, event_id, number, kind, moment, "")
                 if _hash_of(event_id, number, kind, payload, clerk, window, moment, prev) != own:
-                    yield found(Broken.CONTENT_CHANGED)
+                    yield Finding(Broken.CONTENT_CHANGED, local_seq, event_id, number, kind, moment, "")
                 expected = own  # go on from the hash it carries: one edit is one finding
     yield count
 

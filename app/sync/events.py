@@ -475,7 +475,12 @@ class AuditRecord:
 
 # What a window records: one type per kind of a case, and the audit records.
 EventPayload = (
-    CaseDecided | DocumentPrinted | DocumentReprinted | CertificateIssued | CertificateHandedOver | AuditRecord
+    CaseDecided
+    | DocumentPrinted
+    | DocumentReprinted
+    | CertificateIssued
+    | CertificateHandedOver
+    | AuditRecord
 )
 PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     CaseDecided,

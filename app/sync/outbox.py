@@ -132,6 +132,7 @@ class Batch:
 
 _utc_text = chain.utc_text
 
+
 def body_head(*, window_code: str, sent_at: str) -> str:
     head = json.dumps({"protocol": wire.PROTOCOL, "window_code": window_code, "sent_at": sent_at})
     return f'{head[:-1]},"events":['

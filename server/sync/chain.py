@@ -134,7 +134,9 @@ def _expected(connection: Connection, device_: Device, head: Head, event: WireEv
     if event.prev_hash == chain.GENESIS:
         return chain.GENESIS
     earlier = connection.execute(
-        select(exists().where(case_event.c.window_code == device_.window_code, case_event.c.event_hash.is_(None)))
+        select(
+            exists().where(case_event.c.window_code == device_.window_code, case_event.c.event_hash.is_(None))
+        )
     ).scalar_one()
     return event.prev_hash if earlier else chain.GENESIS
 
@@ -145,9 +147,7 @@ _WHAT = {
 }
 
 
-def _finding(
-    device_: Device, event: WireEvent, head: Head, what: list[str], now: datetime
-) -> dict[str, Any]:
+def _finding(device_: Device, event: WireEvent, head: Head, what: list[str], now: datetime) -> dict[str, Any]:
     label = EVENT_KIND_LABEL.get(event.kind, event.kind)
     case = f"办件 {event.case_number}" if event.case_number else "不属于办件"
     message = (

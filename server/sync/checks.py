@@ -16,9 +16,9 @@ from datetime import date, datetime
 from sqlalchemy import Connection, select
 
 from app.case_number import parse_case_number
+from app.clock import CHINA
 from app.sync import events
 from app.sync.authority import refusal
-from app.clock import CHINA
 from app.sync.schema import parse_utc, shown
 from app.sync.wire import AUDIT_KINDS, CONFLICT_DUPLICATE_CASE_NUMBER, EventKind, Rejection, WireEvent
 from server import dialect, event_ids
@@ -133,7 +133,9 @@ def check_against_stored(
     the case (a case number belongs to its window code's hall, enrolled or not: a window the server has
     never bound to a hall is no hall's), and events of a case refused earlier."""
     # An event about no case is the device's own (its window checked by `check_event`): nothing to ask.
-    rejections, allowed = _check_authority(device_, [c for c in candidates if c.event.kind not in AUDIT_KINDS])
+    rejections, allowed = _check_authority(
+        device_, [c for c in candidates if c.event.kind not in AUDIT_KINDS]
+    )
     others = [c for c in allowed if c.event.kind != EventKind.CASE_DECIDED]
     if others:
         rejections += _check_halls(connection, db, device_, others)

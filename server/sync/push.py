@@ -172,7 +172,9 @@ class Push:
             return 0, 0
         if serialize:
             change_log.lock_change_log(self.connection, self.db)
-        accepted = [c for c in accepted if c.event.kind not in AUDIT_KINDS]  # about no case: nothing to project
+        accepted = [
+            c for c in accepted if c.event.kind not in AUDIT_KINDS
+        ]  # about no case: nothing to project
         touched = projection.read_touched(
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
