@@ -26,6 +26,7 @@ from app.case_number import CaseNumberError
 from app.catalog import NECESSITY_LABEL, CatalogError
 from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
+from app.cli_audit import add_commands as add_audit_commands
 from app.cli_conflicts import add_commands as add_conflict_commands
 from app.cli_setup import PasswordUnavailable, read_password
 from app.cli_setup import add_commands as add_setup_commands
@@ -541,6 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_server_commands(sub, common)
     add_setup_commands(sub, common)
     add_conflict_commands(sub, common)
+    add_audit_commands(sub, common)
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
         dest="action", required=True, metavar="操作"
     )

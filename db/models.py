@@ -165,6 +165,9 @@ class CaseEvent(Base):
     rejected_at: Mapped[datetime | None] = mapped_column(DateTime)
     rejected_code: Mapped[str | None] = mapped_column(String(40))
     rejected_message: Mapped[str | None] = mapped_column(Text)
+    # The window's hash chain (app.audit.chain): the previous event's hash (by id) and this one's.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    event_hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
         Index(

@@ -56,6 +56,8 @@ EVENTS = BulkTable(
         ("local_seq", "bigint"),
         ("received_at", "timestamp"),
         ("content_sha256", "text"),
+        ("prev_hash", "text"),
+        ("event_hash", "text"),
     ),
 )
 CASES = BulkTable(

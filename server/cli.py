@@ -37,8 +37,8 @@ from app.accounts.people import ROLES
 from app.catalog import CatalogError, Hall, parse_catalog
 from app.clock import hall_time_text
 from app.diagnostics.masking import MaskingFilter
-from app.sync.wire import CONFLICT_REASON_LABEL
-from server import account_cli, accounts, admin, reference
+from app.sync.wire import CONFLICT_REASON_LABEL, EVENT_KIND_LABEL
+from server import account_cli, accounts, admin, audit, reference
 from server.cli_base import PASSWORD_ENV as PASSWORD_ENV  # scripts and tests set it
 from server.cli_base import CliError
 from server.cli_base import Parser as _Parser
@@ -127,6 +127,13 @@ def _add_conflict_commands(commands: argparse._SubParsersAction[_Parser], common
     resolve.add_argument("conflict_id", type=int, metavar="ID")
     resolve.add_argument("--resolution", required=True, help="处理意见：核实结果和处理办法")
     resolve.add_argument("--by", required=True, help="处理人")
+
+    audit = commands.add_parser(
+        "audit-events", parents=[common], help="列出窗口的登录、登录失败、锁屏、改密码和导出记录（最新在前）"
+    )
+    audit.add_argument("--hall", default=None, help="只列出该大厅的")
+    audit.add_argument("--window", default=None, help="只列出该窗口的")
+    audit.add_argument("--limit", type=int, default=200, help="最多列出条数（默认 200）")
 
 
 def _add_publishing_commands(commands: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
@@ -316,6 +323,22 @@ def _cmd_conflicts(args: argparse.Namespace, config: ServerConfig) -> None:
     _output(args, rows, "\n".join(lines) or "没有未处理的冲突")
 
 
+def _cmd_audit_events(args: argparse.Namespace, config: ServerConfig) -> None:
+    rows: list[dict[str, Any]] = _with_db(
+        config,
+        lambda db: audit.list_audit_events(
+            db, hall_code=args.hall, window_code=args.window, limit=args.limit
+        ),
+    )
+    lines = [
+        f"{hall_time_text(r['received_at'])}  {r['hall_code']}/{r['window_code']}  "
+        f"{EVENT_KIND_LABEL.get(r['kind'], r['kind'])}  {r['clerk_login']}  "
+        f"{json.dumps(r['payload'], ensure_ascii=False)}"
+        for r in rows
+    ]
+    _output(args, rows, "\n".join(lines) or "没有登录、锁屏或导出记录")
+
+
 def _cmd_resolve(args: argparse.Namespace, config: ServerConfig) -> None:
     about: dict[str, Any] = _with_db(
         config,
@@ -385,6 +408,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "conflicts": _cmd_conflicts,
     "halls": _cmd_halls,
     "resolve-conflict": _cmd_resolve,
+    "audit-events": _cmd_audit_events,
     "catalog": _cmd_catalog,
     "calendar": _cmd_calendar,
     "account": account_cli.cmd_account,

@@ -26,6 +26,9 @@
 - `signing_key`: the public half of each window's certificate signing key, registered on first sight by
   a device of the window, bound to its hall and window; certificate events are checked against it before
   they are stored (server.signing_keys).
+- `chain_head`: per window, the last event of its hash chain the server received (app.audit.chain): the
+  next new event must follow it (server.sync.chain). Per window rather than per device: a re-registered PC
+  keeps its database, and so its chain.
 - `account`: the hall's people the server knows (password hashes only); a supervisor's action on the
   server (resolving a conflict) proves the person, not only the device. The server holds the truth: the
   hall's whole list travels to its windows as an `accounts` change (server.account_snapshot).
@@ -143,6 +146,9 @@ case_event = Table(
     Column("received_at", DateTime, nullable=False),
     # SHA-256 of the event's content as first stored (server.sync); NULL for events stored before 0004.
     Column("content_sha256", String(64)),
+    # The window's hash chain as sent (app.audit.chain); NULL from windows older than the chain.
+    Column("prev_hash", String(64)),
+    Column("event_hash", String(64)),
     Index("ix_case_event_case_number_kind", "case_number", "kind"),
     Index("ix_case_event_window_code_case_day", "window_code", "case_day"),
 )
@@ -242,6 +248,18 @@ signing_key = Table(
     Column("valid_from", Date, nullable=False),
     Column("valid_until", Date),
     Column("registered_at", DateTime, nullable=False),
+)
+
+chain_head = Table(
+    "chain_head",
+    metadata,
+    Column("window_code", String(12), primary_key=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("device_id", String(36), nullable=False),  # the device that pushed the head last
+    Column("event_id", String(36)),  # NULL: no chained event received yet
+    Column("event_hash", String(64)),
+    Column("local_seq", BigInteger),
+    Column("updated_at", DateTime, nullable=False),
 )
 
 account = Table(

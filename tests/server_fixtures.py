@@ -20,7 +20,7 @@ import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,12 +31,13 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from starlette.types import ASGIApp
 
+from app.audit import chain
 from app.case_number import format_case_number
 from app.catalog import parse_catalog
 from app.catalog_store import demo_catalog_bytes
 from app.seal import CertificateClaims, OfficeKey, certificate_identifier, sign_certificate
 from app.sync import wire
-from server import admin
+from server import admin, event_ids
 from server.api import create_app
 from server.bench import decided_events, device_time
 from server.store import make_engine
@@ -152,13 +153,36 @@ def client_fixture(server_app: FastAPI) -> Iterator[TestClient]:
 # -- windows ------------------------------------------------------------------------------------------
 @dataclass
 class Window:
-    """An enrolled window PC talking to the server through `http` (TestClient or httpx.Client)."""
+    """An enrolled window PC talking to the server through `http` (TestClient or httpx.Client).
+
+    Like a window's outbox, it chains the events it pushes (app.audit.chain), in the order it first sends
+    them (by `local_seq` within a push); an event sent again carries the hashes it had. Events that carry
+    hashes already, and every event of `push(…, chain=False)` (an older window), are sent as they are."""
 
     device_id: str
     secret: str
     hall_code: str
     window_code: str
     http: Any
+    last_hash: str = chain.GENESIS
+    chained: dict[tuple[str, str | None], tuple[str, str]] = field(default_factory=dict)
+
+    def chain(self, events: list[wire.WireEvent]) -> list[wire.WireEvent]:
+        """`events` with the hashes this window's outbox gives them."""
+        hashes: dict[int, tuple[str, str]] = {}
+        for index, event in sorted(enumerate(events), key=lambda pair: pair[1].local_seq):
+            if event.prev_hash is not None or event.event_hash is not None:
+                continue
+            key = (event.event_id, event_ids.content_sha256(event))
+            if key not in self.chained:
+                own = chain.wire_hash(event, self.last_hash)
+                self.chained[key] = (self.last_hash, own)
+                self.last_hash = own
+            hashes[index] = self.chained[key]
+        return [
+            replace(e, prev_hash=hashes[i][0], event_hash=hashes[i][1]) if i in hashes else e
+            for i, e in enumerate(events)
+        ]
 
     @property
     def headers(self) -> dict[str, str]:
@@ -168,8 +192,9 @@ class Window:
         response: httpx.Response = self.http.post(wire.PUSH_PATH, json=body, headers=self.headers)
         return response
 
-    def push(self, events: list[wire.WireEvent]) -> wire.PushResponse:
-        body = wire.PushRequest(wire.PROTOCOL, self.window_code, device_time(START), events).to_json()
+    def push(self, events: list[wire.WireEvent], *, chain: bool = True) -> wire.PushResponse:
+        sent = self.chain(events) if chain else events
+        body = wire.PushRequest(wire.PROTOCOL, self.window_code, device_time(START), sent).to_json()
         response = self.post_push(body)
         assert response.status_code == 200, response.text
         return wire.PushResponse.from_json(response.json())

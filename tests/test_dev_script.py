@@ -153,7 +153,7 @@ def test_test_set_up_installs_the_missing_named_packages(checkout: Path) -> None
     (checkout.parent / "state" / "installed-libxcb-icccm4").touch()
     result = run_dev(checkout, "test")
     assert steps(result.stdout)[:2] == [
-        "检查系统软件包：poppler-utils cups printer-driver-cups-pdf libcups2 xvfb",
+        "检查系统软件包：poppler-utils cups printer-driver-cups-pdf libcups2 xvfb sqlite3",
         "更新软件包索引（apt-get update）…",
     ]
     assert "安装系统软件包：poppler-utils" in steps(result.stdout)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.acceptance import AcceptanceError
+from app.audit.record import record_audit
 from app.certificates import CertificateError
 from app.cli import main
 from app.documents.content import DocumentError, DocumentKind
@@ -61,6 +62,22 @@ def outbox(workspace: Workspace) -> list[wire.WireEvent]:
         ]
 
 
+AUDIT_DETAILS: dict[wire.EventKind, dict[str, Any]] = {
+    wire.EventKind.SIGNED_IN: {"shift_change": True},
+    wire.EventKind.SIGNED_OUT: {"reason": "shift_change"},
+    wire.EventKind.SIGN_IN_FAILED: {"reason": "wrong_password", "failures": 2},
+    wire.EventKind.LOCKED: {"reason": "idle"},
+    wire.EventKind.UNLOCKED: {},
+    wire.EventKind.PASSWORD_CHANGED: {"reason": "temporary"},
+    wire.EventKind.EXPORTED: {
+        "what": "case_list",
+        "rows": 12,
+        "destination": "/tmp/x.csv",
+        "sha256": "a" * 64,
+    },
+}
+
+
 def stored(workspace: Workspace) -> tuple[int, int]:
     with workspace.store.read() as session:
         return (
@@ -101,6 +118,15 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
         DocumentKind.RECEIPT, accepted, counter=counter, reprint_reason="打印机卡纸"
     )
     workspace.documents.record_print(again, destination="counter-printer", copies=1, counter=counter)
+    for kind, details in AUDIT_DETAILS.items():  # the records about no case (app.audit)
+        record_audit(
+            workspace.store,
+            kind,
+            login=counter.clerk_login,
+            window_code=counter.window_code,
+            now=NOW,
+            details=details,
+        )
 
     written = outbox(workspace)
     assert {e.kind for e in written} == set(events.PAYLOAD_SCHEMA)

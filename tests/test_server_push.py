@@ -120,11 +120,14 @@ def test_duplicate_case_number_from_a_second_pc_is_refused_loudly(
     assert kept.snapshot == original[1].payload
     assert count(server_app, case_event) == 4
 
-    [listed] = admin.list_conflicts(server_app.state.db)
+    # The restored PC's chain does not follow the window's: a chain break, beside the duplicate number.
+    [listed] = [c for c in admin.list_conflicts(server_app.state.db) if c["reason"] != "chain_break"]
+    [broken] = [c for c in admin.list_conflicts(server_app.state.db) if c["reason"] == "chain_break"]
+    assert (broken["event_id"], broken["device_id"]) == (clash[1].event_id, second.device_id)
     assert (listed["reason"], listed["case_number"]) == ("duplicate_case_number", clash[0].case_number)
     assert (listed["event_id"], listed["other_event_id"]) == (clash[0].event_id, original[1].event_id)
     assert listed["device_id"] == second.device_id
-    [change] = [c for c in second.pull_all() if c.kind == "conflict"]
+    [change] = [c for c in second.pull_all() if c.kind == "conflict" and c.payload["reason"] != "chain_break"]
     assert change.key == clash[0].case_number
     assert change.payload["reason"] == "duplicate_case_number"
 
@@ -133,7 +136,7 @@ def test_duplicate_case_number_from_a_second_pc_is_refused_loudly(
     again = second.push(clash)
     assert [r.code for r in again.rejected] == ["duplicate_case_number"]
     assert again.acknowledged == [clash[1].event_id]
-    assert count(server_app, conflict) == 1
+    assert count(server_app, conflict) == 2  # the duplicate number and the chain break
     assert count(server_app, change_log) == changes_before
 
     # Later events of the refused case belong to it, not to the first PC's case.
@@ -366,16 +369,20 @@ def test_conflicting_hand_overs_are_kept_and_reported(client: TestClient, server
     assert not restored.push([second, prints[1]]).rejected
     assert count(server_app, case_event) == 6  # both hand-overs kept, prints just stored
 
-    [listed] = admin.list_conflicts(server_app.state.db)
+    # The restored PC's chain does not follow the window's either: a chain break, kept apart.
+    [listed] = [c for c in admin.list_conflicts(server_app.state.db) if c["reason"] != "chain_break"]
     assert listed["reason"] == "certificate_handed_over_twice"
     assert (listed["event_id"], listed["other_event_id"]) == (second.event_id, first.event_id)
     assert (listed["window_code"], listed["device_id"]) == ("SZX0103", restored.device_id)
     conflicts = [c for c in restored.pull_all() if c.kind == "conflict"]
-    assert [(c.key, c.payload["reason"]) for c in conflicts] == [(number, "certificate_handed_over_twice")]
+    assert [(c.key, c.payload["reason"]) for c in conflicts] == [
+        (number, "chain_break"),
+        (number, "certificate_handed_over_twice"),
+    ]
     # Retrying either batch changes nothing.
     restored.push([second, prints[1]])
     restored.push([first, prints[0]])
-    assert count(server_app, conflict) == 1
+    assert count(server_app, conflict) == 2
 
 
 def test_two_issues_in_one_batch_are_one_conflict(client: TestClient, server_app: FastAPI) -> None:

@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from app.audit.chain import is_hash
 from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
 from app.cases.status import DECIDED_STATUS
 from app.catalog import ApplicantKind, Form
@@ -67,15 +68,19 @@ from app.sync.schema import (
     wrong_type,
 )
 from app.sync.wire import (
+    AUDIT_KINDS,
     EARLIEST_DEVICE_TIME,
     LOGIN_PATTERN,
     MAX_CLERK_TEXT_CHARS,
     MAX_CLOCK_AHEAD_SECONDS,
     MAX_COPIES,
     MAX_EVENT_BYTES,
+    MAX_LOGIN_CHARS,
     MAX_MESSAGE_CHARS,
     MAX_NAME_CHARS,
     MAX_PAGES,
+    MAX_SAFE_INTEGER,
+    UNKNOWN_LOGIN,
     EventKind,
     WireEvent,
 )
@@ -421,14 +426,69 @@ class CertificateHandedOver:
         return payload
 
 
-# What a window records about a case: one type per kind.
-EventPayload = CaseDecided | DocumentPrinted | DocumentReprinted | CertificateIssued | CertificateHandedOver
+# -- events about no case (app.audit): small payloads, the person and the window are the envelope's ----
+SIGNED_IN = Record({"shift_change": optional(Flag())})  # True: took over from another clerk, no restart
+SIGNED_OUT = Record({"reason": optional(choice(("manual", "shift_change", "quit")))})
+SIGN_IN_FAILED = Record(
+    {
+        "reason": required(
+            choice(("wrong_password", "unknown_login", "disabled", "locked_out", "temporary_expired"))
+        ),
+        # What was typed as the login when it names no account here (truncated, control characters out);
+        # the envelope's clerk_login is then `wire.UNKNOWN_LOGIN`.
+        "typed_login": optional(Text(MAX_LOGIN_CHARS, min_chars=0), null=True),
+        "failures": optional(Integer(0, 1_000_000)),  # failed attempts in a row at this window
+    }
+)
+LOCKED = Record({"reason": optional(choice(("idle", "manual")))})
+UNLOCKED = Record({"by_other_clerk": optional(Flag())})  # True: another clerk signed in over the lock
+PASSWORD_CHANGED = Record({"reason": optional(choice(("temporary", "voluntary")))})
+EXPORTED = Record(
+    {
+        "what": required(Text(80)),  # what was exported (e.g. "case_list", "statistics", "signing_key")
+        "rows": optional(Integer(0, MAX_SAFE_INTEGER)),
+        "destination": optional(Text(4200)),  # a path or a printer
+        "sha256": optional(SHA256),  # of the file written
+    }
+)
+AUDIT_SCHEMA: dict[str, Record] = {
+    EventKind.SIGNED_IN: SIGNED_IN,
+    EventKind.SIGNED_OUT: SIGNED_OUT,
+    EventKind.SIGN_IN_FAILED: SIGN_IN_FAILED,
+    EventKind.LOCKED: LOCKED,
+    EventKind.UNLOCKED: UNLOCKED,
+    EventKind.PASSWORD_CHANGED: PASSWORD_CHANGED,
+    EventKind.EXPORTED: EXPORTED,
+}
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    """An event about no case (an `audit.*` kind): its details are its payload (app.audit.record_audit)."""
+
+    KIND: EventKind
+    details: Mapping[str, Any]
+
+    def payload(self) -> dict[str, Any]:
+        return dict(self.details)
+
+
+# What a window records: one type per kind of a case, and the audit records.
+EventPayload = (
+    CaseDecided
+    | DocumentPrinted
+    | DocumentReprinted
+    | CertificateIssued
+    | CertificateHandedOver
+    | AuditRecord
+)
 PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     CaseDecided,
     DocumentPrinted,
     DocumentReprinted,
     CertificateIssued,
     CertificateHandedOver,
+    AuditRecord,
 )
 
 PAYLOAD_SCHEMA: dict[str, Record] = {
@@ -437,6 +497,7 @@ PAYLOAD_SCHEMA: dict[str, Record] = {
     EventKind.DOCUMENT_REPRINTED: DOCUMENT_PRINTED,
     EventKind.CERTIFICATE_ISSUED: CERTIFICATE_ISSUED,
     EventKind.CERTIFICATE_HANDED_OVER: CERTIFICATE_HANDED_OVER,
+    **AUDIT_SCHEMA,
 }
 
 
@@ -480,6 +541,18 @@ def _device_time(text: str, now: datetime, problems: list[Problem]) -> None:
         )
 
 
+def _chain_hashes(event: WireEvent, problems: list[Problem]) -> None:
+    """Both of the chain's hashes (app.audit.chain) or neither (an older window), each 64 lower-case hex."""
+    if event.prev_hash is None and event.event_hash is None:
+        return
+    for name in ("prev_hash", "event_hash"):
+        value = getattr(event, name)
+        if value is None:
+            problems.append(Problem(name, "缺少字段（哈希链的两个哈希应同时出现）"))
+        elif not is_hash(value):
+            problems.append(Problem(name, f"应为 64 位小写十六进制 SHA-256，实为“{shown(value)}”"))
+
+
 def is_event_id(value: str) -> bool:
     """An event id as windows make them: a UUID, lower case, in its canonical form."""
     try:
@@ -507,8 +580,15 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
             )
         )
     before = len(problems)
-    Text(40).check(event.case_number, "case_number", problems)
-    if len(problems) == before:
+    audit = event.kind in AUDIT_KINDS
+    if audit:
+        if event.case_number != "":
+            problems.append(Problem("case_number", f"{event.kind} 不属于任何办件，办件编号应为空"))
+    elif event.case_number == "" and isinstance(event.kind, str):
+        problems.append(Problem("case_number", "缺少办件编号（只有登录、锁屏、导出等记录可以不属于办件）"))
+    else:
+        Text(40).check(event.case_number, "case_number", problems)
+    if len(problems) == before and not audit:
         try:
             number = parse_case_number(event.case_number)
         except CaseNumberError as error:
@@ -518,8 +598,10 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
                 problems.append(
                     Problem("case_number", f"办件编号应写作规范形式 {number}，实为 {event.case_number}")
                 )
-    LOGIN.check(event.clerk_login, "clerk_login", problems)
+    if not (event.kind == EventKind.SIGN_IN_FAILED and event.clerk_login == UNKNOWN_LOGIN):
+        LOGIN.check(event.clerk_login, "clerk_login", problems)
     WINDOW_CODE.check(event.window_code, "window_code", problems)
+    _chain_hashes(event, problems)
     if isinstance(event.device_time, str):
         _device_time(
             event.device_time, now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC), problems

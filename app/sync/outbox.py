@@ -23,6 +23,7 @@ from typing import Protocol
 from sqlalchemy import Text, select, type_coerce
 from sqlalchemy.orm import Session
 
+from app.audit import chain
 from app.sync import events, wire
 from db.models import CaseEvent
 from db.store import Store
@@ -52,9 +53,14 @@ def record_event(
     """Write `event` of case `case_number`, recorded by `by` at `now`, to the outbox in the caller's session:
     the one writer of events. It is checked first against the schema the server checks it by: the last line
     before the outbox, so nothing is written that the server could only refuse (it would sit in the dead
-    letters). UnsendableEvent says why not; the caller's transaction then rolls back the whole step."""
+    letters). UnsendableEvent says why not; the caller's transaction then rolls back the whole step.
+
+    The event is chained (app.audit.chain) to the outbox's last event, read in the same session: a write
+    session holds the database's write lock from its start (`db.store.Store.write`, BEGIN IMMEDIATE), so no
+    other writer can add an event between that read and this one's insert; events added earlier in the
+    same session are flushed first (autoflush) and so are read as the last."""
     kind, payload = str(event.KIND), event.payload()
-    wired = wire.WireEvent(
+    unchained = wire.WireEvent(
         event_id=str(uuid.uuid4()),
         case_number=case_number,
         kind=kind,
@@ -64,14 +70,17 @@ def record_event(
         device_time=now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
         local_seq=0,  # the outbox row's id, once written
     )
-    refusal = events.check_event(wired, now=now)
+    refusal = events.check_event(unchained, now=now)
     if refusal is not None:
         log.error(
             "%s of case %s not stored, the server would refuse it: %s", kind, case_number, refusal.message
         )
         raise UnsendableEvent(refusal.message)
+    last = session.scalars(select(CaseEvent.event_hash).order_by(CaseEvent.id.desc()).limit(1)).first()
+    prev_hash = last or chain.GENESIS
+    own_hash = chain.wire_hash(unchained, prev_hash)
     row = CaseEvent(
-        event_id=wired.event_id,
+        event_id=unchained.event_id,
         case_number=case_number,
         kind=kind,
         payload=payload,
@@ -79,6 +88,8 @@ def record_event(
         window_code=by.window_code,
         device_time=now.astimezone(UTC).replace(tzinfo=None),
         acknowledged_at=None,
+        prev_hash=prev_hash,
+        event_hash=own_hash,
     )
     session.add(row)
     return row
@@ -119,8 +130,7 @@ class Batch:
         )
 
 
-def _utc_text(moment: datetime) -> str:
-    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+_utc_text = chain.utc_text
 
 
 def body_head(*, window_code: str, sent_at: str) -> str:
@@ -154,6 +164,8 @@ def read_batch(
                 CaseEvent.clerk_login,
                 CaseEvent.window_code,
                 CaseEvent.device_time,
+                CaseEvent.prev_hash,
+                CaseEvent.event_hash,
             )
             .where(
                 CaseEvent.acknowledged_at.is_(None),
@@ -163,11 +175,12 @@ def read_batch(
             .order_by(CaseEvent.id)
             .limit(max_events)
         )
-        for local_seq, event_id, number, kind, payload, clerk, window, device_time in rows:
+        for local_seq, event_id, number, kind, payload, clerk, window, device_time, prev, own in rows:
             text = (
                 f'{{"event_id":{dump(event_id)},"case_number":{dump(number)},"kind":{dump(kind)},'
                 f'"payload":{payload},"clerk_login":{dump(clerk)},"window_code":{dump(window)},'
-                f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq}}}'
+                f'"device_time":{dump(_utc_text(device_time))},"local_seq":{local_seq},'
+                f'"prev_hash":{dump(prev)},"event_hash":{dump(own)}}}'
             )
             event = OutboxEvent(event_id, number, kind, text, len(text.encode()))
             if event.size > wire.MAX_EVENT_BYTES and _server_size(text) > wire.MAX_EVENT_BYTES:

@@ -45,13 +45,31 @@ PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 
 class EventKind(StrEnum):
     """What a window records about a case (an outbox event); the server stores them and projects the case's
-    status from them (app.cases.status). `app.sync.events` holds each kind's payload schema."""
+    status from them (app.cases.status). `app.sync.events` holds each kind's payload schema.
+
+    The `audit.*` kinds are about no case (their case number is ""): who signed in and out at the window,
+    failed sign-ins, locks, password changes and exports (app.audit). They travel in the same outbox so the
+    window's hash chain (app.audit.chain) covers them too; the server stores them and projects nothing."""
 
     CASE_DECIDED = "case.decided"
     DOCUMENT_PRINTED = "document.printed"
     DOCUMENT_REPRINTED = "document.reprinted"
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_HANDED_OVER = "certificate.handed_over"
+    SIGNED_IN = "audit.signed_in"
+    SIGNED_OUT = "audit.signed_out"
+    SIGN_IN_FAILED = "audit.sign_in_failed"
+    LOCKED = "audit.locked"
+    UNLOCKED = "audit.unlocked"
+    PASSWORD_CHANGED = "audit.password_changed"
+    EXPORTED = "audit.exported"
+
+
+# The kinds about no case: their case number is "" (and only theirs may be).
+AUDIT_KINDS = frozenset(k for k in EventKind if k.startswith("audit."))
+# The clerk_login of a failed sign-in for a login this window does not know (what was typed is in its
+# payload): not a login any account can have (app.accounts: LOGIN_PATTERN), so it names no one.
+UNKNOWN_LOGIN = "(unknown)"
 
 
 # Change kinds a window applies (others are skipped and logged, so a newer server can add kinds).
@@ -71,6 +89,10 @@ CONFLICT_HANDED_OVER_TWICE = "certificate_handed_over_twice"
 # An event id the server holds already, sent again with other content: the stored event is kept, the other
 # refused (it stays on the PC that sent it, as a dead letter).
 CONFLICT_EVENT_ID_REUSED = "event_id_reused"
+# A window's hash chain broken at an event (app.audit.chain): the event is stored all the same, and the
+# supervisor sees what broke (an edited event, one removed or reordered, a chain started again, or events
+# of an older window without hashes).
+CONFLICT_CHAIN_BREAK = "chain_break"
 MAX_RESOLUTION_CHARS = 500
 MAX_LOGIN_CHARS = 40  # an account's login (app.accounts.people)
 MAX_PASSWORD_CHARS = 256  # a password anywhere: longer is refused before it is hashed
@@ -91,6 +113,13 @@ EVENT_KIND_LABEL: dict[str, str] = {
     EventKind.DOCUMENT_REPRINTED: "补打文书",
     EventKind.CERTIFICATE_ISSUED: "审批发证",
     EventKind.CERTIFICATE_HANDED_OVER: "证照交付",
+    EventKind.SIGNED_IN: "登录",
+    EventKind.SIGNED_OUT: "退出登录",
+    EventKind.SIGN_IN_FAILED: "登录失败",
+    EventKind.LOCKED: "锁屏",
+    EventKind.UNLOCKED: "解锁",
+    EventKind.PASSWORD_CHANGED: "修改密码",
+    EventKind.EXPORTED: "导出",
 }
 REJECTION_LABEL = {
     "duplicate_case_number": "办件编号重复",
@@ -107,6 +136,7 @@ CONFLICT_REASON_LABEL = {
     "certificate_issued_twice": "同一办件重复发证",
     "certificate_handed_over_twice": "同一证照重复交付",
     "event_id_reused": "事件编号被重复使用",
+    "chain_break": "哈希链断裂（记录可能被改动）",
 }
 
 MAX_BATCH_EVENTS = 1000
@@ -145,6 +175,14 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
     return value
 
 
+def _optional_text(data: dict[str, Any], key: str, where: str) -> str | None:
+    """A text field an older peer leaves out (or sends as null)."""
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise WireError(f"{where}: 字段 {key} 类型错误")
+    return value
+
+
 @dataclass(frozen=True)
 class WireEvent:
     """One outbox event: what happened to a case at a window, by whom, when (device clock, UTC).
@@ -163,11 +201,15 @@ class WireEvent:
     window_code: str
     device_time: str  # ISO 8601 UTC, e.g. "2026-11-20T02:00:00Z"
     local_seq: int  # the window's own order of events
+    # The window's hash chain (app.audit.chain): the hash of its previous event, and this one's. None
+    # (absent on the wire) from a window older than the chain.
+    prev_hash: str | None = None
+    event_hash: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Shallow on purpose: payloads are JSON-ready already, and dataclasses.asdict's deep copy of
         # every payload cost two thirds of a 10,000-case push.
-        return {
+        data = {
             "event_id": self.event_id,
             "case_number": self.case_number,
             "kind": self.kind,
@@ -177,6 +219,10 @@ class WireEvent:
             "device_time": self.device_time,
             "local_seq": self.local_seq,
         }
+        if self.prev_hash is not None or self.event_hash is not None:
+            data["prev_hash"] = self.prev_hash
+            data["event_hash"] = self.event_hash
+        return data
 
     @classmethod
     def from_json(cls, data: Any, where: str = "event") -> WireEvent:
@@ -189,6 +235,8 @@ class WireEvent:
             window_code=_require(data, "window_code", str, where),
             device_time=_require(data, "device_time", str, where),
             local_seq=_require(data, "local_seq", int, where),
+            prev_hash=_optional_text(data, "prev_hash", where),
+            event_hash=_optional_text(data, "event_hash", where),
         )
 
 

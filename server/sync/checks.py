@@ -16,10 +16,11 @@ from datetime import date, datetime
 from sqlalchemy import Connection, select
 
 from app.case_number import parse_case_number
+from app.clock import CHINA
 from app.sync import events
 from app.sync.authority import refusal
-from app.sync.schema import shown
-from app.sync.wire import CONFLICT_DUPLICATE_CASE_NUMBER, EventKind, Rejection, WireEvent
+from app.sync.schema import parse_utc, shown
+from app.sync.wire import AUDIT_KINDS, CONFLICT_DUPLICATE_CASE_NUMBER, EventKind, Rejection, WireEvent
 from server import dialect, event_ids
 from server.bulk import dumps
 from server.models import case_record, conflict, device, enrollment
@@ -83,6 +84,10 @@ def check_event(event: WireEvent, order: int, device_: Device, now: datetime) ->
             "wrong_window",
             f"{where} 标明的窗口 {event.window_code} 与本设备登记的窗口 {device_.window_code} 不一致",
         )
+    if event.kind in AUDIT_KINDS:  # about no case: dated by the device's clock, in the hall's time zone
+        moment = parse_utc(event.device_time)  # checked above
+        assert moment is not None
+        return Candidate(event, order, moment.astimezone(CHINA).date(), device_.window_code, payload_json)
     number = parse_case_number(event.case_number)  # checked above
     if event.kind == EventKind.CASE_DECIDED:
         problem = _check_decided(event, number.window_code, number.day, device_)
@@ -127,7 +132,10 @@ def check_against_stored(
     """Who may record each event (app.sync.authority: today the window holding the case), the hall of
     the case (a case number belongs to its window code's hall, enrolled or not: a window the server has
     never bound to a hall is no hall's), and events of a case refused earlier."""
-    rejections, allowed = _check_authority(device_, candidates)
+    # An event about no case is the device's own (its window checked by `check_event`): nothing to ask.
+    rejections, allowed = _check_authority(
+        device_, [c for c in candidates if c.event.kind not in AUDIT_KINDS]
+    )
     others = [c for c in allowed if c.event.kind != EventKind.CASE_DECIDED]
     if others:
         rejections += _check_halls(connection, db, device_, others)

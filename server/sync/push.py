@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete
 
-from app.sync.wire import EventKind, Rejection, WireEvent
+from app.sync.wire import AUDIT_KINDS, EventKind, Rejection, WireEvent
 from server import bulk, dialect, event_ids, signing_keys
 from server.bulk import insert_rows
 from server.models import case_event
 from server.store import ServerDB
-from server.sync import cases, change_log, conflicts, projection
+from server.sync import cases, chain, change_log, conflicts, projection
 from server.sync.checks import (
     Candidate,
     check_against_stored,
@@ -64,6 +64,11 @@ class Push:
         self._acknowledge_stored(ordered, {event.event_id for event in reused_in_batch})
         new_ids = self._store_events(candidates)
         self._store_cases(candidates, new_ids)
+        # The window's hash chain, over every event new to the server, stored or refused (server.sync.chain).
+        walked = [e for e in ordered if e.event_id in new_ids or e.event_id in self.rejections]
+        self.conflicts += chain.check(
+            self.connection, self.db, self.device, walked, self.now, refused=self.rejections.keys()
+        )
         accepted = [c for c in candidates if c.event.event_id in new_ids]
         outcome = Outcome(stored=len(accepted))
         outcome.changes, outcome.conflicts = self._append_changes(accepted, serialize=serialize_change_log)
@@ -167,6 +172,9 @@ class Push:
             return 0, 0
         if serialize:
             change_log.lock_change_log(self.connection, self.db)
+        accepted = [
+            c for c in accepted if c.event.kind not in AUDIT_KINDS
+        ]  # about no case: nothing to project
         touched = projection.read_touched(
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
@@ -222,6 +230,8 @@ def _insert_events(
             c.event.local_seq,
             now,
             event_ids.content_sha256(c.event),
+            c.event.prev_hash,
+            c.event.event_hash,
         )
         for c in sorted(candidates, key=lambda c: c.event.event_id)
     ]
