@@ -105,8 +105,11 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     from ui.fonts import register_fonts, ui_font
     from ui.main_window import MainWindow
 
+    from app.accounts.demo import DEMO_PASSWORD
+
     qapp.setFont(ui_font(register_fonts()))
-    win = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
+    signed = workspace.sign_in("demo", DEMO_PASSWORD)  # as at the sign-in dialog (tests/test_sign_in.py)
+    win = MainWindow(workspace=workspace, counter=workspace.counter(signed.login))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)
