@@ -315,6 +315,10 @@ class MainWindow(QMainWindow):
 
     def _another_person(self, counter: Actor) -> None:
         log.info("shift change at the window: %s signed in", counter.clerk_login)
+        for dialog in self._hidden_dialogs:  # opened for the person before, with what they may do
+            if shiboken6.isValid(dialog):
+                dialog.close()
+        self._hidden_dialogs = []
         self.counter = counter
         self._unlock()
 
