@@ -102,10 +102,9 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     """The real main window on a fresh workspace, shown; waits for its jobs when the test ends."""
     from PySide6.QtWidgets import QApplication
 
+    from app.accounts.demo import DEMO_PASSWORD
     from ui.fonts import register_fonts, ui_font
     from ui.main_window import MainWindow
-
-    from app.accounts.demo import DEMO_PASSWORD
 
     qapp.setFont(ui_font(register_fonts()))
     signed = workspace.sign_in("demo", DEMO_PASSWORD)  # as at the sign-in dialog (tests/test_sign_in.py)

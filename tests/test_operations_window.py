@@ -97,7 +97,8 @@ def test_a_refused_approval_is_shown_and_changes_nothing(
     dialog = window.case_dialog
     assert dialog is not None
     # The button says why it cannot be used; asked anyway (a shortcut, a stale dialog), the operation refuses.
-    assert not dialog.approve_button.isEnabled() and "“auditor”本程序不认识" in dialog.approve_button.toolTip()
+    assert not dialog.approve_button.isEnabled()
+    assert "“auditor”本程序不认识" in dialog.approve_button.toolTip()
     window.lookup.approve_confirmed(number, dialog.approval_request(), password=DEMO_PASSWORD)
     qtbot.waitUntil(lambda: window.last_message is not None)  # refused on the database lane
     assert window.last_message is not None and window.last_message.windowTitle() == "未能发证"
