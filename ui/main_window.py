@@ -305,20 +305,19 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.lock_page)
 
     def _signed_in(self, signed: SignedIn) -> None:
-        if signed.login == self.desk.counter.clerk_login:
-            self._unlock()
-            return
+        """Who acts from now on, read afresh (roles a sync changed; an account disabled since: refused)."""
         workspace = self.workspace
         self.jobs.database(lambda _progress: workspace.counter(signed.login), parent=self).success(
-            self._another_person
+            self._person_back
         ).failure(self._not_at_this_window).run()
 
-    def _another_person(self, counter: Actor) -> None:
-        log.info("shift change at the window: %s signed in", counter.clerk_login)
-        for dialog in self._hidden_dialogs:  # opened for the person before, with what they may do
-            if shiboken6.isValid(dialog):
-                dialog.close()
-        self._hidden_dialogs = []
+    def _person_back(self, counter: Actor) -> None:
+        if counter.clerk_login != self.desk.counter.clerk_login:
+            log.info("shift change at the window: %s signed in", counter.clerk_login)
+            for dialog in self._hidden_dialogs:  # opened for the person before, with what they may do
+                if shiboken6.isValid(dialog):
+                    dialog.close()
+            self._hidden_dialogs = []
         self.counter = counter
         self._unlock()
 
