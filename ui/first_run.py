@@ -171,8 +171,9 @@ class EnrolPage(QWizardPage):
 
     def _done(self, setup: SetUp) -> None:
         self.setup = setup
-        self.register_button.setEnabled(setup.ready is not None)
         self.register_button.setText("再次同步")
+        self.register_button.setVisible(setup.ready is not None)  # registered and pulled: nothing to redo
+        self.register_button.setEnabled(setup.ready is not None)
         self.code.setReadOnly(True)
         done = setup.registered
         self.assigned.setText(

@@ -48,7 +48,7 @@ class SettingsDialog(QDialog):
             widget.setObjectName(f"setting-{spec.key}")
             widget.setToolTip(spec.description)
             widget.setEnabled(not spec.assigned)
-            about = QLabel(spec.description + ("（登记时写入，此处不可改）" if spec.assigned else ""))
+            about = QLabel(spec.description + ("；此处不可改" if spec.assigned else ""))
             about.setWordWrap(True)
             about.setStyleSheet("color:#555;")
             box = QWidget()
