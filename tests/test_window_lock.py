@@ -33,6 +33,7 @@ def on_screen(window: MainWindow) -> tuple[dict[str, str], list[bool], str | Non
 def idle_lock(qtbot: QtBot, window: MainWindow) -> None:
     window.set_idle_timeout(50)  # the setting says minutes; the test does not wait ten of them
     qtbot.waitUntil(lambda: window.locked, timeout=5_000)
+    window.set_idle_timeout(10 * 60_000)  # once unlocked, the window stays so while the test goes on
 
 
 def unlock_with(qtbot: QtBot, window: MainWindow, password: str) -> str:
@@ -64,7 +65,8 @@ def test_the_idle_lock_hides_the_case_and_gives_it_back_as_it_was(
     said = unlock_with(qtbot, window, "wrong-password")
     assert "账号或密码不正确" in said and "再错 4 次" in said and window.locked  # counted like a sign-in
     unlock_with(qtbot, window, DEMO_PASSWORD)
-    assert not window.locked and window.intake.isVisible() and window.toolbar.isVisible()
+    qtbot.waitUntil(lambda: not window.locked, timeout=20_000)  # the account read afresh, then unlocked
+    assert window.intake.isVisible() and window.toolbar.isVisible()
     assert on_screen(window) == before  # the half-entered case, exactly
     assert window.counter.clerk_login == "demo"
     number = accept_by_keyboard(qtbot, window)  # and it can be accepted as it was

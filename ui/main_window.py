@@ -12,11 +12,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-import shiboken6
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDialog,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -33,12 +31,11 @@ from PySide6.QtWidgets import (
 
 from app.acceptance import Evaluation
 from app.accounts.roles import Permission
-from app.accounts.signin import SignedIn
 from app.catalog import ServiceItem
 from app.operations.counter import Accepted
 from app.operations.person import Actor
 from app.sync.client import SyncReport
-from app.workspace import Workspace, WorkspaceError
+from app.workspace import Workspace
 from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
 from ui.counter_flow import CounterFlow
@@ -55,7 +52,7 @@ from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
 from ui.todays_cases import TodaysCases
 from ui.verify_dialog import VerifyDialog
-from ui.window_lock import IdleWatch, LockPage
+from ui.window_lock import LockPage, WindowLock
 from ui.window_state import WINDOW_STATE_NAME, WindowState
 
 log = logging.getLogger("clerk.ui")
@@ -80,7 +77,6 @@ class MainWindow(QMainWindow):
         self.last_message: QMessageBox | None = None
         self.verify_dialog: VerifyDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
-        self._hidden_dialogs: list[QDialog] = []
         self.state_path = workspace.home / WINDOW_STATE_NAME
         self.window_state = WindowState.load(self.state_path)
         area = available_area(self)
@@ -116,7 +112,6 @@ class MainWindow(QMainWindow):
         self.lock_page = named(
             LockPage(workspace=workspace, jobs=self.jobs, change_password=change_password), "lockPage"
         )
-        self.lock_page.signed_in.connect(self._signed_in)
         self.stack.addWidget(self.lock_page)
         self.setCentralWidget(self.stack)
         self._status = QLabel()
@@ -142,9 +137,16 @@ class MainWindow(QMainWindow):
             ("Ctrl+P", self.print_last),
         ):
             self.shortcuts.append(QShortcut(QKeySequence(keys), self, slot))
-        minutes = int(workspace.settings.get("idle_lock_minutes"))
-        self.idle = IdleWatch(msecs=minutes * 60_000, parent=self)
-        self.idle.idle.connect(self.lock)
+        self.window_lock = WindowLock(
+            desk=self.desk,
+            stack=self.stack,
+            page=self.lock_page,
+            covered=[self.toolbar, self.statusBar()],
+            shortcuts=self.shortcuts,
+            idle_msecs=int(workspace.settings.get("idle_lock_minutes")) * 60_000,
+        )
+        self.window_lock.person_changed.connect(self._person_signed_in)
+        self.window_lock.signed_out.connect(self._show_signed_out)
         self._show_who()
         self.refresh_cases()
         self.new_case()
@@ -260,6 +262,13 @@ class MainWindow(QMainWindow):
         self.desk.counter = counter
         self._show_who()
 
+    def _person_signed_in(self, counter: Actor) -> None:
+        self.counter = counter
+
+    def _show_signed_out(self) -> None:
+        counter = self.desk.counter
+        self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name} · 未登录")
+
     def _show_who(self) -> None:
         """Who is signed in, in the title and the toolbar; what their roles allow, on the buttons."""
         counter = self.desk.counter
@@ -272,76 +281,20 @@ class MainWindow(QMainWindow):
         self.settings_button.setEnabled(refusal is None)
         self.settings_button.setToolTip(refusal or "修改本窗口的设置")
 
-    # -- who is at the window: idle lock, shift change ------------------------------------------------
+    # -- who is at the window: idle lock, shift change (ui.window_lock) --------------------------------
     @property
     def locked(self) -> bool:
-        return self.stack.currentWidget() is self.lock_page
+        return self.window_lock.locked
 
     def lock(self) -> None:
-        """Hide everything the window shows until the same person's password (or another's sign-in)."""
-        if not self.locked:
-            self._hide_all()
-        counter = self.desk.counter
-        self.lock_page.show_locked(login=counter.clerk_login, name=counter.clerk_name)
+        self.window_lock.lock()
 
     def sign_out(self) -> None:
-        """Shift change: the person signs out; whoever signs in next acts from then on."""
-        if not self.locked:
-            self._hide_all()
-        self.setWindowTitle(
-            f"窗口受理 — {self.desk.counter.hall.name} · {self.desk.counter.window_name} · 未登录"
-        )
-        self.lock_page.show_signed_out()
-
-    def _hide_all(self) -> None:
-        self.idle.pause()
-        self._hidden_dialogs = [d for d in self.findChildren(QDialog) if d.isVisible()]
-        for dialog in self._hidden_dialogs:  # a case's dialog, a preview: shown again on unlock
-            dialog.hide()
-        self.toolbar.setVisible(False)
-        self.statusBar().setVisible(False)
-        for shortcut in self.shortcuts:
-            shortcut.setEnabled(False)
-        self.stack.setCurrentWidget(self.lock_page)
-
-    def _signed_in(self, signed: SignedIn) -> None:
-        """Who acts from now on, read afresh (roles a sync changed; an account disabled since: refused)."""
-        workspace = self.workspace
-        self.jobs.database(lambda _progress: workspace.counter(signed.login), parent=self).success(
-            self._person_back
-        ).failure(self._not_at_this_window).run()
-
-    def _person_back(self, counter: Actor) -> None:
-        if counter.clerk_login != self.desk.counter.clerk_login:
-            log.info("shift change at the window: %s signed in", counter.clerk_login)
-            for dialog in self._hidden_dialogs:  # opened for the person before, with what they may do
-                if shiboken6.isValid(dialog):
-                    dialog.close()
-            self._hidden_dialogs = []
-        self.counter = counter
-        self._unlock()
-
-    def _not_at_this_window(self, error: Exception) -> None:
-        if not isinstance(error, WorkspaceError):
-            raise error
-        self.lock_page.refuse(str(error))
-
-    def _unlock(self) -> None:
-        self.stack.setCurrentIndex(0)
-        self.toolbar.setVisible(True)
-        self.statusBar().setVisible(True)
-        for shortcut in self.shortcuts:
-            shortcut.setEnabled(True)
-        for dialog in self._hidden_dialogs:
-            if shiboken6.isValid(dialog):
-                dialog.show()
-        self._hidden_dialogs = []
-        self._show_who()
-        self.idle.restart()
+        self.window_lock.sign_out()
 
     def set_idle_timeout(self, msecs: int) -> None:
         """After how long without input the window locks (the setting gives minutes; tests milliseconds)."""
-        self.idle.set_timeout(msecs)
+        self.window_lock.idle.set_timeout(msecs)
 
     def open_settings(self) -> None:
         """The window's settings, for hall IT (the button is disabled for other roles)."""
@@ -453,7 +406,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._remember_geometry()
-        self.idle.stop()
+        self.window_lock.idle.stop()
         self.sync.stop()  # no further round; the jobs in flight (a round too) finish before the window goes
         super().closeEvent(event)
 

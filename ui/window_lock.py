@@ -11,14 +11,22 @@ window says how long is too long (the `idle_lock_minutes` setting; tests give mi
 
 from __future__ import annotations
 
+import logging
+
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QShortcut
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from app.accounts.signin import SignedIn
-from app.workspace import Workspace
+from app.operations.person import Actor
+from app.workspace import Workspace, WorkspaceError
+from ui.desk import Desk
 from ui.jobs import Jobs
 from ui.object_names import named
 from ui.sign_in import ChangePassword, SignInForm
+
+log = logging.getLogger("clerk.ui.lock")
 
 INPUT_EVENTS = frozenset(
     {
@@ -41,14 +49,18 @@ class IdleWatch(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
-        self.set_timeout(msecs)
+        self._timer.setInterval(max(1, msecs))
+        self._timer.start()
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
 
     def set_timeout(self, msecs: int) -> None:
+        """From now on (or from the unlock, while paused)."""
+        paused = not self._timer.isActive()
         self._timer.setInterval(max(1, msecs))
-        self._timer.start()
+        if not paused:
+            self._timer.start()
 
     def pause(self) -> None:
         """No count while the window is locked anyway."""
@@ -136,3 +148,94 @@ class LockPage(QWidget):
 
     def _signed_in(self, signed: SignedIn) -> None:
         self.signed_in.emit(signed)
+
+
+class WindowLock(QObject):
+    """Locks the window (the lock page in front, the toolbar and status bar hidden, shortcuts off, open
+    dialogs hidden) and unlocks it for whoever signs in there: the same person gets everything back as it
+    was; another person (`person_changed`) gets the case on the counter but not the dialogs opened for the
+    one before, which were built with what that person may do."""
+
+    person_changed = Signal(object)  # Actor: who acts from now on
+    signed_out = Signal()
+
+    def __init__(
+        self,
+        *,
+        desk: Desk,
+        stack: QStackedWidget,
+        page: LockPage,
+        covered: list[QWidget],
+        shortcuts: list[QShortcut],
+        idle_msecs: int,
+    ) -> None:
+        super().__init__(desk.window)
+        self._desk, self._stack, self._page = desk, stack, page
+        self._covered, self._shortcuts = covered, shortcuts
+        self._hidden_dialogs: list[QDialog] = []
+        self.idle = IdleWatch(msecs=idle_msecs, parent=self)
+        self.idle.idle.connect(self.lock)
+        page.signed_in.connect(self._signed_in)
+
+    @property
+    def locked(self) -> bool:
+        return self._stack.currentWidget() is self._page
+
+    def lock(self) -> None:
+        """Hide everything the window shows until the same person's password (or another's sign-in)."""
+        if not self.locked:
+            self._hide_all()
+        counter = self._desk.counter
+        self._page.show_locked(login=counter.clerk_login, name=counter.clerk_name)
+
+    def sign_out(self) -> None:
+        """Shift change: the person signs out; whoever signs in next acts from then on."""
+        if not self.locked:
+            self._hide_all()
+        self._page.show_signed_out()
+        self.signed_out.emit()
+
+    def _hide_all(self) -> None:
+        self.idle.pause()
+        self._hidden_dialogs = [d for d in self._desk.window.findChildren(QDialog) if d.isVisible()]
+        for dialog in self._hidden_dialogs:  # a case's dialog, a preview: shown again on unlock
+            dialog.hide()
+        for widget in self._covered:
+            widget.setVisible(False)
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(False)
+        self._stack.setCurrentWidget(self._page)
+
+    def _signed_in(self, signed: SignedIn) -> None:
+        """Who acts from now on, read afresh (roles a sync changed; an account disabled since: refused)."""
+        workspace = self._desk.workspace
+        self._desk.jobs.database(
+            lambda _progress: workspace.counter(signed.login), parent=self._page
+        ).success(self._person_back).failure(self._not_at_this_window).run()
+
+    def _person_back(self, counter: Actor) -> None:
+        if counter.clerk_login != self._desk.counter.clerk_login:
+            log.info("shift change at the window: %s signed in", counter.clerk_login)
+            for dialog in self._hidden_dialogs:
+                if shiboken6.isValid(dialog):
+                    dialog.close()
+            self._hidden_dialogs = []
+        self.person_changed.emit(counter)
+        self._unlock()
+
+    def _not_at_this_window(self, error: Exception) -> None:
+        if not isinstance(error, WorkspaceError):
+            raise error
+        self._page.refuse(str(error))
+
+    def _unlock(self) -> None:
+        self._stack.setCurrentIndex(0)
+        for widget in self._covered:
+            widget.setVisible(True)
+        for shortcut in self._shortcuts:
+            shortcut.setEnabled(True)
+        for dialog in self._hidden_dialogs:
+            if shiboken6.isValid(dialog):
+                dialog.show()
+        self._hidden_dialogs = []
+        self.idle.restart()
