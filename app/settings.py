@@ -16,14 +16,45 @@ class SettingSpec:
     type: type
     default: Any
     description: str
+    choices: tuple[str, ...] = ()  # the only texts a str setting takes (none: any)
+    minimum: int | None = None  # an int setting's bounds
+    maximum: int | None = None
+    assigned: bool = (
+        False  # written at registration or demo set-up: shown, not edited, in the settings dialog
+    )
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` cannot be this setting (None when it can), in words for hall IT."""
+        if not isinstance(value, self.type) or (self.type is int and isinstance(value, bool)):
+            return f"设置 {self.key} 应为 {_TYPE_LABEL.get(self.type, self.type.__name__)}"
+        if self.choices and value not in self.choices:
+            return f"设置 {self.key} 只能是 {' 或 '.join(self.choices)}"
+        if not isinstance(value, int):
+            return None
+        if self.minimum is not None and value < self.minimum:
+            return f"设置 {self.key} 不能小于 {self.minimum}"
+        if self.maximum is not None and value > self.maximum:
+            return f"设置 {self.key} 不能大于 {self.maximum}"
+        return None
+
+
+_TYPE_LABEL = {bool: "是/否", int: "整数", str: "文字", dict: "键值表"}
 
 
 # A folder's identity as a window (hall, window code, window name) is empty until the server confirms it at
 # registration (`clerk register`); only a demo folder (`demo`) is given the demo hall's identity.
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("demo", bool, False, "演示数据目录：示例大厅、演示账号，仅供演示和培训（clerk demo-init）"),
-    SettingSpec("hall_code", str, "", "本窗口所属政务服务大厅编码（登记时由服务器写入）"),
-    SettingSpec("window_code", str, "", "窗口编码：区域内唯一，办件编号以它开头（登记时由服务器写入）"),
+    SettingSpec(
+        "demo",
+        bool,
+        False,
+        "演示数据目录：示例大厅、演示账号，仅供演示和培训（clerk demo-init）",
+        assigned=True,
+    ),
+    SettingSpec("hall_code", str, "", "本窗口所属政务服务大厅编码（登记时由服务器写入）", assigned=True),
+    SettingSpec(
+        "window_code", str, "", "窗口编码：区域内唯一，办件编号以它开头（登记时由服务器写入）", assigned=True
+    ),
     SettingSpec("window_name", str, "", "窗口名称，显示并打印在文书上（登记时由服务器写入，可改）"),
     SettingSpec("office_name", str, "", "受理部门全称，印在文书抬头和印章区（空则用事项目录中的大厅名称）"),
     SettingSpec(
@@ -36,13 +67,34 @@ SPECS: tuple[SettingSpec, ...] = (
         "本窗口的文号段 b：文书顺序号取 b×100000+1 至 b×100000+99999，同一大厅各窗口不得相同"
         "（不设则取窗口编码中大厅编码之后的窗口序号，如 SZX0103 为 3）",
     ),
-    SettingSpec("paper", str, "a4", "本窗口文书纸型：a4 或 receipt80（80 毫米小票打印机）"),
+    SettingSpec(
+        "paper",
+        str,
+        "a4",
+        "本窗口文书纸型：a4 或 receipt80（80 毫米小票打印机）",
+        choices=("a4", "receipt80"),
+    ),
     SettingSpec("verify_base", str, "HTTPS://ZWFW.EXAMPLE.GOV.CN", "在线查询/核验网址（大写，用于二维码）"),
     SettingSpec("printers", dict, {}, "按文书种类记住的打印机名称"),
-    SettingSpec("secret_store", str, "system", "密钥保存位置：system（系统密钥库）或 demo-file（仅限演示）"),
+    SettingSpec(
+        "secret_store",
+        str,
+        "system",
+        "密钥保存位置：system（系统密钥库）或 demo-file（仅限演示）",
+        choices=("system", "demo-file"),
+        assigned=True,
+    ),
     SettingSpec("server_url", str, "", "中心服务器地址（登记后写入），如 https://zwfw-sync.example.gov.cn"),
     SettingSpec("server_ca", str, "", "校验服务器证书用的 CA 证书文件（空则用系统证书）"),
-    SettingSpec("sync_interval_seconds", int, 30, "在线时自动同步的间隔（秒）"),
+    SettingSpec("sync_interval_seconds", int, 30, "在线时自动同步的间隔（秒）", minimum=5, maximum=3600),
+    SettingSpec(
+        "idle_lock_minutes",
+        int,
+        10,
+        "无键盘鼠标操作多少分钟后锁定窗口（隐藏办件内容，须输入密码解锁）",
+        minimum=1,
+        maximum=120,
+    ),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 
@@ -64,7 +116,7 @@ class Settings:
                 raise SettingsError(f"设置文件格式错误：{path}")
             for key, value in loaded.items():
                 spec = _BY_KEY.get(key)
-                if spec is not None and isinstance(value, spec.type):
+                if spec is not None and spec.problem(value) is None:  # otherwise the default holds
                     self._values[key] = value
 
     def get(self, key: str) -> Any:
@@ -83,8 +135,9 @@ class Settings:
             spec = _BY_KEY.get(key)
             if spec is None:
                 raise SettingsError(f"没有名为 {key} 的设置")
-            if not isinstance(value, spec.type):
-                raise SettingsError(f"设置 {key} 应为 {spec.type.__name__}")
+            problem = spec.problem(value)
+            if problem is not None:
+                raise SettingsError(problem)
         self._write({**self._values, **values})
 
     def save(self) -> None:

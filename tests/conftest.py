@@ -102,11 +102,13 @@ def window(qtbot, qapp, workspace: Workspace):  # type: ignore[no-untyped-def]
     """The real main window on a fresh workspace, shown; waits for its jobs when the test ends."""
     from PySide6.QtWidgets import QApplication
 
+    from app.accounts.demo import DEMO_PASSWORD
     from ui.fonts import register_fonts, ui_font
     from ui.main_window import MainWindow
 
     qapp.setFont(ui_font(register_fonts()))
-    win = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
+    signed = workspace.sign_in("demo", DEMO_PASSWORD)  # as at the sign-in dialog (tests/test_sign_in.py)
+    win = MainWindow(workspace=workspace, counter=workspace.counter(signed.login))
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -224,7 +224,7 @@ def test_the_window_shows_why_it_does_not_start(qapp, used_home: Path) -> None: 
     timer.timeout.connect(read_and_close)
     timer.start(20)
     try:
-        opened = open_for_the_counter(used_home, clerk=None, demo=False, quiet=False)
+        opened = open_for_the_counter(used_home, demo=False, quiet=False)
     finally:
         timer.stop()
     assert opened is None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.demo import DEMO_PASSWORD
 from app.intake import parse_request
 from app.sync.embedded import EmbeddedServer
 from app.workspace import Workspace
@@ -78,6 +79,7 @@ def test_the_demo_server_stops_when_the_window_is_terminated(tmp_path: Path) -> 
 
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.update(CLERK_LOGIN="demo", CLERK_PASSWORD=DEMO_PASSWORD)  # signed in headless, as scripts do
     window = subprocess.Popen(
         [sys.executable, "-m", "ui.main", "--demo", "--home", str(tmp_path / "demo")],
         cwd=root,

@@ -94,12 +94,15 @@ def test_a_refused_approval_is_shown_and_changes_nothing(
     window.counter = replace(window.counter, roles=frozenset(), unknown_roles=("auditor",))
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.show_case(number)
-    assert window.case_dialog is not None
-    window.case_dialog.approve_button.click()
-    assert not window.case_dialog.approve_button.isEnabled()  # one approval, however often it is clicked
+    dialog = window.case_dialog
+    assert dialog is not None
+    # The button says why it cannot be used; asked anyway (a shortcut, a stale dialog), the operation refuses.
+    assert not dialog.approve_button.isEnabled()
+    assert "“auditor”本程序不认识" in dialog.approve_button.toolTip()
+    window.lookup.approve_confirmed(number, dialog.approval_request(), password=DEMO_PASSWORD)
     qtbot.waitUntil(lambda: window.last_message is not None)  # refused on the database lane
     assert window.last_message is not None and window.last_message.windowTitle() == "未能发证"
-    assert window.case_dialog.approve_button.isEnabled()  # refused: it may be asked for again
+    assert not dialog.approve_button.isEnabled()  # refused: still not this person's to approve
     assert "“auditor”本程序不认识" in window.last_message.text()
     case = workspace.cases.find(number)
     assert case is not None and case.status == "accepted" and case.certificate is None

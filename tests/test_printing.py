@@ -24,6 +24,7 @@ from tests.cups_queue import (
 )
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, request_json
+from tests.window_people import confirm_approval, shift_change
 from ui.main_window import MainWindow
 from ui.printing import PrintPreviewDialog
 
@@ -135,6 +136,7 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
     qtbot: QtBot, window: MainWindow, workspace: Workspace, tmp_path: Path
 ) -> None:
     number = accepted_case(workspace)
+    shift_change(qtbot, window, "shenpi")  # the approver, not the clerk who accepted it (四分离)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.show_case(number)
     assert window.case_dialog is not None
@@ -142,6 +144,10 @@ def test_approve_print_certificate_and_hand_over_from_the_case_dialog(
         window.case_dialog.enter(label, value)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):  # opened again, read afresh
         window.case_dialog.approve_button.click()
+        confirm_approval(window)
+    shift_change(qtbot, window, "demo")  # the clerk prints the certificate and hands it over
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.show_case(number)
     dialog = window.case_dialog
     assert dialog is not None and DocumentKind.CERTIFICATE in dialog.print_buttons
     window.preview = None

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.demo import DEMO_PASSWORD
 from tests.helpers import run_program
 from tools.qt_system_libs import debian_package, missing_libraries, plugin_files, qt_root, system_libraries
 
@@ -105,6 +106,7 @@ def x_display() -> Iterator[str]:
 def test_window_starts_on_xcb_under_a_real_x_server(x_display: str, tmp_path: Path) -> None:
     shot = tmp_path / "xcb.png"
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "DISPLAY": x_display}
+    env.update(CLERK_LOGIN="demo", CLERK_PASSWORD=DEMO_PASSWORD)  # signed in headless, as scripts do
     env.pop("WAYLAND_DISPLAY", None)
     result = run_program(
         "ui.main",

@@ -13,6 +13,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import __version__
+from app.accounts.demo import DEMO_PASSWORD
 from app.diagnostics import ProgramLog, start_logging
 from tests.helpers import run_program
 from ui.crash import CrashReporter
@@ -25,6 +26,7 @@ RESIDENT = "11010519491231002X"
 def test_window_process_writes_its_log_in_the_data_folder(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    env.update(CLERK_LOGIN="demo", CLERK_PASSWORD=DEMO_PASSWORD)  # signed in headless, as scripts do
     result = run_program("ui.main", "--demo", "--home", str(home), "--quit-when-ready", env=env, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     lines = (home / "logs" / "window.log").read_text(encoding="utf-8").splitlines()

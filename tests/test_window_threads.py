@@ -28,6 +28,7 @@ from app.workspace import Workspace
 from db.store import Store
 from tests.helpers import AGENT, PLANNING, PLANNING_FIELDS, newer_catalog, request_json
 from tests.test_main_window import accept_by_keyboard, fill_company_with_agent, settled
+from tests.window_people import confirm_approval, shift_change
 from ui.main_window import MainWindow
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,6 +160,7 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
     window.preview.reject()
 
     # Look the case up, approve it, hand the certificate over (the pickup receipt comes up).
+    shift_change(qtbot, window, "shenpi")  # the approver, not the clerk who accepted it (四分离)
     window.case_lookup.setText(number)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.lookup_case()
@@ -167,6 +169,10 @@ def test_the_counter_flows_touch_the_database_only_on_its_worker(
         window.case_dialog.enter(label, value)
     with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
         window.case_dialog.approve_button.click()
+        confirm_approval(window)
+    shift_change(qtbot, window, "demo")  # the clerk hands the certificate over
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.lookup_case()
     dialog = window.case_dialog
     assert dialog is not None and DocumentKind.CERTIFICATE in dialog.print_buttons
     dialog.recipient.setText(AGENT["name"])

@@ -31,12 +31,32 @@ from app.cases.status import CaseAction
 from app.cases.views import CaseView
 from app.clock import hall_time_text
 from app.completeness import Verdict
+from app.diagnostics.masking import mask_identifiers
 from app.documents.kinds import TITLE, DocumentKind
 from app.identity_documents import ID_KINDS, IdKind
 from app.licences import ApprovalForm
 from app.pickup import CAPACITIES, Capacity
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
+
+
+def shown_id(id_number: str | None, *, full: bool) -> str:
+    """An ID number as the screen shows it: whole only to a role that needs it, masked otherwise."""
+    if not id_number:
+        return "—"
+    if full:
+        return id_number
+    masked = mask_identifiers(id_number)  # the log's masking for the kinds it knows (resident ID, USCC)
+    if masked == id_number:  # a passport, a permit: its middle hidden all the same
+        keep = 2 if len(id_number) > 6 else 0
+        masked = id_number[:keep] + "*" * (len(id_number) - 2 * keep) + id_number[len(id_number) - keep :]
+    return masked
+
+
+def _refused_by_role(button: QPushButton, refusal: str | None) -> None:
+    if refusal is not None:
+        button.setEnabled(False)
+        button.setToolTip(refusal)
 
 
 @dataclass(frozen=True)
@@ -67,10 +87,17 @@ class CaseDialog(QDialog):
         prints: list[dict[str, Any]],
         approval: ApprovalForm | None = None,
         handover_capacity: Capacity | None = None,
+        approve_refusal: str | None = None,
+        handover_refusal: str | None = None,
+        full_id: bool = False,
         parent: QWidget | None = None,
     ) -> None:
+        """`approve_refusal`, `handover_refusal`: why the person signed in may not do that (their role);
+        the button is disabled and says so. `full_id`: the applicant's whole ID number is shown (a role
+        that needs it), otherwise masked."""
         super().__init__(parent)
         self.case = case
+        self.approval_form = approval
         number = case.number
         self.setWindowTitle(f"办件 {number}")
         fit_to_screen(self, preferred=QSize(640, 520))
@@ -87,6 +114,7 @@ class CaseDialog(QDialog):
             f"办件编号：{number}",
             f"事项：{case.item_name}",
             f"申请人：{case.applicant.name}",
+            f"证件号码：{shown_id(case.applicant.id_number, full=full_id)}",
             f"决定：{case.decision_label}",
             f"状态：{case.status_label}",
             f"承诺办结：{case.promised_date.isoformat() if case.promised_date else '—'}",
@@ -117,6 +145,7 @@ class CaseDialog(QDialog):
         self.approve_button.clicked.connect(
             lambda: self.approve_requested.emit(number, self.approval_request())
         )
+        _refused_by_role(self.approve_button, approve_refusal)
         layout.addWidget(self.approval)
 
         self.handover = named(QWidget(), "handoverBox")
@@ -124,6 +153,7 @@ class CaseDialog(QDialog):
         self.handover_button.clicked.connect(
             lambda: self.handover_requested.emit(number, self.handover_request())
         )
+        _refused_by_role(self.handover_button, handover_refusal)
         self.handover.setVisible(CaseAction.HAND_OVER in case.allowed_actions)
         layout.addWidget(self.handover)
 

@@ -13,7 +13,8 @@ import shiboken6
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QMessageBox
 
-from app.accounts.roles import PermissionDenied
+from app.accounts.roles import Permission, PermissionDenied
+from app.accounts.signin import SignInRefused
 from app.case_number import CaseNumberError
 from app.cases.status import CaseAction, TransitionError
 from app.cases.views import CaseView
@@ -27,8 +28,9 @@ from app.pickup import Capacity
 from app.secrets import SecretStoreError
 from app.workspace import Workspace
 from db.store import StoreError
+from ui.approval_confirm import ApprovalConfirmDialog
 from ui.case_dialog import ApprovalRequest, CaseDialog, HandoverRequest
-from ui.desk import Desk
+from ui.desk import Desk, not_permitted
 
 log = logging.getLogger("clerk.ui.cases")
 
@@ -39,6 +41,7 @@ APPROVAL_REFUSALS = (
     OperationRefused,
     PermissionDenied,
     TransitionError,
+    SignInRefused,
 )
 HANDOVER_REFUSALS = (CertificateError, StoreError, OperationRefused, PermissionDenied, TransitionError)
 
@@ -92,6 +95,7 @@ class CaseLookup(QObject):
         super().__init__(desk.window)
         self._desk = desk
         self.case_dialog: CaseDialog | None = None
+        self.confirmation: ApprovalConfirmDialog | None = None  # asking the approver, while it is open
 
     def show_case(self, text: str) -> None:
         workspace = self._desk.workspace
@@ -128,6 +132,9 @@ class CaseLookup(QObject):
             prints=on_file.prints,
             approval=on_file.approval,
             handover_capacity=on_file.handover_capacity,
+            approve_refusal=not_permitted(self._desk.counter, Permission.APPROVE),
+            handover_refusal=not_permitted(self._desk.counter, Permission.HAND_OVER),
+            full_id=not_permitted(self._desk.counter, Permission.SEE_FULL_ID) is None,
             parent=self._desk.window,
         )
         dialog.print_requested.connect(self.print_requested)
@@ -158,14 +165,51 @@ class CaseLookup(QObject):
 
     # -- approval and hand-over ----------------------------------------------------------------------
     def approve(self, number: str, request: ApprovalRequest | None = None) -> None:
+        """Ask the approver to confirm what will be sealed, with their password (`confirmation`), then
+        approve on the database lane."""
+        shown = self._open_dialog()
+        asked = request or ApprovalRequest({}, None)
+        if shown is None or shown.case.number != number:
+            self.approve_confirmed(number, asked, password="")  # nothing to show: the operation decides
+            return
+        shown.approve_button.setEnabled(False)  # one approval, however often it is clicked
+        workspace, person = self._desk.workspace, self._desk.counter
+        form = shown.approval_form
+        confirmation = ApprovalConfirmDialog(
+            shown.case,
+            request=asked,
+            licence_name=form.licence_name if form is not None else "",
+            office_name=str(workspace.settings.get("office_name")) or person.hall.name,
+            approver=person,
+            parent=shown,
+        )
+        confirmation.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        confirmation.accepted.connect(
+            lambda: self.approve_confirmed(number, asked, password=confirmation.password.text())
+        )
+        confirmation.rejected.connect(lambda: self._not_confirmed(shown))
+        self.confirmation = confirmation
+        confirmation.open()
+
+    def _not_confirmed(self, shown: CaseDialog) -> None:
+        self.confirmation = None
+        if shiboken6.isValid(shown):
+            shown.approve_button.setEnabled(True)
+
+    def approve_confirmed(self, number: str, asked: ApprovalRequest, *, password: str) -> None:
+        self.confirmation = None
         shown = self._open_dialog()
         if shown is not None:
-            shown.approve_button.setEnabled(False)  # one approval, however often it is clicked
+            shown.approve_button.setEnabled(False)
         workspace, person = self._desk.workspace, self._desk.counter
-        asked = request or ApprovalRequest({}, None)
         self._desk.jobs.database(
             lambda _progress: approve_case(
-                workspace, person=person, number=number, fields=asked.fields, valid_until=asked.valid_until
+                workspace,
+                person=person,
+                number=number,
+                fields=asked.fields,
+                valid_until=asked.valid_until,
+                password=password,
             ),
             parent=self._desk.window,
         ).success(self._approved).failure(self._not_approved).run()
@@ -178,7 +222,8 @@ class CaseLookup(QObject):
     def _not_approved(self, error: Exception) -> None:
         shown = self._open_dialog()
         if shown is not None:
-            shown.approve_button.setEnabled(True)
+            refusal = not_permitted(self._desk.counter, Permission.APPROVE)
+            shown.approve_button.setEnabled(refusal is None)
         if not isinstance(error, APPROVAL_REFUSALS):
             raise error
         self._desk.notices.notify(QMessageBox.Icon.Warning, "未能发证", str(error))
@@ -210,7 +255,7 @@ class CaseLookup(QObject):
     def _not_handed_over(self, error: Exception) -> None:
         shown = self._open_dialog()
         if shown is not None:
-            shown.handover_button.setEnabled(True)
+            shown.handover_button.setEnabled(not_permitted(self._desk.counter, Permission.HAND_OVER) is None)
         if not isinstance(error, HANDOVER_REFUSALS):
             raise error
         self._desk.notices.notify(QMessageBox.Icon.Warning, "未能交付", str(error))

@@ -50,6 +50,7 @@ class DecisionPanel(QGroupBox):
         self.accept_button = named(QPushButton("确认 (Ctrl+Enter)"), "acceptButton")
         self.accept_button.setEnabled(False)
         self.accept_button.setMinimumHeight(44)
+        self.not_permitted: str | None = None  # why the person signed in may not accept (their role)
         self.new_button = named(QPushButton("新办件 (Ctrl+N)"), "newButton")
         layout.addWidget(self.outcome)
         layout.addWidget(self.dates)
@@ -57,6 +58,14 @@ class DecisionPanel(QGroupBox):
         layout.addWidget(self.saved)
         layout.addWidget(self.accept_button)
         layout.addWidget(self.new_button)
+
+    def set_not_permitted(self, reason: str | None) -> None:
+        """Who signed in may not accept (`reason` says which role it needs), or may again (None). Only what
+        the button shows: the operation itself refuses a person without the role."""
+        self.not_permitted = reason
+        self.accept_button.setToolTip(reason or "")
+        if reason is not None:
+            self.accept_button.setEnabled(False)
 
     def show_idle(self, text: str) -> None:
         self.outcome.setText(text)
@@ -105,5 +114,5 @@ class DecisionPanel(QGroupBox):
             for problem in evaluation.problems:
                 if not (unnamed and problem.field == "applicant.name"):
                     self._add_problem(f"✎ {problem.message}", problem.field)
-        self.accept_button.setEnabled(not evaluation.problems)
+        self.accept_button.setEnabled(not evaluation.problems and self.not_permitted is None)
         self.accept_button.setText(f"{ACTION_TEXT[outcome]} (Ctrl+Enter)")

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from app.accounts.roles import Permission, PermissionDenied
+
 if TYPE_CHECKING:
     from app.operations.person import Actor
     from app.workspace import Workspace
@@ -34,3 +36,13 @@ class Desk:
     counter: Actor  # who acts: read at the moment of each action
     window: QWidget  # the dialogs' parent; a job whose window is gone delivers nothing
     notices: Notices
+
+
+def not_permitted(person: Actor, permission: Permission) -> str | None:
+    """Why `person` may not do what `permission` names (the operations' own words), None when they may.
+    A button shows it as its tooltip and is disabled; the operation refuses all the same."""
+    try:
+        person.require(permission)
+    except PermissionDenied as refusal:
+        return str(refusal)
+    return None

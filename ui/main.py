@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.operations.person import Actor
     from app.workspace import Workspace
+    from ui.jobs import Jobs
+    from ui.sign_in import ChangePassword
 
 _T0 = time.perf_counter()
 
@@ -23,7 +25,7 @@ _T0 = time.perf_counter()
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="window-clerk", description="窗口受理")
     parser.add_argument("--home", type=Path, default=None, help="本窗口数据目录")
-    parser.add_argument("--clerk", default=None, help="以此账号登录（演示大厅默认 demo）")
+    parser.add_argument("--clerk", default=None, help="登录框中预填的账号（仍须输入密码）")
     parser.add_argument(
         "--demo", action="store_true", help="新建的数据目录作为演示大厅（密钥存于数据目录文件）"
     )
@@ -59,14 +61,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setWindowIcon(app_icon())
     app.setFont(ui_font(register_fonts()))
     install_chinese_translations(app)
-    opened = open_for_the_counter(home, clerk=args.clerk, demo=args.demo, quiet=args.quit_when_ready)
-    if opened is None:
+    workspace = open_for_the_counter(home, demo=args.demo, quiet=args.quit_when_ready)
+    if workspace is None:
         return 1
-    workspace, counter = opened
 
+    from ui.jobs import Jobs
     from ui.main_window import MainWindow
+    from ui.sign_in import change_password_offline
 
-    window = MainWindow(workspace=workspace, counter=counter)
+    change_password = change_password_offline  # the server's password change, once the client has one
+    jobs = Jobs()
+    counter = sign_in_at_start(
+        workspace, jobs=jobs, change_password=change_password, login=args.clerk, quiet=args.quit_when_ready
+    )
+    if counter is None:
+        jobs.shutdown()
+        workspace.close()
+        return 1
+    window = MainWindow(workspace=workspace, counter=counter, change_password=change_password, jobs=jobs)
     window.show_on_screen()
     embedded = None
     if args.demo:
@@ -129,14 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def open_for_the_counter(
-    home: Path, *, clerk: str | None, demo: bool, quiet: bool
-) -> tuple[Workspace, Actor] | None:
-    """The data folder opened and who acts at it; None when the window cannot start, after saying why in
-    the log and (unless `quiet`) in a dialog: a folder not registered, a damaged database (what hall IT does
-    about it), a settings file that cannot be read."""
+def open_for_the_counter(home: Path, *, demo: bool, quiet: bool) -> Workspace | None:
+    """The data folder opened, a window ready for someone to sign in; None when the window cannot start,
+    after saying why in the log and (unless `quiet`) in a dialog: a damaged database (what hall IT does
+    about it), a settings file that cannot be read, a folder without its catalog. A folder not registered
+    yet is set up by the first-run wizard (ui.first_run) when someone is there to answer it."""
     from app.settings import SettingsError
-    from app.workspace import WorkspaceError, open_workspace, prepare_demo_home
+    from app.workspace import NotRegisteredError, WorkspaceError, open_workspace, prepare_demo_home
     from db.store import StoreError
 
     try:
@@ -147,11 +158,73 @@ def open_for_the_counter(
         _refuse_start(error, quiet=quiet)
         return None
     try:
-        return workspace, workspace.counter(clerk)
+        workspace.check_window()
+    except NotRegisteredError as error:
+        if quiet or not _set_up(workspace):
+            workspace.close()
+            _refuse_start(error, quiet=True)
+            return None
     except (StoreError, WorkspaceError) as error:
         workspace.close()
         _refuse_start(error, quiet=quiet)
         return None
+    return workspace
+
+
+def _set_up(workspace: Workspace) -> bool:
+    """The first-run wizard on a folder that is not a window yet: True once it is one (registered, its
+    catalog and accounts pulled)."""
+    from PySide6.QtWidgets import QDialog
+
+    from ui.first_run import FirstRunWizard
+    from ui.jobs import Jobs
+
+    jobs = Jobs()
+    try:
+        return FirstRunWizard(workspace=workspace, jobs=jobs).exec() == QDialog.DialogCode.Accepted.value
+    finally:
+        jobs.shutdown()
+
+
+def sign_in_at_start(
+    workspace: Workspace, *, jobs: Jobs, change_password: ChangePassword, login: str | None, quiet: bool
+) -> Actor | None:
+    """Who acts at the window, signed in with their password before anything of the window is built; None
+    when nobody signed in (the dialog closed, or headless without a password).
+
+    Headless (scripts, tests, screenshots): `CLERK_LOGIN` (or `--clerk`) and `CLERK_PASSWORD` from the
+    environment, checked as at the dialog; a temporary password needs the dialog."""
+    from app.accounts.signin import SignInRefused
+    from app.workspace import WorkspaceError
+    from ui.sign_in import SignInDialog
+
+    log = logging.getLogger("clerk")
+    login = login or os.environ.get("CLERK_LOGIN") or ""
+    password = os.environ.get("CLERK_PASSWORD")
+    if password is not None and login:
+        try:
+            signed = workspace.sign_in(login, password)
+            if signed.must_change:
+                raise WorkspaceError(f"账号 {login} 的密码是临时密码：请在登录框中登录并设置新密码")
+            return workspace.counter(login)
+        except (SignInRefused, WorkspaceError) as error:
+            log.error("登录未成功：%s", error)
+            if quiet:
+                return None
+    elif quiet:
+        log.error("未登录：无人值守启动须由环境变量 CLERK_LOGIN 和 CLERK_PASSWORD 给出账号和密码")
+        return None
+    hall, _window_code = workspace.check_window()
+    place = f"{hall.name} · {workspace.settings.get('window_name') or _window_code}"
+    dialog = SignInDialog(
+        workspace=workspace, jobs=jobs, change_password=change_password, place=place, login=login
+    )
+    while dialog.exec() == dialog.DialogCode.Accepted.value and dialog.signed is not None:
+        try:
+            return workspace.counter(dialog.signed.login)
+        except WorkspaceError as error:
+            dialog.form.message.setText(str(error))
+    return None
 
 
 def _refuse_start(error: Exception, *, quiet: bool) -> None:

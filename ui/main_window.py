@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from app.acceptance import Evaluation
+from app.accounts.roles import Permission
 from app.catalog import ServiceItem
 from app.operations.counter import Accepted
 from app.operations.person import Actor
@@ -37,7 +39,7 @@ from app.workspace import Workspace
 from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
 from ui.counter_flow import CounterFlow
-from ui.desk import Desk
+from ui.desk import Desk, not_permitted
 from ui.item_search import ItemSearchPanel
 from ui.jobs import Jobs
 from ui.object_names import named
@@ -45,9 +47,12 @@ from ui.print_flow import PrintFlow
 from ui.printing import PrintPreviewDialog
 from ui.reference_refresh import ReferenceRefresh
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
+from ui.settings_dialog import SettingsDialog
+from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
 from ui.todays_cases import TodaysCases
 from ui.verify_dialog import VerifyDialog
+from ui.window_lock import LockPage, WindowLock
 from ui.window_state import WINDOW_STATE_NAME, WindowState
 
 log = logging.getLogger("clerk.ui")
@@ -57,14 +62,21 @@ NORMAL_SIZE = QSize(1366, 800)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, *, workspace: Workspace, counter: Actor) -> None:
+    def __init__(
+        self,
+        *,
+        workspace: Workspace,
+        counter: Actor,
+        change_password: ChangePassword = change_password_offline,
+        jobs: Jobs | None = None,
+    ) -> None:
         super().__init__()
         self.workspace = workspace
-        self.jobs = Jobs()
+        self.jobs = jobs or Jobs()
         self.desk = Desk(workspace=workspace, jobs=self.jobs, counter=counter, window=self, notices=self)
         self.last_message: QMessageBox | None = None
         self.verify_dialog: VerifyDialog | None = None
-        self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name}")
+        self.settings_dialog: SettingsDialog | None = None
         self.state_path = workspace.home / WINDOW_STATE_NAME
         self.window_state = WindowState.load(self.state_path)
         area = available_area(self)
@@ -94,7 +106,14 @@ class MainWindow(QMainWindow):
         outer.setSpacing(2)
         outer.addWidget(splitter, 1)
         outer.addWidget(self.todays_cases)
-        self.setCentralWidget(central)
+        # Locked or signed out, the lock page stands in for everything the window shows.
+        self.stack = QStackedWidget()
+        self.stack.addWidget(central)
+        self.lock_page = named(
+            LockPage(workspace=workspace, jobs=self.jobs, change_password=change_password), "lockPage"
+        )
+        self.stack.addWidget(self.lock_page)
+        self.setCentralWidget(self.stack)
         self._status = QLabel()
         self.statusBar().addPermanentWidget(self._status)
         self.sync = SyncController(
@@ -106,6 +125,7 @@ class MainWindow(QMainWindow):
         self.setMenuWidget(self.revoked_banner)
 
         self._connect_parts()
+        self.shortcuts: list[QShortcut] = []
         for keys, slot in (
             ("F2", self.counter_flow.focus_search),
             ("Ctrl+Return", self.accept_case),
@@ -116,7 +136,18 @@ class MainWindow(QMainWindow):
             ("F8", self.open_verify),
             ("Ctrl+P", self.print_last),
         ):
-            QShortcut(QKeySequence(keys), self, slot)
+            self.shortcuts.append(QShortcut(QKeySequence(keys), self, slot))
+        self.window_lock = WindowLock(
+            desk=self.desk,
+            stack=self.stack,
+            page=self.lock_page,
+            covered=[self.toolbar, self.statusBar()],
+            shortcuts=self.shortcuts,
+            idle_msecs=int(workspace.settings.get("idle_lock_minutes")) * 60_000,
+        )
+        self.window_lock.person_changed.connect(self._person_signed_in)
+        self.window_lock.signed_out.connect(self._show_signed_out)
+        self._show_who()
         self.refresh_cases()
         self.new_case()
 
@@ -125,9 +156,18 @@ class MainWindow(QMainWindow):
         bar = QToolBar("办件")
         bar.setMovable(False)
         self.addToolBar(bar)
-        who = QLabel(f"  {counter.hall.name} · {counter.window_name} · {counter.clerk_name}  ")
-        who.setStyleSheet("font-weight:bold;")
-        bar.addWidget(who)
+        self.toolbar = bar
+        self.who = named(QLabel(), "whoLabel")
+        self.who.setStyleSheet("font-weight:bold;")
+        bar.addWidget(self.who)
+        self.shift_button = named(QPushButton("换班/退出登录"), "shiftButton")
+        self.shift_button.setToolTip("退出登录，由接班的工作人员登录；正在录入的办件保留")
+        self.shift_button.clicked.connect(self.sign_out)
+        bar.addWidget(self.shift_button)
+        self.lock_button = named(QPushButton("锁定"), "lockButton")
+        self.lock_button.setToolTip("暂时离开：隐藏办件内容，输入密码解锁")
+        self.lock_button.clicked.connect(self.lock)
+        bar.addWidget(self.lock_button)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, spacer.sizePolicy().verticalPolicy())
         bar.addWidget(spacer)
@@ -141,6 +181,9 @@ class MainWindow(QMainWindow):
         verify = named(QPushButton("核验证照 (F8)"), "verifyButton")
         verify.clicked.connect(self.open_verify)
         bar.addWidget(verify)
+        self.settings_button = named(QPushButton("设置"), "settingsButton")
+        self.settings_button.clicked.connect(self.open_settings)
+        bar.addWidget(self.settings_button)
 
     def _name_parts(self) -> None:
         """The parts' widgets and models under the names the window has always given them."""
@@ -217,6 +260,57 @@ class MainWindow(QMainWindow):
     @counter.setter
     def counter(self, counter: Actor) -> None:
         self.desk.counter = counter
+        self._show_who()
+
+    def _person_signed_in(self, counter: Actor) -> None:
+        self.counter = counter
+
+    def _show_signed_out(self) -> None:
+        counter = self.desk.counter
+        self.setWindowTitle(f"窗口受理 — {counter.hall.name} · {counter.window_name} · 未登录")
+
+    def _show_who(self) -> None:
+        """Who is signed in, in the title and the toolbar; what their roles allow, on the buttons."""
+        counter = self.desk.counter
+        place = f"{counter.hall.name} · {counter.window_name}"
+        self.setWindowTitle(f"窗口受理 — {place} · {counter.clerk_name}（{counter.clerk_login}）")
+        self.who.setText(f"  {place} · {counter.clerk_name}  ")
+        self.decision.set_not_permitted(not_permitted(counter, Permission.ACCEPT))
+        self.counter_flow.reevaluate()
+        refusal = not_permitted(counter, Permission.SETTINGS)
+        self.settings_button.setEnabled(refusal is None)
+        self.settings_button.setToolTip(refusal or "修改本窗口的设置")
+
+    # -- who is at the window: idle lock, shift change (ui.window_lock) --------------------------------
+    @property
+    def locked(self) -> bool:
+        return self.window_lock.locked
+
+    def lock(self) -> None:
+        self.window_lock.lock()
+
+    def sign_out(self) -> None:
+        self.window_lock.sign_out()
+
+    def set_idle_timeout(self, msecs: int) -> None:
+        """After how long without input the window locks (the setting gives minutes; tests milliseconds)."""
+        self.window_lock.idle.set_timeout(msecs)
+
+    def open_settings(self) -> None:
+        """The window's settings, for hall IT (the button is disabled for other roles)."""
+        refusal = not_permitted(self.desk.counter, Permission.SETTINGS)
+        if refusal is not None:
+            self.notify(QMessageBox.Icon.Warning, "不能修改设置", refusal)
+            return
+        dialog = SettingsDialog(settings=self.workspace.settings, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self._settings_saved)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def _settings_saved(self) -> None:
+        self.set_idle_timeout(int(self.workspace.settings.get("idle_lock_minutes")) * 60_000)
+        self.show_status("设置已保存", 10000)
 
     @property
     def item(self) -> ServiceItem | None:
@@ -312,6 +406,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._remember_geometry()
+        self.window_lock.idle.stop()
         self.sync.stop()  # no further round; the jobs in flight (a round too) finish before the window goes
         super().closeEvent(event)
 

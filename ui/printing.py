@@ -227,3 +227,25 @@ class PrintPreviewDialog(QDialog):
 
     def job(self) -> PrintJob:
         return PrintJob(self.printer.currentText(), self.copies.value())
+
+
+def print_test_page(printer_name: str, *, title: str) -> None:
+    """One page saying which document kind this printer is chosen for (the first-run wizard's test page);
+    PrintError when the printer does not take it. Touches no widget: runs off the GUI thread."""
+    problem = printer_problem(printer_name)
+    if problem:
+        raise PrintError(problem)
+    printer = QPrinter(QPrinterInfo.printerInfo(printer_name), QPrinter.PrinterMode.HighResolution)
+    printer.setDocName(f"测试页 {title}")
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise PrintError(f"打印机「{printer_name}」无法开始打印作业")
+    try:
+        area = QRectF(printer.pageRect(QPrinter.Unit.DevicePixel))
+        painter.drawText(
+            area, Qt.AlignmentFlag.AlignCenter, f"窗口受理 · 打印测试页\n{title}\n{printer_name}"
+        )
+    finally:
+        ended = painter.end()
+    if not ended or printer.printerState() == QPrinter.PrinterState.Error:
+        raise PrintError(f"打印机「{printer_name}」未能完成测试页")

@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from app.accounts.demo import DEMO_PASSWORD
 from app.workspace import prepare_demo_home
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def run_once(home: Path) -> tuple[float, float, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     env["CLERK_SPAWNED_AT"] = repr(time.time())
+    env.update(CLERK_LOGIN="demo", CLERK_PASSWORD=DEMO_PASSWORD)  # signed in headless (the password checked)
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "ui.main", "--home", str(home), "--quit-when-ready"],
