@@ -32,7 +32,8 @@ from app.accounts import AccountError
 from app.accounts.demo import DEMO_ACCOUNTS, DEMO_HALL_CODE
 from app.accounts.local import add_account, has_accounts
 from app.accounts.roles import Permission, may
-from app.accounts.signin import SignedIn, SignInRefused, check_password
+from app.accounts.signin import Refusal, SignedIn, SignInRefused, check_password
+from app.audit.record import record_audit
 from app.case_number import is_valid_window_code
 from app.cases.queries import CaseQueries
 from app.catalog import Hall
@@ -43,7 +44,10 @@ from app.documents.service import DocumentService
 from app.operations.person import Actor, parse_roles
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
+from app.sync.accounts import change_password, upgrade_hash
 from app.sync.client import CLOCK_OFFSET_STATE, SyncClient
+from app.sync.transport import SyncError
+from app.sync.wire import EventKind
 from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
 from db.models import CalendarYearRow, CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, open_store
@@ -70,6 +74,16 @@ REGISTER_HOW = (
     "取得一次性登记码，再在本机运行 clerk register --server 服务器地址 --code 登记码。"
     "仅作演示或培训时，可用 clerk demo-init 另建演示数据目录"
 )
+
+
+# How a refused sign-in is recorded (audit.sign_in_failed; an unknown login is told apart by app.audit).
+FAILED_REASON: dict[Refusal, str] = {
+    Refusal.WRONG: "wrong_password",
+    Refusal.TOO_LONG: "wrong_password",
+    Refusal.LOCKED: "locked_out",
+    Refusal.DISABLED: "disabled",
+    Refusal.TEMPORARY_EXPIRED: "temporary_expired",
+}
 
 
 class WorkspaceError(Exception):
@@ -171,7 +185,54 @@ class Workspace:
         password signs in only to be changed (`SignedIn.must_change`)."""
         if not has_accounts(self.store):
             raise WorkspaceError(NO_ACCOUNTS)
-        return check_password(self.store, login, password, now=self.clock.now())
+        signed = self._checked(login, password)
+        self.record_session(EventKind.SIGNED_IN, signed.login)
+        return signed
+
+    def _checked(self, login: str, password: str) -> SignedIn:
+        """check_password, a refusal recorded as a failed sign-in (audit.sign_in_failed)."""
+        try:
+            return check_password(self.store, login, password, now=self.clock.now())
+        except SignInRefused as refused:
+            self.record_session(EventKind.SIGN_IN_FAILED, login, reason=FAILED_REASON[refused.reason])
+            raise
+
+    def record_session(self, kind: EventKind, login: str, **details: object) -> None:
+        """An audit record (sign-in, sign-out, lock, unlock, password change, export) in this window's
+        chain; nothing on a folder that is not a window yet (it has no one to sign in)."""
+        window_code = str(self.settings.get("window_code"))
+        if is_valid_window_code(window_code):
+            record_audit(
+                self.store, kind, login=login, window_code=window_code, now=self.clock.now(), details=details
+            )
+
+    def change_password(self, login: str, password: str, new_password: str) -> None:
+        """The person's new password, set on the server (online only: SyncError otherwise) and kept here
+        at once; recorded (audit.password_changed)."""
+        temporary = self._temporary(login)
+        change_password(
+            store=self.store,
+            transport=self.sync.transport,
+            login=login,
+            password=password,
+            new_password=new_password,
+        )
+        self.record_session(
+            EventKind.PASSWORD_CHANGED, login, reason="temporary" if temporary else "voluntary"
+        )
+
+    def upgrade_hash(self, login: str, password: str) -> None:
+        """After a sign-in with a hash of an older scheme: the server makes today's (online; offline or
+        refused, the next sign-in tries again)."""
+        try:
+            upgrade_hash(store=self.store, transport=self.sync.transport, login=login, password=password)
+        except SyncError as error:
+            log.info("password hash of %s not upgraded now: %s", login, error.message)
+
+    def _temporary(self, login: str) -> bool:
+        with self.store.read() as session:
+            clerk = session.get(Clerk, login)
+            return clerk is not None and clerk.temporary_until is not None
 
     def person(self, login: str, password: str) -> Actor:
         """Who acts, for a command that changes data: signed in by password, with a password of their
@@ -179,6 +240,8 @@ class Workspace:
         signed = self.sign_in(login, password)
         if signed.must_change:
             raise WorkspaceError(f"账号 {login} 的密码是临时密码：请先在窗口登录并设置新密码，再使用命令行")
+        if signed.rehash:
+            self.upgrade_hash(login, password)
         return self.counter(login)
 
     def account_roles(self, login: str) -> list[str]:
@@ -189,8 +252,8 @@ class Workspace:
 
     def confirm_password(self, person: Actor, password: str) -> None:
         """The signed-in person typing their password again (approving applies the seal; unlocking the
-        window): SignInRefused when it is not theirs."""
-        self.sign_in(person.clerk_login, password)
+        window): SignInRefused when it is not theirs (recorded as a failed sign-in)."""
+        self._checked(person.clerk_login, password)
 
     def close(self) -> None:
         self.store.close()

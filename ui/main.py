@@ -67,9 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ui.jobs import Jobs
     from ui.main_window import MainWindow
-    from ui.sign_in import change_password_offline
+    from ui.sign_in import change_password_on_server
 
-    change_password = change_password_offline  # the server's password change, once the client has one
+    change_password = change_password_on_server
     jobs = Jobs()
     counter = sign_in_at_start(
         workspace, jobs=jobs, change_password=change_password, login=args.clerk, quiet=args.quit_when_ready
@@ -206,6 +206,8 @@ def sign_in_at_start(
             signed = workspace.sign_in(login, password)
             if signed.must_change:
                 raise WorkspaceError(f"账号 {login} 的密码是临时密码：请在登录框中登录并设置新密码")
+            if signed.rehash:
+                workspace.upgrade_hash(login, password)
             return workspace.counter(login)
         except (SignInRefused, WorkspaceError) as error:
             log.error("登录未成功：%s", error)

@@ -41,6 +41,11 @@ MIN_PASSWORD_CHARS = 8
 ERROR_STYLE = "color:#b00020;"
 
 
+def change_password_on_server(ws: Workspace, login: str, old: str, new: str) -> None:
+    """The person's new password, set on the server (SyncError offline or refused) and kept here at once."""
+    ws.change_password(login, old, new)
+
+
 def change_password_offline(_ws: Workspace, _login: str, _old: str, _new: str) -> None:
     """The change a window makes until it has a way to reach its server for it: always refused."""
     raise SyncError("offline", "修改密码需要连接服务器：本窗口目前无法修改密码，请联系大厅信息技术人员")
@@ -155,6 +160,11 @@ class SignInForm(QWidget):
             dialog.open()
             return
         self.password.clear()
+        if signed.rehash:  # an older hash scheme: the server makes today's (online; else next time)
+            workspace = self._workspace
+            self._jobs.network(
+                lambda _progress: workspace.upgrade_hash(signed.login, password), parent=self
+            ).run()
         self.signed_in.emit(signed)
 
     def _changed(self, signed: SignedIn, result: int) -> None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QStack
 
 from app.accounts.signin import SignedIn
 from app.operations.person import Actor
+from app.sync.wire import EventKind
 from app.workspace import Workspace, WorkspaceError
 from ui.desk import Desk
 from ui.jobs import Jobs
@@ -174,17 +175,18 @@ class WindowLock(QObject):
         self._covered, self._shortcuts = covered, shortcuts
         self._hidden_dialogs: list[QDialog] = []
         self.idle = IdleWatch(msecs=idle_msecs, parent=self)
-        self.idle.idle.connect(self.lock)
+        self.idle.idle.connect(lambda: self.lock(reason="idle"))
         page.signed_in.connect(self._signed_in)
 
     @property
     def locked(self) -> bool:
         return self._stack.currentWidget() is self._page
 
-    def lock(self) -> None:
+    def lock(self, *, reason: str = "manual") -> None:
         """Hide everything the window shows until the same person's password (or another's sign-in)."""
         if not self.locked:
             self._hide_all()
+            self._record(EventKind.LOCKED, reason=reason)
         counter = self._desk.counter
         self._page.show_locked(login=counter.clerk_login, name=counter.clerk_name)
 
@@ -192,6 +194,7 @@ class WindowLock(QObject):
         """Shift change: the person signs out; whoever signs in next acts from then on."""
         if not self.locked:
             self._hide_all()
+        self._record(EventKind.SIGNED_OUT, reason="shift_change")
         self._page.show_signed_out()
         self.signed_out.emit()
 
@@ -213,8 +216,17 @@ class WindowLock(QObject):
             lambda _progress: workspace.counter(signed.login), parent=self._page
         ).success(self._person_back).failure(self._not_at_this_window).run()
 
+    def _record(self, kind: EventKind, **details: object) -> None:
+        """An audit record by the person signed in now (on the database lane, as every write)."""
+        workspace, login = self._desk.workspace, self._desk.counter.clerk_login
+        self._desk.jobs.database(
+            lambda _progress: workspace.record_session(kind, login, **details), parent=self
+        ).run()
+
     def _person_back(self, counter: Actor) -> None:
-        if counter.clerk_login != self._desk.counter.clerk_login:
+        other = counter.clerk_login != self._desk.counter.clerk_login
+        self._record(EventKind.UNLOCKED, **({"by_other_clerk": True} if other else {}))
+        if other:
             log.info("shift change at the window: %s signed in", counter.clerk_login)
             for dialog in self._hidden_dialogs:
                 if shiboken6.isValid(dialog):
