@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 
 from app.accounts import verify_password
 from app.accounts.passwords import legacy_hash
+from app.accounts.signin import SignInRefused
 from app.sync.accounts import ACCOUNTS_PROBLEM_STATE, change_password, upgrade_hash
 from app.sync.transport import SyncError
 from app.sync.wire import KIND_ACCOUNTS
@@ -71,7 +72,8 @@ def test_an_account_disabled_on_the_server_is_refused_at_the_window_after_its_ne
     assert report.accounts_updated and report.account_problems == []
     with pytest.raises(WorkspaceError, match="工作人员账号 zhuren 不存在或已停用"):
         window.counter("zhuren")
-    assert window.sign_in("zhuren", "demo1234") is None
+    with pytest.raises(SignInRefused, match="账号 zhuren（陈建国）已停用"):
+        window.sign_in("zhuren", "demo1234")
     held = clerks(window)
     name, active, roles, until, hashed = held["wang.fang"]
     assert (name, active, roles) == ("王芳", True, "clerk approver")
@@ -132,13 +134,14 @@ PROBLEMS = {
     "twice": "服务器下发的账号名单中账号 demo 出现两次，未采用，仍用上次的名单",
     "roles": f"服务器下发的账号名单中账号 {LOGIN} 的角色不是列表，未采用，仍用上次的名单",
     "hash": f"服务器下发的账号名单中账号 {LOGIN} 的密码摘要无法识别（格式未知），未采用，仍用上次的名单",
-    "login": f"服务器下发的账号名单中第 3 个账号的账号名“{'a' * 40}…”无效，未采用，仍用上次的名单",
+    "login": f"服务器下发的账号名单中第 7 个账号的账号名“{'a' * 40}…”无效，未采用，仍用上次的名单",
 }
 
 
 def test_a_bad_list_is_refused_whole_and_the_pull_goes_on(window: Workspace, server: InProcessServer) -> None:
     entries = good_list(server)
-    assert [e["login"] for e in entries] == ["demo", LOGIN]
+    assert sorted(e["login"] for e in entries) == ["bangban", "chuzheng", "demo", "shenpi", "xinxi", LOGIN]
+    entries.sort(key=lambda e: {"demo": 0, LOGIN: 1}.get(e["login"], 2))  # demo first, then the supervisor
     before = clerks(window)
     for how, message in PROBLEMS.items():
         # The bad list also disables the demo clerk: nothing of it may be taken.

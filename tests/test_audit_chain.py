@@ -46,7 +46,7 @@ def sync_transport(server: InProcessServer) -> httpx.BaseTransport:
 def accept(workspace: Workspace) -> str:
     item = workspace.catalog.item(PLANNING)
     assert item is not None
-    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter())
+    return workspace.acceptance.accept(parse_request(request_json(item)), counter=workspace.counter("demo"))
 
 
 def edit(workspace: Workspace, sql: str) -> None:
@@ -93,7 +93,7 @@ def test_an_edited_row_is_found_by_verify_and_by_the_server(
     record_audit(
         workspace.store,
         EventKind.SIGNED_IN,
-        login=workspace.counter().clerk_login,
+        login=workspace.counter("demo").clerk_login,
         window_code="SZX0103",
         now=datetime.now(UTC),
     )
@@ -172,7 +172,7 @@ def test_audit_events_are_chained_and_a_typed_login_is_kept_short(workspace: Wor
     known = record_audit(
         workspace.store,
         EventKind.SIGN_IN_FAILED,
-        login=workspace.counter().clerk_login,
+        login=workspace.counter("demo").clerk_login,
         window_code="SZX0103",
         now=now,
         details={"reason": "wrong_password", "failures": 2},
@@ -187,7 +187,7 @@ def test_audit_events_are_chained_and_a_typed_login_is_kept_short(workspace: Wor
     login, payload = rows[event_id]
     assert login == UNKNOWN_LOGIN and payload["reason"] == "unknown_login"
     assert payload["typed_login"] == "密" * 40
-    assert rows[known] == (workspace.counter().clerk_login, {"reason": "wrong_password", "failures": 2})
+    assert rows[known] == (workspace.counter("demo").clerk_login, {"reason": "wrong_password", "failures": 2})
     with pytest.raises(ValueError, match="办件的事项"):
         record_audit(workspace.store, EventKind.CASE_DECIDED, login="demo", window_code="SZX0103", now=now)
     assert verify(workspace.store).intact

@@ -1,7 +1,7 @@
 """The server checks each window's hash chain on every push (server.sync.chain): breaks are findings for
-the supervisor, events are stored all the same; replays are not checked again; older windows without
-hashes make one finding; a claimed hash of the wrong form is refused by the schema; audit events are
-stored and projected onto no case."""
+the supervisor, events are stored all the same; replays are not checked again; a window older than the
+chain is no finding, hashes dropped by a window that chained are one; a claimed hash of the wrong form is
+refused by the schema; audit events are stored and projected onto no case."""
 
 from __future__ import annotations
 
@@ -93,18 +93,24 @@ def test_a_removed_or_reordered_event_breaks_the_chain(client: TestClient, serve
     assert count(server_app, case_event) == 7
 
 
-def test_an_older_window_without_hashes_is_one_finding(client: TestClient, server_app: FastAPI) -> None:
+def test_an_older_window_is_no_finding_but_dropping_hashes_is_one(
+    client: TestClient, server_app: FastAPI
+) -> None:
     window = enroll(client, server_app)
-    events = decided("SZX0103", range(1, 5))
-    assert not window.push(events[:2], chain=False).rejected
-    assert not window.push(events[2:], chain=False).rejected
-    [found] = breaks(server_app)
-    assert "未带哈希链（旧版本窗口）" in found["message"] and found["device_id"] == window.device_id
+    events = decided("SZX0103", range(1, 8))
+    assert not window.push(events[:2], chain=False).rejected  # a version older than the chain
+    assert not window.push(events[2:4], chain=False).rejected
+    assert breaks(server_app) == []
     assert count(server_app, case_event) == 4
     # Upgraded, the window chained its whole history: it goes on from there, no finding.
-    upgraded = window.chain(events + decided("SZX0103", [5], first_local_seq=5))
-    assert not window.push(upgraded[4:]).rejected
-    assert len(breaks(server_app)) == 1
+    upgraded = window.chain(events[:5])
+    assert not window.push(upgraded[4:5]).rejected
+    assert breaks(server_app) == []
+    # Once chained, events without hashes are a break (someone dropped them), one finding per device.
+    assert not window.push(events[5:], chain=False).rejected
+    [found] = breaks(server_app)
+    assert "未带哈希链" in found["message"] and found["device_id"] == window.device_id
+    assert count(server_app, case_event) == 7
 
 
 def test_a_hash_not_of_the_form_is_refused_by_the_schema(client: TestClient, server_app: FastAPI) -> None:

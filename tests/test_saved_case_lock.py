@@ -16,10 +16,13 @@ from ui.models import MaterialColumn
 
 
 def stored(workspace: Workspace) -> tuple[int, int]:
-    """(cases, outbox events) in the window's database."""
+    """(cases, outbox events about cases) in the window's database (the sign-in's own record aside)."""
     with workspace.store.read() as session:
         cases = session.scalar(select(func.count()).select_from(Case)) or 0
-        events = session.scalar(select(func.count()).select_from(CaseEvent)) or 0
+        events = (
+            session.scalar(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_number != ""))
+            or 0
+        )
     return int(cases), int(events)
 
 

@@ -144,7 +144,7 @@ def test_without_a_terminal_or_clerk_password_nothing_is_added(
 
 def test_init_demo_adds_the_demo_people_once(capsys: pytest.CaptureFixture[str], target: Target) -> None:
     first = run_json(capsys, target, "init", "--demo")
-    assert first["accounts_added"] == 2
+    assert first["accounts_added"] == 6  # one per role
     code, out, _ = run(capsys, target, "init", "--demo")
     assert code == 0 and "zhuren（陈建国，值班主任）" in out and "新增 0 个" in out
     listed = {a["login"]: a for a in run_json(capsys, target, "account", "list", "--hall", "SZX01")}

@@ -295,7 +295,9 @@ def test_simultaneous_hand_overs_are_detected(
     origin = enroll(client, server_app, window="SZX0103")
     [decision] = decided("SZX0103", [1])
     number = decision.case_number
-    origin.push([decision, follow_up("certificate.issued", number, window="SZX0103", local_seq=2)])
+    origin.push(
+        [decision, follow_up("certificate.issued", number, window="SZX0103", local_seq=2)], chain=False
+    )
     service: SyncService = server_app.state.sync
     for attempt in range(3):
         handovers = [

@@ -136,7 +136,10 @@ def test_rejected_event_goes_to_dead_letters_and_does_not_block(
         # The first window pulls the conflicts of its hall, for its supervisor to see.
         workspace.sync.sync()
         listed = workspace.sync.conflicts()
-        assert len(listed) >= 3 and {c["case_number"] for c in listed} <= set(numbers)
+        duplicates = [c for c in listed if c["reason"] == "duplicate_case_number"]
+        assert len(duplicates) == 3 and {c["case_number"] for c in duplicates} <= set(numbers)
+        # Two PCs on one window code also break its hash chain: the supervisor sees that too.
+        assert {c["reason"] for c in listed} <= {"duplicate_case_number", "chain_break"}
     finally:
         twin.close()
 

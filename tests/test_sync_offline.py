@@ -72,6 +72,7 @@ def test_window_shows_offline_with_backlog_and_retries(
     ):
         window.sync.sync_now()
     text = window.sync_status.label.text()
-    assert "离线" in text and "待上传 1 条" in text and "秒后重试" in text and "从未同步" in text
+    # Waiting: the case, and the sign-in's own record.
+    assert "离线" in text and "待上传 2 条" in text and "秒后重试" in text and "从未同步" in text
     assert window.sync.timer.isActive()  # the next try is scheduled
     assert window.sync.failures == 1

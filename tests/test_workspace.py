@@ -4,15 +4,18 @@ from pathlib import Path
 
 import pytest
 
+from app.accounts.signin import SignInRefused
 from app.settings import Settings, SettingsError
 from app.workspace import Workspace, WorkspaceError, open_workspace
 
 
 def test_demo_clerk_signs_in_with_the_readme_credentials(workspace: Workspace) -> None:
-    counter = workspace.sign_in("demo", "demo1234")
-    assert counter is not None and counter.clerk_name == "王晓梅" and counter.window_code == "SZX0103"
-    assert workspace.sign_in("demo", "wrong") is None
-    assert workspace.sign_in("nobody", "demo1234") is None
+    signed = workspace.sign_in("demo", "demo1234")
+    assert signed.name == "王晓梅" and not signed.must_change and not signed.rehash
+    assert workspace.counter("demo").window_code == "SZX0103"
+    for login, password in (("demo", "wrong"), ("nobody", "demo1234")):
+        with pytest.raises(SignInRefused, match="账号或密码不正确"):
+            workspace.sign_in(login, password)
 
 
 def test_bad_window_settings_are_named(workspace: Workspace) -> None:

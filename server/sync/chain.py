@@ -9,8 +9,9 @@ server, in the window's order (`local_seq`), is checked against it:
 A break never costs a case: the event is stored (or refused) exactly as without the chain, and a
 `chain_break` conflict is recorded for the supervisor, who resolves it with a note like any conflict; the
 check goes on from the received event's hash. Events the server holds already (a replay) are not checked
-again. An event without hashes (a window older than the chain) is accepted; one finding per device says
-so, not one per event.
+again. An event without hashes is accepted: from a window that never sent hashes (a version older than
+the chain) it is only logged; from a window whose chain the server holds, it is a break (hashes dropped),
+one finding per device, not one per event.
 
 Also checked: events the server refuses for other reasons (they stay at the window as dead letters, still
 in its chain), so the next event does not look like a break; such an event sent again, once the head is
@@ -74,6 +75,7 @@ def check(
     if not walked:
         return []
     head = _locked_head(connection, db, device_, now)
+    chained_before = head.event_hash is not None
     found: list[dict[str, Any]] = []
     unchained: WireEvent | None = None
     for event in walked:
@@ -91,7 +93,10 @@ def check(
             found.append(_finding(device_, event, head, what, now))
         head = Head(event.event_id, event.event_hash, event.local_seq)
     if unchained is not None:
-        found.append(_unchained(device_, unchained, now))
+        if chained_before:  # hashes dropped by a window that chained its events: a break
+            found.append(_unchained(device_, unchained, now))
+        else:  # a window older than the chain: nothing to check yet, and nothing broken
+            log.warning("window %s sends events without hashes (an older version)", device_.window_code)
     if head.event_hash is not None:
         connection.execute(
             update(chain_head)
@@ -198,8 +203,8 @@ def _unchained(device_: Device, event: WireEvent, now: datetime) -> dict[str, An
         "device_id": device_.device_id,
         "window_code": device_.window_code,
         "message": (
-            f"窗口 {device_.window_code} 的电脑上传的事件未带哈希链（旧版本窗口）：无法核验其记录是否被改动。"
-            "事件已照常保存；请升级该窗口程序"
+            f"窗口 {device_.window_code} 此前上传的事件带有哈希链，现在上传的事件却未带哈希链：可能有人"
+            "去掉了哈希以逃避核验，或该窗口换回了旧版本程序。事件已照常保存；请值班主任核查该窗口的记录"
         ),
         "detail": {"broken": ["unchained"], "first_event_id": event.event_id, "local_seq": event.local_seq},
         "created_at": now,
