@@ -6,6 +6,7 @@ changed online is stored at the window at once."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import select, update
 from app.accounts import verify_password
 from app.accounts.passwords import legacy_hash
 from app.accounts.signin import SignInRefused
+from app.cli import main
 from app.sync.accounts import ACCOUNTS_PROBLEM_STATE, change_password, upgrade_hash
 from app.sync.transport import SyncError
 from app.sync.wire import KIND_ACCOUNTS
@@ -29,6 +31,7 @@ from server.bulk import dumps, insert_rows
 from server.models import account
 from server.store import open_server_db
 from server.sync import lock_change_log
+from tests.helpers import SEAL, demo_item, request_json
 from tests.sync_harness import InProcessServer, in_process_server
 
 pytestmark = pytest.mark.slow
@@ -61,7 +64,11 @@ def clerks(workspace: Workspace) -> dict[str, tuple[str, bool, str, datetime | N
 
 
 def test_an_account_disabled_on_the_server_is_refused_at_the_window_after_its_next_sync(
-    window: Workspace, server: InProcessServer
+    window: Workspace,
+    server: InProcessServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert window.counter("zhuren").clerk_login == "zhuren"
     add = ("account", "add", "wang.fang", "--hall", "SZX01", "--name", "王芳", "--role", "clerk")
@@ -74,6 +81,12 @@ def test_an_account_disabled_on_the_server_is_refused_at_the_window_after_its_ne
         window.counter("zhuren")
     with pytest.raises(SignInRefused, match="账号 zhuren（陈建国）已停用"):
         window.sign_in("zhuren", "demo1234")
+    # The command line, by the same rules: the password is right, the account disabled.
+    monkeypatch.setenv("CLERK_PASSWORD", "demo1234")
+    request = tmp_path / "case.json"
+    request.write_text(json.dumps(request_json(demo_item(SEAL)), ensure_ascii=False), encoding="utf-8")
+    assert main(["--home", str(window.home), "accept", str(request), "--clerk", "zhuren"]) == 1
+    assert "账号 zhuren（陈建国）已停用，不能登录" in capsys.readouterr().err
     held = clerks(window)
     name, active, roles, until, hashed = held["wang.fang"]
     assert (name, active, roles) == ("王芳", True, "clerk approver")

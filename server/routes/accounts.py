@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -49,6 +49,7 @@ from server.store import ServerDB
 from server.sync import Device
 from server.throttle import PERSON, Throttle
 
+T = TypeVar("T")
 log = logging.getLogger("clerk.server.api")
 
 router = APIRouter(tags=["accounts"])
@@ -209,12 +210,17 @@ async def account_action(
     return JSONResponse(changed.as_json())
 
 
-async def _person_failed(
-    throttle: Throttle, address: str | None, device: Device, login: str, doing: str, error: admin.AdminError
-) -> None:
-    if error.status == 403:
-        throttle.failed(PERSON, address, tried=f"login {login[:40]!r}")
-        log.warning("%s: %r refused (%s) at device %s", doing, login[:40], error.code, device.device_id)
+async def _as_person(
+    throttle: Throttle, address: str | None, device: Device, login: str, doing: str, work: Callable[[], T]
+) -> T:
+    """`work` (a person proving their own password) off the event loop; a refused password counted."""
+    try:
+        return await run_in_threadpool(work)
+    except admin.AdminError as error:
+        if error.status == 403:
+            throttle.failed(PERSON, address, tried=f"login {login[:40]!r}")
+            log.warning("%s: %r refused (%s) at device %s", doing, login[:40], error.code, device.device_id)
+        raise
 
 
 @router.post(
@@ -240,20 +246,21 @@ async def change_password(
     throttle.check(PERSON, address)
     body = await read_wire_body(request, MAX_FORM_BODY_BYTES, PasswordChange.from_json)
     login = body.login.strip()
-    try:
-        entry = await run_in_threadpool(
-            lambda: account_changes.change_password(
-                db,
-                hall_code=device.hall_code,
-                login=login,
-                password=body.password,
-                new_password=body.new_password,
-                now=clock(),
-            )
-        )
-    except admin.AdminError as error:
-        await _person_failed(throttle, address, device, login, "password change", error)
-        raise
+    entry = await _as_person(
+        throttle,
+        address,
+        device,
+        login,
+        "password change",
+        lambda: account_changes.change_password(
+            db,
+            hall_code=device.hall_code,
+            login=login,
+            password=body.password,
+            new_password=body.new_password,
+            now=clock(),
+        ),
+    )
     return JSONResponse({"account": entry.to_json()})
 
 
@@ -278,13 +285,14 @@ async def rehash(
     throttle.check(PERSON, address)
     body = await read_wire_body(request, MAX_FORM_BODY_BYTES, Rehash.from_json)
     login = body.login.strip()
-    try:
-        changed = await run_in_threadpool(
-            lambda: account_changes.upgrade_hash(
-                db, hall_code=device.hall_code, login=login, password=body.password, now=clock()
-            )
-        )
-    except admin.AdminError as error:
-        await _person_failed(throttle, address, device, login, "rehash", error)
-        raise
+    changed = await _as_person(
+        throttle,
+        address,
+        device,
+        login,
+        "rehash",
+        lambda: account_changes.upgrade_hash(
+            db, hall_code=device.hall_code, login=login, password=body.password, now=clock()
+        ),
+    )
     return JSONResponse({"account": changed.entry.to_json(), "changed": changed.changed})
