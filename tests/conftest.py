@@ -13,12 +13,20 @@ import keyring
 import keyring.backend
 import pytest
 
+import app.accounts.passwords
 from app.clock import CHINA, Clock, fixed_clock
 from app.workspace import Workspace
 from tests.helpers import open_demo_workspace
 
 # Offscreen windows get the most common counter PC screen, 1366×768, instead of the platform's 800×800
 # (Qt reads this when the application object is made, after collection).
+# Hashes made in this test run cost 1 MiB and one pass instead of 64 MiB and two (a check costs what the
+# hash recorded): hundreds of sign-ins take milliseconds, not minutes. The scheme is the same argon2id; the
+# strength a real window or server uses is tested in a process of its own (test_server_accounts.py).
+app.accounts.passwords._HASHER = app.accounts.passwords.make_hasher(
+    time_cost=1, memory_cost=1024, parallelism=1
+)
+
 COUNTER_SCREEN = Path(__file__).resolve().parent / "data" / "screen-1366x768.json"
 if os.environ["QT_QPA_PLATFORM"] == "offscreen" and not any(c in str(COUNTER_SCREEN) for c in ":,"):
     os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={COUNTER_SCREEN}"

@@ -188,3 +188,17 @@ def test_the_password_never_shows_and_a_damaged_hash_is_no_match() -> None:
     damaged_hashes = ("", "scrypt$zz$00", "scrypt$$00", good.replace("argon2id", "md5"), "a$b$c$d", good[:-4])
     for damaged in damaged_hashes:
         assert not verify_password("demo1234", damaged)
+
+
+def test_hashes_made_outside_the_tests_are_memory_hard() -> None:
+    """A real window or server (a process without the test suite's cheaper hashes) makes argon2id hashes of
+    64 MiB and two passes; the suite's own are cheaper only to be quick (tests/conftest.py)."""
+    import subprocess
+    import sys
+
+    code = "from app.accounts.passwords import hash_password, needs_rehash; h = hash_password('x'); print(h)"
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert made.startswith("$argon2id$v=19$m=65536,t=2,p=1$"), made
+    from app.accounts.passwords import hash_password, needs_rehash
+
+    assert not needs_rehash(hash_password("x"))  # in this run: the cheaper ones are today's

@@ -20,9 +20,22 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 ARGON2_PREFIX = "$argon2id$"
 LEGACY_SCHEME = "scrypt"
 MAX_HASH_CHARS = 300  # longer than any hash this scheme makes; a longer one from the wire is refused
-_HASHER = PasswordHasher(
-    time_cost=2, memory_cost=64 * 1024, parallelism=1, hash_len=32, salt_len=16, type=Type.ID
-)
+# The parameters every hash is made with (its string records them, so a check costs what it cost to make).
+STRONG = {"time_cost": 2, "memory_cost": 64 * 1024, "parallelism": 1}
+
+
+def make_hasher(*, time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
+    )
+
+
+_HASHER = make_hasher(**STRONG)  # the test suite makes its hashes cheaper (tests/conftest.py)
 
 
 def hash_password(password: str) -> str:
