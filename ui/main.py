@@ -71,6 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     change_password = change_password_on_server
     jobs = Jobs()
+    signing_in = time.perf_counter()
     counter = sign_in_at_start(
         workspace, jobs=jobs, change_password=change_password, login=args.clerk, quiet=args.quit_when_ready
     )
@@ -103,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     def ready() -> None:
         print(f"ready_seconds={time.perf_counter() - _T0:.3f}", flush=True)
+        print(f"sign_in_to_ready_seconds={time.perf_counter() - signing_in:.3f}", flush=True)
         spawned = os.environ.get("CLERK_SPAWNED_AT")  # set by the start benchmark: wall clock at spawn
         if spawned:
             print(f"spawn_to_ready_seconds={time.time() - float(spawned):.3f}", flush=True)
