@@ -18,6 +18,7 @@ from app.intake import parse_request
 from app.workspace import open_workspace
 from tests.helpers import SEAL, demo_item, open_demo_workspace, request_json
 from tests.sync_harness import ServerProcess, server_for
+from ui.main_window import MainWindow
 
 BEHIND = timedelta(hours=1)
 
@@ -79,3 +80,13 @@ def test_a_test_clock_never_follows_the_server() -> None:
     right = Clock()
     right.observe_server(now + timedelta(seconds=30), sent=now, received=now)
     assert right.offset == timedelta(0)  # within the tolerance: network delay, whole seconds
+
+
+def test_the_window_says_its_clock_is_off(window: MainWindow) -> None:
+    status = window.sync_status
+    status.show_view(window.sync.view)
+    assert "本机时钟不准" not in status.label.text()
+    window.desk.workspace.clock.offset = -timedelta(minutes=30)  # as the last sync found it
+    status.show_view(window.sync.view)
+    assert "本机时钟不准" in status.label.text()
+    assert "本机时钟比服务器快约 30 分钟" in status.label.toolTip() and "校准" in status.label.toolTip()

@@ -326,8 +326,11 @@ class SyncStatusWidget(QWidget):
             parts.append(f"{view.retry_in:.0f} 秒后重试")
         if view.state == "mismatch":
             parts.append(view.message)
+        skew = self.desk.workspace.clock.skew_warning()  # a PC clock the server's corrects
+        if skew:
+            parts.append("<span style='color:#b00020'>本机时钟不准</span>")
         self.label.setText(" · ".join(parts))
-        self.label.setToolTip(view.message)
+        self.label.setToolTip("\n".join(t for t in (view.message, skew) if t))
         self._show_conflicts_count(sum(1 for c in view.conflicts if c["resolved_at"] is None))
         if view.state != "syncing":
             self.progress.setVisible(False)
