@@ -22,12 +22,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Text, select, type_coerce
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.acceptance import case_snapshot
 from app.audit import chain
 from app.clock import hall_time_text
+from app.sync.outbox import EVENT_COLUMNS
 from app.sync.wire import EVENT_KIND_LABEL, EventKind
 from db.models import Case, CaseEvent
 from db.store import Store
@@ -116,21 +117,7 @@ def _walk_chain(store: Store) -> Iterator[Finding | int]:
     with store.read() as session:
         while True:
             rows = session.execute(
-                select(
-                    CaseEvent.id,
-                    CaseEvent.event_id,
-                    CaseEvent.case_number,
-                    CaseEvent.kind,
-                    type_coerce(CaseEvent.payload, Text),
-                    CaseEvent.clerk_login,
-                    CaseEvent.window_code,
-                    CaseEvent.device_time,
-                    CaseEvent.prev_hash,
-                    CaseEvent.event_hash,
-                )
-                .where(CaseEvent.id > after)
-                .order_by(CaseEvent.id)
-                .limit(_STEP)
+                select(*EVENT_COLUMNS).where(CaseEvent.id > after).order_by(CaseEvent.id).limit(_STEP)
             ).all()
             if not rows:
                 break

@@ -30,7 +30,20 @@ from db.store import Store
 
 log = logging.getLogger("clerk.sync.outbox")
 
-TOO_LARGE = "too_large"  # the dead-letter code of an event too large to send
+TOO_LARGE = "too_large"
+# An outbox row as it goes on the wire and into the chain: its payload as the stored JSON text.
+EVENT_COLUMNS = (
+    CaseEvent.id,
+    CaseEvent.event_id,
+    CaseEvent.case_number,
+    CaseEvent.kind,
+    type_coerce(CaseEvent.payload, Text),
+    CaseEvent.clerk_login,
+    CaseEvent.window_code,
+    CaseEvent.device_time,
+    CaseEvent.prev_hash,
+    CaseEvent.event_hash,
+)  # the dead-letter code of an event too large to send
 
 
 class UnsendableEvent(ValueError):
@@ -155,18 +168,7 @@ def read_batch(
     last_id = after_id
     with store.read() as session:
         rows = session.execute(
-            select(
-                CaseEvent.id,
-                CaseEvent.event_id,
-                CaseEvent.case_number,
-                CaseEvent.kind,
-                type_coerce(CaseEvent.payload, Text),
-                CaseEvent.clerk_login,
-                CaseEvent.window_code,
-                CaseEvent.device_time,
-                CaseEvent.prev_hash,
-                CaseEvent.event_hash,
-            )
+            select(*EVENT_COLUMNS)
             .where(
                 CaseEvent.acknowledged_at.is_(None),
                 CaseEvent.rejected_at.is_(None),
