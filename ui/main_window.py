@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
@@ -47,13 +48,15 @@ from ui.print_flow import PrintFlow
 from ui.printing import PrintPreviewDialog
 from ui.reference_refresh import ReferenceRefresh
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
-from ui.settings_dialog import SettingsDialog
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
 from ui.todays_cases import TodaysCases
 from ui.verify_dialog import VerifyDialog
 from ui.window_lock import LockPage, WindowLock
 from ui.window_state import WINDOW_STATE_NAME, WindowState
+
+if TYPE_CHECKING:
+    from ui.settings_dialog import SettingsDialog
 
 log = logging.getLogger("clerk.ui")
 
@@ -302,6 +305,8 @@ class MainWindow(QMainWindow):
         if refusal is not None:
             self.notify(QMessageBox.Icon.Warning, "不能修改设置", refusal)
             return
+        from ui.settings_dialog import SettingsDialog  # hall IT's, rarely: not loaded at start-up
+
         dialog = SettingsDialog(settings=self.workspace.settings, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(self._settings_saved)
