@@ -101,6 +101,28 @@ class Case(Base):
     clerk_login: Mapped[str] = mapped_column(String(40))
     clerk_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC, device clock
+    # Since schema 9 (issue 13), the case's life after the decision (app.lifecycle): its last step
+    # (app.cases.status), its department and time limits as the catalog gave them, the day they start
+    # from, the legal due day (the promised one is `promised_date`), a running suspension, the extension,
+    # tolerated materials still to come, and why and when it ended.
+    step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    department: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    legal_limit_days: Mapped[int | None] = mapped_column(Integer)
+    legal_limit_unit: Mapped[str | None] = mapped_column(String(10))
+    promised_limit_days: Mapped[int | None] = mapped_column(Integer)
+    promised_limit_unit: Mapped[str | None] = mapped_column(String(10))
+    legal_due: Mapped[date | None] = mapped_column(Date)
+    legal_due_uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    suspended_since: Mapped[date | None] = mapped_column(Date)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    extension: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # reason, approved_by, approved_on
+    tolerated_outstanding: Mapped[str] = mapped_column(Text, default="", server_default="")
+    approve_before_supplied: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+    outcome_basis: Mapped[str | None] = mapped_column(Text)
+    refresh_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMaterial.position"
@@ -109,7 +131,10 @@ class Case(Base):
         back_populates="case", cascade="all, delete-orphan", order_by="CaseFinding.position"
     )
 
-    __table_args__ = (Index("ix_case_received_on", "received_on"),)
+    __table_args__ = (
+        Index("ix_case_received_on", "received_on"),
+        Index("ix_case_status_department_legal_due", "status", "department", "legal_due"),
+    )
 
 
 class CaseMaterial(Base):
@@ -126,6 +151,7 @@ class CaseMaterial(Base):
     copies: Mapped[int] = mapped_column(Integer)
     pages: Mapped[int] = mapped_column(Integer)
     defect: Mapped[str | None] = mapped_column(Text)
+    visit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: at the decision
 
     case: Mapped[Case] = relationship(back_populates="materials")
 
@@ -293,6 +319,8 @@ class Certificate(Base):
     recipient_id_type: Mapped[str | None] = mapped_column(String(20))
     recipient_capacity: Mapped[str | None] = mapped_column(String(20))
     recipient_authorization: Mapped[str | None] = mapped_column(String(400))
+    # Since schema 9: mailed instead of collected (address, recipient, phone, carrier, tracking number).
+    mailing: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class OfficeKey(Base):
@@ -359,3 +387,92 @@ class HallCase(Base):
     received_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime)  # the server's commit time of the change
     seq: Mapped[int] = mapped_column(Integer)  # the change that said so
+
+
+class CaseVisit(Base):
+    """A return of the applicant after the decision: a supplement (补正) or a tolerated material supplied
+    (容缺补交): what was asked, what the new check found (the materials brought are `CaseMaterial` rows of
+    this `visit`)."""
+
+    __tablename__ = "case_visit"
+    __table_args__ = (UniqueConstraint("case_number", "visit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
+    visit: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # "supplement" | "tolerated"
+    day: Mapped[date] = mapped_column(Date)
+    asked: Mapped[list[Any]] = mapped_column(JSON)  # material codes the notice (or 容缺 list) named
+    outcome: Mapped[str] = mapped_column(String(40))
+    findings: Mapped[list[Any]] = mapped_column(JSON)
+    warnings: Mapped[list[Any]] = mapped_column(JSON)
+    supplement_deadline: Mapped[date | None] = mapped_column(Date)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+
+
+class CaseSuspension(Base):
+    """A suspension (挂起) of a case's time limits: Art. 45 kinds and the local ones."""
+
+    __tablename__ = "case_suspension"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    start: Mapped[date] = mapped_column(Date)
+    expected_end: Mapped[date] = mapped_column(Date)
+    actual_end: Mapped[date | None] = mapped_column(Date)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    resume_event_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CaseCorrection(Base):
+    """A field of a saved case a supervisor corrected (更正): the old value stays here."""
+
+    __tablename__ = "case_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str | None] = mapped_column(Text)
+    new: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    corrected_at: Mapped[datetime] = mapped_column(DateTime)
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+class CertificateRevocation(Base):
+    """A certificate of the hall revoked (撤销): the verifier reports it as revoked, offline too."""
+
+    __tablename__ = "certificate_revocation"
+
+    certificate_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text)
+    basis: Mapped[str] = mapped_column(Text)
+    revoked_on: Mapped[date] = mapped_column(Date)
+    revoked_by: Mapped[str] = mapped_column(String(40))
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+class ServiceRating(Base):
+    """好差评: the applicant's rating of one service event (一次一评); an unfavourable one (level 4, 5) is
+    followed up by a supervisor by `follow_up_due`."""
+
+    __tablename__ = "service_rating"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    service_event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    level: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(Text)
+    window_code: Mapped[str] = mapped_column(String(20))
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    rated_at: Mapped[datetime] = mapped_column(DateTime)
+    follow_up_due: Mapped[date | None] = mapped_column(Date)
+    followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    follow_up_note: Mapped[str | None] = mapped_column(Text)

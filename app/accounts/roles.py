@@ -46,6 +46,9 @@ class Permission(StrEnum):
     SYNC = "sync"  # sync with the server, reconcile
     RESOLVE_CONFLICT = "resolve_conflict"  # settle a conflict or a finding the server lists
     CORRECT = "correct"  # correct a saved case's data with a reason (更正)
+    WITHDRAW = "withdraw"  # record an applicant's written withdrawal, end a case whose notice lapsed
+    REVOKE = "revoke"  # 撤销 a granted certificate (Art. 69)
+    RECORD_RATING = "record_rating"  # record the applicant's rating (好差评) at the counter
     WATCH_TIME_LIMITS = "watch_time_limits"
     STATISTICS = "statistics"
     SEE_FULL_ID = "see_full_id"  # a case's full ID number and phone on screen
@@ -81,6 +84,9 @@ GRANTS: dict[Permission, Grant] = {
     Permission.SYNC: _grant("同步", *_COUNTER, Role.HELPER, Role.IT),
     Permission.RESOLVE_CONFLICT: _grant("处理同步冲突", Role.SUPERVISOR),
     Permission.CORRECT: _grant("更正办件", Role.SUPERVISOR),
+    Permission.WITHDRAW: _grant("办理撤回或终止", Role.CLERK, Role.APPROVER),
+    Permission.REVOKE: _grant("撤销许可", Role.APPROVER),
+    Permission.RECORD_RATING: _grant("记录服务评价", *_COUNTER),
     Permission.WATCH_TIME_LIMITS: _grant("查看时限监控", Role.SUPERVISOR),
     Permission.STATISTICS: _grant("查看统计", Role.SUPERVISOR),
     Permission.SEE_FULL_ID: _grant("查看完整证件号码", *_COUNTER),

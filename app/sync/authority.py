@@ -1,14 +1,13 @@
 """Who may record which event of a case: one table, read by the server before it stores an event and by the
 window before it records one (the window refuses first, at the counter).
 
-Today every kind may be recorded only by the window that holds the case: the window whose code is in the
-case number (`app.case_number`). So a case number belongs to its window code's hall whether or not that
-window has been enrolled yet: no device of another window, of this hall or another, can record anything
-for it, and nothing planted before the window exists can change its cases later.
-
-The place for more: issue 13 adds a back-office role of the case's hall (approving, issuing a certificate)
-as a second `Recorder` in `RECORDED_BY`; `refusal` then needs the account that recorded the event, which
-accounts on the server (issue 12) will vouch for.
+- `HOLDING_WINDOW`: the window whose code is in the case number (`app.case_number`). So a case number belongs
+  to its window code's hall whether or not that window has been enrolled yet, and its decision can come from
+  that window alone: nothing planted before the window exists can stand for its cases.
+- `HALL_WINDOW`: any window of the case's hall (the server checks the hall: server.sync.checks) — the back
+  office approving at another PC, a window of the hall handing over (窗口统一出件), a supplement brought
+  to another window. What the person may do is their account's roles (app.accounts.roles); the server
+  checks them against its own account list for every event that changes a case (`permission_of`).
 """
 
 from __future__ import annotations
@@ -17,24 +16,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from app.sync.wire import EVENT_KIND_LABEL, REJECTION_NOT_HOLDER, EventKind
+from app.accounts.roles import Permission
+from app.cases.status import TRANSITIONS
+from app.sync.wire import AUDIT_KINDS, EVENT_KIND_LABEL, REJECTION_NOT_HOLDER, EventKind
 
 
 class Recorder(StrEnum):
     """Who may record an event of a case."""
 
     HOLDING_WINDOW = "holding_window"  # the window whose code is in the case number
-    # BACK_OFFICE = "back_office"  # issue 13: a back-office role of the case's hall
+    HALL_WINDOW = "hall_window"  # any window of the case's hall
 
 
 _HOLDER_ONLY = frozenset({Recorder.HOLDING_WINDOW})
+_HALL = frozenset({Recorder.HOLDING_WINDOW, Recorder.HALL_WINDOW})
 
 RECORDED_BY: Mapping[str, frozenset[Recorder]] = {
     EventKind.CASE_DECIDED: _HOLDER_ONLY,
-    EventKind.DOCUMENT_PRINTED: _HOLDER_ONLY,
-    EventKind.DOCUMENT_REPRINTED: _HOLDER_ONLY,
-    EventKind.CERTIFICATE_ISSUED: _HOLDER_ONLY,
-    EventKind.CERTIFICATE_HANDED_OVER: _HOLDER_ONLY,
+    **{kind: _HALL for kind in EventKind if kind != EventKind.CASE_DECIDED and kind not in AUDIT_KINDS},
 }
 # A kind the table does not name (a newer window's): the holder only, never anyone.
 UNLISTED = _HOLDER_ONLY
@@ -50,7 +49,9 @@ def refusal(*, kind: str, case_number: str, case_window: str, recorder_window: s
     """Why the window `recorder_window` may not record a `kind` event (an EventKind, or what a newer window
     sent) of case `case_number` (held by `case_window`), or None when it may."""
     allowed = RECORDED_BY.get(kind, UNLISTED)
-    if Recorder.HOLDING_WINDOW in allowed and recorder_window == case_window:
+    if Recorder.HALL_WINDOW in allowed or (
+        Recorder.HOLDING_WINDOW in allowed and recorder_window == case_window
+    ):
         return None
     what = EVENT_KIND_LABEL.get(kind, "事项")
     return Refusal(
@@ -58,3 +59,15 @@ def refusal(*, kind: str, case_number: str, case_window: str, recorder_window: s
         f"办件 {case_number} 由窗口 {case_window} 受理，{what}只能由该窗口记录；"
         f"提交的电脑登记为窗口 {recorder_window}，本条未保存",
     )
+
+
+def permission_of(kind: str, payload: Mapping[str, object]) -> Permission | None:
+    """The permission an event that changes a case needs (the status table's row for its kind and the
+    statuses it carries), or None for an event that changes no status, or an older window's without them."""
+    source, target = payload.get("from_status"), payload.get("to_status")
+    if not isinstance(source, str) or not isinstance(target, str):
+        return None
+    for row in TRANSITIONS:
+        if row.event == kind and row.source == source and row.target == target:
+            return row.permission
+    return None

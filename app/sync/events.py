@@ -38,17 +38,33 @@ from typing import Any, ClassVar
 import orjson
 
 from app.audit.chain import is_hash
-from app.case_number import CaseNumberError, is_valid_window_code, parse_case_number
+from app.case_number import CaseNumberError, parse_case_number
 from app.cases.status import DECIDED_STATUS
-from app.catalog import ApplicantKind, Form
-from app.completeness import Outcome, Rule, Verdict
+from app.completeness import Outcome
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
 from app.licences import MAX_FIELDS, MAX_LABEL_CHARS, MAX_VALUE_CHARS, licence_fields_json
+from app.lifecycle.events import OPTIONAL_STEP_FIELDS, CaseChange, ServiceRated, check_lifecycle
+from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
 from app.pickup import MAX_AUTHORIZATION_CHARS, Capacity
 from app.seal import CertificateClaims, PublicKeyEntry, public_entry_json
 from app.sync.certificate_event import KEY_FIELD
+from app.sync.event_parts import (
+    AGENT,
+    APPLICANT,
+    CATALOG_TEXT,
+    CLERK_TEXT,
+    CODE,
+    FINDING,
+    ID_NUMBER,
+    LOGIN,
+    MATERIAL,
+    MESSAGE,
+    NAME,
+    SHA256,
+    WINDOW_CODE,
+)
 from app.sync.schema import (
     Day,
     Flag,
@@ -71,14 +87,11 @@ from app.sync.wire import (
     AUDIT_KINDS,
     EARLIEST_DEVICE_TIME,
     LOGIN_PATTERN,
-    MAX_CLERK_TEXT_CHARS,
     MAX_CLOCK_AHEAD_SECONDS,
     MAX_COPIES,
     MAX_EVENT_BYTES,
     MAX_LOGIN_CHARS,
     MAX_MESSAGE_CHARS,
-    MAX_NAME_CHARS,
-    MAX_PAGES,
     MAX_SAFE_INTEGER,
     UNKNOWN_LOGIN,
     EventKind,
@@ -106,54 +119,7 @@ class Refusal:
         return f"{shown}；另有 {rest} 处问题" if rest > 0 else shown
 
 
-# -- the schemas ----------------------------------------------------------------------------------------
-LOGIN = Text(40, rule=_LOGIN.fullmatch, form="账号（2–40 位小写字母、数字或 . _ -，以字母开头）")
-WINDOW_CODE = Text(12, rule=is_valid_window_code, form="窗口编码（4–12 位大写字母或数字，以字母开头）")
-SHA256 = Text(64, rule=_SHA256.fullmatch, form="64 位小写十六进制 SHA-256")
-CODE = Text(80)  # a code from the catalog or made by the program: item, material, certificate, key
-NAME = Text(MAX_NAME_CHARS)
-CATALOG_TEXT = Text(200)  # a name from the catalog: item, material, office, certificate type
-ID_NUMBER = Text(40, min_chars=0)  # empty when a 不予受理 notice was decided before it was entered
-PHONE = Text(40, min_chars=0)
-CLERK_TEXT = Text(MAX_CLERK_TEXT_CHARS)
-MESSAGE = Text(MAX_MESSAGE_CHARS)
-
-APPLICANT = Record(
-    {
-        "kind": required(choice(ApplicantKind)),
-        "name": required(NAME),
-        "id_type": required(choice(IdKind)),
-        "id_number": required(ID_NUMBER),
-        "phone": required(PHONE),
-        "id_override_reason": nullable(CLERK_TEXT),
-    }
-)
-AGENT = Record(
-    {
-        "name": required(NAME),
-        "id_type": optional(choice(IdKind)),  # an agent without it (older windows) has a resident ID
-        "id_number": required(ID_NUMBER),
-        "phone": required(PHONE),
-    }
-)
-MATERIAL = Record(
-    {
-        "material": required(CODE),
-        "name": required(CATALOG_TEXT),
-        "form": required(choice(Form)),
-        "copies": required(Integer(0, MAX_COPIES)),
-        "pages": required(Integer(1, MAX_PAGES)),
-        "defect": nullable(CLERK_TEXT),
-    }
-)
-FINDING = Record(
-    {
-        "rule": required(choice(Rule)),
-        "outcome": required(choice(Verdict)),
-        "material": nullable(CODE),
-        "message": required(MESSAGE),
-    }
-)
+# -- the schemas: the parts several kinds share are in app.sync.event_parts -------------------------------
 # `app.acceptance.case_snapshot`: the whole case as decided at the counter.
 CASE_DECIDED = Record(
     {
@@ -292,6 +258,7 @@ CERTIFICATE_ISSUED = Record(
         "issued_on": optional(Day()),
         "approver_login": optional(LOGIN),
         KEY_FIELD: optional(SIGNING_KEY),  # absent in events of windows before keys were registered
+        **OPTIONAL_STEP_FIELDS,  # absent in events of windows before steps (issue 13)
         # Absent in events of windows before licence templates (issue 11): printed with the general one.
         "licence_type": optional(Text(40)),
         "fields": optional(TextMap(Text(MAX_LABEL_CHARS), Text(MAX_VALUE_CHARS), MAX_FIELDS)),
@@ -321,6 +288,7 @@ class CertificateIssued:
     key: PublicKeyEntry  # travels as `key_id` and, whole, as KEY_FIELD
     licence_type: str = "general"  # its template (app.licences)
     fields: tuple[tuple[str, str], ...] = ()  # the approver's entries and the licence's own number, in order
+    change: CaseChange | None = None  # the step it makes (None: as an older window sent it)
 
     @classmethod
     def sealed(
@@ -368,10 +336,11 @@ class CertificateIssued:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             KEY_FIELD: public_entry_json(self.key),
             "fields": dict(self.fields),
+            **(self.change.payload() if self.change is not None else {}),
         }
 
 
-_NOT_COLUMNS = ("key", "fields")
+_NOT_COLUMNS = ("key", "fields", "change")
 
 
 # What a window stores of a certificate issued elsewhere, all text (dates ISO) and all required; the
@@ -381,7 +350,7 @@ CERTIFICATE_FIELDS: tuple[str, ...] = (
     *(
         f.name
         for f in fields(CertificateIssued)
-        if f.name not in ("valid_until", "key", "licence_type", "fields")
+        if f.name not in ("valid_until", "key", "licence_type", "fields", "change")
     ),
     "key_id",
 )
@@ -397,6 +366,7 @@ CERTIFICATE_HANDED_OVER = Record(
         "recipient_id_type": optional(choice(IdKind)),
         "capacity": optional(choice(Capacity)),
         "authorization": optional(Text(MAX_AUTHORIZATION_CHARS), null=True),
+        **OPTIONAL_STEP_FIELDS,  # absent in events of windows before steps (issue 13)
     }
 )
 
@@ -412,6 +382,7 @@ class CertificateHandedOver:
     recipient_id_type: IdKind = IdKind.RESIDENT_ID
     capacity: Capacity | None = None  # None only in events made before capacities were recorded
     authorization: str | None = None  # a 受托人's authorisation (授权委托书 …)
+    change: CaseChange | None = None  # the step it makes (None: as an older window sent it)
 
     def payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {
@@ -423,6 +394,8 @@ class CertificateHandedOver:
             payload["recipient_id_type"] = str(self.recipient_id_type)
             payload["capacity"] = str(self.capacity)
             payload["authorization"] = self.authorization
+        if self.change is not None:
+            payload.update(self.change.payload())
         return payload
 
 
@@ -480,6 +453,8 @@ EventPayload = (
     | DocumentReprinted
     | CertificateIssued
     | CertificateHandedOver
+    | CaseChange
+    | ServiceRated
     | AuditRecord
 )
 PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
@@ -488,6 +463,8 @@ PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     DocumentReprinted,
     CertificateIssued,
     CertificateHandedOver,
+    CaseChange,
+    ServiceRated,
     AuditRecord,
 )
 
@@ -497,6 +474,7 @@ PAYLOAD_SCHEMA: dict[str, Record] = {
     EventKind.DOCUMENT_REPRINTED: DOCUMENT_PRINTED,
     EventKind.CERTIFICATE_ISSUED: CERTIFICATE_ISSUED,
     EventKind.CERTIFICATE_HANDED_OVER: CERTIFICATE_HANDED_OVER,
+    **LIFECYCLE_SCHEMAS,
     **AUDIT_SCHEMA,
 }
 
@@ -517,6 +495,12 @@ def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
 CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {
     EventKind.CASE_DECIDED: _decided_status
 }
+
+
+# The kinds whose payload is checked against the status table and the case's day (app.lifecycle.events).
+LIFECYCLE_CHECKED = frozenset(
+    {*LIFECYCLE_SCHEMAS, EventKind.CERTIFICATE_ISSUED, EventKind.CERTIFICATE_HANDED_OVER}
+)
 
 
 # -- checking an event ------------------------------------------------------------------------------------
@@ -616,6 +600,12 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
         cross = CROSS_CHECKS.get(event.kind)
         if cross is not None and len(problems) == before:
             cross(event.payload, problems)
+        if event.kind in LIFECYCLE_CHECKED and len(problems) == before:
+            try:
+                case_day: date | None = parse_case_number(event.case_number).day
+            except CaseNumberError:
+                case_day = None
+            check_lifecycle(event.kind, event.payload, case_day, problems)
     return Refusal("invalid", tuple(problems)) if problems else None
 
 

@@ -56,6 +56,20 @@ class EventKind(StrEnum):
     DOCUMENT_REPRINTED = "document.reprinted"
     CERTIFICATE_ISSUED = "certificate.issued"
     CERTIFICATE_HANDED_OVER = "certificate.handed_over"
+    # The case's life after the counter's first decision (app.lifecycle; the table: app.cases.status).
+    CASE_SUPPLEMENTED = "case.supplemented"
+    TOLERATED_SUPPLIED = "case.tolerated_supplied"
+    REVIEW_STARTED = "case.review_started"
+    CASE_SUSPENDED = "case.suspended"
+    CASE_RESUMED = "case.resumed"
+    CASE_EXTENDED = "case.extended"
+    CASE_REFUSED = "case.refused"
+    CASE_MAILED = "case.mailed"
+    CASE_WITHDRAWN = "case.withdrawn"
+    CASE_TERMINATED = "case.terminated"
+    CASE_CORRECTED = "case.corrected"
+    CERTIFICATE_REVOKED = "certificate.revoked"
+    SERVICE_RATED = "service.rated"  # 好差评: the applicant's rating of one service event
     SIGNED_IN = "audit.signed_in"
     SIGNED_OUT = "audit.signed_out"
     SIGN_IN_FAILED = "audit.sign_in_failed"
@@ -93,6 +107,9 @@ CONFLICT_EVENT_ID_REUSED = "event_id_reused"
 # supervisor sees what broke (an edited event, one removed or reordered, a chain started again, or events
 # of an older window without hashes).
 CONFLICT_CHAIN_BREAK = "chain_break"
+# Two PCs changed one case while apart (two events of the same step, or one that no longer follows the
+# case's status: app.cases.status.replay): the first stored is the case's, the other kept and shown.
+CONFLICT_LIFECYCLE = "lifecycle_conflict"
 MAX_RESOLUTION_CHARS = 500
 MAX_LOGIN_CHARS = 40  # an account's login (app.accounts.people)
 MAX_PASSWORD_CHARS = 256  # a password anywhere: longer is refused before it is hashed
@@ -113,6 +130,19 @@ EVENT_KIND_LABEL: dict[str, str] = {
     EventKind.DOCUMENT_REPRINTED: "补打文书",
     EventKind.CERTIFICATE_ISSUED: "审批发证",
     EventKind.CERTIFICATE_HANDED_OVER: "证照交付",
+    EventKind.CASE_SUPPLEMENTED: "接收补正材料",
+    EventKind.TOLERATED_SUPPLIED: "容缺材料补交",
+    EventKind.REVIEW_STARTED: "开始审查",
+    EventKind.CASE_SUSPENDED: "挂起",
+    EventKind.CASE_RESUMED: "恢复办理",
+    EventKind.CASE_EXTENDED: "延长办理期限",
+    EventKind.CASE_REFUSED: "不予许可",
+    EventKind.CASE_MAILED: "邮寄送达",
+    EventKind.CASE_WITHDRAWN: "撤回申请",
+    EventKind.CASE_TERMINATED: "终止办理",
+    EventKind.CASE_CORRECTED: "更正办件",
+    EventKind.CERTIFICATE_REVOKED: "撤销许可",
+    EventKind.SERVICE_RATED: "服务评价",
     EventKind.SIGNED_IN: "登录",
     EventKind.SIGNED_OUT: "退出登录",
     EventKind.SIGN_IN_FAILED: "登录失败",
@@ -137,6 +167,7 @@ CONFLICT_REASON_LABEL = {
     "certificate_handed_over_twice": "同一证照重复交付",
     "event_id_reused": "事件编号被重复使用",
     "chain_break": "哈希链断裂（记录可能被改动）",
+    "lifecycle_conflict": "同一办件在两处被同时办理",
 }
 
 MAX_BATCH_EVENTS = 1000
