@@ -41,6 +41,9 @@ ACCOUNT_ADD_PATH = f"{API}/accounts/add"
 ACCOUNT_ACTION_PATH = f"{API}/accounts/{{login}}/{{action}}"  # action: ACCOUNT_ACTIONS
 PASSWORD_CHANGE_PATH = f"{API}/accounts/password"
 PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
+# The whole record of a case of the device's hall (its events, certificates, revocations): a PC of the hall
+# that does not hold the case fetches it to act on it (the back office; a hand-over at another window).
+CASE_FETCH_PATH = f"{API}/cases/{{number}}"
 
 
 class EventKind(StrEnum):
@@ -94,6 +97,15 @@ KIND_CALENDAR = "calendar"  # payload: the published year (app.workdays format),
 KIND_CONFLICT = "conflict"
 KIND_CONFLICT_RESOLVED = "conflict.resolved"  # payload: conflict_id, resolution, resolved_by, resolved_at
 KIND_ACCOUNTS = "accounts"  # payload: {"accounts": [...]}, the hall's whole list (app.sync.account_wire)
+# A certificate signing key registered for a window of the hall (its public entry, and the window): every
+# window of the hall verifies what it sealed offline. Key = the key id.
+KIND_SIGNING_KEY = "signing_key"
+# A certificate of the hall revoked (撤销): {certificate_id, case_number, reason, basis, revoked_on,
+# revoked_by, event_id}; the verifier reports it as revoked, offline too. Key = the certificate id.
+KIND_CERTIFICATE_REVOKED = "certificate.revoked"
+# `case.updated` changes of an event that changes a case carry it whole under this field (event_id, kind,
+# payload, clerk_login, window_code, device_time), so a PC holding a copy of the case applies it.
+CASE_EVENT_FIELD = "event"
 # A conflict's `reason` (its kind). Where the records are: a number used twice keeps the first case; the
 # second is refused (not stored as a case) and stays on the PC that sent it. A certificate issued or
 # handed over twice keeps both events on the server.
@@ -118,6 +130,8 @@ MAX_TEMPORARY_DAYS = 90  # how long a temporary password set by hall IT may stay
 
 # Rejection codes (`Rejection.code`) besides the conflict reasons above that are rejections too.
 REJECTION_NOT_HOLDER = "not_holder"  # the case is held by another window (app.sync.authority)
+# The account that recorded the event may not do it (its roles, 四分离), or the server does not know it.
+REJECTION_NOT_PERMITTED = "not_permitted"
 REJECTION_BAD_SIGNATURE = (
     "bad_signature"  # a certificate its seal does not vouch for (app.sync.certificate_event)
 )
@@ -157,6 +171,7 @@ REJECTION_LABEL = {
     "wrong_window": "不属于本设备登记的窗口",
     "invalid": "内容不合格式",
     "not_holder": "办件不属于本窗口",
+    "not_permitted": "办理人员无此权限",
     "bad_signature": "证照签章无法核验",
     "event_id_reused": "事件编号已被另一条记录使用",
     "too_large": "单条记录过大",
