@@ -120,8 +120,7 @@ class Case(Base):
     tolerated_outstanding: Mapped[str] = mapped_column(Text, default="", server_default="")
     approve_before_supplied: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     ended_on: Mapped[date | None] = mapped_column(Date)
-    outcome_reason: Mapped[str | None] = mapped_column(Text)
-    outcome_basis: Mapped[str | None] = mapped_column(Text)
+    ending: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # kind, day, reason, basis, request_day
     refresh_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     materials: Mapped[list[CaseMaterial]] = relationship(
@@ -129,6 +128,15 @@ class Case(Base):
     )
     findings: Mapped[list[CaseFinding]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseFinding.position"
+    )
+    visits: Mapped[list[CaseVisit]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseVisit.visit", lazy="selectin"
+    )
+    suspensions: Mapped[list[CaseSuspension]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseSuspension.start", lazy="selectin"
+    )
+    corrections: Mapped[list[CaseCorrection]] = relationship(
+        cascade="all, delete-orphan", order_by="CaseCorrection.id", lazy="selectin"
     )
 
     __table_args__ = (
@@ -249,7 +257,9 @@ class Document(Base):
     """A document issued for a case, numbered once (机关简称 + kind + [year] + serial)."""
 
     __tablename__ = "document"
-    __table_args__ = (UniqueConstraint("case_number", "kind"),)
+    __table_args__ = (
+        UniqueConstraint("case_number", "kind", "visit", name="uq_document_case_number_kind_visit"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_number: Mapped[str] = mapped_column(ForeignKey("case.number"), index=True)
@@ -257,6 +267,8 @@ class Document(Base):
     number: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     clerk_login: Mapped[str] = mapped_column(String(40))
+    # Since schema 9: the visit it was issued for (0: the first; a second supplement notice: 1 …).
+    visit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Counter(Base):

@@ -38,10 +38,10 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("approve_before_supplied", sa.Boolean(), nullable=False, server_default="0")
         )
-        # Why and on what basis a case ended (refusal, withdrawal, termination, revocation), and when.
+        # How a case ended after acceptance (refused, withdrawn, terminated, revoked, mailed …), and when:
+        # {"kind", "day", "reason", "basis", "request_day"} as its event said.
         batch_op.add_column(sa.Column("ended_on", sa.Date(), nullable=True))
-        batch_op.add_column(sa.Column("outcome_reason", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("outcome_basis", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("ending", sa.JSON(), nullable=True))
         # A pulled change this PC's copy could not follow: the whole record is fetched again.
         batch_op.add_column(sa.Column("refresh_needed", sa.Boolean(), nullable=False, server_default="0"))
         batch_op.create_index("ix_case_status_department_legal_due", ["status", "department", "legal_due"])
@@ -71,6 +71,16 @@ def upgrade() -> None:
     with op.batch_alter_table("case_material", schema=None) as batch_op:
         # 0: handed over at the decision; n: brought on the n-th return (a supplement or a 容缺 material).
         batch_op.add_column(sa.Column("visit", sa.Integer(), nullable=False, server_default="0"))
+    # A document kind may be issued once per visit: a second supplement notice after a supplement that
+    # was still incomplete, a second receipt of materials supplied.
+    with op.batch_alter_table(
+        "document", naming_convention={"uq": "uq_%(table_name)s_%(column_0_N_name)s"}
+    ) as batch_op:
+        batch_op.add_column(sa.Column("visit", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.drop_constraint("uq_document_case_number_kind", type_="unique")
+        batch_op.create_unique_constraint(
+            "uq_document_case_number_kind_visit", ["case_number", "kind", "visit"]
+        )
     with op.batch_alter_table("certificate", schema=None) as batch_op:
         # Mailed instead of collected (送达): where, by whom, and the carrier's tracking number.
         batch_op.add_column(sa.Column("mailing", sa.JSON(), nullable=True))
@@ -162,10 +172,14 @@ def downgrade() -> None:
         batch_op.drop_column("mailing")
     with op.batch_alter_table("case_material", schema=None) as batch_op:
         batch_op.drop_column("visit")
+    with op.batch_alter_table("document", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_document_case_number_kind_visit", type_="unique")
+        batch_op.create_unique_constraint("uq_document_case_number_kind", ["case_number", "kind"])
+        batch_op.drop_column("visit")
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_index("ix_case_status_department_legal_due")
         for column in (
-            "refresh_needed", "outcome_basis", "outcome_reason", "ended_on", "approve_before_supplied",
+            "refresh_needed", "ending", "ended_on", "approve_before_supplied",
             "tolerated_outstanding", "extension", "extension_days", "suspended_since", "legal_due_uncertain",
             "legal_due", "promised_limit_unit", "promised_limit_days", "legal_limit_unit", "legal_limit_days",
             "accepted_on", "department", "step",
