@@ -46,7 +46,7 @@ def due_day(start: date, limit: TimeLimit, *suspensions: Interval, today: date =
     return answer.day
 
 
-# -- holidays and moved weekends ------------------------------------------------------------------------------
+# -- holidays and moved weekends --------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("start", "days", "expected"),
     [
@@ -161,21 +161,20 @@ def test_an_extension_of_ten_working_days_moves_the_legal_limit() -> None:
     assert due_day(ACCEPTED, LEGAL, testing, extension_days=10) == date(2026, 12, 21)
 
 
+def nov(first: int, last: int | None = None) -> Interval:
+    """A suspension in November 2026, from day `first` through day `last` (None: still running)."""
+    return Interval(date(2026, 11, first), None if last is None else date(2026, 11, last))
+
+
 @pytest.mark.parametrize(
     ("suspensions", "message"),
     [
-        (
-            [Interval(date(2026, 11, 4), date(2026, 11, 6)), Interval(date(2026, 11, 6), date(2026, 11, 9))],
-            "挂起 2026-11-06–2026-11-09 与挂起 2026-11-04–2026-11-06 重叠",
-        ),
-        (
-            [Interval(date(2026, 11, 4), date(2026, 11, 20)), Interval(date(2026, 11, 9), date(2026, 11, 10))],
-            "重叠",
-        ),
-        ([Interval(date(2026, 11, 4)), Interval(date(2026, 11, 9), date(2026, 11, 10))], "（进行中）"),
-        ([Interval(date(2026, 11, 4)), Interval(date(2026, 11, 9))], "重叠"),
-        ([Interval(date(2026, 10, 30), date(2026, 11, 3))], "挂起开始日 2026-10-30 早于时限起算日 2026-11-02"),
-        ([Interval(date(2026, 11, 9), date(2026, 11, 6))], "挂起结束日 2026-11-06 早于开始日 2026-11-09"),
+        ([nov(4, 6), nov(6, 9)], "挂起 2026-11-06–2026-11-09 与挂起 2026-11-04–2026-11-06 重叠"),
+        ([nov(4, 20), nov(9, 10)], "重叠"),
+        ([nov(4), nov(9, 10)], "挂起 2026-11-09–2026-11-10 与挂起 2026-11-04–（进行中） 重叠"),
+        ([nov(4), nov(9)], "重叠"),
+        ([Interval(date(2026, 10, 30), date(2026, 11, 3))], "挂起开始日 2026-10-30 早于时限起算日"),
+        ([nov(9, 6)], "挂起结束日 2026-11-06 早于开始日 2026-11-09"),
     ],
 )
 def test_suspensions_that_cannot_be_counted_are_refused(suspensions: list[Interval], message: str) -> None:
@@ -264,7 +263,9 @@ def test_a_suspension_never_brings_a_due_day_earlier_nor_falls_on_it(
 ) -> None:
     suspension = Interval(start + timedelta(days=offset), start + timedelta(days=offset + length))
     plain = due(CAL, start=start, limit=limit, extension_days=extension, today=start)
-    stopped = due(CAL, start=start, limit=limit, suspensions=[suspension], extension_days=extension, today=start)
+    stopped = due(
+        CAL, start=start, limit=limit, suspensions=[suspension], extension_days=extension, today=start
+    )
     assert stopped.day >= plain.day
     assert suspension.end is not None
     if limit.days + extension:
