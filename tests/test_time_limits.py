@@ -223,6 +223,17 @@ def test_outside_its_span_the_index_still_answers_right() -> None:
         WorkdayIndex.build(CAL, first=date(2026, 10, 1), last=date(2026, 9, 30))
 
 
+def test_an_index_covering_the_dues_answers_them_all_as_one_by_one() -> None:
+    today = date(2026, 10, 12)
+    dues = [date(2026, 10, 10), date(2025, 2, 5), date(2027, 1, 11), date(2026, 10, 12)]
+    index = WorkdayIndex.covering(CAL, today=today, dues=dues)
+    assert (index.first, index.last) == (date(2025, 2, 5), date(2027, 1, 11))
+    expected = [INDEX.days_left(today=today, due=d).days for d in dues]
+    assert expected == [-1, -418, 65, 0]
+    assert index.days_left_each(today=today, dues=dues) == expected
+    assert index.days_left_each(today=today, dues=dues[::-1]) == expected[::-1]  # from its cache
+
+
 @pytest.mark.parametrize(
     ("days_left", "expected", "label"),
     [(10, Urgency.OK, "正常"), (3, Urgency.OK, "正常"), (2, Urgency.SOON, "即将到期")]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -168,10 +168,18 @@ class WorkdayIndex:
             self._working.append(working_total)
             self._unknown.append(unknown_total)
             day += ONE_DAY
+        self._left_cache: tuple[date, dict[date, int]] | None = None
 
     @classmethod
     def build(cls, calendar: WorkCalendar, *, first: date, last: date) -> WorkdayIndex:
         return cls(calendar, first=first, last=last)
+
+    @classmethod
+    def covering(cls, calendar: WorkCalendar, *, today: date, dues: Iterable[date]) -> WorkdayIndex:
+        """An index over every day from the earliest to the latest of `today` and `dues`, the span a queue
+        needs (days the calendar does not know cost most to look up: build once, not per refresh)."""
+        days = [today, *dues]
+        return cls(calendar, first=min(days), last=max(days))
 
     def _walk(self, a: date, b: date) -> WorkingDays:
         low, high = (a, b) if a <= b else (b, a)
@@ -200,22 +208,28 @@ class WorkdayIndex:
         return left
 
     def days_left_each(self, *, today: date, dues: Sequence[date]) -> list[int]:
-        """`days_left(...).days` for many due days at once (the queue's sort key), as fast as Python allows.
-        Due days outside the span are answered by walking the calendar."""
-        t = today.toordinal() - self._origin
-        size, origin, cumulative = len(self._working), self._origin, self._working
-        if not 0 <= t < size:
-            return [self.days_left(today=today, due=d).days for d in dues]
-        base = cumulative[t]
-        answers = []
-        for d in dues:
-            i = d.toordinal() - origin
-            if 0 <= i < size:
-                left = cumulative[i] - base
-                answers.append(left if i >= t else min(-1, left))
-            else:
-                answers.append(self.days_left(today=today, due=d).days)
-        return answers
+        """`days_left(...).days` for many due days at once (the queue's sort key): one dictionary of the
+        span's answers for `today`, then a lookup per case. Due days outside the span are walked, once
+        each (slow: see `covering`)."""
+        answers: list[int | None] = list(map(self._left_by_day(today).get, dues))
+        if None not in answers:
+            return answers  # type: ignore[return-value]  # every one found
+        outside: dict[date, int] = {}
+        for n, d in enumerate(dues):
+            if answers[n] is None:
+                if d not in outside:
+                    outside[d] = self.days_left(today=today, due=d).days
+                answers[n] = outside[d]
+        return answers  # type: ignore[return-value]  # every None replaced
+
+    def _left_by_day(self, today: date) -> dict[date, int]:
+        cached = self._left_cache
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        span = (self.first + timedelta(days=i) for i in range(len(self._working)))
+        left = {day: self.days_left(today=today, due=day).days for day in span}
+        self._left_cache = (today, left)
+        return left
 
 
 # -- urgency -----------------------------------------------------------------------------------------------
@@ -235,4 +249,7 @@ URGENCY_LABEL = {Urgency.OK: "正常", Urgency.SOON: "即将到期", Urgency.OVE
 
 
 def urgency(days_left: int) -> Urgency:
-    return next(level for floor, level in URGENCY_FLOOR if days_left >= floor)
+    for floor, level in URGENCY_FLOOR:
+        if days_left >= floor:
+            return level
+    raise AssertionError("the last floor is the least int")
