@@ -28,6 +28,8 @@ _MESSAGES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"unrecognized arguments: (.+)", r"无法识别的参数：\1"),
         (r"ambiguous option: (.+?) could match (.+)", r"选项 \1 不明确，可能是：\2"),
         (r"one of the arguments (.+) is required", r"须给出以下参数之一：\1"),
+        # Last: a type function's own (Chinese) message, raised as ArgumentTypeError.
+        (r"argument (.+?): (.+)", r"参数 \1：\2"),
     )
 )
 _INVALID_TYPE = re.compile(r"argument (.+?): invalid (\w+) value: (.+)")

@@ -30,6 +30,7 @@ from app.cli_audit import add_commands as add_audit_commands
 from app.cli_conflicts import add_commands as add_conflict_commands
 from app.cli_setup import PasswordUnavailable, read_password
 from app.cli_setup import add_commands as add_setup_commands
+from app.cli_workdays import add_commands as add_workdays_commands
 from app.clock import hall_time_text
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.diagnostics import mask_identifiers, start_logging, write_crash_report
@@ -543,6 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_setup_commands(sub, common)
     add_conflict_commands(sub, common)
     add_audit_commands(sub, common)
+    add_workdays_commands(sub, common)
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
         dest="action", required=True, metavar="操作"
     )
