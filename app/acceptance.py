@@ -59,6 +59,7 @@ class Evaluation:
     received_on: date
     promised: Deadline | None
     supplement_deadline: date | None
+    legal: Deadline | None  # the legal limit's due day, for an accepted case
     # What must still be entered before this decision can be saved. Only a 不予受理 (an item outside the
     # hall's competence) is decided before the applicant is entered: its notice needs the name.
     problems: tuple[Problem, ...] = ()
@@ -118,28 +119,22 @@ class AcceptanceService:
             notes = tuple(Finding(Rule.ID_PLAUSIBILITY, Verdict.NOTE, w.message) for w in warnings)
             result = replace(result, findings=(*notes, *result.findings))
         promised: Deadline | None = None
+        legal: Deadline | None = None
         supplement: date | None = None
         if result.outcome in (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_TOLERANCE):
             limit = item.promised_limit
             promised = self._calendar.add(today, days=limit.days, unit=limit.unit)
+            legal = self._calendar.add(today, days=item.legal_limit.days, unit=item.legal_limit.unit)
         if result.outcome is Outcome.ACCEPTED_WITH_TOLERANCE and promised is not None:
             supplement = self._tolerance_deadline(today, item, promised.day)
         if result.outcome is Outcome.SUPPLEMENT_REQUIRED:
             # Art. 32 (4): the applicant is told on the spot; the deadline to resubmit is the item's
             # tolerance span (default 5 working days), stated on the notice.
             supplement = self._calendar.add_working_days(today, item.tolerance_days).day
-        return Evaluation(request, item, result, today, promised, supplement, problems)
+        return Evaluation(request, item, result, today, promised, supplement, legal, problems)
 
     def _tolerance_deadline(self, today: date, item: ServiceItem, promised: date) -> date:
-        """The day a tolerated (容缺) material is due: the item's span in working days, and always before the
-        promised completion date, so that the case can be completed in time (the catalog has the span
-        shorter than the promise; an earlier working day is taken should a calendar make them meet)."""
-        due = self._calendar.add_working_days(today, item.tolerance_days).day
-        while due >= promised and due > today:
-            due -= timedelta(days=1)
-            while due > today and not self._calendar.is_workday(due):
-                due -= timedelta(days=1)
-        return due
+        return tolerance_deadline(self._calendar, today=today, item=item, promised=promised)
 
     def accept(self, request: AcceptanceRequest, *, counter: Counter) -> str:
         """Decide and store the case; returns its number."""
@@ -184,6 +179,18 @@ class AcceptanceService:
         return number
 
 
+def tolerance_deadline(calendar: WorkCalendar, *, today: date, item: ServiceItem, promised: date) -> date:
+    """The day a tolerated (容缺) material is due: the item's span in working days, and always before the
+    promised completion date, so that the case can be completed in time (the catalog has the span shorter
+    than the promise; an earlier working day is taken should a calendar make them meet)."""
+    due = calendar.add_working_days(today, item.tolerance_days).day
+    while due >= promised and due > today:
+        due -= timedelta(days=1)
+        while due > today and not calendar.is_workday(due):
+            due -= timedelta(days=1)
+    return due
+
+
 def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: datetime) -> Case:
     request, item, result = evaluation.request, evaluation.item, evaluation.result
     applicant, agent = request.applicant, request.agent
@@ -216,6 +223,17 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
         clerk_login=counter.clerk_login,
         clerk_name=counter.clerk_name,
         created_at=now.replace(tzinfo=None),
+        department=item.department[:100],
+        accepted_on=evaluation.received_on if evaluation.legal is not None else None,
+        legal_limit_days=item.legal_limit.days,
+        legal_limit_unit=item.legal_limit.unit,
+        promised_limit_days=item.promised_limit.days,
+        promised_limit_unit=item.promised_limit.unit,
+        legal_due=evaluation.legal.day if evaluation.legal else None,
+        legal_due_uncertain=bool(evaluation.legal and evaluation.legal.uncertain),
+        tolerated_outstanding=" ".join(m.code for m in result.tolerated),
+        approve_before_supplied=item.decide_before_tolerated_supplied,
+        step=0,
     )
     case.materials = [
         CaseMaterial(
@@ -254,5 +272,17 @@ def _override_finding(reason: str) -> Finding:
 
 def case_snapshot(case: Case) -> dict[str, object]:
     """The whole case as data: the payload of its outbox event, made by its view (`CaseView.snapshot`),
-    the same keys and values `clerk` prints for it."""
-    return case_view(case, certificate=None, clerk_names={}).snapshot()
+    the same keys and values `clerk` prints for it, and its time limits as decided (`TIME_LIMITS`: what a
+    PC of the hall that fetches the case needs to follow them)."""
+    snapshot: dict[str, object] = case_view(case, certificate=None, clerk_names={}).snapshot()
+    snapshot["time_limits"] = {
+        "department": case.department,
+        "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
+        "legal_limit": {"days": case.legal_limit_days, "unit": case.legal_limit_unit},
+        "promised_limit": {"days": case.promised_limit_days, "unit": case.promised_limit_unit},
+        "legal_due": case.legal_due.isoformat() if case.legal_due else None,
+        "legal_due_uncertain": bool(case.legal_due_uncertain),
+        "tolerated": (case.tolerated_outstanding or "").split(),
+        "approve_before_supplied": bool(case.approve_before_supplied),
+    }
+    return snapshot

@@ -229,6 +229,12 @@ class ServiceItem:
     checklist_sha256: str
     raw: Mapping[str, Any]
 
+    @property
+    def decide_before_tolerated_supplied(self) -> bool:
+        """The local rule lets a 容缺 case be decided before its tolerated materials are supplied
+        (`decide_before_tolerated_supplied` in the catalog; by default it may not be)."""
+        return self.raw.get("decide_before_tolerated_supplied") is True
+
     def material(self, code: str) -> Material | None:
         for material in self.materials:
             if material.code == code:
@@ -397,6 +403,8 @@ def parse_item(data: Mapping[str, Any], *, version: str, strict: bool = True) ->
     commitment_basis = _optional_text(data, "commitment_basis", where)
     if strict and commitment_basis is None and any(m.commitment_allowed for m in materials):
         raise CatalogError(f"{where}: 有可告知承诺材料的事项须写明告知承诺的依据（commitment_basis）")
+    if not isinstance(data.get("decide_before_tolerated_supplied", False), bool):
+        raise CatalogError(f"{where}: decide_before_tolerated_supplied 应为 true 或 false")
     tolerance_days = data.get("tolerance_days", 5)  # also the span a 补正 notice gives (hall practice)
     if not isinstance(tolerance_days, int) or isinstance(tolerance_days, bool) or tolerance_days < 1:
         raise CatalogError(f"{where}: tolerance_days 应为正整数")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -24,8 +24,10 @@ from app.cases.status import (
     ACTION_LABEL,
     TRANSITIONS,
     CaseAction,
+    CaseStatus,
     Transition,
     TransitionError,
+    allowed_actions,
     status_label,
     transition,
 )
@@ -46,6 +48,8 @@ from app.licences import (
     template_for,
     valid_until_of,
 )
+from app.lifecycle.events import CaseChange
+from app.lifecycle.service import RowFacts, acting_role
 from app.pickup import Capacity, Holder, Person, PickupError, check_recipient, default_capacity
 from app.seal import (
     CertificateClaims,
@@ -198,8 +202,10 @@ class CertificateService:
                 template=template,
                 licence_fields=licence_fields,
             )
+            issued = replace(issued, change=_change(case, approval, approver))
             session.add(Certificate(case_number=number, **issued.columns()))
             case.status = approval.target
+            case.step = (case.step or 0) + 1
             _record(session, issued, number=number, by=approver, now=now)
         log.info("case %s approved, certificate %s", number, issued.certificate_id)
         return Approval(issued.certificate_id, issued.qr_text)
@@ -213,6 +219,7 @@ class CertificateService:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
         _check_authority(EventKind.CERTIFICATE_ISSUED, number, approver)
         _check_status(case.status, CaseAction.APPROVE, number)
+        _still_approvable(case)  # its guards: no tolerated material outstanding
         return self._item_of(case), case
 
     def _item_of(self, case: Case) -> ServiceItem:
@@ -341,7 +348,9 @@ class CertificateService:
             certificate.recipient_authorization = recipient.authorization
             certificate.handover_clerk_login = clerk.clerk_login
             case.status = handing.target
+            case.ended_on = now.date()
             handed = CertificateHandedOver(
+                change=_change(case, handing, clerk),
                 certificate_id=certificate.certificate_id,
                 recipient_name=recipient.name,
                 recipient_id_number=recipient.id_number,
@@ -349,7 +358,20 @@ class CertificateService:
                 capacity=recipient.capacity,
                 authorization=recipient.authorization,
             )
+            case.step = (case.step or 0) + 1
             _record(session, handed, number=number, by=clerk, now=now)
+
+
+def _change(case: Case, row: Transition, by: CounterContext) -> CaseChange:
+    """The step an approval or a hand-over makes (app.cases.status): the case's next, in the role acting."""
+    return CaseChange(
+        KIND=row.event,
+        step=(case.step or 0) + 1,
+        source=CaseStatus(case.status),
+        target=row.target,
+        role=acting_role(by, row.permission),
+        details={},
+    )
 
 
 def _type_code(issuer_code: str) -> str:
@@ -395,8 +417,10 @@ def _next_certificate_id(session: Session, *, issuer_code: str, year: int) -> st
 def _still_approvable(case: Case) -> Transition:
     """The table's row for approving `case`, checked again in the transaction that approves it."""
     try:
-        return transition(case.status, CaseAction.APPROVE)
-    except TransitionError:  # decided elsewhere meanwhile
+        return transition(case.status, CaseAction.APPROVE, facts=RowFacts(case), number=case.number)
+    except TransitionError as error:  # decided elsewhere meanwhile, or a tolerated material outstanding
+        if error.status is not None and CaseAction.APPROVE in allowed_actions(error.status):
+            raise CertificateError(str(error)) from None
         shown = status_label(case.status)
         raise CertificateError(f"办件 {case.number} 当前状态为「{shown}」，不能重复发证") from None
 

@@ -16,7 +16,7 @@ from app.catalog import ApplicantKind, Form, Material, ServiceItem
 from app.completeness import ReceivedMaterial
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
-from app.sync.events import CLERK_TEXT
+from app.sync.event_parts import CLERK_TEXT
 from app.sync.schema import Problem as SchemaProblem
 from app.sync.wire import MAX_COPIES, MAX_NAME_CHARS, MAX_PAGES
 

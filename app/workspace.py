@@ -41,6 +41,8 @@ from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalo
 from app.certificates import CertificateService
 from app.clock import Clock
 from app.documents.service import DocumentService
+from app.lifecycle.service import LifecycleService
+from app.lifecycle.supplements import SupplementService
 from app.operations.person import Actor, parse_roles
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
@@ -116,6 +118,8 @@ class Workspace:
     documents: DocumentService
     certificates: CertificateService
     sync: SyncClient
+    lifecycle: LifecycleService
+    supplements: SupplementService
 
     @property
     def is_demo(self) -> bool:
@@ -283,6 +287,7 @@ def open_workspace(
     calendar = WorkCalendar(years=load_calendar_years(store))
     cases = CaseQueries(store)
     secrets = secret_store(home, settings)
+    lifecycle = LifecycleService(store=store, calendar=calendar, clock=clock)
     workspace = Workspace(
         home=home,
         store=store,
@@ -299,6 +304,10 @@ def open_workspace(
             store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),
         sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock, transport=transport),
+        lifecycle=lifecycle,
+        supplements=SupplementService(
+            store=store, catalog=catalog, calendar=calendar, clock=clock, cases=cases, lifecycle=lifecycle
+        ),
     )
     workspace.certificates.repair_signing_keys()
     _keep_hall_time(workspace)

@@ -12,13 +12,14 @@ to the wire.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from app.cases.status import CaseAction, CaseStatus, allowed_actions, status_label, status_of
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.licences import licence_fields_of
+from app.lifecycle.views import LifecycleView, life_view
 from db.models import Case, Certificate, HallCase
 
 # The version of the JSON made by the views' `to_json` (the `format` field).
@@ -101,6 +102,7 @@ class CertificateView:
     recipient_id_type: str | None = None
     recipient_capacity: str | None = None  # app.pickup.Capacity
     recipient_authorization: str | None = None
+    mailing: dict[str, Any] | None = None  # mailed instead of collected (app.lifecycle.delivery)
 
     @property
     def handed_over(self) -> bool:
@@ -130,6 +132,7 @@ class CertificateView:
             "recipient_id_type": self.recipient_id_type,
             "recipient_capacity": self.recipient_capacity,
             "recipient_authorization": self.recipient_authorization,
+            "mailing": self.mailing,
         }
 
 
@@ -159,6 +162,20 @@ class CaseView:
     materials: tuple[MaterialView, ...]
     findings: tuple[FindingView, ...]
     certificate: CertificateView | None
+    life: LifecycleView = field(default_factory=LifecycleView)  # after the decision (app.lifecycle)
+
+    # What the status table's guards read (app.cases.status.CaseFacts).
+    @property
+    def tolerated_outstanding(self) -> tuple[str, ...]:
+        return self.life.tolerated_outstanding
+
+    @property
+    def approve_before_supplied(self) -> bool:
+        return self.life.approve_before_supplied
+
+    @property
+    def extended(self) -> bool:
+        return self.life.extended
 
     @property
     def outcome(self) -> Outcome | None:
@@ -174,8 +191,8 @@ class CaseView:
 
     @property
     def allowed_actions(self) -> tuple[CaseAction, ...]:
-        """What may be done to the case now (the status table's answer)."""
-        return allowed_actions(self.status)
+        """What may be done to the case now (the status table's answer, its guards read on the case)."""
+        return allowed_actions(self.status, self)
 
     def findings_with(self, verdict: Verdict) -> tuple[FindingView, ...]:
         return tuple(f for f in self.findings if f.outcome == verdict)
@@ -215,6 +232,7 @@ class CaseView:
         return {
             **self.snapshot(),
             "certificate": None if self.certificate is None else self.certificate.to_json(),
+            "lifecycle": self.life.to_json(),
             "format": VIEW_FORMAT,
         }
 
@@ -306,6 +324,7 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
             for f in row.findings
         ),
         certificate=None if certificate is None else certificate_view(certificate, clerk_names=clerk_names),
+        life=life_view(row),
     )
 
 
@@ -333,6 +352,7 @@ def certificate_view(row: Certificate, *, clerk_names: Mapping[str, str]) -> Cer
         recipient_id_type=row.recipient_id_type,
         recipient_capacity=row.recipient_capacity,
         recipient_authorization=row.recipient_authorization,
+        mailing=row.mailing,
     )
 
 

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from app.completeness import Outcome, Rule
+from app.sync.wire import EventKind
 
 if TYPE_CHECKING:
     from app.cases.views import CaseView
@@ -28,6 +29,15 @@ class DocumentKind(StrEnum):
     COMMITMENT_LETTER = "commitment-letter"
     CERTIFICATE = "certificate"
     PICKUP_RECEIPT = "pickup-receipt"
+    # After the decision (app.lifecycle): one per step that the applicant must be told of in writing.
+    SUPPLEMENT_RECEIPT = "supplement-receipt"
+    SUSPENSION_NOTICE = "suspension-notice"
+    EXTENSION_NOTICE = "extension-notice"
+    REFUSAL_DECISION = "refusal-decision"
+    WITHDRAWAL_NOTICE = "withdrawal-notice"
+    TERMINATION_NOTICE = "termination-notice"
+    DELIVERY_RECEIPT = "delivery-receipt"
+    REVOCATION_DECISION = "revocation-decision"
 
 
 TITLE = {
@@ -38,6 +48,14 @@ TITLE = {
     DocumentKind.COMMITMENT_LETTER: "证明事项告知承诺书",
     DocumentKind.CERTIFICATE: "证照",
     DocumentKind.PICKUP_RECEIPT: "领证回执",
+    DocumentKind.SUPPLEMENT_RECEIPT: "补正材料接收凭证",
+    DocumentKind.SUSPENSION_NOTICE: "行政许可中止（挂起）告知书",
+    DocumentKind.EXTENSION_NOTICE: "延长行政许可期限告知书",
+    DocumentKind.REFUSAL_DECISION: "不予行政许可决定书",
+    DocumentKind.WITHDRAWAL_NOTICE: "准予撤回行政许可申请通知书",
+    DocumentKind.TERMINATION_NOTICE: "终止行政许可办理通知书",
+    DocumentKind.DELIVERY_RECEIPT: "送达回执",
+    DocumentKind.REVOCATION_DECISION: "撤销行政许可决定书",
 }
 # 性质 in the document number: 机关简称 + 性质 + 〔年份〕 + 顺序号.
 NUMBER_WORD = {
@@ -47,6 +65,14 @@ NUMBER_WORD = {
     DocumentKind.REJECTION_NOTICE: "不受",
     DocumentKind.COMMITMENT_LETTER: "承",
     DocumentKind.PICKUP_RECEIPT: "领",
+    DocumentKind.SUPPLEMENT_RECEIPT: "补收",
+    DocumentKind.SUSPENSION_NOTICE: "中告",
+    DocumentKind.EXTENSION_NOTICE: "延告",
+    DocumentKind.REFUSAL_DECISION: "不许",
+    DocumentKind.WITHDRAWAL_NOTICE: "撤回",
+    DocumentKind.TERMINATION_NOTICE: "终告",
+    DocumentKind.DELIVERY_RECEIPT: "送",
+    DocumentKind.REVOCATION_DECISION: "撤销",
 }
 DEFAULT_COPIES = {
     DocumentKind.RECEIPT: 1,
@@ -56,6 +82,14 @@ DEFAULT_COPIES = {
     DocumentKind.COMMITMENT_LETTER: 2,  # signed by the applicant: one for them, one for the file
     DocumentKind.CERTIFICATE: 1,
     DocumentKind.PICKUP_RECEIPT: 2,
+    DocumentKind.SUPPLEMENT_RECEIPT: 2,
+    DocumentKind.SUSPENSION_NOTICE: 2,
+    DocumentKind.EXTENSION_NOTICE: 2,
+    DocumentKind.REFUSAL_DECISION: 2,
+    DocumentKind.WITHDRAWAL_NOTICE: 2,
+    DocumentKind.TERMINATION_NOTICE: 2,
+    DocumentKind.DELIVERY_RECEIPT: 2,
+    DocumentKind.REVOCATION_DECISION: 2,
 }
 
 
@@ -109,6 +143,35 @@ NOT_FOR_THIS_DECISION: dict[tuple[Outcome, DocumentKind], str] = {
 NEEDED: dict[Needs, str] = {
     Needs.COMMITMENT: "没有以告知承诺替代的材料，不能出具告知承诺书",
 }
+
+
+# Which documents each step after the decision prints, in print order (app.lifecycle): by the step's event
+# and, for a supplement, the new check's outcome (the receipt of the materials first).
+STEP_DOCUMENTS: dict[tuple[str, Outcome | None], tuple[DocumentKind, ...]] = {
+    (EventKind.CASE_SUPPLEMENTED, Outcome.ACCEPTED): (DocumentKind.SUPPLEMENT_RECEIPT, DocumentKind.RECEIPT),
+    (EventKind.CASE_SUPPLEMENTED, Outcome.ACCEPTED_WITH_TOLERANCE): (
+        DocumentKind.SUPPLEMENT_RECEIPT,
+        DocumentKind.TOLERANCE_NOTICE,
+    ),
+    (EventKind.CASE_SUPPLEMENTED, Outcome.SUPPLEMENT_REQUIRED): (
+        DocumentKind.SUPPLEMENT_RECEIPT,
+        DocumentKind.SUPPLEMENT_NOTICE,
+    ),
+    (EventKind.TOLERATED_SUPPLIED, None): (DocumentKind.SUPPLEMENT_RECEIPT,),
+    (EventKind.CASE_SUSPENDED, None): (DocumentKind.SUSPENSION_NOTICE,),
+    (EventKind.CASE_EXTENDED, None): (DocumentKind.EXTENSION_NOTICE,),
+    (EventKind.CASE_REFUSED, None): (DocumentKind.REFUSAL_DECISION,),
+    (EventKind.CASE_WITHDRAWN, None): (DocumentKind.WITHDRAWAL_NOTICE,),
+    (EventKind.CASE_TERMINATED, None): (DocumentKind.TERMINATION_NOTICE,),
+    (EventKind.CASE_MAILED, None): (DocumentKind.DELIVERY_RECEIPT,),
+    (EventKind.CERTIFICATE_HANDED_OVER, None): (DocumentKind.PICKUP_RECEIPT,),
+    (EventKind.CERTIFICATE_REVOKED, None): (DocumentKind.REVOCATION_DECISION,),
+}
+
+
+def step_documents(event: str, outcome: Outcome | None = None) -> tuple[DocumentKind, ...]:
+    """The documents a step prints (none for a step that tells the applicant nothing in writing)."""
+    return STEP_DOCUMENTS.get((event, outcome), ())
 
 
 def decision_documents(decision: str) -> tuple[DocumentKind, ...]:

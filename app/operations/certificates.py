@@ -52,7 +52,7 @@ def approve_case(
     when it is wrong, counted like a sign-in), and the account that accepted the case may not approve it
     (app.accounts.roles.SEPARATIONS)."""
     case = held_case(ws, number=number)
-    move = transition(case.status, CaseAction.APPROVE)
+    move = transition(case.status, CaseAction.APPROVE, facts=case, number=case.number)
     person.require(move.permission)
     duties = [Duty.ACCEPTED] if case.clerk_login == person.clerk_login else []
     require_apart(move.permission, duties, who=person.who)

@@ -120,6 +120,20 @@ class Refusal:
 
 
 # -- the schemas: the parts several kinds share are in app.sync.event_parts -------------------------------
+_LIMIT = Record({"days": required(Integer(0, 3650)), "unit": required(choice(("working", "natural")))})
+# `app.acceptance.case_snapshot`: the time limits as decided (issue 13).
+TIME_LIMITS = Record(
+    {
+        "department": required(Text(100, min_chars=0)),
+        "accepted_on": nullable(Day()),
+        "legal_limit": required(_LIMIT),
+        "promised_limit": required(_LIMIT),
+        "legal_due": nullable(Day()),
+        "legal_due_uncertain": required(Flag()),
+        "tolerated": required(ListOf(CODE)),
+        "approve_before_supplied": required(Flag()),
+    }
+)
 # `app.acceptance.case_snapshot`: the whole case as decided at the counter.
 CASE_DECIDED = Record(
     {
@@ -144,6 +158,7 @@ CASE_DECIDED = Record(
         "created_at": required(Moment()),
         "materials": required(ListOf(MATERIAL)),
         "findings": required(ListOf(FINDING)),
+        "time_limits": optional(TIME_LIMITS),  # absent in decisions of windows before issue 13
     }
 )
 
