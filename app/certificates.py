@@ -347,10 +347,11 @@ class CertificateService:
             certificate.recipient_capacity = str(recipient.capacity)
             certificate.recipient_authorization = recipient.authorization
             certificate.handover_clerk_login = clerk.clerk_login
+            change = _change(case, handing, clerk)
             case.status = handing.target
             case.ended_on = now.date()
             handed = CertificateHandedOver(
-                change=_change(case, handing, clerk),
+                change=change,
                 certificate_id=certificate.certificate_id,
                 recipient_name=recipient.name,
                 recipient_id_number=recipient.id_number,

@@ -52,7 +52,12 @@ def test_complete_case_is_accepted_and_stored_with_its_event(workspace: Workspac
     with workspace.store.read() as s:
         event = s.scalars(select(CaseEvent)).one()
     assert case.pop("certificate") is None and case.pop("format") == 1
-    assert event.kind == "case.decided" and event.payload == case and event.acknowledged_at is None
+    life = case.pop("lifecycle")
+    payload = dict(event.payload)
+    limits = payload.pop("time_limits")  # what a PC of the hall that fetches the case needs (issue 13)
+    assert event.kind == "case.decided" and payload == case and event.acknowledged_at is None
+    assert limits["legal_due"] == life["legal_due"] == "2026-12-18" and limits["accepted_on"] == "2026-11-20"
+    assert limits["legal_limit"] == {"days": 20, "unit": "working"} and life["step"] == 0
 
 
 def test_serials_increase_per_window_and_day(workspace: Workspace) -> None:

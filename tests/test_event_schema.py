@@ -112,6 +112,7 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
     workspace.certificates.hand_over(
         accepted, clerk=counter, recipient_name=AGENT["name"], recipient_id_number=AGENT["id_number"]
     )
+    take_every_step(workspace)
     document = workspace.documents.prepare(DocumentKind.RECEIPT, accepted, counter=counter)
     workspace.documents.record_print(document, destination="counter-printer", copies=2, counter=counter)
     again = workspace.documents.prepare(
@@ -132,6 +133,97 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
     assert {e.kind for e in written} == set(events.PAYLOAD_SCHEMA)
     for event in written:
         assert events.check_event(event, now=NOW) is None, (event.kind, event.payload)
+
+
+def take_every_step(workspace: Workspace) -> None:
+    """Each step after the decision once (app.lifecycle), as the operations record them."""
+    from datetime import date
+
+    from app.accounts.demo import DEMO_PASSWORD
+    from app.catalog import Form
+    from app.completeness import ReceivedMaterial
+    from app.lifecycle.events import ServiceRated
+    from app.operations import lifecycle as ops
+    from app.operations.certificates import approve_case
+    from app.sync.outbox import record_event
+
+    clerk, approver, head = (
+        workspace.counter("demo"),
+        workspace.counter("shenpi"),
+        workspace.counter("zhuren"),
+    )
+    planning = workspace.catalog.item(PLANNING)
+    assert planning is not None
+    today = date(2026, 11, 20)
+
+    def new(skip: tuple[str, ...] = ()) -> str:
+        return workspace.acceptance.accept(parse_request(request_json(planning, skip=skip)), counter=clerk)
+
+    waiting = new(("M02", "M08"))
+    came = [ReceivedMaterial("M02", Form.COPY, 1, 2)]
+    supplemented = ops.record_supplement(workspace, person=clerk, number=waiting, brought=came)
+    ops.record_supplement(
+        workspace, person=clerk, number=waiting, brought=[ReceivedMaterial("M08", Form.ELECTRONIC, 0, 1)]
+    )
+    ops.start_review(workspace, person=approver, number=waiting)
+    ops.suspend(
+        workspace,
+        person=approver,
+        number=waiting,
+        kind="expert_review",
+        reason="专家评审",
+        start=today,
+        expected_end=date(2026, 12, 4),
+    )
+    ops.resume(workspace, person=approver, number=waiting, actual_end=today)
+    ops.extend(
+        workspace, person=approver, number=waiting, reason="情况复杂", approved_by="张局长", approved_on=today
+    )
+    ops.refuse(
+        workspace,
+        person=approver,
+        number=waiting,
+        reasons="不符合规划条件",
+        basis="城乡规划法第四十条",
+        password=DEMO_PASSWORD,
+    )
+    ops.withdraw(workspace, person=clerk, number=new(), reason="申请人不再办理", request_day=today)
+    ops.terminate(
+        workspace, person=approver, number=new(), reason="申请人提供虚假承诺", basis="行政许可法第三十一条"
+    )
+    mailed, revoked = new(), new()
+    for number in (mailed, revoked):
+        approve_case(
+            workspace, person=approver, number=number, fields=PLANNING_FIELDS, password=DEMO_PASSWORD
+        )
+    ops.mail(
+        workspace,
+        person=clerk,
+        number=mailed,
+        recipient="示例公司",
+        phone="13800138000",
+        address="四川省示例市锦华区锦城大道1号",
+        carrier="ems",
+        tracking_number="EA123456785CN",
+    )
+    ops.revoke(
+        workspace,
+        person=approver,
+        number=revoked,
+        reason="以欺骗手段取得",
+        basis="行政许可法第六十九条",
+        password=DEMO_PASSWORD,
+    )
+    ops.correct(
+        workspace,
+        person=head,
+        number=mailed,
+        reason="电话录入错误",
+        values={"applicant_phone": "13900000000"},
+    )
+    with workspace.store.write() as session:  # a rating of the supplement visit (好差评)
+        rated = ServiceRated(service_event_id=supplemented.event_id, level=2, reason=None)
+        record_event(session=session, event=rated, case_number=waiting, by=clerk, now=NOW)
 
 
 def test_older_shapes_stay_valid() -> None:

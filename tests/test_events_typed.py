@@ -29,6 +29,8 @@ from app.sync.events import (
     DocumentReprinted,
     EventPayload,
 )
+from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
+from app.lifecycle.events import CaseChange
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import AUDIT_KINDS, EventKind
 from app.workspace import Workspace
@@ -102,10 +104,14 @@ def wired(event: EventPayload) -> wire.WireEvent:
 
 
 def test_one_type_and_one_schema_for_each_kind() -> None:
-    case_types = [t for t in PAYLOAD_TYPES if t is not AuditRecord]
-    kinds = [t.KIND for t in case_types]  # the audit records are one type for their kinds (app.audit)
-    assert sorted(kinds) == sorted(set(EventKind) - AUDIT_KINDS) and set(PAYLOAD_SCHEMA) == set(EventKind)
-    assert sorted(type(e).KIND for e in samples()) == sorted(kinds)
+    # The audit records are one type for their kinds (app.audit); the steps after the decision one type
+    # (`CaseChange`, app.lifecycle.events) for theirs, each with its own schema.
+    case_types = [t for t in PAYLOAD_TYPES if t not in (AuditRecord, CaseChange)]
+    kinds = [t.KIND for t in case_types]
+    changes = set(LIFECYCLE_SCHEMAS) - {EventKind.SERVICE_RATED}
+    assert sorted(kinds + sorted(changes)) == sorted(set(EventKind) - AUDIT_KINDS)
+    assert set(PAYLOAD_SCHEMA) == set(EventKind)
+    assert sorted(type(e).KIND for e in samples()) == sorted(k for k in kinds if k != EventKind.SERVICE_RATED)
 
 
 def test_the_payload_of_each_type_passes_its_kinds_schema() -> None:
@@ -175,15 +181,20 @@ def test_a_certificate_has_one_list_of_fields() -> None:
         "recipient_capacity",
         "recipient_authorization",
     }
-    columns = {c.name for c in Certificate.__table__.columns} - hand_over - {"handover_clerk_login"}
+    columns = (
+        {c.name for c in Certificate.__table__.columns} - hand_over - {"handover_clerk_login", "mailing"}
+    )
     issued = certificate(window_key("SZX0103"))
     assert set(issued.columns()) == columns
     # The licence's type and fields are optional on the wire (windows before issue 11 send none).
     assert set(CERTIFICATE_FIELDS) == columns - {"valid_until", "licence_type", "licence_fields"}
-    assert set(issued.payload()) == set(events.CERTIFICATE_ISSUED.fields)
+    # The step it makes (issue 13) travels beside the certificate: optional, older windows send none.
+    steps = {"step", "from_status", "to_status", "role"}
+    assert set(issued.payload()) == set(events.CERTIFICATE_ISSUED.fields) - steps
     assert {f.name for f in fields(CertificateIssued)} == columns - {"key_id", "licence_fields"} | {
         "key",
         "fields",
+        "change",
     }
 
 

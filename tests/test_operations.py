@@ -128,7 +128,8 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     assert approved.changed == CaseChanged(number, CaseStatus.APPROVED)
     assert approved.certificate_id and workspace.certificates.verify(approved.qr_text).status == "valid"
     case = held_case(workspace, number=number)
-    assert case.allowed_actions == (CaseAction.HAND_OVER,)
+    # Collected or mailed; revoked (撤销) or corrected by those whose role allows it (app.cases.status).
+    assert case.allowed_actions == (CaseAction.HAND_OVER, CaseAction.MAIL, CaseAction.REVOKE, CaseAction.CORRECT)
     assert case.certificate is not None and case.certificate.certificate_id == approved.certificate_id
     with pytest.raises(TransitionError):
         approve(workspace, approver, number)
@@ -137,7 +138,8 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     assert handed.changed == CaseChanged(number, CaseStatus.DELIVERED)
     assert handed.print_next is DocumentKind.PICKUP_RECEIPT
     case = held_case(workspace, number=number)
-    assert case.allowed_actions == () and case.certificate is not None and case.certificate.handed_over
+    assert case.allowed_actions == (CaseAction.REVOKE, CaseAction.CORRECT)
+    assert case.certificate is not None and case.certificate.handed_over
     assert workspace.documents.available(case)[-2:] == [DocumentKind.CERTIFICATE, DocumentKind.PICKUP_RECEIPT]
 
 
@@ -224,7 +226,7 @@ def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspa
     found = look_up_case(workspace, number=number)
     assert found.case is None and found.elsewhere is not None
     assert (
-        found.elsewhere.status is CaseStatus.APPROVED and found.elsewhere.status_label == "已审批发证，待领取"
+        found.elsewhere.status is CaseStatus.APPROVED and found.elsewhere.status_label == "准予许可，待领取"
     )
     seal = workspace.catalog.item(SEAL)
     assert seal is not None and found.elsewhere_item_name == seal.name
@@ -263,7 +265,11 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
         snapshot = case_snapshot(row)
     certificate = shown.pop("certificate")
     assert shown.pop("format") == VIEW_FORMAT == 1
-    assert shown == snapshot  # the outbox payload's keys and values, as `clerk` always printed them
+    life = shown.pop("lifecycle")  # the case after its decision (issue 13): a key added, none changed
+    limits = snapshot.pop("time_limits")
+    assert life["step"] == 2 and life["legal_due"] == limits["legal_due"]
+    # The outbox payload's keys and values, as `clerk` always printed them; the status is the case's now.
+    assert shown == {**snapshot, "status": "delivered"}
     # The certificate as `clerk` has printed it since certificates came: dates as ISO days, the hand-over
     # time as Python writes an aware UTC time, the hand-over clerk by name.
     assert certificate["issued_on"] == "2026-11-20" and certificate["valid_until"] is None
@@ -293,6 +299,8 @@ def test_case_json_keeps_every_key_and_value_and_says_its_format(
         "recipient_id_type",
         "recipient_capacity",
         "recipient_authorization",
+        # Since issue 13: mailed instead of collected.
+        "mailing",
     }
     assert certificate["fields"]["建设项目名称"] == PLANNING_FIELDS["建设项目名称"]
     assert certificate["recipient_capacity"] == "agent"
@@ -309,6 +317,10 @@ def test_a_decision_travels_as_the_case_json_without_certificate_and_format(work
         payload = event.payload
     printed = case.to_json()
     assert printed.pop("certificate") is None and printed.pop("format") == VIEW_FORMAT
+    printed.pop("lifecycle")  # the case's life after the decision, which the decision's event carries
+    payload = dict(payload)
+    limits = payload.pop("time_limits")  # as its time limits (issue 13)
+    assert limits["department"] == case.life.department and limits["accepted_on"] == "2026-11-20"
     assert list(payload) == list(printed)  # the same keys in the same order
     assert payload == printed == case.snapshot()
 
@@ -322,7 +334,7 @@ def test_case_json_of_another_window_keeps_its_keys(
         "number": number,
         "window_code": NEIGHBOUR,
         "status": "approved",
-        "status_label": "已审批发证，待领取",
+        "status_label": "准予许可，待领取",
         "decision": "accepted",
         "item_code": SEAL,
         "received_on": "2026-11-20",
@@ -339,7 +351,7 @@ def test_the_cli_refuses_what_the_operations_refuse(
     home = ["--home", str(workspace.home)]
     number = accept(workspace, workspace.counter("demo"), skip=("M05",)).case.number
     assert main([*home, "case", "approve", number, "--clerk", "shenpi"]) == 1
-    assert "办件状态为“待补正”，不能审批发证" in capsys.readouterr().err
+    assert "状态为“待补正”，不能审批发证" in capsys.readouterr().err
     set_role(workspace, "demo", "auditor")
     notice = ["print", "supplement-notice", number, "-o", str(tmp_path / "n.pdf"), "--clerk", "demo"]
     assert main([*home, *notice]) == 1

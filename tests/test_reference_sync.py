@@ -462,7 +462,7 @@ def test_cases_of_other_windows_are_known_to_the_hall(
         assert workspace.cases.find_in_hall(number).status == "approved"  # type: ignore[union-attr]
         assert main(["--home", str(workspace.home), "--json", "case", "show", number]) == 0
         shown = json.loads(capsys.readouterr().out)
-        assert shown["elsewhere"] is True and shown["status_label"] == "已审批发证，待领取"
+        assert shown["elsewhere"] is True and shown["status_label"] == "准予许可，待领取"
         # Acting on it is for the window that holds it: refused, naming that window.
         handover = [
             "case",

@@ -68,7 +68,7 @@ def held_case(workspace: Workspace) -> str:
 
 
 def test_sealed_statuses_are_the_ones_a_certificate_leads_to_in_the_table() -> None:
-    assert SEALED_STATUSES == (CaseStatus.APPROVED, CaseStatus.DELIVERED)
+    assert SEALED_STATUSES == (CaseStatus.APPROVED, CaseStatus.DELIVERED, CaseStatus.MAILED, CaseStatus.REVOKED)
     assert statuses_reached_by(EventKind.CERTIFICATE_HANDED_OVER) == (CaseStatus.DELIVERED,)
     assert statuses_reached_by(EventKind.DOCUMENT_PRINTED) == ()
 
@@ -78,19 +78,19 @@ def test_a_hall_case_keeps_a_status_this_version_does_not_know_and_says_so(
 ) -> None:
     apply(workspace, [case_updated(1, OTHER_CASE, "accepted")])
     with caplog.at_level(logging.WARNING, logger="clerk.sync"):
-        report = apply(workspace, [case_updated(2, OTHER_CASE, "suspended")])
+        report = apply(workspace, [case_updated(2, OTHER_CASE, "escalated")])
     assert report.applied == 1
     shown = workspace.cases.find_in_hall(OTHER_CASE)
-    assert shown is not None and shown.status == shown.status_label == "suspended"
+    assert shown is not None and shown.status == shown.status_label == "escalated"
     [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert OTHER_CASE in warning.getMessage() and "'suspended'" in warning.getMessage()
+    assert OTHER_CASE in warning.getMessage() and "'escalated'" in warning.getMessage()
     # A known status is taken as before, without a warning; an older change never moves it back.
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="clerk.sync"):
         apply(workspace, [case_updated(3, OTHER_CASE, "approved")])
         apply(workspace, [case_updated(1, OTHER_CASE, "accepted")])
     shown = workspace.cases.find_in_hall(OTHER_CASE)
-    assert shown is not None and shown.status == "approved" and shown.status_label == "已审批发证，待领取"
+    assert shown is not None and shown.status == "approved" and shown.status_label == "准予许可，待领取"
     assert not caplog.records
 
 
@@ -98,9 +98,9 @@ def test_a_case_held_here_takes_only_a_status_the_table_knows(
     workspace: Workspace, held_case: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.WARNING, logger="clerk.sync"):
-        report = apply(workspace, [case_updated(1, held_case, "suspended", window="SZX0103")])
+        report = apply(workspace, [case_updated(1, held_case, "escalated", window="SZX0103")])
     assert report.applied == 0 and status_here(workspace, held_case) == "accepted"
-    assert any(held_case in r.getMessage() and "'suspended'" in r.getMessage() for r in caplog.records)
+    assert any(held_case in r.getMessage() and "'escalated'" in r.getMessage() for r in caplog.records)
     # A status only a certificate gives: not without a certificate verified here.
     report = apply(workspace, [case_updated(2, held_case, "approved", window="SZX0103")])
     assert report.applied == 0 and status_here(workspace, held_case) == "accepted"
