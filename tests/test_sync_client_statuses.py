@@ -68,8 +68,16 @@ def held_case(workspace: Workspace) -> str:
 
 
 def test_sealed_statuses_are_the_ones_a_certificate_leads_to_in_the_table() -> None:
-    assert SEALED_STATUSES == (CaseStatus.APPROVED, CaseStatus.DELIVERED, CaseStatus.MAILED, CaseStatus.REVOKED)
-    assert statuses_reached_by(EventKind.CERTIFICATE_HANDED_OVER) == (CaseStatus.DELIVERED,)
+    assert SEALED_STATUSES == (
+        CaseStatus.APPROVED,
+        CaseStatus.DELIVERED,
+        CaseStatus.MAILED,
+        CaseStatus.REVOKED,
+    )
+    assert statuses_reached_by(EventKind.CERTIFICATE_HANDED_OVER) == (
+        CaseStatus.DELIVERED,
+        CaseStatus.REVOKED,
+    )
     assert statuses_reached_by(EventKind.DOCUMENT_PRINTED) == ()
 
 
