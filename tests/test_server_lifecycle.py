@@ -211,8 +211,10 @@ def test_two_pcs_taking_one_step_make_one_conflict_and_the_first_stored_wins(
     stored(origin, decision)
     review = change(K.REVIEW_STARTED, number, step=1, source="accepted", target="in_review", window=OFFICE,
                     clerk=P.approver, local_seq=1)  # fmt: skip
-    withdrawal = change(K.CASE_WITHDRAWN, number, step=1, source="accepted", target="withdrawn", window=ORIGIN,
-                        clerk=P.clerk, local_seq=2, role="clerk")  # fmt: skip
+    withdrawal = change(
+        K.CASE_WITHDRAWN, number, step=1, source="accepted", target="withdrawn", window=ORIGIN, clerk=P.clerk,
+        local_seq=2, role="clerk",
+    )  # fmt: skip
     server_clock.advance(seconds=1)
     stored(office, review)
     server_clock.advance(seconds=1)

@@ -10,7 +10,6 @@ read an unbounded answer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -28,11 +27,12 @@ from server.sync.certificates import issued_change, revoked_change
 from server.sync.device import Device
 
 
-@dataclass(frozen=True)
 class FetchError(Exception):
-    status: int  # 400 malformed number, 403 another hall's case, 404 unknown, 413 too large
-    code: str
-    message: str
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status  # 400 malformed number, 403 another hall's case, 404 unknown, 413 too large
+        self.code = code
+        self.message = message
 
 
 def fetch_case(db: ServerDB, device_: Device, text: str) -> dict[str, Any]:
