@@ -58,6 +58,9 @@ EVENTS = BulkTable(
         ("content_sha256", "text"),
         ("prev_hash", "text"),
         ("event_hash", "text"),
+        ("step", "bigint"),
+        ("from_status", "text"),
+        ("to_status", "text"),
     ),
 )
 CASES = BulkTable(
@@ -79,6 +82,7 @@ CASES = BulkTable(
         ("updated_by_event_id", "text"),
         ("created_at", "timestamp"),
         ("updated_at", "timestamp"),
+        ("step", "bigint"),
     ),
 )
 CHANGES = BulkTable(

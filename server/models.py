@@ -9,8 +9,8 @@
   active and one pending device per window code: partial unique indexes, so two racing registrations
   cannot both win. Confirming revokes the window's previous active device in the same transaction.
 - `case_record`: the server's projection of a case. Inserted from the payload of its `case.decided` event
-  (`snapshot`, `first_event_id`); `decided_status` is the status the window decided, `status` the projection
-  over all events of the case (approved when a certificate was issued, delivered when handed over).
+  (`snapshot`, `first_event_id`); `decided_status` is the status the window decided, `status` and `step`
+  the projection of the case's events by step (server.sync.projection).
 - `case_event`: every accepted event, exactly once (primary key = the window's event id), with the author,
   window and device time as sent and the server clock (`received_at`) beside them. `case_day` is the day
   in the case number (= the case's received_on) so reconciliation can count events before their case
@@ -149,6 +149,11 @@ case_event = Table(
     # The window's hash chain as sent (app.audit.chain); NULL from windows older than the chain.
     Column("prev_hash", String(64)),
     Column("event_hash", String(64)),
+    # The step and statuses a change of the case carries (app.cases.status), copied from the payload on
+    # insert; NULL for events that change no status, of windows older than steps, or stored before 0007.
+    Column("step", BigInteger),
+    Column("from_status", Text),
+    Column("to_status", Text),
     Index("ix_case_event_case_number_kind", "case_number", "kind"),
     Index("ix_case_event_window_code_case_day", "window_code", "case_day"),
 )
@@ -172,6 +177,8 @@ case_record = Table(
     Column("updated_by_event_id", String(36), nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    # The last step taken (app.cases.status.replay); NULL: not projected again since 0007.
+    Column("step", BigInteger),
     Index("ix_case_record_window_code_received_on", "window_code", "received_on"),
 )
 

@@ -2,7 +2,9 @@
 against them before it is stored.
 
 A `certificate.issued` event carries the public entry of the key that sealed its QR
-(app.sync.certificate_event). The server stores the event only when
+(app.sync.certificate_event). It is checked against the key of the window that *recorded* it — the pushing
+device's, which need not hold the case: the back office approves at its own PC for a case accepted at
+another window of the hall, and seals with its own key. The server stores the event only when
 - the key is the pushing device's window's: its id names that window, and the key is registered to that
   window and hall, or is registered now, bound to them (`INSERT … ON CONFLICT DO NOTHING`, then read back
   and compared, so two pushes racing with different keys under one id cannot both win);
@@ -14,7 +16,8 @@ travelled) is checked against the key registered under its key id for this windo
 is none: the server cannot vouch for a seal it has no key for.
 
 The hall's windows receive the certificate with the key entry as registered here, and check it again
-themselves before they store it (app.sync.client).
+themselves before they store it (app.sync.client); each key registered also goes to every window of the
+hall on its own (a `signing_key` change), so any window verifies offline what any PC of the hall sealed.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ class Device(Protocol):
 class Checked:
     rejections: list[Rejection] = field(default_factory=list)
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)  # event id → the key entry as registered
+    # The keys this push registered: public entry, `window_code`, `hall_code` (a `signing_key` change each).
+    registered: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _registered(connection: Connection, db: ServerDB, key_ids: Sequence[str]) -> dict[str, Any]:
@@ -115,8 +120,16 @@ def check_certificates(
             fresh.setdefault(key.key_id, key)
         waiting.append((event, key))
     if fresh:
-        _register(connection, db, device, fresh.values(), now=now)
+        new_ids = _register(connection, db, device, fresh.values(), now=now)
         registered.update(_registered(connection, db, list(fresh)))
+        checked.registered = [
+            {
+                **public_entry_json(stored_entry(registered[key_id])),
+                "window_code": registered[key_id].window_code,
+                "hall_code": registered[key_id].hall_code,
+            }
+            for key_id in sorted(new_ids)
+        ]
     for event, key in waiting:
         _bind(event, key, registered[key.key_id], device, fresh=key.key_id in fresh, checked=checked)
     return checked
@@ -179,11 +192,14 @@ def _sealing_key(
 
 def _register(
     connection: Connection, db: ServerDB, device: Device, keys: Iterable[PublicKeyEntry], *, now: datetime
-) -> None:
+) -> set[str]:
     """Register `keys` to the device's window and hall, sorted by id; a key id registered meanwhile (by
-    another push) is left as it is, and checked against by `_bind`."""
-    connection.execute(
-        dialect.insert(db, signing_key).on_conflict_do_nothing(index_elements=["key_id"]),
+    another push) is left as it is, and checked against by `_bind`. Returns the ids registered now (each
+    goes to every window of the hall as a `signing_key` change: server.sync.change_log)."""
+    inserted = connection.execute(
+        dialect.insert(db, signing_key)
+        .on_conflict_do_nothing(index_elements=["key_id"])
+        .returning(signing_key.c.key_id),
         [
             {
                 "key_id": key.key_id,
@@ -201,6 +217,7 @@ def _register(
             for key in sorted(keys, key=lambda k: k.key_id)
         ],
     )
+    return set(inserted.scalars())
 
 
 def _bind(

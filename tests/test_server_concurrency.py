@@ -88,7 +88,8 @@ def test_two_retries_of_one_batch_racing_store_it_once(client: TestClient, serve
     with server_app.state.db.read() as connection:
         assert connection.execute(select(func.count()).select_from(case_event)).scalar_one() == 5 * 41
         assert connection.execute(select(func.count()).select_from(case_record)).scalar_one() == 5 * 40
-    assert len(_all_seqs(server_app)) == 5 * (41 + 1)  # one change per event, one per certificate
+    # one change per event, one per certificate, and the window's signing key registered once
+    assert len(_all_seqs(server_app)) == 5 * (41 + 1) + 1
 
 
 def _paused_push_scenario(server_app: FastAPI, client: TestClient) -> tuple[list[int], list[int]]:
@@ -274,7 +275,8 @@ def test_concurrent_pushers_and_a_puller(
 
     assert errors == []
     log = _all_seqs(server_app)
-    expected = pushers * batches * (size + 1)  # a change per event, one per certificate
+    # a change per event, one per certificate, one per window's signing key registered
+    expected = pushers * batches * (size + 1) + pushers
     assert len(log) == expected
     seqs = [c.seq for c in pulled]
     assert seqs == sorted(seqs), "out of order"

@@ -16,7 +16,7 @@ from app.cases.status import project_status
 from app.sync import wire
 from app.sync.wire import EventKind
 from server.api import create_app
-from server.routes import ROUTERS, accounts, conflicts, devices, health, reference, sync
+from server.routes import ROUTERS, accounts, cases, conflicts, devices, health, reference, sync
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     TestClient,
     client_fixture,
@@ -36,6 +36,7 @@ CONTRACT = {
     ("GET", wire.PULL_PATH): ("sync", {200, 400, 401}, True),
     ("GET", wire.RECONCILE_PATH): ("sync", {200, 400, 401}, True),
     ("GET", wire.CATALOG_PATH): ("reference", {200, 401, 404}, True),
+    ("GET", wire.CASE_FETCH_PATH): ("sync", {200, 400, 401, 403, 404, 413}, True),
     ("POST", wire.CONFLICT_RESOLVE_PATH): ("sync", {200, 400, 401, 403, 404, 409, 429}, True),
     ("POST", wire.ACCOUNTS_LIST_PATH): ("accounts", {200, 400, 401, 403, 413, 429}, True),
     ("POST", wire.ACCOUNT_ADD_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
@@ -73,6 +74,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
 
     assert paths(devices.router.routes) == {wire.ENROLL_PATH, wire.CONFIRM_PATH}
     assert paths(sync.router.routes) == {wire.PUSH_PATH, wire.PULL_PATH, wire.RECONCILE_PATH}
+    assert paths(cases.router.routes) == {wire.CASE_FETCH_PATH}
     assert paths(reference.router.routes) == {wire.CATALOG_PATH}
     assert paths(conflicts.router.routes) == {wire.CONFLICT_RESOLVE_PATH}
     assert paths(accounts.router.routes) == {
@@ -93,7 +95,7 @@ def test_each_endpoint_needing_a_credential_refuses_a_request_without_one(
 ) -> None:
     with TestClient(bare_app) as client:
         for (method, path), (_tag, _statuses, needs_device) in CONTRACT.items():
-            url = path.replace("{version}", "v1").replace("{conflict_id}", "1")
+            url = path.replace("{version}", "v1").replace("{conflict_id}", "1").replace("{number}", "X")
             response = client.request(method, url, json={} if method == "POST" else None)
             if needs_device:
                 assert (response.status_code, response.json()["error"]) == (401, "unauthorized"), url

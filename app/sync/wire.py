@@ -43,6 +43,18 @@ PASSWORD_CHANGE_PATH = f"{API}/accounts/password"
 PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 # The whole record of a case of the device's hall (its events, certificates, revocations): a PC of the hall
 # that does not hold the case fetches it to act on it (the back office; a hand-over at another window).
+# GET, device credential. 200:
+#   {"number": the case number as the server holds it,
+#    "status": the server's projected status, "step": its last step taken (0: the decision),
+#    "snapshot": the `case.decided` payload (app.acceptance.case_snapshot),
+#    "events": [every stored event of the case, `WireEvent.to_json()` + "received_at" (ISO 8601 UTC), in
+#               the order the server received them (received_at, then event id); the decision included],
+#    "certificates": [each `certificate.issued` as its change carries it: the payload, "case_number",
+#                     "event_id", "window_code", and the key entry as registered under KEY_FIELD],
+#    "revocations": [each `certificate.revoked` as its KIND_CERTIFICATE_REVOKED change carries it]}
+# 400 invalid (a malformed number: the message names the problem, e.g. the check character), 401, 403
+# forbidden (a case of another hall), 404 not_found (a number the server does not hold), 413 too_large
+# (more than MAX_BATCH_EVENTS events, or more than MAX_BODY_BYTES of payloads).
 CASE_FETCH_PATH = f"{API}/cases/{{number}}"
 
 

@@ -4,9 +4,11 @@ Push (one transaction per request; the answer is sent only after COMMIT), step b
 
 1. Every event is checked on its own, in the window's order (`local_seq`). A bad event is rejected
    alone (it goes to the window's dead-letter list); the rest of the batch goes on. Besides its form:
-   who may record it (app.sync.authority: the window holding the case, `not_holder` otherwise), the hall
-   of its case, and for a `certificate.issued` the seal of the window's registered key
-   (server.signing_keys, `bad_signature` otherwise; new keys are registered here, sorted by id).
+   who may record it (app.sync.authority: a decision from the window holding the case, the rest from any
+   window of the case's hall; the person it names must be an account of the hall on the server with the
+   role its step needs, 四分离 kept: `permits.py`), the hall of its case, the certificate a revocation
+   names (`certificates.py`), and for a `certificate.issued` the seal of the recording window's registered
+   key (server.signing_keys, `bad_signature` otherwise; new keys are registered here, sorted by id).
    (`checks.py`)
 2. Events are inserted with one multi-row `INSERT … ON CONFLICT (event_id) DO NOTHING RETURNING event_id`,
    with the hash of their content (server.event_ids). An event id that is already stored with the same

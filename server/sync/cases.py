@@ -73,6 +73,7 @@ def _case_row(c: Candidate, device_: Device, now: datetime) -> tuple[Any, ...]:
         c.event.event_id,
         now,
         now,
+        0,  # step: the decision; the projection moves it on
     )
 
 

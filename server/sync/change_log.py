@@ -15,8 +15,11 @@ second (a check before the lock could miss the other's uncommitted row). SQLite 
 (writes begin with BEGIN IMMEDIATE), which gives the same order.
 
 A push appends, for each new event, the `case.updated` projection of its case (what another window of the
-hall shows about it), for each `certificate.issued` the certificate as issued, and a `conflict` change for
-each conflict recorded.
+hall shows about it: status and step; an event that changes a case goes with it whole under
+`CASE_EVENT_FIELD`, so a PC holding a copy of the case applies it), for each `certificate.issued` the
+certificate as issued, for each `certificate.revoked` the revocation, for each signing key registered the
+key (`signing_key`: every window of the hall verifies offline what any PC of the hall sealed), and a
+`conflict` change for each conflict recorded.
 """
 
 from __future__ import annotations
@@ -27,11 +30,21 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
-from app.sync.certificate_event import KEY_FIELD
-from app.sync.wire import KIND_CASE_UPDATED, KIND_CERTIFICATE_ISSUED, KIND_CONFLICT, EventKind
+from app.cases.status import STATUS_EVENTS, Replayed
+from app.sync.wire import (
+    CASE_EVENT_FIELD,
+    KIND_CASE_UPDATED,
+    KIND_CERTIFICATE_ISSUED,
+    KIND_CERTIFICATE_REVOKED,
+    KIND_CONFLICT,
+    KIND_SIGNING_KEY,
+    EventKind,
+    WireEvent,
+)
 from server import bulk
 from server.bulk import dumps, insert_rows
 from server.store import ServerDB
+from server.sync.certificates import issued_change, revoked_change
 from server.sync.checks import Candidate
 from server.sync.device import Device
 
@@ -54,51 +67,82 @@ def append(connection: Connection, rows: Sequence[ChangeRow]) -> None:
 def event_changes(
     accepted: Sequence[Candidate],
     cases: Mapping[str, Any],
-    status: Mapping[str, str],
+    projected: Mapping[str, Replayed],
     device_: Device,
     now: datetime,
     keys: Mapping[str, dict[str, Any]],
 ) -> list[ChangeRow]:
-    """The changes the new events make: their case's projection, and each certificate issued. `cases`
-    and `status`: the stored cases and their projected statuses; `keys`: the registered signing key of
-    each `certificate.issued`, by event id."""
+    """The changes the new events make: their case's projection, each certificate issued and each
+    revocation. `cases` and `projected`: the stored cases and their replays; `keys`: the registered signing
+    key of each `certificate.issued`, by event id."""
     changes: list[ChangeRow] = []
     for c in accepted:
         event = c.event
-        payload = dumps(_projection(c, cases.get(event.case_number), status.get(event.case_number)))
+        payload = dumps(_projection(c, cases.get(event.case_number), projected.get(event.case_number)))
         changes.append(
             (device_.hall_code, KIND_CASE_UPDATED, event.case_number, payload, now, device_.device_id)
         )
         if event.kind == EventKind.CERTIFICATE_ISSUED:
             certificate_id = event.payload.get("certificate_id")
-            # The certificate as issued (a window holding the case stores it), and who issued it.
-            certificate = {
-                **event.payload,
-                "case_number": event.case_number,
-                "event_id": event.event_id,
-                "window_code": event.window_code,
-                KEY_FIELD: keys[event.event_id],  # as registered here; every window checks it again
-            }
             key = certificate_id if isinstance(certificate_id, str) else event.case_number
+            certificate = dumps(issued_change(event, keys[event.event_id]))
             changes.append(
-                (device_.hall_code, KIND_CERTIFICATE_ISSUED, key, dumps(certificate), now, device_.device_id)
+                (device_.hall_code, KIND_CERTIFICATE_ISSUED, key, certificate, now, device_.device_id)
+            )
+        elif event.kind == EventKind.CERTIFICATE_REVOKED:
+            revoked = revoked_change(event)
+            changes.append(
+                (
+                    device_.hall_code,
+                    KIND_CERTIFICATE_REVOKED,
+                    str(revoked["certificate_id"]),
+                    dumps(revoked),
+                    now,
+                    device_.device_id,
+                )
             )
     return changes
 
 
-def _projection(c: Candidate, row: Any, status: str | None) -> dict[str, Any]:
+def changes_case(event: WireEvent) -> bool:
+    """Whether an event (a `WireEvent`) changes its case: a kind of the status table's rows from a status,
+    or one carrying the status it saw."""
+    return event.kind in STATUS_EVENTS or "from_status" in event.payload
+
+
+def _projection(c: Candidate, row: Any, replayed: Replayed | None) -> dict[str, Any]:
     """A `case.updated` change's payload; a case not stored yet (its event came first) has only its
     number, window and the event."""
-    return {
-        "number": c.event.case_number,
-        "status": status,
+    event = c.event
+    projection: dict[str, Any] = {
+        "number": event.case_number,
+        "status": str(replayed.status) if replayed is not None else None,
+        "step": replayed.step if replayed is not None else None,
         "decision": row.decision if row is not None else None,
         "window_code": row.window_code if row is not None else c.case_window,
         # What another window of the hall shows when asked about this case (its status index).
         "item_code": row.item_code if row is not None else None,
         "received_on": row.received_on.isoformat() if row is not None else None,
-        "updated_by": c.event.event_id,
+        "updated_by": event.event_id,
     }
+    if changes_case(event):
+        projection[CASE_EVENT_FIELD] = {
+            "event_id": event.event_id,
+            "kind": event.kind,
+            "payload": event.payload,
+            "clerk_login": event.clerk_login,
+            "window_code": event.window_code,
+            "device_time": event.device_time,
+        }
+    return projection
+
+
+def key_changes(
+    hall_code: str, keys: Sequence[Mapping[str, Any]], now: datetime, origin: str
+) -> list[ChangeRow]:
+    """A `signing_key` change for each key registered now (`keys`: public entries with `window_code` and
+    `hall_code`), for every window of the hall."""
+    return [(hall_code, KIND_SIGNING_KEY, str(key["key_id"]), dumps(dict(key)), now, origin) for key in keys]
 
 
 def conflict_changes(recorded: Sequence[Mapping[str, Any]], now: datetime) -> list[ChangeRow]:

@@ -129,9 +129,10 @@ def _check_decided(event: WireEvent, number_window: str, day: date, device_: Dev
 def check_against_stored(
     connection: Connection, db: ServerDB, device_: Device, candidates: Sequence[Candidate]
 ) -> list[Rejection]:
-    """Who may record each event (app.sync.authority: today the window holding the case), the hall of
-    the case (a case number belongs to its window code's hall, enrolled or not: a window the server has
-    never bound to a hall is no hall's), and events of a case refused earlier."""
+    """Who may record each event (app.sync.authority: the holding window for a decision, any window of
+    the case's hall for the rest; the person: server.sync.permits), the hall of the case (a case number
+    belongs to its window code's hall, enrolled or not: a window the server has never bound to a hall is
+    no hall's), and events of a case refused earlier."""
     # An event about no case is the device's own (its window checked by `check_event`): nothing to ask.
     rejections, allowed = _check_authority(
         device_, [c for c in candidates if c.event.kind not in AUDIT_KINDS]

@@ -14,7 +14,7 @@ from server import bulk, dialect, event_ids, signing_keys
 from server.bulk import insert_rows
 from server.models import case_event
 from server.store import ServerDB
-from server.sync import cases, chain, change_log, conflicts, projection
+from server.sync import cases, certificates, chain, change_log, conflicts, permits, projection
 from server.sync.checks import (
     Candidate,
     check_against_stored,
@@ -24,6 +24,7 @@ from server.sync.checks import (
     tainted,
 )
 from server.sync.device import Device
+from server.sync.projection import step_columns
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Push:
         self.conflicts: list[dict[str, Any]] = []  # rows for `conflict`, recorded under the change-log lock
         # The registered signing key of each sealed certificate.issued, by event id.
         self.keys: dict[str, dict[str, Any]] = {}
+        self.new_keys: list[dict[str, Any]] = []  # the signing keys this push registered
 
     def run(
         self,
@@ -89,7 +91,8 @@ class Push:
         return [c for c in candidates if c.event.event_id not in self.rejections]
 
     def _checked(self, ordered: Sequence[WireEvent]) -> list[Candidate]:
-        """The events that pass every check before storing (server.sync.checks, then the seals of
+        """The events that pass every check before storing (server.sync.checks, the person each names
+        (server.sync.permits), the certificate a revocation or a mailing names, then the seals of
         certificates, registering new signing keys); the others refused."""
         candidates: list[Candidate] = []
         for order, event in enumerate(ordered):
@@ -102,6 +105,11 @@ class Push:
                 candidates.append(checked)
         self._refuse(check_against_stored(self.connection, self.db, self.device, candidates))
         candidates = self._unrefused(candidates)
+        later = [c for c in candidates if c.event.kind not in AUDIT_KINDS | {EventKind.CASE_DECIDED}]
+        self._refuse(permits.check_recorders(self.connection, self.db, self.device, later, candidates))
+        candidates = self._unrefused(candidates)
+        self._refuse(certificates.check_named_certificates(self.connection, self.db, candidates))
+        candidates = self._unrefused(candidates)
         sealed = signing_keys.check_certificates(
             self.connection,
             self.db,
@@ -112,6 +120,7 @@ class Push:
         )
         self._refuse(sealed.rejections)
         self.keys = sealed.keys
+        self.new_keys = sealed.registered
         return self._unrefused(candidates)
 
     def _acknowledge_stored(self, ordered: Sequence[WireEvent], twice_ids: set[str]) -> None:
@@ -168,7 +177,7 @@ class Push:
     def _append_changes(self, accepted: Sequence[Candidate], *, serialize: bool) -> tuple[int, int]:
         """The locked section (server.sync.change_log): projections, non-commuting conflicts, change rows
         → (changes, conflicts recorded)."""
-        if not accepted and not self.conflicts:
+        if not accepted and not self.conflicts and not self.new_keys:
             return 0, 0
         if serialize:
             change_log.lock_change_log(self.connection, self.db)
@@ -178,11 +187,21 @@ class Push:
         touched = projection.read_touched(
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
-        status = projection.project(self.connection, touched, accepted, self.now)
+        projected = projection.project(self.connection, touched, accepted, self.now)
         self.conflicts += conflicts.non_commuting(accepted, touched.marks, self.device, self.now)
+        for number, replayed in projected.items():
+            self.conflicts += conflicts.lifecycle(
+                hall_code=touched.rows[number].hall_code,
+                number=number,
+                decision_event_id=touched.rows[number].first_event_id,
+                replayed=replayed,
+                events=touched.events.get(number, []),
+                now=self.now,
+            )
         recorded = conflicts.record(self.connection, self.db, self.conflicts)
         rows = [
-            *change_log.event_changes(accepted, touched.rows, status, self.device, self.now, self.keys),
+            *change_log.key_changes(self.device.hall_code, self.new_keys, self.now, self.device.device_id),
+            *change_log.event_changes(accepted, touched.rows, projected, self.device, self.now, self.keys),
             *change_log.conflict_changes(recorded, self.now),
         ]
         change_log.append(self.connection, rows)
@@ -232,6 +251,7 @@ def _insert_events(
             event_ids.content_sha256(c.event),
             c.event.prev_hash,
             c.event.event_hash,
+            *step_columns(c.event.payload),
         )
         for c in sorted(candidates, key=lambda c: c.event.event_id)
     ]
