@@ -61,8 +61,8 @@ def recipient_phone(snapshot: Mapping[str, Any]) -> str:
 
 
 def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEvent], now: datetime) -> int:
-    """Queue the messages of `events` (new to the server, in the push's transaction) and of the stored
-    events of the cases they decide; returns how many rows were inserted."""
+    """Queue the messages of `events` (new to the server, in the push's transaction, in the window's order)
+    and then of the stored events of the cases they decide; returns how many rows were inserted."""
     found = [_Event(e.event_id, e.case_number, e.kind, e.payload) for e in events if e.kind in MESSAGE_KINDS]
     decided = sorted({e.case_number for e in events if e.kind == EventKind.CASE_DECIDED})
     found += _earlier_events(connection, db, decided, {e.event_id for e in found})
@@ -72,7 +72,8 @@ def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEv
     held = select(case_record.c.number, case_record.c.hall_code, case_record.c.snapshot)
     held = held.where(dialect.among(db, case_record.c.number, numbers))
     cases = {row.number: row for row in connection.execute(held)}
-    halls = dict(connection.execute(select(hall.c.code, hall.c.name)).tuples().all())
+    codes = sorted({row.hall_code for row in cases.values()})
+    halls = {row.code: row.name for row in connection.execute(select(hall).where(hall.c.code.in_(codes)))}
     rows: list[dict[str, Any]] = []
     for event in found:
         rule = rule_for(event.kind, event.payload)
@@ -115,7 +116,8 @@ def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEv
         )
     if not rows:
         return 0
-    rows.sort(key=lambda r: (r["event_id"], r["purpose"]))  # one lock order for concurrent pushes
+    # In the window's order (the order they are sent in): under the change-log lock no other push inserts
+    # messages, so no lock order is needed.
     statement = dialect.insert(db, message).values(rows)
     statement = statement.on_conflict_do_nothing(index_elements=["event_id", "purpose"])
     inserted = connection.execute(statement.returning(message.c.id)).scalars().all()
@@ -133,6 +135,7 @@ def _earlier_events(
         select(case_event.c.event_id, case_event.c.case_number, case_event.c.kind, case_event.c.payload)
         .where(dialect.among(db, case_event.c.case_number, numbers))
         .where(case_event.c.kind.in_(sorted(MESSAGE_KINDS - {EventKind.CASE_DECIDED})))
+        .order_by(case_event.c.received_at, case_event.c.local_seq)
     )
     return [
         _Event(row.event_id, row.case_number, row.kind, _json(row.payload))
