@@ -114,7 +114,9 @@ def _record(
         given_up = "" if not delivery.retry else f"（已尝试 {attempts} 次，不再重试）"
         values = {"state": FAILED, "next_attempt_at": None}
         delivery = Delivery.refused(f"{delivery.error}{given_up}")
-    values |= {"attempts": attempts, "last_error": delivery.error, "gateway": gateway}
+    values |= {"attempts": attempts, "gateway": gateway}
+    if not delivery.delivered:  # a delivered message keeps the error of the attempt before, if any
+        values["last_error"] = delivery.error
     with db.write() as connection:
         connection.execute(update(message).where(message.c.id == message_id).values(**values))
     state = str(values["state"])

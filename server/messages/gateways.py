@@ -117,13 +117,13 @@ class HttpGateway:
         try:
             response = self._client.post(self.url, json=message.as_json(), headers=headers)
         except httpx.TimeoutException:
-            return Delivery.later("短信网关未在时限内应答")
+            return Delivery.later("消息网关未在时限内应答")
         except httpx.HTTPError as error:
-            return Delivery.later(f"无法连接短信网关：{type(error).__name__}")
+            return Delivery.later(f"无法连接消息网关：{type(error).__name__}")
         status = response.status_code
         if 200 <= status < 300:
             return Delivery.done()
-        answer = f"短信网关应答 HTTP {status}：{response.text.strip()[:200]}"
+        answer = f"消息网关应答 HTTP {status}：{response.text.strip()[:200]}"
         if status in RETRIED_STATUSES or status >= 500:
             return Delivery.later(answer)
         return Delivery.refused(answer)
