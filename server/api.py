@@ -20,8 +20,9 @@ from sqlalchemy import Engine
 
 from app.sync.wire import MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_PULL_CHANGES, PROTOCOL
 from server.clock import Clock, system_clock
-from server.config import load_config
+from server.config import ServerConfig, load_config
 from server.docs import add_offline_docs, document_request_bodies
+from server.messages.settings import dispatcher_for
 from server.routes import ROUTERS
 from server.routes.errors import add_error_handling
 from server.store import ServerDB, open_server_db
@@ -58,11 +59,14 @@ def create_app(
     engine: Engine | None = None,
     clock: Clock | None = None,
     throttle: Throttle | None = None,
+    messages: ServerConfig | None = None,
 ) -> FastAPI:
     """The server app on `database_url` (or `engine`; default: `DATABASE_URL` from the environment).
 
     The database is created or migrated here. An engine passed in stays the caller's to dispose. Failed
-    attempts are throttled per address on `clock` unless another `throttle` is given. The endpoints find
+    attempts are throttled per address on `clock` unless another `throttle` is given. With `messages` (the
+    settings `clerk-server serve` runs with), a message dispatcher (server.messages) runs in a thread of
+    the app from its start to its end. The endpoints find
     the database, the sync service, the clock and the throttle on `app.state` (server.routes.dependencies).
     """
     clock = clock or system_clock
@@ -72,8 +76,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        db.close()
+        dispatcher = dispatcher_for(messages, db, clock=clock) if messages is not None else None
+        if dispatcher is not None:
+            dispatcher.start()
+        try:
+            yield
+        finally:
+            if dispatcher is not None:
+                dispatcher.stop()
+            db.close()
 
     app = FastAPI(
         title=TITLE,

@@ -14,6 +14,8 @@
     clerk-server account reset-password --hall SZX01 LOGIN [--valid-days 3] [--generate]
     clerk-server account roles --hall SZX01 LOGIN --role clerk [--role approver]
                                                     every account change reaches the hall's windows by sync
+    clerk-server messages list [--hall SZX01] [--since 2026-11-20] [--state queued|delivered|failed]
+    clerk-server messages dispatch                  send the messages to applicants that are due, once
     clerk-server halls
 
 Every command takes `--json` (machine-readable output) and `--database URL` (instead of DATABASE_URL).
@@ -28,6 +30,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +49,7 @@ from server.cli_base import output as _output
 from server.cli_base import with_db as _with_db
 from server.clock import system_clock
 from server.config import ConfigError, ServerConfig, check_serving, load_config, normalize_database_url
+from server.messages import cli as message_cli
 from server.store import DatabaseError, describe_url, open_server_db
 
 log = logging.getLogger("clerk.server.cli")
@@ -95,6 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_conflict_commands(commands, common)
     _add_publishing_commands(commands, common)
     account_cli.add_account_commands(commands, common)
+    message_cli.add_message_commands(commands, common)
     commands.add_parser("halls", parents=[common], help="列出大厅")
     return parser
 
@@ -158,15 +163,7 @@ def _add_publishing_commands(commands: argparse._SubParsersAction[_Parser], comm
 def _config(args: argparse.Namespace) -> ServerConfig:
     config = load_config()
     if args.database:
-        config = ServerConfig(
-            home=config.home,
-            database_url=normalize_database_url(args.database),
-            host=config.host,
-            port=config.port,
-            tls_cert=config.tls_cert,
-            tls_key=config.tls_key,
-            allow_plain_http=config.allow_plain_http,
-        )
+        config = replace(config, database_url=normalize_database_url(args.database))
     return config
 
 
@@ -233,7 +230,7 @@ def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # no whole ID number or phone in the server's log either
         handler.addFilter(MaskingFilter())
-    app = create_app(database_url=config.database_url)
+    app = create_app(database_url=config.database_url, messages=config)
     log.info(
         "serving %s on %s (database %s)",
         "HTTPS" if config.tls else "HTTP",
@@ -412,6 +409,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "catalog": _cmd_catalog,
     "calendar": _cmd_calendar,
     "account": account_cli.cmd_account,
+    "messages": message_cli.cmd_messages,
 }
 
 

@@ -8,6 +8,13 @@
 | `CLERK_SERVER_PORT` | `8765` | port to bind |
 | `CLERK_SERVER_TLS_CERT` / `CLERK_SERVER_TLS_KEY` | unset | PEM files; when both are set, HTTPS |
 | `CLERK_SERVER_ALLOW_PLAIN_HTTP` | unset | `1`: allow plain HTTP on a non-loopback address |
+| `CLERK_SERVER_MESSAGE_GATEWAY_URL` | unset | http(s) URL messages to applicants are POSTed to |
+| `CLERK_SERVER_MESSAGE_GATEWAY_TOKEN` | unset | sent as `Authorization: Bearer …` there; never logged |
+| `CLERK_SERVER_MESSAGE_GATEWAY_TIMEOUT` | `10` | seconds to wait for the gateway's answer (1–120) |
+| `CLERK_SERVER_MESSAGE_DISPATCH_SECONDS` | `10` | seconds between two rounds of the dispatcher (1–3600) |
+
+Messages to applicants (server.messages): without a gateway URL they stay in the `message` table, marked
+delivered, for the hall's supervisor (`clerk-server messages list`).
 
 Plain HTTP on anything but loopback is refused unless explicitly allowed: device secrets and applicants'
 personal data would cross the hall network in clear text.
@@ -18,13 +25,16 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
+DEFAULT_GATEWAY_TIMEOUT = 10.0
+DEFAULT_DISPATCH_SECONDS = 10.0
 APP_DIR_NAME = "window-clerk-server"
 
 
@@ -41,6 +51,10 @@ class ServerConfig:
     tls_cert: Path | None
     tls_key: Path | None
     allow_plain_http: bool
+    message_gateway_url: str | None = None
+    message_gateway_token: str | None = field(default=None, repr=False)  # a secret: never shown
+    message_gateway_timeout: float = DEFAULT_GATEWAY_TIMEOUT
+    message_dispatch_seconds: float = DEFAULT_DISPATCH_SECONDS
 
     @property
     def tls(self) -> bool:
@@ -96,7 +110,53 @@ def load_config(environ: Mapping[str, str] | None = None) -> ServerConfig:
         tls_cert=Path(cert_text).expanduser() if cert_text else None,
         tls_key=Path(key_text).expanduser() if key_text else None,
         allow_plain_http=_flag(env.get("CLERK_SERVER_ALLOW_PLAIN_HTTP")),
+        message_gateway_url=gateway_url(env.get("CLERK_SERVER_MESSAGE_GATEWAY_URL", "")),
+        message_gateway_token=env.get("CLERK_SERVER_MESSAGE_GATEWAY_TOKEN", "").strip() or None,
+        message_gateway_timeout=_seconds(
+            env, "CLERK_SERVER_MESSAGE_GATEWAY_TIMEOUT", DEFAULT_GATEWAY_TIMEOUT, 1, 120
+        ),
+        message_dispatch_seconds=_seconds(
+            env, "CLERK_SERVER_MESSAGE_DISPATCH_SECONDS", DEFAULT_DISPATCH_SECONDS, 1, 3600
+        ),
     )
+
+
+def gateway_url(text: str) -> str | None:
+    """The message gateway's URL (None when unset): http or https, with a host, no password in it."""
+    text = text.strip()
+    if not text:
+        return None
+    name = "CLERK_SERVER_MESSAGE_GATEWAY_URL"
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+        parts.port  # noqa: B018 (a port out of range raises here)
+    except ValueError:
+        raise ConfigError(f"{name} 不是有效的网址") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"{name} 应以 http:// 或 https:// 开头，实为“{parts.scheme or text[:20]}”")
+    if not host:
+        raise ConfigError(f"{name} 缺少主机名")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(
+            f"{name} 中不能含用户名或密码（会出现在日志中）；请用 CLERK_SERVER_MESSAGE_GATEWAY_TOKEN 提供令牌"
+        )
+    if any(c.isspace() for c in text):
+        raise ConfigError(f"{name} 中不能含空白字符")
+    return text
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} 应为秒数（{low:g}–{high:g}），实为“{text[:20]}”") from None
+    if not low <= value <= high:  # also NaN
+        raise ConfigError(f"{name} 应为 {low:g}–{high:g} 秒，实为 {text[:20]}")
+    return value
 
 
 def is_loopback(host: str) -> bool:

@@ -32,6 +32,9 @@
 - `account`: the hall's people the server knows (password hashes only); a supervisor's action on the
   server (resolving a conflict) proves the person, not only the device. The server holds the truth: the
   hall's whole list travels to its windows as an `accounts` change (server.account_snapshot).
+- `message`: what the applicant is told of their case (server.messages): one row per (event, purpose),
+  inserted in the push transaction that stored the event (an outbox), delivered by a gateway outside it;
+  its attempts, last error and state (queued, delivered, failed) kept on the row.
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -284,4 +287,27 @@ account = Table(
     # Set: the password is temporary (hall IT set it): to be changed at first sign-in, refused after.
     Column("temporary_until", DateTime),
     UniqueConstraint("hall_code", "login"),
+)
+
+message = Table(
+    "message",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), ForeignKey("case_event.event_id"), nullable=False),
+    Column("purpose", String(20), nullable=False),
+    Column("kind", Text, nullable=False),  # the event's kind
+    Column("hall_code", String(32), nullable=False),
+    Column("case_number", String(32), nullable=False),
+    Column("phone", String(40), nullable=False),  # "" when the case gave none
+    Column("text", Text, nullable=False),
+    Column("state", String(12), nullable=False),  # queued | delivered | failed
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text),
+    Column("gateway", String(16)),  # the gateway that delivered it (or refused it for good)
+    Column("created_at", DateTime, nullable=False),
+    Column("next_attempt_at", DateTime),  # NULL once delivered or failed
+    Column("delivered_at", DateTime),
+    UniqueConstraint("event_id", "purpose"),
+    Index("ix_message_hall_code_created_at", "hall_code", "created_at"),
+    Index("ix_message_state_next_attempt_at", "state", "next_attempt_at"),
 )

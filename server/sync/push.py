@@ -12,6 +12,7 @@ from sqlalchemy import Connection, delete
 from app.sync.wire import AUDIT_KINDS, EventKind, Rejection, WireEvent
 from server import bulk, dialect, event_ids, signing_keys
 from server.bulk import insert_rows
+from server.messages import queue_messages
 from server.models import case_event
 from server.store import ServerDB
 from server.sync import cases, certificates, chain, change_log, conflicts, permits, projection
@@ -184,6 +185,8 @@ class Push:
         accepted = [
             c for c in accepted if c.event.kind not in AUDIT_KINDS
         ]  # about no case: nothing to project
+        # The applicant's messages, with the events (server.messages; under the lock: see its outbox).
+        queue_messages(self.connection, self.db, [c.event for c in accepted], self.now)
         touched = projection.read_touched(
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
