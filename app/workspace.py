@@ -17,7 +17,6 @@ newest `published` wins, app.catalog_store).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -41,15 +40,17 @@ from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalo
 from app.certificates import CertificateService
 from app.clock import Clock
 from app.documents.service import DocumentService
+from app.lifecycle.ratings import RatingService
 from app.operations.person import Actor, parse_roles
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.sync.accounts import change_password, upgrade_hash
 from app.sync.client import CLOCK_OFFSET_STATE, SyncClient
+from app.sync.reference import stored_calendar_years
 from app.sync.transport import SyncError
 from app.sync.wire import EventKind
-from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
-from db.models import CalendarYearRow, CatalogVersion, Clerk
+from app.workdays import CalendarYear, WorkCalendar
+from db.models import CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, open_store
 
 log = logging.getLogger("clerk.workspace")
@@ -116,6 +117,7 @@ class Workspace:
     documents: DocumentService
     certificates: CertificateService
     sync: SyncClient
+    ratings: RatingService
 
     @property
     def is_demo(self) -> bool:
@@ -299,6 +301,7 @@ def open_workspace(
             store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),
         sync=SyncClient(store=store, settings=settings, secrets=secrets, clock=clock, transport=transport),
+        ratings=RatingService(store=store, calendar=calendar, clock=clock),
     )
     workspace.certificates.repair_signing_keys()
     _keep_hall_time(workspace)
@@ -354,14 +357,6 @@ def secret_store(home: Path, settings: Settings) -> SecretStore:
 
 
 def load_calendar_years(store: Store) -> list[CalendarYear]:
-    """The published calendars stored by sync. One that no longer parses (a newer format) is skipped and
-    logged: its days are then computed as uncertain, never guessed as certain."""
+    """The published calendars stored by sync (app.sync.reference.stored_calendar_years)."""
     with store.read() as session:
-        rows = session.execute(select(CalendarYearRow.year, CalendarYearRow.content)).all()
-    years = []
-    for year, content in rows:
-        try:
-            years.append(parse_calendar(json.dumps(content, ensure_ascii=False).encode()))
-        except CalendarError as error:
-            log.error("stored calendar %s unusable: %s", year, error)
-    return years
+        return stored_calendar_years(session)
