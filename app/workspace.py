@@ -17,7 +17,6 @@ newest `published` wins, app.catalog_store).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -41,6 +40,7 @@ from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalo
 from app.certificates import CertificateService
 from app.clock import Clock
 from app.documents.service import DocumentService
+from app.lifecycle.ratings import RatingService
 from app.lifecycle.service import LifecycleService
 from app.lifecycle.supplements import SupplementService
 from app.operations.person import Actor, parse_roles
@@ -48,10 +48,11 @@ from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.sync.accounts import change_password, upgrade_hash
 from app.sync.client import CLOCK_OFFSET_STATE, SyncClient
+from app.sync.reference import stored_calendar_years
 from app.sync.transport import SyncError
 from app.sync.wire import EventKind
-from app.workdays import CalendarError, CalendarYear, WorkCalendar, parse_calendar
-from db.models import CalendarYearRow, CatalogVersion, Clerk
+from app.workdays import CalendarYear, WorkCalendar
+from db.models import CatalogVersion, Clerk
 from db.store import BUSY_TIMEOUT_MS, Store, open_store
 
 log = logging.getLogger("clerk.workspace")
@@ -120,6 +121,7 @@ class Workspace:
     sync: SyncClient
     lifecycle: LifecycleService
     supplements: SupplementService
+    ratings: RatingService
 
     @property
     def is_demo(self) -> bool:
@@ -308,6 +310,7 @@ def open_workspace(
         supplements=SupplementService(
             store=store, catalog=catalog, calendar=calendar, clock=clock, cases=cases, lifecycle=lifecycle
         ),
+        ratings=RatingService(store=store, calendar=calendar, clock=clock),
     )
     workspace.certificates.repair_signing_keys()
     _keep_hall_time(workspace)
@@ -363,14 +366,6 @@ def secret_store(home: Path, settings: Settings) -> SecretStore:
 
 
 def load_calendar_years(store: Store) -> list[CalendarYear]:
-    """The published calendars stored by sync. One that no longer parses (a newer format) is skipped and
-    logged: its days are then computed as uncertain, never guessed as certain."""
+    """The published calendars stored by sync (app.sync.reference.stored_calendar_years)."""
     with store.read() as session:
-        rows = session.execute(select(CalendarYearRow.year, CalendarYearRow.content)).all()
-    years = []
-    for year, content in rows:
-        try:
-            years.append(parse_calendar(json.dumps(content, ensure_ascii=False).encode()))
-        except CalendarError as error:
-            log.error("stored calendar %s unusable: %s", year, error)
-    return years
+        return stored_calendar_years(session)

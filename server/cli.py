@@ -16,6 +16,8 @@
                                                     every account change reaches the hall's windows by sync
     clerk-server messages list [--hall SZX01] [--since 2026-11-20] [--state queued|delivered|failed]
     clerk-server messages dispatch                  send the messages to applicants that are due, once
+    clerk-server ratings list [--unfavourable] [--hall SZX01]
+                                                    好差评; a 差评 with its follow-up due day and follow-up
     clerk-server halls
 
 Every command takes `--json` (machine-readable output) and `--database URL` (instead of DATABASE_URL).
@@ -41,7 +43,7 @@ from app.catalog import CatalogError, Hall, parse_catalog
 from app.clock import hall_time_text
 from app.diagnostics.masking import MaskingFilter
 from app.sync.wire import CONFLICT_REASON_LABEL, EVENT_KIND_LABEL
-from server import account_cli, accounts, admin, audit, reference
+from server import account_cli, accounts, admin, audit, rating_cli, reference
 from server.cli_base import PASSWORD_ENV as PASSWORD_ENV  # scripts and tests set it
 from server.cli_base import CliError
 from server.cli_base import Parser as _Parser
@@ -100,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_publishing_commands(commands, common)
     account_cli.add_account_commands(commands, common)
     message_cli.add_message_commands(commands, common)
+    rating_cli.add_rating_commands(commands, common)
     commands.add_parser("halls", parents=[common], help="列出大厅")
     return parser
 
@@ -410,6 +413,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, ServerConfig], None]] = {
     "calendar": _cmd_calendar,
     "account": account_cli.cmd_account,
     "messages": message_cli.cmd_messages,
+    "ratings": rating_cli.cmd_ratings,
 }
 
 

@@ -35,6 +35,7 @@
 - `message`: what the applicant is told of their case (server.messages): one row per (event, purpose),
   inserted in the push transaction that stored the event (an outbox), delivered by a gateway outside it;
   its attempts, last error and state (queued, delivered, failed) kept on the row.
+- `rating`: 好差评, one row per service event rated (server.ratings), with the follow-up of a 差评.
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -310,4 +311,26 @@ message = Table(
     UniqueConstraint("event_id", "purpose"),
     Index("ix_message_hall_code_created_at", "hall_code", "created_at"),
     Index("ix_message_state_next_attempt_at", "state", "next_attempt_at"),
+)
+
+# 好差评 (server.ratings): one rating per service event (一次一评), filled from the stored `service.rated`
+# events, and the supervisor's follow-up of a 差评 (`service.followed_up`). Times as the window sent them.
+rating = Table(
+    "rating",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("service_event_id", String(36), nullable=False, unique=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("case_number", String(32), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("reason", Text),
+    Column("window_code", String(12), nullable=False),
+    Column("clerk_login", Text, nullable=False),
+    Column("rated_at", Text, nullable=False),
+    Column("received_at", DateTime, nullable=False),
+    Column("follow_up_event_id", String(36), unique=True),
+    Column("followed_up_at", Text),
+    Column("followed_up_by", Text),
+    Column("follow_up_note", Text),
+    Index("ix_rating_hall_code_level", "hall_code", "level"),
 )

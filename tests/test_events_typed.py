@@ -15,6 +15,8 @@ from sqlalchemy import func, select
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.intake import parse_request
+from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
+from app.lifecycle.events import CaseChange
 from app.seal import CertificateClaims, OfficeKey, certificate_identifier, sign_certificate
 from app.sync import events, wire
 from app.sync.events import (
@@ -29,8 +31,6 @@ from app.sync.events import (
     DocumentReprinted,
     EventPayload,
 )
-from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
-from app.lifecycle.events import CaseChange
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import AUDIT_KINDS, EventKind
 from app.workspace import Workspace

@@ -129,7 +129,12 @@ def test_approval_and_hand_over_follow_the_status_table(workspace: Workspace) ->
     assert approved.certificate_id and workspace.certificates.verify(approved.qr_text).status == "valid"
     case = held_case(workspace, number=number)
     # Collected or mailed; revoked (撤销) or corrected by those whose role allows it (app.cases.status).
-    assert case.allowed_actions == (CaseAction.HAND_OVER, CaseAction.MAIL, CaseAction.REVOKE, CaseAction.CORRECT)
+    assert case.allowed_actions == (
+        CaseAction.HAND_OVER,
+        CaseAction.MAIL,
+        CaseAction.REVOKE,
+        CaseAction.CORRECT,
+    )
     assert case.certificate is not None and case.certificate.certificate_id == approved.certificate_id
     with pytest.raises(TransitionError):
         approve(workspace, approver, number)

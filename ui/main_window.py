@@ -46,6 +46,8 @@ from ui.jobs import Jobs
 from ui.object_names import named
 from ui.print_flow import PrintFlow
 from ui.printing import PrintPreviewDialog
+from ui.rating_dialog import RatingOffer
+from ui.ratings_dialog import RatingsEntry
 from ui.reference_refresh import ReferenceRefresh
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
@@ -91,6 +93,7 @@ class MainWindow(QMainWindow):
         self.todays_cases = TodaysCases(desk=self.desk, open_=self.window_state.cases_open)
         self.lookup = CaseLookup(desk=self.desk)
         self.printing = PrintFlow(desk=self.desk)
+        self.rating_offer = RatingOffer(desk=self.desk)  # 好差评 after a visit's document is printed
         self.reference = ReferenceRefresh(desk=self.desk, flow=self.counter_flow, search=self.item_search)
         self._name_parts()
 
@@ -187,6 +190,7 @@ class MainWindow(QMainWindow):
         self.settings_button = named(QPushButton("设置"), "settingsButton")
         self.settings_button.clicked.connect(self.open_settings)
         bar.addWidget(self.settings_button)
+        self.ratings_entry = RatingsEntry(desk=self.desk, toolbar=bar)
 
     def _name_parts(self) -> None:
         """The parts' widgets and models under the names the window has always given them."""
@@ -215,6 +219,7 @@ class MainWindow(QMainWindow):
         self.todays_cases.open_requested.connect(self.show_case)
         self.lookup.print_requested.connect(self.request_print)
         self.printing.printed.connect(lambda _printed: self.refresh_cases())
+        self.printing.printed.connect(self.rating_offer.after_print)
         self.sync.synced.connect(self._synced)
 
     def _cases_list_shown(self, on: bool) -> None:

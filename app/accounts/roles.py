@@ -49,6 +49,7 @@ class Permission(StrEnum):
     WITHDRAW = "withdraw"  # record an applicant's written withdrawal, end a case whose notice lapsed
     REVOKE = "revoke"  # 撤销 a granted certificate (Art. 69)
     RECORD_RATING = "record_rating"  # record the applicant's rating (好差评) at the counter
+    FOLLOW_UP_RATING = "follow_up_rating"  # see the hall's 差评 and record their follow-up (回访)
     WATCH_TIME_LIMITS = "watch_time_limits"
     STATISTICS = "statistics"
     SEE_FULL_ID = "see_full_id"  # a case's full ID number and phone on screen
@@ -87,6 +88,7 @@ GRANTS: dict[Permission, Grant] = {
     Permission.WITHDRAW: _grant("办理撤回或终止", Role.CLERK, Role.APPROVER),
     Permission.REVOKE: _grant("撤销许可", Role.APPROVER),
     Permission.RECORD_RATING: _grant("记录服务评价", *_COUNTER),
+    Permission.FOLLOW_UP_RATING: _grant("查看和回访差评", Role.SUPERVISOR),
     Permission.WATCH_TIME_LIMITS: _grant("查看时限监控", Role.SUPERVISOR),
     Permission.STATISTICS: _grant("查看统计", Role.SUPERVISOR),
     Permission.SEE_FULL_ID: _grant("查看完整证件号码", *_COUNTER),

@@ -8,8 +8,8 @@ it). The envelope says who, at which window, when; the kind's own fields say why
 possible (not before the case's day, an expected end not before the start) here, so the server refuses a
 nonsensical event alone.
 
-`CaseChange` is the payload type of all of them; `ServiceRated` is the 好差评 record (no step: it changes no
-status).
+`CaseChange` is the payload type of all of them; `ServiceRated` is the 好差评 record and `ServiceFollowedUp`
+a supervisor's follow-up of a 差评 (no step: they change no status).
 """
 
 from __future__ import annotations
@@ -160,6 +160,10 @@ SCHEMAS: dict[str, Record] = {
             "reason": nullable(CLERK_TEXT),
         }
     ),
+    # A supervisor's follow-up (回访) of an unfavourable rating (the rating's event id), with what was found.
+    EventKind.SERVICE_FOLLOWED_UP: Record(
+        {"rating_event_id": required(EVENT_ID), "note": required(CLERK_TEXT)}
+    ),
 }
 
 # Fields holding days that cannot come before the case's own day (the day in its number).
@@ -271,3 +275,13 @@ class ServiceRated:
 
     def payload(self) -> dict[str, Any]:
         return {"service_event_id": self.service_event_id, "level": self.level, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class ServiceFollowedUp:
+    KIND = EventKind.SERVICE_FOLLOWED_UP
+    rating_event_id: str
+    note: str
+
+    def payload(self) -> dict[str, Any]:
+        return {"rating_event_id": self.rating_event_id, "note": self.note}

@@ -11,6 +11,7 @@ into text, JSON or widgets.
 - `counter`: accepting a case.
 - `printing`: a document rendered, printed or written to a file and recorded; reprints with a reason.
 - `certificates`: approving a case (its certificate issued) and handing the certificate over.
+- `ratings`: 好差评: the applicant's rating of a visit, the supervisor's list of 差评 and their follow-up.
 - `sync`: the window's dealings with its server: registering, syncing, reconciling, resolving a conflict.
 
 Nothing here imports Qt; nothing is imported here, so `person` can be read by `app.workspace`.

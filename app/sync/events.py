@@ -45,7 +45,13 @@ from app.documents.content import DocumentKind
 from app.documents.layout import Layout
 from app.identity_documents import IdKind
 from app.licences import MAX_FIELDS, MAX_LABEL_CHARS, MAX_VALUE_CHARS, licence_fields_json
-from app.lifecycle.events import OPTIONAL_STEP_FIELDS, CaseChange, ServiceRated, check_lifecycle
+from app.lifecycle.events import (
+    OPTIONAL_STEP_FIELDS,
+    CaseChange,
+    ServiceFollowedUp,
+    ServiceRated,
+    check_lifecycle,
+)
 from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
 from app.pickup import MAX_AUTHORIZATION_CHARS, Capacity
 from app.seal import CertificateClaims, PublicKeyEntry, public_entry_json
@@ -470,6 +476,7 @@ EventPayload = (
     | CertificateHandedOver
     | CaseChange
     | ServiceRated
+    | ServiceFollowedUp
     | AuditRecord
 )
 PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
@@ -480,6 +487,7 @@ PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     CertificateHandedOver,
     CaseChange,
     ServiceRated,
+    ServiceFollowedUp,
     AuditRecord,
 )
 

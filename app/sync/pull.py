@@ -30,7 +30,7 @@ from sqlalchemy import delete
 
 from app.catalog import CatalogDocument
 from app.clock import Clock
-from app.sync import accounts, conflicts, pulled_cases, pulled_certificates, reference, wire
+from app.sync import accounts, conflicts, pulled_cases, pulled_certificates, pulled_ratings, reference, wire
 from app.sync.changes import Applying, ChangeHandler
 from app.sync.report import PullProgress, SyncReport
 from app.sync.state import SyncStates
@@ -54,6 +54,7 @@ CHANGE_HANDLERS: Mapping[str, ChangeHandler] = {
     wire.KIND_CONFLICT: conflicts.apply_conflict,
     wire.KIND_CONFLICT_RESOLVED: conflicts.apply_conflict_resolved,
     wire.KIND_ACCOUNTS: accounts.apply_accounts,
+    wire.KIND_RATING: pulled_ratings.apply_rating,
 }
 
 

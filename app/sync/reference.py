@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from urllib.parse import quote
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.catalog import CatalogDocument, CatalogError, parse_catalog
 from app.catalog_store import store_catalog
 from app.sync import wire
 from app.sync.changes import Applying
 from app.sync.transport import Credential, SyncError, Transport
-from app.workdays import CalendarError, parse_calendar
+from app.workdays import CalendarError, CalendarYear, parse_calendar
 from db.models import CalendarYearRow, CatalogVersion
 from db.store import Store
 
@@ -71,6 +72,19 @@ def apply_catalog_version(applying: Applying, change: wire.Change) -> int:
         applying.report.catalog_versions.append(document.version)
         log.info("catalog %s received from the server", document.version)
     return int(loaded)
+
+
+def stored_calendar_years(session: Session) -> list[CalendarYear]:
+    """The published calendars stored by sync. One that no longer parses (a newer format) is skipped and
+    logged: its days are then computed as uncertain, never guessed as certain."""
+    rows = session.execute(select(CalendarYearRow.year, CalendarYearRow.content)).all()
+    years = []
+    for year, content in rows:
+        try:
+            years.append(parse_calendar(json.dumps(content, ensure_ascii=False).encode()))
+        except CalendarError as error:
+            log.error("stored calendar %s unusable: %s", year, error)
+    return years
 
 
 def apply_calendar(applying: Applying, change: wire.Change) -> int:

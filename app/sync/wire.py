@@ -85,6 +85,7 @@ class EventKind(StrEnum):
     CASE_CORRECTED = "case.corrected"
     CERTIFICATE_REVOKED = "certificate.revoked"
     SERVICE_RATED = "service.rated"  # 好差评: the applicant's rating of one service event
+    SERVICE_FOLLOWED_UP = "service.followed_up"  # a supervisor's follow-up (回访) of an unfavourable rating
     SIGNED_IN = "audit.signed_in"
     SIGNED_OUT = "audit.signed_out"
     SIGN_IN_FAILED = "audit.sign_in_failed"
@@ -115,6 +116,11 @@ KIND_SIGNING_KEY = "signing_key"
 # A certificate of the hall revoked (撤销): {certificate_id, case_number, reason, basis, revoked_on,
 # revoked_by, event_id}; the verifier reports it as revoked, offline too. Key = the certificate id.
 KIND_CERTIFICATE_REVOKED = "certificate.revoked"
+# An unfavourable rating (差评) of a service event of the hall, as the server holds it now (followed up or
+# not): {event_id, service_event_id, case_number, level, reason, window_code, clerk_login, rated_at,
+# followed_up_at, follow_up_note, followed_up_by}; the supervisor's list at every window shows it.
+# Key = the service event id (app.sync.pulled_ratings).
+KIND_RATING = "rating"
 # `case.updated` changes of an event that changes a case carry it whole under this field (event_id, kind,
 # payload, clerk_login, window_code, device_time), so a PC holding a copy of the case applies it.
 CASE_EVENT_FIELD = "event"
@@ -144,6 +150,11 @@ MAX_TEMPORARY_DAYS = 90  # how long a temporary password set by hall IT may stay
 REJECTION_NOT_HOLDER = "not_holder"  # the case is held by another window (app.sync.authority)
 # The account that recorded the event may not do it (its roles, 四分离), or the server does not know it.
 REJECTION_NOT_PERMITTED = "not_permitted"
+# 好差评: a second rating of one service event (一次一评), from this or another window.
+REJECTION_RATED_TWICE = "rated_twice"
+# A rating of an event that is no service event of its case, or a follow-up of no unfavourable rating (or
+# of one followed up already).
+REJECTION_RATING_REFUSED = "rating_refused"
 REJECTION_BAD_SIGNATURE = (
     "bad_signature"  # a certificate its seal does not vouch for (app.sync.certificate_event)
 )
@@ -169,6 +180,7 @@ EVENT_KIND_LABEL: dict[str, str] = {
     EventKind.CASE_CORRECTED: "更正办件",
     EventKind.CERTIFICATE_REVOKED: "撤销许可",
     EventKind.SERVICE_RATED: "服务评价",
+    EventKind.SERVICE_FOLLOWED_UP: "差评回访",
     EventKind.SIGNED_IN: "登录",
     EventKind.SIGNED_OUT: "退出登录",
     EventKind.SIGN_IN_FAILED: "登录失败",
@@ -187,6 +199,8 @@ REJECTION_LABEL = {
     "bad_signature": "证照签章无法核验",
     "event_id_reused": "事件编号已被另一条记录使用",
     "too_large": "单条记录过大",
+    "rated_twice": "同一次服务重复评价",
+    "rating_refused": "评价或回访对象不成立",
 }
 CONFLICT_REASON_LABEL = {
     "duplicate_case_number": "办件编号重复",

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete
 
 from app.sync.wire import AUDIT_KINDS, EventKind, Rejection, WireEvent
-from server import bulk, dialect, event_ids, signing_keys
+from server import bulk, dialect, event_ids, ratings, signing_keys
 from server.bulk import insert_rows
 from server.messages import queue_messages
 from server.models import case_event
@@ -67,6 +67,9 @@ class Push:
         self._acknowledge_stored(ordered, {event.event_id for event in reused_in_batch})
         new_ids = self._store_events(candidates)
         self._store_cases(candidates, new_ids)
+        self._refuse(
+            ratings.store_ratings(self.connection, self.db, self.device, candidates, new_ids, self.now)
+        )
         # The window's hash chain, over every event new to the server, stored or refused (server.sync.chain).
         walked = [e for e in ordered if e.event_id in new_ids or e.event_id in self.rejections]
         self.conflicts += chain.check(
@@ -206,6 +209,7 @@ class Push:
             *change_log.key_changes(self.device.hall_code, self.new_keys, self.now, self.device.device_id),
             *change_log.event_changes(accepted, touched.rows, projected, self.device, self.now, self.keys),
             *change_log.conflict_changes(recorded, self.now),
+            *ratings.rating_changes(self.connection, self.db, accepted, self.device, self.now),
         ]
         change_log.append(self.connection, rows)
         return len(rows), len(recorded)
