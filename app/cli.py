@@ -28,6 +28,7 @@ from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
 from app.cli_audit import add_commands as add_audit_commands
 from app.cli_conflicts import add_commands as add_conflict_commands
+from app.cli_lifecycle import add_commands as add_lifecycle_commands
 from app.cli_setup import PasswordUnavailable, read_password
 from app.cli_setup import add_commands as add_setup_commands
 from app.cli_workdays import add_commands as add_workdays_commands
@@ -645,6 +646,7 @@ def _add_case_commands(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--authorization", default=None, help="受托人的授权委托书（名称、日期或编号）")
     p.add_argument("--clerk", default=None, help=CLERK_HELP)
     p.set_defaults(handler=_handover)
+    add_lifecycle_commands(case, common, signed_in=_signed_in, clerk_help=CLERK_HELP)
 
 
 def _add_document_commands(sub: Any, common: argparse.ArgumentParser) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.accounts.roles import PermissionDenied
 from app.accounts.signin import SignInRefused
 from app.cases.status import CaseStatus, TransitionError
+from app.lifecycle.service import LifecycleError
 
 
 @dataclass(frozen=True)
@@ -26,4 +27,10 @@ class OperationRefused(Exception):
     """An operation refused before it changed anything; the message says why and what to do."""
 
 
-REFUSALS: tuple[type[Exception], ...] = (OperationRefused, PermissionDenied, SignInRefused, TransitionError)
+REFUSALS: tuple[type[Exception], ...] = (
+    OperationRefused,
+    PermissionDenied,
+    SignInRefused,
+    TransitionError,
+    LifecycleError,
+)
