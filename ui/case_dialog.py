@@ -35,9 +35,11 @@ from app.diagnostics.masking import mask_identifiers
 from app.documents.kinds import TITLE, DocumentKind
 from app.identity_documents import ID_KINDS, IdKind
 from app.licences import ApprovalForm
+from app.operations.person import Actor
 from app.pickup import CAPACITIES, Capacity
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
+from ui.step_dialog import StepBar, life_lines
 
 
 def shown_id(id_number: str | None, *, full: bool) -> str:
@@ -78,6 +80,7 @@ class CaseDialog(QDialog):
     print_requested = Signal(str, str)  # kind, case number
     approve_requested = Signal(str, object)  # case number, ApprovalRequest
     handover_requested = Signal(str, object)  # case number, HandoverRequest
+    step_requested = Signal(str)  # a CaseAction after the decision (ui.step_dialog)
 
     def __init__(
         self,
@@ -90,6 +93,7 @@ class CaseDialog(QDialog):
         approve_refusal: str | None = None,
         handover_refusal: str | None = None,
         full_id: bool = False,
+        person: Actor | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`approve_refusal`, `handover_refusal`: why the person signed in may not do that (their role);
@@ -119,6 +123,7 @@ class CaseDialog(QDialog):
             f"状态：{case.status_label}",
             f"承诺办结：{case.promised_date.isoformat() if case.promised_date else '—'}",
             f"受理人：{case.clerk_name} · 窗口 {case.window_code}",
+            *life_lines(case),
         ]
         lines += [f"· {f.message}" for f in case.findings if f.outcome != Verdict.OK]
         summary = named(QLabel("\n".join(lines)), "caseSummary")
@@ -134,6 +139,10 @@ class CaseDialog(QDialog):
             row.addWidget(button)
             self.print_buttons[kind] = button
         layout.addLayout(row)
+        self.steps = named(StepBar(case, person=person), "stepBar") if person is not None else None
+        if self.steps is not None:
+            self.steps.step_requested.connect(self.step_requested)
+            layout.addWidget(self.steps)
 
         self.approval = named(QWidget(), "approvalBox")
         self.entries: dict[str, QLineEdit | QComboBox] = {}

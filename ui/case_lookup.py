@@ -30,6 +30,7 @@ from app.workspace import Workspace
 from db.store import StoreError
 from ui.approval_confirm import ApprovalConfirmDialog
 from ui.case_dialog import ApprovalRequest, CaseDialog, HandoverRequest
+from ui.case_steps import CaseSteps
 from ui.desk import Desk, not_permitted
 
 log = logging.getLogger("clerk.ui.cases")
@@ -96,6 +97,9 @@ class CaseLookup(QObject):
         self._desk = desk
         self.case_dialog: CaseDialog | None = None
         self.confirmation: ApprovalConfirmDialog | None = None  # asking the approver, while it is open
+        self.steps = CaseSteps(desk=desk)  # the steps after the decision, asked from the dialog
+        self.steps.changed.connect(self._reopen)
+        self.steps.print_requested.connect(self.print_requested)
 
     def show_case(self, text: str) -> None:
         workspace = self._desk.workspace
@@ -135,8 +139,10 @@ class CaseLookup(QObject):
             approve_refusal=not_permitted(self._desk.counter, Permission.APPROVE),
             handover_refusal=not_permitted(self._desk.counter, Permission.HAND_OVER),
             full_id=not_permitted(self._desk.counter, Permission.SEE_FULL_ID) is None,
+            person=self._desk.counter,
             parent=self._desk.window,
         )
+        dialog.step_requested.connect(lambda action: self.steps.request(on_file.case, action))
         dialog.print_requested.connect(self.print_requested)
         dialog.approve_requested.connect(self.approve)
         dialog.handover_requested.connect(self.hand_over)

@@ -220,6 +220,7 @@ class MainWindow(QMainWindow):
         self.lookup.print_requested.connect(self.request_print)
         self.printing.printed.connect(lambda _printed: self.refresh_cases())
         self.printing.printed.connect(self.rating_offer.after_print)
+        self.printing.printed.connect(self.lookup.steps.print_next)  # a step's documents, one by one
         self.sync.synced.connect(self._synced)
 
     def _cases_list_shown(self, on: bool) -> None:
