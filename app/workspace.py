@@ -313,6 +313,7 @@ def open_workspace(
         ratings=RatingService(store=store, calendar=calendar, clock=clock),
     )
     workspace.certificates.repair_signing_keys()
+    workspace.lifecycle.fill_missing_due_days()
     _keep_hall_time(workspace)
     return workspace
 

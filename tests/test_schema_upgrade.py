@@ -27,6 +27,10 @@ def test_schema_1_file_upgrades_in_place(home: Path) -> None:
         for number in numbers:
             case = ws.cases.find(number)
             assert case is not None and case.certificate is None
+            # Its time limits from its catalog item, and for an accepted one the due day (issue 13).
+            assert case.life.legal_limit is not None and case.life.department
+            if case.status == "accepted":
+                assert case.life.legal_due is not None and case.life.accepted_on == case.received_on
         # The new tables work on the upgraded file.
         document = ws.documents.prepare(DocumentKind.RECEIPT, numbers[0], counter=ws.counter("demo"))
         assert document.pages >= 1

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.acceptance import Counter
 from app.accounts.roles import GRANTS, Permission, Role
-from app.cases.status import CaseAction, CaseStatus, Transition, TransitionError, transition
+from app.cases.status import UNDER_TIME_LIMIT, CaseAction, CaseStatus, Transition, TransitionError, transition
 from app.catalog import TimeLimit
 from app.clock import Clock
 from app.lifecycle.apply import Recorded, apply_change
@@ -138,6 +138,31 @@ def dues(
 class LifecycleService:
     def __init__(self, *, store: Store, calendar: WorkCalendar, clock: Clock) -> None:
         self._store, self._calendar, self._clock = store, calendar, clock
+
+    def fill_missing_due_days(self) -> int:
+        """Cases accepted before due days were kept (schema < 9) get their legal and promised due day from
+        their acceptance day, once, when the data folder is opened; returns how many. No event: the due
+        days follow from what the case's decision already carried."""
+        today = self._clock.today()
+        with self._store.write() as session:
+            rows = session.scalars(
+                select(Case).where(
+                    Case.status.in_([str(s) for s in UNDER_TIME_LIMIT]),
+                    Case.legal_due.is_(None),
+                    Case.legal_limit_days.is_not(None),
+                )
+            ).all()
+            for case in rows:
+                case.accepted_on = case.accepted_on or case.received_on
+                found = dues(self._calendar, case, today=today, suspensions=suspended_intervals(case),
+                             extension_days=case.extension_days or 0)  # fmt: skip
+                case.legal_due = date.fromisoformat(found["legal_due"]) if found["legal_due"] else None
+                case.legal_due_uncertain = bool(found["legal_due_uncertain"])
+                if case.promised_date is None and found["promised_date"]:
+                    case.promised_date = date.fromisoformat(found["promised_date"])
+        if rows:
+            log.info("due days filled for %d cases accepted before schema 9", len(rows))
+        return len(rows)
 
     # -- the one way a step is taken -------------------------------------------------------------------
     def step(
