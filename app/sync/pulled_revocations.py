@@ -47,6 +47,7 @@ def revocation_problems(payload: Any) -> list[Problem]:
 def store_revocation(session: Session, payload: Mapping[str, Any]) -> int:
     """A checked revocation stored: 1, or 0 when the certificate's revocation is held already."""
     certificate_id = str(payload["certificate_id"])
+    session.flush()  # a revocation the case's own step added in this transaction is found
     if session.get(CertificateRevocation, certificate_id) is not None:
         return 0
     session.add(
@@ -60,7 +61,6 @@ def store_revocation(session: Session, payload: Mapping[str, Any]) -> int:
             event_id=payload["event_id"],
         )
     )
-    session.flush()
     log.info("certificate %s of case %s revoked: recorded here", certificate_id, payload["case_number"])
     return 1
 
