@@ -9,6 +9,11 @@ A status from the server is read through the status table (app.cases.status):
 - for another window's case the hall index keeps what the server reported even when this version does not
   know the status (logged at WARNING): the index is informational, and an entry that exists with an
   unfamiliar status (shown as the server wrote it) serves the clerk better than one that seems missing.
+
+Since issue 13 a change of an event that changes a case carries the event whole (`CASE_EVENT_FIELD`): for
+a case held here (accepted here or fetched) the event is applied by its step (`apply_case_event`), and the
+status alone of a change that names another step than the case's is not taken (the step's own event
+brings it).
 """
 
 from __future__ import annotations
@@ -68,9 +73,11 @@ def apply_case_update(applying: Applying, change: wire.Change) -> int:
     carried = change.payload.get(wire.CASE_EVENT_FIELD)
     if carried is not None:
         return apply_case_event(applying, case, carried)
-    reported = change.payload.get("status")
+    reported, reported_step = change.payload.get("status"), change.payload.get("step")
     if not isinstance(reported, str) or case.status == reported:
         return 0
+    if isinstance(reported_step, int) and reported_step != (case.step or 0):
+        return 0  # a projection of another step: an older one, or one whose event comes with its own change
     session = applying.session
     event_id = change.payload.get("updated_by")
     if session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event_id)).first() is not None:
