@@ -143,7 +143,7 @@ class _Unreachable(httpx.BaseTransport):
 
 
 def test_a_step_that_does_not_follow_makes_the_case_be_fetched_again(
-    hall: dict[str, Workspace], caplog: pytest.LogCaptureFixture
+    hall: dict[str, Workspace], clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     origin, office = hall[ORIGIN], hall[OFFICE]
     number = accept(origin)
@@ -155,8 +155,8 @@ def test_a_step_that_does_not_follow_makes_the_case_be_fetched_again(
         by=office.counter("shenpi"),
         kind="expert_review",
         reason="组织专家评审",
-        start=office.sync._clock.today(),  # noqa: SLF001 (the PC's day)
-        expected_end=office.sync._clock.today(),  # noqa: SLF001
+        start=clock.today(),
+        expected_end=clock.today(),
     )
     office.sync.sync()
     assert held(office, number).status == "suspended"  # type: ignore[union-attr]
@@ -169,7 +169,7 @@ def test_a_step_that_does_not_follow_makes_the_case_be_fetched_again(
         case = session.scalars(select(Case).where(Case.number == number)).one()
         case.step, case.status, case.suspended_since = 0, "accepted", None
         case.suspensions.clear()
-    office.lifecycle.resume(number, by=office.counter("shenpi"), actual_end=office.sync._clock.today())  # noqa: SLF001
+    office.lifecycle.resume(number, by=office.counter("shenpi"), actual_end=clock.today())
     office.sync.sync()
     with caplog.at_level(logging.WARNING, logger="clerk.sync"):
         origin.sync.sync()
@@ -215,16 +215,16 @@ def _record(origin: Workspace, office: Workspace, number: str) -> dict[str, Any]
     ],
 )
 def test_a_bad_record_from_the_server_is_refused_whole(
-    hall: dict[str, Workspace], spoil: Any, named: str
+    hall: dict[str, Workspace], clock: Clock, spoil: Any, named: str
 ) -> None:
     origin, office = hall[ORIGIN], hall[OFFICE]
     number = accept(origin)
     origin.sync.sync()
     data = _record(origin, office, number)
-    checked_record(data, number=number, now=office.sync._clock.now())  # noqa: SLF001 (as sent: fine)
+    checked_record(data, number=number, now=clock.now())
     spoil(data)
     with pytest.raises(SyncError, match="服务器发来的办件记录有误，未保存") as refused:
-        checked_record(data, number=number, now=office.sync._clock.now())  # noqa: SLF001
+        checked_record(data, number=number, now=clock.now())
     assert named in refused.value.message
     assert held(office, number) is None
 
