@@ -242,5 +242,5 @@ def test_a_held_case_with_events_not_yet_sent_is_not_rebuilt(hall: dict[str, Wor
     view = fetch_case(origin, number=number)  # rebuilt from the server: the same case
     assert (str(view.status), held(origin, number).step) == ("in_review", 1)  # type: ignore[union-attr]
     with origin.store.read() as session:
-        assert session.scalar(select(func.count()).select_from(CaseEvent)) >= 2
+        assert (session.scalar(select(func.count()).select_from(CaseEvent)) or 0) >= 2
         assert session.scalar(select(func.count()).select_from(CertificateRevocation)) == 0
