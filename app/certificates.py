@@ -56,7 +56,9 @@ from app.seal import (
     KeyDirectory,
     OfficeKey,
     PublicKeyEntry,
+    RevocationNote,
     Verification,
+    VerificationStatus,
     certificate_identifier,
     sign_certificate,
     stored_entry,
@@ -70,12 +72,15 @@ from app.sync.authority import refusal
 from app.sync.events import CertificateHandedOver, CertificateIssued, EventPayload
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import EventKind
-from db.models import Case, Certificate
+from db.models import Case, Certificate, CertificateRevocation
 from db.models import Counter as SerialCounter
 from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store, StoreError
 
 log = logging.getLogger("clerk.certificates")
+
+# A genuine seal: what a revocation recorded here turns into REVOKED (a forged one stays forged).
+_GENUINE = (VerificationStatus.VALID, VerificationStatus.EXPIRED)
 
 
 class CertificateError(Exception):
@@ -148,13 +153,28 @@ class CertificateService:
         return directory
 
     def verify(self, text: str, *, extra: KeyDirectory | None = None) -> Verification:
+        """The seal checked offline (`extra`: keys besides the directory's), and a genuine certificate this
+        window has a revocation of reported REVOKED, with its day, reason and basis."""
         directory = self.key_directory()
         if extra is not None:
             for key_id in extra.key_ids():
                 entry = extra.get(key_id)
                 if entry is not None and directory.get(key_id) is None:
                     directory.add(entry)
-        return verify_payload(text, keys=directory, today=self._clock.today())
+        result = verify_payload(text, keys=directory, today=self._clock.today())
+        if result.claims is None or result.status not in _GENUINE:
+            return result
+        with self._store.read() as session:
+            revoked = session.get(CertificateRevocation, result.claims.certificate_id)
+        if revoked is None:
+            return result
+        note = RevocationNote(revoked_on=revoked.revoked_on, reason=revoked.reason, basis=revoked.basis)
+        return replace(
+            result,
+            status=VerificationStatus.REVOKED,
+            message=f"证照 {result.claims.certificate_id} 印章真实，但{note.sentence()}",
+            revocation=note,
+        )
 
     # -- approve and issue -----------------------------------------------------------------------
     def approve(

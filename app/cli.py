@@ -363,6 +363,13 @@ def _verify(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
             "case_number": claims.case_number,
             "verify_url": claims.verify_url,
         },
+        "revocation": None
+        if result.revocation is None
+        else {
+            "revoked_on": result.revocation.revoked_on.isoformat(),
+            "reason": result.revocation.reason,
+            "basis": result.revocation.basis,
+        },
     }
     out.emit(data, f"{VERIFICATION_LABEL.get(result.status, str(result.status))}：{result.message}")
     return EXIT_OK if str(result.status) == "valid" else EXIT_INVALID

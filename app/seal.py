@@ -653,6 +653,9 @@ class VerificationStatus(StrEnum):
     KEY_NOT_VALID = "key_not_valid"  # genuine signature, issue date outside the key's validity
     UNKNOWN_KEY = "unknown_key"  # key id (or algorithm) not in the verifier's directory
     MALFORMED = "malformed"  # not a payload of a known format version, damaged or truncated
+    # Genuine, but revoked (撤销) by an approver of the hall: the verifier's local record of revocations
+    # (app.certificates.CertificateService.verify; they reach every window by sync).
+    REVOKED = "revoked"
 
 
 VERIFICATION_LABEL = {
@@ -662,7 +665,20 @@ VERIFICATION_LABEL = {
     VerificationStatus.KEY_NOT_VALID: "签发日期不在签发密钥的有效期内",
     VerificationStatus.UNKNOWN_KEY: "未知签发密钥",
     VerificationStatus.MALFORMED: "内容不完整或已损坏",
+    VerificationStatus.REVOKED: "已撤销",
 }
+
+
+@dataclass(frozen=True)
+class RevocationNote:
+    """Why a genuine certificate no longer counts: revoked on `revoked_on`, for `reason`, on `basis`."""
+
+    revoked_on: date
+    reason: str
+    basis: str
+
+    def sentence(self) -> str:
+        return f"已于 {self.revoked_on.isoformat()} 撤销；撤销原因：{self.reason}；依据：{self.basis}"
 
 
 @dataclass(frozen=True)
@@ -674,6 +690,7 @@ class Verification:
     message: str
     claims: CertificateClaims | None
     key_id: str | None
+    revocation: RevocationNote | None = None  # REVOKED: when, why, on what basis
 
 
 _MALFORMED_MESSAGE = "二维码内容不完整或已损坏"

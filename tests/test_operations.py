@@ -237,13 +237,13 @@ def test_a_case_of_another_window_is_described_never_acted_on(workspace: Workspa
     assert seal is not None and found.elsewhere_item_name == seal.name
     details = found.elsewhere_details()
     assert f"由 {NEIGHBOUR} 窗口于 2026-11-20 受理，事项：{seal.name}" in details
-    assert "服务器 11-20 11:04 的记录" in details and "只能查询状态" in details  # hall time
+    assert "服务器 11-20 11:04 的记录" in details and "可从服务器调取" in details  # hall time
     assert found.elsewhere_line().startswith(f"{number}  由 {NEIGHBOUR} 窗口受理（2026-11-20）")
     for act in (
         lambda: approve(workspace, workspace.counter("shenpi"), number),
         lambda: render_document(workspace, person=person, number=number, kind=DocumentKind.RECEIPT),
     ):
-        with pytest.raises(CaseNotHere, match=f"由 {NEIGHBOUR} 窗口受理，不在本窗口：请在受理窗口办理"):
+        with pytest.raises(CaseNotHere, match=f"由 {NEIGHBOUR} 窗口受理，不在本窗口：请先从服务器调取该办件"):
             act()
     unknown = format_case_number(window_code=NEIGHBOUR, day=date(2026, 11, 20), serial=8)
     assert (

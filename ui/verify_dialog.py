@@ -1,4 +1,5 @@
-"""Verify a certificate's QR offline: scan or paste, and see valid / forged / expired / unknown key.
+"""Verify a certificate's QR offline: scan or paste, and see valid / forged / expired / unknown key /
+revoked (the day, reason and basis of the revocation this window holds).
 
 Built for a handheld scanner (a USB keyboard wedge: it types the QR text fast and ends with Enter): the
 field is one line, Enter verifies, and the field's text is selected so the next scan replaces it. The
@@ -58,6 +59,12 @@ CLERK_TEXT: dict[VerificationStatus, tuple[str, str, str]] = {
         "本机没有这张证照签发机关的电子印章信息（可能是其他地区或其他机关签发的），无法在本机核验。"
         "请用手机扫描证照上的二维码在线查询，或向签发机关核实。",
         AMBER,
+    ),
+    VerificationStatus.REVOKED: (
+        "已撤销",
+        "证照上的电子印章是真的，但签发机关已撤销这张证照，不能再作为有效证照使用。"
+        "请不要认可这张证照；撤销情况见下。",
+        RED,
     ),
     VerificationStatus.MALFORMED: (
         "未能识别",
@@ -142,7 +149,17 @@ class VerifyDialog(QDialog):
         claims = result.claims
         if claims is None or result.status is VerificationStatus.KEY_NOT_VALID:
             return []  # what an untrusted seal claims is not shown as if it were fact
+        revoked = result.revocation
         return [
+            *(
+                [
+                    f"撤销日期：{revoked.revoked_on.isoformat()}",
+                    f"撤销原因：{revoked.reason}",
+                    f"撤销依据：{revoked.basis}",
+                ]
+                if revoked is not None
+                else []
+            ),
             f"证照：{claims.type_name}（{claims.certificate_id}）",
             f"持证人：{claims.holder_name}　{claims.holder_id_masked}",
             f"发证机关：{claims.issuer_name}　发证日期：{claims.issued_on}",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from app.cases.views import CaseView, HallCaseView
 from app.clock import hall_time_text
 from app.operations.changes import OperationRefused
+from app.sync.transport import SyncError
 
 if TYPE_CHECKING:
     from app.workspace import Workspace
@@ -41,7 +42,7 @@ class Lookup:
         assert view is not None
         return (
             f"{view.number}  由 {view.window_code} 窗口受理（{_day_text(view)}）"
-            f"  状态 {view.status_label}；办件材料在受理窗口"
+            f"  状态 {view.status_label}；可从服务器调取完整记录"
         )
 
     def elsewhere_details(self) -> str:
@@ -55,7 +56,7 @@ class Lookup:
         return (
             f"办件 {view.number} 由 {view.window_code} 窗口{when}受理{what}。\n"
             f"当前状态：{view.status_label}（服务器 {updated} 的记录）。\n"
-            "办件材料和文书在受理窗口，本窗口只能查询状态。"
+            "本窗口只能查询状态；联网时可从服务器调取该办件的完整记录，在本机办理。"
         )
 
 
@@ -75,11 +76,31 @@ def held_case(ws: Workspace, *, number: str) -> CaseView:
     return case
 
 
+class CaseNotFetched(OperationRefused):
+    """The case's record could not be fetched from the server; the message says why (offline …)."""
+
+
+def fetch_case(ws: Workspace, *, number: str) -> CaseView:
+    """Fetch case `number`'s whole record from the server (a case of another window of the hall, for the
+    back office or a hand-over here), or rebuild it if held here; its view as held now. CaseNotFetched,
+    nothing stored, when offline, unknown to the server, another hall's, or refused."""
+    try:
+        ws.sync.fetch_case(number)
+    except SyncError as error:
+        raise CaseNotFetched(error.message) from None
+    case = ws.cases.find(number)
+    assert case is not None  # stored by the fetch
+    return case
+
+
 def not_held_here(number: str, elsewhere: HallCaseView | None) -> str:
     """Why a case cannot be printed, approved or handed over here: not held, or held at another window."""
     if elsewhere is None:
         return f"本窗口数据库中没有办件 {number}"
-    return f"办件 {number} 由 {elsewhere.window_code} 窗口受理，不在本窗口：请在受理窗口办理"
+    return (
+        f"办件 {number} 由 {elsewhere.window_code} 窗口受理，不在本窗口：请先从服务器调取该办件（联网时），"
+        "或在受理窗口办理"
+    )
 
 
 def _day_text(view: HallCaseView) -> str:

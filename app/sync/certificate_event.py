@@ -75,14 +75,15 @@ def check_sealed(
     payload: dict[str, Any], *, case_number: str, window_code: str, key: PublicKeyEntry, today: date
 ) -> str | None:
     """Why the certificate in `payload` of case `case_number` is not vouched for by `key`, the key of
-    `window_code`; None when the key is that window's, the QR's signature verifies with it, and every
-    signed claim says what the payload says."""
+    `window_code` (the window that recorded the issue: the server checks its pushing device's, a window of
+    the hall the window the server says recorded it); None when the key is that window's, the QR's
+    signature verifies with it, and every signed claim says what the payload says."""
     where = f"办件 {case_number} 的证照"
     if payload.get("key_id") != key.key_id:
         return f"{where}：记录的签发密钥 {payload.get('key_id')} 与所附密钥 {key.key_id} 不一致"
     owner = key_window(key.key_id)
     if owner != window_code:
-        return f"{where}：签发密钥 {key.key_id} 不属于受理该办件的窗口 {window_code}"
+        return f"{where}：签发密钥 {key.key_id} 不属于签发该证照的窗口 {window_code}"
     qr_text = payload.get("qr_text")
     if not isinstance(qr_text, str):
         return f"{where}：缺少二维码内容 qr_text"

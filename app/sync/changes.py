@@ -27,6 +27,7 @@ class Applying:
     local_cases: dict[str, Case] = field(default_factory=dict)  # this window's cases the run is about
     # Other windows' cases, written to the hall index once at the end of the run: the last change wins.
     hall_cases: dict[str, wire.Change] = field(default_factory=dict)
+    hall_code: str = ""  # this window's hall, as its credential says ("" where not known)
 
 
 # Applies one change inside `Applying.session`; how many records it stored or changed. Applying a change a

@@ -5,7 +5,9 @@
 - app.sync.push: the outbox sent in batches, each event marked by the server's answer;
 - app.sync.pull: pages of changes applied by handlers registered per kind, in short transactions
   (app.sync.pulled_cases, pulled_certificates, reference, conflicts);
-- app.sync.registration, app.sync.reconcile, app.sync.conflicts: registering, reconciling, resolving.
+- app.sync.registration, app.sync.reconcile, app.sync.conflicts: registering, reconciling, resolving;
+- app.sync.fetch: a case's whole record fetched (the back office), or rebuilt when a pulled event did not
+  follow it (after each round's pull).
 
 Rules it keeps (shared/DESIGN.md §4, §9):
 - An outbox event is marked sent only when the server's response says it is stored; a timeout, a cut
@@ -28,11 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from app.clock import Clock
 from app.secrets import SecretStore
 from app.settings import Settings
-from app.sync import conflicts, registration, wire
+from app.sync import conflicts, fetch, registration, wire
+from app.sync.fetch import FetchedRecord
 from app.sync.pull import Pull
 from app.sync.pulled_cases import SEALED_STATUSES
 from app.sync.push import OutboxPush
@@ -51,6 +55,7 @@ from app.sync.transport import (
     credential_key,
     utc_text,
 )
+from db.models import Case
 from db.store import Store
 
 __all__ = [
@@ -159,6 +164,7 @@ class SyncClient:
         self.outbox.push(credential, report, progress)
         report.push_seconds = time.perf_counter() - started
         self.inbox.pull(credential, report, pulled)
+        self.refresh_flagged()
         report.pull_seconds = time.perf_counter() - started - report.push_seconds
         report.pending = self.pending()
         today = self._clock.today()
@@ -184,6 +190,39 @@ class SyncClient:
         return registration.Registering(
             store=self._store, settings=self._settings, secrets=self._secrets, transport=self.transport
         )
+
+    # -- a case's whole record -----------------------------------------------------------------
+    def fetch_case(self, number: str) -> FetchedRecord:
+        """Fetch case `number`'s whole record from the server and store it here, or rebuild it if held here
+        (app.sync.fetch). SyncError with the clerk's message (offline, not found, another hall's case, a
+        record refused): nothing stored."""
+        try:
+            credential = self.transport.registered()
+        except SyncError as error:
+            raise fetch.not_fetched(number, error) from None
+        return fetch.fetch_case(
+            store=self._store,
+            transport=self.transport,
+            credential=credential,
+            number=number,
+            now=self._clock.now(),
+            today=self._clock.today(),
+        )
+
+    def refresh_flagged(self) -> list[str]:
+        """The cases held here that a pulled event did not follow (`refresh_needed`), fetched again; those
+        that could not be are logged and stay flagged for the next round. The numbers refreshed."""
+        with self._store.read() as session:
+            flagged = list(session.scalars(select(Case.number).where(Case.refresh_needed.is_(True))))
+        refreshed = []
+        for number in flagged:
+            try:
+                self.fetch_case(number)
+            except SyncError as error:
+                log.warning("case %s not refreshed: %s", number, error.message)
+                continue
+            refreshed.append(number)
+        return refreshed
 
     # -- conflicts -------------------------------------------------------------------------------
     def resolve_conflict(

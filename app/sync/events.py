@@ -618,18 +618,28 @@ def check_content(event: WireEvent, *, now: datetime) -> Refusal | None:
     if type(event.local_seq) is not int or not 0 <= event.local_seq < 2**63:
         problems.append(Problem("local_seq", "应为 0 到 2^63−1 之间的整数"))
     if schema is not None:
-        before = len(problems)
-        schema.check(event.payload, "payload", problems)
-        cross = CROSS_CHECKS.get(event.kind)
-        if cross is not None and len(problems) == before:
-            cross(event.payload, problems)
-        if event.kind in LIFECYCLE_CHECKED and len(problems) == before:
-            try:
-                case_day: date | None = parse_case_number(event.case_number).day
-            except CaseNumberError:
-                case_day = None
-            check_lifecycle(event.kind, event.payload, case_day, problems)
+        check_payload(event.kind, event.payload, case_number=event.case_number, problems=problems)
     return Refusal("invalid", tuple(problems)) if problems else None
+
+
+def check_payload(kind: str, payload: Any, *, case_number: str, problems: list[Problem]) -> None:
+    """A payload against its kind's schema and cross checks (the part of `check_content` a payload alone
+    needs; a kind without a schema is one problem): a fetched case's snapshot is checked by it too."""
+    schema = PAYLOAD_SCHEMA.get(kind)
+    if schema is None:
+        problems.append(Problem("kind", f"未知的事件类型“{shown(str(kind))}”"))
+        return
+    before = len(problems)
+    schema.check(payload, "payload", problems)
+    cross = CROSS_CHECKS.get(kind)
+    if cross is not None and len(problems) == before:
+        cross(payload, problems)
+    if kind in LIFECYCLE_CHECKED and len(problems) == before:
+        try:
+            case_day: date | None = parse_case_number(case_number).day
+        except CaseNumberError:
+            case_day = None
+        check_lifecycle(kind, payload, case_day, problems)
 
 
 def event_bytes(event: WireEvent, payload_json: str | None = None) -> int:

@@ -30,7 +30,17 @@ from sqlalchemy import delete
 
 from app.catalog import CatalogDocument
 from app.clock import Clock
-from app.sync import accounts, conflicts, pulled_cases, pulled_certificates, pulled_ratings, reference, wire
+from app.sync import (
+    accounts,
+    conflicts,
+    pulled_cases,
+    pulled_certificates,
+    pulled_keys,
+    pulled_ratings,
+    pulled_revocations,
+    reference,
+    wire,
+)
 from app.sync.changes import Applying, ChangeHandler
 from app.sync.report import PullProgress, SyncReport
 from app.sync.state import SyncStates
@@ -55,6 +65,8 @@ CHANGE_HANDLERS: Mapping[str, ChangeHandler] = {
     wire.KIND_CONFLICT_RESOLVED: conflicts.apply_conflict_resolved,
     wire.KIND_ACCOUNTS: accounts.apply_accounts,
     wire.KIND_RATING: pulled_ratings.apply_rating,
+    wire.KIND_SIGNING_KEY: pulled_keys.apply_signing_key,
+    wire.KIND_CERTIFICATE_REVOKED: pulled_revocations.apply_revocation,
 }
 
 
@@ -86,6 +98,7 @@ class _Page:
     next_cursor: str  # the server's cursor after it
     changes: Sequence[wire.Change]  # still to apply, in seq order
     catalogs: Mapping[str, CatalogDocument]
+    hall_code: str  # this window's hall
 
 
 class Pull:
@@ -121,7 +134,8 @@ class Pull:
             catalogs = reference.fetch_catalogs(
                 store=self.store, transport=self.transport, credential=credential, changes=changes
             )
-            self._apply_page(_Page(cursor, answer.cursor, changes, catalogs), report, progress)
+            page = _Page(cursor, answer.cursor, changes, catalogs, credential.hall_code)
+            self._apply_page(page, report, progress)
             if not answer.more or not answer.changes:
                 return
 
@@ -156,7 +170,12 @@ class Pull:
             self.turns.give_way(patience=self.store.busy_timeout_ms / 1000)
             with self.store.write() as session:
                 applying = Applying(
-                    session=session, now=now, today=today, report=report, catalogs=page.catalogs
+                    session=session,
+                    now=now,
+                    today=today,
+                    report=report,
+                    catalogs=page.catalogs,
+                    hall_code=page.hall_code,
                 )
                 taken = self.apply_run(applying, page.changes[done : done + self.run_changes])
                 done += taken

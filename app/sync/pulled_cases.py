@@ -9,6 +9,11 @@ A status from the server is read through the status table (app.cases.status):
 - for another window's case the hall index keeps what the server reported even when this version does not
   know the status (logged at WARNING): the index is informational, and an entry that exists with an
   unfamiliar status (shown as the server wrote it) serves the clerk better than one that seems missing.
+
+Since issue 13 a change of an event that changes a case carries the event whole (`CASE_EVENT_FIELD`): for
+a case held here (accepted here or fetched) the event is applied by its step (`apply_case_event`), and the
+status alone of a change that names another step than the case's is not taken (the step's own event
+brings it).
 """
 
 from __future__ import annotations
@@ -16,14 +21,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.cases.status import TRANSITIONS, CaseStatus, status_of
+from app.lifecycle.apply import Recorded, applies, apply_change
 from app.sync import wire
 from app.sync.changes import Applying
+from app.sync.events import check_event
 from app.sync.wire import EventKind
 from db.models import Case, CaseEvent, Certificate, HallCase
 
@@ -62,9 +70,14 @@ def apply_case_update(applying: Applying, change: wire.Change) -> int:
     if case is None:
         applying.hall_cases[change.key] = change  # changes come in seq order: the last one wins
         return 0
-    reported = change.payload.get("status")
+    carried = change.payload.get(wire.CASE_EVENT_FIELD)
+    if carried is not None:
+        return apply_case_event(applying, case, carried)
+    reported, reported_step = change.payload.get("status"), change.payload.get("step")
     if not isinstance(reported, str) or case.status == reported:
         return 0
+    if isinstance(reported_step, int) and reported_step != (case.step or 0):
+        return 0  # a projection of another step: an older one, or one whose event comes with its own change
     session = applying.session
     event_id = change.payload.get("updated_by")
     if session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event_id)).first() is not None:
@@ -87,6 +100,77 @@ def apply_case_update(applying: Applying, change: wire.Change) -> int:
         return 0
     case.status = status.value
     return 1
+
+
+def apply_case_event(applying: Applying, case: Case, carried: Any) -> int:
+    """An event of another PC of the hall that changes case `case` held here (`CASE_EVENT_FIELD`): checked
+    by its kind's schema, then applied when it follows the case (app.lifecycle.apply). Our own event
+    coming back, and one the case has taken already, change nothing; a certificate's issue waits for its
+    `certificate.issued` change (only a verified certificate approves: app.sync.pulled_certificates); one
+    that does not follow (a gap, or a conflict the server reports) marks the case to be fetched again
+    after the round (`refresh_needed`)."""
+    session = applying.session
+    event = carried_event(case.number, carried, now=applying.now)
+    if isinstance(event, str):
+        log.error("case %s: an event from the server refused, not applied: %s", case.number, event)
+        return 0
+    if session.scalars(select(CaseEvent.id).where(CaseEvent.event_id == event.event_id)).first():
+        return 0  # our own event coming back
+    if event.kind == EventKind.CERTIFICATE_ISSUED:
+        return 0
+    payload = event.payload
+    step = payload.get("step")
+    if not isinstance(step, int):
+        log.info(
+            "case %s: event %s of kind %s carries no step; not applied",
+            case.number,
+            event.event_id,
+            event.kind,
+        )
+        return 0
+    if applies(case, event.kind, payload):
+        at = datetime.fromisoformat(event.device_time.replace("Z", "+00:00"))
+        by = Recorded(
+            event_id=event.event_id, clerk_login=event.clerk_login, window_code=event.window_code, at=at
+        )
+        apply_change(session, case, event.kind, payload, by)
+        return 1
+    if step <= (case.step or 0):
+        log.info(
+            "case %s: event %s (step %s) taken already or lost a race; not applied",
+            case.number,
+            event.event_id,
+            step,
+        )
+        return 0
+    case.refresh_needed = True
+    log.warning(
+        "case %s: event %s (%s, step %s from %s) does not follow the case here (step %s, %s); "
+        "it is fetched again after this round",
+        case.number,
+        event.event_id,
+        event.kind,
+        step,
+        payload.get("from_status"),
+        case.step,
+        case.status,
+    )
+    return 0
+
+
+def carried_event(number: str, carried: Any, *, now: datetime) -> wire.WireEvent | str:
+    """The event a `case.updated` change carries, checked as the server checked it (its envelope, its
+    payload by its kind's schema, its size); what is wrong (Chinese) otherwise."""
+    if not isinstance(carried, dict):
+        return "事件应为 JSON 对象"
+    try:
+        event = wire.WireEvent.from_json({**carried, "case_number": number, "local_seq": 0}, "事件")
+    except wire.WireError as error:
+        return str(error)
+    refusal = check_event(event, now=now)
+    if refusal is not None:
+        return refusal.message
+    return event
 
 
 def store_hall_cases(applying: Applying) -> int:

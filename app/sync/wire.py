@@ -247,6 +247,10 @@ def _require(data: Any, key: str, kind: type | tuple[type, ...], where: str) -> 
     return value
 
 
+# The same check, for the window's reading of other answers (app.sync.fetch).
+require_field = _require
+
+
 def _optional_text(data: dict[str, Any], key: str, where: str) -> str | None:
     """A text field an older peer leaves out (or sends as null)."""
     value = data.get(key)
