@@ -23,7 +23,7 @@ from app.documents.kinds import DocumentKind
 from app.licences import ApprovalForm
 from app.operations.certificates import Approved, HandedOver, approve_case, hand_over_certificate
 from app.operations.changes import OperationRefused
-from app.operations.lookup import Lookup, look_up_case
+from app.operations.lookup import Lookup, fetch_case, look_up_case
 from app.pickup import Capacity
 from app.secrets import SecretStoreError
 from app.workspace import Workspace
@@ -108,17 +108,31 @@ class CaseLookup(QObject):
         ).success(self._found).failure(self._not_read).run()
 
     def _found(self, found: Found) -> None:
-        lookup = found.lookup
-        notify = self._desk.notices.notify
         if found.on_file is not None:
             self.open_case_dialog(found.on_file)
-        elif lookup.elsewhere is not None:
-            notify(QMessageBox.Icon.Information, "其他窗口的办件", lookup.elsewhere_details())
+        else:  # not held here: its whole record from the server (the back office, a hand-over here)
+            self._fetch(found.lookup)
+
+    def _fetch(self, lookup: Lookup) -> None:
+        workspace = self._desk.workspace
+        self._desk.notices.show_status(f"正在从服务器调取办件 {lookup.text} …", 10000)
+        self._desk.jobs.network(
+            lambda _progress: case_on_file(workspace, fetch_case(workspace, number=lookup.text)),
+            parent=self._desk.window,
+        ).success(self.open_case_dialog).failure(lambda error: self._not_fetched(lookup, error)).run()
+
+    def _not_fetched(self, lookup: Lookup, error: Exception) -> None:
+        """Offline (or refused by the server): said plainly, with what the hall's index knows."""
+        if not isinstance(error, OperationRefused | StoreError):
+            raise error
+        notify = self._desk.notices.notify
+        if lookup.elsewhere is not None:
+            notify(QMessageBox.Icon.Information, "其他窗口的办件", f"{lookup.elsewhere_details()}\n\n{error}")
         else:
             notify(
                 QMessageBox.Icon.Information,
                 "未找到",
-                f"{lookup.not_found}（可能尚未同步，或不是本大厅的办件）",
+                f"{lookup.not_found}（可能尚未同步，或不是本大厅的办件）。\n{error}",
             )
 
     def _not_read(self, error: Exception) -> None:
