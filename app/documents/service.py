@@ -331,7 +331,7 @@ class DocumentService:
     def _names(self) -> dict[str, str]:
         """login → name of the people a step's document names (who received, recorded, mailed)."""
         with self._store.read() as session:
-            return {login: name for login, name in session.execute(select(Clerk.login, Clerk.name)).tuples()}
+            return {login: name for login, name in session.execute(select(Clerk.login, Clerk.name))}
 
     def _number(
         self, kind: DocumentKind, case: CaseView, counter: CounterContext, *, fixed: str | None = None
