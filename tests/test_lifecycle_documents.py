@@ -4,8 +4,9 @@ and visit, reprints, and refusals for a case that did not take the step."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from app.accounts.demo import DEMO_PASSWORD
 from app.accounts.roles import PermissionDenied
+from app.cli import main
 from app.clock import CHINA
 from app.documents.content import DocumentError, cn_date
 from app.documents.kinds import NOT_TAKEN, TITLE, DocumentKind
@@ -149,8 +151,8 @@ def suspended(ws: Workspace) -> str:
         number=number,
         kind="testing",
         reason="委托检测机构对建筑材料抽样检测",
-        start=date(2026, 11, 20),
-        expected_end=date(2026, 11, 26),
+        start=ws.clock.today(),  # 20 November under the test's clock
+        expected_end=ws.clock.today() + timedelta(days=6),
     )
     return number
 
@@ -164,7 +166,7 @@ def extended(ws: Workspace) -> str:
         number=number,
         reason="涉及多个部门联合审查，情况复杂",
         approved_by="张建华（局长）",
-        approved_on=date(2026, 11, 20),
+        approved_on=ws.clock.today(),
     )
     return number
 
@@ -190,7 +192,7 @@ def withdrawn(ws: Workspace) -> str:
         person=ws.counter("demo"),
         number=number,
         reason="申请人决定不再建设",
-        request_day=date(2026, 11, 20),
+        request_day=ws.clock.today(),
     )
     return number
 
@@ -383,3 +385,50 @@ def test_who_may_print_a_step_document(ws: Workspace) -> None:
         ws, person=ws.counter("shenpi"), number=number, kind=DocumentKind.REFUSAL_DECISION
     )
     assert document.kind is DocumentKind.REFUSAL_DECISION
+
+
+@pytest.mark.usefixtures("clerk_env")
+def test_clerk_print_makes_every_step_document_for_whom_may_print_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    home = tmp_path / "window"
+    home.mkdir()
+    workspace = open_demo_workspace(home)  # the hall's real clock, as `clerk` has it
+    numbers = {kind: make(workspace) for kind, make, _ in STEPS}
+    workspace.close()
+    for kind, number in numbers.items():
+        out = tmp_path / f"{kind}.pdf"
+        args = [
+            "--home",
+            str(home),
+            "--json",
+            "print",
+            str(kind),
+            number,
+            "-o",
+            str(out),
+            "--clerk",
+            "demo" if kind is DocumentKind.DELIVERY_RECEIPT else "shenpi",  # who mails, who decides
+        ]
+        assert main(args) == 0, capsys.readouterr().err
+        result = json.loads(capsys.readouterr().out)
+        assert result["kind"] == str(kind) and result["case_number"] == number
+        assert squash(TITLE[kind]) in squash(read_back(out.read_bytes(), tmp_path / str(kind)).text)
+    refused_number = numbers[DocumentKind.REFUSAL_DECISION]
+    out = tmp_path / "by-clerk.pdf"
+    # The accepting clerk may not print the approver's decision; nor is any number spent on a refusal.
+    assert main(["--home", str(home), "print", "refusal-decision", refused_number, "-o", str(out)]) == 1
+    assert "审批员" in capsys.readouterr().err and not out.exists()
+    args = [
+        "--home",
+        str(home),
+        "print",
+        "suspension-notice",
+        refused_number,
+        "-o",
+        str(out),
+        "--clerk",
+        "shenpi",
+    ]
+    assert main(args) == 1
+    assert "未曾挂起（状态：不予许可），不能出具挂起告知书" in capsys.readouterr().err and not out.exists()
