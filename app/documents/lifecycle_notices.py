@@ -32,6 +32,7 @@ from app.documents.content import (
     _party_fields,
     case_document,
     cn_date,
+    cn_time,
     require_decision,
 )
 from app.documents.notices import (
@@ -163,7 +164,10 @@ def supplement_receipt(
             Field("受理部门", issuer.name),
         ),
         sections=(
-            Paragraph(f"{applied(case)}，{you(case)}于{cn_date(visit.day)}{what}的材料已收到，清单如下："),
+            Paragraph(
+                f"{you(case)}于{cn_time(case.created_at)}提出的“{case.item_name}”申请，"
+                f"本次（{cn_date(visit.day)}）{what}的材料已收到，清单如下："
+            ),
             Table("本次收到的材料", RECEIVED_COLUMNS, _visit_rows(case, item, visit), RECEIVED_WIDTHS),
             Paragraph(_visit_result(case, item, visit), emphasis=True),
         ),

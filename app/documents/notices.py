@@ -234,7 +234,7 @@ def _received_rows(
             continue
         grouped.setdefault(entry.material, []).append(entry)
     rows: list[tuple[str, str, str, str, str]] = []
-    for group in grouped.values():
+    for group in (grouped[code] for code in latest):  # in the order first handed over
         forms = "、".join(FORM_LABEL[Form(e.form)] for e in group)
         copies = sum(e.copies for e in group)
         pages = max(e.pages for e in group)
