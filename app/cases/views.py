@@ -65,6 +65,13 @@ class MaterialView(_PlainView):
     copies: int
     pages: int
     defect: str | None
+    visit: int = 0  # 0: handed over at the decision; 1, 2 …: brought on that return (补正, 容缺补交)
+
+    def to_json(self) -> dict[str, Any]:
+        """As the wire has always carried it (the visit is the lifecycle's, in its events)."""
+        data = asdict(self)
+        del data["visit"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,7 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
                 copies=m.copies,
                 pages=m.pages,
                 defect=m.defect,
+                visit=m.visit or 0,
             )
             for m in row.materials
         ),

@@ -10,6 +10,7 @@ applicant signs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -169,6 +170,88 @@ STEP_DOCUMENTS: dict[tuple[str, Outcome | None], tuple[DocumentKind, ...]] = {
 }
 
 
+# Whether a case took a step, read on its stored view (the steps after the decision, app.lifecycle).
+def _visited(kind: str) -> Callable[[CaseView], bool]:
+    return lambda case: any(v.kind == kind for v in case.life.visits)
+
+
+def _ended(kind: str) -> Callable[[CaseView], bool]:
+    return lambda case: case.life.ending is not None and case.life.ending.get("kind") == kind
+
+
+STEP_TAKEN: dict[str, Callable[[CaseView], bool]] = {
+    EventKind.CASE_SUPPLEMENTED: _visited("supplement"),
+    EventKind.TOLERATED_SUPPLIED: _visited("tolerated"),
+    EventKind.CASE_SUSPENDED: lambda case: bool(case.life.suspensions),
+    EventKind.CASE_EXTENDED: lambda case: case.life.extension is not None,
+    EventKind.CASE_REFUSED: _ended("refused"),
+    EventKind.CASE_WITHDRAWN: _ended("withdrawn"),
+    EventKind.CASE_TERMINATED: _ended("terminated"),
+    # A revocation after mailing ends the case again: the mailing stays on the certificate.
+    EventKind.CASE_MAILED: lambda case: case.certificate is not None and case.certificate.mailing is not None,
+    EventKind.CERTIFICATE_REVOKED: _ended("revoked"),
+}
+# The documents a case gets only by taking a step, and what the clerk is told when it did not take it
+# ({status}: the case's status as shown). The decision's documents a step also prints (受理通知书 …) are
+# the decision table's.
+NOT_TAKEN: dict[DocumentKind, str] = {
+    DocumentKind.SUPPLEMENT_RECEIPT: (
+        "没有补正或容缺补交材料的记录（状态：{status}），不能出具补正材料接收凭证"
+    ),
+    DocumentKind.SUSPENSION_NOTICE: "未曾挂起（状态：{status}），不能出具挂起告知书",
+    DocumentKind.EXTENSION_NOTICE: "未延长办理期限（状态：{status}），不能出具延期告知书",
+    DocumentKind.REFUSAL_DECISION: "未作出不予行政许可决定（状态：{status}），不能出具不予行政许可决定书",
+    DocumentKind.WITHDRAWAL_NOTICE: "申请人未撤回申请（状态：{status}），不能出具准予撤回申请通知书",
+    DocumentKind.TERMINATION_NOTICE: "未终止办理（状态：{status}），不能出具终止办理通知书",
+    DocumentKind.DELIVERY_RECEIPT: "证照未邮寄（状态：{status}），不能出具送达回执",
+    DocumentKind.REVOCATION_DECISION: "行政许可未被撤销（状态：{status}），不能出具撤销行政许可决定书",
+}
+# Decisions and notices with legal effect are A4 only (like the certificate); the receipts may also be
+# printed on the 80 mm receipt printer, as the 受理通知书 may.
+A4_ONLY: frozenset[DocumentKind] = frozenset(
+    {
+        DocumentKind.CERTIFICATE,
+        DocumentKind.SUSPENSION_NOTICE,
+        DocumentKind.EXTENSION_NOTICE,
+        DocumentKind.REFUSAL_DECISION,
+        DocumentKind.WITHDRAWAL_NOTICE,
+        DocumentKind.TERMINATION_NOTICE,
+        DocumentKind.REVOCATION_DECISION,
+    }
+)
+
+
+def _steps_of(kind: DocumentKind) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(event for (event, _), kinds in STEP_DOCUMENTS.items() if kind in kinds))
+
+
+def took_step_for(kind: DocumentKind, case: CaseView) -> bool:
+    """Whether the case took a step that prints `kind` (a document of `NOT_TAKEN`)."""
+    return any(STEP_TAKEN[event](case) for event in _steps_of(kind) if event in STEP_TAKEN)
+
+
+def step_case_documents(case: CaseView) -> tuple[DocumentKind, ...]:
+    """The documents of the steps this case took, in the order of the steps' table."""
+    kinds = dict.fromkeys(k for row in STEP_DOCUMENTS.values() for k in row if k in NOT_TAKEN)
+    return tuple(kind for kind in kinds if took_step_for(kind, case))
+
+
+def document_visit(kind: DocumentKind, case: CaseView) -> int:
+    """Which occasion of the case a document is numbered for (`db.models.Document.visit`): a document of
+    the decision, the number of the applicant's last supplement visit that made it (0: the counter's first
+    decision), so a second 一次性告知书 has its own number; a 补正材料接收凭证, the visit it received;
+    a 挂起告知书, which suspension (1, 2 …); every other document, 0 (once per case)."""
+    if kind is DocumentKind.SUPPLEMENT_RECEIPT:
+        last = case.life.last_visit
+        return 0 if last is None else last.visit
+    if kind is DocumentKind.SUSPENSION_NOTICE:
+        return len(case.life.suspensions)
+    if kind in {row.kind for row in DECISION_DOCUMENTS}:
+        supplements = [v.visit for v in case.life.visits if v.kind == "supplement"]
+        return supplements[-1] if supplements else 0
+    return 0
+
+
 def step_documents(event: str, outcome: Outcome | None = None) -> tuple[DocumentKind, ...]:
     """The documents a step prints (none for a step that tells the applicant nothing in writing)."""
     return STEP_DOCUMENTS.get((event, outcome), ())
@@ -204,8 +287,10 @@ def case_documents(case: CaseView) -> tuple[DocumentKind, ...]:
 
 
 def refusal(kind: DocumentKind, case: CaseView) -> str | None:
-    """Why the case does not get the document `kind` of its decision (None: it does). Not for the
-    certificate and its pickup receipt, which come with approval and hand-over."""
+    """Why the case does not get the document `kind` of its decision or of a step it took (None: it does).
+    Not for the certificate and its pickup receipt, which come with approval and hand-over."""
+    if kind in NOT_TAKEN:
+        return None if took_step_for(kind, case) else NOT_TAKEN[kind].format(status=case.status_label)
     row = next((r for r in DECISION_DOCUMENTS if r.outcome == case.decision and r.kind == kind), None)
     if row is not None:
         return None if _holds(row.needs, case) else NEEDED[row.needs]

@@ -15,7 +15,7 @@ from datetime import date
 
 from app.cases.views import CaseView, MaterialView
 from app.catalog import FORM_LABEL, ApplicantKind, Form, Material, Party, ServiceItem, TimeLimit
-from app.completeness import Rule, Verdict
+from app.completeness import Outcome, Rule, Verdict
 from app.documents.content import (
     BLANK_DATE,
     DocumentContent,
@@ -35,6 +35,7 @@ from app.documents.content import (
     cn_time,
     require_decision,
 )
+from app.lifecycle.views import VisitView
 from app.workdays import WorkCalendar
 
 PERMIT_LAW = "《中华人民共和国行政许可法》"
@@ -92,6 +93,28 @@ def _day(day: date | None, case: CaseView, what: str) -> date:
     return day
 
 
+def acceptance_visit(case: CaseView) -> VisitView | None:
+    """The supplement visit on which the case was accepted (None: accepted at the counter's decision)."""
+    accepted = (Outcome.ACCEPTED, Outcome.ACCEPTED_WITH_TOLERANCE)
+    return next(
+        (v for v in reversed(case.life.visits) if v.kind == "supplement" and v.outcome in accepted), None
+    )
+
+
+def applied(case: CaseView) -> str:
+    """ "你于…提出的“…”申请", with the day the materials were completed for a case accepted on a
+    supplement."""
+    text = f"{you(case)}于{cn_time(case.created_at)}提出的“{case.item_name}”申请"
+    visit = acceptance_visit(case)
+    return text if visit is None else f"{text}（{cn_date(visit.day)}补正材料）"
+
+
+def accepted_day(case: CaseView) -> date | None:
+    """The day an accepted case was accepted when it differs from the day it was received (a supplement)."""
+    visit = acceptance_visit(case)
+    return None if visit is None else visit.day
+
+
 def _basis_clause(item: ServiceItem, clause: str) -> str:
     if item.item_type == "行政许可":
         return f"根据{PERMIT_LAW}第三十二条第一款第（{clause}）项的规定"
@@ -147,7 +170,8 @@ class TimeLimits:
     @classmethod
     def of(cls, case: CaseView, item: ServiceItem, calendar: WorkCalendar) -> TimeLimits:
         promised_on = _day(case.promised_date, case, "承诺办结日期")
-        legal = calendar.add(case.received_on, days=item.legal_limit.days, unit=item.legal_limit.unit)
+        start = case.life.accepted_on or case.received_on  # a supplement: the day it was accepted
+        legal = calendar.add(start, days=item.legal_limit.days, unit=item.legal_limit.unit)
         return cls(
             item.promised_limit,
             promised_on,
@@ -199,12 +223,18 @@ def _received_rows(
     entries: tuple[MaterialView, ...], committed: Iterable[Material], shared: Iterable[Material]
 ) -> tuple[tuple[str, ...], ...]:
     """One row a material: an original and its copy handed in together are one line of the receipt; then
-    the materials replaced by a 告知承诺 and those obtained by sharing, each said as such."""
+    the materials replaced by a 告知承诺 and those obtained by sharing, each said as such. A material brought
+    again on a supplement counts as brought last."""
+    latest: dict[str, int] = {}
+    for entry in entries:
+        latest[entry.material] = max(latest.get(entry.material, 0), entry.visit)
     grouped: dict[str, list[MaterialView]] = {}
     for entry in entries:
+        if entry.visit != latest[entry.material]:
+            continue
         grouped.setdefault(entry.material, []).append(entry)
     rows: list[tuple[str, str, str, str, str]] = []
-    for group in grouped.values():
+    for group in (grouped[code] for code in latest):  # in the order first handed over
         forms = "、".join(FORM_LABEL[Form(e.form)] for e in group)
         copies = sum(e.copies for e in group)
         pages = max(e.pages for e in group)
@@ -226,9 +256,8 @@ def acceptance_receipt(
     require_decision(DocumentKind.RECEIPT, case)
     issuer = Issuer.of(item, office)
     limits = TimeLimits.of(case, item, calendar)
-    received = case.created_at
     text = (
-        f"{you(case)}于{cn_time(received)}提出的“{case.item_name}”申请，经审查，申请材料齐全、符合法定形式，"
+        f"{applied(case)}，经审查，申请材料齐全、符合法定形式，"
         f"{_basis_clause(item, '五')}，决定予以受理，由{issuer.body_name}依法审查并作出决定。"
         "请凭本通知书领取办理结果。"
     )
@@ -251,17 +280,20 @@ def acceptance_receipt(
         ),
         issuer=issuer,
         addressee=addressee(case),
+        issued_on=accepted_day(case),
     )
 
 
 def _accepted_fields(case: CaseView) -> tuple[Field, ...]:
-    """What a case accepted at the counter (受理 or 容缺受理) shows first: item, parties, when."""
+    """What a case accepted at the counter (受理 or 容缺受理) shows first: item, parties, when (accepted on a
+    supplement: the day the materials were completed)."""
     received = cn_time(case.created_at)
+    day = accepted_day(case)
     return (
         *_item_fields(case),
         *_party_fields(case),
         Field("申请时间", received),
-        Field("受理时间", received),
+        Field("受理时间", received if day is None else cn_date(day)),
     )
 
 
@@ -276,13 +308,12 @@ def tolerance_notice(
     rows = tuple(
         (str(i + 1), m.name, m.forms_label, m.standard or "—") for i, m in enumerate(dict.fromkeys(tolerated))
     )
-    received = case.created_at
     basis = item.tolerance_basis or "本地容缺受理的有关规定"
     due = f"{cn_date(deadline)}{INCLUSIVE}"
     consequence = UNSUPPLIED[issuer.permit].format(body=issuer.body_name)
     sections: tuple[Section, ...] = (
         Paragraph(
-            f"{you(case)}于{cn_time(received)}提出的“{case.item_name}”申请，经审查，下列材料欠缺或者存在瑕疵，"
+            f"{applied(case)}，经审查，下列材料欠缺或者存在瑕疵，"
             f"其余申请材料符合法定形式。根据{basis}的规定，决定予以容缺受理，"
             f"由{issuer.body_name}依法审查并作出决定。"
         ),
@@ -320,6 +351,7 @@ def tolerance_notice(
         copies_note="本通知书一式两份，一份交申请人，一份存档。",
         issuer=issuer,
         addressee=addressee(case),
+        issued_on=accepted_day(case),
     )
 
 
@@ -349,9 +381,13 @@ def supplement_notice(
     deadline = _day(case.supplement_deadline, case, "补正期限")
     received = case.created_at
     whom = you(case)
+    again = next((v for v in reversed(case.life.visits) if v.kind == "supplement"), None)
+    found = "申请材料不齐全或者不符合法定形式"
+    if again is not None:  # a notice after a supplement: only what the first named, or a defect just brought
+        found = f"{whom}于{cn_date(again.day)}补正的材料经审查仍不齐全或者不符合法定形式"
     sections: list[Section] = [
         Paragraph(
-            f"{whom}于{cn_time(received)}提出的“{case.item_name}”申请，经审查，申请材料不齐全或者不符合法定形式。"
+            f"{whom}于{cn_time(received)}提出的“{case.item_name}”申请，经审查，{found}。"
             f"{_basis_clause(item, '四')}，现一次性告知{whom}需要补正的全部内容如下："
         ),
         Table(
@@ -396,6 +432,7 @@ def supplement_notice(
         copies_note="本告知书一式两份，一份交申请人，一份存档。",
         issuer=issuer,
         addressee=addressee(case),
+        issued_on=None if again is None else again.day,
     )
 
 
@@ -412,15 +449,18 @@ def _at(party: Party) -> str:
     return f"{party.name}（地址：{party.address}）"
 
 
-def remedies(case: CaseView, item: ServiceItem | None, office: Office) -> Paragraph:
-    """行政复议 within 60 days (2023 行政复议法 Art. 20) and 行政诉讼 within 6 months (行政诉讼法 Art. 46)."""
+def remedies(
+    case: CaseView, item: ServiceItem | None, office: Office, *, document: str = "本通知书"
+) -> Paragraph:
+    """行政复议 within 60 days (2023 行政复议法 Art. 20) and 行政诉讼 within 6 months (行政诉讼法 Art. 46),
+    counted from receiving `document`."""
     whom = you(case)
     body = review_body(item, office)
     review = _at(body) if body else f"{office.region_name}人民政府"
     court = _at(office.court) if office.court else "有管辖权的人民法院"
     return Paragraph(
-        f"{whom}如不服本决定，可以自收到本通知书之日起六十日内，依照《中华人民共和国行政复议法》第二十条的规定"
-        f"向{review}申请行政复议；也可以自收到本通知书之日起六个月内，依照《中华人民共和国行政诉讼法》"
+        f"{whom}如不服本决定，可以自收到{document}之日起六十日内，依照《中华人民共和国行政复议法》第二十条的规定"
+        f"向{review}申请行政复议；也可以自收到{document}之日起六个月内，依照《中华人民共和国行政诉讼法》"
         f"第四十六条的规定向{court}提起行政诉讼。"
     )
 

@@ -18,17 +18,26 @@ from app.cases.views import CaseView
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
 from app.documents import certificate as certificate_builders
-from app.documents import notices, numbering
+from app.documents import lifecycle_notices, notices, numbering
 from app.documents.content import DocumentContent, DocumentError, Office, require_decision
-from app.documents.kinds import DEFAULT_COPIES, NUMBER_WORD, TITLE, DocumentKind, case_documents
+from app.documents.kinds import (
+    A4_ONLY,
+    DEFAULT_COPIES,
+    NUMBER_WORD,
+    TITLE,
+    DocumentKind,
+    case_documents,
+    document_visit,
+    step_case_documents,
+)
 from app.documents.layout import Layout
 from app.settings import Settings
 from app.sync.events import DocumentPrinted
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS
 from app.workdays import WorkCalendar
+from db.models import Clerk, Document, PrintRecord
 from db.models import Counter as SerialCounter
-from db.models import Document, PrintRecord
 from db.store import Store
 
 log = logging.getLogger("clerk.documents")
@@ -135,7 +144,8 @@ class DocumentService:
 
     def available(self, case: CaseView | str) -> list[DocumentKind]:
         """The documents this case can have now, in the order a clerk would print them: its decision's
-        (app.documents.kinds), then the certificate once issued and its pickup receipt once handed over."""
+        (app.documents.kinds), the certificate once issued and its pickup receipt once handed over, then
+        the documents of the steps it took (the latest 补正材料接收凭证 and 挂起告知书)."""
         if isinstance(case, str):
             case = self._case(case)
         kinds = list(case_documents(case))
@@ -143,14 +153,27 @@ class DocumentService:
             kinds.append(DocumentKind.CERTIFICATE)
             if case.certificate.handed_over:
                 kinds.append(DocumentKind.PICKUP_RECEIPT)
-        return kinds
+        return kinds + list(step_case_documents(case))
 
     def printed_before(self, case_number: str, kind: DocumentKind) -> bool:
+        """Whether the document of `kind` the case gets now (of its latest visit or suspension, where a case
+        has several: app.documents.kinds.document_visit) was printed before."""
+        case = self._cases.find(case_number)
+        visit = 0 if case is None else document_visit(kind, case)
         with self._store.read() as session:
+            number = session.scalars(
+                select(Document.number).where(
+                    Document.case_number == case_number, Document.kind == str(kind), Document.visit == visit
+                )
+            ).first()
+            if number is None:
+                return False
             return (
                 session.scalars(
                     select(PrintRecord.id).where(
-                        PrintRecord.case_number == case_number, PrintRecord.kind == str(kind)
+                        PrintRecord.case_number == case_number,
+                        PrintRecord.kind == str(kind),
+                        PrintRecord.document_number == number,
                     )
                 ).first()
                 is not None
@@ -180,8 +203,8 @@ class DocumentService:
             now = hall_time_text(self._clock.now(), style="document")
             content = replace(content, reprint=f"原因：{reason}　补打：{now}　{counter.clerk_name}")
         chosen = layout or self.default_layout()
-        if kind is DocumentKind.CERTIFICATE:
-            chosen = Layout.A4  # a certificate is never a till slip
+        if kind in A4_ONLY:
+            chosen = Layout.A4  # a certificate, a decision or a notice is never a till slip
         from app.documents.pdf import render_pdf  # reportlab: at the first document (see warm_up)
 
         pdf = render_pdf(content, layout=chosen)
@@ -275,7 +298,7 @@ class DocumentService:
         if kind is DocumentKind.CERTIFICATE:
             if certificate is None:
                 raise DocumentError(f"办件 {case.number} 尚未审批发证（状态：{case.status}），不能打印证照")
-            self._number(kind, case.number, counter, fixed=certificate.certificate_id)
+            self._number(kind, case, counter, fixed=certificate.certificate_id)
             return certificate_builders.certificate(case, certificate, office)
         if kind is DocumentKind.PICKUP_RECEIPT and certificate is None:
             raise DocumentError(f"办件 {case.number} 尚未发证，不能出具领证回执")
@@ -287,8 +310,14 @@ class DocumentService:
             if not certificate.handed_over:
                 raise DocumentError(f"办件 {case.number} 的证照尚未交付，不能出具领证回执")
             return certificate_builders.pickup_receipt(
-                case, certificate, office, self._number(kind, case.number, counter)
+                case, certificate, office, self._number(kind, case, counter)
             )
+        later = lifecycle_notices.BUILDERS.get(kind)
+        if later is not None:
+            require_decision(kind, case)  # before a number is spent on it
+            names = self._names()
+            number = self._number(kind, case, counter)
+            return later(case, item, office, number, calendar=self._calendar, names=names)
         build = {
             DocumentKind.RECEIPT: notices.acceptance_receipt,
             DocumentKind.TOLERANCE_NOTICE: notices.tolerance_notice,
@@ -297,16 +326,26 @@ class DocumentService:
             DocumentKind.COMMITMENT_LETTER: notices.commitment_letter,
         }[kind]
         require_decision(kind, case)  # before a number is spent on it
-        return build(case, item, office, self._number(kind, case.number, counter), calendar=self._calendar)
+        return build(case, item, office, self._number(kind, case, counter), calendar=self._calendar)
+
+    def _names(self) -> dict[str, str]:
+        """login → name of the people a step's document names (who received, recorded, mailed)."""
+        with self._store.read() as session:
+            return {login: name for login, name in session.execute(select(Clerk.login, Clerk.name))}
 
     def _number(
-        self, kind: DocumentKind, case_number: str, counter: CounterContext, *, fixed: str | None = None
+        self, kind: DocumentKind, case: CaseView, counter: CounterContext, *, fixed: str | None = None
     ) -> str:
-        """The document's number, given once (app.documents.numbering); a document numbered before keeps the
-        number it was printed with."""
+        """The document's number, given once per case, kind and visit (app.documents.numbering,
+        app.documents.kinds.document_visit); a document numbered before keeps the number it was printed
+        with."""
+        case_number = case.number
+        visit = document_visit(kind, case)
         with self._store.write() as session:
             existing = session.scalars(
-                select(Document.number).where(Document.case_number == case_number, Document.kind == str(kind))
+                select(Document.number).where(
+                    Document.case_number == case_number, Document.kind == str(kind), Document.visit == visit
+                )
             ).first()
             if existing is not None:
                 return existing
@@ -320,6 +359,7 @@ class DocumentService:
                     number=fixed,
                     created_at=now.replace(tzinfo=None),
                     clerk_login=counter.clerk_login,
+                    visit=visit,
                 )
             )
             return fixed
