@@ -399,3 +399,26 @@ def serve_in_thread(app: ASGIApp) -> Iterator[str]:
     thread); yields the base URL once it accepts connections."""
     with serve_on_loopback(app) as base:
         yield base
+
+
+def add_people(app: FastAPI, people: dict[str, list[str]], *, hall: str = HALL) -> None:
+    """Accounts of the hall on the server (login → roles), as hall IT adds them: the server checks the
+    person who recorded an event that changes a case against them (server.sync.permits)."""
+    from server import accounts
+
+    db, now = app.state.db, app.state.clock()
+    for login, roles in people.items():
+        accounts.add_account(
+            db,
+            hall_code=hall,
+            login=login,
+            name=login,
+            roles=roles,
+            password="own-pass-1",
+            now=now,
+            valid_days=None,
+        )
+
+
+# The logins the fixtures' events name (`decided`: wang.fang; `follow_up`: li.na), as accounts of the hall.
+FIXTURE_PEOPLE = {"wang.fang": ["clerk"], "li.na": ["clerk", "approver", "issuer", "supervisor"]}

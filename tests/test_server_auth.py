@@ -117,9 +117,10 @@ def test_events_about_another_halls_case_are_rejected(client: TestClient, server
         follow_up("document.printed", unknown_case_of_their_window, window="SZX0103", local_seq=2),
     ]
     answer = ours.push(events)
-    # Another window's case, whatever its hall: only the window holding it records its events.
-    assert [r.code for r in answer.rejected] == ["not_holder", "not_holder"]
-    assert "SZX0201" in answer.rejected[0].message and "SZX0103" in answer.rejected[0].message
+    # Any window of the case's hall may record (app.sync.authority): one of another hall is the wrong hall.
+    assert [r.code for r in answer.rejected] == ["wrong_hall", "wrong_hall"]
+    assert "SZX0201" in answer.rejected[0].message and "SZX02" in answer.rejected[0].message
+    assert "SZX01" in answer.rejected[0].message
     [change] = theirs.pull_all()
     assert change.payload["status"] == "accepted"
 

@@ -114,10 +114,17 @@ def test_every_kind_of_the_later_life_is_stored_and_projected(
         "approver",
         certificate_id=certificate_id,
     )
+    # The applicant rates the visit at the counter (the decision; a mailing is no visit).
     stored(
-        pickup,
+        origin,
         rating(
-            number, mailed.event_id, level=4, window=PICKUP, clerk=P.clerk, local_seq=2, reason="等候太久"
+            number,
+            decision.event_id,
+            level=4,
+            window=ORIGIN,
+            clerk=P.clerk,
+            local_seq=next(seq),
+            reason="等候太久",
         ),
     )
     assert projected(server_app, number) == ("revoked", 9)

@@ -16,9 +16,11 @@ from server.messages import DELIVERED, FAILED, QUEUED, TableGateway, dispatch
 from server.models import message
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     DAY,
+    FIXTURE_PEOPLE,
     MutableClock,
     Target,
     TestClient,
+    add_people,
     client_fixture,
     decided,
     enroll,
@@ -36,6 +38,12 @@ ITEM_NAME = "建设用地规划许可证核发"
 # The IDs in tests.server_fixtures.decided's cases: the company's credit code, the agent's resident ID.
 IDS = ("91310110666007217T", "440524188001010014")
 AGENT_MOBILE = "13912345678"
+
+
+@pytest.fixture(autouse=True)
+def hall_people(server_app: FastAPI) -> None:
+    """The people the events name, as accounts of the hall on the server."""
+    add_people(server_app, FIXTURE_PEOPLE)
 
 
 def messages(app: FastAPI) -> list[dict[str, Any]]:

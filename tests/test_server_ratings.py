@@ -14,9 +14,11 @@ from sqlalchemy import func, select
 from app.sync import wire
 from server.models import case_event, rating
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
+    FIXTURE_PEOPLE,
     Target,
     TestClient,
     Window,
+    add_people,
     client_fixture,
     decided,
     enroll,
@@ -27,6 +29,12 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
     server_clock_fixture,
     target_fixture,
 )
+
+
+@pytest.fixture(autouse=True)
+def hall_people(server_app: FastAPI) -> None:
+    """The people the events name, as accounts of the hall on the server."""
+    add_people(server_app, FIXTURE_PEOPLE)
 
 
 def count(app: FastAPI, table: Any) -> int:

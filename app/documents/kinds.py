@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from app.accounts.roles import Permission
 from app.completeness import Outcome, Rule
 from app.sync.wire import EventKind
 
@@ -255,6 +256,26 @@ def document_visit(kind: DocumentKind, case: CaseView) -> int:
 def step_documents(event: str, outcome: Outcome | None = None) -> tuple[DocumentKind, ...]:
     """The documents a step prints (none for a step that tells the applicant nothing in writing)."""
     return STEP_DOCUMENTS.get((event, outcome), ())
+
+
+# Who may print a document other than the counter's (Permission.PRINT): a certificate, who issues
+# certificates (出证); a decision or notice of a later step, who may take that step (a 不予行政许可决定书 the
+# approver who may refuse, a 送达回执 who may mail the certificate, a 撤回/终止 notice who may end a case).
+PRINT_PERMISSION: dict[DocumentKind, Permission] = {
+    DocumentKind.CERTIFICATE: Permission.PRINT_CERTIFICATE,
+    DocumentKind.SUSPENSION_NOTICE: Permission.SUSPEND,
+    DocumentKind.EXTENSION_NOTICE: Permission.EXTEND,
+    DocumentKind.REFUSAL_DECISION: Permission.REFUSE,
+    DocumentKind.WITHDRAWAL_NOTICE: Permission.WITHDRAW,
+    DocumentKind.TERMINATION_NOTICE: Permission.WITHDRAW,
+    DocumentKind.DELIVERY_RECEIPT: Permission.HAND_OVER,
+    DocumentKind.REVOCATION_DECISION: Permission.REVOKE,
+}
+
+
+def print_permission(kind: DocumentKind) -> Permission:
+    """The permission printing (or reprinting) `kind` needs: the table above, else the counter's."""
+    return PRINT_PERMISSION.get(kind, Permission.PRINT)
 
 
 def decision_documents(decision: str) -> tuple[DocumentKind, ...]:

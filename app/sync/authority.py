@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from app.accounts.roles import Permission
 from app.cases.status import TRANSITIONS
+from app.documents.kinds import DocumentKind, print_permission
 from app.sync.wire import AUDIT_KINDS, EVENT_KIND_LABEL, REJECTION_NOT_HOLDER, EventKind
 
 
@@ -59,6 +60,30 @@ def refusal(*, kind: str, case_number: str, case_window: str, recorder_window: s
         f"办件 {case_number} 由窗口 {case_window} 受理，{what}只能由该窗口记录；"
         f"提交的电脑登记为窗口 {recorder_window}，本条未保存",
     )
+
+
+# The permission of the kinds that change no status (the status table's rows give the others'); a document
+# printed needs what printing its kind needs (app.documents.kinds.print_permission).
+KIND_PERMISSION: Mapping[str, Permission] = {
+    EventKind.SERVICE_RATED: Permission.RECORD_RATING,
+    EventKind.SERVICE_FOLLOWED_UP: Permission.FOLLOW_UP_RATING,
+}
+DOCUMENT_KINDS = frozenset({EventKind.DOCUMENT_PRINTED, EventKind.DOCUMENT_REPRINTED})
+
+
+def permission_needed(kind: str, payload: Mapping[str, object]) -> Permission | None:
+    """The permission recording an event needs: its status table row's, else the kind's, else (a document)
+    its document kind's; None for a kind this version does not know."""
+    found = permission_of(kind, payload)
+    if found is not None:
+        return found
+    if kind in DOCUMENT_KINDS:
+        document = payload.get("kind")
+        try:
+            return print_permission(DocumentKind(str(document)))
+        except ValueError:
+            return Permission.PRINT
+    return KIND_PERMISSION.get(kind)
 
 
 def permission_of(kind: str, payload: Mapping[str, object]) -> Permission | None:

@@ -36,7 +36,7 @@ from app.accounts.roles import (
 )
 from app.cases.status import STATUS_EVENTS
 from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
-from app.sync.authority import permission_of
+from app.sync.authority import permission_needed
 from app.sync.wire import (
     EVENT_KIND_LABEL,
     REJECTION_NOT_HOLDER,
@@ -52,12 +52,6 @@ from server.sync.device import Device
 
 log = logging.getLogger("clerk.server.sync")
 
-# The permission of the kinds that change no status (the status table's rows give the others').
-KIND_PERMISSION: dict[str, Permission] = {
-    EventKind.SERVICE_RATED: Permission.RECORD_RATING,
-    EventKind.DOCUMENT_PRINTED: Permission.PRINT,
-    EventKind.DOCUMENT_REPRINTED: Permission.PRINT,
-}
 LIFECYCLE_KINDS = frozenset(LIFECYCLE_SCHEMAS)
 KEPT_APART = frozenset(s.permission for s in SEPARATIONS)
 
@@ -159,7 +153,7 @@ def _acceptors(
 
 def _permission(candidate: Candidate) -> Permission | None:
     event = candidate.event
-    return permission_of(event.kind, event.payload) or KIND_PERMISSION.get(event.kind)
+    return permission_needed(event.kind, event.payload)
 
 
 def _refusal(
