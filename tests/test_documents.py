@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.acceptance import Counter
+from app.catalog import Form
 from app.certificates import CertificateError
+from app.completeness import ReceivedMaterial
 from app.documents.content import DocumentError, DocumentKind
 from app.documents.layout import Layout
 from app.documents.service import ReprintReasonRequired
@@ -243,6 +245,12 @@ def test_approval_and_handover_refuse_what_does_not_fit(workspace: Workspace, ca
             recipient_name="张三",
             recipient_id_number=PERSON["id_number"],
         )
+    # A 容缺 case is not approved before its tolerated material is supplied (issue 13).
+    with pytest.raises(CertificateError, match="容缺材料未补齐"):
+        workspace.certificates.approve(cases.tolerance, approver=cases.counter, fields=PLANNING_FIELDS)
+    workspace.supplements.record(
+        cases.tolerance, [ReceivedMaterial("M08", Form.ELECTRONIC, 0, 1)], by=cases.counter
+    )
     workspace.certificates.approve(cases.tolerance, approver=cases.counter, fields=PLANNING_FIELDS)
     with pytest.raises(CertificateError, match="领取人信息有误"):
         workspace.certificates.hand_over(

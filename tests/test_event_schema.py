@@ -142,10 +142,9 @@ def take_every_step(workspace: Workspace) -> None:
     from app.accounts.demo import DEMO_PASSWORD
     from app.catalog import Form
     from app.completeness import ReceivedMaterial
-    from app.lifecycle.events import ServiceRated
     from app.operations import lifecycle as ops
     from app.operations.certificates import approve_case
-    from app.sync.outbox import record_event
+    from app.operations.ratings import follow_up_rating, rate_service
 
     clerk, approver, head = (
         workspace.counter("demo"),
@@ -221,9 +220,16 @@ def take_every_step(workspace: Workspace) -> None:
         reason="电话录入错误",
         values={"applicant_phone": "13900000000"},
     )
-    with workspace.store.write() as session:  # a rating of the supplement visit (好差评)
-        rated = ServiceRated(service_event_id=supplemented.event_id, level=2, reason=None)
-        record_event(session=session, event=rated, case_number=waiting, by=clerk, now=NOW)
+    # 好差评: the supplement visit rated unfavourably, and the supervisor's follow-up.
+    rated = rate_service(
+        workspace,
+        person=clerk,
+        number=waiting,
+        service_event_id=supplemented.event_id,
+        level=4,
+        reason="等候太久",
+    )
+    follow_up_rating(workspace, person=head, rating_event_id=rated.rating.event_id, note="电话回访，已致歉")
 
 
 def test_older_shapes_stay_valid() -> None:

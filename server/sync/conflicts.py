@@ -149,16 +149,22 @@ def lifecycle(
             done = f"窗口 {other.window_code}（{other.clerk_login}）的“{_action(other.kind)}”已生效"
         else:
             done = "受理决定已生效"
+        reason = CONFLICT_LIFECYCLE
         message = (
             f"办件 {number} 在两处被同时办理：{done}，窗口 {event.window_code}（{event.clerk_login}）"
             f"的“{_action(event.kind)}”（第 {step} 步）与之冲突，未生效，办件现为“"
             f"{status_label(str(replayed.status))}”；两条记录都已保存，请值班主任核实处理"
         )
+        if other is not None and other.kind == event.kind and event.kind in CONFLICT_REASON:
+            # The same action twice (two certificates, two hand-overs): said as such, with its guidance.
+            reason = CONFLICT_REASON[event.kind]
+            what = REPEATED_ACTION[event.kind]
+            message = f"办件 {number} 被重复{what}：两条记录都已保存，请值班主任核实处理"
         found.append(
             {
                 "hall_code": hall_code,
                 "case_number": number,
-                "reason": CONFLICT_LIFECYCLE,
+                "reason": reason,
                 "event_id": event_id,
                 "other_event_id": taken,
                 "device_id": event.device_id,
