@@ -27,7 +27,7 @@ class Base(DeclarativeBase):
 
 # The lists of the approver's queue and the supervisor's watch (app.lifecycle.watch), each over `case` and
 # `hall_case` alike: the day it is ordered by, and which rows it holds. Each has a partial index per table on
-# (day, department, window_code) under exactly that condition, which a query repeats word for word (SQLite
+# (day, department, window_code, …) under exactly that condition, which a query repeats word for word (SQLite
 # uses a partial index only when the query's WHERE contains its condition): the rows come in the list's
 # order straight from the index, filters by department and window are read from it too, and no sort runs.
 WATCH_LISTS: dict[str, tuple[str, str]] = {
@@ -43,8 +43,19 @@ WATCH_LISTS: dict[str, tuple[str, str]] = {
 
 
 def watch_indexes(table: str) -> list[Index]:
+    """The lists' partial indexes of `table`: after the day and the filters, every column the lists'
+    conditions and the hall index's "held here?" test read, so a count never leaves the index."""
     return [
-        Index(f"ix_{table}_watch_{name}", day, "department", "window_code", sqlite_where=text(condition))
+        Index(
+            f"ix_{table}_watch_{name}",
+            day,
+            "department",
+            "window_code",
+            "status",
+            *(("tolerated_outstanding",) if "tolerated_outstanding" in condition else ()),
+            "number",
+            sqlite_where=text(condition),
+        )
         for name, (day, condition) in WATCH_LISTS.items()
     ]
 

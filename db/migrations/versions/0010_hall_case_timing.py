@@ -44,10 +44,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("tolerated_outstanding", sa.Text(), nullable=False, server_default=""))
     for table in ("case", "hall_case"):
         for name, day, condition in LISTS:
+            # After the day and the filters, what the condition reads: a count never leaves the index.
+            tolerated = ["tolerated_outstanding"] if "tolerated_outstanding" in condition else []
             op.create_index(
                 f"ix_{table}_watch_{name}",
                 table,
-                [day, "department", "window_code"],
+                [day, "department", "window_code", "status", *tolerated, "number"],
                 sqlite_where=sa.text(condition),
             )
 
