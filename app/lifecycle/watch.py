@@ -180,7 +180,7 @@ def watch_page(
     *,
     calendar: WorkCalendar,
     watch_list: WatchList,
-    chosen: WatchFilter = WatchFilter(),  # noqa: B008 — frozen
+    chosen: WatchFilter = WatchFilter(),
     today: date,
     offset: int = 0,
     limit: int = PAGE_ROWS,
@@ -201,7 +201,8 @@ def watch_page(
     names = _item_names(session, {r.item_code for r in found if not r.held_here and r.item_code})
     day_column = WATCH_LISTS[watch_list][0]
     days = [_day(getattr(r, day_column)) for r in found]
-    rows = _rows(found, days, names, calendar=calendar, today=today, suspended=watch_list is WatchList.SUSPENDED)
+    suspended = watch_list is WatchList.SUSPENDED
+    rows = _rows(found, days, names, calendar=calendar, today=today, suspended=suspended)
     return WatchPage(watch_list, chosen, today, offset, tuple(rows), total)
 
 

@@ -44,9 +44,14 @@ def statuses_reached_by(event: EventKind) -> tuple[CaseStatus, ...]:
 SEALED_STATUSES = statuses_reached_by(EventKind.CERTIFICATE_ISSUED)
 
 HALL_INDEX_COLUMNS = (
-    ("window_code", "status", "decision", "item_code", "received_on", "updated_at", "seq")
-    + HALL_TIMING_COLUMNS
-)
+    "window_code",
+    "status",
+    "decision",
+    "item_code",
+    "received_on",
+    "updated_at",
+    "seq",
+) + HALL_TIMING_COLUMNS
 
 
 def local_cases(session: Session, changes: Sequence[wire.Change]) -> dict[str, Case]:
