@@ -71,6 +71,23 @@ def _dues(timing: Timing, payload: Mapping[str, Any]) -> None:
         timing["promised_date"] = payload["promised_date"]
 
 
+# The events that move a timing (`timing_after`); any other leaves it as it was.
+TIMING_KINDS = frozenset(
+    {
+        EventKind.CASE_SUPPLEMENTED,
+        EventKind.TOLERATED_SUPPLIED,
+        EventKind.CASE_SUSPENDED,
+        EventKind.CASE_RESUMED,
+        EventKind.CASE_EXTENDED,
+        EventKind.CASE_REFUSED,
+        EventKind.CASE_WITHDRAWN,
+        EventKind.CASE_TERMINATED,
+        EventKind.CASE_MAILED,
+        EventKind.CERTIFICATE_REVOKED,
+    }
+)
+
+
 def timing_after(timing: Timing, kind: str, payload: Mapping[str, Any]) -> Timing:
     """The timing once an applied event of `kind` (its payload checked by its schema) has changed the
     case; a new record, `timing` is left as it was."""
