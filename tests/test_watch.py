@@ -55,7 +55,7 @@ def hall(workspace: Workspace) -> Workspace:
                 legal_due=date(2026, 11, 30),
                 supplement_deadline=date(2026, 10, 8),
                 tolerated=("M02",),
-            ),  # fmt: skip
+            ),
             OpenCase("H-NODUE", legal_due=None),
         ],
         hall=[
@@ -67,14 +67,14 @@ def hall(workspace: Workspace) -> Workspace:
                 accepted_on=None,
                 window_code="SZX0104",
                 supplement_deadline=date(2026, 9, 29),
-            ),  # fmt: skip
-            OpenCase(
+            ),
+            OpenCase(  # a deadline without tolerated materials outstanding: none to watch
                 "O-ACCEPTED-DEADLINE",
                 status="accepted",
                 legal_due=date(2026, 12, 1),
                 supplement_deadline=date(2026, 10, 9),
                 window_code="SZX0104",
-            ),  # fmt: skip (a deadline with no tolerated material outstanding: not one to watch)
+            ),
             OpenCase("H-SOON", legal_due=date(2026, 10, 9)),  # also held here (fetched): listed once
         ],
     )
