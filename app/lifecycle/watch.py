@@ -323,3 +323,13 @@ def departments(store: Store) -> list[str]:
             )
         ).scalars()
         return list(found)
+
+
+def windows(store: Store) -> list[str]:
+    """The hall's windows this PC knows of (its own cases' and the hall index's): the window filter's
+    choices. Read once when a list opens, not with each page."""
+    with store.read() as session:
+        found = session.execute(
+            text('SELECT window_code FROM hall_case UNION SELECT window_code FROM "case" ORDER BY 1')
+        ).scalars()
+        return list(found)
