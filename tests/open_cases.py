@@ -114,9 +114,12 @@ def random_open_cases(count: int, *, today: date, prefix: str, seed: int) -> lis
     cases = []
     for n in range(count):
         roll = chance.random()
-        legal_due = today + timedelta(days=chance.randint(-10, 60))
-        promised = legal_due - timedelta(days=chance.randint(0, 10))
-        status, deadline, suspended, tolerated = chance.choice(OPEN_STATUSES), None, None, ()
+        legal_due: date | None = today + timedelta(days=chance.randint(-10, 60))
+        promised = legal_due - timedelta(days=chance.randint(0, 10)) if legal_due else None
+        status = chance.choice(OPEN_STATUSES)
+        deadline: date | None = None
+        suspended: date | None = None
+        tolerated: tuple[str, ...] = ()
         if roll < 0.08:
             status, suspended = "suspended", today - timedelta(days=chance.randint(0, 30))
         elif roll < 0.14:
