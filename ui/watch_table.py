@@ -230,7 +230,7 @@ class WatchTable(QTableView):
             (WatchColumn.WINDOW, "SZX0103"),
             (WatchColumn.STATUS, "审查中·容缺补交期限"),
             (WatchColumn.ACCEPTED_ON, "2026-11-20"),
-            (WatchColumn.DUE, "2026-11-20"),
+            (WatchColumn.DUE, max(DUE_HEADER.values(), key=metrics.horizontalAdvance)),
             (WatchColumn.DAYS_LEFT, "逾期 10 日【已逾期】"),
         ):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 16)

@@ -19,10 +19,8 @@ def loaded_text(model: WatchModel) -> str:
         return "正在读取…"
     if model.total == 0:
         return "没有办件"
-    return (
-        f"共 {model.total} 件，已显示 {model.rowCount()} 件（向下滚动显示更多）；"
-        "黄色：剩 2 个工作日以内，红色：已逾期"
-    )
+    more = "（向下滚动显示更多）" if model.rowCount() < model.total else ""
+    return f"共 {model.total} 件，已显示 {model.rowCount()} 件{more}；黄色：剩 2 个工作日以内，红色：已逾期"
 
 
 def refused(desk: Desk, title: str, error: Exception | str) -> None:
