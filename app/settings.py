@@ -95,6 +95,12 @@ SPECS: tuple[SettingSpec, ...] = (
         minimum=1,
         maximum=120,
     ),
+    SettingSpec(
+        "review_department",
+        str,
+        "",
+        "本机审批队列显示的部门（后台审批电脑；空则显示全部部门），在审批队列中选择后记住",
+    ),
 )
 _BY_KEY = {spec.key: spec for spec in SPECS}
 

@@ -25,6 +25,41 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+# The lists of the approver's queue and the supervisor's watch (app.lifecycle.watch), each over `case` and
+# `hall_case` alike: the day it is ordered by, and which rows it holds. Each has a partial index per table on
+# (day, department, window_code, …) under exactly that condition, which a query repeats word for word (SQLite
+# uses a partial index only when the query's WHERE contains its condition): the rows come in the list's
+# order straight from the index, filters by department and window are read from it too, and no sort runs.
+WATCH_LISTS: dict[str, tuple[str, str]] = {
+    "legal": ("legal_due", "status IN ('accepted', 'in_review') AND legal_due IS NOT NULL"),
+    "promised": ("promised_date", "status IN ('accepted', 'in_review') AND promised_date IS NOT NULL"),
+    "suspended": ("suspended_since", "status = 'suspended' AND suspended_since IS NOT NULL"),
+    "deadlines": (
+        "supplement_deadline",
+        "supplement_deadline IS NOT NULL AND (status = 'awaiting_supplement'"
+        " OR (status IN ('accepted', 'in_review', 'suspended') AND tolerated_outstanding != ''))",
+    ),
+}
+
+
+def watch_indexes(table: str) -> list[Index]:
+    """The lists' partial indexes of `table`: after the day and the filters, every column the lists'
+    conditions and the hall index's "held here?" test read, so a count never leaves the index."""
+    return [
+        Index(
+            f"ix_{table}_watch_{name}",
+            day,
+            "department",
+            "window_code",
+            "status",
+            *(("tolerated_outstanding",) if "tolerated_outstanding" in condition else ()),
+            "number",
+            sqlite_where=text(condition),
+        )
+        for name, (day, condition) in WATCH_LISTS.items()
+    ]
+
+
 class CatalogVersion(Base):
     """One published version of the region's catalog, as loaded at this window."""
 
@@ -142,6 +177,7 @@ class Case(Base):
     __table_args__ = (
         Index("ix_case_received_on", "received_on"),
         Index("ix_case_status_department_legal_due", "status", "department", "legal_due"),
+        *watch_indexes("case"),
     )
 
 
@@ -399,6 +435,19 @@ class HallCase(Base):
     received_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(DateTime)  # the server's commit time of the change
     seq: Mapped[int] = mapped_column(Integer)  # the change that said so
+    # Since schema 10 (issue 13): the case's timing as the server projects it (`timing` of the change), so
+    # any PC of the hall lists it in the approver's queue and the supervisor's watch (app.lifecycle.watch).
+    # NULL for entries of older changes, which carried none.
+    department: Mapped[str | None] = mapped_column(String(100))
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    legal_due: Mapped[date | None] = mapped_column(Date)
+    legal_due_uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    promised_date: Mapped[date | None] = mapped_column(Date)
+    supplement_deadline: Mapped[date | None] = mapped_column(Date)
+    suspended_since: Mapped[date | None] = mapped_column(Date)
+    tolerated_outstanding: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    __table_args__ = tuple(watch_indexes("hall_case"))
 
 
 class CaseVisit(Base):

@@ -83,6 +83,8 @@ CASES = BulkTable(
         ("created_at", "timestamp"),
         ("updated_at", "timestamp"),
         ("step", "bigint"),
+        ("decided_timing", "json"),
+        ("timing", "json"),
     ),
 )
 CHANGES = BulkTable(

@@ -183,6 +183,9 @@ case_record = Table(
     Column("updated_at", DateTime, nullable=False),
     # The last step taken (app.cases.status.replay); NULL: not projected again since 0007.
     Column("step", BigInteger),
+    # The case's timing (app.lifecycle.timing) as decided, and as its applied events moved it (0010).
+    Column("decided_timing", JsonType),
+    Column("timing", JsonType),
     Index("ix_case_record_window_code_received_on", "window_code", "received_on"),
 )
 

@@ -49,9 +49,11 @@ from ui.printing import PrintPreviewDialog
 from ui.rating_dialog import RatingOffer
 from ui.ratings_dialog import RatingsEntry
 from ui.reference_refresh import ReferenceRefresh
+from ui.review_queue import ReviewQueueEntry
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
+from ui.time_watch import TimeWatchEntry
 from ui.todays_cases import TodaysCases
 from ui.verify_dialog import VerifyDialog
 from ui.window_lock import LockPage, WindowLock
@@ -191,6 +193,8 @@ class MainWindow(QMainWindow):
         self.settings_button.clicked.connect(self.open_settings)
         bar.addWidget(self.settings_button)
         self.ratings_entry = RatingsEntry(desk=self.desk, toolbar=bar)
+        self.review_queue_entry = ReviewQueueEntry(desk=self.desk, toolbar=bar, open_case=self.show_case)
+        self.time_watch_entry = TimeWatchEntry(desk=self.desk, toolbar=bar, open_case=self.show_case)
 
     def _name_parts(self) -> None:
         """The parts' widgets and models under the names the window has always given them."""
@@ -289,6 +293,8 @@ class MainWindow(QMainWindow):
         refusal = not_permitted(counter, Permission.SETTINGS)
         self.settings_button.setEnabled(refusal is None)
         self.settings_button.setToolTip(refusal or "修改本窗口的设置")
+        self.review_queue_entry.show_for(counter)
+        self.time_watch_entry.show_for(counter)
 
     # -- who is at the window: idle lock, shift change (ui.window_lock) --------------------------------
     @property

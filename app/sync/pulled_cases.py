@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from app.cases.status import TRANSITIONS, CaseStatus, status_of
 from app.lifecycle.apply import Recorded, applies, apply_change
+from app.lifecycle.timing import HALL_TIMING_COLUMNS, TIMING_FIELD, hall_columns
 from app.sync import wire
 from app.sync.changes import Applying
 from app.sync.events import check_event
@@ -50,7 +51,15 @@ def statuses_reached_by(event: EventKind) -> tuple[CaseStatus, ...]:
 # a certificate it has verified.
 SEALED_STATUSES = statuses_reached_by(EventKind.CERTIFICATE_ISSUED)
 
-HALL_INDEX_COLUMNS = ("window_code", "status", "decision", "item_code", "received_on", "updated_at", "seq")
+HALL_INDEX_COLUMNS = (
+    "window_code",
+    "status",
+    "decision",
+    "item_code",
+    "received_on",
+    "updated_at",
+    "seq",
+) + HALL_TIMING_COLUMNS
 
 
 def local_cases(session: Session, changes: Sequence[wire.Change]) -> dict[str, Case]:
@@ -204,6 +213,7 @@ def store_hall_cases(applying: Applying) -> int:
                 "updated_at": updated_at.replace(tzinfo=None),
                 "seq": change.seq,
             }
+            | hall_columns(number, payload.get(TIMING_FIELD))
         )
     for status, numbers in unknown.items():
         log.warning(

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, select
 
+from app.lifecycle.timing import timing_from_snapshot
 from server import bulk, dialect
-from server.bulk import insert_rows
+from server.bulk import dumps, insert_rows
 from server.models import case_record
 from server.store import ServerDB
 from server.sync.checks import Candidate, duplicate_message
@@ -56,6 +57,8 @@ def insert_cases(
 def _case_row(c: Candidate, device_: Device, now: datetime) -> tuple[Any, ...]:
     """A `bulk.CASES` row: the case as decided, its snapshot the decision's payload."""
     payload = c.event.payload
+    timing = timing_from_snapshot(payload)
+    timing_json = dumps(timing) if timing is not None else None
     return (
         c.event.case_number,
         device_.hall_code,
@@ -74,6 +77,8 @@ def _case_row(c: Candidate, device_: Device, now: datetime) -> tuple[Any, ...]:
         now,
         now,
         0,  # step: the decision; the projection moves it on
+        timing_json,  # decided_timing
+        timing_json,  # timing: the projection moves it on
     )
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from app.cases.status import STATUS_EVENTS, Replayed
+from app.lifecycle.timing import TIMING_FIELD, Timing
 from app.sync.wire import (
     CASE_EVENT_FIELD,
     KIND_CASE_UPDATED,
@@ -71,14 +72,17 @@ def event_changes(
     device_: Device,
     now: datetime,
     keys: Mapping[str, dict[str, Any]],
+    *,
+    timings: Mapping[str, Timing | None],
 ) -> list[ChangeRow]:
     """The changes the new events make: their case's projection, each certificate issued and each
     revocation. `cases` and `projected`: the stored cases and their replays; `keys`: the registered signing
-    key of each `certificate.issued`, by event id."""
+    key of each `certificate.issued`, by event id; `timings`: the cases' projected timings."""
     changes: list[ChangeRow] = []
     for c in accepted:
         event = c.event
-        payload = dumps(_projection(c, cases.get(event.case_number), projected.get(event.case_number)))
+        row, replayed = cases.get(event.case_number), projected.get(event.case_number)
+        payload = dumps(_projection(c, row, replayed, timings.get(event.case_number)))
         changes.append(
             (device_.hall_code, KIND_CASE_UPDATED, event.case_number, payload, now, device_.device_id)
         )
@@ -110,9 +114,9 @@ def changes_case(event: WireEvent) -> bool:
     return event.kind in STATUS_EVENTS or "from_status" in event.payload
 
 
-def _projection(c: Candidate, row: Any, replayed: Replayed | None) -> dict[str, Any]:
+def _projection(c: Candidate, row: Any, replayed: Replayed | None, timing: Timing | None) -> dict[str, Any]:
     """A `case.updated` change's payload; a case not stored yet (its event came first) has only its
-    number, window and the event."""
+    number, window and the event. Its `timing` (app.lifecycle.timing): None for a case without one."""
     event = c.event
     projection: dict[str, Any] = {
         "number": event.case_number,
@@ -124,6 +128,7 @@ def _projection(c: Candidate, row: Any, replayed: Replayed | None) -> dict[str, 
         "item_code": row.item_code if row is not None else None,
         "received_on": row.received_on.isoformat() if row is not None else None,
         "updated_by": event.event_id,
+        TIMING_FIELD: timing,
     }
     if changes_case(event):
         projection[CASE_EVENT_FIELD] = {

@@ -32,6 +32,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from app.cases.status import STATUS_EVENTS, Recorded, Replayed, replay
+from app.lifecycle.timing import TIMING_KINDS, Timing, timing_after
 from server import dialect
 from server.models import case_event, case_record
 from server.store import ServerDB
@@ -78,6 +79,8 @@ class TouchedCases:
 
     rows: dict[str, Any] = field(default_factory=dict)  # by case number
     events: dict[str, list[StoredChange]] = field(default_factory=dict)  # by case number
+    # Each case's timing once projected (app.lifecycle.timing); None: the case has none (an older window's).
+    timings: dict[str, Timing | None] = field(default_factory=dict)  # by case number
 
     @property
     def marks(self) -> Marks:
@@ -106,6 +109,8 @@ def read_touched(connection: Connection, db: ServerDB, numbers: Sequence[str]) -
         case_record.c.received_on,
         case_record.c.first_event_id,
         case_record.c.updated_by_event_id,
+        case_record.c.decided_timing,
+        case_record.c.timing,
     )
     events: dict[str, list[StoredChange]] = defaultdict(list)
     c = case_event.c
@@ -140,20 +145,43 @@ def read_touched(connection: Connection, db: ServerDB, numbers: Sequence[str]) -
 
 
 def project(
-    connection: Connection, touched: TouchedCases, accepted: Sequence[Candidate], now: datetime
+    connection: Connection,
+    db: ServerDB,
+    touched: TouchedCases,
+    accepted: Sequence[Candidate],
+    now: datetime,
 ) -> dict[str, Replayed]:
-    """The status and step of each touched case from all its events, stored with the last new event of the
-    batch that touched it; returns the replays by case number."""
+    """The status, step and timing of each touched case from all its events, stored with the last new event
+    of the batch that touched it; returns the replays by case number (the timings: `touched.timings`)."""
     last_event = {c.event.case_number: c.event.event_id for c in accepted}
     replayed: dict[str, Replayed] = {}
+    for number, row in touched.rows.items():
+        replayed[number] = replay(row.decided_status, [e.recorded() for e in touched.events.get(number, [])])
+    payloads = _timing_payloads(connection, db, touched, replayed)
     updates = []
     for number, row in touched.rows.items():
-        result = replay(row.decided_status, [e.recorded() for e in touched.events.get(number, [])])
-        replayed[number] = result
+        result = replayed[number]
         status = str(result.status)
-        if status != row.status or result.step != row.step or last_event[number] != row.updated_by_event_id:
+        timing = row.decided_timing
+        if timing is not None:
+            for event_id in result.applied:
+                if event_id in payloads:
+                    timing = timing_after(timing, *payloads[event_id])
+        touched.timings[number] = timing
+        if (
+            status != row.status
+            or result.step != row.step
+            or last_event[number] != row.updated_by_event_id
+            or timing != row.timing
+        ):
             updates.append(
-                {"b_number": number, "b_status": status, "b_step": result.step, "b_by": last_event[number]}
+                {
+                    "b_number": number,
+                    "b_status": status,
+                    "b_step": result.step,
+                    "b_by": last_event[number],
+                    "b_timing": timing,
+                }
             )
     if updates:
         connection.execute(
@@ -163,8 +191,30 @@ def project(
                 status=bindparam("b_status"),
                 step=bindparam("b_step"),
                 updated_by_event_id=bindparam("b_by"),
+                timing=bindparam("b_timing", type_=case_record.c.timing.type),
                 updated_at=now,
             ),
             updates,
         )
     return replayed
+
+
+def _timing_payloads(
+    connection: Connection, db: ServerDB, touched: TouchedCases, replayed: Mapping[str, Replayed]
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """(kind, payload) of the applied events that move a timing, of the touched cases that have one: the
+    only payloads the projection reads (a case's few events, on the push that touches it)."""
+    wanted = [
+        change.event_id
+        for number, row in touched.rows.items()
+        if row.decided_timing is not None
+        for change in touched.events.get(number, [])
+        if change.kind in TIMING_KINDS and change.event_id in replayed[number].applied
+    ]
+    if not wanted:
+        return {}
+    c = case_event.c
+    found = connection.execute(
+        select(c.event_id, c.kind, c.payload).where(dialect.among(db, c.event_id, wanted))
+    )
+    return {row.event_id: (row.kind, row.payload) for row in found}

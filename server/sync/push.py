@@ -193,7 +193,7 @@ class Push:
         touched = projection.read_touched(
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
-        projected = projection.project(self.connection, touched, accepted, self.now)
+        projected = projection.project(self.connection, self.db, touched, accepted, self.now)
         self.conflicts += conflicts.non_commuting(accepted, touched.marks, self.device, self.now)
         for number, replayed in projected.items():
             self.conflicts += conflicts.lifecycle(
@@ -207,7 +207,9 @@ class Push:
         recorded = conflicts.record(self.connection, self.db, self.conflicts)
         rows = [
             *change_log.key_changes(self.device.hall_code, self.new_keys, self.now, self.device.device_id),
-            *change_log.event_changes(accepted, touched.rows, projected, self.device, self.now, self.keys),
+            *change_log.event_changes(
+                accepted, touched.rows, projected, self.device, self.now, self.keys, timings=touched.timings
+            ),
             *change_log.conflict_changes(recorded, self.now),
             *ratings.rating_changes(self.connection, self.db, accepted, self.device, self.now),
         ]
