@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -37,6 +36,7 @@ from app.identity_documents import ID_KINDS, IdKind
 from app.licences import ApprovalForm
 from app.operations.person import Actor
 from app.pickup import CAPACITIES, Capacity
+from ui.buttons import close_box
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 from ui.step_dialog import StepBar, life_lines
@@ -174,8 +174,7 @@ class CaseDialog(QDialog):
         shown = "\n".join(history) if history else "（无）"
         layout.addWidget(named(QLabel("打印记录：\n" + shown), "printHistory"))
         layout.addStretch(1)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        buttons = close_box(self)
         outer.addWidget(buttons)
         for button in self.findChildren(QPushButton):  # Enter moves between inputs, never prints or closes
             button.setAutoDefault(False)

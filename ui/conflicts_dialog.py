@@ -41,6 +41,7 @@ from app.secrets import SecretStoreError
 from app.sync.client import SyncClient, SyncError
 from app.sync.conflicts import CONFLICTS_HEADER, describe_conflict
 from app.sync.wire import MAX_RESOLUTION_CHARS
+from ui.buttons import close_box
 from ui.jobs import Jobs, Op
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -139,7 +140,6 @@ class ResolveDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
         self.confirm_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.confirm)
-        buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
 
     def confirm(self) -> None:
@@ -227,8 +227,7 @@ class ConflictsDialog(QDialog):
         self.message = named(QLabel(""), "conflictsMessage")
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons = close_box(self)
         self.resolve_button = named(QPushButton("处理…"), "resolveConflict")
         buttons.addButton(self.resolve_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)

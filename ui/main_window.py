@@ -295,6 +295,7 @@ class MainWindow(QMainWindow):
         self.settings_button.setToolTip(refusal or "修改本窗口的设置")
         self.review_queue_entry.show_for(counter)
         self.time_watch_entry.show_for(counter)
+        self.ratings_entry.show_for(counter)
 
     # -- who is at the window: idle lock, shift change (ui.window_lock) --------------------------------
     @property

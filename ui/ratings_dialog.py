@@ -15,7 +15,6 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -33,8 +32,10 @@ from app.clock import hall_time_text
 from app.lifecycle.evaluation import MAX_REASON_CHARS
 from app.lifecycle.ratings import Rating
 from app.operations.changes import REFUSALS
+from app.operations.person import Actor
 from app.operations.ratings import follow_up_rating, unfavourable_ratings
 from db.store import StoreError
+from ui.buttons import close_box
 from ui.desk import Desk, not_permitted
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -160,8 +161,7 @@ class RatingsDialog(QDialog):
         row.addWidget(self.note, 1)
         row.addWidget(self.follow_up_button)
         layout.addLayout(row)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        buttons = close_box(self)
         layout.addWidget(buttons)
         self.reload()
 
@@ -226,7 +226,11 @@ class RatingsEntry(QObject):
         self.button = named(QPushButton("差评回访"), "ratingsButton")
         self.button.setToolTip("本大厅的差评及回访（值班主任）")
         self.button.clicked.connect(self.open)
-        toolbar.addWidget(self.button)
+        self.action = toolbar.addWidget(self.button)
+
+    def show_for(self, person: Actor) -> None:
+        """Shown to a person whose role follows up 差评 (the supervisor)."""
+        self.action.setVisible(not_permitted(person, Permission.FOLLOW_UP_RATING) is None)
 
     def open(self) -> None:
         refusal = not_permitted(self._desk.counter, Permission.FOLLOW_UP_RATING)

@@ -14,7 +14,6 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -28,6 +27,7 @@ from app.accounts.roles import Permission
 from app.lifecycle.watch import WatchList, WatchPage
 from app.operations.person import Actor
 from app.operations.watch import approver_queue, watch_choices
+from ui.buttons import close_box
 from ui.desk import Desk, not_permitted
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -80,8 +80,7 @@ class ReviewQueueDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         self.summary = named(QLabel(), "queueSummary")
         layout.addWidget(self.summary)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        buttons = close_box(self)
         layout.addWidget(buttons)
         self.refresh_button.clicked.connect(self.reload)
         self.department.currentIndexChanged.connect(self._department_chosen)

@@ -7,7 +7,7 @@ did or a defect in what was just brought — and shows, as a warning, any gap th
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -39,6 +39,7 @@ class MaterialRow:
         self.brought = named(QCheckBox(f"{code} {name}"), f"brought-{code}")
         self.why = QLabel(why)
         self.why.setWordWrap(True)
+        self.why.setMinimumWidth(self.why.fontMetrics().horizontalAdvance("缺") * 16)
         self.form = named(QComboBox(), f"form-{code}")
         for form in forms or tuple(Form):
             self.form.addItem(FORM_LABEL[form], str(form))
@@ -73,7 +74,7 @@ class SupplementDialog(QDialog):
         case = form.case
         what = "接收补正材料" if form.kind == SUPPLEMENT else "接收容缺补交材料"
         self.setWindowTitle(f"{what} — 办件 {case.number}")
-        fit_to_screen(self, preferred=self.sizeHint().expandedTo(self.minimumSizeHint()))
+        fit_to_screen(self, preferred=QSize(880, 420))
         layout = QVBoxLayout(self)
         source = "一次性告知书所列材料" if form.kind == SUPPLEMENT else "容缺受理通知书所列待补交材料"
         deadline = f"期限：{form.deadline.isoformat()}" if form.deadline else ""

@@ -13,7 +13,6 @@ from PySide6.QtCore import QObject, QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -27,6 +26,7 @@ from app.accounts.roles import Permission
 from app.lifecycle.watch import WATCH_LIST_LABEL, WatchFilter, WatchList, WatchPage
 from app.operations.person import Actor
 from app.operations.watch import time_limit_watch, watch_choices
+from ui.buttons import close_box
 from ui.desk import Desk, not_permitted
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -78,8 +78,7 @@ class TimeWatchDialog(QDialog):
         layout.addWidget(self.tabs, 1)
         self.summary = named(QLabel(), "watchSummary")
         layout.addWidget(self.summary)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        buttons = close_box(self)
         layout.addWidget(buttons)
         self.reload()
         workspace, person = desk.workspace, desk.counter

@@ -10,13 +10,11 @@ which document is the table in app.documents.kinds; each builder checks it befor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Any, Protocol
+from typing import Protocol
 
-from app.cases.views import CaseView, CertificateView
-from app.catalog import FORM_LABEL, Form, ServiceItem
-from app.completeness import Outcome, Verdict
+from app.cases.views import CaseView
+from app.catalog import ServiceItem
+from app.completeness import Outcome
 from app.documents.content import (
     BLANK_DATE,
     DocumentContent,
@@ -27,160 +25,35 @@ from app.documents.content import (
     Office,
     Paragraph,
     Section,
-    Table,
     _item_fields,
     _party_fields,
     case_document,
     cn_date,
-    cn_time,
     require_decision,
 )
 from app.documents.notices import (
     INCLUSIVE,
     PERMIT_LAW,
     UNCERTAIN,
-    accepted_day,
     addressee,
     applied,
     remedies,
     you,
 )
-from app.lifecycle.delivery import CARRIERS, Carrier
+from app.documents.step_parts import (
+    TWO_COPIES,
+    Names,
+    accepted_text,
+    certificate_of,
+    day_of,
+    ending_of,
+    staff_fields,
+)
 from app.lifecycle.suspensions import SUSPENSION_KINDS, SuspensionKind
-from app.lifecycle.views import SuspensionView, VisitView
+from app.lifecycle.views import SuspensionView
 from app.workdays import WorkCalendar
 
-Names = Mapping[str, str]  # login → name of the people a document names (who received, who mailed …)
-TWO_COPIES = "一式两份，一份交申请人，一份存档。"
 
-
-def _name(names: Names, login: str | None) -> str:
-    return names.get(login or "", login or "")
-
-
-def _ending(case: CaseView, kind: str) -> dict[str, Any]:
-    ending = case.life.ending
-    if ending is None or ending.get("kind") != kind:
-        raise DocumentError(f"办件 {case.number} 没有相应的办结记录")
-    return ending
-
-
-def _day(text: Any) -> date:
-    return date.fromisoformat(str(text))
-
-
-def _staff(label: str, login: str | None, office: Office, names: Names) -> tuple[Field, ...]:
-    """Who took the step, at which window, and the hall's phone (the footer of a step's document)."""
-    return (
-        Field(label, _name(names, login)),
-        Field("经办窗口", f"{office.window_name}（{office.window_code}）"),
-        Field("咨询电话", office.phone),
-    )
-
-
-def _accepted_text(case: CaseView, issuer: Issuer) -> str:
-    """ "你于…提出的“…”申请，…于…受理": the start of a notice about a case under review."""
-    day = case.life.accepted_on or accepted_day(case) or case.received_on
-    return f"{applied(case)}，{issuer.body_name}已于{cn_date(day)}依法受理"
-
-
-# -- 补正材料接收凭证 ---------------------------------------------------------------------------------
-RECEIVED_COLUMNS = ("序号", "材料名称", "告知要求", "收取方式", "份数", "页数", "核验结果")
-RECEIVED_WIDTHS = (0.6, 2.8, 1.4, 1.8, 0.6, 0.6, 2.4)
-_ASKED_AS = {"supplement": "一次性告知书所列", "tolerated": "容缺材料"}
-
-
-def _verdict(visit: VisitView, code: str) -> str:
-    """What the check on the visit found of one material, in the applicant's words."""
-    for finding in visit.findings:
-        if finding.get("material") == code and finding.get("outcome") in (Verdict.MISSING, Verdict.DEFECTIVE):
-            return "仍需补正：" + str(finding.get("message", "")).split("」", 1)[-1]
-    return "符合要求"
-
-
-def _visit_rows(case: CaseView, item: ServiceItem, visit: VisitView) -> tuple[tuple[str, ...], ...]:
-    """What came on the visit, one row a material, then what the notice asked that did not come."""
-    brought: dict[str, list[Any]] = {}
-    for entry in case.materials:
-        if entry.visit == visit.visit:
-            brought.setdefault(entry.material, []).append(entry)
-    rows: list[tuple[str, ...]] = []
-    for code, entries in brought.items():
-        asked = _ASKED_AS[visit.kind] if code in visit.asked else "—"
-        forms = "、".join(FORM_LABEL[Form(e.form)] for e in entries)
-        copies, pages = sum(e.copies for e in entries), max(e.pages for e in entries)
-        rows.append((entries[0].name, asked, forms, str(copies), str(pages), _verdict(visit, code)))
-    for code in visit.asked:
-        if code not in brought:
-            material = item.material(code)
-            name = material.name if material is not None else code
-            rows.append((name, _ASKED_AS[visit.kind], "未提交", "—", "—", "尚未提交"))
-    return tuple((str(i + 1), *row) for i, row in enumerate(rows))
-
-
-def _visit_result(case: CaseView, item: ServiceItem, visit: VisitView) -> str:
-    """The result of the visit: 齐全，予以受理 / 仍需补正，另行一次性告知 / 容缺材料已补齐 (or what is
-    still owed)."""
-    if visit.kind == "tolerated":
-        if not case.life.tolerated_outstanding or visit.outcome == "supplied":
-            return "容缺材料已全部补齐。"
-        owed = "、".join(
-            m.name for m in (item.material(c) for c in case.life.tolerated_outstanding) if m is not None
-        )
-        deadline = (
-            f"请于{cn_date(case.supplement_deadline)}{INCLUSIVE}前补交。" if case.supplement_deadline else ""
-        )
-        return f"部分容缺材料已补交，尚欠：{owed}。{deadline}"
-    if visit.outcome == Outcome.ACCEPTED:
-        return f"经核验，申请材料已齐全、符合法定形式，于{cn_date(visit.day)}予以受理，另行出具受理通知书。"
-    if visit.outcome == Outcome.ACCEPTED_WITH_TOLERANCE:
-        return f"经核验，主要申请材料已齐全，于{cn_date(visit.day)}予以容缺受理，另行出具容缺受理通知书。"
-    deadline = (
-        f"，补正期限至{cn_date(visit.supplement_deadline)}{INCLUSIVE}" if visit.supplement_deadline else ""
-    )
-    return f"经核验，仍需补正，另行出具一次性告知书{deadline}。"
-
-
-def supplement_receipt(
-    case: CaseView, item: ServiceItem, office: Office, number: str, *, calendar: WorkCalendar, names: Names
-) -> DocumentContent:
-    require_decision(DocumentKind.SUPPLEMENT_RECEIPT, case)
-    visit = case.life.last_visit
-    if visit is None:
-        raise DocumentError(f"办件 {case.number} 没有补交材料的记录")
-    issuer = Issuer.of(item, office)
-    what = "补正" if visit.kind == "supplement" else "容缺补交"
-    return case_document(
-        DocumentKind.SUPPLEMENT_RECEIPT,
-        case,
-        office,
-        number,
-        qr_caption="扫码查询办理进度",
-        fields=(
-            *_item_fields(case),
-            *_party_fields(case),
-            Field("收件类别", f"{what}（第{visit.visit}次补交）"),
-            Field("收件日期", cn_date(visit.day)),
-            Field("受理部门", issuer.name),
-        ),
-        sections=(
-            Paragraph(
-                f"{you(case)}于{cn_time(case.created_at)}提出的“{case.item_name}”申请，"
-                f"本次（{cn_date(visit.day)}）{what}的材料已收到，清单如下："
-            ),
-            Table("本次收到的材料", RECEIVED_COLUMNS, _visit_rows(case, item, visit), RECEIVED_WIDTHS),
-            Paragraph(_visit_result(case, item, visit), emphasis=True),
-        ),
-        signatures=("申请人（签字）：", "收件人员（签字）："),
-        footer=_staff("收件人员", visit.clerk_login, office, names),
-        issued_on=visit.day,
-        copies_note="本凭证" + TWO_COPIES,
-        issuer=issuer,
-        addressee=addressee(case),
-    )
-
-
-# -- 挂起告知书 (Art. 45) ----------------------------------------------------------------------------------
 def _suspension(case: CaseView) -> SuspensionView:
     if not case.life.suspensions:
         raise DocumentError(f"办件 {case.number} 没有挂起记录")
@@ -217,7 +90,7 @@ def suspension_notice(
         fields=(*_item_fields(case), *_party_fields(case), *fields, Field("办理机关", issuer.name)),
         sections=(
             Paragraph(
-                f"{_accepted_text(case, issuer)}。因{suspension.reason}，需要进行{label}。"
+                f"{accepted_text(case, issuer)}。因{suspension.reason}，需要进行{label}。"
                 f"根据{basis}的规定，{label}所需时间不计算在行政许可期限内。现将有关事项告知如下："
             ),
             Paragraph(
@@ -232,7 +105,7 @@ def suspension_notice(
             Paragraph(f"如有疑问，请联系{issuer.name}，电话：{item.contact or office.phone}。"),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_staff("经办人员", suspension.clerk_login, office, names),
+        footer=staff_fields("经办人员", suspension.clerk_login, office, names),
         issued_on=suspension.start,
         copies_note="本告知书" + TWO_COPIES,
         issuer=issuer,
@@ -250,7 +123,7 @@ def extension_notice(
     due = case.life.legal_due
     if extension is None or due is None:
         raise DocumentError(f"办件 {case.number} 没有延期记录")
-    approved_on = _day(extension["approved_on"])
+    approved_on = day_of(extension["approved_on"])
     days = int(extension["days"])
     mark = UNCERTAIN if case.life.legal_due_uncertain else ""
     limit = case.life.legal_limit or item.legal_limit
@@ -271,7 +144,7 @@ def extension_notice(
         ),
         sections=(
             Paragraph(
-                f"{_accepted_text(case, issuer)}。因{extension['reason']}，{issuer.body_name}不能在法定期限"
+                f"{accepted_text(case, issuer)}。因{extension['reason']}，{issuer.body_name}不能在法定期限"
                 f"（{limit.label}）内作出决定。经本机关负责人{extension['approved_by']}于{cn_date(approved_on)}批准，"
                 f"根据{PERMIT_LAW}第四十二条第一款的规定，延长{days}个工作日。"
             ),
@@ -282,7 +155,7 @@ def extension_notice(
             ),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_staff("经办人员", str(extension.get("recorded_by", "")), office, names),
+        footer=staff_fields("经办人员", str(extension.get("recorded_by", "")), office, names),
         issued_on=approved_on,
         copies_note="本告知书" + TWO_COPIES,
         issuer=issuer,
@@ -297,8 +170,8 @@ def refusal_decision(
     """The reasons, the legal basis, and the rights to 行政复议 (60 days) and 行政诉讼 (6 months)."""
     require_decision(DocumentKind.REFUSAL_DECISION, case)
     issuer = Issuer.of(item, office)
-    ending = _ending(case, "refused")
-    day = _day(ending["day"])
+    ending = ending_of(case, "refused")
+    day = day_of(ending["day"])
     return case_document(
         DocumentKind.REFUSAL_DECISION,
         case,
@@ -307,7 +180,7 @@ def refusal_decision(
         qr_caption="扫码查询办理结果",
         fields=(*_item_fields(case), *_party_fields(case), Field("决定日期", cn_date(day))),
         sections=(
-            Paragraph(f"{_accepted_text(case, issuer)}。经审查，{ending['reason']}。"),
+            Paragraph(f"{accepted_text(case, issuer)}。经审查，{ending['reason']}。"),
             Paragraph(
                 f"根据{ending['basis']}和{PERMIT_LAW}第三十八条第二款的规定，{issuer.body_name}决定：不予行政许可。",
                 emphasis=True,
@@ -316,7 +189,7 @@ def refusal_decision(
             remedies(case, item, office, document="本决定书"),
         ),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_staff("承办人员", ending.get("recorded_by"), office, names),
+        footer=staff_fields("承办人员", ending.get("recorded_by"), office, names),
         issued_on=day,
         copies_note="本决定书" + TWO_COPIES,
         issuer=issuer,
@@ -331,8 +204,8 @@ def withdrawal_notice(
     """准予撤回申请: the applicant's written request of its date; the case ends, the materials go back."""
     require_decision(DocumentKind.WITHDRAWAL_NOTICE, case)
     issuer = Issuer.of(item, office)
-    ending = _ending(case, "withdrawn")
-    day, asked = _day(ending["day"]), _day(ending["request_day"] or ending["day"])
+    ending = ending_of(case, "withdrawn")
+    day, asked = day_of(ending["day"]), day_of(ending["request_day"] or ending["day"])
     whom = you(case)
     return case_document(
         DocumentKind.WITHDRAWAL_NOTICE,
@@ -355,7 +228,7 @@ def withdrawal_notice(
             Paragraph(f"撤回申请不影响{whom}的权利，{whom}可以依法重新提出申请。"),
         ),
         signatures=("申请人（签字）：", f"材料退还签收时间：{BLANK_DATE}"),
-        footer=_staff("承办人员", ending.get("recorded_by"), office, names),
+        footer=staff_fields("承办人员", ending.get("recorded_by"), office, names),
         issued_on=day,
         copies_note="本通知书" + TWO_COPIES,
         issuer=issuer,
@@ -370,8 +243,8 @@ def termination_notice(
     applicant may apply again; otherwise the remedies against the termination."""
     require_decision(DocumentKind.TERMINATION_NOTICE, case)
     issuer = Issuer.of(item, office)
-    ending = _ending(case, "terminated")
-    day = _day(ending["day"])
+    ending = ending_of(case, "terminated")
+    day = day_of(ending["day"])
     whom = you(case)
     sections: list[Section] = [
         Paragraph(
@@ -406,7 +279,7 @@ def termination_notice(
         ),
         sections=tuple(sections),
         signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_staff("承办人员", ending.get("recorded_by"), office, names),
+        footer=staff_fields("承办人员", ending.get("recorded_by"), office, names),
         issued_on=day,
         copies_note="本通知书" + TWO_COPIES,
         issuer=issuer,
@@ -415,71 +288,14 @@ def termination_notice(
 
 
 # -- 送达回执 ---------------------------------------------------------------------------------------------
-def _certificate(case: CaseView) -> CertificateView:
-    if case.certificate is None:
-        raise DocumentError(f"办件 {case.number} 在本机没有证照记录")
-    return case.certificate
-
-
-def _carrier_label(carrier: str) -> str:
-    try:
-        return CARRIERS[Carrier(carrier)].label
-    except ValueError:
-        return carrier
-
-
-def delivery_receipt(
-    case: CaseView, item: ServiceItem, office: Office, number: str, *, calendar: WorkCalendar, names: Names
-) -> DocumentContent:
-    """The mailing: recipient, address, carrier, tracking number, the certificate sent, date, clerk; one copy
-    goes with the certificate for the recipient to sign and send back (回执寄回), one stays in the file."""
-    require_decision(DocumentKind.DELIVERY_RECEIPT, case)
-    certificate = _certificate(case)
-    mailing = certificate.mailing
-    if mailing is None:
-        raise DocumentError(f"办件 {case.number} 的证照没有邮寄记录")
-    day = _day(mailing["day"])
-    return case_document(
-        DocumentKind.DELIVERY_RECEIPT,
-        case,
-        office,
-        number,
-        qr_caption="扫码查询办件",
-        fields=(
-            Field("办件编号", case.number),
-            Field("申请事项", case.item_name),
-            Field("送达文书", f"{certificate.type_name}（证照编号：{certificate.certificate_id}）"),
-            Field("受送达人", certificate.holder_name),
-            Field("收件人", str(mailing["recipient"])),
-            Field("收件人电话", str(mailing["phone"])),
-            Field("邮寄地址", str(mailing["address"])),
-            Field("寄递企业", _carrier_label(str(mailing["carrier"]))),
-            Field("快递单号", str(mailing["tracking_number"])),
-            Field("交寄日期", cn_date(day)),
-        ),
-        sections=(
-            Paragraph(
-                f"上述证照已于{cn_date(day)}交寄。请收件人当面拆验，核对无误后在本回执上签字、注明收件日期，"
-                f"并将本回执寄回{office.name}{office.window_name}（{office.address or office.phone}）。"
-            ),
-        ),
-        signatures=("收件人（签字）：", f"收件日期：{BLANK_DATE}", "寄件人员（签字）："),
-        footer=_staff("寄件人员", mailing.get("clerk_login"), office, names),
-        issued_on=day,
-        copies_note="本回执一式两份，一份随证照寄出、由收件人签字后寄回，一份存档。",
-        issuer=Issuer.of(item, office),
-    )
-
-
-# -- 撤销行政许可决定书 (Art. 69) ---------------------------------------------------------------------------
 def revocation_decision(
     case: CaseView, item: ServiceItem, office: Office, number: str, *, calendar: WorkCalendar, names: Names
 ) -> DocumentContent:
     require_decision(DocumentKind.REVOCATION_DECISION, case)
     issuer = Issuer.of(item, office)
-    certificate = _certificate(case)
-    ending = _ending(case, "revoked")
-    day = _day(ending["day"])
+    certificate = certificate_of(case)
+    ending = ending_of(case, "revoked")
+    day = day_of(ending["day"])
     whom = you(case)
     return case_document(
         DocumentKind.REVOCATION_DECISION,
@@ -508,7 +324,7 @@ def revocation_decision(
             remedies(case, item, office, document="本决定书"),
         ),
         signatures=("当事人（签字）：", f"签收时间：{BLANK_DATE}"),
-        footer=_staff("承办人员", ending.get("recorded_by"), office, names),
+        footer=staff_fields("承办人员", ending.get("recorded_by"), office, names),
         issued_on=day,
         copies_note="本决定书" + TWO_COPIES,
         issuer=issuer,
@@ -529,6 +345,8 @@ class Builder(Protocol):
         names: Names,
     ) -> DocumentContent: ...
 
+
+from app.documents.step_receipts import delivery_receipt, supplement_receipt  # noqa: E402
 
 BUILDERS: dict[DocumentKind, Builder] = {
     DocumentKind.SUPPLEMENT_RECEIPT: supplement_receipt,
