@@ -68,7 +68,7 @@ from app.secrets import SecretStore, SecretStoreError
 from app.settings import Settings
 from app.signing_keys import SigningKeys
 from app.signing_keys import key_row as key_row  # the key directory's row, for sync
-from app.sync.authority import refusal
+from app.sync.authority import hall_refusal, refusal
 from app.sync.events import CertificateHandedOver, CertificateIssued, EventPayload
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import EventKind
@@ -237,7 +237,7 @@ class CertificateService:
             case = session.scalars(select(Case).where(Case.number == number)).first()
         if case is None:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
-        _check_authority(EventKind.CERTIFICATE_ISSUED, number, approver)
+        _check_authority(EventKind.CERTIFICATE_ISSUED, number, approver, case_hall=case.hall_code)
         _check_status(case.status, CaseAction.APPROVE, number)
         _still_approvable(case)  # its guards: no tolerated material outstanding
         return self._item_of(case), case
@@ -477,13 +477,18 @@ def _record(session: Session, event: EventPayload, *, number: str, by: CounterCo
         raise CertificateError(f"未保存：记录不符合上传格式（{error}），请修改后重试") from None
 
 
-def _check_authority(kind: EventKind, number: str, who: CounterContext) -> None:
-    """The window refuses first what the server would refuse (app.sync.authority)."""
+def _check_authority(
+    kind: EventKind, number: str, who: CounterContext, *, case_hall: str | None = None
+) -> None:
+    """The window refuses first what the server would refuse (app.sync.authority): a kind its window may
+    not record, a case of another hall."""
     refused = refusal(
         kind=kind,
         case_number=number,
         case_window=parse_case_number(number).window_code,
         recorder_window=who.window_code,
     )
+    if refused is None and case_hall is not None:
+        refused = hall_refusal(case_number=number, case_hall=case_hall, recorder_hall=who.hall.code)
     if refused is not None:
         raise CertificateError(refused.message)

@@ -30,6 +30,7 @@ from app.lifecycle.delivery import Carrier, address_problem, normalize_tracking,
 from app.lifecycle.events import MAX_EXTENSION_DAYS, CaseChange
 from app.lifecycle.suspensions import MAX_SUSPENSION_DAYS, SuspensionKind
 from app.lifecycle.time_limits import Interval, TimeLimitError, due
+from app.sync.authority import hall_refusal
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS, EventKind
 from app.workdays import WorkCalendar
@@ -184,6 +185,11 @@ class LifecycleService:
             case = session.scalars(select(Case).where(Case.number == number)).first()
             if case is None:
                 raise LifecycleError(f"本机没有办件 {number}：请先按编号调取该办件")
+            wrong_hall = hall_refusal(
+                case_number=number, case_hall=case.hall_code, recorder_hall=by.hall.code
+            )
+            if wrong_hall is not None:
+                raise LifecycleError(wrong_hall.message)
             row = check_row(case, action, target=target)
             change = CaseChange(
                 KIND=kind,

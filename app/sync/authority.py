@@ -62,6 +62,17 @@ def refusal(*, kind: str, case_number: str, case_window: str, recorder_window: s
     )
 
 
+def hall_refusal(*, case_number: str, case_hall: str, recorder_hall: str) -> Refusal | None:
+    """Why a PC of `recorder_hall` may not record anything for a case of `case_hall` (the server refuses it
+    as `wrong_hall`), or None when the halls are one."""
+    if case_hall == recorder_hall:
+        return None
+    return Refusal(
+        "wrong_hall",
+        f"办件 {case_number} 属于大厅 {case_hall}，本窗口登记在大厅 {recorder_hall}，不能办理该办件的事项",
+    )
+
+
 # The permission of the kinds that change no status (the status table's rows give the others'); a document
 # printed needs what printing its kind needs (app.documents.kinds.print_permission).
 KIND_PERMISSION: Mapping[str, Permission] = {
