@@ -78,6 +78,7 @@ def test_a_case_of_another_window_is_told_from_the_hall_index(
     assert window.last_message.windowTitle() == "其他窗口的办件"
     text = window.last_message.text()
     assert "由 SZX0104 窗口于 2026-11-20 受理" in text and "已受理" in text and "10:30" in text
+    assert "调取" in text  # the window tried to fetch it whole, and says plainly why it could not
     window.last_message.close()
     told = window.last_message
     unknown = format_case_number(window_code="SZX0104", day=date(2026, 11, 20), serial=4)
