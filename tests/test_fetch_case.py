@@ -244,3 +244,41 @@ def test_a_held_case_with_events_not_yet_sent_is_not_rebuilt(hall: dict[str, Wor
     with origin.store.read() as session:
         assert (session.scalar(select(func.count()).select_from(CaseEvent)) or 0) >= 2
         assert session.scalar(select(func.count()).select_from(CertificateRevocation)) == 0
+
+
+def test_the_certificate_is_collected_at_any_window_of_the_hall(hall: dict[str, Workspace]) -> None:
+    """窗口统一出件: accepted at one window, approved at the back office, handed over at a third window that
+    fetched the case; the other two follow, and the pickup receipt is the third window's to print."""
+    from app.accounts.demo import DEMO_PASSWORD
+    from app.documents.kinds import DocumentKind
+    from app.operations.certificates import approve_case, hand_over_certificate
+    from tests.helpers import AGENT
+
+    origin, office, pickup = hall[ORIGIN], hall[OFFICE], hall[THIRD]
+    number = accept(origin)
+    origin.sync.sync()
+    fetch_case(office, number=number)
+    approve_case(
+        office, person=office.counter("shenpi"), number=number, fields=PLANNING_FIELDS, password=DEMO_PASSWORD
+    )
+    office.sync.sync()
+    pickup.sync.sync()
+    view = fetch_case(pickup, number=number)
+    assert str(view.status) == "approved" and view.certificate is not None
+    handed = hand_over_certificate(
+        pickup,
+        person=pickup.counter("demo"),
+        number=number,
+        recipient_name=AGENT["name"],
+        recipient_id_number=AGENT["id_number"],
+    )
+    assert handed.print_next is DocumentKind.PICKUP_RECEIPT
+    document = pickup.documents.prepare(DocumentKind.PICKUP_RECEIPT, number, counter=pickup.counter("demo"))
+    assert document.pages >= 1
+    pickup.sync.sync()
+    origin.sync.sync()
+    office.sync.sync()
+    for workspace in (origin, office):
+        case = workspace.cases.find(number)
+        assert case is not None and str(case.status) == "delivered" and case.life.step == 2
+        assert case.certificate is not None and case.certificate.recipient_name == AGENT["name"]
