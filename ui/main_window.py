@@ -47,13 +47,13 @@ from ui.object_names import named
 from ui.print_flow import PrintFlow
 from ui.printing import PrintPreviewDialog
 from ui.rating_dialog import RatingOffer
-from ui.ratings_dialog import RatingsEntry
+from ui.ratings_dialog import ratings_entry
 from ui.reference_refresh import ReferenceRefresh
-from ui.review_queue import ReviewQueueEntry
+from ui.review_queue import review_queue_entry
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
-from ui.time_watch import TimeWatchEntry
+from ui.time_watch import time_watch_entry
 from ui.todays_cases import TodaysCases
 from ui.verify_dialog import VerifyDialog
 from ui.window_lock import LockPage, WindowLock
@@ -192,9 +192,9 @@ class MainWindow(QMainWindow):
         self.settings_button = named(QPushButton("设置"), "settingsButton")
         self.settings_button.clicked.connect(self.open_settings)
         bar.addWidget(self.settings_button)
-        self.ratings_entry = RatingsEntry(desk=self.desk, toolbar=bar)
-        self.review_queue_entry = ReviewQueueEntry(desk=self.desk, toolbar=bar, open_case=self.show_case)
-        self.time_watch_entry = TimeWatchEntry(desk=self.desk, toolbar=bar, open_case=self.show_case)
+        self.ratings_entry = ratings_entry(desk=self.desk, toolbar=bar)
+        self.review_queue_entry = review_queue_entry(desk=self.desk, toolbar=bar, open_case=self.show_case)
+        self.time_watch_entry = time_watch_entry(desk=self.desk, toolbar=bar, open_case=self.show_case)
 
     def _name_parts(self) -> None:
         """The parts' widgets and models under the names the window has always given them."""

@@ -10,7 +10,7 @@ from datetime import date
 from enum import IntEnum
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,13 +32,13 @@ from app.clock import hall_time_text
 from app.lifecycle.evaluation import MAX_REASON_CHARS
 from app.lifecycle.ratings import Rating
 from app.operations.changes import REFUSALS
-from app.operations.person import Actor
 from app.operations.ratings import follow_up_rating, unfavourable_ratings
 from db.store import StoreError
 from ui.buttons import close_box
-from ui.desk import Desk, not_permitted
+from ui.desk import Desk
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
+from ui.toolbar_entry import ToolbarEntry
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 RatingRole = Qt.ItemDataRole.UserRole + 1
@@ -214,31 +214,15 @@ class RatingsDialog(QDialog):
         self._desk.notices.notify(QMessageBox.Icon.Warning, "未记录", str(error))
 
 
-class RatingsEntry(QObject):
-    """The toolbar's 差评回访 button: opens the list for a person whose role holds the permission."""
-
-    opened = Signal(object)  # the RatingsDialog
-
-    def __init__(self, *, desk: Desk, toolbar: QToolBar) -> None:
-        super().__init__(desk.window)
-        self._desk = desk
-        self.dialog: RatingsDialog | None = None
-        self.button = named(QPushButton("差评回访"), "ratingsButton")
-        self.button.setToolTip("本大厅的差评及回访（值班主任）")
-        self.button.clicked.connect(self.open)
-        self.action = toolbar.addWidget(self.button)
-
-    def show_for(self, person: Actor) -> None:
-        """Shown to a person whose role follows up 差评 (the supervisor)."""
-        self.action.setVisible(not_permitted(person, Permission.FOLLOW_UP_RATING) is None)
-
-    def open(self) -> None:
-        refusal = not_permitted(self._desk.counter, Permission.FOLLOW_UP_RATING)
-        if refusal is not None:
-            self._desk.notices.notify(QMessageBox.Icon.Warning, "不能查看差评", refusal)
-            return
-        dialog = RatingsDialog(desk=self._desk, parent=self._desk.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog = dialog
-        self.opened.emit(dialog)
+def ratings_entry(*, desk: Desk, toolbar: QToolBar) -> ToolbarEntry:
+    """The toolbar's 差评回访 button: the list for a person whose role follows 差评 up (the supervisor)."""
+    return ToolbarEntry(
+        desk=desk,
+        toolbar=toolbar,
+        label="差评回访",
+        name="ratingsButton",
+        tooltip="本大厅的差评及回访（值班主任）",
+        permission=Permission.FOLLOW_UP_RATING,
+        refused_title="不能查看差评",
+        make_dialog=lambda parent: RatingsDialog(desk=desk, parent=parent),
+    )

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -28,9 +28,10 @@ from app.lifecycle.watch import WatchList, WatchPage
 from app.operations.person import Actor
 from app.operations.watch import approver_queue, watch_choices
 from ui.buttons import close_box
-from ui.desk import Desk, not_permitted
+from ui.desk import Desk
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
+from ui.toolbar_entry import ToolbarEntry
 from ui.watch_table import WatchModel, WatchTable
 from ui.watch_views import ALL, loaded_text, refused
 
@@ -142,30 +143,15 @@ def _queue_page(
     return approver_queue(workspace, person=person, department=department, suspended=suspended, offset=offset)
 
 
-class ReviewQueueEntry(QObject):
+def review_queue_entry(*, desk: Desk, toolbar: QToolBar, open_case: Callable[[str], None]) -> ToolbarEntry:
     """The toolbar's 审批队列 button, shown to a person whose role may approve."""
-
-    opened = Signal(object)  # the ReviewQueueDialog
-
-    def __init__(self, *, desk: Desk, toolbar: QToolBar, open_case: Callable[[str], None]) -> None:
-        super().__init__(desk.window)
-        self._desk, self._open_case = desk, open_case
-        self.dialog: ReviewQueueDialog | None = None
-        self.button = named(QPushButton("审批队列"), "reviewQueueButton")
-        self.button.setToolTip("本大厅待审批的办件，按法定时限剩余工作日排序（审批人员）")
-        self.button.clicked.connect(self.open)
-        self.action = toolbar.addWidget(self.button)
-
-    def show_for(self, person: Actor) -> None:
-        self.action.setVisible(not_permitted(person, Permission.APPROVE) is None)
-
-    def open(self) -> None:
-        refusal = not_permitted(self._desk.counter, Permission.APPROVE)
-        if refusal is not None:
-            refused(self._desk, "不能查看审批队列", refusal)
-            return
-        dialog = ReviewQueueDialog(desk=self._desk, open_case=self._open_case, parent=self._desk.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.dialog = dialog
-        self.opened.emit(dialog)
+    return ToolbarEntry(
+        desk=desk,
+        toolbar=toolbar,
+        label="审批队列",
+        name="reviewQueueButton",
+        tooltip="本大厅待审批的办件，按法定时限剩余工作日排序（审批人员）",
+        permission=Permission.APPROVE,
+        refused_title="不能查看审批队列",
+        make_dialog=lambda parent: ReviewQueueDialog(desk=desk, open_case=open_case, parent=parent),
+    )

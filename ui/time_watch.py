@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,9 +27,10 @@ from app.lifecycle.watch import WATCH_LIST_LABEL, WatchFilter, WatchList, WatchP
 from app.operations.person import Actor
 from app.operations.watch import time_limit_watch, watch_choices
 from ui.buttons import close_box
-from ui.desk import Desk, not_permitted
+from ui.desk import Desk
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
+from ui.toolbar_entry import ToolbarEntry
 from ui.watch_table import WatchModel, WatchTable
 from ui.watch_views import ALL, loaded_text, refused
 
@@ -125,30 +126,15 @@ def _watch_page(
     return time_limit_watch(workspace, person=person, watch_list=watch_list, chosen=chosen, offset=offset)
 
 
-class TimeWatchEntry(QObject):
+def time_watch_entry(*, desk: Desk, toolbar: QToolBar, open_case: Callable[[str], None]) -> ToolbarEntry:
     """The toolbar's 时限监控 button, shown to a person whose role may watch time limits."""
-
-    opened = Signal(object)  # the TimeWatchDialog
-
-    def __init__(self, *, desk: Desk, toolbar: QToolBar, open_case: Callable[[str], None]) -> None:
-        super().__init__(desk.window)
-        self._desk, self._open_case = desk, open_case
-        self.dialog: TimeWatchDialog | None = None
-        self.button = named(QPushButton("时限监控"), "timeWatchButton")
-        self.button.setToolTip("本大厅办件的法定/承诺时限、挂起及补正/容缺期限（值班主任）")
-        self.button.clicked.connect(self.open)
-        self.action = toolbar.addWidget(self.button)
-
-    def show_for(self, person: Actor) -> None:
-        self.action.setVisible(not_permitted(person, Permission.WATCH_TIME_LIMITS) is None)
-
-    def open(self) -> None:
-        refusal = not_permitted(self._desk.counter, Permission.WATCH_TIME_LIMITS)
-        if refusal is not None:
-            refused(self._desk, "不能查看时限监控", refusal)
-            return
-        dialog = TimeWatchDialog(desk=self._desk, open_case=self._open_case, parent=self._desk.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.dialog = dialog
-        self.opened.emit(dialog)
+    return ToolbarEntry(
+        desk=desk,
+        toolbar=toolbar,
+        label="时限监控",
+        name="timeWatchButton",
+        tooltip="本大厅办件的法定/承诺时限、挂起及补正/容缺期限（值班主任）",
+        permission=Permission.WATCH_TIME_LIMITS,
+        refused_title="不能查看时限监控",
+        make_dialog=lambda parent: TimeWatchDialog(desk=desk, open_case=open_case, parent=parent),
+    )
