@@ -100,6 +100,27 @@ CHANGES = BulkTable(
 )
 
 
+MESSAGES = BulkTable(
+    "message",
+    (
+        ("event_id", "text"),
+        ("purpose", "text"),
+        ("kind", "text"),
+        ("hall_code", "text"),
+        ("case_number", "text"),
+        ("phone", "text"),
+        ("text", "text"),
+        ("state", "text"),
+        ("attempts", "integer"),
+        ("last_error", "text"),
+        ("gateway", "text"),
+        ("created_at", "timestamp"),
+        ("next_attempt_at", "timestamp"),
+        ("delivered_at", "timestamp"),
+    ),
+)
+
+
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -25,8 +25,9 @@ from sqlalchemy import Connection, select
 
 from app.sync.wire import EventKind, WireEvent
 from server import dialect
+from server.bulk import MESSAGES, insert_rows
 from server.messages.rules import MESSAGE_KINDS, compose, rule_for
-from server.models import case_event, case_record, hall, message
+from server.models import case_event, case_record, hall
 from server.store import ServerDB
 
 log = logging.getLogger("clerk.server.messages")
@@ -60,6 +61,12 @@ def recipient_phone(snapshot: Mapping[str, Any]) -> str:
     return given[0] if given else ""
 
 
+@dataclass(frozen=True)
+class _Case:
+    hall_code: str
+    snapshot: Mapping[str, Any]
+
+
 def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEvent], now: datetime) -> int:
     """Queue the messages of `events` (new to the server, in the push's transaction, in the window's order)
     and then of the stored events of the cases they decide; returns how many rows were inserted."""
@@ -68,13 +75,21 @@ def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEv
     found += _earlier_events(connection, db, decided, {e.event_id for e in found})
     if not found:
         return 0
-    numbers = sorted({e.case_number for e in found})
-    held = select(case_record.c.number, case_record.c.hall_code, case_record.c.snapshot)
-    held = held.where(dialect.among(db, case_record.c.number, numbers))
-    cases = {row.number: row for row in connection.execute(held)}
-    codes = sorted({row.hall_code for row in cases.values()})
+    # A case decided in this push: its snapshot is its decision's payload, no need to read it back.
+    cases: dict[str, _Case] = {
+        e.case_number: _Case(str(e.payload.get("hall_code", "")), e.payload)
+        for e in events
+        if e.kind == EventKind.CASE_DECIDED
+    }
+    numbers = sorted({e.case_number for e in found} - cases.keys())
+    if numbers:
+        held = select(case_record.c.number, case_record.c.hall_code, case_record.c.snapshot)
+        held = held.where(dialect.among(db, case_record.c.number, numbers))
+        for row in connection.execute(held):
+            cases[row.number] = _Case(row.hall_code, _json(row.snapshot))
+    codes = sorted({case.hall_code for case in cases.values()})
     halls = {row.code: row.name for row in connection.execute(select(hall).where(hall.c.code.in_(codes)))}
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for event in found:
         rule = rule_for(event.kind, event.payload)
         case = cases.get(event.case_number)
@@ -88,39 +103,38 @@ def queue_messages(connection: Connection, db: ServerDB, events: Sequence[WireEv
                 event.case_number,
             )
             continue
-        snapshot = _json(case.snapshot)
+        snapshot = case.snapshot
         phone = recipient_phone(snapshot)
+        text = compose(
+            rule,
+            hall_name=halls.get(case.hall_code, case.hall_code),
+            case_number=event.case_number,
+            snapshot=snapshot,
+            payload=event.payload,
+        )
         rows.append(
-            {
-                "event_id": event.event_id,
-                "purpose": str(rule.purpose),
-                "kind": event.kind,
-                "hall_code": case.hall_code,
-                "case_number": event.case_number,
-                "phone": phone,
-                "text": compose(
-                    rule,
-                    hall_name=halls.get(case.hall_code, case.hall_code),
-                    case_number=event.case_number,
-                    snapshot=snapshot,
-                    payload=event.payload,
-                ),
-                "state": QUEUED if phone else FAILED,
-                "attempts": 0,
-                "last_error": None if phone else NO_PHONE,
-                "gateway": None,
-                "created_at": now,
-                "next_attempt_at": now if phone else None,
-                "delivered_at": None,
-            }
+            (
+                event.event_id,
+                str(rule.purpose),
+                event.kind,
+                case.hall_code,
+                event.case_number,
+                phone,
+                text,
+                QUEUED if phone else FAILED,
+                0,
+                None if phone else NO_PHONE,
+                None,
+                now,
+                now if phone else None,
+                None,
+            )
         )
     if not rows:
         return 0
     # In the window's order (the order they are sent in): under the change-log lock no other push inserts
-    # messages, so no lock order is needed.
-    statement = dialect.insert(db, message).values(rows)
-    statement = statement.on_conflict_do_nothing(index_elements=["event_id", "purpose"])
-    inserted = connection.execute(statement.returning(message.c.id)).scalars().all()
+    # messages, so no lock order is needed. One statement for the batch (server.bulk).
+    inserted = insert_rows(connection, MESSAGES, rows, conflict="event_id, purpose", returning="id")
     return len(inserted)
 
 
