@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -32,8 +31,7 @@ from ui.desk import Desk
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 from ui.toolbar_entry import ToolbarEntry
-from ui.watch_table import WatchModel, WatchTable
-from ui.watch_views import ALL, loaded_text, refused
+from ui.watch_views import ALL, loaded_text, refused, watch_tabs
 
 if TYPE_CHECKING:
     from app.workspace import Workspace
@@ -67,17 +65,15 @@ class ReviewQueueDialog(QDialog):
         self.refresh_button = named(QPushButton("刷新"), "queueRefresh")
         filters.addWidget(self.refresh_button)
         layout.addLayout(filters)
-        self.tabs = named(QTabWidget(), "queueTabs")
-        self.models: dict[WatchList, WatchModel] = {}
-        self.tables: dict[WatchList, WatchTable] = {}
-        for watch_list, label in ((WatchList.LEGAL, "待审查（按法定时限）"), (WatchList.SUSPENDED, "挂起中")):
-            model = WatchModel(jobs=desk.jobs, watch_list=watch_list, owner=self)
-            table = named(WatchTable(model), f"queue_{watch_list}")
-            model.page_loaded.connect(self._loaded)
-            model.failed.connect(lambda error: refused(desk, "无法读取审批队列", error))
-            table.open_requested.connect(open_case)
-            self.models[watch_list], self.tables[watch_list] = model, table
-            self.tabs.addTab(table, label)
+        self.tabs, self.models, self.tables = watch_tabs(
+            desk=desk,
+            owner=self,
+            lists=((WatchList.LEGAL, "待审查（按法定时限）"), (WatchList.SUSPENDED, "挂起中")),
+            name="queue",
+            failed_title="无法读取审批队列",
+            open_case=open_case,
+            loaded=self._loaded,
+        )
         layout.addWidget(self.tabs, 1)
         self.summary = named(QLabel(), "queueSummary")
         layout.addWidget(self.summary)

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -31,8 +30,7 @@ from ui.desk import Desk
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 from ui.toolbar_entry import ToolbarEntry
-from ui.watch_table import WatchModel, WatchTable
-from ui.watch_views import ALL, loaded_text, refused
+from ui.watch_views import ALL, loaded_text, refused, watch_tabs
 
 if TYPE_CHECKING:
     from app.workspace import Workspace
@@ -64,17 +62,15 @@ class TimeWatchDialog(QDialog):
         self.refresh_button.clicked.connect(self.reload)
         filters.addWidget(self.refresh_button)
         layout.addLayout(filters)
-        self.tabs = named(QTabWidget(), "watchTabs")
-        self.models: dict[WatchList, WatchModel] = {}
-        self.tables: dict[WatchList, WatchTable] = {}
-        for watch_list in WatchList:
-            model = WatchModel(jobs=desk.jobs, watch_list=watch_list, owner=self)
-            table = named(WatchTable(model), f"watch_{watch_list}")
-            model.page_loaded.connect(self._loaded)
-            model.failed.connect(lambda error: refused(desk, "无法读取时限监控", error))
-            table.open_requested.connect(open_case)
-            self.models[watch_list], self.tables[watch_list] = model, table
-            self.tabs.addTab(table, WATCH_LIST_LABEL[watch_list])
+        self.tabs, self.models, self.tables = watch_tabs(
+            desk=desk,
+            owner=self,
+            lists=tuple((watch_list, WATCH_LIST_LABEL[watch_list]) for watch_list in WatchList),
+            name="watch",
+            failed_title="无法读取时限监控",
+            open_case=open_case,
+            loaded=self._loaded,
+        )
         self.tabs.currentChanged.connect(lambda _index: self._show_summary())
         layout.addWidget(self.tabs, 1)
         self.summary = named(QLabel(), "watchSummary")
