@@ -96,6 +96,22 @@ SPECS: tuple[SettingSpec, ...] = (
         maximum=120,
     ),
     SettingSpec(
+        "scan_key_interval_ms",
+        int,
+        35,
+        "扫码枪识别：连续按键间隔不超过多少毫秒算扫码（可在设置中扫描测试码校准）",
+        minimum=5,
+        maximum=100,
+    ),
+    SettingSpec(
+        "scan_end_pause_ms",
+        int,
+        80,
+        "扫码枪不发送回车时，快速输入停顿多少毫秒算一次扫描结束",
+        minimum=20,
+        maximum=1000,
+    ),
+    SettingSpec(
         "review_department",
         str,
         "",
