@@ -164,6 +164,16 @@ class IntakeForm(QWidget):
         self.agent_id_kind.setCurrentIndex(0)
         self.has_agent.setChecked(False)
 
+    def fill_id(self, *, id_kind: IdKind, id_number: str) -> None:
+        """The applicant's document number, read by a scanner: a credit code makes the applicant an
+        organisation, a person's number sets its 证件类型."""
+        if id_kind is IdKind.USCC:
+            self.kind.setCurrentIndex(self.kind.findData(ApplicantKind.ORGANIZATION))
+        else:
+            self.kind.setCurrentIndex(self.kind.findData(ApplicantKind.PERSON))
+            self.id_kind.setCurrentIndex(self.id_kind.findData(id_kind))
+        self.id_number.setText(id_number)
+
     def set_read_only(self, locked: bool) -> None:
         """A saved case: what was entered stays readable (and copyable) but takes no change."""
         for edit in self._edits():

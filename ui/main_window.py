@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -33,8 +34,10 @@ from PySide6.QtWidgets import (
 from app.acceptance import Evaluation
 from app.accounts.roles import Permission
 from app.catalog import ServiceItem
+from app.identity_documents import IdKind
 from app.operations.counter import Accepted
 from app.operations.person import Actor
+from app.scanning.keystrokes import ScanTiming
 from app.sync.client import SyncReport
 from app.workspace import Workspace
 from ui.case_dialog import CaseDialog
@@ -50,6 +53,7 @@ from ui.rating_dialog import RatingOffer
 from ui.ratings_dialog import ratings_entry
 from ui.reference_refresh import ReferenceRefresh
 from ui.review_queue import review_queue_entry
+from ui.scan_input import ScanInput
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
@@ -153,6 +157,14 @@ class MainWindow(QMainWindow):
             shortcuts=self.shortcuts,
             idle_msecs=int(workspace.settings.get("idle_lock_minutes")) * 60_000,
         )
+        self.scan_input = ScanInput(  # a scanner's code, wherever the focus is (ui.scan_input)
+            timing=self._scan_timing(),
+            reading=lambda: QApplication.activeWindow() is self and not self.locked,
+            targets=self,
+            today=workspace.clock.today,
+            parent=self,
+        )
+        self.scan_input.install()
         self.window_lock.person_changed.connect(self._person_signed_in)
         self.window_lock.signed_out.connect(self._show_signed_out)
         self._show_who()
@@ -326,8 +338,16 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.settings_dialog = dialog
 
+    def _scan_timing(self) -> ScanTiming:
+        settings = self.workspace.settings
+        return ScanTiming(
+            max_interval_ms=int(settings.get("scan_key_interval_ms")),
+            end_pause_ms=int(settings.get("scan_end_pause_ms")),
+        )
+
     def _settings_saved(self) -> None:
         self.set_idle_timeout(int(self.workspace.settings.get("idle_lock_minutes")) * 60_000)
+        self.scan_input.set_timing(self._scan_timing())
         self.show_status("设置已保存", 10000)
 
     @property
@@ -422,7 +442,24 @@ class MainWindow(QMainWindow):
         dialog.open()
         self.verify_dialog = dialog
 
+    def verify_scanned(self, text: str) -> None:
+        """A certificate's QR scanned anywhere in the window: verified in the verify dialog, as if there."""
+        self.open_verify()
+        dialog = self.verify_dialog
+        assert dialog is not None
+        dialog.payload.setText(text)
+        dialog.verify()
+
+    def fill_applicant(self, *, id_kind: IdKind, id_number: str) -> None:
+        """An identity document's number scanned: the applicant's 证件号码 (and its kind) filled."""
+        if self.counter_flow.case_saved:
+            self.show_status("当前办件已保存，不能改填证件号码；请按 Ctrl+N 新办件后再扫描", 15000)
+            return
+        self.intake.fill_id(id_kind=id_kind, id_number=id_number)
+        self.show_status("已填入扫描的证件号码，请核对", 10000)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.scan_input.uninstall()
         self._remember_geometry()
         self.window_lock.idle.stop()
         self.sync.stop()  # no further round; the jobs in flight (a round too) finish before the window goes

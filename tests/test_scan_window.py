@@ -1,0 +1,101 @@
+"""Codes typed into the real main window at a scanner's speed and at a person's, the focus in the
+applicant's name field: a scan goes where it belongs and never lands in the field; typing stays typed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from app.case_number import format_case_number
+from app.scanning.keystrokes import ScanTiming
+from app.scanning.routing import FillApplicant, OpenCase, Refused, Unrecognised, VerifyCertificate
+from app.workspace import Workspace
+from tests.test_scan_routing import sealed_qr
+from tests.test_verify_dialog import approved_certificate
+from ui.main_window import MainWindow
+
+
+def focus_name(qtbot: QtBot, window: MainWindow) -> None:
+    window.scan_input.install()  # as the window does outside tests (tests/conftest.py)
+    window.activateWindow()
+    window.intake.name.setFocus()
+    qtbot.waitUntil(lambda: window.isActiveWindow() and window.intake.name.hasFocus())
+
+
+def scan(qtbot: QtBot, window: MainWindow, text: str, *, enter: bool = True) -> object:
+    """A keyboard-wedge scanner: the code's keys as fast as they come (then Enter), into the focused field."""
+    with qtbot.waitSignal(window.scan_input.routed, timeout=10_000) as routed:
+        qtbot.keyClicks(window.intake.name, text)
+        if enter:
+            qtbot.keyClick(window.intake.name, Qt.Key.Key_Return)
+    return routed.args[0] if routed.args else None
+
+
+def test_a_scanned_case_number_opens_the_case_and_types_nothing(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    number, _qr = approved_certificate(workspace)  # a case held at this window
+    focus_name(qtbot, window)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        assert scan(qtbot, window, f"HTTPS://ZWFW.EXAMPLE.GOV.CN/CASE/{number}") == OpenCase(number)
+    assert window.case_dialog is not None and window.case_dialog.case.number == number
+    assert window.intake.name.text() == ""
+
+
+def test_a_scanned_resident_id_fills_the_applicant(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    route = scan(qtbot, window, "110101199003074258")
+    assert isinstance(route, FillApplicant)
+    assert window.intake.id_number.text() == "110101199003074258"
+    assert window.intake.name.text() == ""
+
+
+def test_a_scanner_without_enter_is_read_after_its_pause(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    route = scan(qtbot, window, "91350100M000100Y43", enter=False)
+    assert isinstance(route, FillApplicant)
+    assert window.intake.id_number.text() == "91350100M000100Y43"
+    assert window.intake.name.text() == ""
+
+
+def test_a_certificate_qr_opens_the_verification(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    qr = sealed_qr()
+    assert scan(qtbot, window, qr) == VerifyCertificate(qr)
+    dialog = window.verify_dialog
+    assert dialog is not None
+    qtbot.waitUntil(
+        lambda: "无法在本机核验" in dialog.status.text(), timeout=20_000
+    )  # a key it does not hold
+    assert window.intake.name.text() == ""
+
+
+def test_human_typing_stays_typed(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    qtbot.keyClicks(window.intake.name, "Li Lei", delay=90)
+    qtbot.waitUntil(lambda: window.intake.name.text() == "Li Lei")
+    assert window.verify_dialog is None and window.case_dialog is None
+
+
+def test_wrong_check_character_garbage_and_other_symbologies_are_refused_nothing_typed(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    focus_name(qtbot, window)
+    number = format_case_number(window_code="SZX0103", day=workspace.clock.today(), serial=1)
+    wrong = number[:-1] + ("0" if number[-1] != "0" else "1")
+    route = scan(qtbot, window, wrong)
+    assert isinstance(route, Refused) and "校验位不符" in window.statusBar().currentMessage()
+    assert scan(qtbot, window, "6901234567892") == Unrecognised("69*********92")  # an EAN-13
+    assert "未能识别" in window.statusBar().currentMessage()
+    assert isinstance(scan(qtbot, window, "q;wke;lqkwe;lkqw;elk"), Unrecognised)  # a garbage burst
+    assert window.intake.name.text() == "" and window.case_dialog is None
+
+
+def test_a_burst_over_the_limit_is_refused_whole(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    # 5,000 keys take long on a busy machine: a margin so a slow key does not split the burst in two
+    window.scan_input.set_timing(ScanTiming(max_interval_ms=70, end_pause_ms=150))
+    qtbot.keyClicks(window.intake.name, "7" * 5000)
+    qtbot.keyClick(window.intake.name, Qt.Key.Key_Return)
+    assert "扫描内容过长" in window.statusBar().currentMessage()
+    assert window.intake.name.text() == ""

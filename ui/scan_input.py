@@ -1,0 +1,188 @@
+"""A handheld scanner read from anywhere in the window: an event filter on the application holds back keys
+typed at scanner speed (app.scanning.keystrokes), so a scan never lands as stray text in the focused field;
+keys that turn out to be typing are handed to the widget that had the focus, in order. A finished scan goes
+where app.scanning.routing sends it: its case opened, its certificate verified, the applicant's ID filled,
+or "未能识别" in the status bar.
+
+The filter reads keys only while the clerk's window itself is active and not locked: a dialog on top (the
+verify dialog's own scan field, a message) gets its keys as it always has.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.identity_documents import IdKind
+from app.scanning.keystrokes import ENTER, KeystrokeReader, Scan, ScanTiming, TooLong, Typing
+from app.scanning.routing import (
+    FillApplicant,
+    OpenCase,
+    Refused,
+    Route,
+    Unrecognised,
+    VerifyCertificate,
+    route_scan,
+)
+
+log = logging.getLogger("clerk.ui.scan")
+
+_ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+_COMMAND_MODIFIERS = (
+    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
+)
+
+
+@dataclass(frozen=True)
+class HeldKey:
+    """A key press held back, as it came, and the widget it was meant for."""
+
+    target: QWidget | None
+    key: int
+    modifiers: Qt.KeyboardModifier
+    text: str
+
+
+class ScanTargets(Protocol):
+    """Where a routed scan goes (the main window)."""
+
+    def show_case(self, text: str) -> None: ...
+
+    def verify_scanned(self, text: str) -> None: ...
+
+    def fill_applicant(self, *, id_kind: IdKind, id_number: str) -> None: ...
+
+    def show_status(self, text: str, msecs: int = 0) -> None: ...
+
+
+def follow_route(route: Route, *, targets: ScanTargets) -> None:
+    """Do what a route says, in the window."""
+    if isinstance(route, OpenCase):
+        targets.show_case(route.number)
+    elif isinstance(route, VerifyCertificate):
+        targets.verify_scanned(route.text)
+    elif isinstance(route, FillApplicant):
+        targets.fill_applicant(id_kind=route.id_kind, id_number=route.id_number)
+    elif isinstance(route, Refused | Unrecognised):
+        targets.show_status(route.message, 15000)
+
+
+class ScanInput(QObject):
+    """Installed on the application by the main window (`install`); `routed` says where each scan went."""
+
+    routed = Signal(object)  # the Route a finished scan took
+
+    def __init__(
+        self,
+        *,
+        timing: ScanTiming,
+        reading: Callable[[], bool],
+        targets: ScanTargets,
+        today: Callable[[], date],
+        parent: QObject,
+    ) -> None:
+        super().__init__(parent)
+        self._reader: KeystrokeReader[HeldKey] = KeystrokeReader(timing=timing)
+        self._reading = reading  # whether keys are read now (the window active, not locked)
+        self._targets = targets
+        self._today = today
+        self._replaying = False
+        self._pause = QTimer(self, singleShot=True)
+        self._pause.timeout.connect(self._paused)
+
+    @property
+    def timing(self) -> ScanTiming:
+        return self._reader.timing
+
+    def set_timing(self, timing: ScanTiming) -> None:
+        self._settle(self._reader.pause(now_ms=float("inf")))
+        self._reader = KeystrokeReader(timing=timing)
+
+    def install(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def uninstall(self) -> None:
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    # -- keys ------------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+            return False
+        first = QApplication.focusWidget() or QApplication.activeWindow()
+        if watched is not first:
+            return False  # a key press passes the filter once per receiver it goes to: only the first counts
+        char = _char_of(event)
+        if char is None or not self._reading():
+            if self._reader.holding:  # a key that is never part of a scan (Tab, an arrow): the keys before
+                self._settle(self._reader.pause(now_ms=float("inf")))  # it are typing
+            return False
+        held = HeldKey(QApplication.focusWidget(), event.key(), event.modifiers(), event.text())
+        decided = self._reader.feed(char=char, at_ms=_now_ms(), key=held)
+        passes = bool(decided) and isinstance(decided[-1], Typing) and decided[-1].keys[-1] is held
+        if passes:  # typed as it is: held back no longer, the key itself goes on
+            last = decided[-1]
+            assert isinstance(last, Typing)
+            decided[-1] = Typing(last.keys[:-1])
+        self._settle(decided)
+        if self._reader.holding:
+            self._pause.start(int(min(self.timing.max_interval_ms, self.timing.end_pause_ms)) + 1)
+        return not passes
+
+    def _paused(self) -> None:
+        self._settle(self._reader.pause(now_ms=_now_ms()))
+        if self._reader.holding:  # a burst long enough for a scan waits for the scanner's pause
+            self._pause.start(int(self.timing.end_pause_ms) + 1)
+
+    def _settle(self, decided: list[Scan | Typing[HeldKey] | TooLong]) -> None:
+        for decision in decided:
+            if isinstance(decision, Typing):
+                self._replay(decision.keys)
+            elif isinstance(decision, Scan):
+                self._route(decision.text)
+            else:
+                log.info("a scan refused: over the length limit")
+                self._targets.show_status(decision.message, 15000)
+
+    def _replay(self, keys: tuple[HeldKey, ...]) -> None:
+        self._replaying = True
+        try:
+            for held in keys:
+                target = held.target or QApplication.focusWidget()
+                if target is None:
+                    continue
+                event = QKeyEvent(QEvent.Type.KeyPress, held.key, held.modifiers, held.text)
+                QApplication.sendEvent(target, event)
+        finally:
+            self._replaying = False
+
+    def _route(self, text: str) -> None:
+        route = route_scan(text, today=self._today())
+        log.info("a scan routed: %s", type(route).__name__)
+        follow_route(route, targets=self._targets)
+        self.routed.emit(route)
+
+
+def _char_of(event: QKeyEvent) -> str | None:
+    """The character a key press types (ENTER for Enter), None for a key that is never part of a scan."""
+    if event.modifiers() & _COMMAND_MODIFIERS:
+        return None
+    if event.key() in _ENTER_KEYS:
+        return ENTER
+    text = event.text()
+    return text if len(text) == 1 and text.isprintable() else None
+
+
+def _now_ms() -> float:
+    return time.monotonic() * 1000
