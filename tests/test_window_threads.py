@@ -116,6 +116,7 @@ def watched(
     with watching(workspace.store) as watch:
         window = MainWindow(workspace=workspace, counter=counter)
         qtbot.addWidget(window)
+        window.scan_input.uninstall()  # QTest types at machine speed: not a scanner here (tests/conftest.py)
         window.show()
         qtbot.waitExposed(window)
         try:
@@ -313,6 +314,7 @@ def test_reference_data_from_a_sync_round_is_read_on_the_worker(
         with watching(workspace.store) as watch:
             window = MainWindow(workspace=workspace, counter=counter)
             qtbot.addWidget(window)
+            window.scan_input.uninstall()  # QTest types at machine speed: not a scanner here
             window.show()
             try:
                 with qtbot.waitSignal(window.reference.applied, timeout=30_000):
