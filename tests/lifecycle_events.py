@@ -4,7 +4,6 @@ one of a step (its kind's own fields filled with plausible values unless given),
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -14,8 +13,7 @@ from fastapi import FastAPI
 from app.sync import wire
 from app.sync.wire import EventKind
 from server import account_changes, accounts
-from server.bench import device_time
-from tests.server_fixtures import DAY, HALL, START, certificate_payload, decided, window_key
+from tests.server_fixtures import DAY, HALL, START, certificate_payload, decided, follow_up, window_key
 
 DUES = {
     "legal_due": None,
@@ -135,16 +133,7 @@ def _event(
     local_seq: int,
     at: datetime = START,
 ) -> wire.WireEvent:
-    return wire.WireEvent(
-        event_id=str(uuid.uuid4()),
-        case_number=number,
-        kind=kind,
-        payload=payload,
-        clerk_login=clerk,
-        window_code=window,
-        device_time=device_time(at),
-        local_seq=local_seq,
-    )
+    return follow_up(kind, number, window=window, local_seq=local_seq, clerk=clerk, at=at, payload=payload)
 
 
 def awaiting_supplement(window: str, serial: int, *, clerk: str, day: date = DAY) -> wire.WireEvent:
