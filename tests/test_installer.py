@@ -19,7 +19,7 @@ from tools.windows_version_info import version_info_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "build_installer.spec"
-TEST_TOOLS = {"pytest", "_pytest", "pytestqt", "pluggy", "hypothesis", "mypy", "ruff", "zxingcpp"}
+TEST_TOOLS = {"pytest", "_pytest", "pytestqt", "pluggy", "hypothesis", "mypy", "ruff"}
 
 
 @pytest.mark.parametrize(
