@@ -7,13 +7,14 @@ no network call is involved, so acceptance works the same offline.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
 from app.case_number import format_case_number
-from app.cases.status import decide
+from app.cases.status import decide, is_ended
 from app.cases.views import case_view
 from app.catalog import Hall, ServiceItem
 from app.catalog_store import CatalogRepository
@@ -29,6 +30,8 @@ from app.completeness import (
     check_completeness,
 )
 from app.intake import AcceptanceRequest, InputError, Problem, validate_request
+from app.scanning.attach import MaterialPages, PagesRefused, attach_in
+from app.scanning.page_store import PageStore
 from app.sync.events import CaseDecided
 from app.sync.outbox import UnsendableEvent, record_event
 from app.workdays import Deadline, WorkCalendar
@@ -71,12 +74,19 @@ class AcceptanceError(Exception):
 
 class AcceptanceService:
     def __init__(
-        self, *, store: Store, catalog: CatalogRepository, calendar: WorkCalendar, clock: Clock
+        self,
+        *,
+        store: Store,
+        catalog: CatalogRepository,
+        calendar: WorkCalendar,
+        clock: Clock,
+        pages: PageStore | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._calendar = calendar
         self._clock = clock
+        self._pages = pages
 
     def evaluate(self, request: AcceptanceRequest, *, counter: Counter) -> Evaluation:
         """The decision as it would be recorded now, without storing anything."""
@@ -136,8 +146,12 @@ class AcceptanceService:
     def _tolerance_deadline(self, today: date, item: ServiceItem, promised: date) -> date:
         return tolerance_deadline(self._calendar, today=today, item=item, promised=promised)
 
-    def accept(self, request: AcceptanceRequest, *, counter: Counter) -> str:
-        """Decide and store the case; returns its number."""
+    def accept(
+        self, request: AcceptanceRequest, *, counter: Counter, pages: Sequence[MaterialPages] = ()
+    ) -> str:
+        """Decide and store the case with the materials' captured pages (their files stored already: the
+        page store); returns its number. A case that ends at once (不予受理) keeps no pages: the applicant
+        takes the papers back, and the hall keeps no copy of what it did not accept."""
         evaluation = self.evaluate(request, counter=counter)
         if evaluation.problems:
             raise InputError(list(evaluation.problems))
@@ -175,6 +189,16 @@ class AcceptanceService:
                     f"本次受理未保存：受理记录不符合上传格式（{error}）。"
                     "请修改所填内容后重试；如仍出现，请联系信息技术人员"
                 ) from None
+            if pages and not is_ended(case.status):
+                if self._pages is None:
+                    raise AcceptanceError("本次受理未保存：本窗口未设置材料页面库，不能保存已采集的页面")
+                for attached in pages:
+                    try:
+                        attach_in(
+                            session, case=case, attached=attached, pages=self._pages, by=counter, now=now
+                        )
+                    except PagesRefused as error:
+                        raise AcceptanceError(f"本次受理未保存：{error}") from None
         log.info("case %s decided %s by %s", number, evaluation.result.outcome, counter.clerk_login)
         return number
 

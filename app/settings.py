@@ -112,6 +112,20 @@ SPECS: tuple[SettingSpec, ...] = (
         maximum=1000,
     ),
     SettingSpec(
+        "page_reserve_mb",
+        int,
+        500,
+        "材料页面采集时数据目录所在磁盘至少保留的空间（MB），不足时拒绝采集",
+        minimum=50,
+        maximum=100_000,
+    ),
+    SettingSpec(
+        "scan_folder",
+        str,
+        "",
+        "扫描文件夹：网络扫描仪“扫描到文件夹”的目标目录，新文件自动导入当前材料（空则不监视）",
+    ),
+    SettingSpec(
         "review_department",
         str,
         "",

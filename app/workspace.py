@@ -44,6 +44,8 @@ from app.lifecycle.ratings import RatingService
 from app.lifecycle.service import LifecycleService
 from app.lifecycle.supplements import SupplementService
 from app.operations.person import Actor, parse_roles
+from app.scanning.attach import PageService
+from app.scanning.page_store import PageStore
 from app.secrets import DemoFileKeyring, SecretStore
 from app.settings import Settings
 from app.sync.accounts import change_password, upgrade_hash
@@ -122,6 +124,7 @@ class Workspace:
     lifecycle: LifecycleService
     supplements: SupplementService
     ratings: RatingService
+    pages: PageService
 
     @property
     def is_demo(self) -> bool:
@@ -290,6 +293,7 @@ def open_workspace(
     cases = CaseQueries(store)
     secrets = secret_store(home, settings)
     lifecycle = LifecycleService(store=store, calendar=calendar, clock=clock)
+    page_store = PageStore.in_data_folder(home, reserve_bytes=settings.get("page_reserve_mb") * 1024 * 1024)
     workspace = Workspace(
         home=home,
         store=store,
@@ -297,7 +301,9 @@ def open_workspace(
         clock=clock,
         catalog=catalog,
         calendar=calendar,
-        acceptance=AcceptanceService(store=store, catalog=catalog, calendar=calendar, clock=clock),
+        acceptance=AcceptanceService(
+            store=store, catalog=catalog, calendar=calendar, clock=clock, pages=page_store
+        ),
         cases=cases,
         documents=DocumentService(
             store=store, catalog=catalog, cases=cases, clock=clock, settings=settings, calendar=calendar
@@ -311,6 +317,7 @@ def open_workspace(
             store=store, catalog=catalog, calendar=calendar, clock=clock, cases=cases, lifecycle=lifecycle
         ),
         ratings=RatingService(store=store, calendar=calendar, clock=clock),
+        pages=PageService(store=store, pages=page_store, clock=clock),
     )
     workspace.certificates.repair_signing_keys()
     workspace.lifecycle.fill_missing_due_days()

@@ -537,3 +537,64 @@ class ServiceRating(Base):
     follow_up_due: Mapped[date | None] = mapped_column(Date)
     followed_up_at: Mapped[datetime | None] = mapped_column(DateTime)
     follow_up_note: Mapped[str | None] = mapped_column(Text)
+
+
+class PageSet(Base):
+    """The captured pages of one material of a case at one visit (0: the first), as last attached: the
+    record of `case.pages_attached` (app.scanning.events). Its pages are `CasePage` rows."""
+
+    __tablename__ = "page_set"
+    __table_args__ = (UniqueConstraint("case_number", "material_code", "visit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_number: Mapped[str] = mapped_column(String(40), index=True)
+    material_code: Mapped[str] = mapped_column(String(80))
+    visit: Mapped[int] = mapped_column(Integer)
+    standard_pages: Mapped[int | None] = mapped_column(Integer)
+    kept_short_by: Mapped[str | None] = mapped_column(String(40))  # the clerk who kept a short count
+    attached_by: Mapped[str] = mapped_column(String(40))
+    attached_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+
+    pages: Mapped[list[CasePage]] = relationship(
+        back_populates="page_set", order_by="CasePage.position", cascade="all, delete-orphan"
+    )
+
+
+class CasePage(Base):
+    """One page of a material: its file in the page store (by content), how it is turned, what its check
+    said and who kept it despite that."""
+
+    __tablename__ = "case_page"
+    __table_args__ = (UniqueConstraint("page_set_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_set_id: Mapped[int] = mapped_column(ForeignKey("page_set.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    dpi: Mapped[int | None] = mapped_column(Integer)
+    rotation: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(20))
+    warnings: Mapped[list[Any]] = mapped_column(JSON)
+    kept_by: Mapped[str | None] = mapped_column(String(40))  # the clerk who kept it despite its warnings
+
+    page_set: Mapped[PageSet] = relationship(back_populates="pages")
+
+
+class PageUpload(Base):
+    """A page file this window owes the server (app.sync.blobs): how much of it the server holds, and when it
+    confirmed it whole. One row per file, however many pages name it."""
+
+    __tablename__ = "page_upload"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    byte_size: Mapped[int] = mapped_column(Integer)
+    sent_bytes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    done_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_page_upload_pending", "queued_at", sqlite_where=text("done_at IS NULL")),)

@@ -34,6 +34,7 @@ from tests.helpers import (
     open_demo_workspace,
     request_json,
 )
+from tests.page_fixtures import attach_pages
 from tests.server_fixtures import decided, follow_up
 
 pytestmark = pytest.mark.usefixtures("clerk_env")  # `clerk` acts as the demo clerk
@@ -100,6 +101,7 @@ def test_every_event_a_window_writes_passes(workspace: Workspace) -> None:
         return workspace.acceptance.accept(parse_request(data), counter=counter)
 
     accepted = accept(request_json(planning))
+    attach_pages(workspace, accepted, counter, planning.materials[0].code, "申请表第 1 页", "申请表第 2 页")
     accept(request_json(planning, skip=("M08",)))  # 容缺受理
     supplement = request_json(planning, skip=("M05",))
     supplement["materials"][0]["defect"] = "申请表未加盖单位公章\n第二页缺签字"

@@ -17,6 +17,8 @@ from app.documents.layout import Layout
 from app.intake import parse_request
 from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
 from app.lifecycle.events import CaseChange
+from app.scanning.events import AttachedPage, PagesAttached
+from app.scanning.pages import PageFormat, PageSource
 from app.seal import CertificateClaims, OfficeKey, certificate_identifier, sign_certificate
 from app.sync import events, wire
 from app.sync.events import (
@@ -86,6 +88,26 @@ def samples() -> list[EventPayload]:
         certificate(window_key("SZX0103")),
         CertificateHandedOver(
             certificate_id="1.2.156.3005.2.X", recipient_name="李𠮷䶮", recipient_id_number=AGENT["id_number"]
+        ),
+        PagesAttached(
+            material_code="M01",
+            visit=0,
+            pages=(
+                AttachedPage(
+                    sha256="ab" * 32,
+                    byte_size=123_456,
+                    format=PageFormat.PNG,
+                    width=1654,
+                    height=2339,
+                    dpi=200,
+                    rotation=90,
+                    source=PageSource.SCANNER,
+                    warnings=("blank",),
+                    kept_despite_warnings=True,
+                ),
+            ),
+            standard_pages=2,
+            kept_short=True,
         ),
     ]
 

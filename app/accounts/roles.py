@@ -52,6 +52,8 @@ class Permission(StrEnum):
     FOLLOW_UP_RATING = "follow_up_rating"  # see the hall's 差评 and record their follow-up (回访)
     WATCH_TIME_LIMITS = "watch_time_limits"
     STATISTICS = "statistics"
+    CAPTURE_PAGES = "capture_pages"  # capture, arrange and attach a material's pages (scanner, camera, files)
+    VIEW_PAGES = "view_pages"  # see a case's captured pages and export them
     SEE_FULL_ID = "see_full_id"  # a case's full ID number and phone on screen
     SETTINGS = "settings"  # the window's settings
     REGISTER = "register"  # register the PC as a window
@@ -91,6 +93,8 @@ GRANTS: dict[Permission, Grant] = {
     Permission.FOLLOW_UP_RATING: _grant("查看和回访差评", Role.SUPERVISOR),
     Permission.WATCH_TIME_LIMITS: _grant("查看时限监控", Role.SUPERVISOR),
     Permission.STATISTICS: _grant("查看统计", Role.SUPERVISOR),
+    Permission.CAPTURE_PAGES: _grant("采集材料页面", Role.CLERK, Role.HELPER),
+    Permission.VIEW_PAGES: _grant("查看材料页面", *_COUNTER),
     Permission.SEE_FULL_ID: _grant("查看完整证件号码", *_COUNTER),
     Permission.SETTINGS: _grant("修改窗口设置", Role.IT),
     Permission.REGISTER: _grant("登记窗口", Role.IT),

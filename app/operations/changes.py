@@ -15,6 +15,7 @@ from app.accounts.roles import PermissionDenied
 from app.accounts.signin import SignInRefused
 from app.cases.status import CaseStatus, TransitionError
 from app.lifecycle.service import LifecycleError
+from app.scanning.attach import PagesRefused
 
 
 @dataclass(frozen=True)
@@ -33,4 +34,5 @@ REFUSALS: tuple[type[Exception], ...] = (
     SignInRefused,
     TransitionError,
     LifecycleError,
+    PagesRefused,
 )

@@ -78,6 +78,7 @@ def hall_refusal(*, case_number: str, case_hall: str, recorder_hall: str) -> Ref
 KIND_PERMISSION: Mapping[str, Permission] = {
     EventKind.SERVICE_RATED: Permission.RECORD_RATING,
     EventKind.SERVICE_FOLLOWED_UP: Permission.FOLLOW_UP_RATING,
+    EventKind.PAGES_ATTACHED: Permission.CAPTURE_PAGES,
 }
 DOCUMENT_KINDS = frozenset({EventKind.DOCUMENT_PRINTED, EventKind.DOCUMENT_REPRINTED})
 

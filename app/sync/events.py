@@ -54,6 +54,7 @@ from app.lifecycle.events import (
 )
 from app.lifecycle.events import SCHEMAS as LIFECYCLE_SCHEMAS
 from app.pickup import MAX_AUTHORIZATION_CHARS, Capacity
+from app.scanning.events import PAGES_ATTACHED, PagesAttached, rotation_problem
 from app.seal import CertificateClaims, PublicKeyEntry, public_entry_json
 from app.sync.certificate_event import KEY_FIELD
 from app.sync.event_parts import (
@@ -477,6 +478,7 @@ EventPayload = (
     | CaseChange
     | ServiceRated
     | ServiceFollowedUp
+    | PagesAttached
     | AuditRecord
 )
 PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
@@ -488,6 +490,7 @@ PAYLOAD_TYPES: tuple[type[EventPayload], ...] = (
     CaseChange,
     ServiceRated,
     ServiceFollowedUp,
+    PagesAttached,
     AuditRecord,
 )
 
@@ -498,6 +501,7 @@ PAYLOAD_SCHEMA: dict[str, Record] = {
     EventKind.CERTIFICATE_ISSUED: CERTIFICATE_ISSUED,
     EventKind.CERTIFICATE_HANDED_OVER: CERTIFICATE_HANDED_OVER,
     **LIFECYCLE_SCHEMAS,
+    EventKind.PAGES_ATTACHED: PAGES_ATTACHED,
     **AUDIT_SCHEMA,
 }
 
@@ -514,9 +518,16 @@ def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
         )
 
 
+def _page_rotations(payload: dict[str, Any], problems: list[Problem]) -> None:
+    why = rotation_problem(payload)
+    if why is not None:
+        problems.append(Problem("payload.pages", why))
+
+
 # Rules between fields of a payload, run once its fields passed.
 CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {
-    EventKind.CASE_DECIDED: _decided_status
+    EventKind.CASE_DECIDED: _decided_status,
+    EventKind.PAGES_ATTACHED: _page_rotations,
 }
 
 

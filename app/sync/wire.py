@@ -86,6 +86,9 @@ class EventKind(StrEnum):
     CERTIFICATE_REVOKED = "certificate.revoked"
     SERVICE_RATED = "service.rated"  # 好差评: the applicant's rating of one service event
     SERVICE_FOLLOWED_UP = "service.followed_up"  # a supervisor's follow-up (回访) of an unfavourable rating
+    # The captured pages of one material at one visit, the whole list each time (app.scanning.events); the
+    # pages' files travel apart, by content hash (app.sync.blobs).
+    PAGES_ATTACHED = "case.pages_attached"
     SIGNED_IN = "audit.signed_in"
     SIGNED_OUT = "audit.signed_out"
     SIGN_IN_FAILED = "audit.sign_in_failed"
@@ -181,6 +184,7 @@ EVENT_KIND_LABEL: dict[str, str] = {
     EventKind.CERTIFICATE_REVOKED: "撤销许可",
     EventKind.SERVICE_RATED: "服务评价",
     EventKind.SERVICE_FOLLOWED_UP: "差评回访",
+    EventKind.PAGES_ATTACHED: "材料页面",
     EventKind.SIGNED_IN: "登录",
     EventKind.SIGNED_OUT: "退出登录",
     EventKind.SIGN_IN_FAILED: "登录失败",
