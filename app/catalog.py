@@ -143,6 +143,7 @@ class Material:
     basis: str
     notes: str | None
     shared_by: str | None = None  # obtained by data sharing from this system: shown, never demanded
+    min_pages: int | None = None  # the standard's page count: fewer captured pages are warned of (采集)
 
     def applies_to(self, *, applicant_kind: ApplicantKind, has_agent: bool) -> bool:
         if self.condition is None:
@@ -172,6 +173,7 @@ class Material:
             "basis": self.basis,
             "notes": self.notes,
             "shared_by": self.shared_by,
+            "min_pages": self.min_pages,
         }
 
 
@@ -307,7 +309,17 @@ def parse_material(data: Mapping[str, Any], where: str) -> Material:
         basis=str(data.get("basis") or ""),
         notes=data.get("notes"),
         shared_by=_optional_text(data, "shared_by", where),
+        min_pages=_min_pages(data, where),
     )
+
+
+def _min_pages(data: Mapping[str, Any], where: str) -> int | None:
+    value = data.get("min_pages")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 500:
+        raise CatalogError(f"{where}: min_pages 应为 1–500 的整数（规范要求的最少页数）")
+    return value
 
 
 def _optional_text(data: Mapping[str, Any], key: str, where: str) -> str | None:

@@ -18,8 +18,9 @@ def page_image(text: str = "第 1 页", *, size: tuple[int, int] = (827, 1169), 
     image = Image.new("L", size, 255)
     draw = ImageDraw.Draw(image)
     draw.rectangle((60, 60, size[0] - 60, size[1] - 60), outline=0, width=3)
+    tag = text.encode().hex()  # the default font has no Chinese: the text's bytes make each page its own
     for row in range(8):
-        draw.text((90, 100 + row * 40), f"{text} · line {row} · 0123456789", fill=0)
+        draw.text((90, 100 + row * 40), f"{tag} line {row} 0123456789", fill=0)
     out = io.BytesIO()
     image.save(out, fmt)
     return out.getvalue()

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.atomic import FileWriteError, write_atomic
+from app.atomic import OS_REASONS, FileWriteError, write_atomic
 from app.scanning.pages import CaptureError
 
 PAGES_FOLDER = "pages"
@@ -126,8 +126,9 @@ class PageStore:
         except FileWriteError as error:
             raise CaptureError(f"页面未保存：{error}") from error
         except OSError as error:
+            reason = OS_REASONS.get(error.errno or 0, error.strerror or str(error))
             raise CaptureError(
-                f"页面未保存：无法写入 {target.parent}（{error.strerror or error}）"
+                f"页面未保存：无法写入 {target.parent}（{reason.format(folder=target.parent)}）"
             ) from error
         return sha256
 
