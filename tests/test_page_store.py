@@ -50,7 +50,7 @@ def test_bad_input_to_the_store(tmp_path: Path) -> None:
 def test_capture_is_refused_when_the_disk_is_nearly_full(tmp_path: Path) -> None:
     free = PageStore(tmp_path).free_bytes()
     store = PageStore(tmp_path / "pages", reserve_bytes=free + 1)
-    with pytest.raises(CaptureError, match="磁盘空间不足.*本页未保存"):
+    with pytest.raises(CaptureError, match=r"磁盘空间不足.*本页未保存"):
         store.put(page_image("丙"))
     assert not (tmp_path / "pages").exists() or not list(store.files())
     assert store.disk_use().nearly_full
@@ -87,7 +87,7 @@ def test_a_disk_filled_by_another_program_refuses_the_page(tmp_path: Path) -> No
         first = store.put(page_image("庚"))
         free = store.free_bytes()
         (disk / "filler").write_bytes(b"\0" * (free - 100 * 1024))  # another program's file
-        with pytest.raises(CaptureError, match="磁盘空间不足.*本页未保存"):
+        with pytest.raises(CaptureError, match=r"磁盘空间不足.*本页未保存"):
             store.put(os.urandom(60 * 1024))
         assert [name for name, _size in store.files()] == [first]
 
@@ -97,7 +97,7 @@ def test_a_disk_out_of_room_during_the_write_leaves_no_page_behind(tmp_path: Pat
     with small_tmpfs(tmp_path / "disk", "size=4m,nr_inodes=4") as disk:
         store = PageStore(disk / "pages", reserve_bytes=0)
         small = store.put(page_image("辛"))
-        with pytest.raises(CaptureError, match="页面未保存.*磁盘已满"):
+        with pytest.raises(CaptureError, match=r"页面未保存.*磁盘已满"):
             for text in ("壬", "癸", "子", "丑"):  # one of them needs a new folder or file: refused
                 store.put(page_image(text))
         assert store.read(small) == page_image("辛")

@@ -4,7 +4,9 @@ applicant's name field: a scan goes where it belongs and never lands in the fiel
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
+from shiboken6 import isValid
 
 from app.case_number import format_case_number
 from app.scanning.keystrokes import ScanTiming
@@ -13,6 +15,8 @@ from app.workspace import Workspace
 from tests.test_scan_routing import sealed_qr
 from tests.test_verify_dialog import approved_certificate
 from ui.main_window import MainWindow
+from ui.scan_calibration import TEST_CODE, ScanCalibrationDialog
+from ui.settings_dialog import SettingsDialog
 
 
 def focus_name(qtbot: QtBot, window: MainWindow) -> None:
@@ -99,3 +103,80 @@ def test_a_burst_over_the_limit_is_refused_whole(window: MainWindow, qtbot: QtBo
     qtbot.keyClick(window.intake.name, Qt.Key.Key_Return)
     assert "扫描内容过长" in window.statusBar().currentMessage()
     assert window.intake.name.text() == ""
+
+
+def test_a_scan_while_a_case_is_shown_opens_the_scanned_case(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    first, _qr = approved_certificate(workspace)
+    second, _qr2 = approved_certificate(workspace)
+    focus_name(qtbot, window)
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        scan(qtbot, window, first)
+    shown = window.case_dialog
+    assert shown is not None and shown.case.number == first
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown)
+    focused = QApplication.focusWidget() or shown  # where the keyboard's keys go
+    with (
+        qtbot.waitSignal(window.lookup.opened, timeout=20_000),
+        qtbot.waitSignal(window.scan_input.routed, timeout=10_000),
+    ):
+        qtbot.keyClicks(focused, f"HTTPS://ZWFW.EXAMPLE.GOV.CN/CASE/{second}")
+        qtbot.keyClick(focused, Qt.Key.Key_Return)
+    assert window.case_dialog is not None and window.case_dialog.case.number == second
+    assert not isValid(shown)  # the first case's dialog closed (and deleted): the scanned one is on top
+
+
+def test_a_huge_paste_is_refused_and_a_normal_one_pasted(window: MainWindow, qtbot: QtBot) -> None:
+    focus_name(qtbot, window)
+    clipboard = QApplication.clipboard()
+    clipboard.setText("某" * (10 * 1024 * 1024 // 3))  # 10 MB of UTF-8
+    qtbot.keyClick(window.intake.name, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert "剪贴板内容过长" in window.statusBar().currentMessage()
+    assert window.intake.name.text() == ""
+    clipboard.setText("张三")
+    qtbot.keyClick(window.intake.name, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+    assert window.intake.name.text() == "张三"
+
+
+def calibration(qtbot: QtBot) -> ScanCalibrationDialog:
+    dialog = ScanCalibrationDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    dialog.setFocus()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    return dialog
+
+
+def test_the_scanner_is_calibrated_from_a_test_scan(qtbot: QtBot, workspace: Workspace) -> None:
+    settings = SettingsDialog(settings=workspace.settings)
+    qtbot.addWidget(settings)
+    settings.show()
+    settings.findChild(QPushButton, "calibrateScanner").click()
+    dialog = settings.calibration
+    assert isinstance(dialog, ScanCalibrationDialog)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    qtbot.keyClicks(dialog, TEST_CODE)  # at machine speed, as a scanner types
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert dialog.interval_ms is not None and "建议将扫码识别间隔设为" in dialog.outcome.text()
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    field = settings.inputs["scan_key_interval_ms"]
+    assert isinstance(field, QLineEdit) and field.text() == str(dialog.interval_ms)
+
+
+def test_calibration_refuses_typing_and_a_wrong_code(qtbot: QtBot) -> None:
+    dialog = calibration(qtbot)
+    qtbot.keyClicks(dialog, TEST_CODE[:6].lower())  # a scanner typing with caps lock, or another layout
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert "与测试码不符" in dialog.outcome.text() and dialog.interval_ms is None
+    qtbot.keyClicks(dialog, TEST_CODE, delay=90)  # a person typing it
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+    assert "不像扫码枪输入" in dialog.outcome.text() and dialog.interval_ms is None
+    assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).isEnabled()
+
+
+def test_a_scanner_sending_no_enter_is_calibrated_after_its_pause(qtbot: QtBot) -> None:
+    dialog = calibration(qtbot)
+    qtbot.keyClicks(dialog, TEST_CODE)
+    qtbot.waitUntil(lambda: dialog.interval_ms is not None, timeout=5_000)

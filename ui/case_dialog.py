@@ -38,6 +38,7 @@ from app.operations.person import Actor
 from app.pickup import CAPACITIES, Capacity
 from ui.buttons import close_box
 from ui.object_names import named
+from ui.scan_input import read_scans_in
 from ui.screen_fit import fit_to_screen
 from ui.step_dialog import StepBar, life_lines
 
@@ -100,6 +101,7 @@ class CaseDialog(QDialog):
         the button is disabled and says so. `full_id`: the applicant's whole ID number is shown (a role
         that needs it), otherwise masked."""
         super().__init__(parent)
+        read_scans_in(self)  # a scan while it is open goes where it belongs (ui.scan_input)
         self.case = case
         self.approval_form = approval
         number = case.number

@@ -53,7 +53,7 @@ from ui.rating_dialog import RatingOffer
 from ui.ratings_dialog import ratings_entry
 from ui.reference_refresh import ReferenceRefresh
 from ui.review_queue import review_queue_entry
-from ui.scan_input import ScanInput
+from ui.scan_input import ScanInput, reads_scans
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
@@ -159,7 +159,7 @@ class MainWindow(QMainWindow):
         )
         self.scan_input = ScanInput(  # a scanner's code, wherever the focus is (ui.scan_input)
             timing=self._scan_timing(),
-            reading=lambda: QApplication.activeWindow() is self and not self.locked,
+            reading=self._reads_scans,
             targets=self,
             today=workspace.clock.today,
             parent=self,
@@ -337,6 +337,18 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(self._settings_saved)
         dialog.open()
         self.settings_dialog = dialog
+
+    def _reads_scans(self) -> bool:
+        """Whether a scan is read now: this window or a dialog of it that reads scans is active, unlocked."""
+        active = QApplication.activeWindow()
+        if self.locked or active is None:
+            return False
+        if active is self:
+            return True
+        owner = active.parentWidget()
+        while owner is not None and owner is not self:
+            owner = owner.parentWidget()
+        return owner is self and reads_scans(active)
 
     def _scan_timing(self) -> ScanTiming:
         settings = self.workspace.settings

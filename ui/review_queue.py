@@ -29,6 +29,7 @@ from app.operations.watch import approver_queue, watch_choices
 from ui.buttons import close_box
 from ui.desk import Desk
 from ui.object_names import named
+from ui.scan_input import read_scans_in
 from ui.screen_fit import fit_to_screen
 from ui.toolbar_entry import ToolbarEntry
 from ui.watch_views import ALL, loaded_text, refused, watch_tabs
@@ -47,6 +48,7 @@ class ReviewQueueDialog(QDialog):
         self, *, desk: Desk, open_case: Callable[[str], None], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        read_scans_in(self)  # a scan while it is open goes where it belongs (ui.scan_input)
         self._desk = desk
         self.setWindowTitle("审批队列")
         fit_to_screen(self, preferred=QSize(1200, 620))

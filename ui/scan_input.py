@@ -4,8 +4,15 @@ keys that turn out to be typing are handed to the widget that had the focus, in 
 where app.scanning.routing sends it: its case opened, its certificate verified, the applicant's ID filled,
 or "未能识别" in the status bar.
 
-The filter reads keys only while the clerk's window itself is active and not locked: a dialog on top (the
-verify dialog's own scan field, a message) gets its keys as it always has.
+The filter reads keys while the clerk's window is active and not locked, or a dialog of the window that
+shows cases and takes no typing (a case, the approver's queue, the supervisor's watch: `read_scans_in`) is:
+a scan there closes that dialog and goes where it belongs, as from the window. Any other dialog on top (the
+verify dialog's own scan field, the capture view, the scanner's calibration, a message, a form) gets its
+keys as it always has.
+
+A paste (Ctrl+V, Shift+Insert) of more than `MAX_PASTE_CHARS` anywhere in the program is refused with a
+message before it reaches the field: nothing at the counter takes that much text, and a few megabytes
+pasted into a text box would hold the window for seconds.
 """
 
 from __future__ import annotations
@@ -18,8 +25,8 @@ from datetime import date
 from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QKeyEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.identity_documents import IdKind
 from app.scanning.keystrokes import ENTER, KeystrokeReader, Scan, ScanTiming, TooLong, Typing
@@ -34,6 +41,9 @@ from app.scanning.routing import (
 )
 
 log = logging.getLogger("clerk.ui.scan")
+
+SCAN_READER = "readsScans"  # a dialog's property: scans are read while it is active (`read_scans_in`)
+MAX_PASTE_CHARS = 20_000
 
 _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _COMMAND_MODIFIERS = (
@@ -61,6 +71,27 @@ class ScanTargets(Protocol):
     def fill_applicant(self, *, id_kind: IdKind, id_number: str) -> None: ...
 
     def show_status(self, text: str, msecs: int = 0) -> None: ...
+
+
+def read_scans_in(dialog: QDialog) -> None:
+    """Mark a dialog that shows cases and takes no typing: a scan while it is active is read as from the
+    window (the dialog is closed first, so what the scan opens is on top)."""
+    dialog.setProperty(SCAN_READER, True)
+
+
+def reads_scans(widget: QWidget | None) -> bool:
+    return isinstance(widget, QDialog) and bool(widget.property(SCAN_READER))
+
+
+def paste_refusal(event: QKeyEvent) -> str | None:
+    """Why a paste key press is refused (its clipboard text too long), or None."""
+    if not event.matches(QKeySequence.StandardKey.Paste):
+        return None
+    clipboard = QApplication.clipboard()
+    size = len(clipboard.text()) if clipboard is not None else 0
+    if size <= MAX_PASTE_CHARS:
+        return None
+    return f"剪贴板内容过长（共 {size:,} 个字符，上限 {MAX_PASTE_CHARS:,}），未粘贴；请只复制需要的内容"
 
 
 def follow_route(route: Route, *, targets: ScanTargets) -> None:
@@ -123,6 +154,11 @@ class ScanInput(QObject):
         first = QApplication.focusWidget() or QApplication.activeWindow()
         if watched is not first:
             return False  # a key press passes the filter once per receiver it goes to: only the first counts
+        refused = paste_refusal(event)
+        if refused is not None:
+            log.info("a paste refused: over %s characters", MAX_PASTE_CHARS)
+            self._targets.show_status(refused, 15000)
+            return True
         char = _char_of(event)
         if char is None or not self._reading():
             if self._reader.holding:  # a key that is never part of a scan (Tab, an arrow): the keys before
@@ -170,6 +206,10 @@ class ScanInput(QObject):
     def _route(self, text: str) -> None:
         route = route_scan(text, today=self._today())
         log.info("a scan routed: %s", type(route).__name__)
+        active = QApplication.activeWindow()
+        if reads_scans(active) and not isinstance(route, Refused | Unrecognised):
+            assert isinstance(active, QDialog)
+            active.reject()  # what the scan opens comes on top of the window, not of this dialog
         follow_route(route, targets=self._targets)
         self.routed.emit(route)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -39,6 +40,7 @@ class SettingsDialog(QDialog):
         fit_to_screen(self, preferred=QSize(760, 640))
         self.settings = settings
         self.inputs: dict[str, SettingInput] = {}
+        self.calibration: QDialog | None = None
         outer = QVBoxLayout(self)
         outer.addWidget(QLabel(f"设置文件：{settings.path.name}（保存时整体写入，不会只写一半）"))
         content = QWidget()
@@ -55,6 +57,11 @@ class SettingsDialog(QDialog):
             column = QVBoxLayout(box)
             column.setContentsMargins(0, 0, 0, 0)
             column.addWidget(widget)
+            if spec.key == "scan_key_interval_ms":
+                calibrate = named(QPushButton("扫描测试码校准…"), "calibrateScanner")
+                calibrate.setToolTip("用扫码枪扫描测试码，按本机扫码枪的实际速度设置识别间隔")
+                calibrate.clicked.connect(self.calibrate_scanner)
+                column.addWidget(calibrate, 0, Qt.AlignmentFlag.AlignLeft)
             column.addWidget(about)
             form.addRow(spec.key, box)
             self.inputs[spec.key] = widget
@@ -74,6 +81,22 @@ class SettingsDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         outer.addWidget(buttons)
+
+    def calibrate_scanner(self) -> None:
+        """The scanner's test scan (ui.scan_calibration): it fills the interval, saved with the rest."""
+        from ui.scan_calibration import ScanCalibrationDialog
+
+        dialog = ScanCalibrationDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.calibrated.connect(self._calibrated)
+        dialog.open()
+        self.calibration = dialog
+
+    def _calibrated(self, interval_ms: int) -> None:
+        widget = self.inputs["scan_key_interval_ms"]
+        assert isinstance(widget, QLineEdit)
+        widget.setText(str(interval_ms))
+        self.message.setText(f"扫码识别间隔已按测试扫描设为 {interval_ms} 毫秒，保存后生效")
 
     @staticmethod
     def _input(spec: SettingSpec, value: Any) -> SettingInput:

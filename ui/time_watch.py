@@ -28,6 +28,7 @@ from app.operations.watch import time_limit_watch, watch_choices
 from ui.buttons import close_box
 from ui.desk import Desk
 from ui.object_names import named
+from ui.scan_input import read_scans_in
 from ui.screen_fit import fit_to_screen
 from ui.toolbar_entry import ToolbarEntry
 from ui.watch_views import ALL, loaded_text, refused, watch_tabs
@@ -44,6 +45,7 @@ class TimeWatchDialog(QDialog):
         self, *, desk: Desk, open_case: Callable[[str], None], parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
+        read_scans_in(self)  # a scan while it is open goes where it belongs (ui.scan_input)
         self._desk = desk
         self.setWindowTitle("时限监控")
         fit_to_screen(self, preferred=QSize(1200, 620))
