@@ -63,7 +63,7 @@ class Point:
 
 @dataclass(frozen=True)
 class FoundCode:
-    format: str  # zxing-cpp's name of the symbology: "QR Code", "Code 128", "EAN-13", "DataMatrix" …
+    format: str  # zxing-cpp's name of the symbology: "QR Code", "Code 128", "EAN-13", "Data Matrix" …
     text: str
     # The symbol's corners in the image's pixels, as the symbol is oriented: its top left, top right, bottom
     # right and bottom left (a code upside down on the page has its top left at the page's bottom right).
