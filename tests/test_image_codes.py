@@ -224,6 +224,38 @@ def test_a_transparent_image_reads_as_on_white_paper(printed: Printed) -> None:
     }
 
 
+MODES = {"bilevel-png": "1", "gray16-png": "I;16", "palette-png": "P", "cmyk-jpeg": "CMYK"}
+
+
+def in_pixel_format(page: Image.Image, kind: str) -> bytes:
+    """The page as a scanner may deliver it: bilevel, 16-bit gray, palette, or a CMYK JPEG; its ink not quite
+    black and its paper not quite white, as on a real scan."""
+    buffer = io.BytesIO()
+    scanned = page.convert("L").point(lambda level: 30 + level * 200 // 255)
+    if kind == "bilevel-png":
+        scanned.convert("1", dither=Image.Dither.NONE).save(buffer, format="PNG")
+    elif kind == "gray16-png":
+        wide = scanned.convert("I").point(lambda level: level * 257)
+        wide.convert("I;16").save(buffer, format="PNG")
+    elif kind == "palette-png":
+        page.convert("P", palette=Image.Palette.ADAPTIVE, colors=16).save(buffer, format="PNG")
+    else:
+        scanned.convert("CMYK").save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("kind", MODES)
+def test_a_scan_in_any_common_pixel_format_reads(printed: Printed, kind: str) -> None:
+    page = first_page(printed.pdfs[(DocumentKind.RECEIPT, Layout.A4)], dpi=300)
+    data = in_pixel_format(page, kind)
+    with Image.open(io.BytesIO(data)) as opened:
+        assert opened.mode == MODES[kind]
+    assert {(code.format, code.text) for code in codes_in_image(data)} == {
+        (CODE_128, printed.accepted),
+        (QR_CODE, f"HTTPS://ZWFW.EXAMPLE.GOV.CN/CASE/{printed.accepted}"),
+    }
+
+
 def test_a_page_without_codes_has_none() -> None:
     page = Image.new("L", (2481, 3508), 255)
     ImageDraw.Draw(page).rectangle((300, 300, 2100, 900), outline=0, width=8)

@@ -19,6 +19,7 @@ reduced before the first pass too (a 4000 × 5657 image costs ~190 ms in pass 1 
 from __future__ import annotations
 
 import io
+import logging
 import warnings
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
 from app.scanning.pages import CaptureError
+
+log = logging.getLogger("clerk.scanning")
 
 _F = zxingcpp.BarcodeFormat
 PROJECT_FORMATS: tuple[zxingcpp.BarcodeFormat, ...] = (_F.QRCode, _F.Code128)
@@ -85,14 +88,21 @@ def open_page_image(data: bytes, *, what: str = "图像") -> Image.Image:
     except UnidentifiedImageError:
         raise CaptureError(f"{what}不是可识别的图片格式（应为 PNG 或 JPEG），文件可能已损坏") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise CaptureError(f"{what}已损坏或不完整，无法读取：{error}") from None
+        log.info("unreadable picture (%d bytes): %s", len(data), error)
+        raise CaptureError(f"{what}已损坏或不完整，无法读取，请重新扫描或拍摄") from None
     return image
 
 
 def gray(image: Image.Image) -> Image.Image:
-    """8-bit grayscale, what zxing and the separator band check read (transparency taken as white paper)."""
+    """8-bit grayscale, what zxing and the separator band check read: transparency taken as white paper, a
+    16-bit scan scaled down (Pillow's own conversion clips it: everything above 255 would be white)."""
     if image.mode == "L":
         return image
+    if image.mode.startswith("I") or image.mode == "F":
+        wide = image if image.mode == "F" else image.convert("I")
+        high = wide.getextrema()[1]
+        scale = 255 / 65535 if isinstance(high, int | float) and high > 255 else 1.0
+        return wide.point(lambda level: level * scale).convert("L")
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         backed = Image.new("RGBA", image.size, "white")
         backed.alpha_composite(image.convert("RGBA"))
