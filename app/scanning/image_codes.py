@@ -2,18 +2,19 @@
 up to the document camera, or on a scanned page, goes where a handheld scan of it goes
 (app.scanning.routing).
 
-Two passes, measured on a 300 dpi A4 page (2481 × 3508) of the project's own certificate:
+Two passes, measured (medians, a shared 2-core machine) on a 300 dpi A4 page (2481 × 3508) of the project's
+own certificate:
 
 1. The formats the project prints (QR code: receipts, notices, certificates, separator sheets; Code 128:
-   case numbers, separator sheets) at full resolution, zxing's own downscaling on: ~45 ms, and needed —
-   a receipt's 0.3 mm Code 128 is lost at half resolution (1.8 pixels a module at 150 dpi).
-2. Every other readable format (what an e-licence or another office prints: DataMatrix, PDF417, Aztec,
+   case numbers, separator sheets) at full resolution, zxing's own downscaling on: ~45 ms; full resolution
+   is needed — a receipt's 0.3 mm Code 128 is lost at half resolution (1.8 pixels a module at 150 dpi).
+2. Every other readable format (what an e-licence or another office prints: Data Matrix, PDF417, Aztec,
    and the linear codes, read so the clerk sees what it was) on a copy reduced to at most
    `OTHER_FORMATS_LONG_SIDE` pixels: ~40 ms, against ~175 ms at full resolution.
 
-Together ~90 ms a page where one all-format pass at full resolution takes ~210 ms. A camera frame (1920 ×
-1080, or a 150 dpi photo of a page) is not reduced at all. A larger picture than `MAX_DECODE_PIXELS` is
-reduced before the first pass too (a 4000 × 5657 image costs ~190 ms in pass 1 alone).
+Together ~75–90 ms a page, where one all-format pass at full resolution takes ~170–210 ms. A camera frame
+(1920 × 1080, or a 150 dpi photo of a page: ~45 ms in all) is not reduced at all. A picture larger than
+`MAX_DECODE_PIXELS` is reduced before the first pass too (pass 1 alone costs ~190 ms at 4000 × 5657).
 """
 
 from __future__ import annotations
