@@ -18,6 +18,7 @@ from app.scanning.routing import (
     VerifyCertificate,
     route_scan,
 )
+from app.scanning.separators import separator_text
 from app.seal import CertificateClaims, OfficeKey, certificate_identifier, sign_certificate
 
 TODAY = date(2026, 11, 20)
@@ -111,3 +112,11 @@ def test_ten_megabytes_are_refused_at_once() -> None:
     route = route_scan("9" * 10_000_000, today=TODAY)
     assert isinstance(route, Refused) and "扫描内容过长" in route.message
     assert time.perf_counter() - started < 5  # not read character by character through every rule
+
+
+def test_a_separator_sheet_read_by_the_handheld_scanner_says_what_it_is_for() -> None:
+    number = format_case_number(window_code="SZX0103", day=date(2026, 12, 1), serial=7)
+    route = route_scan(separator_text(case_number=number, material_code="M02"), today=date(2026, 12, 1))
+    assert isinstance(route, Refused) and f"办件 {number} 材料 M02 的分隔页" in route.message
+    damaged = route_scan(f"SEP:{number[:-1]}", today=date(2026, 12, 1))
+    assert isinstance(damaged, Refused) and "分隔页条码" in damaged.message

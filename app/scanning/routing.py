@@ -5,6 +5,7 @@ text decides.
   number → open the case; a case number with a wrong check character or cut short is refused with its
   reason, never matched to another case;
 - a certificate's QR (``…/V/{payload}``, or the bare payload) → verify it offline and show the result;
+- a separator sheet's code (app.scanning.separators) → refused with what it is for (a feeder run's);
 - an 18-character number that passes an identity document's rule (resident ID, residence permit, credit
   code …) → fill the applicant; one that fails only on its check character is refused with the reason;
 - anything else → "未能识别", with what was read (masked when it may be a person's number).
@@ -21,6 +22,7 @@ from app.case_number import CaseNumberError, parse_case_number
 from app.identifiers import fold_id_text
 from app.identity_documents import IdKind, guess_id_kind, mask_id_number
 from app.scanning.keystrokes import MAX_SCAN_CHARS, TOO_LONG_MESSAGE
+from app.scanning.separators import UnreadableSeparator, handheld_message, parse_separator
 from app.seal import KeyDirectory, VerificationStatus, verify_payload
 
 SHOWN_CHARS = 60  # of an unrecognised text, shown to the clerk
@@ -91,6 +93,16 @@ def _certificate_qr(text: str, _today: date) -> Route | None:
     return None if opened.status is VerificationStatus.MALFORMED else VerifyCertificate(text)
 
 
+def _separator(text: str, _today: date) -> Route | None:
+    """A separator sheet read by the handheld scanner: it belongs in a feeder run, said so (with its case)."""
+    code = parse_separator(text)
+    if code is None:
+        return None
+    if isinstance(code, UnreadableSeparator):
+        return Refused(code.reason)
+    return Refused(handheld_message(code))
+
+
 def _case_number(text: str, _today: date) -> Route | None:
     folded = fold_id_text(text)
     return _case(folded) if _CASE_NUMBER_START.match(folded) else None
@@ -115,6 +127,7 @@ def _identity_number(text: str, today: date) -> Route | None:
 ROUTES: tuple[tuple[str, Rule], ...] = (
     ("document QR (receipt, notice) → its case", _document_qr),
     ("certificate QR → offline verification", _certificate_qr),
+    ("separator sheet → said what it is for", _separator),
     ("case number → its case", _case_number),
     ("identity number → the applicant", _identity_number),
 )
