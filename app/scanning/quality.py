@@ -30,18 +30,21 @@ BACKGROUND_WINDOW = 5
 # A pixel is ink when this much darker than its paper (0–255). Scanner noise is under 5 once averaged,
 # the reverse's print showing through is 10–30, pencil 60 and up, print and pen 100 and up.
 INK_DEPTH = 48
-# Blank: less ink than this share of the page. A blank sheet with noise, dust, a lid shadow and the reverse
-# showing through measured 0.003 %; a page holding only "此页无正文" in 12 pt, 0.076 %.
+# Blank: less ink than this share of the page. A blank sheet with noise, a lid shadow, punched holes, the
+# reverse showing through and 40 specks of dust measured 0.010 %; a page holding only "此页无正文" in 12 pt,
+# 0.081 %.
 BLANK_INK_SHARE = 0.0002
 # The paper's brightness: this fraction of the page is darker than it.
 PAPER_PERCENTILE = 0.9
-# Too dark: the paper darker than this (0–255; 35 %). A clean page's paper is 255, one photographed in poor
-# light 220; the page darkened to 15 % (a lid left open, an underexposed camera) 38.
+# Too dark: the paper darker than this (0–255; 35 %). A scanned page's paper is 255, a document camera's
+# photo in uneven light 227; a page dimmed to 40 % 102 (dim but legible: not warned), to 15 % 38 (an
+# underexposed shot), a camera photo with its lid closed 13.
 TOO_DARK_PAPER = 90
 # Sharpness: the mean Laplacian response on the ink (the 8-neighbour kernel below, scaled by 1/4) over the
-# ink's mean depth: how abruptly ink meets paper, whatever the ink's contrast. Rendered documents measured
-# 0.66–0.79, a camera's photo of one 0.71, faint print 0.95; blurred by a Gaussian of radius 2 px at 300 dpi
-# 0.36 (still easy to read), 3 px 0.19, 4 px 0.12.
+# ink's mean depth: how abruptly ink meets paper, whatever the ink's contrast. Scanned documents measured
+# 0.66–0.78, a document camera's photos of them 0.54–0.65, a 1-bit scan 0.80, a page dimmed to 40 % 0.88;
+# blurred by a Gaussian of radius 2 px at 300 dpi 0.35 (still easy to read; a photo 0.30), 3 px 0.19,
+# 4 px 0.12 (a photo out of focus as much 0.10).
 BLURRED_SHARPNESS = 0.25
 _DARK_SIDE_LAPLACIAN = ImageFilter.Kernel((3, 3), [1, 1, 1, 1, -8, 1, 1, 1, 1], scale=4)
 # Fewer ink pixels than this: too little to judge sharpness on.
