@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from PIL import Image, ImageChops, ImageDraw
 
 from app.scanning.pages import CaptureError
-from app.scanning.thumbnails import Thumbnail, ThumbnailCache, thumbnail
+from app.scanning.thumbnails import Thumbnail, ThumbnailCache, exif_rotation, thumbnail
 from tests.test_page_quality import (
     BAD_PAGES,
     Rendered,
@@ -125,17 +125,37 @@ def test_a_turned_thumbnail_is_the_upright_one_turned(rendered: Rendered) -> Non
     )
 
 
-def test_a_camera_jpeg_is_shown_upright_as_its_exif_orientation_says(rendered: Rendered) -> None:
-    """A camera held sideways stores the page lying down and writes orientation 6 (turn 90° clockwise)."""
-    upright = Image.open(io.BytesIO(camera_photo(rendered.receipt))).convert("RGB")
-    lying = upright.transpose(Image.Transpose.ROTATE_90)
+def sideways(upright: Image.Image, orientation: int) -> bytes:
+    """A camera's JPEG of `upright` as stored by a camera held so that EXIF `orientation` puts it right."""
+    stored = {6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270, 3: Image.Transpose.ROTATE_180}
     exif = Image.Exif()
-    exif[0x0112] = 6
+    exif[0x0112] = orientation
     out = io.BytesIO()
-    lying.save(out, "JPEG", quality=90, exif=exif)
-    thumb = opened(thumbnail(out.getvalue()))
-    assert thumb.size == A4_THUMBNAIL
-    assert difference(thumb, upright.resize(A4_THUMBNAIL, Image.Resampling.LANCZOS)) < 4
+    upright.transpose(stored[orientation]).save(out, "JPEG", quality=90, exif=exif)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("orientation", "rotation"), [(6, 90), (8, 270), (3, 180)])
+def test_a_camera_jpeg_turned_by_its_exif_rotation_is_upright(
+    rendered: Rendered, orientation: int, rotation: int
+) -> None:
+    """The thumbnail shows the pixels as stored, as the PDF export draws them; the rotation its EXIF asks
+    for, recorded with the page, puts both upright."""
+    upright = Image.open(io.BytesIO(camera_photo(rendered.receipt))).convert("RGB")
+    data = sideways(upright, orientation)
+    assert exif_rotation(data) == rotation
+    as_stored = opened(thumbnail(data))
+    assert as_stored.size == (A4_THUMBNAIL if rotation == 180 else A4_THUMBNAIL[::-1])
+    turned = opened(thumbnail(data, rotation=exif_rotation(data)))
+    assert turned.size == A4_THUMBNAIL
+    assert difference(turned, upright.resize(A4_THUMBNAIL, Image.Resampling.LANCZOS)) < 4
+
+
+def test_a_page_without_exif_orientation_needs_no_rotation(rendered: Rendered) -> None:
+    assert exif_rotation(camera_photo(rendered.receipt)) == 0
+    assert exif_rotation(png(rendered.receipt)) == 0
+    with pytest.raises(CaptureError):
+        exif_rotation(b"")
 
 
 @pytest.mark.parametrize("rotation", [45, -90, 360, 1, 90.0, True])

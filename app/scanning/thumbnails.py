@@ -11,7 +11,10 @@ grey one, against ~30 ms for its thumbnail as a JPEG (quality 90) and ~20 ms as 
 (tests/bench/thumbnail.py).
 
 A thumbnail is a PNG (the Qt side loads it with QImage.fromData), fitted into a square box after the
-clerk's rotation (clockwise, as the page is turned on screen) and the camera's EXIF orientation. The
+page's recorded rotation (clockwise, as the clerk turned it on screen): the pixels as stored, turned as
+the case's PDF export turns them (app.scanning.export), so the clerk sees what the back office will. A
+camera's EXIF orientation is therefore not applied here: `exif_rotation` says which rotation to record
+when the page is captured, and both then show it upright. The
 `ThumbnailCache` keeps them on disk by the page's SHA-256, so a case with 40 pages opens without decoding
 any page the second time.
 """
@@ -60,16 +63,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (  # formats that are not a page's, name
 _FORMAT_SHOWN = {"PNG": "PNG", "JPEG": "JPEG"}
 # What Pillow raises on a damaged or hostile file (its plugins use all of these).
 _DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error, zlib.error, IndexError)
-# EXIF orientation (tag 0x0112) → the transposition that makes the picture upright.
-_EXIF_UPRIGHT: dict[int, Image.Transpose] = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
+# EXIF orientation (tag 0x0112) → the clockwise rotation that shows the picture upright; the mirrored
+# orientations (2, 4, 5, 7: no camera writes them) have none.
+_EXIF_ROTATION: dict[int, int] = {1: 0, 3: 180, 6: 90, 8: 270}
 _CLOCKWISE: dict[int, Image.Transpose | None] = {
     0: None,
     90: Image.Transpose.ROTATE_270,  # Pillow turns counter-clockwise
@@ -171,34 +167,37 @@ def _check_box(box: int) -> None:
 
 
 def thumbnail(data: bytes, *, rotation: int = 0, box: int = DEFAULT_BOX) -> Thumbnail:
-    """The page fitted into box×box pixels, upright as its EXIF says, then turned `rotation` degrees
-    clockwise; grey pages stay grey. Never enlarged."""
+    """The page fitted into box×box pixels and turned `rotation` degrees clockwise; grey pages stay grey.
+    Never enlarged."""
     _check_rotation(rotation)
     _check_box(box)
     image = open_page(data)
     size = _fitted(image.size, box)
     if image.format == "JPEG":
         image.draft(None, (round(size[0] * REDUCING_GAP), round(size[1] * REDUCING_GAP)))
-    image = _decoded(image)
-    upright = _EXIF_UPRIGHT.get(_orientation(image))  # after decoding: a PNG's may follow the pixels
-    image = _flattened(image, gray=False)
+    image = _flattened(_decoded(image), gray=False)
     if image.size != size:
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
-    for turn in (upright, _CLOCKWISE[rotation]):
-        if turn is not None:
-            image = image.transpose(turn)
+    turn = _CLOCKWISE[rotation]
+    if turn is not None:
+        image = image.transpose(turn)
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=THUMBNAIL_COMPRESSION)
     return Thumbnail(out.getvalue(), image.width, image.height)
 
 
-def _orientation(image: Image.Image) -> int:
-    """The EXIF orientation a camera wrote (1, upright, when there is none or it cannot be read)."""
+def exif_rotation(data: bytes) -> int:
+    """The clockwise rotation (0, 90, 180, 270) that shows a camera's JPEG upright, as its EXIF orientation
+    says; 0 when it has none, a mirrored one, or one that cannot be read, and for a PNG (whose EXIF may
+    follow the pixels: reading it would decode the whole page)."""
+    image = open_page(data)
+    if image.format != "JPEG":
+        return 0
     try:
-        value = image.getexif().get(_EXIF_ORIENTATION, 1)
+        orientation = image.getexif().get(_EXIF_ORIENTATION, 1)
     except _DAMAGED:
-        return 1
-    return value if isinstance(value, int) else 1
+        return 0
+    return _EXIF_ROTATION.get(orientation, 0) if isinstance(orientation, int) else 0
 
 
 class ThumbnailCache:
