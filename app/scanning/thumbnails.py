@@ -14,9 +14,8 @@ A thumbnail is a PNG (the Qt side loads it with QImage.fromData), fitted into a 
 page's recorded rotation (clockwise, as the clerk turned it on screen): the pixels as stored, turned as
 the case's PDF export turns them (app.scanning.export), so the clerk sees what the back office will. A
 camera's EXIF orientation is therefore not applied here: `exif_rotation` says which rotation to record
-when the page is captured, and both then show it upright. The
-`ThumbnailCache` keeps them on disk by the page's SHA-256, so a case with 40 pages opens without decoding
-any page the second time.
+when the page is captured, and both then show it upright. The `ThumbnailCache` keeps thumbnails on disk
+by the page's SHA-256, so a case with 40 pages opens without decoding any page the second time.
 """
 
 from __future__ import annotations
