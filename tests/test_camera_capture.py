@@ -48,8 +48,14 @@ def a4_photo(width: int = 2480, height: int = 3508) -> QImage:
     return image
 
 
-def open_dialog(qtbot: QtBot, **kwargs: object) -> CameraCaptureDialog:
-    dialog = CameraCaptureDialog(**kwargs)  # type: ignore[arg-type]
+def open_dialog(
+    qtbot: QtBot,
+    *,
+    device_id: bytes | None = None,
+    resolution: tuple[int, int] | None = None,
+    material: str = "",
+) -> CameraCaptureDialog:
+    dialog = CameraCaptureDialog(device_id=device_id, resolution=resolution, material=material)
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.activateWindow()  # its shortcuts (Space, Del) work in the active window

@@ -392,6 +392,7 @@ class CameraCaptureDialog(QDialog):
         self._update_buttons()
 
     def _show_problem(self, text: str, *, colour: str = RED) -> None:
+        self.status.setText("")  # the message says all there is to say now
         self.message.setText(text)
         self.message.setStyleSheet(f"color:{colour};background:#f4f4f4;border:1px solid #ccc;padding:24px;")
         self.view.setCurrentWidget(self.message)
