@@ -21,7 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 # Plugin folder -> the plugins the window (or its tests) may load: the X11 and Wayland desktops,
-# offscreen/minimal (tests, screenshots), the OpenGL integrations of xcb, and CUPS printing.
+# offscreen/minimal (tests, screenshots), the OpenGL integrations of xcb, CUPS printing, and Qt Multimedia's
+# FFmpeg backend (the document camera; it loads libQt6Multimedia, which needs PulseAudio's client library).
 QT_PLUGINS: dict[str, tuple[str, ...]] = {
     "platforms": ("libqxcb.so", "libqwayland.so", "libqoffscreen.so", "libqminimal.so"),
     "xcbglintegrations": ("*.so",),
@@ -29,11 +30,14 @@ QT_PLUGINS: dict[str, tuple[str, ...]] = {
     "wayland-decoration-client": ("*.so",),
     "wayland-graphics-integration-client": ("*.so",),
     "printsupport": ("*.so",),
+    "multimedia": ("*.so",),
 }
 
 # Libraries whose package does not follow the naming rule.
 PACKAGE_EXCEPTIONS: dict[str, str] = {
     "libz.so.1": "zlib1g",
+    "libbz2.so.1": "libbz2-1.0",
+    "libvorbis.so.0": "libvorbis0a",
     "libglib-2.0.so.0": "libglib2.0-0",
     "libgobject-2.0.so.0": "libglib2.0-0",
     "libgio-2.0.so.0": "libglib2.0-0",

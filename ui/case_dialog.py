@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accounts.roles import Permission
 from app.cases.status import CaseAction
 from app.cases.views import CaseView
 from app.clock import hall_time_text
@@ -37,6 +38,7 @@ from app.licences import ApprovalForm
 from app.operations.person import Actor
 from app.pickup import CAPACITIES, Capacity
 from ui.buttons import close_box
+from ui.desk import not_permitted
 from ui.object_names import named
 from ui.scan_input import read_scans_in
 from ui.screen_fit import fit_to_screen
@@ -82,6 +84,8 @@ class CaseDialog(QDialog):
     approve_requested = Signal(str, object)  # case number, ApprovalRequest
     handover_requested = Signal(str, object)  # case number, HandoverRequest
     step_requested = Signal(str)  # a CaseAction after the decision (ui.step_dialog)
+    pages_requested = Signal(str)  # case number: its materials' captured pages (ui.capture_view)
+    export_requested = Signal(str)  # case number: its pages as one PDF for the back office
 
     def __init__(
         self,
@@ -141,6 +145,20 @@ class CaseDialog(QDialog):
             row.addWidget(button)
             self.print_buttons[kind] = button
         layout.addLayout(row)
+        pages_row = QHBoxLayout()
+        self.pages_button = named(QPushButton("材料页面…"), "casePagesButton")
+        self.pages_button.setToolTip("查看本件材料的采集页面；有采集权限时可补采、调整")
+        self.pages_button.clicked.connect(lambda: self.pages_requested.emit(number))
+        self.export_button = named(QPushButton("导出材料 PDF…"), "exportPagesButton")
+        self.export_button.setToolTip("把本件全部材料页面导出为一个 PDF（每项材料一个书签），供后台审查")
+        self.export_button.clicked.connect(lambda: self.export_requested.emit(number))
+        view_refusal = None if person is None else not_permitted(person, Permission.VIEW_PAGES)
+        _refused_by_role(self.pages_button, view_refusal)
+        _refused_by_role(self.export_button, view_refusal)
+        pages_row.addWidget(self.pages_button)
+        pages_row.addWidget(self.export_button)
+        pages_row.addStretch(1)
+        layout.addLayout(pages_row)
         self.steps = named(StepBar(case, person=person), "stepBar") if person is not None else None
         if self.steps is not None:
             self.steps.step_requested.connect(self.step_requested)

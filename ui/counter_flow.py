@@ -7,22 +7,28 @@ until 新办件 (Ctrl+N); a refused save opens the form again as it was."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.acceptance import AcceptanceError, Evaluation
-from app.accounts.roles import PermissionDenied
+from app.accounts.roles import Permission, PermissionDenied
 from app.cases.status import TransitionError
 from app.catalog import ServiceItem
 from app.completeness import applicable_materials
 from app.intake import AcceptanceRequest, InputError
-from app.operations.changes import OperationRefused
+from app.operations.capture import attach_capture, new_capture, saved_capture, slots
+from app.operations.changes import REFUSALS, OperationRefused
 from app.operations.counter import Accepted, accept_case
+from app.scanning.capture import CaptureSession
+from app.scanning.pages import CaptureError
+from app.scanning.thumbnails import ThumbnailCache
 from db.store import StoreError
+from ui.capture_view import THUMBNAILS_FOLDER, CaptureDialog
 from ui.decision_panel import DecisionPanel
-from ui.desk import Desk
+from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
 from ui.item_search import ItemSearchPanel
 from ui.materials_panel import MaterialsPanel
@@ -52,6 +58,10 @@ class CounterFlow(QObject):
         self.intake = IntakeForm(today=desk.workspace.clock.today)
         self.decision = DecisionPanel()
         self.materials = MaterialsPanel(self.checklist)
+        self.capture: CaptureSession | None = None  # the pages captured for the case being taken in
+        self.capture_dialog: CaptureDialog | None = None
+        self.on_code: Callable[[str], None] | None = None  # a code read off a page: where it goes
+        self.materials.capture_button.clicked.connect(self.open_capture)
 
         search.chosen.connect(self.choose_item)
         self.intake.changed.connect(self.reevaluate)
@@ -83,11 +93,69 @@ class CounterFlow(QObject):
         item = self._desk.workspace.catalog.item(code)
         if item is None:
             return
+        if self.item is not None and self.item.code != code:
+            self.capture = None  # another item: its own checklist, its own pages
         self.item = item
         self._search.hide_catalog_notice()
         self._search.show_item(item)
         self.refresh_checklist()
         self.intake.name.setFocus()
+
+    # -- pages ------------------------------------------------------------------------------------------
+    def open_capture(self) -> None:
+        """The capture view for the case on screen: before it is saved its pages go with the decision;
+        once saved they are attached to it (and separator sheets can split a feeder run)."""
+        desk = self._desk
+        workspace, person = desk.workspace, desk.counter
+        refusal = not_permitted(person, Permission.CAPTURE_PAGES)
+        if refusal is not None:
+            desk.notices.notify(QMessageBox.Icon.Warning, "不能采集页面", refusal)
+            return
+        number = self.last_case_number if self.case_saved else None
+        try:
+            if number is not None:
+                session = saved_capture(workspace, person=person, number=number)
+            elif self.item is None:
+                desk.notices.show_status("请先选择事项，再采集材料页面", 10000)
+                return
+            else:
+                materials = [row.material for row in self.checklist.rows()]
+                slots_now = slots(materials)
+                if self.capture is None:
+                    self.capture = new_capture(workspace, person=person, materials=materials)
+                elif self.capture.materials != slots_now:
+                    self.capture = self.capture.for_materials(slots_now)
+                session = self.capture
+        except REFUSALS + (CaptureError,) as error:
+            desk.notices.notify(QMessageBox.Icon.Warning, "不能采集页面", str(error))
+            return
+        dialog = CaptureDialog(
+            session=session,
+            jobs=desk.jobs,
+            thumbnails=ThumbnailCache(workspace.home / THUMBNAILS_FOLDER),
+            title=f"采集材料页面 — {number or (self.item.name if self.item else '')}",
+            case_number=number,
+            applicant_name=self.last_accepted.case.applicant.name if number and self.last_accepted else "",
+            scan_folder=str(workspace.settings.get("scan_folder") or ""),
+            attach=None
+            if number is None
+            else (lambda s: attach_capture(workspace, person=person, number=number, session=s)),
+            on_code=self.on_code,
+            parent=desk.window,
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._captured(session, saved=number is not None))
+        dialog.open()
+        self.capture_dialog = dialog
+
+    def _captured(self, session: CaptureSession, *, saved: bool) -> None:
+        counts = session.page_counts()
+        total = sum(counts.values())
+        if saved:
+            self._desk.notices.show_status(f"材料页面已保存（共 {total} 页），将随同步上传", 10000)
+            return
+        self.checklist.set_captured_pages(counts)
+        self._desk.notices.show_status(f"已采集 {total} 页，页数已填入材料清单；受理保存时一并保存", 10000)
 
     def drop_item(self, *, notice: str, idle: str) -> None:
         """The item is gone from the catalog: no item, no checklist, and the notice saying so."""
@@ -151,8 +219,10 @@ class CounterFlow(QObject):
         self.decision.accept_button.setEnabled(False)
         self.lock_case(True)  # what is saved is what is on screen
         workspace, person = self._desk.workspace, self._desk.counter
+        pages = self.capture.attachments() if self.capture is not None else []
         self._desk.jobs.database(
-            lambda _progress: accept_case(workspace, person=person, request=request), parent=self._desk.window
+            lambda _progress: accept_case(workspace, person=person, request=request, pages=pages),
+            parent=self._desk.window,
         ).success(self._saved).failure(self._not_saved).run()
 
     def _saved(self, accepted: Accepted) -> None:
@@ -203,6 +273,7 @@ class CounterFlow(QObject):
         self.intake.clear()
         self._search.reset()
         self.checklist.set_materials(())
+        self.capture = None  # pages captured for a case never saved are swept from the disk later
         self.decision.saved.setText("")
         self.decision.show_idle("请选择事项")
         self.focus_search()

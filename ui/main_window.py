@@ -38,6 +38,7 @@ from app.identity_documents import IdKind
 from app.operations.counter import Accepted
 from app.operations.person import Actor
 from app.scanning.keystrokes import ScanTiming
+from app.scanning.routing import route_scan
 from app.sync.client import SyncReport
 from app.workspace import Workspace
 from ui.case_dialog import CaseDialog
@@ -53,7 +54,7 @@ from ui.rating_dialog import RatingOffer
 from ui.ratings_dialog import ratings_entry
 from ui.reference_refresh import ReferenceRefresh
 from ui.review_queue import review_queue_entry
-from ui.scan_input import ScanInput, reads_scans
+from ui.scan_input import ScanInput, follow_route, reads_scans
 from ui.screen_fit import available_area, fit_message_box, fitted_rect, keep_frame_inside
 from ui.sign_in import ChangePassword, change_password_offline
 from ui.sync_status import RevokedBanner, SyncController, SyncStatusWidget
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar(counter)
         self.item_search = ItemSearchPanel(catalog=workspace.catalog, hall=counter.hall)
         self.counter_flow = CounterFlow(desk=self.desk, search=self.item_search)
+        self.counter_flow.on_code = self.route_code
         self.todays_cases = TodaysCases(desk=self.desk, open_=self.window_state.cases_open)
         self.lookup = CaseLookup(desk=self.desk)
         self.printing = PrintFlow(desk=self.desk)
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+N", self.new_case),
             ("Ctrl+F", self._focus_case_lookup),
             ("F9", self.checklist.mark_all_received),
+            ("F6", self.counter_flow.open_capture),
             ("F8", self.open_verify),
             ("Ctrl+P", self.print_last),
         ):
@@ -461,6 +464,11 @@ class MainWindow(QMainWindow):
         assert dialog is not None
         dialog.payload.setText(text)
         dialog.verify()
+
+    def route_code(self, text: str) -> None:
+        """A code read off a captured page (a certificate or e-licence held up to the document camera): it
+        goes where a scan of it would."""
+        follow_route(route_scan(text, today=self.workspace.clock.today()), targets=self)
 
     def fill_applicant(self, *, id_kind: IdKind, id_number: str) -> None:
         """An identity document's number scanned: the applicant's 证件号码 (and its kind) filled."""

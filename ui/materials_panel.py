@@ -38,6 +38,9 @@ class MaterialsPanel(QGroupBox):
         )
         self.all_received_button.clicked.connect(checklist.mark_all_received)
         heading.addWidget(self.all_received_button)
+        self.capture_button = named(QPushButton("采集页面 (F6)"), "captureButton")
+        self.capture_button.setToolTip("用高拍仪、扫描仪或文件采集材料页面；采集的页数自动填入“页数”")
+        heading.addWidget(self.capture_button)
         inner.addLayout(heading)
         self.checklist_view = named(QTableView(), "checklistView")
         self.checklist_view.setModel(checklist)
@@ -73,3 +76,4 @@ class MaterialsPanel(QGroupBox):
             QAbstractItemView.EditTrigger.NoEditTriggers if locked else EDITABLE
         )
         self.all_received_button.setEnabled(not locked)
+        self.capture_button.setEnabled(not locked)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
@@ -162,6 +162,19 @@ class MaterialChecklistModel(QAbstractTableModel):
 
     def commitments(self) -> tuple[str, ...]:
         return tuple(row.material.code for row in self._rows if row.committed)
+
+    def set_captured_pages(self, counts: Mapping[str, int]) -> None:
+        """Pages captured for materials (ui.capture_view): a material with pages was handed over, and its
+        页数 is the pages captured."""
+        if self._locked:
+            return
+        for row in self._rows:
+            count = counts.get(row.material.code, 0)
+            if count > 0:
+                row.received = True
+                row.pages = min(count, PAGES_RANGE[1])
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(MaterialColumn) - 1))
 
     def mark_all_received(self) -> None:
         """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.documents.separator_sheets import SeparatorSheets
 from app.documents.service import RenderedDocument
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen, screen_of
@@ -105,7 +106,45 @@ class PrintJob:
     copies: int
 
 
-def print_pages(document: RenderedDocument, job: PrintJob) -> None:
+@dataclass(frozen=True)
+class PlainWarning:
+    message: str
+
+
+@dataclass(frozen=True)
+class SeparatorPrint:
+    """Separator sheets as the preview and the printer take them: no case document (no number spent, no
+    print recorded), so printed through the same preview with a plain title."""
+
+    sheets: SeparatorSheets
+    case_number: str
+    kind: str = "separators"
+    title: str = "分隔页"
+    reprint_reason: str | None = None
+    layout: str = "a4"
+    default_copies: int = 1
+
+    @property
+    def number(self) -> str:
+        return self.case_number
+
+    @property
+    def pdf(self) -> bytes:
+        return self.sheets.data
+
+    @property
+    def pages(self) -> int:
+        return self.sheets.pages
+
+    @property
+    def warnings(self) -> tuple[PlainWarning, ...]:
+        return tuple(PlainWarning(text) for text in self.sheets.warnings)
+
+
+Printable = RenderedDocument | SeparatorPrint
+
+
+def print_pages(document: Printable, job: PrintJob) -> None:
     """Send the document's pages to the printer, `copies` times; raise PrintError if it does not take it."""
     problem = printer_problem(job.printer)
     if problem:
@@ -145,7 +184,7 @@ class PrintPreviewDialog(QDialog):
 
     def __init__(
         self,
-        document: RenderedDocument,
+        document: Printable,
         *,
         printers: list[str],
         default_printer: str | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,6 +12,7 @@ from app.documents.kinds import DocumentKind, main_document
 from app.intake import AcceptanceRequest
 from app.operations.changes import CaseChanged
 from app.operations.person import Actor
+from app.scanning.attach import MaterialPages
 
 if TYPE_CHECKING:
     from app.workspace import Workspace
@@ -23,11 +25,15 @@ class Accepted:
     print_next: DocumentKind | None  # the decision's main document, printed right after saving
 
 
-def accept_case(ws: Workspace, *, person: Actor, request: AcceptanceRequest) -> Accepted:
-    """Decide and store the case (a new case: the decision picks its first status). InputError when the
-    request is incomplete; nothing is stored then."""
+def accept_case(
+    ws: Workspace, *, person: Actor, request: AcceptanceRequest, pages: Sequence[MaterialPages] = ()
+) -> Accepted:
+    """Decide and store the case (a new case: the decision picks its first status) with the materials'
+    captured pages. InputError when the request is incomplete; nothing is stored then."""
     person.require(Permission.ACCEPT)
-    number = ws.acceptance.accept(request, counter=person)
+    if pages:
+        person.require(Permission.CAPTURE_PAGES)
+    number = ws.acceptance.accept(request, counter=person, pages=pages)
     case = ws.cases.find(number)
     assert case is not None  # just stored
     return Accepted(CaseChanged(number, case.status), case, main_document(case.decision))
