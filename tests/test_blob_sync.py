@@ -318,3 +318,31 @@ def test_a_round_with_nothing_owed_costs_one_query(workspace: Workspace) -> None
     queries = [s for s in statements if not s.startswith("BEGIN")]
     assert len(queries) == 1 and "page_upload" in queries[0], statements
     assert wire.BLOB_CHUNK_BYTES == MIB
+
+
+def test_two_pcs_attaching_one_material_end_with_the_servers_page_set_everywhere(
+    hall: dict[str, Workspace], server: InProcessServer
+) -> None:
+    """The accepting window and the back office both attach pages to the same material and visit: whichever
+    the server stored last is the page set at both PCs after their next rounds (a PC that sent its own
+    cannot tell from a pulled change which came last, so it fetches the case again)."""
+    origin, office = hall[ORIGIN], hall[OFFICE]
+    number, material = accept(origin)
+    attach_pages(origin, number, origin.counter("demo"), material, "page A")
+    origin.sync.sync()
+    office.sync.fetch_case(number)
+    later = attach_pages(origin, number, origin.counter("demo"), material, "page C")
+    origin.sync.sync()
+    last = attach_pages(office, number, office.counter("demo"), material, "page B1", "page B2")
+    office.sync.sync()  # its own goes first (stored last); the origin's comes in the pull
+    origin.sync.sync()
+    expected = [p.sha256 for p in last]
+    for workspace in (office, origin):
+        [held] = workspace.pages.page_sets(number)
+        assert [p.sha256 for p in held.pages] == expected, workspace.home.name
+    assert later[0].sha256 not in expected
+    fetched = httpx.get(
+        server.url + wire.CASE_FETCH_PATH.format(number=number),
+        headers={"Authorization": office.sync.transport.registered().bearer},
+    ).json()
+    assert [[p["sha256"] for p in e["payload"]["pages"]] for e in fetched["page_sets"]] == [expected]

@@ -9,11 +9,12 @@ syncs its events."""
 from __future__ import annotations
 
 import threading
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from app.sync import wire
 from app.sync.wire import EventKind
@@ -32,6 +33,7 @@ from tests.blob_helpers import (
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     FIXTURE_PEOPLE,
     OTHER_HALL,
+    Target,
     TestClient,
     add_people,
     client_fixture,
@@ -248,3 +250,69 @@ def test_page_sets_are_projected_carried_and_fetched(client: TestClient, server_
         wire.RECONCILE_PATH, params={"from": "2026-11-20", "to": "2026-11-20"}, headers=origin.headers
     )
     assert reconciled.status_code == 200 and reconciled.json()["days"][0]["cases"] == 1
+
+
+def test_page_sets_of_events_stored_before_the_upgrade_are_projected(target: Target) -> None:
+    """A server of schema 0010 held `case.pages_attached` events (accepted since issue 14's first step): the
+    upgrade makes their page sets, the last to arrive of each material and visit."""
+    from alembic import command
+    from alembic.config import Config
+
+    from server.models import case_event, device, hall
+    from server.store import MIGRATIONS, open_server_db
+
+    number = decided("SZX0103", [1])[0].case_number
+    at = datetime(2026, 11, 20, 2, 0)
+    events = [
+        ("e1", "M01", [file_bytes(10, seed=1)[1]], at),
+        ("e3", "M02", [file_bytes(10, seed=3)[1]], at + timedelta(minutes=1)),
+        ("e2", "M01", [file_bytes(10, seed=2)[1], file_bytes(10, seed=1)[1]], at + timedelta(minutes=2)),
+    ]
+    engine = target.engine()
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "0010")
+            connection.execute(insert(hall).values(code="SZX01", name="示例", created_at=at))
+            connection.execute(
+                insert(device).values(
+                    device_id="d1",
+                    hall_code="SZX01",
+                    window_code="SZX0103",
+                    secret_hash="0" * 64,
+                    name="窗口电脑",
+                    enrolled_at=at,
+                    confirmed_at=at,
+                )
+            )
+            for event_id, material, shas, received in events:
+                connection.execute(
+                    insert(case_event).values(
+                        event_id=event_id,
+                        device_id="d1",
+                        hall_code="SZX01",
+                        window_code="SZX0103",
+                        case_number=number,
+                        case_day=date(2026, 11, 20),
+                        kind=EventKind.PAGES_ATTACHED,
+                        payload=pages_payload(material, [(s, 10) for s in shas]),
+                        clerk_login="wang.fang",
+                        device_time="2026-11-20T02:00:00Z",
+                        local_seq=1,
+                        received_at=received,
+                    )
+                )
+        db = open_server_db(engine=engine)
+        try:
+            with db.read() as connection:
+                projected = {
+                    r.material_code: (r.event_id, r.page_count, r.hall_code)
+                    for r in connection.execute(select(case_page_set))
+                }
+        finally:
+            db.close()
+    finally:
+        engine.dispose()
+    assert projected == {"M01": ("e2", 2, "SZX01"), "M02": ("e3", 1, "SZX01")}

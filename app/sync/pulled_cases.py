@@ -129,7 +129,7 @@ def apply_case_event(applying: Applying, case: Case, carried: Any) -> int:
     if event.kind == EventKind.CERTIFICATE_ISSUED:
         return 0
     if event.kind == EventKind.PAGES_ATTACHED:  # a material's pages: no step (app.sync.pulled_pages)
-        return apply_pulled_page_set(session, case.number, event)
+        return apply_pulled_page_set(session, case, event)
     payload = event.payload
     step = payload.get("step")
     if not isinstance(step, int):

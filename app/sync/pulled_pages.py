@@ -4,9 +4,11 @@ fetched record's page sets (app.sync.fetch). Stored as `PageSet` and `CasePage` 
 but without `PageUpload` rows: the files are the capturing PC's to send; this PC downloads them when they
 are looked at (app.sync.blob_downloads: `PageDownloads.ensure`).
 
-The events are checked by their kind's schema before they get here. A page set attached at this PC and not
-yet sent is kept over a pulled one of the same material and visit: the server takes this PC's when it
-arrives, after the other, and so will every PC of the hall.
+The events are checked by their kind's schema before they get here. When this PC attached pages to the same
+material and visit too, the page set is the one the server stored last, which a pulled change alone does
+not tell: this PC's, not yet sent, stands (the server takes it after the other, and so will every PC of the
+hall); this PC's, sent already, may have reached the server before or after the other, so the case is
+fetched again after the round (`refresh_needed`) and takes the server's page sets.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from app.sync import wire
 from app.sync.wire import EventKind
-from db.models import CaseEvent, CasePage, PageSet
+from db.models import Case, CaseEvent, CasePage, PageSet
 
 log = logging.getLogger("clerk.sync")
 
@@ -78,28 +80,42 @@ def replace_page_sets(session: Session, number: str, events: Iterable[wire.WireE
         store_page_set(session, number, event)
 
 
-def apply_pulled_page_set(session: Session, number: str, event: wire.WireEvent) -> int:
-    """A pulled page set of a case held here, unless one attached here for the same material and visit is
-    still to be sent (see the module's docstring). 1 when applied."""
+def apply_pulled_page_set(session: Session, case: Case, event: wire.WireEvent) -> int:
+    """A pulled page set of case `case` held here (see the module's docstring for when this PC's own page
+    set of the same material and visit stands, or the case is fetched again). 1 when applied."""
     material, visit = event.payload["material_code"], event.payload["visit"]
-    unsent = session.scalars(
-        select(CaseEvent.payload).where(
-            CaseEvent.case_number == number,
-            CaseEvent.kind == EventKind.PAGES_ATTACHED,
-            CaseEvent.acknowledged_at.is_(None),
-            CaseEvent.rejected_at.is_(None),
+    own = [
+        acknowledged
+        for payload, acknowledged in session.execute(
+            select(CaseEvent.payload, CaseEvent.acknowledged_at).where(
+                CaseEvent.case_number == case.number,
+                CaseEvent.kind == EventKind.PAGES_ATTACHED,
+                CaseEvent.rejected_at.is_(None),
+            )
         )
-    ).all()
-    if any(p.get("material_code") == material and p.get("visit") == visit for p in unsent):
+        if payload.get("material_code") == material and payload.get("visit") == visit
+    ]
+    if any(acknowledged is None for acknowledged in own):
         log.info(
             "case %s: pages of %s (visit %s) from %s not applied: this PC's own are still to be sent",
-            number,
+            case.number,
             material,
             visit,
             event.window_code,
         )
         return 0
-    store_page_set(session, number, event)
+    if own:
+        case.refresh_needed = True
+        log.info(
+            "case %s: pages of %s (visit %s) from %s and from this PC: the case is fetched again after "
+            "this round, for the server's",
+            case.number,
+            material,
+            visit,
+            event.window_code,
+        )
+        return 0
+    store_page_set(session, case.number, event)
     return 1
 
 
