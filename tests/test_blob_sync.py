@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event, select
 
 from app.accounts.roles import PermissionDenied
+from app.cli import main as cli
 from app.clock import Clock
 from app.intake import parse_request
 from app.operations.pages import case_pages
@@ -210,7 +211,7 @@ def test_a_file_damaged_on_the_way_is_sent_again(hall: dict[str, Workspace], ser
 
 
 def test_missing_and_damaged_files_are_reported_and_hold_nothing_up(
-    hall: dict[str, Workspace], server: InProcessServer
+    hall: dict[str, Workspace], server: InProcessServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     origin = hall[ORIGIN]
     number, material = accept(origin)
@@ -231,6 +232,10 @@ def test_missing_and_damaged_files_are_reported_and_hold_nothing_up(
     assert "缺少页面文件" in (rows[gone.sha256].last_error or "") and rows[gone.sha256].done_at is None
     assert "已损坏" in (rows[broken.sha256].last_error or "") and rows[broken.sha256].done_at is None
     assert {p.sha256 for p in origin.sync.page_upload_problems()} == {gone.sha256, broken.sha256}
+    capsys.readouterr()
+    assert cli(["--home", str(origin.home), "sync", "status"]) == 0
+    said = capsys.readouterr().out
+    assert said.count("材料页面未能上传") == 2 and "缺少页面文件" in said and "已损坏" in said
     assert set(server_hashes(server)) == {fine.sha256}
 
     sent = len(recorded(origin).seen)

@@ -2,7 +2,7 @@
 real server (SQLite and PostgreSQL): cut after the server took a chunk, several times, the upload resumes
 from the server's offset, never sends a chunk twice, and ends with identical hashes on window and server
 and one file on the server's disk; under random faults (dropped, cut, duplicated, slow and late requests)
-the same end."""
+against `clerk-server serve` in a process of its own, the same end."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from tests.blob_helpers import file_bytes, partial_files, sha256_of, stored_file
 from tests.fault_rounds import draw_seed, fault_chooser, replay_hint
 from tests.faulty_proxy import FaultyProxy, _read_http_message
 from tests.helpers import PLANNING, open_demo_workspace, request_json
-from tests.sync_harness import InProcessServer, in_process_server
+from tests.sync_harness import CentralServer, InProcessServer, ServerProcess, in_process_server, server_for
 
 pytestmark = pytest.mark.slow
 
@@ -78,11 +78,22 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcess
     yield from in_process_server(request.param, tmp_path)
 
 
-@pytest.fixture
-def window(tmp_path: Path, server: InProcessServer, clock: Clock) -> Iterator[Workspace]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def process(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[ServerProcess]:
+    """`clerk-server serve` in a process of its own."""
+    yield from server_for(request.param, tmp_path)
+
+
+def registered(tmp_path: Path, server: CentralServer, clock: Clock) -> Workspace:
     """Window SZX0103 on the network (no in-process transport), registered with the server directly."""
     workspace = open_demo_workspace(tmp_path / "window", clock=clock, secrets_in_file=True)
     workspace.sync.register(server_url=server.url, code=server.enrollment_code("SZX0103", hall="SZX01"))
+    return workspace
+
+
+@pytest.fixture
+def window(tmp_path: Path, server: InProcessServer, clock: Clock) -> Iterator[Workspace]:
+    workspace = registered(tmp_path, server, clock)
     yield workspace
     workspace.close()
 
@@ -122,7 +133,7 @@ def sync_until_sent(workspace: Workspace, *, rounds: int) -> int:
     raise AssertionError(f"still owed after {rounds} rounds")
 
 
-def assert_identical(workspace: Workspace, server: InProcessServer, page: AttachedPage) -> None:
+def assert_identical(workspace: Workspace, server: CentralServer, page: AttachedPage) -> None:
     [stored] = stored_files(server.blob_folder)  # one file: no second copy, nothing else
     assert stored.name == page.sha256 and sha256_of(stored) == page.sha256
     assert sha256_of(workspace.pages.pages.path(page.sha256)) == page.sha256
@@ -147,10 +158,13 @@ def test_cut_after_the_server_took_a_chunk_the_upload_resumes_and_sends_each_chu
     assert_identical(window, server, page)
 
 
-def test_random_faults_end_with_identical_hashes(window: Workspace, server: InProcessServer) -> None:
+def test_random_faults_end_with_identical_hashes(
+    tmp_path: Path, process: ServerProcess, clock: Clock
+) -> None:
     seed = draw_seed()
+    window = registered(tmp_path, process, clock)
     page = attach_large_page(window, 5 * MIB + 77)
-    proxy = Noting(server.port, choose=fault_chooser(seed), slow_seconds=1.5)
+    proxy = Noting(process.port, choose=fault_chooser(seed), slow_seconds=1.5)
     try:
         through(window, proxy)
         with contextlib.suppress(AssertionError):
@@ -160,9 +174,10 @@ def test_random_faults_end_with_identical_hashes(window: Workspace, server: InPr
         proxy.settle()  # stale requests delivered after newer ones change nothing
     finally:
         proxy.close()
+        window.close()
     faults = {fate for fate in proxy.fates if fate != "pass"}
     assert faults == {"drop", "cut", "duplicate", "slow", "late"}, replay_hint(seed)
     try:
-        assert_identical(window, server, page)
+        assert_identical(window, process, page)
     except AssertionError as error:
         raise AssertionError(f"{error}; {replay_hint(seed)}") from error

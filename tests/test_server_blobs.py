@@ -23,6 +23,7 @@ from app.sync import wire
 from server import admin
 from server.api import create_app
 from server.blob_files import BlobFiles
+from server.config import ConfigError, load_config
 from server.models import blob, blob_upload
 from tests.blob_helpers import (
     download,
@@ -262,3 +263,20 @@ def test_a_full_disk_keeps_nothing_of_the_chunk_and_the_upload_resumes_after(
     assert upload(client, window.headers, data).complete
     [stored] = stored_files(full_disk)
     assert sha256_of(stored) == sha
+
+
+def test_where_the_files_go_and_the_quota_are_settings(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    beside = load_config(
+        {"CLERK_SERVER_HOME": str(home), "DATABASE_URL": f"sqlite:///{tmp_path}/db/s.sqlite3"}
+    )
+    assert beside.blob_folder == tmp_path / "db" / "blobs" and beside.hall_quota_bytes is None
+    default = load_config({"CLERK_SERVER_HOME": str(home)})
+    assert default.blob_folder == home / "blobs"  # beside the default SQLite database, in the home
+    postgres = load_config({"CLERK_SERVER_HOME": str(home), "DATABASE_URL": "postgresql://u@db/clerk"})
+    assert postgres.blob_folder == home / "blobs"
+    chosen = load_config({"CLERK_SERVER_BLOBS": str(tmp_path / "nas"), "CLERK_SERVER_HALL_QUOTA_MB": "2048"})
+    assert chosen.blob_folder == tmp_path / "nas" and chosen.hall_quota_bytes == 2048 * MIB
+    for wrong in ("0", "-1", "2GB", "1.5"):
+        with pytest.raises(ConfigError, match="CLERK_SERVER_HALL_QUOTA_MB"):
+            load_config({"CLERK_SERVER_HALL_QUOTA_MB": wrong})
