@@ -303,7 +303,7 @@ class BlobService:
                 )
             ).scalar()
         if size is None:
-            log.warning(
+            log.info(
                 "device %s (hall %s) asked for page file %s, which its hall does not hold",
                 device.device_id,
                 device.hall_code,
