@@ -8,6 +8,7 @@ up; offline, a file damaged on the server, and a full disk here each get their m
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -248,6 +249,22 @@ def test_missing_and_damaged_files_are_reported_and_hold_nothing_up(
     assert (report.pages_uploaded, report.pages_owed) == (1, 1)
     assert uploads(origin)[gone.sha256].last_error is None
     assert set(server_hashes(server)) == {fine.sha256, gone.sha256}
+
+
+def test_a_file_no_page_names_any_more_is_owed_to_no_one(
+    hall: dict[str, Workspace], server: InProcessServer
+) -> None:
+    """A page deleted before it was sent, its file swept from the page store: its row goes, no error."""
+    origin = hall[ORIGIN]
+    number, material = accept(origin)
+    kept, dropped = attach_pages(origin, number, origin.counter("demo"), material, "page 1", "page 2")
+    origin.pages.attach(number, [MaterialPages(material, (kept,))], by=origin.counter("demo"))
+    removed = origin.pages.pages.remove_unreferenced(origin.pages.referenced(), older_than=time.time() + 1)
+    assert removed == 1 and not origin.pages.pages.has(dropped.sha256)
+    report = origin.sync.sync()
+    assert (report.pages_uploaded, report.pages_owed, report.page_problems) == (1, 0, [])
+    assert set(uploads(origin)) == {kept.sha256}
+    assert set(server_hashes(server)) == {kept.sha256}
 
 
 def test_offline_damaged_on_the_server_and_a_full_disk_here_each_say_so(

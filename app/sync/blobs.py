@@ -5,7 +5,8 @@ What the window owes is its `page_upload` rows (app.scanning.attach writes one p
 that names it):
 - each file is read from the page store and its hash checked first (a damaged or missing file is never
   sent: the row says why, in `last_error`, and the others go on; it is tried again next round, which costs
-  a look at the disk, so a file put back is sent);
+  a look at the disk, so a file put back is sent). A missing file that no page set names any more is no
+  longer owed: its row goes;
 - the server says how much of the file it holds from this hall (app.sync.wire, BLOB_UPLOAD_PATH), and the
   window sends the rest in chunks from there: a cut connection, a crash or a restart of the app resumes
   from the server's offset, never from a count of its own. A chunk refused as not at the server's offset
@@ -24,14 +25,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from app.clock import Clock
 from app.scanning.page_store import PageDamaged, PageMissing, PageStore, megabytes
 from app.scanning.pages import CaptureError
 from app.sync import wire
 from app.sync.transport import Credential, SyncError, Transport
-from db.models import PageUpload
+from db.models import CasePage, PageUpload
 from db.store import Store
 
 log = logging.getLogger("clerk.sync.blobs")
@@ -102,7 +103,6 @@ class PageUploads:
         if not owed:
             return done
         deadline = time.monotonic() + self.seconds
-        left = len(owed)
         for index, file in enumerate(owed):
             if index and time.monotonic() >= deadline:
                 done.stopped = "本轮上传时间已到，其余页面文件下次同步继续上传"
@@ -110,11 +110,10 @@ class PageUploads:
             try:
                 if self._upload_file(credential, file, deadline, done):
                     done.uploaded += 1
-                    left -= 1
             except _Stop as stop:
                 done.stopped = str(stop)
                 break
-        done.owed = left
+        done.owed = len(self.owed())
         if done.uploaded or done.stopped or done.problems:
             log.info(
                 "page files: %d uploaded (%s), %d still owed%s",
@@ -195,6 +194,8 @@ class PageUploads:
         try:
             return self.pages.read(file.sha256)
         except PageMissing:
+            if self._unnamed(file.sha256):
+                return None
             problem = (
                 f"本机页面库中缺少页面文件 {file.sha256[:12]}…（可能被手工删除），无法上传；"
                 "请重新采集该页，或从备份恢复该文件"
@@ -203,6 +204,19 @@ class PageUploads:
             problem = f"{error}，无法上传"
         self._problem(file.sha256, problem, done)
         return None
+
+    def _unnamed(self, sha: str) -> bool:
+        """A missing file no page set names any more (its page was deleted or captured again, and the file
+        swept from the page store) is owed to no one: its row goes, in one transaction with the check."""
+        with self.store.write() as session:
+            if (
+                session.scalars(select(CasePage.id).where(CasePage.sha256 == sha).limit(1)).first()
+                is not None
+            ):
+                return False
+            session.execute(delete(PageUpload).where(PageUpload.sha256 == sha, PageUpload.done_at.is_(None)))
+        log.info("page file %s is gone and no page names it any more: no longer owed", sha)
+        return True
 
     def _status(
         self, credential: Credential, sha: str, size: int, done: UploadRound
