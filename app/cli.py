@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -465,6 +466,10 @@ def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         text += f"\n事项目录已更新：{'、'.join(report.catalog_versions)}（下次受理起使用）"
     if report.calendar_years:
         text += f"\n已收到节假日安排：{'、'.join(f'{y} 年' for y in report.calendar_years)}"
+    if report.pages_uploaded or report.pages_owed:
+        text += f"\n材料页面文件：上传 {report.pages_uploaded} 个，待上传 {report.pages_owed} 个"
+    for problem in report.page_problems:
+        print(f"材料页面：{problem}", file=sys.stderr)
     for rejection in report.rejected:
         label = REJECTION_LABEL.get(rejection.code, rejection.code)
         print(f"拒收：{rejection.event_id} {label}：{rejection.message}", file=sys.stderr)
@@ -475,7 +480,8 @@ def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
 def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     credential = ws.sync.credential()
     state = ws.sync.state()
-    data = {
+    problems = ws.sync.page_upload_problems()
+    data: dict[str, Any] = {
         "registered": credential is not None,
         "server_url": credential.server_url if credential else None,
         "device_id": credential.device_id if credential else None,
@@ -484,6 +490,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "last_success_at": state.get("last_success_at"),
         "cursor": state.get("cursor"),
         "clock_offset_seconds": round(ws.clock.offset.total_seconds()),
+        "page_upload_problems": [asdict(p) for p in problems],
     }
     last = state.get("last_success_at")
     if credential is None:
@@ -497,6 +504,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"上次成功同步：{hall_time_text(str(last)) if last else '尚未同步'}",  # people read hall time
         f"同步游标：{data['cursor'] or '（尚未下载）'}",
     ]
+    lines += [f"材料页面未能上传：{p.error}" for p in problems]
     skew = ws.clock.skew_warning()
     lines += [skew] if skew else []
     out.emit(data, "\n".join(lines))

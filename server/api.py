@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from app.sync.wire import MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_PULL_CHANGES, PROTOCOL
+from server.blob_files import BlobFiles
+from server.blobs import BlobService
 from server.clock import Clock, system_clock
-from server.config import ServerConfig, load_config
+from server.config import ServerConfig, blob_folder_for, load_config
 from server.docs import add_offline_docs, document_request_bodies
 from server.messages.settings import dispatcher_for
 from server.routes import ROUTERS
@@ -47,6 +50,7 @@ hall by cursor, and **reconciles** per-day counts.
 TAGS = [
     {"name": "devices", "description": "窗口设备登记"},
     {"name": "sync", "description": "同步：上传事件、拉取变更、核对数量"},
+    {"name": "blobs", "description": "材料页面文件：分块续传上传、按大厅下载"},
     {"name": "reference", "description": "事项目录与节假日安排"},
     {"name": "accounts", "description": "大厅工作人员账号：系统管理员管理账号，本人修改密码"},
     {"name": "health", "description": "运行状态"},
@@ -60,6 +64,8 @@ def create_app(
     clock: Clock | None = None,
     throttle: Throttle | None = None,
     messages: ServerConfig | None = None,
+    blob_folder: Path | None = None,
+    hall_quota_bytes: int | None = None,
 ) -> FastAPI:
     """The server app on `database_url` (or `engine`; default: `DATABASE_URL` from the environment).
 
@@ -68,6 +74,8 @@ def create_app(
     settings `clerk-server serve` runs with), a message dispatcher (server.messages) runs in a thread of
     the app from its start to its end. The endpoints find
     the database, the sync service, the clock and the throttle on `app.state` (server.routes.dependencies).
+    Page files (server.blobs) go to `blob_folder`, by default beside a SQLite database file or in the
+    server's home (`server.config.blob_folder_for`); `hall_quota_bytes` limits each hall's.
     """
     clock = clock or system_clock
     if engine is None and database_url is None:
@@ -99,6 +107,9 @@ def create_app(
     app.state.sync = SyncService(db, clock)
     app.state.clock = clock
     app.state.throttle = throttle or Throttle(clock=clock)
+    if blob_folder is None:
+        blob_folder = blob_folder_for(str(db.engine.url), load_config().home)
+    app.state.blobs = BlobService(db, BlobFiles(blob_folder), clock, hall_quota_bytes=hall_quota_bytes)
     add_error_handling(app)
     document_request_bodies(app)
     add_offline_docs(app, title=TITLE)

@@ -233,7 +233,12 @@ def _cmd_serve(args: argparse.Namespace, config: ServerConfig) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:  # no whole ID number or phone in the server's log either
         handler.addFilter(MaskingFilter())
-    app = create_app(database_url=config.database_url, messages=config)
+    app = create_app(
+        database_url=config.database_url,
+        messages=config,
+        blob_folder=config.blob_folder,
+        hall_quota_bytes=config.hall_quota_bytes,
+    )
     log.info(
         "serving %s on %s (database %s)",
         "HTTPS" if config.tls else "HTTP",

@@ -12,6 +12,8 @@
 | `CLERK_SERVER_MESSAGE_GATEWAY_TOKEN` | unset | sent as `Authorization: Bearer …` there; never logged |
 | `CLERK_SERVER_MESSAGE_GATEWAY_TIMEOUT` | `10` | seconds to wait for the gateway's answer (1–120) |
 | `CLERK_SERVER_MESSAGE_DISPATCH_SECONDS` | `10` | seconds between two rounds of the dispatcher (1–3600) |
+| `CLERK_SERVER_BLOBS` | beside a SQLite database: `blobs`; else `{home}/blobs` | folder of the page files |
+| `CLERK_SERVER_HALL_QUOTA_MB` | unset (no quota) | page files one hall may store, in MiB (server.blobs) |
 
 Messages to applicants (server.messages): without a gateway URL they stay in the `message` table, marked
 delivered, for the hall's supervisor (`clerk-server messages list`).
@@ -30,12 +32,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
+from sqlalchemy import make_url
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 DEFAULT_GATEWAY_TIMEOUT = 10.0
 DEFAULT_DISPATCH_SECONDS = 10.0
 APP_DIR_NAME = "window-clerk-server"
+BLOB_FOLDER = "blobs"
 
 
 class ConfigError(Exception):
@@ -55,6 +59,8 @@ class ServerConfig:
     message_gateway_token: str | None = field(default=None, repr=False)  # a secret: never shown
     message_gateway_timeout: float = DEFAULT_GATEWAY_TIMEOUT
     message_dispatch_seconds: float = DEFAULT_DISPATCH_SECONDS
+    blob_folder: Path | None = None  # None: `blob_folder_for(database_url, home)`
+    hall_quota_bytes: int | None = None  # None: no quota
 
     @property
     def tls(self) -> bool:
@@ -118,7 +124,33 @@ def load_config(environ: Mapping[str, str] | None = None) -> ServerConfig:
         message_dispatch_seconds=_seconds(
             env, "CLERK_SERVER_MESSAGE_DISPATCH_SECONDS", DEFAULT_DISPATCH_SECONDS, 1, 3600
         ),
+        blob_folder=_blob_folder(env, normalize_database_url(url), home),
+        hall_quota_bytes=_quota(env),
     )
+
+
+def blob_folder_for(database_url: str, home: Path) -> Path:
+    """Where the page files go unless `CLERK_SERVER_BLOBS` says: beside a SQLite database file (one folder
+    to back up), else in the server's home."""
+    parsed = make_url(normalize_database_url(database_url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(parsed.database).expanduser().parent / BLOB_FOLDER
+    return home / BLOB_FOLDER
+
+
+def _blob_folder(env: Mapping[str, str], database_url: str, home: Path) -> Path:
+    text = env.get("CLERK_SERVER_BLOBS", "").strip()
+    return Path(text).expanduser() if text else blob_folder_for(database_url, home)
+
+
+def _quota(env: Mapping[str, str]) -> int | None:
+    name = "CLERK_SERVER_HALL_QUOTA_MB"
+    text = env.get(name, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or not 1 <= int(text) <= 100 * 1024 * 1024:
+        raise ConfigError(f"{name} 应为每个大厅可存放的材料页面兆字节数（正整数），实为“{text[:20]}”")
+    return int(text) * 1024 * 1024
 
 
 def gateway_url(text: str) -> str | None:

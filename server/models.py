@@ -36,6 +36,13 @@
   inserted in the push transaction that stored the event (an outbox), delivered by a gateway outside it;
   its attempts, last error and state (queued, delivered, failed) kept on the row.
 - `rating`: 好差评, one row per service event rated (server.ratings), with the follow-up of a 差评.
+- `blob`: a page file held whole on the server's disk (server.blobs), named by its SHA-256: one copy
+  however many halls uploaded it. A row exists only once the file is complete, verified and in place.
+- `blob_upload`: one hall's upload of one file (per sha256 and hall): the size it declared, the bytes
+  received in order, and when it completed (the hall holds the file since). Which halls hold a file is the
+  completed rows; a hall may download only a file it holds.
+- `case_page_set`: the server's projection of page sets (server.sync.page_sets): per case, material and
+  visit, the last `case.pages_attached` stored (its pages are that event's payload).
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -336,4 +343,38 @@ rating = Table(
     Column("followed_up_by", Text),
     Column("follow_up_note", Text),
     Index("ix_rating_hall_code_level", "hall_code", "level"),
+)
+
+blob = Table(
+    "blob",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("byte_size", BigInteger, nullable=False),
+    Column("completed_at", DateTime, nullable=False),
+)
+
+blob_upload = Table(
+    "blob_upload",
+    metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), primary_key=True),
+    Column("byte_size", BigInteger, nullable=False),  # as declared by the hall's first request
+    Column("received_bytes", BigInteger, nullable=False),
+    Column("device_id", String(36), nullable=False),  # the device that sent last
+    Column("started_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("completed_at", DateTime),  # NULL: still on its way
+    Index("ix_blob_upload_hall_code", "hall_code"),
+)
+
+case_page_set = Table(
+    "case_page_set",
+    metadata,
+    Column("case_number", String(32), primary_key=True),
+    Column("material_code", String(80), primary_key=True),
+    Column("visit", Integer, primary_key=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("event_id", String(36), ForeignKey("case_event.event_id"), nullable=False),
+    Column("page_count", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
 )

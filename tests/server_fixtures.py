@@ -125,16 +125,17 @@ def server_clock_fixture() -> MutableClock:
 
 
 @pytest.fixture(name="server_app")
-def server_app_fixture(target: Target, server_clock: MutableClock) -> Iterator[FastAPI]:
-    """The app on the test's database with the demo halls loaded."""
+def server_app_fixture(target: Target, server_clock: MutableClock, tmp_path: Path) -> Iterator[FastAPI]:
+    """The app on the test's database with the demo halls loaded; its page files in `tmp_path/blobs`."""
     engine = target.engine() if target.is_postgresql else None
+    blobs = tmp_path / "blobs"
     if engine is not None:
-        app = create_app(engine=engine, clock=server_clock)
+        app = create_app(engine=engine, clock=server_clock, blob_folder=blobs)
     else:
         database = Path(target.url.removeprefix("sqlite:///"))
         if not database.exists():  # migrated once per run; create_app finds nothing to do
             templates.server_database(database, demo=False)
-        app = create_app(database_url=target.url, clock=server_clock)
+        app = create_app(database_url=target.url, clock=server_clock, blob_folder=blobs)
     admin.load_halls(app.state.db, parse_catalog(demo_catalog_bytes()).halls, now=server_clock())
     try:
         yield app

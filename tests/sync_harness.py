@@ -53,6 +53,9 @@ class CentralServer(Protocol):
     @property
     def port(self) -> int: ...
 
+    @property
+    def blob_folder(self) -> Path: ...
+
     def admin(self, *args: str, password: str | None = None) -> Any: ...
 
     def enrollment_code(
@@ -108,6 +111,13 @@ class ServerProcess(EmbeddedServer):
         database_url = self.database_url or f"sqlite:///{self.home / 'server.sqlite3'}"
         return run_admin(database_url, *args, password=password)
 
+    @property
+    def blob_folder(self) -> Path:
+        """Where `serve` keeps page files: its default for the database (server.config)."""
+        from server.config import blob_folder_for
+
+        return blob_folder_for(self.database_url or f"sqlite:///{self.home / 'server.sqlite3'}", self.home)
+
     def enrollment_code(self, window: str, *, hall: str, replace: bool = False, window_name: str = "") -> str:
         return _enrollment_code(self, window, hall=hall, replace=replace, window_name=window_name)
 
@@ -131,6 +141,11 @@ class InProcessServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def blob_folder(self) -> Path:
+        """Where the server keeps page files (server.blobs)."""
+        return self.home / "blobs"
+
     def running_on(self) -> tuple[EventLoopThread, httpx.ASGITransport] | None:
         served = self._served
         return None if served is None else served.running_on()
@@ -150,7 +165,7 @@ class InProcessServer:
         self.home.mkdir(parents=True, exist_ok=True)
         self._start_log()
         try:
-            app = create_app(database_url=self.database_url)
+            app = create_app(database_url=self.database_url, blob_folder=self.blob_folder)
             served = ServedApp(app, port=self.port)
             try:
                 served.start()

@@ -141,7 +141,9 @@ def test_another_pc_of_the_hall_fetches_the_whole_case(
     response = client.get(wire.CASE_FETCH_PATH.format(number=number), headers=office.headers)
     assert response.status_code == 200, response.text
     case = response.json()
-    assert set(case) == {"number", "status", "step", "snapshot", "events", "certificates", "revocations"}
+    parts = {"number", "status", "step", "snapshot", "events", "certificates", "revocations", "page_sets"}
+    assert set(case) == parts
+    assert case["page_sets"] == []
     assert (case["number"], case["status"], case["step"]) == (number, "revoked", 2)
     assert case["snapshot"] == decision.payload
     assert [e["event_id"] for e in case["events"]] == [

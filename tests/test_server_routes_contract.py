@@ -16,7 +16,7 @@ from app.cases.status import project_status
 from app.sync import wire
 from app.sync.wire import EventKind
 from server.api import create_app
-from server.routes import ROUTERS, accounts, cases, conflicts, devices, health, reference, sync
+from server.routes import ROUTERS, accounts, blobs, cases, conflicts, devices, health, reference, sync
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     TestClient,
     client_fixture,
@@ -37,6 +37,9 @@ CONTRACT = {
     ("GET", wire.RECONCILE_PATH): ("sync", {200, 400, 401}, True),
     ("GET", wire.CATALOG_PATH): ("reference", {200, 401, 404}, True),
     ("GET", wire.CASE_FETCH_PATH): ("sync", {200, 400, 401, 403, 404, 413}, True),
+    ("POST", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503}, True),
+    ("PUT", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503, 507}, True),
+    ("GET", wire.BLOB_PATH): ("blobs", {200, 400, 401, 404}, True),
     ("POST", wire.CONFLICT_RESOLVE_PATH): ("sync", {200, 400, 401, 403, 404, 409, 429}, True),
     ("POST", wire.ACCOUNTS_LIST_PATH): ("accounts", {200, 400, 401, 403, 413, 429}, True),
     ("POST", wire.ACCOUNT_ADD_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
@@ -75,6 +78,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
     assert paths(devices.router.routes) == {wire.ENROLL_PATH, wire.CONFIRM_PATH}
     assert paths(sync.router.routes) == {wire.PUSH_PATH, wire.PULL_PATH, wire.RECONCILE_PATH}
     assert paths(cases.router.routes) == {wire.CASE_FETCH_PATH}
+    assert paths(blobs.router.routes) == {wire.BLOB_UPLOAD_PATH, wire.BLOB_PATH}
     assert paths(reference.router.routes) == {wire.CATALOG_PATH}
     assert paths(conflicts.router.routes) == {wire.CONFLICT_RESOLVE_PATH}
     assert paths(accounts.router.routes) == {
@@ -86,7 +90,9 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
     }
     assert paths(health.router.routes) == {wire.HEALTH_PATH}
     in_routers = [path for router in ROUTERS for path in sorted(paths(router.routes))]
-    assert len(in_routers) == len(set(in_routers)) == len(CONTRACT)  # each endpoint in one area
+    assert (
+        len(in_routers) == len(set(in_routers)) == len({path for _method, path in CONTRACT})
+    )  # one area each
     assert set(bare_app.openapi()["paths"]) == set(in_routers)
 
 
@@ -96,7 +102,8 @@ def test_each_endpoint_needing_a_credential_refuses_a_request_without_one(
     with TestClient(bare_app) as client:
         for (method, path), (_tag, _statuses, needs_device) in CONTRACT.items():
             url = path.replace("{version}", "v1").replace("{conflict_id}", "1").replace("{number}", "X")
-            response = client.request(method, url, json={} if method == "POST" else None)
+            url = url.replace("{sha256}", "0" * 64)
+            response = client.request(method, url, json={} if method in ("POST", "PUT") else None)
             if needs_device:
                 assert (response.status_code, response.json()["error"]) == (401, "unauthorized"), url
                 assert response.headers["WWW-Authenticate"] == "Bearer"

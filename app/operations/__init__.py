@@ -12,6 +12,7 @@ into text, JSON or widgets.
 - `printing`: a document rendered, printed or written to a file and recorded; reprints with a reason.
 - `certificates`: approving a case (its certificate issued) and handing the certificate over.
 - `ratings`: 好差评: the applicant's rating of a visit, the supervisor's list of 差评 and their follow-up.
+- `pages`: a case's captured pages, their files downloaded from the server when not here.
 - `sync`: the window's dealings with its server: registering, syncing, reconciling, resolving a conflict.
 
 Nothing here imports Qt; nothing is imported here, so `person` can be read by `app.workspace`.

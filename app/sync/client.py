@@ -3,6 +3,8 @@
 `SyncClient` is the one object the window, the CLI and the tests hold; the work is done by its parts:
 - app.sync.transport: the device credential (OS keyring) and every request (HTTP/TLS, errors);
 - app.sync.push: the outbox sent in batches, each event marked by the server's answer;
+- app.sync.blobs: the page files this window owes the server, uploaded after the push (resumable, within
+  the round's time for them); app.sync.blob_downloads: a case's page files downloaded when looked at;
 - app.sync.pull: pages of changes applied by handlers registered per kind, in short transactions
   (app.sync.pulled_cases, pulled_certificates, reference, conflicts);
 - app.sync.registration, app.sync.reconcile, app.sync.conflicts: registering, reconciling, resolving;
@@ -33,9 +35,12 @@ import httpx
 from sqlalchemy import select
 
 from app.clock import Clock
+from app.scanning.page_store import PageStore
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import conflicts, fetch, registration, wire
+from app.sync.blob_downloads import PageDownloads, PagesHere, PagesProgress
+from app.sync.blobs import PageUploads, UploadProblem
 from app.sync.fetch import FetchedRecord
 from app.sync.pull import Pull
 from app.sync.pulled_cases import SEALED_STATUSES
@@ -106,6 +111,11 @@ class SyncClient:
         )
         self.outbox = OutboxPush(store=store, transport=self.transport, clock=clock, batch_size=batch_size)
         self.inbox = Pull(store=store, states=self._states, transport=self.transport, clock=clock)
+        page_store = PageStore.in_data_folder(
+            self.data_folder(), reserve_bytes=int(settings.get("page_reserve_mb")) * 1024 * 1024
+        )
+        self.uploads = PageUploads(store=store, pages=page_store, transport=self.transport, clock=clock)
+        self.downloads = PageDownloads(store=store, pages=page_store, transport=self.transport)
 
     @property
     def read_timeout(self) -> float:
@@ -154,18 +164,23 @@ class SyncClient:
         return self.outbox.dead_letters()
 
     def sync(self, *, progress: Progress | None = None, pulled: PullProgress | None = None) -> SyncReport:
-        """Push everything pending, then pull what changed. Raises SyncError; what was done stays done.
-        `progress`: events answered so far of those pending at the start; `pulled`: changes applied so
-        far (each time a write transaction of the pull commits)."""
+        """Push everything pending, upload the page files owed (as far as the round's time for them goes:
+        app.sync.blobs; their trouble never fails the round), then pull what changed. Raises SyncError;
+        what was done stays done. `progress`: events answered so far of those pending at the start;
+        `pulled`: changes applied so far (each time a write transaction of the pull commits)."""
         self._finish_registration()
         credential = self.transport.registered()
         started = time.perf_counter()
         report = SyncReport()
         self.outbox.push(credential, report, progress)
         report.push_seconds = time.perf_counter() - started
+        uploaded = self.uploads.upload(credential)
+        report.pages_uploaded, report.pages_owed = uploaded.uploaded, uploaded.owed
+        report.page_problems = uploaded.problems + ([uploaded.stopped] if uploaded.stopped else [])
+        report.upload_seconds = time.perf_counter() - started - report.push_seconds
         self.inbox.pull(credential, report, pulled)
         self.refresh_flagged()
-        report.pull_seconds = time.perf_counter() - started - report.push_seconds
+        report.pull_seconds = time.perf_counter() - started - report.push_seconds - report.upload_seconds
         report.pending = self.pending()
         today = self._clock.today()
         report.mismatches = [d for d in self.reconcile(first=today, last=today) if not d.matches]
@@ -208,6 +223,17 @@ class SyncClient:
             now=self._clock.now(),
             today=self._clock.today(),
         )
+
+    def ensure_pages(self, number: str, *, progress: PagesProgress | None = None) -> PagesHere:
+        """The page files of case `number` (held here: accepted here or fetched) made available here,
+        downloading what is missing (app.sync.blob_downloads). SyncError with the clerk's message when
+        files are needed and the server cannot be asked (`OFFLINE_PAGES`); files the server does not hold
+        yet are reported in the answer."""
+        return self.downloads.ensure(self.transport.credential(), number, progress)
+
+    def page_upload_problems(self) -> list[UploadProblem]:
+        """Page files owed to the server that could not be sent, each with why (for diagnostics)."""
+        return self.uploads.problems()
 
     def refresh_flagged(self) -> list[str]:
         """The cases held here that a pulled event did not follow (`refresh_needed`), fetched again; those

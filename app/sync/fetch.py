@@ -9,6 +9,8 @@ transaction, the case is built from the snapshot (app.sync.fetched_case), its ce
 seal is vouched for (app.sync.pulled_certificates: the key joins the directory), its revocations stored,
 and its steps replayed in order through `app.lifecycle.apply` — from step 0, at each step the first event
 (in the order the server received them) that applies; the replay stops at a step no event follows (logged).
+Its page sets (the server's: the last `case.pages_attached` stored of each material and visit) replace those
+held (app.sync.pulled_pages); their files come when looked at (app.sync.blob_downloads).
 A case held here is rebuilt the same way in the same transaction, so it is never half replaced; one with
 events of its own not yet on the server is not rebuilt (they would be lost): sync first.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -31,7 +33,9 @@ from app.lifecycle.apply import Recorded, applies, apply_change
 from app.sync import wire
 from app.sync.events import check_event, check_payload
 from app.sync.fetched_case import fill_case
+from app.sync.pulled_cases import carried_event
 from app.sync.pulled_certificates import certificate_row, vouched_key
+from app.sync.pulled_pages import last_page_sets, replace_page_sets
 from app.sync.pulled_revocations import revocation_problems, store_revocation
 from app.sync.schema import Problem
 from app.sync.transport import Credential, SyncError, Transport
@@ -60,6 +64,7 @@ class FetchedRecord:
     events: Sequence[wire.WireEvent]  # in the order the server received them
     certificates: Sequence[dict[str, Any]]
     revocations: Sequence[dict[str, Any]]
+    page_sets: Sequence[wire.WireEvent] = ()  # the case's `case.pages_attached` that are its page sets
 
 
 def not_fetched(number: str, error: SyncError) -> SyncError:
@@ -151,7 +156,34 @@ def checked_record(data: Any, *, number: str, now: datetime) -> FetchedRecord:
             raise refuse(f"revocations[{index}] {found[0]}")
         if item["case_number"] != number:
             raise refuse(f"revocations[{index}] 属于办件 {item['case_number']}")
-    return FetchedRecord(number, status, step, snapshot, checked, certificates, revocations)
+    page_sets = _page_sets(data, checked, number=number, now=now, refuse=refuse)
+    return FetchedRecord(number, status, step, snapshot, checked, certificates, revocations, page_sets)
+
+
+def _page_sets(
+    data: dict[str, Any],
+    events: Sequence[wire.WireEvent],
+    *,
+    number: str,
+    now: datetime,
+    refuse: Callable[[str], SyncError],
+) -> list[wire.WireEvent]:
+    """The record's page sets, each checked as a carried event; from its events when the server sent
+    none (a server before page sets)."""
+    if "page_sets" not in data:
+        return last_page_sets(events)
+    items = data["page_sets"]
+    if not isinstance(items, list) or len(items) > wire.MAX_BATCH_EVENTS:
+        raise refuse(f"page_sets 应为不超过 {wire.MAX_BATCH_EVENTS} 项的列表")
+    page_sets = []
+    for index, item in enumerate(items):
+        event = carried_event(number, item, now=now)
+        if isinstance(event, str):
+            raise refuse(f"page_sets[{index}]：{event}")
+        if event.kind != EventKind.PAGES_ATTACHED:
+            raise refuse(f"page_sets[{index}] 不是材料页面记录（{event.kind}）")
+        page_sets.append(event)
+    return page_sets
 
 
 def store_record(session: Session, record: FetchedRecord, *, today: date, catalog: CatalogRepository) -> None:
@@ -183,6 +215,7 @@ def store_record(session: Session, record: FetchedRecord, *, today: date, catalo
     for revocation in record.revocations:
         store_revocation(session, revocation)
     _replay(session, case, record.events, issued)
+    replace_page_sets(session, number, record.page_sets)
     if (case.status, case.step) != (record.status, record.step):
         log.warning(
             "case %s fetched: replayed to step %s (%s), the server projects step %s (%s)",

@@ -13,7 +13,7 @@ A status from the server is read through the status table (app.cases.status):
 Since issue 13 a change of an event that changes a case carries the event whole (`CASE_EVENT_FIELD`): for
 a case held here (accepted here or fetched) the event is applied by its step (`apply_case_event`), and the
 status alone of a change that names another step than the case's is not taken (the step's own event
-brings it).
+brings it). A material's page set comes the same way, and replaces the one held (app.sync.pulled_pages).
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from app.lifecycle.timing import HALL_TIMING_COLUMNS, TIMING_FIELD, hall_columns
 from app.sync import wire
 from app.sync.changes import Applying
 from app.sync.events import check_event
+from app.sync.pulled_pages import apply_pulled_page_set
 from app.sync.wire import EventKind
 from db.models import Case, CaseEvent, Certificate, HallCase
 
@@ -127,6 +128,8 @@ def apply_case_event(applying: Applying, case: Case, carried: Any) -> int:
         return 0  # our own event coming back
     if event.kind == EventKind.CERTIFICATE_ISSUED:
         return 0
+    if event.kind == EventKind.PAGES_ATTACHED:  # a material's pages: no step (app.sync.pulled_pages)
+        return apply_pulled_page_set(session, case, event)
     payload = event.payload
     step = payload.get("step")
     if not isinstance(step, int):

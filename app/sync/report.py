@@ -41,8 +41,12 @@ class SyncReport:
     account_problems: list[str] = field(default_factory=list)  # why a list pulled was refused (Chinese)
     pending: int = 0
     mismatches: list[DayDifference] = field(default_factory=list)
+    pages_uploaded: int = 0  # page files the server holds whole now (app.sync.blobs)
+    pages_owed: int = 0  # page files still to upload after this round
+    page_problems: list[str] = field(default_factory=list)  # files not sent, or why uploading stopped
     seconds: float = 0.0
     push_seconds: float = 0.0
+    upload_seconds: float = 0.0
     pull_seconds: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
@@ -59,7 +63,11 @@ class SyncReport:
             "account_problems": self.account_problems,
             "pending": self.pending,
             "mismatches": [d.__dict__ for d in self.mismatches],
+            "pages_uploaded": self.pages_uploaded,
+            "pages_owed": self.pages_owed,
+            "page_problems": self.page_problems,
             "seconds": round(self.seconds, 3),
             "push_seconds": round(self.push_seconds, 3),
+            "upload_seconds": round(self.upload_seconds, 3),
             "pull_seconds": round(self.pull_seconds, 3),
         }

@@ -38,12 +38,17 @@ class SyncError(Exception):
     `kind`: offline | auth | server | protocol | not_registered | invalid | too_large (a request refused as
     too large, HTTP 413: the push splits its batch) | refused (the server refused the person acting: login,
     password or role) | temporary_expired (the person's temporary password is past its time: hall IT
-    resets it)."""
+    resets it). `code`: the server's error code (`ErrorBody.error`) when it sent one; `answer`: its whole
+    error body (e.g. the offset a refused chunk of a page file should have had: app.sync.blobs)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(
+        self, kind: str, message: str, *, code: str | None = None, answer: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
+        self.code = code
+        self.answer = answer
 
 
 NOT_REGISTERED_MESSAGE = "本窗口尚未在服务器登记（clerk register）"
@@ -90,7 +95,8 @@ class RequestBody(TypedDict, total=False):
     """What a request carries besides its method, server, path and credential (each part optional)."""
 
     json: Any  # a body, sent as JSON
-    content: bytes  # a body already written as JSON (a push batch)
+    content: bytes  # a body already written as JSON (a push batch), or bytes of `content_type`
+    content_type: str  # of `content` when it is not JSON (a chunk of a page file)
     params: dict[str, str]  # the query
 
 
@@ -190,8 +196,9 @@ class Transport:
     ) -> httpx.Response:
         """One request on its own connection; a 200 response, or SyncError saying what went wrong."""
         headers = {"Authorization": credential.bearer} if credential else {}
+        parts: dict[str, Any] = {key: value for key, value in body.items() if key != "content_type"}
         if "content" in body:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = body.get("content_type", "application/json")
         try:
             with httpx.Client(
                 base_url=base,
@@ -200,7 +207,7 @@ class Transport:
                 verify=self._verify(),
             ) as http:
                 sent = self.clock.pc_now()
-                response = http.request(method, path, headers=headers, **body)
+                response = http.request(method, path, headers=headers, **parts)
                 self._observe_clock(response, sent)
         except httpx.TimeoutException as error:
             raise SyncError("offline", f"连接服务器超时（{base}）：{error}") from error
@@ -243,18 +250,23 @@ class Transport:
             body = response.json()
         except ValueError:
             body = None
-        message = body.get("message") if isinstance(body, dict) else None
-        code = body.get("error") if isinstance(body, dict) else None
+        answer = body if isinstance(body, dict) else None
+        message = answer.get("message") if answer is not None else None
+        code = answer.get("error") if answer is not None else None
+
+        def said(kind: str, text: str) -> SyncError:
+            return SyncError(kind, text, code=code if isinstance(code, str) else None, answer=answer)
+
         if response.status_code == 401:
             if code == "revoked" and credential is not None:
                 self._forget(credential, message or "")
-            raise SyncError("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
+            raise said("auth", message or "服务器拒绝了本窗口的凭据，请重新登记")
         if response.status_code == 403 and code in PERSON_REFUSED:
-            raise SyncError("refused", message or "服务器拒绝了工作人员授权")
+            raise said("refused", message or "服务器拒绝了工作人员授权")
         if response.status_code == 403 and code == "temporary_expired":
-            raise SyncError("temporary_expired", message or "临时密码已过期，请信息技术人员重置")
+            raise said("temporary_expired", message or "临时密码已过期，请信息技术人员重置")
         if response.status_code == 413:
-            raise SyncError("too_large", message or f"请求过大（HTTP 413，{path}）")
+            raise said("too_large", message or f"请求过大（HTTP 413，{path}）")
         if response.status_code in (400, 403, 404, 409):
-            raise SyncError("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
-        raise SyncError("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")
+            raise said("protocol", message or f"服务器拒绝请求（HTTP {response.status_code}，{path}）")
+        raise said("server", message or f"服务器错误（HTTP {response.status_code}），稍后自动重试")

@@ -51,11 +51,39 @@ PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 #               the order the server received them (received_at, then event id); the decision included],
 #    "certificates": [each `certificate.issued` as its change carries it: the payload, "case_number",
 #                     "event_id", "window_code", and the key entry as registered under KEY_FIELD],
-#    "revocations": [each `certificate.revoked` as its KIND_CERTIFICATE_REVOKED change carries it]}
+#    "revocations": [each `certificate.revoked` as its KIND_CERTIFICATE_REVOKED change carries it],
+#    "page_sets": [the case's page sets as the server projects them (the last `case.pages_attached` of each
+#                  material and visit to be stored): each that event as CASE_EVENT_FIELD carries it]}
+#    (a server before page sets leaves "page_sets" out: the window takes them from "events").
 # 400 invalid (a malformed number: the message names the problem, e.g. the check character), 401, 403
 # forbidden (a case of another hall), 404 not_found (a number the server does not hold), 413 too_large
 # (more than MAX_BATCH_EVENTS events, or more than MAX_BODY_BYTES of payloads).
 CASE_FETCH_PATH = f"{API}/cases/{{number}}"
+
+# Page files (app.sync.blobs, server.blobs): the bytes of captured pages, named by their SHA-256, apart from
+# the events that name them. Device credential on each; every limit here is enforced on both sides.
+# - POST BLOB_UPLOAD_PATH {"size": bytes}: start or resume this hall's upload of the file; 200 BlobStatus.
+#   The server answers how many bytes it holds *from this hall* (another hall's copy is never told of:
+#   a hall uploads a file whole, however many halls hold it, and the server keeps one copy on its disk).
+# - PUT BLOB_UPLOAD_PATH?offset=N, body: the next bytes (at most BLOB_CHUNK_BYTES, Content-Type
+#   application/octet-stream); 200 BlobStatus. The chunk that completes the declared size completes the
+#   upload: the server hashes the whole file and keeps it only if it is the SHA-256 named.
+# - GET BLOB_PATH?offset=N: at most BLOB_DOWNLOAD_BYTES of the file from N, with its whole size in the
+#   BLOB_SIZE_HEADER; only for a PC of a hall that uploaded the file (anything else: 404 not_found, the
+#   same answer as for a file the server does not have).
+BLOB_PATH = f"{API}/blobs/{{sha256}}"
+BLOB_UPLOAD_PATH = f"{API}/blobs/{{sha256}}/upload"
+BLOB_SIZE_HEADER = "X-Blob-Size"
+BLOB_CHUNK_BYTES = 1024 * 1024  # one upload request's body at most
+BLOB_DOWNLOAD_BYTES = 4 * 1024 * 1024  # one download answer at most
+MAX_BLOB_BYTES = 50 * 1024 * 1024  # one page file (app.scanning.page_store.MAX_PAGE_BYTES)
+# Refusals of an upload (`ErrorBody.error`), besides invalid, not_found and too_large (a size above
+# MAX_BLOB_BYTES, a chunk above BLOB_CHUNK_BYTES or beyond the declared size):
+BLOB_WRONG_OFFSET = "wrong_offset"  # 409: not at the server's offset, which the answer's `received` gives
+BLOB_HASH_MISMATCH = "hash_mismatch"  # 409: the completed file is not the SHA-256 named; the partial dropped
+BLOB_NOT_STARTED = "not_started"  # 409: a chunk before its upload was started (POST) by the hall
+BLOB_QUOTA_EXCEEDED = "quota_exceeded"  # 409: the hall's page files would pass the server's quota
+BLOB_DISK_FULL = "disk_full"  # 507: the server's disk is full; nothing of the chunk kept, retry later
 
 
 class EventKind(StrEnum):
@@ -125,7 +153,8 @@ KIND_CERTIFICATE_REVOKED = "certificate.revoked"
 # Key = the service event id (app.sync.pulled_ratings).
 KIND_RATING = "rating"
 # `case.updated` changes of an event that changes a case carry it whole under this field (event_id, kind,
-# payload, clerk_login, window_code, device_time), so a PC holding a copy of the case applies it.
+# payload, clerk_login, window_code, device_time), so a PC holding a copy of the case applies it; so do
+# those of a `case.pages_attached` (the material's page set: app.sync.pulled_pages).
 CASE_EVENT_FIELD = "event"
 # A conflict's `reason` (its kind). Where the records are: a number used twice keeps the first case; the
 # second is refused (not stored as a case) and stays on the PC that sent it. A certificate issued or
@@ -588,3 +617,28 @@ class ErrorBody:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class BlobStatus:
+    """What the server holds of one file from the asking PC's hall."""
+
+    sha256: str
+    size: int  # as declared
+    received: int  # bytes held from this hall, in order from the first
+    complete: bool  # held whole and verified: nothing more to send
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Any) -> BlobStatus:
+        status = cls(
+            sha256=_require(data, "sha256", str, "blob"),
+            size=_require(data, "size", int, "blob"),
+            received=_require(data, "received", int, "blob"),
+            complete=_require(data, "complete", bool, "blob"),
+        )
+        if not 0 <= status.received <= status.size:
+            raise WireError(f"blob: received {status.received} 不在 0–{status.size} 之间")
+        return status

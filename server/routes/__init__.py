@@ -5,6 +5,7 @@
 | `devices.py` | registering a window PC: enrol with a one-time code, confirm |
 | `sync.py` | push, pull, reconcile |
 | `cases.py` | a case's whole record, for a PC of its hall that does not hold it |
+| `blobs.py` | page files: uploaded by chunks, downloaded by the PCs of the hall that holds them |
 | `reference.py` | a published catalog version |
 | `conflicts.py` | a supervisor resolving a conflict |
 | `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.routes import accounts, cases, conflicts, devices, health, reference, sync
+from server.routes import accounts, blobs, cases, conflicts, devices, health, reference, sync
 
 ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
     sync.router,
     cases.router,
+    blobs.router,
     reference.router,
     conflicts.router,
     accounts.router,

@@ -32,10 +32,11 @@ ERROR_DESCRIPTIONS = {
     401: "设备凭据无效（unauthorized）或已注销（revoked）",
     403: "不允许（forbidden 等；not_confirmed：设备登记尚未确认）",
     404: "不存在（not_found）",
-    409: "冲突（window_taken、already_resolved）",
+    409: "冲突（window_taken、already_resolved；页面文件 wrong_offset、hash_mismatch 等）",
     413: "请求体过大（too_large）",
     429: "同一地址验证失败次数过多（too_many_attempts），按 Retry-After 秒数后再试",
     503: "数据库繁忙（busy）或不可用（unavailable），稍后重试",
+    507: "服务器磁盘已满（disk_full），稍后重试",
 }
 
 

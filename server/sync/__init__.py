@@ -21,8 +21,8 @@ Push (one transaction per request; the answer is sent only after COMMIT), step b
    A number the server already holds from a different event is never overwritten: that event is removed
    again, rejected as `duplicate_case_number`, logged at ERROR and recorded as a conflict. (`cases.py`)
 4. The change log is appended last, under its lock (`change_log.py`: why the lock makes the pull cursor
-   safe): the projections of the touched cases (`projection.py`), the conflicts (`conflicts.py`), the
-   change rows; then COMMIT.
+   safe): the projections of the touched cases (`projection.py`) and of their page sets (`page_sets.py`),
+   the conflicts (`conflicts.py`), the change rows; then COMMIT.
 
 Rows are always inserted sorted by key (signing keys, event ids, then case numbers), and the change-log lock
 comes after all of them, so two concurrent pushes take their locks in one global order and cannot deadlock.

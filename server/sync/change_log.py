@@ -16,7 +16,8 @@ second (a check before the lock could miss the other's uncommitted row). SQLite 
 
 A push appends, for each new event, the `case.updated` projection of its case (what another window of the
 hall shows about it: status and step; an event that changes a case goes with it whole under
-`CASE_EVENT_FIELD`, so a PC holding a copy of the case applies it), for each `certificate.issued` the
+`CASE_EVENT_FIELD`, so a PC holding a copy of the case applies it; so does a material's page set,
+`CARRIED_KINDS`), for each `certificate.issued` the
 certificate as issued, for each `certificate.revoked` the revocation, for each signing key registered the
 key (`signing_key`: every window of the hall verifies offline what any PC of the hall sealed), and a
 `conflict` change for each conflict recorded.
@@ -108,6 +109,10 @@ def event_changes(
     return changes
 
 
+# Events a PC holding a copy of the case applies though they change no status: a material's pages.
+CARRIED_KINDS = frozenset({EventKind.PAGES_ATTACHED})
+
+
 def changes_case(event: WireEvent) -> bool:
     """Whether an event (a `WireEvent`) changes its case: a kind of the status table's rows from a status,
     or one carrying the status it saw."""
@@ -130,7 +135,7 @@ def _projection(c: Candidate, row: Any, replayed: Replayed | None, timing: Timin
         "updated_by": event.event_id,
         TIMING_FIELD: timing,
     }
-    if changes_case(event):
+    if changes_case(event) or event.kind in CARRIED_KINDS:
         projection[CASE_EVENT_FIELD] = {
             "event_id": event.event_id,
             "kind": event.kind,

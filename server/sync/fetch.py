@@ -2,7 +2,8 @@
 hand-over at another window): `GET CASE_FETCH_PATH` (server.routes.cases; the answer's shape:
 app.sync.wire, beside CASE_FETCH_PATH).
 
-Read in one transaction, so the events, the projection and the certificates agree. Bounded: a case with
+Read in one transaction, so the events, the projection, the certificates and the page sets (the events
+that are the case's page sets now: server.sync.page_sets) agree. Bounded: a case with
 more than `MAX_BATCH_EVENTS` events, or whose events come to more than `MAX_BODY_BYTES` of JSON, is refused
 (413) rather than sent — no case of a hall's ordinary life comes near it, and a window must not be made to
 read an unbounded answer.
@@ -25,6 +26,7 @@ from server.models import case_event, case_record, signing_key
 from server.store import ServerDB
 from server.sync.certificates import issued_change, revoked_change
 from server.sync.device import Device
+from server.sync.page_sets import page_set_events
 
 
 class FetchError(Exception):
@@ -58,10 +60,12 @@ def fetch_case(db: ServerDB, device_: Device, text: str) -> dict[str, Any]:
         if len(rows) > MAX_BATCH_EVENTS:
             raise _too_large(number, f"记录超过 {MAX_BATCH_EVENTS} 条")
         keys = _keys(connection, db, rows)
+        page_set_ids = page_set_events(connection, number)
     events = [_wire(row) for row in rows]
     size = sum(len(dumps(e.payload)) for e in events)
     if size > MAX_BODY_BYTES:
         raise _too_large(number, f"记录共 {size} 字节，超过 {MAX_BODY_BYTES} 字节")
+    by_id = {e.event_id: e for e in events}
     step = case.step
     if step is None:  # stored before steps, not projected since: replay it here
         step = replay(
@@ -82,6 +86,19 @@ def fetch_case(db: ServerDB, device_: Device, text: str) -> dict[str, Any]:
             if e.kind == EventKind.CERTIFICATE_ISSUED and str(e.payload.get("key_id")) in keys
         ],
         "revocations": [revoked_change(e) for e in events if e.kind == EventKind.CERTIFICATE_REVOKED],
+        "page_sets": [_carried(by_id[i]) for i in page_set_ids if i in by_id],
+    }
+
+
+def _carried(event: WireEvent) -> dict[str, Any]:
+    """An event as a `case.updated` change carries it (CASE_EVENT_FIELD)."""
+    return {
+        "event_id": event.event_id,
+        "kind": event.kind,
+        "payload": event.payload,
+        "clerk_login": event.clerk_login,
+        "window_code": event.window_code,
+        "device_time": event.device_time,
     }
 
 

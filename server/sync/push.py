@@ -15,7 +15,7 @@ from server.bulk import insert_rows
 from server.messages import queue_messages
 from server.models import case_event
 from server.store import ServerDB
-from server.sync import cases, certificates, chain, change_log, conflicts, permits, projection
+from server.sync import cases, certificates, chain, change_log, conflicts, page_sets, permits, projection
 from server.sync.checks import (
     Candidate,
     check_against_stored,
@@ -194,6 +194,7 @@ class Push:
             self.connection, self.db, sorted({c.event.case_number for c in accepted})
         )
         projected = projection.project(self.connection, self.db, touched, accepted, self.now)
+        page_sets.project(self.connection, self.db, self.device, accepted, self.now)
         self.conflicts += conflicts.non_commuting(accepted, touched.marks, self.device, self.now)
         for number, replayed in projected.items():
             self.conflicts += conflicts.lifecycle(
