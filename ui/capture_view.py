@@ -71,8 +71,12 @@ class CaptureDialog(QDialog):
         scan_folder: str = "",
         attach: Callable[[CaptureSession], object] | None = None,
         on_code: Callable[[str], None] | None = None,
+        read_only: bool = False,
+        note: str = "",
         parent: QWidget | None = None,
     ) -> None:
+        """`read_only`: the pages are shown, nothing captured or changed (查看 without 采集, an ended case).
+        `note`: what the clerk should know first (pages not downloaded, offline)."""
         super().__init__(parent)
         self.setWindowTitle(title)
         fit_to_screen(self, preferred=QSize(1280, 720))
@@ -88,7 +92,12 @@ class CaptureDialog(QDialog):
         self._folder_busy = False
         self.busy = 0
         self.last_error = ""
+        self.read_only = read_only
         self._build()
+        if read_only:
+            self._show_only()
+        if note:
+            self.message.setText(note)
         self._refresh_materials()
         self.materials.setCurrentRow(0)
         self._update_disk()
@@ -238,6 +247,30 @@ class CaptureDialog(QDialog):
         ):
             QShortcut(QKeySequence(keys), self, slot)
 
+    def _show_only(self) -> None:
+        for widget in (
+            self.camera_button,
+            self.scan_button,
+            self.scanners,
+            self.sheets_button,
+            self.feeder_button,
+            self.import_button,
+            self.folder_label,
+            self.keep_short_button,
+            self.left_button,
+            self.right_button,
+            self.up_button,
+            self.down_button,
+            self.delete_button,
+            self.keep_button,
+            self.move_to,
+        ):
+            widget.hide()
+        self.pages.setDragDropMode(QAbstractItemView.DragDropMode.NoDragDrop)
+        self.pages_title.setText("页面（只读）")
+        self.done_button.setText("关闭")
+        self.cancel_button.hide()
+
     # -- what is shown ---------------------------------------------------------------------------------
     def current_code(self) -> str | None:
         item = self.materials.currentItem()
@@ -251,6 +284,8 @@ class CaptureDialog(QDialog):
         return self.session.pages(code)
 
     def _refresh_materials(self) -> None:
+        if self.read_only:
+            self.keep_short_button.hide()
         current = self.current_code()
         self.materials.blockSignals(True)
         self.materials.clear()
@@ -319,7 +354,7 @@ class CaptureDialog(QDialog):
         short = None if code in (None, UNPLACED) else self.session.short_message(str(code))
         kept = code not in (None, UNPLACED) and self.session.kept_short(str(code))
         self.short_label.setText("" if short is None else short + ("（已确认）" if kept else ""))
-        self.keep_short_button.setVisible(short is not None and not kept)
+        self.keep_short_button.setVisible(short is not None and not kept and not self.read_only)
         placing = code == UNPLACED
         self.move_to.setPlaceholderText("归入材料…" if placing else "移到材料…")
         self.pages_title.setText(
@@ -362,7 +397,8 @@ class CaptureDialog(QDialog):
             if page.page.kept_despite_warnings:
                 info += "（已确认保留）"
         self.page_info.setText(info)
-        self.keep_button.setVisible(bool(page.page.warnings) and not page.page.kept_despite_warnings)
+        warned = bool(page.page.warnings) and not page.page.kept_despite_warnings
+        self.keep_button.setVisible(warned and not self.read_only)
         pixmap = self._pixmaps.get((page.page.sha256, page.page.rotation, PREVIEW_BOX))
         if pixmap is None:
             self.preview.setText("正在加载…")
@@ -794,6 +830,9 @@ class CaptureDialog(QDialog):
             button.setToolTip(use.label if use.nearly_full else button.toolTip())
 
     def finish(self) -> None:
+        if self.read_only:
+            self.accept()
+            return
         problems = self.session.problems()
         if problems:
             self.message.setStyleSheet("color:#b00020;")

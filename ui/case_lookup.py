@@ -30,6 +30,7 @@ from app.workspace import Workspace
 from db.store import StoreError
 from ui.approval_confirm import ApprovalConfirmDialog
 from ui.case_dialog import ApprovalRequest, CaseDialog, HandoverRequest
+from ui.case_pages import CasePagesFlow
 from ui.case_steps import CaseSteps
 from ui.desk import Desk, not_permitted
 
@@ -98,6 +99,7 @@ class CaseLookup(QObject):
         self.case_dialog: CaseDialog | None = None
         self.confirmation: ApprovalConfirmDialog | None = None  # asking the approver, while it is open
         self.steps = CaseSteps(desk=desk)  # the steps after the decision, asked from the dialog
+        self.pages = CasePagesFlow(desk=desk)  # the case's captured pages, asked from the dialog
         self.steps.changed.connect(self._reopen)
         self.steps.print_requested.connect(self.print_requested)
 
@@ -158,6 +160,8 @@ class CaseLookup(QObject):
         )
         dialog.step_requested.connect(lambda action: self.steps.request(on_file.case, action))
         dialog.print_requested.connect(self.print_requested)
+        dialog.pages_requested.connect(self.pages.open_pages)
+        dialog.export_requested.connect(lambda number: self.pages.export(number))
         dialog.approve_requested.connect(self.approve)
         dialog.handover_requested.connect(self.hand_over)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -1,11 +1,10 @@
-"""Captured pages through the operations: a capture over a case's materials (a case being taken in, or a
-saved case at a later visit), attaching it, and the case's pages as one PDF. Each checks the person's
-permission first (采集: Permission.CAPTURE_PAGES; seeing and exporting: VIEW_PAGES)."""
+"""Capturing pages through the operations: a capture over a case's materials (a case being taken in, or a
+saved case at a later visit), attaching it, and a view-only capture of what a case holds. Each checks the
+person's permission first (采集: Permission.CAPTURE_PAGES; seeing: VIEW_PAGES, app.operations.pages)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.accounts.roles import Permission
@@ -13,7 +12,6 @@ from app.catalog import Material
 from app.operations.person import Actor
 from app.scanning.attach import PageSetView, PagesRefused
 from app.scanning.capture import CaptureSession, MaterialSlot
-from app.scanning.export import export_pages_pdf
 
 if TYPE_CHECKING:
     from app.workspace import Workspace
@@ -53,22 +51,20 @@ def attach_capture(ws: Workspace, *, person: Actor, number: str, session: Captur
     ws.pages.attach(number, session.attachments(), by=person)
 
 
-def case_page_sets(ws: Workspace, *, person: Actor, number: str) -> list[PageSetView]:
-    person.require(Permission.VIEW_PAGES)
-    return ws.pages.page_sets(number)
-
-
-def export_case_pages(ws: Workspace, *, person: Actor, number: str, target: Path) -> int:
-    """The case's pages as one PDF with a bookmark per material; returns the number of pages."""
-    person.require(Permission.VIEW_PAGES)
-    case = ws.cases.find(number)
-    sets = ws.pages.page_sets(number)
-    if not sets:
-        raise PagesRefused(f"办件 {number} 没有已采集的材料页面")
-    return export_pages_pdf(
-        target,
-        number=number,
-        item_name=case.item_name if case is not None else "",
-        page_sets=sets,
-        store=ws.pages.pages,
-    )
+def viewing_capture(ws: Workspace, sets: Sequence[PageSetView]) -> CaptureSession:
+    """A capture that only shows a case's pages, every visit of each material as its own entry."""
+    visits: dict[str, int] = {}
+    for page_set in sets:
+        visits[page_set.material_code] = visits.get(page_set.material_code, 0) + 1
+    shown: list[MaterialSlot] = []
+    for page_set in sets:
+        code = page_set.material_code
+        label = page_set.material_name
+        if visits[code] > 1:
+            label += "（受理时）" if page_set.visit == 0 else f"（第 {page_set.visit} 次补正）"
+            code = f"{code}@{page_set.visit}"
+        shown.append(MaterialSlot(code, label, page_set.standard_pages))
+    session = CaptureSession(ws.pages.pages, shown or [MaterialSlot("-", "（无页面）")])
+    for slot, page_set in zip(shown, sets, strict=True):
+        session.load(slot.code, page_set.pages, kept_short=page_set.kept_short_by is not None)
+    return session

@@ -7,10 +7,13 @@ here are shown and the message says why the others are not.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.accounts.roles import Permission
 from app.operations.lookup import CaseNotHere
+from app.scanning.attach import PagesRefused
+from app.scanning.export import export_pages_pdf
 from app.sync.blob_downloads import PagesHere, PagesProgress
 from app.sync.transport import SyncError
 
@@ -50,3 +53,15 @@ def case_pages(
     except SyncError as error:
         return CasePages(number, sets, None, error.message)
     return CasePages(number, sets, here)
+
+
+def export_case_pages(ws: Workspace, *, person: Actor, number: str, target: Path) -> int:
+    """The case's pages held here as one PDF with a bookmark per material (for the back office); returns the
+    number of pages. A page whose file is not here stops it with its message (PageMissing)."""
+    person.require(Permission.VIEW_PAGES)
+    sets = ws.pages.page_sets(number)
+    if not sets:
+        raise PagesRefused(f"办件 {number} 没有已采集的材料页面")
+    case = ws.cases.find(number)
+    item_name = case.item_name if case is not None else ""
+    return export_pages_pdf(target, number=number, item_name=item_name, page_sets=sets, store=ws.pages.pages)

@@ -87,11 +87,11 @@ class CaptureSession:
         """A session over a saved case's pages at `visit`, to add to and arrange."""
         session = cls(store, materials, visit=visit, check=check)
         for page_set in page_sets:
-            held = session._held.get(page_set.material_code)
-            if held is None or page_set.visit != visit:
+            if page_set.material_code not in session._held or page_set.visit != visit:
                 continue
-            held.pages = [HeldPage(page) for page in page_set.pages]
-            held.kept_short = page_set.kept_short_by is not None
+            session.load(
+                page_set.material_code, page_set.pages, kept_short=page_set.kept_short_by is not None
+            )
         return session
 
     def for_materials(self, materials: Sequence[MaterialSlot]) -> CaptureSession:
@@ -109,6 +109,12 @@ class CaptureSession:
                     other.unplaced.append(page)
         other.unplaced.extend(self.unplaced)
         return other
+
+    def load(self, code: str, pages: Sequence[AttachedPage], *, kept_short: bool = False) -> None:
+        """Show stored pages under a material (a saved case's), as they are: nothing to attach again."""
+        held = self._material(code)
+        held.pages = [HeldPage(page) for page in pages]
+        held.kept_short = kept_short
 
     # -- reading -----------------------------------------------------------------------------------------
     @property
