@@ -147,6 +147,8 @@ class CaptureDialog(QDialog):
         left_column.setContentsMargins(0, 0, 0, 0)
         left_column.addWidget(QLabel("材料"))
         self.materials = named(QListWidget(), "captureMaterials")
+        self.materials.setWordWrap(True)  # a material's whole name, on two lines when it is long
+        self.materials.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.materials.currentRowChanged.connect(self._material_chosen)
         left_column.addWidget(self.materials, 1)
         self.short_label = named(QLabel(), "shortCount")
@@ -221,7 +223,7 @@ class CaptureDialog(QDialog):
         right_column.addLayout(more)
         right_column.addWidget(self.code_button)
         split.addWidget(right)
-        split.setSizes([260, 560, 440])
+        split.setSizes([300, 540, 420])
         outer.addWidget(split, 1)
 
         bottom = QHBoxLayout()
@@ -297,13 +299,15 @@ class CaptureDialog(QDialog):
             short = self.session.short_message(slot.code) is not None and not self.session.kept_short(
                 slot.code
             )
-            mark = "　⚠" if warned or short else ""
-            item = QListWidgetItem(f"{slot.code} {slot.name}（{counts[slot.code]} 页）{mark}")
+            mark = "⚠ " if warned or short else ""
+            item = QListWidgetItem(f"{mark}{slot.code}（{counts[slot.code]} 页）{slot.name}")
             item.setData(Qt.ItemDataRole.UserRole, slot.code)
             item.setToolTip(slot.name)
+            if warned or short:
+                item.setBackground(WARNED)
             self.materials.addItem(item)
         if self.session.unplaced:
-            item = QListWidgetItem(f"未归类（{len(self.session.unplaced)} 页）　⚠")
+            item = QListWidgetItem(f"⚠ 未归类（{len(self.session.unplaced)} 页）")
             item.setData(Qt.ItemDataRole.UserRole, UNPLACED)
             item.setBackground(WARNED)
             self.materials.addItem(item)
