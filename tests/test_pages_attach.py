@@ -3,6 +3,7 @@ with its event and the files the window owes the server; every bad attachment re
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -147,3 +148,17 @@ def test_a_case_not_accepted_keeps_no_pages(workspace: Workspace) -> None:
             [MaterialPages(passport.materials[0].code, (stored(workspace, "x"),))],
             by=workspace.counter("demo"),
         )
+
+
+def test_the_sweep_removes_only_old_files_no_record_names(workspace: Workspace) -> None:
+    counter = workspace.counter("demo")
+    kept = stored(workspace, "受理时的页面")
+    number = accept(workspace)
+    workspace.pages.attach(number, [MaterialPages("M04", (kept,))], by=counter)
+    orphan, young = stored(workspace, "未保存的办件"), stored(workspace, "正在采集")
+    store = workspace.pages.pages
+    old = workspace.clock.now().timestamp() - 3 * 86400
+    for page in (kept, orphan):
+        os.utime(store.path(page.sha256), (old, old))
+    assert workspace.pages.sweep() == 1
+    assert store.has(kept.sha256) and not store.has(orphan.sha256) and store.has(young.sha256)

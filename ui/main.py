@@ -121,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 success=lambda _result: gc.freeze(),
                 failure=lambda error: log.warning("document warm-up failed: %s", error),
             )
+            # Page files of cases never saved, from earlier days: removed once the window is up.
+            window.jobs.start(
+                lambda: workspace.pages.sweep(),
+                success=lambda _removed: None,
+                failure=lambda error: log.warning("page sweep failed: %s", error),
+            )
         if args.screenshot:
             window.grab().save(str(args.screenshot))
         if args.quit_when_ready:

@@ -15,6 +15,7 @@ Refused before anything is written, with the reason:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,13 @@ from app.scanning.pages import PageFormat, PageSource
 from app.sync.outbox import RecordedBy, UnsendableEvent, record_event
 from db.models import Case, CaseMaterial, CasePage, PageSet, PageUpload
 from db.store import Store
+
+
+log = logging.getLogger("clerk.pages")
+
+# A page captured for a case being taken in is on the disk before the case is saved; if it never is, the
+# file is removed this long after it was captured (long enough for any capture still open on a screen).
+SWEEP_AFTER_DAYS = 2
 
 
 class PagesRefused(Exception):
@@ -196,8 +204,20 @@ class PageService:
         return sorted(views, key=lambda v: (order.get(v.material_code, len(order)), v.material_code, v.visit))
 
     def referenced(self) -> set[str]:
+        """Every page file a record names: a page of a case, or a file still owed to the server."""
         with self._store.read() as session:
-            return set(session.scalars(select(CasePage.sha256).distinct()))
+            named = set(session.scalars(select(CasePage.sha256).distinct()))
+            owed = session.scalars(select(PageUpload.sha256).where(PageUpload.done_at.is_(None)))
+            return named | set(owed)
+
+    def sweep(self, *, keep_days: float = SWEEP_AFTER_DAYS) -> int:
+        """Remove page files no record names and older than `keep_days`: pages captured for a case never
+        saved (the clerk started again, the program was closed). Returns how many were removed."""
+        older_than = self._clock.now().timestamp() - keep_days * 86400
+        removed = self.pages.remove_unreferenced(self.referenced(), older_than=older_than)
+        if removed:
+            log.info("removed %d page files no case names", removed)
+        return removed
 
 
 def _page(row: CasePage) -> AttachedPage:
