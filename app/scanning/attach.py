@@ -32,7 +32,6 @@ from app.sync.outbox import RecordedBy, UnsendableEvent, record_event
 from db.models import Case, CaseMaterial, CasePage, PageSet, PageUpload
 from db.store import Store
 
-
 log = logging.getLogger("clerk.pages")
 
 # A page captured for a case being taken in is on the disk before the case is saved; if it never is, the
