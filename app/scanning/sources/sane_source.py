@@ -265,7 +265,10 @@ def _configure(device: Any, settings: ScanSettings, label: str, sane_error: type
     if resolution is not None:
         nearest = nearest_resolution(resolution.constraint, settings.dpi)
         _set(device, "resolution", nearest, refused, sane_error)
-        dpi = round(float(device.resolution))
+        try:
+            dpi = round(float(device.resolution))  # what the device took
+        except (sane_error, AttributeError) as error:
+            raise refused(f"resolution = {nearest}", error) from error
 
     for name, end in (("tl-x", min), ("tl-y", min), ("br-x", max), ("br-y", max)):
         option = _settable(device, name)
@@ -301,10 +304,15 @@ def _read_sheet(
         raise SheetFault(status_fault(str(error)), str(error)) from error
     except (RuntimeError, ValueError) as error:  # no data, or less data than the image it claims
         raise SheetFault(Fault.CANCELLED if cancelled() else Fault.NO_IMAGE, str(error)) from error
+    except MemoryError as error:
+        raise SheetFault(Fault.NO_MEMORY) from error
     if cancelled():
         raise SheetFault(Fault.CANCELLED)
     if lines > 0 and image.height < lines:  # a read cut short comes back as a shorter image
         raise SheetFault(Fault.NO_IMAGE, f"只收到 {image.height}/{lines} 行")
-    if plan.lineart:
-        image = image.convert("1", dither=Image.Dither.NONE)
-    return png_page(image, dpi=plan.dpi, source=PageSource.SCANNER, origin=label)
+    try:
+        if plan.lineart:
+            image = image.convert("1", dither=Image.Dither.NONE)
+        return png_page(image, dpi=plan.dpi, source=PageSource.SCANNER, origin=label)
+    except MemoryError as error:
+        raise SheetFault(Fault.NO_MEMORY) from error
