@@ -28,11 +28,13 @@ from app.scanning.sources import (
     nearest_resolution,
 )
 from app.scanning.sources.sane_source import SaneScanner, choose_mode, choose_source
-from tests.sane_test_backend import run_with_sane, sane_config
+from tests.sane_test_backend import run_with_sane, sane_config, settle_reader_after_start
 
 # The test backend's glass is 200 mm square; a scan takes all of it.
 GLASS_MM = 200
 FEEDER_SHEETS = 10  # the test backend's feeder holds ten sheets
+# Sheets for fault scenarios: small enough for the backend's reader to finish first (sane_test_backend).
+SMALL_SHEETS = ScanSettings(dpi=50, mode=ColourMode.LINEART, feeder=True)
 
 
 def pixels(dpi: int) -> int:
@@ -52,9 +54,9 @@ def scenario_devices() -> list[ScannerDevice]:
     return SaneScanner().devices()
 
 
-def scenario_scan(
-    device_name: str, settings: ScanSettings, options: dict[str, Any] | None = None
-) -> list[CapturedPage]:
+def scenario_scan(device_name: str, settings: ScanSettings, faults: bool = False) -> list[CapturedPage]:
+    if faults:
+        settle_reader_after_start()
     scanner = SaneScanner()
     scanner.devices()
     return list(scanner.scan(device_name=device_name, settings=settings))
@@ -89,9 +91,10 @@ def scenario_busy() -> str:
 
 def scenario_fault_after(sheets: int, status: str) -> tuple[int, BaseException]:
     """A feeder run whose device reports `status` once `sheets` sheets were read."""
+    settle_reader_after_start()
     scanner = SaneScanner()
     scanner.devices()
-    run = scanner.scan(device_name="test:0", settings=ScanSettings(dpi=50, mode=ColourMode.GRAY, feeder=True))
+    run = scanner.scan(device_name="test:0", settings=SMALL_SHEETS)
     received = [next(run) for _ in range(sheets)]
     scanner._device.read_return_value = status  # the driver's own fault switch, between two sheets
     try:
@@ -114,7 +117,8 @@ def scenario_cancel_between_sheets() -> tuple[int, int]:
 
 
 def scenario_cancel_while_reading() -> tuple[int, str]:
-    """The clerk cancels from the GUI thread while the scanning thread reads a slow sheet."""
+    """The clerk cancels from the GUI thread while the scanning thread is in the middle of a sheet."""
+    settle_reader_after_start()
     scanner = SaneScanner()
     scanner.devices()
     first = threading.Event()
@@ -123,10 +127,9 @@ def scenario_cancel_while_reading() -> tuple[int, str]:
 
     def scanning() -> None:
         try:
-            settings = ScanSettings(dpi=150, mode=ColourMode.GRAY, feeder=True)
-            for page in scanner.scan(device_name="test:0", settings=settings):
+            for page in scanner.scan(device_name="test:0", settings=SMALL_SHEETS):
                 received.append(page)
-                # The next sheet comes a byte per read: it takes seconds, and the cancel lands within it.
+                # The next sheet is handed over a byte per read: the cancel lands within it.
                 scanner._device.read_limit = True
                 scanner._device.read_limit_size = 1
                 first.set()
@@ -146,14 +149,25 @@ def scenario_cancel_while_reading() -> tuple[int, str]:
 _kept: list[Any] = []
 
 
-def scenario_left_open_at_exit() -> int:
-    """A run abandoned with its device open: the process must still end cleanly (SANE closed last)."""
+def scenario_left_open_at_exit() -> tuple[int, str]:
+    """A run abandoned with its device open (the window closed mid-run): what runs at exit lets the device
+    go, and the process still ends cleanly."""
+    import sane
+
+    from app.scanning.sources import sane_source
+
     scanner = SaneScanner()
     scanner.devices()
     run = scanner.scan(device_name="test:1", settings=ScanSettings(dpi=50, feeder=True))
     page = next(run)
     _kept.append(run)
-    return page.width
+    try:
+        sane.open("test:1")
+    except Exception as error:
+        held = str(error)
+    sane_source._close_all()  # what atexit runs
+    sane.open("test:1").close()  # free now
+    return page.width, held
 
 
 # Tests.
@@ -218,7 +232,7 @@ def test_a_feeder_run_gives_every_sheet_until_it_is_empty(config: Path) -> None:
 def test_an_empty_feeder_is_said_so(tmp_path: Path) -> None:
     config = sane_config(tmp_path / "sane", read_status_code='"SANE_STATUS_NO_DOCS"')
     with pytest.raises(FeederEmpty) as refused:
-        run_with_sane(config, scenario_scan, device_name="test:0", settings=ScanSettings(feeder=True))
+        run_with_sane(config, scenario_scan, device_name="test:0", settings=SMALL_SHEETS, faults=True)
     assert "进纸器中没有纸" in str(refused.value) and "frontend-tester" in str(refused.value)
 
 
@@ -231,7 +245,8 @@ def test_a_busy_scanner_is_refused_and_scans_once_free(config: Path) -> None:
 def test_an_io_error_on_the_first_sheet_refuses_the_scan(tmp_path: Path) -> None:
     config = sane_config(tmp_path / "sane", read_status_code='"SANE_STATUS_IO_ERROR"')
     with pytest.raises(CaptureError) as refused:
-        run_with_sane(config, scenario_scan, device_name="test:0", settings=ScanSettings())
+        flatbed = ScanSettings(dpi=SMALL_SHEETS.dpi, mode=SMALL_SHEETS.mode)
+        run_with_sane(config, scenario_scan, device_name="test:0", settings=flatbed, faults=True)
     assert type(refused.value) is CaptureError
     assert "连接中断" in str(refused.value)
 
@@ -271,7 +286,7 @@ def test_cancel_while_a_sheet_is_read_drops_that_sheet_quietly(config: Path) -> 
 
 
 def test_a_run_abandoned_with_its_device_open_ends_the_process_cleanly(config: Path) -> None:
-    assert run_with_sane(config, scenario_left_open_at_exit) == pixels(50)
+    assert run_with_sane(config, scenario_left_open_at_exit) == (pixels(50), "Device busy")
 
 
 def test_settings_are_matched_to_each_backends_words() -> None:

@@ -1,9 +1,12 @@
 """Scanners through SANE (Linux), by python-sane: USB scanners with a SANE backend and network scanners
 (eSCL/WSD through sane-airscan) alike.
 
-SANE is started once per process, on first use, and stopped at exit after closing any device left open;
-its configuration is read then and never again. Calls into it are serialized, except a cancel, which SANE
-allows from another thread while a sheet is read (python-sane releases the GIL while reading).
+SANE is started once per process, on first use; its configuration is read then and never again. At exit
+every device left open is closed (what lets a scanner go), but sane_exit is not called: it unloads the
+backends, and a backend whose reader thread was cancelled at a bad moment (SANE cancels them with an
+asynchronous pthread_cancel) can leave the allocator's or the loader's lock held, so unloading hangs or
+crashes the closing window; the process's end releases the rest. Calls into SANE are serialized, except a
+cancel, which SANE allows from another thread while a sheet is read (python-sane releases the GIL then).
 
 A device is set up from ScanSettings by SANE's well-known option names (source, mode, depth, resolution,
 scan area), matching each backend's own wording of its sources and modes; the scan area is the whole
@@ -94,6 +97,7 @@ def choose_mode(modes: Sequence[str], mode: ColourMode) -> str | None:
 _lock = threading.Lock()
 _started = False
 _open_devices: set[Any] = set()
+EXIT_WAIT_SECONDS = 2.0  # a driver call stuck at exit must not keep the window from closing
 
 
 def _sane() -> Any:
@@ -109,21 +113,20 @@ def _sane() -> Any:
             except Exception as error:  # _sane.error, or a library that fails to load its backends
                 raise CaptureError(f"扫描仪驱动（SANE）无法启动：{error}") from error
             _started = True
-            atexit.register(_stop)
+            atexit.register(_close_all)
         return sane
 
 
-def _stop() -> None:
-    """At exit: devices closed before SANE is, or a late close would use freed driver state."""
-    global _started
-    import sane
-
-    with _lock:
+def _close_all() -> None:
+    """At exit: every device still open is closed, unless a driver call is stuck holding SANE."""
+    if not _lock.acquire(timeout=EXIT_WAIT_SECONDS):
+        log.warning("SANE busy at exit: devices left to the process's end")
+        return
+    try:
         for device in list(_open_devices):
             _close(device)
-        if _started:
-            sane.exit()
-            _started = False
+    finally:
+        _lock.release()
 
 
 def _close(device: Any) -> None:
