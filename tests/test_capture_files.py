@@ -112,6 +112,13 @@ def test_png_and_jpeg_are_kept_byte_for_byte(tmp_path: Path) -> None:
     assert jpeg_page == CapturedPage(jpeg, PageFormat.JPEG, 400, 300, 200, PageSource.FILE, "身份证.jpg")
 
 
+def test_a_jpeg_with_a_damaged_exif_block_is_kept_as_it_is(tmp_path: Path) -> None:
+    damaged = b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x05\x01\x12"  # an IFD cut short
+    data = image_bytes(document_page(), "JPEG", exif=damaged)
+    (page,) = import_file(write(tmp_path, "phone.jpg", data))
+    assert (page.format, page.data) == (PageFormat.JPEG, data)
+
+
 def test_a_photo_turned_by_its_exif_is_stored_upright(tmp_path: Path) -> None:
     landscape = document_page((400, 300))
     exif = landscape.getexif()

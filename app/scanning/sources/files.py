@@ -38,6 +38,7 @@ PDF_DPI = 200
 # 600 dpi fits); a page above it is refused whatever kind of file holds it.
 MAX_PAGE_PIXELS = int(Image.MAX_IMAGE_PIXELS or 89_478_485)
 IMAGE_FORMATS = ("PNG", "JPEG", "TIFF", "BMP")
+IMAGE_SIGNATURES = (b"\x89PNG", b"\xff\xd8\xff", b"II*\x00", b"MM\x00*", b"BM")
 # A rendered PDF page whose PNG is above this is tried as JPEG too, and the smaller kept.
 PNG_TRY_JPEG_BYTES = 512 * 1024
 EXIF_ORIENTATION = 0x0112
@@ -87,7 +88,7 @@ def read_pages(data: bytes, *, name: str, source: PageSource, dpi: int | None = 
         raise _refuse(name, "文件是空的（0 字节）")
     if len(data) > MAX_FILE_BYTES:
         raise _refuse(name, f"文件过大（上限 {MAX_FILE_MB} MB）")
-    if b"%PDF-" in data[:1024]:
+    if not data.startswith(IMAGE_SIGNATURES) and b"%PDF-" in data[:1024]:  # a PDF may have a preamble
         return _pdf_pages(data, name=name, source=source)
     return _image_pages(data, name=name, source=source, dpi=dpi)
 
@@ -140,7 +141,11 @@ def _decoded_pages(
 
 
 def _upright(image: Image.Image) -> bool:
-    orientation: object = image.getexif().get(EXIF_ORIENTATION, 1)
+    """No rotation asked for; a damaged EXIF block asks for none (the picture itself decoded)."""
+    try:
+        orientation: object = image.getexif().get(EXIF_ORIENTATION, 1)
+    except Exception:  # what a damaged EXIF block makes Pillow raise is open-ended
+        return True
     return orientation == 1
 
 
@@ -154,37 +159,41 @@ def _pdf_pages(data: bytes, *, name: str, source: PageSource) -> list[CapturedPa
             if error.err_code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
                 raise _refuse(name, "PDF 已加密（需要密码），请导入未加密的文件") from None
             raise _refuse(name, "PDF 文件已损坏，无法打开") from error
-        try:
+    try:
+        with PDFIUM_LOCK:
             count = len(document)
-            if count == 0:
-                raise _refuse(name, "PDF 中没有页面")
-            if count > MAX_PDF_PAGES:
-                raise _refuse(name, f"PDF 页数过多（{count} 页，上限 {MAX_PDF_PAGES} 页）")
-            return [_pdf_page(document, index, name=name, source=source) for index in range(count)]
-        except pypdfium2.PdfiumError as error:
-            raise _refuse(name, "PDF 文件已损坏，无法显示其页面") from error
-        finally:
+        if count == 0:
+            raise _refuse(name, "PDF 中没有页面")
+        if count > MAX_PDF_PAGES:
+            raise _refuse(name, f"PDF 页数过多（{count} 页，上限 {MAX_PDF_PAGES} 页）")
+        return [_pdf_page(document, index, name=name, source=source) for index in range(count)]
+    except pypdfium2.PdfiumError as error:
+        raise _refuse(name, "PDF 文件已损坏，无法显示其页面") from error
+    finally:
+        with PDFIUM_LOCK:
             document.close()
 
 
 def _pdf_page(document: pypdfium2.PdfDocument, index: int, *, name: str, source: PageSource) -> CapturedPage:
-    page = document[index]
-    try:
-        width_pt, height_pt = page.get_size()
-        scale = PDF_DPI / 72
-        if width_pt * scale * height_pt * scale > MAX_PAGE_PIXELS:
-            raise _refuse(
-                name,
-                f"PDF 第 {index + 1} 页尺寸过大（{width_pt / 72 * 25.4:.0f}×"
-                f"{height_pt / 72 * 25.4:.0f} 毫米）",
-            )
-        bitmap = page.render(scale=scale)
+    """One page rendered (the lock held for PDFium's part only) and encoded."""
+    with PDFIUM_LOCK:
+        page = document[index]
         try:
-            image = bitmap.to_pil().convert("RGB")
+            width_pt, height_pt = page.get_size()
+            scale = PDF_DPI / 72
+            if width_pt * scale * height_pt * scale > MAX_PAGE_PIXELS:
+                raise _refuse(
+                    name,
+                    f"PDF 第 {index + 1} 页尺寸过大（{width_pt / 72 * 25.4:.0f}×"
+                    f"{height_pt / 72 * 25.4:.0f} 毫米）",
+                )
+            bitmap = page.render(scale=scale)
+            try:
+                image = bitmap.to_pil().convert("RGB")  # a copy: PDFium's buffer is freed below
+            finally:
+                bitmap.close()
         finally:
-            bitmap.close()
-    finally:
-        page.close()
+            page.close()
     if _is_gray(image):
         image = image.convert("L")
     as_png = png_page(image, dpi=PDF_DPI, source=source, origin=name)
