@@ -295,14 +295,14 @@ def test_settings_are_matched_to_each_backends_words() -> None:
     assert choose_source(["Normal", "ADF"], feeder=False) == "Normal"
     assert choose_source(["Flatbed", "Automatic Document Feeder"], feeder=True) == "Automatic Document Feeder"
     assert choose_source(["ADF Front", "ADF Back"], feeder=False) is None
-    assert choose_mode(["Lineart", "Halftone", "Gray", "Color"], ColourMode.LINEART) == "Lineart"
-    assert choose_mode(["Black & White", "Grayscale", "24bit Color"], ColourMode.COLOUR) == "24bit Color"
-    assert choose_mode(["Binary", "True Gray", "Gray", "Color"], ColourMode.GRAY) == "Gray"
-    assert choose_mode(["Gray", "Color"], ColourMode.LINEART) is None
-    assert nearest_resolution([75, 150, 300, 600], 200) == 150  # nearest; 150 and 300 are 50 / 100 away
-    assert nearest_resolution([100, 300], 200) == 300  # a tie goes to the sharper
-    assert nearest_resolution((50.0, 1200.0, 25.0), 210) == 200
-    assert nearest_resolution((1, 600, 1), 1200) == 600
+    assert choose_mode(["Lineart", "Halftone", "Gray", "Color"], mode=ColourMode.LINEART) == "Lineart"
+    assert choose_mode(["Black & White", "Grayscale", "24bit Color"], mode=ColourMode.COLOUR) == "24bit Color"
+    assert choose_mode(["Binary", "True Gray", "Gray", "Color"], mode=ColourMode.GRAY) == "Gray"
+    assert choose_mode(["Gray", "Color"], mode=ColourMode.LINEART) is None
+    assert nearest_resolution([75, 150, 300, 600], dpi=200) == 150  # nearest; 150 and 300 are 50 / 100 away
+    assert nearest_resolution([100, 300], dpi=200) == 300  # a tie goes to the sharper
+    assert nearest_resolution((50.0, 1200.0, 25.0), dpi=210) == 200
+    assert nearest_resolution((1, 600, 1), dpi=1200) == 600
 
 
 def test_the_platforms_scanner_is_sane_on_linux() -> None:

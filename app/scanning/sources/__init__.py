@@ -52,7 +52,7 @@ class ScanSettings:
             raise ValueError(f"dpi {self.dpi} outside {MIN_DPI}..{MAX_DPI}")
 
 
-def nearest_resolution(constraint: object, dpi: int) -> float:
+def nearest_resolution(constraint: object, *, dpi: int) -> float:
     """The allowed resolution nearest `dpi`, from what a device allows: a list of values, or a range
     (low, high, step) clamped and stepped; anything else allows `dpi` as it is."""
     if isinstance(constraint, list) and constraint:

@@ -84,7 +84,7 @@ def choose_source(sources: Sequence[str], *, feeder: bool) -> str | None:
     return next((source for source, low in lowered if any(word in low for word in FLATBED_WORDS)), None)
 
 
-def choose_mode(modes: Sequence[str], mode: ColourMode) -> str | None:
+def choose_mode(modes: Sequence[str], *, mode: ColourMode) -> str | None:
     """The backend's word for the colour mode, preferring an exact match ("Gray" over "True Gray")."""
     words = MODE_WORDS[mode]
     exact = [value for value in modes if value.lower() in words]
@@ -246,14 +246,14 @@ def _configure(device: Any, settings: ScanSettings, label: str, sane_error: type
     lineart = settings.mode is ColourMode.LINEART
     mode = _settable(device, "mode")
     if mode is not None and isinstance(mode.constraint, list):
-        chosen = choose_mode(mode.constraint, settings.mode)
+        chosen = choose_mode(mode.constraint, mode=settings.mode)
         if chosen is None and lineart:
-            chosen = choose_mode(mode.constraint, ColourMode.GRAY)  # made black and white below
+            chosen = choose_mode(mode.constraint, mode=ColourMode.GRAY)  # made black and white below
         if chosen is None:
             wording = COLOUR_MODE_LABEL[settings.mode]
             raise CaptureError(f"扫描仪“{label}”不支持{wording}扫描：请改用其他色彩模式")
         _set(device, "mode", chosen, refused, sane_error)
-        device_lineart = choose_mode(mode.constraint, ColourMode.LINEART) == chosen
+        device_lineart = choose_mode(mode.constraint, mode=ColourMode.LINEART) == chosen
     else:
         device_lineart = False
 
@@ -266,7 +266,7 @@ def _configure(device: Any, settings: ScanSettings, label: str, sane_error: type
     resolution = _settable(device, "resolution")
     dpi = settings.dpi
     if resolution is not None:
-        nearest = nearest_resolution(resolution.constraint, settings.dpi)
+        nearest = nearest_resolution(resolution.constraint, dpi=settings.dpi)
         _set(device, "resolution", nearest, refused, sane_error)
         try:
             dpi = round(float(device.resolution))  # what the device took

@@ -65,14 +65,14 @@ class SheetFault(Exception):
         self.detail = detail
 
 
-def fault_words(fault: Fault, detail: str = "") -> str:
+def fault_words(fault: Fault, *, detail: str = "") -> str:
     if detail and fault in SHOW_DRIVER_WORDS:
         return f"{FAULT_MESSAGE[fault]}（驱动报告：{detail}）"
     return FAULT_MESSAGE[fault]
 
 
 def fault_message(fault: Fault, *, device_label: str, detail: str = "") -> str:
-    return f"扫描仪“{device_label}”：{fault_words(fault, detail)}"
+    return f"扫描仪“{device_label}”：{fault_words(fault, detail=detail)}"
 
 
 def run_sheets(
@@ -99,7 +99,7 @@ def run_sheets(
                 return
             if fault.fault is Fault.FEEDER_EMPTY and feeder and pages:
                 return
-            words = fault_words(fault.fault, fault.detail)
+            words = fault_words(fault.fault, detail=fault.detail)
             if pages:
                 raise ScanInterrupted(
                     f"扫描仪“{device_label}”：已扫描 {len(pages)} 页（已保留），"

@@ -260,7 +260,7 @@ def _prepare(client: Any, device_name: str, settings: ScanSettings, label: str) 
         if prop is None:
             continue
         if property_id in (WiaProperty.X_RESOLUTION, WiaProperty.Y_RESOLUTION):
-            value = round(nearest_resolution(_allowed(prop), value))
+            value = round(nearest_resolution(_allowed(prop), dpi=value))
         prop.Value = value
     for property_id in (WiaProperty.X_POSITION, WiaProperty.Y_POSITION):
         _set(item.Properties, property_id, 0)
