@@ -191,25 +191,25 @@ def test_no_scanner_is_said_so(tmp_path: Path) -> None:
     assert str(refused.value) == NO_SCANNER_MESSAGE
 
 
-def test_a_flatbed_scan_is_one_png_of_the_glass_at_the_resolution_asked(tmp_path: Path) -> None:
+def test_a_flatbed_scan_is_one_jpeg_of_the_glass_at_the_resolution_asked(tmp_path: Path) -> None:
     config = sane_config(tmp_path / "sane", test_picture='"Color pattern"')
     (page,) = run_with_sane(
         config, scenario_scan, device_name="test:0", settings=ScanSettings(dpi=150, mode=ColourMode.COLOUR)
     )
     assert (page.format, page.source, page.dpi, page.origin) == (
-        PageFormat.PNG,
+        PageFormat.JPEG,
         PageSource.SCANNER,
         150,
         "frontend-tester",
     )
     image = opened(page)
-    assert image.format == "PNG" and image.mode == "RGB"
+    assert image.format == "JPEG" and image.mode == "RGB"
     assert image.size == (page.width, page.height) == (pixels(150), pixels(150))
     assert round(image.info["dpi"][0]) == 150
     assert len(image.getcolors(maxcolors=1 << 16) or range(1 << 16)) > 2  # a pattern, not a blank
 
 
-def test_each_colour_mode_gives_its_kind_of_png(tmp_path: Path) -> None:
+def test_each_colour_mode_gives_its_kind_of_page(tmp_path: Path) -> None:
     pages = run_with_sane(sane_config(tmp_path / "sane", test_picture="Grid"), scenario_each_mode, dpi=100)
     modes = {mode: opened(page).mode for mode, page in pages.items()}
     assert modes == {"colour": "RGB", "gray": "L", "lineart": "1"}
@@ -263,7 +263,9 @@ def test_a_fault_mid_run_keeps_the_sheets_already_read(config: Path, status: str
     received, error = run_with_sane(config, scenario_fault_after, sheets=3, status=status)
     assert received == 3
     assert isinstance(error, ScanInterrupted)
-    assert len(error.pages) == 3 and all(opened(page).format == "PNG" for page in error.pages)
+    assert len(error.pages) == 3 and all(
+        opened(page).format == "PNG" for page in error.pages
+    )  # black and white
     assert "已扫描 3 页（已保留）" in str(error) and "第 4 页未能扫描" in str(error) and words in str(error)
 
 

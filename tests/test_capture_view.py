@@ -8,6 +8,7 @@ import io
 from pathlib import Path
 
 import pypdfium2 as pdfium
+import qrcode
 from PIL import Image
 from pytestqt.qtbot import QtBot
 
@@ -15,6 +16,8 @@ from app.documents.separator_sheets import separator_sheets_pdf
 from app.scanning.pages import CapturedPage, PageFormat, PageSource
 from app.workspace import Workspace
 from tests.page_fixtures import captured
+from tests.sane_test_backend import sane_config
+from tests.test_verify_dialog import approved_certificate
 from tests.test_main_window import accept, fill_company_with_agent
 from ui.capture_view import UNPLACED, CaptureDialog
 from ui.main_window import MainWindow
@@ -151,3 +154,96 @@ def test_the_back_office_sees_the_pages_read_only_and_exports_them(
     exported = pdfium.PdfDocument(target)
     assert len(exported) == 3  # contents and two pages
     exported.close()
+
+
+def test_a_scan_through_sane_is_attached_to_the_chosen_material(
+    window: MainWindow,
+    qtbot: QtBot,
+    workspace: Workspace,
+    tmp_path_factory,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    # SANE's real `test` backend, the only backend enabled. SANE reads its configuration once per process:
+    # every test of this process that scans uses this one folder (tests/sane_test_backend.py).
+    config = sane_config(tmp_path_factory.getbasetemp() / "sane-in-window", test_picture='"Color pattern"')
+    monkeypatch.setenv("SANE_CONFIG_DIR", str(config))
+    fill_company_with_agent(qtbot, window)
+    dialog = opened(qtbot, window)
+    choose(dialog, "M02")
+    dialog.scan_button.click()
+    qtbot.waitUntil(lambda: dialog.busy == 0 and len(dialog.session.pages("M02")) == 1, timeout=60_000)
+    (page,) = dialog.session.pages("M02")
+    assert page.page.source == PageSource.SCANNER and page.page.dpi == 300
+    assert page.page.format == PageFormat.JPEG  # a gray scan: JPEG (app.scanning.sources.page_image)
+    assert dialog.scanners.count() >= 1 and "frontend-tester" in dialog.scanners.itemText(0)
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.finish()
+    window.checklist.mark_all_received()
+    number = accept(qtbot, window)
+    (licence,) = [s for s in workspace.pages.page_sets(number) if s.material_code == "M02"]
+    assert workspace.pages.pages.read(licence.pages[0].sha256)[:2] == b"\xff\xd8"
+
+
+def test_files_dropped_in_the_scan_folder_come_to_the_chosen_material(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "扫描到此"
+    folder.mkdir()
+    workspace.settings.set("scan_folder", str(folder))
+    fill_company_with_agent(qtbot, window)
+    dialog = opened(qtbot, window)
+    assert "监视中" in dialog.folder_label.text()
+    choose(dialog, "M04")
+    (folder / "scan-0001.png").write_bytes(captured("网络扫描仪").data)
+    (folder / "scan-0002.pdf").write_bytes(b"%PDF-1.7 broken")
+    qtbot.waitUntil(lambda: len(dialog.session.pages("M04")) == 1 and dialog.busy == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: "未能导入" in dialog.folder_label.text(), timeout=30_000)
+    assert (folder / "已导入" / "scan-0001.png").exists()
+    assert (folder / "无法导入" / "scan-0002.pdf").exists()
+
+
+def test_a_missing_scan_folder_is_said_so_and_capture_goes_on(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace, tmp_path: Path
+) -> None:
+    workspace.settings.set("scan_folder", str(tmp_path / "不存在"))
+    fill_company_with_agent(qtbot, window)
+    dialog = opened(qtbot, window)
+    assert "扫描文件夹不可用" in dialog.folder_label.text() and "不存在" in dialog.folder_label.text()
+    added(qtbot, dialog, "M01", [captured("仍可采集")], 1)
+
+
+def test_a_corrupt_file_is_refused_by_name_and_nothing_is_added(
+    window: MainWindow, qtbot: QtBot, tmp_path: Path
+) -> None:
+    fill_company_with_agent(qtbot, window)
+    dialog = opened(qtbot, window)
+    broken = tmp_path / "坏的.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    good = tmp_path / "好的.png"
+    good.write_bytes(captured("好").data)
+    dialog.import_files("M01", [broken, good])
+    qtbot.waitUntil(lambda: len(dialog.session.pages("M01")) == 1 and dialog.busy == 0, timeout=30_000)
+    qtbot.waitUntil(lambda: "坏的.jpg" in dialog.last_error, timeout=10_000)
+    assert len(list(dialog.session.store.files())) == 1
+
+
+def test_a_certificate_held_up_to_the_camera_is_verified_like_a_scanned_one(
+    window: MainWindow, qtbot: QtBot, workspace: Workspace
+) -> None:
+    _number, qr_text = approved_certificate(workspace)
+    picture = qrcode.make(qr_text, box_size=6, border=4).get_image().convert("L")
+    photo = Image.new("L", (1600, 1200), 235)  # the licence on the camera's desk, a little askew
+    photo.paste(picture.rotate(3, expand=True, fillcolor=235), (400, 150))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=88)
+    page = CapturedPage(out.getvalue(), PageFormat.JPEG, 1600, 1200, None, PageSource.CAMERA, "高拍仪")
+    fill_company_with_agent(qtbot, window)
+    dialog = opened(qtbot, window)
+    choose(dialog, "M02")
+    added(qtbot, dialog, "M02", [page], 1)
+    dialog.pages.setCurrentRow(0)
+    dialog.code_button.click()
+    qtbot.waitUntil(lambda: window.verify_dialog is not None, timeout=20_000)
+    verify = window.verify_dialog
+    assert verify is not None
+    qtbot.waitUntil(lambda: "有效" in verify.status.text(), timeout=20_000)

@@ -37,6 +37,7 @@ from app.scanning.capture import CaptureSession, HeldPage
 from app.scanning.image_codes import FoundCode
 from app.scanning.page_store import DiskUse
 from app.scanning.pages import CapturedPage, CaptureError
+from app.scanning.sources.folder import CollectedFile, ScanFolder
 from app.scanning.thumbnails import Thumbnail, ThumbnailCache
 from ui.jobs import Jobs
 from ui.object_names import named
@@ -88,7 +89,7 @@ class CaptureDialog(QDialog):
         self._attach = attach
         self._on_code = on_code
         self._pixmaps: dict[tuple[str, int, int], QPixmap] = {}
-        self._folder: object | None = None  # app.scanning.sources.folder.ScanFolder, when one is set
+        self._folder: ScanFolder | None = None  # the scan-to folder, when one is set and usable
         self._folder_busy = False
         self.busy = 0
         self.last_error = ""
@@ -588,7 +589,7 @@ class CaptureDialog(QDialog):
         self._busy(-1)
         if problems:
             self.last_error = "；".join(problems)
-            QMessageBox.warning(self, "部分文件未能导入", "\n".join(problems))
+            self._warn("部分文件未能导入", "\n".join(problems))
         if pages:
             self.add_pages(code, pages, "导入文件")
 
@@ -632,7 +633,7 @@ class CaptureDialog(QDialog):
                 self.scanners.addItem(label, name)
         if stopped:
             self.last_error = stopped
-            QMessageBox.warning(self, "扫描中断", f"{stopped}\n\n已扫描的 {len(pages)} 页已保留。")
+            self._warn("扫描中断", f"{stopped}\n\n已扫描的 {len(pages)} 页已保留。")
         if not pages:
             return
         if feeder:
@@ -729,8 +730,6 @@ class CaptureDialog(QDialog):
 
     # -- the scan-to folder ----------------------------------------------------------------------------
     def _watch_folder(self, path: str) -> None:
-        from app.scanning.sources.folder import ScanFolder
-
         folder = ScanFolder(Path(path))
         try:
             folder.check()
@@ -750,19 +749,14 @@ class CaptureDialog(QDialog):
         if folder is None or self._folder_busy or code is None or code == UNPLACED:
             return
         self._folder_busy = True
-        self.jobs.network(lambda _p: folder.collect(), parent=self).success(  # type: ignore[attr-defined]
+        self.jobs.network(lambda _p: folder.collect(), parent=self).success(
             lambda files: self._folder_collected(code, files)
         ).failure(self._folder_failed).run()
 
-    def _folder_collected(self, code: str, files: list[object]) -> None:
+    def _folder_collected(self, code: str, files: list[CollectedFile]) -> None:
         self._folder_busy = False
-        pages: list[CapturedPage] = []
-        problems: list[str] = []
-        for collected in files:
-            pages.extend(getattr(collected, "pages", ()))
-            error = getattr(collected, "error", None)
-            if error:
-                problems.append(str(error))
+        pages = [page for collected in files for page in collected.pages]
+        problems = [collected.error for collected in files if collected.error]
         if problems:
             self.last_error = "；".join(problems)
             self.folder_label.setText(
@@ -799,6 +793,13 @@ class CaptureDialog(QDialog):
             self._on_code(texts[0])
         self.message.setStyleSheet("color:#1b5e20;")
         self.message.setText(f"识别到 {len(texts)} 个码，已按第一个处理")
+
+    def _warn(self, title: str, text: str) -> None:
+        """A message on top of the view that does not block its event loop (closed with Enter)."""
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.last_box = box
 
     # -- state -----------------------------------------------------------------------------------------
     def _busy(self, step: int, text: str = "") -> None:

@@ -36,7 +36,7 @@ from app.scanning.sources import (
     ScanSettings,
     nearest_resolution,
 )
-from app.scanning.sources.page_image import png_page
+from app.scanning.sources.page_image import scanned_page
 from app.scanning.sources.sheets import Fault, SheetFault, fault_message, run_sheets
 
 log = logging.getLogger("clerk.scanning")
@@ -316,6 +316,6 @@ def _read_sheet(
     try:
         if plan.lineart:
             image = image.convert("1", dither=Image.Dither.NONE)
-        return png_page(image, dpi=plan.dpi, source=PageSource.SCANNER, origin=label)
+        return scanned_page(image, dpi=plan.dpi, source=PageSource.SCANNER, origin=label)
     except MemoryError as error:
         raise SheetFault(Fault.NO_MEMORY) from error
