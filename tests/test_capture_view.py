@@ -17,8 +17,8 @@ from app.scanning.pages import CapturedPage, PageFormat, PageSource
 from app.workspace import Workspace
 from tests.page_fixtures import captured
 from tests.sane_test_backend import sane_config
-from tests.test_verify_dialog import approved_certificate
 from tests.test_main_window import accept, fill_company_with_agent
+from tests.test_verify_dialog import approved_certificate
 from ui.capture_view import UNPLACED, CaptureDialog
 from ui.main_window import MainWindow
 from ui.models import MaterialColumn
