@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import struct
+import zlib
 
 from PIL import Image, ImageDraw
 
@@ -52,3 +54,19 @@ def attach_pages(
     pages = [stored(workspace, text) for text in texts]
     workspace.pages.attach(number, [MaterialPages(material_code, tuple(pages), visit=visit)], by=counter)
     return pages
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A PNG whose header claims `width`×`height` (its pixels are never there): what a decompression bomb
+    looks like before it is decoded."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + chunk(b"IEND", b"")
+    )

@@ -7,11 +7,9 @@ import io
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +28,7 @@ from app.scanning.pages import CapturedPage, CaptureError, PageFormat, PageSourc
 from app.scanning.sources.files import MAX_FILE_BYTES, MAX_PDF_PAGES, PDF_DPI, import_file, read_pages
 from app.workspace import Workspace
 from tests.helpers import COMPANY, PLANNING, request_json
+from tests.page_fixtures import png_claiming
 
 ROOT = Path(__file__).resolve().parent.parent
 A4_AT_200 = (round(210 / 25.4 * PDF_DPI), round(297 / 25.4 * PDF_DPI))
@@ -77,21 +76,6 @@ def colour_page(pdf: canvas.Canvas) -> None:
 def photo_page(pdf: canvas.Canvas) -> None:
     noise = Image.effect_noise((600, 850), 90).convert("RGB")
     pdf.drawImage(ImageReader(noise), 0, 0, width=A4[0], height=A4[1])
-
-
-def png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims a size: what a decompression bomb looks like before it is decoded."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def write(folder: Path, name: str, data: bytes) -> Path:
@@ -151,7 +135,7 @@ def test_a_16_bit_scan_is_scaled_not_clipped(tmp_path: Path) -> None:
     gray16 = Image.new("I;16", (64, 64), 32768)  # mid gray in 16 bits
     (page,) = import_file(write(tmp_path, "deep.tif", image_bytes(gray16, "TIFF")))
     image = opened(page)
-    assert image.mode == "L" and image.getpixel((10, 10)) == 128
+    assert image.mode == "L" and image.getpixel((10, 10)) in (127, 128)  # mid gray, not white (255)
 
 
 def test_a_bmp_becomes_a_png(tmp_path: Path) -> None:
@@ -213,8 +197,8 @@ BAD_FILES: list[tuple[str, Callable[[], bytes], str]] = [
     ("cut.png", lambda: truncated(image_bytes(Image.effect_noise((300, 300), 60), "PNG")), "已损坏或不完整"),
     ("cut.jpg", lambda: truncated(image_bytes(Image.effect_noise((300, 300), 60), "JPEG")), "已损坏或不完整"),
     ("cut.tif", lambda: three_page_tiff()[: len(three_page_tiff()) * 2 // 3], "已损坏或不完整"),
-    ("bomb.png", lambda: png_header_only(100_000, 100_000), "图片尺寸过大"),
-    ("big.png", lambda: png_header_only(10_000, 10_000), "图片尺寸过大"),
+    ("bomb.png", lambda: png_claiming(100_000, 100_000), "图片尺寸过大"),
+    ("big.png", lambda: png_claiming(10_000, 10_000), "图片尺寸过大"),
     ("cut.pdf", lambda: truncated(pdf_bytes([text_page, colour_page])), "PDF 文件不完整"),
     ("garbage.pdf", lambda: b"%PDF-1.7\n" + bytes(range(256)) * 8 + b"\n%%EOF\n", "PDF 文件已损坏"),
     ("locked.pdf", lambda: pdf_bytes([text_page], encrypt="secret"), "PDF 已加密"),

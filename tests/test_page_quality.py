@@ -5,8 +5,6 @@ blurred, darkened, emptied; a blank sheet as a scanner sees one; a page holding 
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from app.scanning.quality import (
 )
 from tests.conftest import DEFAULT_NOW
 from tests.helpers import COMPANY, PLANNING, PLANNING_FIELDS, open_demo_workspace, request_json
+from tests.page_fixtures import png_claiming
 
 DPI = 300
 A4_PIXELS = (2480, 3508)  # 300 dpi
@@ -226,21 +225,6 @@ def test_a_blank_sheet_is_blank(rendered: Rendered) -> None:
 # -- what is not a page ------------------------------------------------------------------------------
 
 
-def png_header(width: int, height: int) -> bytes:
-    """A PNG whose header claims `width`×`height` (its pixels are never there)."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(b"\0"))
-        + chunk(b"IEND", b"")
-    )
-
-
 def small_page() -> Image.Image:
     return Image.new("L", (300, 424), 250)
 
@@ -259,8 +243,8 @@ BAD_PAGES: list[tuple[str, bytes, str]] = [
     ("png cut in half", png(scanner_noise(small_page()))[:5000], "PNG 图像已损坏或不完整，无法读取"),
     ("jpeg cut in half", jpeg(scanner_noise(small_page()))[:4000], "JPEG 图像已损坏或不完整，无法读取"),
     ("png header only", b"\x89PNG\r\n\x1a\n", "PNG 图像已损坏或不完整，无法读取"),
-    ("81 million pixels", png_header(9000, 9000), "PNG 图像过大（9000×9000 像素），超过 8000 万像素的上限"),
-    ("900 million pixels", png_header(30000, 30000), "PNG 图像过大，超过 8000 万像素的上限"),
+    ("81 million pixels", png_claiming(9000, 9000), "PNG 图像过大（9000×9000 像素），超过 8000 万像素的上限"),
+    ("900 million pixels", png_claiming(30000, 30000), "PNG 图像过大，超过 8000 万像素的上限"),
 ]
 
 

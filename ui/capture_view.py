@@ -39,6 +39,7 @@ from app.scanning.page_store import DiskUse
 from app.scanning.pages import CapturedPage, CaptureError
 from app.scanning.sources.folder import CollectedFile, ScanFolder
 from app.scanning.thumbnails import Thumbnail, ThumbnailCache
+from ui.desk import Desk
 from ui.jobs import Jobs
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -127,14 +128,15 @@ class CaptureDialog(QDialog):
         self.scanners = named(QComboBox(), "scannerChoice")
         self.scanners.setMinimumWidth(200)
         self.scanners.setPlaceholderText("扫描仪（点“扫描仪扫描”时查找）")
-        for widget in (
+        self.sources = (
             self.camera_button,
             self.scan_button,
             self.scanners,
             self.sheets_button,
             self.feeder_button,
             self.import_button,
-        ):
+        )
+        for widget in self.sources:
             sources.addWidget(widget)
         sources.addStretch(1)
         outer.addLayout(sources)
@@ -252,12 +254,7 @@ class CaptureDialog(QDialog):
 
     def _show_only(self) -> None:
         for widget in (
-            self.camera_button,
-            self.scan_button,
-            self.scanners,
-            self.sheets_button,
-            self.feeder_button,
-            self.import_button,
+            *self.sources,
             self.folder_label,
             self.keep_short_button,
             self.left_button,
@@ -866,3 +863,37 @@ class CaptureDialog(QDialog):
         self.last_error = str(error)
         self.message.setStyleSheet("color:#b00020;")
         self.message.setText(f"未保存：{error}")
+
+
+def open_capture(
+    desk: Desk,
+    session: CaptureSession,
+    *,
+    title: str,
+    case_number: str | None,
+    applicant_name: str = "",
+    attach: Callable[[CaptureSession], object] | None = None,
+    read_only: bool = False,
+    note: str = "",
+    on_code: Callable[[str], None] | None = None,
+) -> CaptureDialog:
+    """The capture view over `session`, opened on the window (its thumbnails cached under the data folder,
+    the scan-to folder watched when pages can be captured)."""
+    workspace = desk.workspace
+    dialog = CaptureDialog(
+        session=session,
+        jobs=desk.jobs,
+        thumbnails=ThumbnailCache(workspace.home / THUMBNAILS_FOLDER),
+        title=title,
+        case_number=case_number,
+        applicant_name=applicant_name,
+        scan_folder="" if read_only else str(workspace.settings.get("scan_folder") or ""),
+        attach=attach,
+        on_code=on_code,
+        read_only=read_only,
+        note=note,
+        parent=desk.window,
+    )
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog

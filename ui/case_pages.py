@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from app.accounts.roles import Permission
@@ -17,8 +17,7 @@ from app.operations.changes import REFUSALS
 from app.operations.pages import CasePages, case_pages, export_case_pages
 from app.scanning.capture import CaptureSession
 from app.scanning.pages import CaptureError
-from app.scanning.thumbnails import ThumbnailCache
-from ui.capture_view import THUMBNAILS_FOLDER, CaptureDialog
+from ui.capture_view import CaptureDialog, open_capture
 from ui.desk import Desk, not_permitted
 from ui.jobs import ProgressReport
 
@@ -64,24 +63,18 @@ class CasePagesFlow(QObject):
         desk.notices.show_status("")
         workspace, person = desk.workspace, desk.counter
         case = workspace.cases.find(number)
-        dialog = CaptureDialog(
-            session=session,
-            jobs=desk.jobs,
-            thumbnails=ThumbnailCache(workspace.home / THUMBNAILS_FOLDER),
+        self.dialog = open_capture(
+            desk,
+            session,
             title=f"办件 {number} 的材料页面",
             case_number=number,
             applicant_name=case.applicant.name if case is not None else "",
-            scan_folder=str(workspace.settings.get("scan_folder") or "") if editable else "",
             attach=(lambda s: attach_capture(workspace, person=person, number=number, session=s))
             if editable
             else None,
             read_only=not editable,
             note=pages.message,
-            parent=desk.window,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        self.dialog = dialog
 
     def _failed(self, error: Exception) -> None:
         if not isinstance(error, REFUSALS + (CaptureError,)):

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 import shiboken6
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app.acceptance import AcceptanceError, Evaluation
@@ -24,9 +24,8 @@ from app.operations.changes import REFUSALS, OperationRefused
 from app.operations.counter import Accepted, accept_case
 from app.scanning.capture import CaptureSession
 from app.scanning.pages import CaptureError
-from app.scanning.thumbnails import ThumbnailCache
 from db.store import StoreError
-from ui.capture_view import THUMBNAILS_FOLDER, CaptureDialog
+from ui.capture_view import CaptureDialog, open_capture
 from ui.decision_panel import DecisionPanel
 from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
@@ -129,23 +128,18 @@ class CounterFlow(QObject):
         except REFUSALS + (CaptureError,) as error:
             desk.notices.notify(QMessageBox.Icon.Warning, "不能采集页面", str(error))
             return
-        dialog = CaptureDialog(
-            session=session,
-            jobs=desk.jobs,
-            thumbnails=ThumbnailCache(workspace.home / THUMBNAILS_FOLDER),
+        dialog = open_capture(
+            desk,
+            session,
             title=f"采集材料页面 — {number or (self.item.name if self.item else '')}",
             case_number=number,
             applicant_name=self.last_accepted.case.applicant.name if number and self.last_accepted else "",
-            scan_folder=str(workspace.settings.get("scan_folder") or ""),
             attach=None
             if number is None
             else (lambda s: attach_capture(workspace, person=person, number=number, session=s)),
             on_code=self.on_code,
-            parent=desk.window,
         )
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._captured(session, saved=number is not None))
-        dialog.open()
         self.capture_dialog = dialog
 
     def _captured(self, session: CaptureSession, *, saved: bool) -> None:

@@ -28,6 +28,7 @@ import zxingcpp
 from PIL import Image, UnidentifiedImageError
 
 from app.scanning.pages import CaptureError
+from app.scanning.pixels import on_white
 
 log = logging.getLogger("clerk.scanning")
 
@@ -95,20 +96,8 @@ def open_page_image(data: bytes, *, what: str = "图像") -> Image.Image:
 
 
 def gray(image: Image.Image) -> Image.Image:
-    """8-bit grayscale, what zxing and the separator band check read: transparency taken as white paper, a
-    16-bit scan scaled down (Pillow's own conversion clips it: everything above 255 would be white)."""
-    if image.mode == "L":
-        return image
-    if image.mode.startswith("I") or image.mode == "F":
-        wide = image if image.mode == "F" else image.convert("I")
-        high = wide.getextrema()[1]
-        scale = 255 / 65535 if isinstance(high, int | float) and high > 255 else 1.0
-        return wide.point(lambda level: level * scale).convert("L")
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        backed = Image.new("RGBA", image.size, "white")
-        backed.alpha_composite(image.convert("RGBA"))
-        return backed.convert("L")
-    return image.convert("L")
+    """8-bit grayscale, what zxing and the separator band check read (app.scanning.pixels)."""
+    return on_white(image, gray=True)
 
 
 def reduced(image: Image.Image, *, long_side: int) -> tuple[Image.Image, int]:

@@ -33,6 +33,7 @@ from PIL import Image
 
 from app.atomic import write_atomic
 from app.scanning.pages import CaptureError
+from app.scanning.pixels import on_white
 
 log = logging.getLogger("clerk.scanning")
 
@@ -120,22 +121,6 @@ def _decoded(image: Image.Image) -> Image.Image:
     return image
 
 
-def _flattened(image: Image.Image, *, gray: bool) -> Image.Image:
-    """The page as grey ("L") or colour ("RGB") on white paper, whatever mode it came in."""
-    mode = image.mode
-    if mode.startswith("I;16") or mode == "I":  # 16-bit grey: convert("L") would clip it to white
-        image = image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
-    elif mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(paper, rgba).convert("RGB")
-    elif mode not in ("L", "RGB"):
-        image = image.convert("L" if mode == "1" else "RGB")
-    if gray and image.mode != "L":
-        image = image.convert("L")
-    return image
-
-
 def _fitted(size: tuple[int, int], box: int) -> tuple[int, int]:
     width, height = size
     scale = min(1.0, box / max(width, height))
@@ -149,7 +134,7 @@ def reduced(data: bytes, *, long_side: int, gray: bool) -> Image.Image:
     size = _fitted(image.size, long_side)
     if image.format == "JPEG":
         image.draft("L" if gray else None, size)
-    image = _flattened(_decoded(image), gray=gray)
+    image = on_white(_decoded(image), gray=gray)
     if image.size != size:
         image = image.resize(size, Image.Resampling.BOX, reducing_gap=1.0)
     return image
@@ -174,7 +159,7 @@ def thumbnail(data: bytes, *, rotation: int = 0, box: int = DEFAULT_BOX) -> Thum
     size = _fitted(image.size, box)
     if image.format == "JPEG":
         image.draft(None, (round(size[0] * REDUCING_GAP), round(size[1] * REDUCING_GAP)))
-    image = _flattened(_decoded(image), gray=False)
+    image = on_white(_decoded(image), gray=False)
     if image.size != size:
         image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     turn = _CLOCKWISE[rotation]

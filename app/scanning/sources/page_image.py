@@ -8,6 +8,7 @@ import io
 from PIL import Image
 
 from app.scanning.pages import CapturedPage, PageFormat, PageSource
+from app.scanning.pixels import eight_bit
 
 JPEG_QUALITY = 90
 # A resolution outside this is a wrong header (a JFIF aspect ratio read as dpi), not a page's.
@@ -19,8 +20,8 @@ def plain_image(image: Image.Image) -> Image.Image:
     16-bit gray is scaled, not clipped: clipping turns a 16-bit scan white."""
     if image.mode in ("1", "L", "RGB", "RGBA", "LA", "P"):
         return image
-    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
-        return image.convert("I").point(lambda value: value * (1 / 256)).convert("L")
+    if image.mode.startswith("I") or image.mode == "F":
+        return eight_bit(image)
     return image.convert("RGB")  # CMYK, YCbCr, LAB …
 
 
