@@ -126,6 +126,33 @@ SPECS: tuple[SettingSpec, ...] = (
         "扫描文件夹：网络扫描仪“扫描到文件夹”的目标目录，新文件自动导入当前材料（空则不监视）",
     ),
     SettingSpec(
+        "scan_dpi",
+        int,
+        300,
+        "扫描仪扫描材料页面的分辨率（dpi）；分隔页整叠扫描也用此分辨率",
+        minimum=100,
+        maximum=600,
+    ),
+    SettingSpec(
+        "scan_colour",
+        str,
+        "gray",
+        "扫描仪的色彩：gray 灰度（默认）、colour 彩色（有红色印章的材料）、lineart 黑白",
+        choices=("gray", "colour", "lineart"),
+    ),
+    SettingSpec(
+        "camera_device",
+        str,
+        "",
+        "上次选用的高拍仪（设备编号，十六进制；在拍摄窗口中选择后记住）",
+    ),
+    SettingSpec(
+        "camera_resolution",
+        str,
+        "",
+        "上次选用的高拍仪分辨率，如 3264x2448（在拍摄窗口中选择后记住；空则用最大分辨率）",
+    ),
+    SettingSpec(
         "review_department",
         str,
         "",

@@ -19,7 +19,7 @@ from tests.page_fixtures import captured
 from tests.sane_test_backend import sane_config
 from tests.test_main_window import accept, fill_company_with_agent
 from tests.test_verify_dialog import approved_certificate
-from ui.capture_view import UNPLACED, CaptureDialog
+from ui.capture_view import UNPLACED, CaptureDialog, remember_camera, remembered_camera
 from ui.main_window import MainWindow
 from ui.models import MaterialColumn
 
@@ -247,3 +247,11 @@ def test_a_certificate_held_up_to_the_camera_is_verified_like_a_scanned_one(
     verify = window.verify_dialog
     assert verify is not None
     qtbot.waitUntil(lambda: "有效" in verify.status.text(), timeout=20_000)
+
+
+def test_the_camera_chosen_is_remembered_and_a_bad_memory_ignored(workspace: Workspace) -> None:
+    assert remembered_camera(workspace.settings) == (None, None)
+    remember_camera(workspace.settings, b"/dev/video0", (3264, 2448))
+    assert remembered_camera(workspace.settings) == (b"/dev/video0", (3264, 2448))
+    workspace.settings.update({"camera_device": "not hex", "camera_resolution": "big"})
+    assert remembered_camera(workspace.settings) == (None, None)

@@ -10,6 +10,7 @@ its pages go with the decision) or attaches the pages (a saved case: `attach` gi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -39,6 +40,7 @@ from app.scanning.page_store import DiskUse
 from app.scanning.pages import CapturedPage, CaptureError
 from app.scanning.sources.folder import CollectedFile, ScanFolder
 from app.scanning.thumbnails import Thumbnail, ThumbnailCache
+from app.settings import Settings, SettingsError
 from ui.desk import Desk
 from ui.jobs import Jobs
 from ui.object_names import named
@@ -75,6 +77,7 @@ class CaptureDialog(QDialog):
         on_code: Callable[[str], None] | None = None,
         read_only: bool = False,
         note: str = "",
+        settings: Settings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`read_only`: the pages are shown, nothing captured or changed (查看 without 采集, an ended case).
@@ -95,6 +98,7 @@ class CaptureDialog(QDialog):
         self.busy = 0
         self.last_error = ""
         self.read_only = read_only
+        self.settings = settings  # the scanner's dpi and colour, the camera last chosen
         self._build()
         if read_only:
             self._show_only()
@@ -546,9 +550,13 @@ class CaptureDialog(QDialog):
             return
         from ui.camera_capture import CameraCaptureDialog  # Qt Multimedia loads only when it is used
 
-        dialog = CameraCaptureDialog(parent=self)
+        remembered = remembered_camera(self.settings)
+        dialog = CameraCaptureDialog(device_id=remembered[0], resolution=remembered[1], parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._camera_done(code, dialog.pages()))
+        dialog.finished.connect(
+            lambda _result: remember_camera(self.settings, dialog.device_id, dialog.resolution)
+        )
         dialog.open()
         self.camera = dialog
 
@@ -599,7 +607,9 @@ class CaptureDialog(QDialog):
         from app.scanning.sources import ColourMode, ScanInterrupted, ScanSettings, available_scanner
 
         chosen = self.scanners.currentData()
-        settings = ScanSettings(dpi=200 if feeder else 300, mode=ColourMode.GRAY, feeder=feeder)
+        dpi = int(self.settings.get("scan_dpi")) if self.settings is not None else 300
+        colour = str(self.settings.get("scan_colour")) if self.settings is not None else "gray"
+        settings = ScanSettings(dpi=dpi, mode=ColourMode(colour), feeder=feeder)
 
         def run(_progress: object) -> tuple[list[CapturedPage], str, list[tuple[str, str]]]:
             scanner = available_scanner()
@@ -892,8 +902,37 @@ def open_capture(
         on_code=on_code,
         read_only=read_only,
         note=note,
+        settings=workspace.settings,
         parent=desk.window,
     )
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
+
+
+def remembered_camera(settings: Settings | None) -> tuple[bytes | None, tuple[int, int] | None]:
+    """The document camera and resolution chosen last on this PC (None: none remembered, or unreadable)."""
+    if settings is None:
+        return None, None
+    device: bytes | None = None
+    size: tuple[int, int] | None = None
+    with contextlib.suppress(ValueError):
+        device = bytes.fromhex(str(settings.get("camera_device"))) or None
+    width, _x, height = str(settings.get("camera_resolution")).partition("x")
+    if width.isdigit() and height.isdigit():
+        size = (int(width), int(height))
+    return device, size
+
+
+def remember_camera(settings: Settings | None, device: bytes | None, size: tuple[int, int] | None) -> None:
+    if settings is None:
+        return
+    values = {
+        "camera_device": device.hex() if device else "",
+        "camera_resolution": f"{size[0]}x{size[1]}" if size else "",
+    }
+    if any(settings.get(key) != value for key, value in values.items()):
+        try:
+            settings.update(values)
+        except (SettingsError, OSError) as error:
+            log.warning("camera choice not remembered: %s", error)
