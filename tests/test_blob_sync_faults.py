@@ -153,7 +153,8 @@ def test_cut_after_the_server_took_a_chunk_the_upload_resumes_and_sends_each_chu
         rounds = sync_until_sent(window, rounds=10)
     finally:
         proxy.close()
-    assert proxy.fates.count("cut") == 3 and rounds == 4
+    # Three cuts end three rounds; a loaded machine may end one more by the 1 s read timeout.
+    assert proxy.fates.count("cut") == 3 and rounds >= 4
     assert proxy.chunk_offsets() == [n * MIB for n in range(7)]  # every chunk once, in order
     assert_identical(window, server, page)
 

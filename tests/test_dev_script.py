@@ -107,6 +107,7 @@ def test_demo_names_each_step_and_installs_the_library_qt_misses(checkout: Path)
     result = run_dev(checkout, "demo")
     assert result.returncode == 0, result.stderr
     assert steps(result.stdout) == [
+        "检查系统软件包：libsane-dev",  # python-sane is built against it (present here: nothing installed)
         "依赖已安装（pyproject.toml 未变），跳过 pip",
         "检查 Qt 插件所需的系统库…",
         "更新软件包索引（apt-get update）…",
@@ -129,6 +130,7 @@ def test_first_set_up_shows_pip_at_work_then_is_skipped(checkout: Path) -> None:
     result = run_dev(checkout, "setup")
     assert result.returncode == 0, result.stderr
     assert steps(result.stdout) == [
+        "检查系统软件包：libsane-dev",
         "安装依赖（首次约需几分钟）…",
         "依赖安装完成",
         "检查 Qt 插件所需的系统库…",
@@ -153,7 +155,7 @@ def test_test_set_up_installs_the_missing_named_packages(checkout: Path) -> None
     (checkout.parent / "state" / "installed-libxcb-icccm4").touch()
     result = run_dev(checkout, "test")
     assert steps(result.stdout)[:2] == [
-        "检查系统软件包：poppler-utils cups printer-driver-cups-pdf libcups2 xvfb sqlite3",
+        "检查系统软件包：libsane-dev poppler-utils cups printer-driver-cups-pdf libcups2 xvfb sqlite3",
         "更新软件包索引（apt-get update）…",
     ]
     assert "安装系统软件包：poppler-utils" in steps(result.stdout)

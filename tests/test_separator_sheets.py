@@ -15,7 +15,7 @@ from app.case_number import format_case_number
 from app.documents.separator_sheets import INSTRUCTION, separator_sheets_pdf
 from app.scanning.feeder import has_separator_bands
 from app.scanning.image_codes import CODE_128, QR_CODE, codes_in_image
-from app.scanning.routing import Unrecognised, route_scan, shown_text
+from app.scanning.routing import Refused, route_scan
 from app.scanning.separators import (
     SeparatorCode,
     SeparatorCodeError,
@@ -112,11 +112,11 @@ def test_a_code_that_cannot_be_made_is_refused(case_number: str, material: str, 
 
 
 def test_a_separator_read_by_the_handheld_scanner_is_not_taken_for_anything_else() -> None:
-    """Routing has no rule for separators yet: the text falls through every rule to "未能识别" with what was
-    read, never to a case, a certificate or an applicant. `handheld_message` is what a rule should say."""
+    """A separator read by the handheld scanner is refused with what it is for (routing's separator rule),
+    never taken for a case, a certificate or an applicant."""
     text = separator_text(case_number=NUMBER, material_code="M01")
     route = route_scan(text, today=TODAY)
-    assert route == Unrecognised(shown_text(text)) and text in route.message
+    assert isinstance(route, Refused) and "分隔页" in route.message
     code = parse_separator(text)
     assert isinstance(code, SeparatorCode)
     assert NUMBER in handheld_message(code) and "M01" in handheld_message(code)

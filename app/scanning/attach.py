@@ -203,11 +203,10 @@ class PageService:
         return sorted(views, key=lambda v: (order.get(v.material_code, len(order)), v.material_code, v.visit))
 
     def referenced(self) -> set[str]:
-        """Every page file a record names: a page of a case, or a file still owed to the server."""
+        """Every page file a page of a case names (a file owed to the server that no page names any more
+        is not needed: the upload forgets it, app.sync.blobs)."""
         with self._store.read() as session:
-            named = set(session.scalars(select(CasePage.sha256).distinct()))
-            owed = session.scalars(select(PageUpload.sha256).where(PageUpload.done_at.is_(None)))
-            return named | set(owed)
+            return set(session.scalars(select(CasePage.sha256).distinct()))
 
     def sweep(self, *, keep_days: float = SWEEP_AFTER_DAYS) -> int:
         """Remove page files no record names and older than `keep_days`: pages captured for a case never
