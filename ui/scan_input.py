@@ -83,9 +83,13 @@ def reads_scans(widget: QWidget | None) -> bool:
     return isinstance(widget, QDialog) and bool(widget.property(SCAN_READER))
 
 
+_PASTE_KEYS = (Qt.Key.Key_V, Qt.Key.Key_Insert)  # Ctrl+V, Shift+Insert: the platforms' paste keys
+
+
 def paste_refusal(event: QKeyEvent) -> str | None:
-    """Why a paste key press is refused (its clipboard text too long), or None."""
-    if not event.matches(QKeySequence.StandardKey.Paste):
+    """Why a paste key press is refused (its clipboard text too long), or None. Only V and Insert are
+    matched against the platform's paste keys: a scanner's every key passes by with one comparison."""
+    if event.key() not in _PASTE_KEYS or not event.matches(QKeySequence.StandardKey.Paste):
         return None
     clipboard = QApplication.clipboard()
     size = len(clipboard.text()) if clipboard is not None else 0
@@ -149,7 +153,9 @@ class ScanInput(QObject):
 
     # -- keys ------------------------------------------------------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._replaying or event.type() != QEvent.Type.KeyPress or not isinstance(event, QKeyEvent):
+        # Every event of the program passes here: most are no key event, told by their Python type alone
+        # (asking a Qt event its type() makes an enum object each time, which adds up over paints).
+        if not isinstance(event, QKeyEvent) or self._replaying or event.type() != QEvent.Type.KeyPress:
             return False
         first = QApplication.focusWidget() or QApplication.activeWindow()
         if watched is not first:

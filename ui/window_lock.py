@@ -15,7 +15,7 @@ import logging
 
 import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QShortcut
+from PySide6.QtGui import QInputEvent, QShortcut
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from app.accounts.signin import SignedIn
@@ -77,7 +77,9 @@ class IdleWatch(QObject):
             app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in INPUT_EVENTS and self._timer.isActive():
+        # Every event of the program passes here: an input event is told by its Python type first (a Qt
+        # event's type() makes an enum object each time, which adds up over paints and layouts).
+        if isinstance(event, QInputEvent) and event.type() in INPUT_EVENTS and self._timer.isActive():
             self._timer.start()
         return False
 
