@@ -316,3 +316,40 @@ def test_page_sets_of_events_stored_before_the_upgrade_are_projected(target: Tar
     finally:
         engine.dispose()
     assert projected == {"M01": ("e2", 2, "SZX01"), "M02": ("e3", 1, "SZX01")}
+
+
+def test_pages_of_a_case_from_another_hall_an_account_that_may_not_capture_or_a_buggy_window_are_refused(
+    client: TestClient, server_app: FastAPI
+) -> None:
+    """`case.pages_attached` crossing the boundary: a stolen PC of another hall naming our case, an approver's
+    account (no 采集 permission), and an old window's malformed list are each refused and store nothing."""
+    add_people(server_app, FIXTURE_PEOPLE)
+    add_people(server_app, {"zhao.shen": ["approver"]})
+    add_people(server_app, FIXTURE_PEOPLE, hall=OTHER_HALL)
+    ours = enroll(client, server_app)
+    [decision] = decided("SZX0103", [1])
+    assert not ours.push([decision]).rejected
+    data, sha = file_bytes(MIB // 4)
+    payload = pages_payload("M01", [(sha, len(data))])
+
+    def pages(window: str, clerk: str, seq: int, body: dict[str, object]) -> object:
+        return follow_up(
+            EventKind.PAGES_ATTACHED,
+            decision.case_number,
+            window=window,
+            local_seq=seq,
+            clerk=clerk,
+            payload=body,
+        )
+
+    stolen = enroll(client, server_app, hall=OTHER_HALL, window="SZX0201")
+    answer = stolen.push([pages("SZX0201", "wang.fang", 1, payload)])
+    assert [r.code for r in answer.rejected] == ["wrong_hall"]
+    answer = ours.push([pages("SZX0103", "zhao.shen", 2, payload)])
+    assert [r.code for r in answer.rejected] == ["not_permitted"]
+    turned = {**payload, "pages": [{**payload["pages"][0], "rotation": 45}]}  # type: ignore[dict-item]
+    tricked = {**payload, "pages": [{**payload["pages"][0], "sha256": "../" + sha[3:]}]}  # type: ignore[dict-item]
+    answer = ours.push([pages("SZX0103", "wang.fang", 3, turned), pages("SZX0103", "wang.fang", 4, tricked)])
+    assert [r.code for r in answer.rejected] == ["invalid", "invalid"]
+    assert "旋转角度 45" in answer.rejected[0].message
+    assert count(server_app, case_page_set) == 0

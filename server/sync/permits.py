@@ -4,7 +4,8 @@ Any active window PC of a case's hall may record the case's later life (app.sync
 at another PC, 窗口统一出件 at any window). A PC signs whatever login it is given — a stolen or misused PC
 of the hall can name anyone — so the server checks the named person against its own accounts before it
 stores an event that needs a person:
-- every event of the case's later life (`app.lifecycle.events`: the new kinds, 好差评 included), every
+- every event of the case's later life (`app.lifecycle.events`: the new kinds, 好差评 included), the
+  captured pages (`case.pages_attached`: the person who took and kept them; no older window sends it), every
   event carrying a step (`from_status`), and every event from a PC that does not hold the case;
 - the account (hall, `clerk_login`) must exist on the server and not be disabled, and its roles grant the
   permission the event's row of the status table needs (`app.sync.authority.permission_of`; a rating:
@@ -52,7 +53,8 @@ from server.sync.device import Device
 
 log = logging.getLogger("clerk.server.sync")
 
-LIFECYCLE_KINDS = frozenset(LIFECYCLE_SCHEMAS)
+# The kinds whose named person is always checked, whichever PC sends them.
+PERSON_KINDS = frozenset({*LIFECYCLE_SCHEMAS, EventKind.PAGES_ATTACHED})
 KEPT_APART = frozenset(s.permission for s in SEPARATIONS)
 
 
@@ -62,7 +64,7 @@ def _stepped(candidate: Candidate) -> bool:
 
 def needs_person(candidate: Candidate, device_: Device) -> bool:
     return (
-        candidate.event.kind in LIFECYCLE_KINDS
+        candidate.event.kind in PERSON_KINDS
         or _stepped(candidate)
         or candidate.case_window != device_.window_code
     )
