@@ -65,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if workspace is None:
         return 1
 
-    from ui.jobs import Jobs
+    from ui.jobs import Jobs, Lane
     from ui.main_window import MainWindow
     from ui.sign_in import change_password_on_server
 
@@ -121,11 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 success=lambda _result: gc.freeze(),
                 failure=lambda error: log.warning("document warm-up failed: %s", error),
             )
-            # Page files of cases never saved, from earlier days: removed once the window is up.
+            # Page files of cases never saved, from earlier days: removed once the window is up, on the
+            # network lane (file work and one short read), so the database lane stays free for the clerk.
             window.jobs.start(
                 lambda: workspace.pages.sweep(),
                 success=lambda _removed: None,
                 failure=lambda error: log.warning("page sweep failed: %s", error),
+                lane=Lane.NETWORK,
             )
         if args.screenshot:
             window.grab().save(str(args.screenshot))
