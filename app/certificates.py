@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session, raiseload
 
 from app.acceptance import Counter as CounterContext
 from app.case_number import parse_case_number
@@ -251,7 +251,7 @@ class CertificateService:
     def approval_form(self, number: str) -> ApprovalForm:
         """What approving case `number` asks of the approver (the window's approval inputs)."""
         with self._store.read() as session:
-            case = session.scalars(select(Case).where(Case.number == number)).first()
+            case = session.scalars(_columns_only(number)).first()
         if case is None:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
         item = self._item_of(case)
@@ -259,7 +259,7 @@ class CertificateService:
 
     def handover_form(self, number: str) -> HandoverForm:
         with self._store.read() as session:
-            case = session.scalars(select(Case).where(Case.number == number)).first()
+            case = session.scalars(_columns_only(number)).first()
         if case is None:
             raise CertificateError(f"本窗口数据库中没有办件 {number}")
         return HandoverForm(default_capacity(_holder(case)))
@@ -397,6 +397,12 @@ def _change(case: Case, row: Transition, by: CounterContext) -> CaseChange:
 
 def _type_code(issuer_code: str) -> str:
     return f"{issuer_code}001"
+
+
+def _columns_only(number: str) -> Select[Case]:
+    """Case `number` without its lists (visits, suspensions, corrections are loaded with every case
+    otherwise): a form asks only the case's own columns, read each time a case is opened."""
+    return select(Case).where(Case.number == number).options(raiseload("*"))
 
 
 def _facts(case: Case, item: ServiceItem) -> CaseFacts:

@@ -164,13 +164,19 @@ class CaseDialog(QDialog):
             self.steps.step_requested.connect(self.step_requested)
             layout.addWidget(self.steps)
 
+        # The approval and hand-over forms are built only where the status table offers the step: a scan
+        # opens a case many times a day, and most cases are in neither step (DESIGN.md §6, 50 ms a scan).
         self.approval = named(QWidget(), "approvalBox")
         self.entries: dict[str, QLineEdit | QComboBox] = {}
         self.valid_until: QDateEdit | None = None
         self.approve_button = named(QPushButton("审批通过并发证"), "approveButton")
-        self._approval_form(self.approval, approval)
-        self.approval.setVisible(CaseAction.APPROVE in case.allowed_actions)
-        self.approve_button.setVisible(CaseAction.APPROVE in case.allowed_actions)
+        approvable = CaseAction.APPROVE in case.allowed_actions
+        if approvable:
+            self._approval_form(self.approval, approval)
+        else:
+            self.approve_button.setParent(self.approval)  # owned by the dialog all the same
+            self.approval.hide()
+            self.approve_button.hide()
         self.approve_button.clicked.connect(
             lambda: self.approve_requested.emit(number, self.approval_request())
         )
@@ -178,12 +184,17 @@ class CaseDialog(QDialog):
         layout.addWidget(self.approval)
 
         self.handover = named(QWidget(), "handoverBox")
-        self._handover_form(self.handover, handover_capacity)
+        self.handover_button = named(QPushButton("证照交付（出件）"), "handoverButton")
+        self._handover_capacity = handover_capacity
+        self._handover_built = False
+        if CaseAction.HAND_OVER in case.allowed_actions:
+            self._handover_form()
         self.handover_button.clicked.connect(
             lambda: self.handover_requested.emit(number, self.handover_request())
         )
         _refused_by_role(self.handover_button, handover_refusal)
-        self.handover.setVisible(CaseAction.HAND_OVER in case.allowed_actions)
+        if not self._handover_built:
+            self.handover.hide()
         layout.addWidget(self.handover)
 
         history = [
@@ -256,8 +267,12 @@ class CaseDialog(QDialog):
         return ApprovalRequest(fields, until if isinstance(until, date) else None)
 
     # -- hand-over -----------------------------------------------------------------------------------------
-    def _handover_form(self, box: QWidget, capacity: Capacity | None) -> None:
-        form = QFormLayout(box)
+    def _handover_form(self) -> None:
+        if self._handover_built:
+            return
+        self._handover_built = True
+        capacity = self._handover_capacity
+        form = QFormLayout(self.handover)
         form.setContentsMargins(0, 0, 0, 0)
         self.capacity = named(QComboBox(), "recipientCapacity")
         for code, capacity_rule in CAPACITIES.items():
@@ -273,7 +288,6 @@ class CaseDialog(QDialog):
             QLineEdit(placeholderText="如：授权委托书，2026年11月18日（登记的代理人本人领取可不填）"),
             "recipientAuthorization",
         )
-        self.handover_button = named(QPushButton("证照交付（出件）"), "handoverButton")
         form.addRow("领取人身份", self.capacity)
         form.addRow("领取人", self.recipient)
         form.addRow("证件类型", self.recipient_id_type)
@@ -288,6 +302,7 @@ class CaseDialog(QDialog):
         self.authorization.setEnabled(self.capacity.currentData() == str(Capacity.AGENT))
 
     def handover_request(self) -> HandoverRequest:
+        self._handover_form()  # a case the table does not offer hand-over: the service refuses it, naming why
         agent = self.capacity.currentData() == str(Capacity.AGENT)
         return HandoverRequest(
             recipient_name=self.recipient.text(),
