@@ -28,6 +28,9 @@ from tests.helpers import COMPANY, PASSPORT, PERSON, PLANNING, open_demo_workspa
 
 SLIP = Layout.RECEIPT80
 SCANS = ("300dpi-colour-png", "200dpi-gray-jpeg", "300dpi-bilevel-png")
+# The stacks that must not be guessed at are fed as gray JPEG and black and white: a colour PNG reads as the
+# others do (the whole stack and the sheet whose codes disagree are fed in colour too), at twice the time.
+PLAIN_SCANS = SCANS[1:]
 
 
 @dataclass
@@ -225,7 +228,7 @@ def test_a_whole_stack_splits_to_its_materials_in_order_and_the_sheets_are_dropp
     assert not any(page.origin.startswith("sheet") for pages in result.materials.values() for page in pages)
 
 
-@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("scan", PLAIN_SCANS)
 def test_a_page_before_the_first_sheet_is_left_to_the_clerk(stack: Stack, scan: str) -> None:
     result = split(
         stack.run(["paper-a", "paper-b", "sheet-1", "paper-c"], scan),
@@ -241,7 +244,7 @@ def test_a_page_before_the_first_sheet_is_left_to_the_clerk(stack: Stack, scan: 
     assert not any(item.is_sheet for item in result.unplaced)
 
 
-@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("scan", PLAIN_SCANS)
 def test_a_sheet_whose_codes_cannot_be_read_is_shown_with_the_pages_after_it(stack: Stack, scan: str) -> None:
     labels = ["sheet-1", "paper-a", "painted-sheet-2", "paper-b", "paper-c", "sheet-3", "paper-d"]
     result = split(stack.run(labels, scan), case_number=stack.number, material_codes=stack.checklist)
@@ -273,7 +276,7 @@ def test_a_sheet_whose_barcode_and_qr_disagree_is_not_trusted(stack: Stack) -> N
     assert placed(result)[stack.checklist[1]] == [] == placed(result)[stack.checklist[2]]
 
 
-@pytest.mark.parametrize("scan", SCANS)
+@pytest.mark.parametrize("scan", PLAIN_SCANS)
 def test_a_sheet_of_another_case_is_shown_never_followed(stack: Stack, scan: str) -> None:
     labels = ["sheet-1", "paper-a", "other-case-sheet-2", "paper-b", "sheet-3", "paper-c"]
     result = split(stack.run(labels, scan), case_number=stack.number, material_codes=stack.checklist)
@@ -323,7 +326,7 @@ class CountedPage:
 def test_each_pages_bytes_are_taken_once(stack: Stack) -> None:
     reads: list[int] = []
     labels = ["sheet-1", "paper-a", "painted-sheet-2", "paper-b", "sheet-3", "paper-c"]
-    pages = [CountedPage(page, reads) for page in stack.run(labels, "300dpi-colour-png")]
+    pages = [CountedPage(page, reads) for page in stack.run(labels, "200dpi-gray-jpeg")]
     result = split(pages, case_number=stack.number, material_codes=stack.checklist)
     assert len(reads) == len(pages)
     assert [p.page.origin for p in result.materials[stack.checklist[2]]] == ["paper-c"]
@@ -340,7 +343,7 @@ def test_each_pages_bytes_are_taken_once(stack: Stack) -> None:
 def test_a_page_that_is_no_picture_stops_the_split_naming_the_page(
     stack: Stack, broken: bytes | str, said: str
 ) -> None:
-    good = stack.run(["sheet-1", "paper-a", "paper-b"], "300dpi-colour-png")
+    good = stack.run(["sheet-1", "paper-a", "paper-b"], "300dpi-bilevel-png")
     data = good[2].data[: len(good[2].data) // 3] if broken == "truncated" else broken
     assert isinstance(data, bytes)
     pages = [*good[:2], CapturedPage(data, PageFormat.PNG, 1, 1, None, PageSource.FEEDER, "broken")]

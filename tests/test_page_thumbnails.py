@@ -33,6 +33,23 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     return render_documents(tmp_path_factory.mktemp("rendered"))
 
 
+@pytest.fixture(scope="module")
+def receipt_png(rendered: Rendered) -> bytes:
+    """The receipt as a 300 dpi colour PNG: made once for the tests that only read it."""
+    return png(rendered.receipt)
+
+
+@pytest.fixture(scope="module")
+def certificate_png(rendered: Rendered) -> bytes:
+    return png(rendered.certificate)
+
+
+@pytest.fixture(scope="module")
+def photo(rendered: Rendered) -> bytes:
+    """The document camera's JPEG of the receipt, made once."""
+    return camera_photo(rendered.receipt)
+
+
 def opened(thumb: Thumbnail) -> Image.Image:
     image = Image.open(io.BytesIO(thumb.png), formats=["PNG"])
     image.load()
@@ -48,11 +65,10 @@ def difference(a: Image.Image, b: Image.Image) -> float:
 
 
 @pytest.fixture(scope="module")
-def sources(rendered: Rendered) -> dict[str, tuple[bytes, Image.Image]]:
+def sources(rendered: Rendered, photo: bytes) -> dict[str, tuple[bytes, Image.Image]]:
     """Each source's file of the receipt and the picture it holds."""
     gray = scanner_noise(rendered.receipt.convert("L"))
     colour = scanner_noise(rendered.receipt)
-    photo = camera_photo(rendered.receipt)
     return {
         "scanner grey PNG": (png(gray), gray),
         "scanner colour PNG": (png(colour), colour),
@@ -73,10 +89,10 @@ def test_a_page_becomes_a_small_png_of_itself(
     assert difference(image, picture.resize(A4_THUMBNAIL, Image.Resampling.LANCZOS)) < 4
 
 
-def test_qt_loads_the_thumbnail(rendered: Rendered, qapp: object) -> None:
+def test_qt_loads_the_thumbnail(certificate_png: bytes, qapp: object) -> None:
     from PySide6.QtGui import QImage
 
-    thumb = thumbnail(png(rendered.certificate), rotation=90)
+    thumb = thumbnail(certificate_png, rotation=90)
     image = QImage.fromData(thumb.png)
     assert not image.isNull()
     assert (image.width(), image.height()) == (thumb.width, thumb.height) == (240, 170)
@@ -112,8 +128,8 @@ def test_rotation_turns_the_page_clockwise(rotation: int, size: tuple[int, int],
         assert image.getpixel(xy) == (0 if name == corner else 255), name
 
 
-def test_a_turned_thumbnail_is_the_upright_one_turned(rendered: Rendered) -> None:
-    data = png(rendered.receipt)
+def test_a_turned_thumbnail_is_the_upright_one_turned(receipt_png: bytes) -> None:
+    data = receipt_png
     upright = opened(thumbnail(data))
     assert (
         opened(thumbnail(data, rotation=90)).tobytes()
@@ -137,11 +153,11 @@ def sideways(upright: Image.Image, orientation: int) -> bytes:
 
 @pytest.mark.parametrize(("orientation", "rotation"), [(6, 90), (8, 270), (3, 180)])
 def test_a_camera_jpeg_turned_by_its_exif_rotation_is_upright(
-    rendered: Rendered, orientation: int, rotation: int
+    photo: bytes, orientation: int, rotation: int
 ) -> None:
     """The thumbnail shows the pixels as stored, as the PDF export draws them; the rotation its EXIF asks
     for, recorded with the page, puts both upright."""
-    upright = Image.open(io.BytesIO(camera_photo(rendered.receipt))).convert("RGB")
+    upright = Image.open(io.BytesIO(photo)).convert("RGB")
     data = sideways(upright, orientation)
     assert exif_rotation(data) == rotation
     as_stored = opened(thumbnail(data))
@@ -151,9 +167,9 @@ def test_a_camera_jpeg_turned_by_its_exif_rotation_is_upright(
     assert difference(turned, upright.resize(A4_THUMBNAIL, Image.Resampling.LANCZOS)) < 4
 
 
-def test_a_page_without_exif_orientation_needs_no_rotation(rendered: Rendered) -> None:
-    assert exif_rotation(camera_photo(rendered.receipt)) == 0
-    assert exif_rotation(png(rendered.receipt)) == 0
+def test_a_page_without_exif_orientation_needs_no_rotation(photo: bytes, receipt_png: bytes) -> None:
+    assert exif_rotation(photo) == 0
+    assert exif_rotation(receipt_png) == 0
     with pytest.raises(CaptureError):
         exif_rotation(b"")
 
@@ -196,10 +212,10 @@ def test_any_image_of_any_size_fits_its_box(data: bytes) -> None:
 
 
 def test_the_cache_keeps_each_thumbnail_and_hands_it_back_without_the_page(
-    rendered: Rendered, tmp_path: Path
+    receipt_png: bytes, tmp_path: Path
 ) -> None:
     cache = ThumbnailCache(tmp_path / "thumbnails")
-    data = png(rendered.receipt)
+    data = receipt_png
     sha256 = hashlib.sha256(data).hexdigest()
     assert cache.get(sha256=sha256) is None
     made = cache.thumbnail(data)
@@ -215,9 +231,9 @@ def test_the_cache_keeps_each_thumbnail_and_hands_it_back_without_the_page(
     assert cache.get(sha256=sha256) == made
 
 
-def test_a_kept_thumbnail_is_served_from_the_disk(rendered: Rendered, tmp_path: Path) -> None:
+def test_a_kept_thumbnail_is_served_from_the_disk(certificate_png: bytes, tmp_path: Path) -> None:
     cache = ThumbnailCache(tmp_path)
-    data = png(rendered.certificate)
+    data = certificate_png
     cache.thumbnail(data)
     stand_in = io.BytesIO()
     Image.new("L", A4_THUMBNAIL, 0).save(stand_in, "PNG")  # what is on disk is what is handed back
@@ -242,9 +258,9 @@ def bad_thumbnail_files() -> list[tuple[str, bytes]]:
 @pytest.mark.parametrize(
     "bad", [b for _, b in bad_thumbnail_files()], ids=[n for n, _ in bad_thumbnail_files()]
 )
-def test_a_damaged_kept_thumbnail_is_made_again(rendered: Rendered, tmp_path: Path, bad: bytes) -> None:
+def test_a_damaged_kept_thumbnail_is_made_again(certificate_png: bytes, tmp_path: Path, bad: bytes) -> None:
     cache = ThumbnailCache(tmp_path)
-    data = png(rendered.certificate)
+    data = certificate_png
     sha256 = hashlib.sha256(data).hexdigest()
     path = cache.path(sha256=sha256, rotation=0, box=240)
     path.parent.mkdir(parents=True)
@@ -256,11 +272,13 @@ def test_a_damaged_kept_thumbnail_is_made_again(rendered: Rendered, tmp_path: Pa
     assert path.read_bytes() == made.png
 
 
-def test_a_cache_that_cannot_be_written_still_gives_the_thumbnail(rendered: Rendered, tmp_path: Path) -> None:
+def test_a_cache_that_cannot_be_written_still_gives_the_thumbnail(
+    certificate_png: bytes, tmp_path: Path
+) -> None:
     blocked = tmp_path / "thumbnails"
     blocked.write_bytes(b"a file where the cache folder should be")
     cache = ThumbnailCache(blocked)
-    data = png(rendered.certificate)
+    data = certificate_png
     assert cache.thumbnail(data) == thumbnail(data)
     assert blocked.read_bytes() == b"a file where the cache folder should be"
     assert cache.get(sha256=hashlib.sha256(data).hexdigest()) is None
