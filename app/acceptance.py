@@ -258,6 +258,7 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
         tolerated_outstanding=" ".join(m.code for m in result.tolerated),
         approve_before_supplied=item.decide_before_tolerated_supplied,
         step=0,
+        prepared_by=request.prepared_by.as_json() if request.prepared_by else None,
     )
     case.materials = [
         CaseMaterial(
@@ -309,4 +310,6 @@ def case_snapshot(case: Case) -> dict[str, object]:
         "tolerated": (case.tolerated_outstanding or "").split(),
         "approve_before_supplied": bool(case.approve_before_supplied),
     }
+    if case.prepared_by:  # a case prepared by a helper (issue 15); absent otherwise, as from older windows
+        snapshot["prepared_by"] = dict(case.prepared_by)
     return snapshot

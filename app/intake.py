@@ -14,6 +14,7 @@ from typing import Any
 
 from app.catalog import ApplicantKind, Form, Material, ServiceItem
 from app.completeness import ReceivedMaterial
+from app.helpers.prepared_by import PreparedBy
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
 from app.sync.event_parts import CLERK_TEXT
@@ -121,6 +122,8 @@ class AcceptanceRequest:
     # The checklist the clerk checked against (ServiceItem.checklist_sha256); None = the current one. If the
     # catalog changed under the clerk (sync brought a new version), the request is refused, not re-read.
     checklist_sha256: str | None = None
+    # Who prepared it before the counter (a scanned 帮办预审单: app.helpers.handoff); None: the clerk alone.
+    prepared_by: PreparedBy | None = None
 
 
 def _text(

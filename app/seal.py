@@ -892,3 +892,12 @@ def verify_payload(text: str, *, keys: KeyDirectory, today: date) -> Verificatio
         f"{claims.issued_on} 签发，{_validity_text(claims)}",
         claims,
     )
+
+
+# --- Shared with other signed payloads (app.helpers.handoff) ---------------------------------
+# The same string encoding, reader and base32 text: one envelope style for every signed code the
+# project prints. A payload of another purpose signs under its own prefix, so its signature is never
+# one over a certificate's header || body (which starts with the format byte 1).
+encode_string = _encode_string
+PayloadReader = _Reader
+PayloadMalformed = _Malformed

@@ -157,6 +157,9 @@ class Case(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     ending: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # kind, day, reason, basis, request_day
     refresh_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Since schema 12 (issue 15): who prepared the case before the counter (app.helpers.prepared_by:
+    # login, name, draft_id); None: taken in by the clerk alone.
+    prepared_by: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMaterial.position"
@@ -598,3 +601,32 @@ class PageUpload(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_page_upload_pending", "queued_at", sqlite_where=text("done_at IS NULL")),)
+
+
+class HelperDraft(Base):
+    """A helper's draft (app.helpers.drafts): prepared here, or one that reached this window. `content` is the
+    draft's canonical JSON, `sha256` its hash (what a hand-off code's reference form names)."""
+
+    __tablename__ = "helper_draft"
+
+    draft_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_code: Mapped[str] = mapped_column(String(80))
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    helper_login: Mapped[str] = mapped_column(String(40), index=True)
+    helper_name: Mapped[str] = mapped_column(String(100))
+    device: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    applicant_name: Mapped[str] = mapped_column(String(400))
+    content: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+
+class RevokedSigningKey(Base):
+    """A signing key this window no longer trusts for a helper's hand-off (app.helpers.revocations): the
+    helper's PC was revoked, lost or stolen."""
+
+    __tablename__ = "revoked_signing_key"
+
+    key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    reason: Mapped[str] = mapped_column(Text)

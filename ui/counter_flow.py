@@ -18,6 +18,9 @@ from app.accounts.roles import Permission, PermissionDenied
 from app.cases.status import TransitionError
 from app.catalog import ServiceItem
 from app.completeness import applicable_materials
+from app.helpers.drafts import for_current_checklist
+from app.helpers.handoff import Handoff
+from app.helpers.prepared_by import PreparedBy
 from app.intake import AcceptanceRequest, InputError
 from app.operations.capture import attach_capture, new_capture, saved_capture, slots
 from app.operations.changes import REFUSALS, OperationRefused
@@ -60,6 +63,7 @@ class CounterFlow(QObject):
         self.capture: CaptureSession | None = None  # the pages captured for the case being taken in
         self.capture_dialog: CaptureDialog | None = None
         self.on_code: Callable[[str], None] | None = None  # a code read off a page: where it goes
+        self.prepared_by: PreparedBy | None = None  # the helper whose draft was loaded (app.helpers)
         self.materials.capture_button.clicked.connect(self.open_capture)
 
         search.chosen.connect(self.choose_item)
@@ -99,6 +103,23 @@ class CounterFlow(QObject):
         self._search.show_item(item)
         self.refresh_checklist()
         self.intake.name.setFocus()
+
+    def fill_draft(self, handoff: Handoff) -> bool:
+        """A helper's draft read from its 帮办预审单: the item, applicant, agent and the materials as the
+        helper received them, filled in for the clerk to check against the originals; the case records the
+        helper. False (nothing changed) when a case is saved on screen."""
+        draft, item = handoff.draft, handoff.item
+        if draft is None or item is None or self.case_saved or self.saving:
+            return False
+        request = for_current_checklist(draft, item=item)
+        self.new_case()
+        self.choose_item(item.code)
+        self.intake.fill_parties(applicant=request.applicant, agent=request.agent)
+        self.refresh_checklist()
+        self.checklist.take_received(request.materials, request.commitments)
+        self.prepared_by = request.prepared_by
+        self.reevaluate()
+        return True
 
     # -- pages ------------------------------------------------------------------------------------------
     def open_capture(self) -> None:
@@ -182,6 +203,7 @@ class CounterFlow(QObject):
             materials=self.checklist.received(),
             commitments=self.checklist.commitments(),
             checklist_sha256=self.item.checklist_sha256,
+            prepared_by=self.prepared_by,
         )
 
     def reevaluate(self) -> None:
@@ -260,6 +282,7 @@ class CounterFlow(QObject):
         if self.saving:
             return  # the case is being saved: its number comes first
         self.item = None
+        self.prepared_by = None
         self.case_saved = False
         self.lock_case(False)
         self._search.hide_catalog_notice()

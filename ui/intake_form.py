@@ -174,6 +174,22 @@ class IntakeForm(QWidget):
             self.id_kind.setCurrentIndex(self.id_kind.findData(id_kind))
         self.id_number.setText(id_number)
 
+    def fill_parties(self, *, applicant: Applicant, agent: Party | None) -> None:
+        """Applicant and agent as a helper's draft records them (app.helpers), for the clerk to check."""
+        self.kind.setCurrentIndex(self.kind.findData(applicant.kind))
+        if applicant.kind is ApplicantKind.PERSON:
+            self.id_kind.setCurrentIndex(self.id_kind.findData(applicant.id_type))
+        self.name.setText(applicant.name)
+        self.id_number.setText(applicant.id_number)
+        self.phone.setText(applicant.phone)
+        self.override.setText(applicant.id_override_reason or "")
+        self.has_agent.setChecked(agent is not None)
+        if agent is not None:
+            self.agent_name.setText(agent.name)
+            self.agent_id_kind.setCurrentIndex(self.agent_id_kind.findData(agent.id_type))
+            self.agent_id.setText(agent.id_number)
+            self.agent_phone.setText(agent.phone)
+
     def set_read_only(self, locked: bool) -> None:
         """A saved case: what was entered stays readable (and copyable) but takes no change."""
         for edit in self._edits():

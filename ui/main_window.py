@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from app.acceptance import Evaluation
 from app.accounts.roles import Permission
 from app.catalog import ServiceItem
+from app.helpers.handoff import Handoff, HandoffStatus, read_at_window
 from app.identity_documents import IdKind
 from app.operations.counter import Accepted
 from app.operations.person import Actor
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
         self.jobs = jobs or Jobs()
         self.desk = Desk(workspace=workspace, jobs=self.jobs, counter=counter, window=self, notices=self)
         self.last_message: QMessageBox | None = None
+        self.last_handoff: Handoff | None = None  # the last 帮办预审单 scanned (app.helpers.handoff)
         self.verify_dialog: VerifyDialog | None = None
         self.settings_dialog: SettingsDialog | None = None
         self.state_path = workspace.home / WINDOW_STATE_NAME
@@ -477,6 +479,29 @@ class MainWindow(QMainWindow):
             return
         self.intake.fill_id(id_kind=id_kind, id_number=id_number)
         self.show_status("已填入扫描的证件号码，请核对", 10000)
+
+    def load_draft(self, text: str) -> None:
+        """A helper's 帮办预审单 scanned: read offline against this window's keys, revocations and catalog;
+        the intake form filled, or a message saying why nothing was."""
+        if self.counter_flow.case_saved or self.counter_flow.saving:
+            self.show_status("当前办件已保存，不能载入预审单；请按 Ctrl+N 新办件后再扫描", 15000)
+            return
+        workspace = self.workspace
+        handoff = read_at_window(
+            text, store=workspace.store, catalog=workspace.catalog, hall=self.counter.hall
+        )
+        self.last_handoff = handoff
+        if handoff.status is not HandoffStatus.LOADED:
+            self.show_status(handoff.message, 15000)
+            self.notify(QMessageBox.Icon.Warning, "帮办预审单未载入", handoff.message)
+            return
+        self.counter_flow.fill_draft(handoff)
+        self.show_status(handoff.message, 15000)
+        if handoff.changes is not None and handoff.changes.any:
+            lines = "\n".join(handoff.changes.lines())
+            self.notify(
+                QMessageBox.Icon.Information, "事项目录已更新", f"{lines}\n\n请按现行清单核对材料后再决定。"
+            )
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scan_input.uninstall()

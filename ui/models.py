@@ -176,6 +176,30 @@ class MaterialChecklistModel(QAbstractTableModel):
         if self._rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(MaterialColumn) - 1))
 
+    def take_received(self, materials: tuple[ReceivedMaterial, ...], commitments: tuple[str, ...]) -> None:
+        """Tick what a helper's draft records as received (app.helpers): its forms, copies, pages and
+        defects; a material of the draft not on this checklist is left out."""
+        if self._locked:
+            return
+        by_code: dict[str, list[ReceivedMaterial]] = {}
+        for entry in materials:
+            by_code.setdefault(entry.material_code, []).append(entry)
+        for row in self._rows:
+            row.committed = row.material.code in commitments
+            entries = by_code.get(row.material.code)
+            if not entries:
+                row.received = False
+                continue
+            forms = tuple(sorted({e.form for e in entries}, key=list(Form).index))
+            row.received = True
+            row.choice = next((i for i, c in enumerate(FORM_CHOICES) if c.forms == forms), row.choice)
+            copies = [e.copies for e in entries if e.form is not Form.ORIGINAL or len(entries) == 1]
+            row.copies = max(copies or [row.copies])
+            row.pages = max(e.pages for e in entries)
+            row.defect = next((e.defect for e in entries if e.defect), "")
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(MaterialColumn) - 1))
+
     def mark_all_received(self) -> None:
         """Tick what the applicant has to hand over; optional materials stay as the clerk left them."""
         if self._locked:

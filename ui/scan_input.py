@@ -32,6 +32,7 @@ from app.identity_documents import IdKind
 from app.scanning.keystrokes import ENTER, KeystrokeReader, Scan, ScanTiming, TooLong, Typing
 from app.scanning.routing import (
     FillApplicant,
+    LoadDraft,
     OpenCase,
     Refused,
     Route,
@@ -70,6 +71,8 @@ class ScanTargets(Protocol):
 
     def fill_applicant(self, *, id_kind: IdKind, id_number: str) -> None: ...
 
+    def load_draft(self, text: str) -> None: ...
+
     def show_status(self, text: str, msecs: int = 0) -> None: ...
 
 
@@ -104,6 +107,8 @@ def follow_route(route: Route, *, targets: ScanTargets) -> None:
         targets.show_case(route.number)
     elif isinstance(route, VerifyCertificate):
         targets.verify_scanned(route.text)
+    elif isinstance(route, LoadDraft):
+        targets.load_draft(route.text)
     elif isinstance(route, FillApplicant):
         targets.fill_applicant(id_kind=route.id_kind, id_number=route.id_number)
     elif isinstance(route, Refused | Unrecognised):

@@ -5,6 +5,7 @@ text decides.
   number → open the case; a case number with a wrong check character or cut short is refused with its
   reason, never matched to another case;
 - a certificate's QR (``…/V/{payload}``, or the bare payload) → verify it offline and show the result;
+- a helper's hand-off QR (``WCH1:…``, app.helpers.handoff) → the draft read and the intake form filled;
 - a separator sheet's code (app.scanning.separators) → refused with what it is for (a feeder run's);
 - an 18-character number that passes an identity document's rule (resident ID, residence permit, credit
   code …) → fill the applicant; one that fails only on its check character is refused with the reason;
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.case_number import CaseNumberError, parse_case_number
+from app.helpers.handoff import is_handoff_text
 from app.identifiers import fold_id_text
 from app.identity_documents import IdKind, guess_id_kind, mask_id_number
 from app.scanning.keystrokes import MAX_SCAN_CHARS, TOO_LONG_MESSAGE
@@ -35,6 +37,13 @@ class OpenCase:
 
 @dataclass(frozen=True)
 class VerifyCertificate:
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadDraft:
+    """A helper's 帮办预审单 (app.helpers.handoff): read against the window's keys, fills the intake form."""
+
     text: str
 
 
@@ -60,7 +69,7 @@ class Unrecognised:
         return f"未能识别扫描内容：{self.shown}"
 
 
-Route = OpenCase | VerifyCertificate | FillApplicant | Refused | Unrecognised
+Route = OpenCase | VerifyCertificate | LoadDraft | FillApplicant | Refused | Unrecognised
 Rule = Callable[[str, date], Route | None]
 
 _CASE_QR = re.compile(r"HTTPS?://[^/]+(?:/[^/]*)*?/CASE/(?P<number>[^/]*)", re.IGNORECASE)
@@ -91,6 +100,10 @@ def _certificate_qr(text: str, _today: date) -> Route | None:
     # A bare payload: a certificate's when its envelope opens (an empty directory says so offline).
     opened = verify_payload(text, keys=KeyDirectory(), today=_today)
     return None if opened.status is VerificationStatus.MALFORMED else VerifyCertificate(text)
+
+
+def _handoff(text: str, _today: date) -> Route | None:
+    return LoadDraft(text) if is_handoff_text(text) else None
 
 
 def _separator(text: str, _today: date) -> Route | None:
@@ -127,6 +140,7 @@ def _identity_number(text: str, today: date) -> Route | None:
 ROUTES: tuple[tuple[str, Rule], ...] = (
     ("document QR (receipt, notice) → its case", _document_qr),
     ("certificate QR → offline verification", _certificate_qr),
+    ("helper's hand-off QR (WCH1:) → the intake form filled", _handoff),
     ("separator sheet → said what it is for", _separator),
     ("case number → its case", _case_number),
     ("identity number → the applicant", _identity_number),

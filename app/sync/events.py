@@ -43,6 +43,7 @@ from app.cases.status import DECIDED_STATUS
 from app.completeness import Outcome
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
+from app.helpers.prepared_by import DRAFT_ID
 from app.identity_documents import IdKind
 from app.licences import MAX_FIELDS, MAX_LABEL_CHARS, MAX_VALUE_CHARS, licence_fields_json
 from app.lifecycle.events import (
@@ -141,6 +142,14 @@ TIME_LIMITS = Record(
         "approve_before_supplied": required(Flag()),
     }
 )
+# `app.helpers.prepared_by.PreparedBy`: the helper who prepared a case and their draft (issue 15).
+PREPARED_BY = Record(
+    {
+        "login": required(LOGIN),
+        "name": required(NAME),
+        "draft_id": required(Text(36, rule=DRAFT_ID.fullmatch, form="预审单编号（UUID，小写）")),
+    }
+)
 # `app.acceptance.case_snapshot`: the whole case as decided at the counter.
 CASE_DECIDED = Record(
     {
@@ -166,6 +175,7 @@ CASE_DECIDED = Record(
         "materials": required(ListOf(MATERIAL)),
         "findings": required(ListOf(FINDING)),
         "time_limits": optional(TIME_LIMITS),  # absent in decisions of windows before issue 13
+        "prepared_by": optional(PREPARED_BY),  # a helper's draft taken in (issue 15); absent otherwise
     }
 )
 

@@ -192,3 +192,48 @@ def _refusal(
     except PermissionDenied as denied:
         return reject(event, REJECTION_NOT_PERMITTED, f"{where}：{denied}，本条未保存")
     return None
+
+
+def check_preparers(
+    connection: Connection, db: ServerDB, device_: Device, candidates: Sequence[Candidate]
+) -> list[Rejection]:
+    """Refusals of the decisions among `candidates` whose `prepared_by` (issue 15: the helper whose
+    draft was taken in) is not an active account of the device's hall that may prepare drafts
+    (Permission.PREPARE_DRAFT: the 帮办员 role). A decision without it is not checked (older windows)."""
+    named = [
+        c
+        for c in candidates
+        if c.event.kind == EventKind.CASE_DECIDED and isinstance(c.event.payload.get("prepared_by"), dict)
+    ]
+    if not named:
+        return []
+    logins = sorted({str(c.event.payload["prepared_by"].get("login")) for c in named})
+    people = {
+        row.login: row
+        for row in connection.execute(
+            select(account.c.login, account.c.name, account.c.roles, account.c.disabled_at).where(
+                account.c.hall_code == device_.hall_code, dialect.among(db, account.c.login, logins)
+            )
+        )
+    }
+    rejections: list[Rejection] = []
+    for candidate in named:
+        event = candidate.event
+        login = str(event.payload["prepared_by"].get("login"))
+        person = people.get(login)
+        where = f"办件 {event.case_number} 记载的帮办员 {login}"
+        if person is None or person.disabled_at is not None:
+            message = (
+                f"{where}不是大厅 {device_.hall_code} 在服务器上的在用账号（没有该账号或已停用），本条未保存"
+            )
+        else:
+            try:
+                require(person.roles.split(), Permission.PREPARE_DRAFT, who=f"{person.name}（{login}）")
+                continue
+            except PermissionDenied as denied:
+                message = f"{where}：{denied}，本条未保存"
+        log.warning(
+            "device %s: decision of case %s refused: %s", device_.device_id, event.case_number, message
+        )
+        rejections.append(reject(event, REJECTION_NOT_PERMITTED, message))
+    return rejections

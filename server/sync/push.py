@@ -111,6 +111,7 @@ class Push:
         candidates = self._unrefused(candidates)
         later = [c for c in candidates if c.event.kind not in AUDIT_KINDS | {EventKind.CASE_DECIDED}]
         self._refuse(permits.check_recorders(self.connection, self.db, self.device, later, candidates))
+        self._refuse(permits.check_preparers(self.connection, self.db, self.device, candidates))
         candidates = self._unrefused(candidates)
         self._refuse(certificates.check_named_certificates(self.connection, self.db, candidates))
         candidates = self._unrefused(candidates)
