@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.case_number import format_case_number
 from app.cases.status import decide, is_ended
 from app.cases.views import case_view
-from app.catalog import Hall, ServiceItem
+from app.catalog import Form, Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.competence import referral
@@ -24,12 +24,15 @@ from app.completeness import (
     CompletenessResult,
     Finding,
     Outcome,
+    ReceivedMaterial,
     Rule,
     Submission,
     Verdict,
     check_completeness,
 )
 from app.intake import AcceptanceRequest, InputError, Problem, validate_request
+from app.licence_library.fitness import Holder
+from app.licence_library.library import LicenceError, LicenceLibrary
 from app.scanning.attach import MaterialPages, PagesRefused, attach_in
 from app.scanning.page_store import PageStore
 from app.sync.events import CaseDecided
@@ -87,6 +90,7 @@ class AcceptanceService:
         self._calendar = calendar
         self._clock = clock
         self._pages = pages
+        self._licences = LicenceLibrary(store=store, clock=clock)
 
     def evaluate(self, request: AcceptanceRequest, *, counter: Counter) -> Evaluation:
         """The decision as it would be recorded now, without storing anything."""
@@ -110,7 +114,7 @@ class AcceptanceService:
         warnings: tuple[Problem, ...] = ()
         if referral(item=item, hall=counter.hall) is None:
             checked = validate_request(request, item=item, today=today)
-            request, warnings = checked.request, checked.warnings
+            request, warnings = self._with_licences(checked.request, item=item), checked.warnings
         else:
             # Art. 32 (2): decided at once, whoever applies; the notice is addressed to the applicant by name.
             try:
@@ -142,6 +146,38 @@ class AcceptanceService:
             # tolerance span (default 5 working days), stated on the notice.
             supplement = self._calendar.add_working_days(today, item.tolerance_days).day
         return Evaluation(request, item, result, today, promised, supplement, legal, problems)
+
+    def _with_licences(self, request: AcceptanceRequest, *, item: ServiceItem) -> AcceptanceRequest:
+        """The request with each electronic licence verified again now (its seal with the keys held here,
+        revocations, validity, type and holder: app.licence_library) and recorded as found; InputError
+        naming the licence and the reason for each that does not satisfy its material."""
+        problems: list[Problem] = []
+        entries = []
+        holder = Holder(request.applicant.name, request.applicant.id_number)
+        for index, entry in enumerate(request.materials):
+            material = item.material(entry.material_code)
+            if entry.form is not Form.LICENCE or entry.licence is None or material is None:
+                entries.append(entry)
+                continue
+            where = f"materials[{index}].licence"
+            try:
+                licence = self._licences.verify(entry.licence.qr_text)
+            except LicenceError as error:
+                problems.append(Problem(where, f"「{material.name}」的{error}"))
+                continue
+            if entry.licence.licence_id and entry.licence.licence_id != licence.licence_id:
+                problems.append(Problem(where, f"「{material.name}」所附电子证照与其二维码内容不符"))
+                continue
+            refused = self._licences.refusal(
+                licence, accepted_types=material.licence_types, material_name=material.name, holder=holder
+            )
+            if refused is not None:
+                problems.append(Problem(where, refused.message))
+                continue
+            entries.append(replace(entry, licence=licence.evidence(entry.licence.verified_by)))
+        if problems:
+            raise InputError(problems)
+        return replace(request, materials=tuple(entries))
 
     def _tolerance_deadline(self, today: date, item: ServiceItem, promised: date) -> date:
         return tolerance_deadline(self._calendar, today=today, item=item, promised=promised)
@@ -269,6 +305,7 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
             copies=entry.copies,
             pages=entry.pages,
             defect=entry.defect,
+            **_licence_columns(entry),
         )
         for index, entry in enumerate(request.materials)
     ]
@@ -287,6 +324,22 @@ def _case_row(evaluation: Evaluation, *, counter: Counter, number: str, now: dat
         for index, f in enumerate(findings)
     ]
     return case
+
+
+def _licence_columns(entry: ReceivedMaterial) -> dict[str, object]:
+    """The columns of a material satisfied by an electronic licence (none for paper)."""
+    licence = entry.licence
+    if licence is None:
+        return {}
+    issuer_key = licence.to_json().get("issuer_key")
+    return {
+        "licence_id": licence.licence_id,
+        "licence_type": licence.licence_type,
+        "licence_source": str(licence.source),
+        "licence_verified_by": str(licence.verified_by),
+        "licence_qr_text": licence.qr_text,
+        "licence_issuer_key": issuer_key,
+    }
 
 
 def _override_finding(reason: str) -> Finding:

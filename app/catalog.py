@@ -33,6 +33,9 @@ class Form(StrEnum):
     ORIGINAL = "original"
     COPY = "copy"
     ELECTRONIC = "electronic"
+    # 电子证照: a licence of the licence library stands in for the paper (app.licence_library); never a form
+    # a checklist asks for, only one a material the catalog marks with `licence_types` is handed in as.
+    LICENCE = "licence"
 
 
 class ApplicantKind(StrEnum):
@@ -41,7 +44,7 @@ class ApplicantKind(StrEnum):
 
 
 NECESSITY_LABEL = {Necessity.REQUIRED: "必要", Necessity.TOLERABLE: "容缺", Necessity.OPTIONAL: "非必要"}
-FORM_LABEL = {Form.ORIGINAL: "原件", Form.COPY: "复印件", Form.ELECTRONIC: "电子"}
+FORM_LABEL = {Form.ORIGINAL: "原件", Form.COPY: "复印件", Form.ELECTRONIC: "电子", Form.LICENCE: "电子证照"}
 CONDITION_LABEL = {
     Condition.AGENT: "代理人申请时",
     Condition.ORGANIZATION: "法人申请时",
@@ -144,6 +147,9 @@ class Material:
     notes: str | None
     shared_by: str | None = None  # obtained by data sharing from this system: shown, never demanded
     min_pages: int | None = None  # the standard's page count: fewer captured pages are warned of (采集)
+    # The licence types (app.licences template keys) whose licence from the licence library satisfies this
+    # material in place of its paper (电子证照免提交, app.licence_library); none: paper only.
+    licence_types: tuple[str, ...] = ()
 
     def applies_to(self, *, applicant_kind: ApplicantKind, has_agent: bool) -> bool:
         if self.condition is None:
@@ -174,6 +180,7 @@ class Material:
             "notes": self.notes,
             "shared_by": self.shared_by,
             "min_pages": self.min_pages,
+            **({"licence_types": list(self.licence_types)} if self.licence_types else {}),
         }
 
 
@@ -291,6 +298,8 @@ def parse_material(data: Mapping[str, Any], where: str) -> Material:
     forms = tuple(_enum(Form, f, where) for f in _req(data, "forms", list, where))
     if not forms:
         raise CatalogError(f"{where}: forms 不能为空")
+    if Form.LICENCE in forms:
+        raise CatalogError(f"{where}: forms 不能含 licence（电子证照由 licence_types 标明）")
     copies = _req(data, "copies", int, where)
     if copies < 0:
         raise CatalogError(f"{where}: copies 不能为负数")
@@ -310,7 +319,25 @@ def parse_material(data: Mapping[str, Any], where: str) -> Material:
         notes=data.get("notes"),
         shared_by=_optional_text(data, "shared_by", where),
         min_pages=_min_pages(data, where),
+        licence_types=_licence_types(data, where),
     )
+
+
+def _licence_types(data: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """The licence types that satisfy a material: keys of the licence templates this program knows."""
+    from app.licences import TEMPLATES  # app.licences reads this module
+
+    value = data.get("licence_types")
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise CatalogError(f"{where}: licence_types 应为证照类型的非空列表")
+    unknown = [v for v in value if v not in TEMPLATES]
+    if unknown:
+        raise CatalogError(f"{where}: 不认识的证照类型 {'、'.join(unknown)}（licence_types）")
+    if len(set(value)) != len(value):
+        raise CatalogError(f"{where}: licence_types 有重复")
+    return tuple(value)
 
 
 def _min_pages(data: Mapping[str, Any], where: str) -> int | None:

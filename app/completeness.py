@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from app.catalog import ApplicantKind, Form, Hall, Material, Necessity, ServiceItem
 from app.competence import referral
+from app.licence_library.evidence import LicenceEvidence, type_label
 
 
 class Outcome(StrEnum):
@@ -53,6 +54,7 @@ class Rule(StrEnum):
     ORIGINAL_FOR_COPY = "original_for_copy"  # copy required, original shown: the window copies it
     COMMITMENT = "commitment"  # 告知承诺 replaces the material
     SHARED = "shared"  # obtained by data sharing (能共享不再提交): never asked of the applicant
+    LICENCE = "licence"  # an electronic licence of the licence library in place of the paper (电子证照)
     COMMITMENT_NOT_ALLOWED = "commitment_not_allowed"
     MISSING = "missing"
     DEFECT = "defect"  # the clerk noted a defect
@@ -82,6 +84,7 @@ class ReceivedMaterial:
     copies: int
     pages: int
     defect: str | None = None
+    licence: LicenceEvidence | None = None  # form LICENCE: the licence that stands in for the paper
 
 
 @dataclass(frozen=True)
@@ -248,6 +251,9 @@ def _examine(
 
     if not entries:
         return notes + [_absent(material, tolerate=tolerate)]
+    licensed = _licensed(material, entries)
+    if licensed is not None:
+        return notes + [licensed]
 
     problems: list[tuple[Rule, str]] = []
     forms = {e.form for e in entries}
@@ -296,6 +302,30 @@ def _examine(
     return notes + [Finding(rule, Verdict.DEFECTIVE, f"「{material.name}」{detail}", material)]
 
 
+def _licensed(material: Material, entries: list[ReceivedMaterial]) -> Finding | None:
+    """The finding of a material handed in as an electronic licence: satisfied (no copies, no pages) when
+    the licence is of a type the catalog accepts for it. Whether the licence is genuine, in force and the
+    applicant's is checked before (app.licence_library, app.acceptance)."""
+    licences = [e.licence for e in entries if e.form is Form.LICENCE and e.licence is not None]
+    if not licences:
+        return None
+    licence = licences[0]
+    if licence.licence_type in material.licence_types:
+        return Finding(
+            Rule.LICENCE,
+            Verdict.OK,
+            f"「{material.name}」以电子证照{type_label(licence.licence_type)}（{licence.licence_id}）替代，免交纸质",
+            material,
+        )
+    wanted = "、".join(type_label(t) for t in material.licence_types) or "纸质材料"
+    return Finding(
+        Rule.LICENCE,
+        Verdict.DEFECTIVE,
+        f"「{material.name}」所附电子证照类型不符（须为{wanted}）",
+        material,
+    )
+
+
 def shared_message(material: Material) -> str:
     return f"「{material.name}」由{material.shared_by}共享，无需提交"
 
@@ -324,4 +354,9 @@ def _absent(material: Material, *, tolerate: bool) -> Finding:
 
 
 def _form_label(form: Form) -> str:
-    return {Form.ORIGINAL: "原件", Form.COPY: "复印件", Form.ELECTRONIC: "电子材料"}[form]
+    return {
+        Form.ORIGINAL: "原件",
+        Form.COPY: "复印件",
+        Form.ELECTRONIC: "电子材料",
+        Form.LICENCE: "电子证照",
+    }[form]

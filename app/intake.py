@@ -17,6 +17,8 @@ from app.completeness import ReceivedMaterial
 from app.helpers.prepared_by import PreparedBy
 from app.identifiers import IdCheck, check_name, check_phone
 from app.identity_documents import ID_KINDS, PERSON_ID_KINDS, IdKind, check_id
+from app.licence_library.evidence import LicenceEvidence, LicenceSource, VerifiedBy
+from app.seal import QR_MAX_CHARS
 from app.sync.event_parts import CLERK_TEXT
 from app.sync.schema import Problem as SchemaProblem
 from app.sync.wire import MAX_COPIES, MAX_NAME_CHARS, MAX_PAGES
@@ -51,6 +53,17 @@ def default_form_choice(material: Material) -> int:
         if choice.forms == tuple(material.forms):
             return index
     return 0
+
+
+def licence_received(*, material_code: str, evidence: LicenceEvidence) -> ReceivedMaterial:
+    """A material satisfied by an electronic licence: no copies, no pages (电子证照免提交)."""
+    return ReceivedMaterial(material_code, Form.LICENCE, 0, 0, None, evidence)
+
+
+def pending_evidence(qr_text: str, verified_by: VerifiedBy = VerifiedBy.QR_OFFLINE) -> LicenceEvidence:
+    """A licence named by its QR text only (a request file): the acceptance verifies it and fills in the
+    rest (app.licence_library.LicenceLibrary.verify)."""
+    return LicenceEvidence("", "", LicenceSource.ISSUED, verified_by, qr_text)
 
 
 def materials_received(
@@ -216,8 +229,15 @@ def parse_request(data: Any) -> AcceptanceRequest:
         try:
             form = Form(str(entry.get("form")))
         except ValueError:
-            problems.append(Problem(f"{where}.form", "应为 original、copy 或 electronic"))
+            problems.append(Problem(f"{where}.form", "应为 original、copy、electronic 或 licence"))
             form = Form.ORIGINAL
+        if form is Form.LICENCE:
+            licence = _licence(entry.get("licence"), f"{where}.licence", problems)
+            if licence is not None:
+                materials.append(licence_received(material_code=code, evidence=licence))
+            continue
+        if entry.get("licence") is not None:
+            problems.append(Problem(f"{where}.licence", "只有 form 为 licence（电子证照）的材料才附证照"))
         copies = _count(entry.get("copies", 1), f"{where}.copies", *COPIES_RANGE, problems)
         pages = _count(entry.get("pages", 1), f"{where}.pages", *PAGES_RANGE, problems)
         defect = entry.get("defect")
@@ -244,6 +264,18 @@ def parse_request(data: Any) -> AcceptanceRequest:
         id_override_reason=override,
     )
     return AcceptanceRequest(item_code, applicant, agent, tuple(materials), tuple(commitments))
+
+
+def _licence(data: Any, where: str, problems: list[Problem]) -> LicenceEvidence | None:
+    """`{"qr_text": …}`: the licence's QR text, verified when the case is decided."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("qr_text"), str):
+        problems.append(Problem(where, "电子证照应为含 qr_text（证照二维码内容）的对象"))
+        return None
+    text = data["qr_text"].strip()
+    if not text or len(text) > QR_MAX_CHARS:
+        problems.append(Problem(f"{where}.qr_text", f"证照二维码内容应为 1–{QR_MAX_CHARS} 个字符"))
+        return None
+    return pending_evidence(text)
 
 
 @dataclass(frozen=True)

@@ -199,6 +199,15 @@ class CaseMaterial(Base):
     pages: Mapped[int] = mapped_column(Integer)
     defect: Mapped[str | None] = mapped_column(Text)
     visit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: at the decision
+    # Since schema 14: satisfied by a licence of the licence library instead of paper (form "licence",
+    # app.licence_library): its id, type, source, how it was verified, its signed QR text and, for an
+    # imported licence, its issuer's key entry (key directory format). NULL for paper.
+    licence_id: Mapped[str | None] = mapped_column(String(120))
+    licence_type: Mapped[str | None] = mapped_column(String(40))
+    licence_source: Mapped[str | None] = mapped_column(String(20))
+    licence_verified_by: Mapped[str | None] = mapped_column(String(20))
+    licence_qr_text: Mapped[str | None] = mapped_column(Text)
+    licence_issuer_key: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     case: Mapped[Case] = relationship(back_populates="materials")
 
@@ -520,6 +529,40 @@ class CertificateRevocation(Base):
     revoked_on: Mapped[date] = mapped_column(Date)
     revoked_by: Mapped[str] = mapped_column(String(40))
     event_id: Mapped[str] = mapped_column(String(36))
+
+
+class LicenceIssuerKey(Base):
+    """The public key of a third-party licence issuer, imported with its licences (app.licence_library)."""
+
+    __tablename__ = "licence_issuer_key"
+
+    key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    public_key: Mapped[str] = mapped_column(String(200))  # hex
+    office_name: Mapped[str] = mapped_column(String(200))
+    office_code: Mapped[str] = mapped_column(String(18))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ImportedLicence(Base):
+    """A third-party e-licence imported into the licence library: its signed QR text and what it claims."""
+
+    __tablename__ = "imported_licence"
+
+    licence_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    licence_type: Mapped[str] = mapped_column(String(40))
+    type_name: Mapped[str] = mapped_column(String(200))
+    holder_name: Mapped[str] = mapped_column(String(400))
+    holder_id_masked: Mapped[str] = mapped_column(String(40), index=True)
+    issuer_name: Mapped[str] = mapped_column(String(200))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    key_id: Mapped[str] = mapped_column(ForeignKey("licence_issuer_key.key_id"))
+    qr_text: Mapped[str] = mapped_column(Text)
+    imported_by: Mapped[str] = mapped_column(String(40))
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 class ServiceRating(Base):

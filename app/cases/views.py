@@ -20,7 +20,7 @@ from app.cases.status import CaseAction, CaseStatus, allowed_actions, status_lab
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.licences import licence_fields_of
 from app.lifecycle.views import LifecycleView, life_view
-from db.models import Case, Certificate, HallCase
+from db.models import Case, CaseMaterial, Certificate, HallCase
 
 # The version of the JSON made by the views' `to_json` (the `format` field).
 VIEW_FORMAT = 1
@@ -66,11 +66,17 @@ class MaterialView(_PlainView):
     pages: int
     defect: str | None
     visit: int = 0  # 0: handed over at the decision; 1, 2 …: brought on that return (补正, 容缺补交)
+    # Satisfied by an electronic licence (form "licence"): the evidence as the wire carries it
+    # (app.licence_library.evidence.LicenceEvidence.to_json); None for paper.
+    licence: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """As the wire has always carried it (the visit is the lifecycle's, in its events)."""
+        """As the wire has always carried it (the visit is the lifecycle's, in its events); a licence only
+        where there is one, so paper entries stay as older windows sent them."""
         data = asdict(self)
         del data["visit"]
+        if data["licence"] is None:
+            del data["licence"]
         return data
 
 
@@ -324,6 +330,7 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
                 pages=m.pages,
                 defect=m.defect,
                 visit=m.visit or 0,
+                licence=_licence_evidence(m),
             )
             for m in row.materials
         ),
@@ -334,6 +341,22 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
         certificate=None if certificate is None else certificate_view(certificate, clerk_names=clerk_names),
         life=life_view(row),
     )
+
+
+def _licence_evidence(row: CaseMaterial) -> dict[str, Any] | None:
+    """A material row's licence evidence as the wire carries it (app.licence_library.evidence)."""
+    if row.licence_id is None:
+        return None
+    data: dict[str, Any] = {
+        "licence_id": row.licence_id,
+        "licence_type": row.licence_type or "",
+        "source": row.licence_source or "",
+        "verified_by": row.licence_verified_by or "",
+        "qr_text": row.licence_qr_text or "",
+    }
+    if row.licence_issuer_key is not None:
+        data["issuer_key"] = row.licence_issuer_key
+    return data
 
 
 def certificate_view(row: Certificate, *, clerk_names: Mapping[str, str]) -> CertificateView:

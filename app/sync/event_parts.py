@@ -9,6 +9,7 @@ from app.case_number import is_valid_window_code
 from app.catalog import ApplicantKind, Form
 from app.completeness import Rule, Verdict
 from app.identity_documents import IdKind
+from app.seal import QR_MAX_CHARS
 from app.sync.schema import Integer, Record, Text, choice, nullable, optional, required
 from app.sync.wire import (
     LOGIN_PATTERN,
@@ -51,14 +52,40 @@ AGENT = Record(
         "phone": required(PHONE),
     }
 )
+# The public key entry of a third-party licence's issuer (app.seal.public_entry_json): checked whole by
+# app.seal.public_entry_from_json where it is used (the server, app.licence_library).
+ISSUER_KEY = Record(
+    {
+        "key_id": required(Text(32)),
+        "algorithm": required(Text(16)),
+        "public_key": required(Text(64)),
+        "office_name": required(CATALOG_TEXT),
+        "office_code": required(Text(18)),
+        "valid_from": required(Text(10)),
+        "valid_until": nullable(Text(10)),
+    }
+)
+# A material satisfied by an electronic licence (issue 15, app.licence_library.evidence.LicenceEvidence):
+# absent in paper entries and in every entry of windows before it.
+LICENCE = Record(
+    {
+        "licence_id": required(CODE),
+        "licence_type": required(Text(40)),
+        "source": required(choice(("issued", "imported"))),
+        "verified_by": required(choice(("qr_offline", "library", "server_lookup"))),
+        "qr_text": required(Text(QR_MAX_CHARS)),
+        "issuer_key": optional(ISSUER_KEY),
+    }
+)
 MATERIAL = Record(
     {
         "material": required(CODE),
         "name": required(CATALOG_TEXT),
         "form": required(choice(Form)),
         "copies": required(Integer(0, MAX_COPIES)),
-        "pages": required(Integer(1, MAX_PAGES)),
+        "pages": required(Integer(0, MAX_PAGES)),  # 0 only for a licence (server.sync.licences checks)
         "defect": nullable(CLERK_TEXT),
+        "licence": optional(LICENCE),
     }
 )
 FINDING = Record(

@@ -72,6 +72,7 @@ def fill_case(case: Case, snapshot: Mapping[str, Any], *, item: ServiceItem | No
             copies=m["copies"],
             pages=m["pages"],
             defect=m.get("defect"),
+            **_licence_columns(m.get("licence")),
         )
         for index, m in enumerate(snapshot["materials"])
     ]
@@ -143,3 +144,17 @@ def _limits_from_item(case: Case, item: ServiceItem | None) -> None:
     case.legal_limit_days, case.legal_limit_unit = item.legal_limit.days, item.legal_limit.unit
     case.promised_limit_days, case.promised_limit_unit = item.promised_limit.days, item.promised_limit.unit
     case.approve_before_supplied = item.decide_before_tolerated_supplied
+
+
+def _licence_columns(licence: Any) -> dict[str, Any]:
+    """The licence a material of the snapshot was satisfied by (checked by the `case.decided` schema)."""
+    if not isinstance(licence, dict):
+        return {}
+    return {
+        "licence_id": licence["licence_id"],
+        "licence_type": licence["licence_type"],
+        "licence_source": licence["source"],
+        "licence_verified_by": licence["verified_by"],
+        "licence_qr_text": licence["qr_text"],
+        "licence_issuer_key": licence.get("issuer_key"),
+    }

@@ -15,7 +15,17 @@ from server.bulk import insert_rows
 from server.messages import queue_messages
 from server.models import case_event
 from server.store import ServerDB
-from server.sync import cases, certificates, chain, change_log, conflicts, page_sets, permits, projection
+from server.sync import (
+    cases,
+    certificates,
+    chain,
+    change_log,
+    conflicts,
+    licences,
+    page_sets,
+    permits,
+    projection,
+)
 from server.sync.checks import (
     Candidate,
     check_against_stored,
@@ -114,6 +124,8 @@ class Push:
         self._refuse(permits.check_preparers(self.connection, self.db, self.device, candidates))
         candidates = self._unrefused(candidates)
         self._refuse(certificates.check_named_certificates(self.connection, self.db, candidates))
+        candidates = self._unrefused(candidates)
+        self._refuse(licences.check_licences(self.connection, self.db, self.device, candidates))
         candidates = self._unrefused(candidates)
         sealed = signing_keys.check_certificates(
             self.connection,
