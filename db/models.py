@@ -74,6 +74,8 @@ class CatalogVersion(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     halls: Mapped[list[Any]] = mapped_column(JSON)
+    # Since schema 13: its 一件事 bundles as published (app.bundles.definition); NULL/empty: none.
+    bundles: Mapped[list[Any] | None] = mapped_column(JSON)
 
     items: Mapped[list[CatalogItem]] = relationship(back_populates="catalog_version")
 
@@ -157,6 +159,8 @@ class Case(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     ending: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # kind, day, reason, basis, request_day
     refresh_needed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Since schema 13: the 一件事 bundle it was decided in (app.bundles.numbers); None: decided alone.
+    bundle_number: Mapped[str | None] = mapped_column(String(40), index=True)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMaterial.position"
@@ -598,3 +602,30 @@ class PageUpload(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_page_upload_pending", "queued_at", sqlite_where=text("done_at IS NULL")),)
+
+
+class CaseBundle(Base):
+    """A 一件事 bundle decided at this window (app.bundles): its number, the bundle as the catalog defined it
+    then (items and shared materials: the documents read this, never a later catalog), and the numbers of its
+    combined documents once printed. Its cases carry `bundle_number`."""
+
+    __tablename__ = "case_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    bundle_code: Mapped[str] = mapped_column(String(40))
+    bundle_name: Mapped[str] = mapped_column(String(200))
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hall_code: Mapped[str] = mapped_column(String(20))
+    window_code: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    serial: Mapped[int] = mapped_column(Integer)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    clerk_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The materials as handed over once (shared ones under their key), for the combined receipt.
+    handed_over: Mapped[list[Any]] = mapped_column(JSON)
+    documents: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind → document number
+
+    __table_args__ = (UniqueConstraint("window_code", "received_on", "serial"),)

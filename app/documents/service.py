@@ -364,6 +364,11 @@ class DocumentService:
             )
             return fixed
 
+    def allocate_number(self, session: Session, kind: DocumentKind, counter: CounterContext) -> str:
+        """A new document number of `kind` from this window's block, in the caller's write transaction (a
+        document not of one case: a 一件事 bundle's, app.bundles.documents)."""
+        return self._next_number(session, kind, counter, year=self._clock.now().astimezone(CHINA).year)
+
     def _next_number(
         self, session: Session, kind: DocumentKind, counter: CounterContext, *, year: int
     ) -> str:

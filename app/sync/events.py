@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 import orjson
 
 from app.audit.chain import is_hash
+from app.bundles.numbers import is_bundle_number
 from app.case_number import CaseNumberError, parse_case_number
 from app.cases.status import DECIDED_STATUS
 from app.completeness import Outcome
@@ -141,6 +142,7 @@ TIME_LIMITS = Record(
         "approve_before_supplied": required(Flag()),
     }
 )
+BUNDLE_NUMBER = Text(40, rule=is_bundle_number, form="一件事编号（YJS-窗口代码-年月日-序号校验位）")
 # `app.acceptance.case_snapshot`: the whole case as decided at the counter.
 CASE_DECIDED = Record(
     {
@@ -166,6 +168,9 @@ CASE_DECIDED = Record(
         "materials": required(ListOf(MATERIAL)),
         "findings": required(ListOf(FINDING)),
         "time_limits": optional(TIME_LIMITS),  # absent in decisions of windows before issue 13
+        # The 一件事 bundle the case was decided in (app.bundles.numbers); absent: decided alone, or a
+        # window before issue 15. The server checks it names the case's own window and day.
+        "bundle_number": optional(BUNDLE_NUMBER),
     }
 )
 
