@@ -318,6 +318,7 @@ class DocumentService:
             names = self._names()
             number = self._number(kind, case, counter)
             return later(case, item, office, number, calendar=self._calendar, names=names)
+        require_decision(kind, case)  # before a number is spent on it (and a bundle's document is refused)
         build = {
             DocumentKind.RECEIPT: notices.acceptance_receipt,
             DocumentKind.TOLERANCE_NOTICE: notices.tolerance_notice,
@@ -325,7 +326,6 @@ class DocumentService:
             DocumentKind.REJECTION_NOTICE: notices.rejection_notice,
             DocumentKind.COMMITMENT_LETTER: notices.commitment_letter,
         }[kind]
-        require_decision(kind, case)  # before a number is spent on it
         return build(case, item, office, self._number(kind, case, counter), calendar=self._calendar)
 
     def _names(self) -> dict[str, str]:
