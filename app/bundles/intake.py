@@ -1,7 +1,7 @@
 """One intake for a 一件事 bundle: one applicant, one agent, one set of materials (a shared one once), one
 decision per item, every case stored in one transaction under one bundle number.
 
-The combined request (`clerk accept-bundle FILE.json`, or the window's bundle form)::
+The combined request (JSON, as `parse_bundle_request` reads it; no `clerk` command takes it yet)::
 
     {"bundle": "YJS-510100-001",
      "applicant": {…}, "agent": {…} | null,           (as in an acceptance request)
