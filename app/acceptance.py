@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.case_number import format_case_number
 from app.cases.status import decide, is_ended
@@ -193,49 +194,61 @@ class AcceptanceService:
             raise InputError(list(evaluation.problems))
         now = self._clock.now()
         with self._store.write() as session:
-            serial_row = session.get(CaseSerial, (counter.window_code, evaluation.received_on))
-            if serial_row is None:
-                serial_row = CaseSerial(
-                    window_code=counter.window_code, day=evaluation.received_on, last_serial=0
-                )
-                session.add(serial_row)
-            if serial_row.last_serial >= MAX_SERIAL:
-                raise AcceptanceError(f"窗口 {counter.window_code} 今日办件编号已用完（{MAX_SERIAL}）")
-            serial_row.last_serial += 1
-            number = format_case_number(
-                window_code=counter.window_code, day=evaluation.received_on, serial=serial_row.last_serial
-            )
-            if session.scalars(select(Case.id).where(Case.number == number)).first() is not None:
-                raise AcceptanceError(
-                    f"办件编号 {number} 已存在：窗口编码可能被重复配置，请联系大厅信息技术人员"
-                )
-            case = _case_row(evaluation, counter=counter, number=number, now=now)
-            session.add(case)
-            session.flush()
-            try:
-                record_event(
-                    session=session,
-                    event=CaseDecided(case_snapshot(case)),
-                    case_number=number,
-                    by=counter,
-                    now=now,
-                )
-            except UnsendableEvent as error:
-                raise AcceptanceError(
-                    f"本次受理未保存：受理记录不符合上传格式（{error}）。"
-                    "请修改所填内容后重试；如仍出现，请联系信息技术人员"
-                ) from None
-            if pages and not is_ended(case.status):
-                if self._pages is None:
-                    raise AcceptanceError("本次受理未保存：本窗口未设置材料页面库，不能保存已采集的页面")
-                for attached in pages:
-                    try:
-                        attach_in(
-                            session, case=case, attached=attached, pages=self._pages, by=counter, now=now
-                        )
-                    except PagesRefused as error:
-                        raise AcceptanceError(f"本次受理未保存：{error}") from None
+            number = self.store_in(session, evaluation, counter=counter, now=now, pages=pages)
         log.info("case %s decided %s by %s", number, evaluation.result.outcome, counter.clerk_login)
+        return number
+
+    def store_in(
+        self,
+        session: Session,
+        evaluation: Evaluation,
+        *,
+        counter: Counter,
+        now: datetime,
+        pages: Sequence[MaterialPages] = (),
+        bundle_number: str | None = None,
+    ) -> str:
+        """Number and store an evaluated case with its event in the caller's write transaction (`accept`;
+        a bundle stores all its cases in one, app.bundles.intake); returns its number."""
+        serial_row = session.get(CaseSerial, (counter.window_code, evaluation.received_on))
+        if serial_row is None:
+            serial_row = CaseSerial(
+                window_code=counter.window_code, day=evaluation.received_on, last_serial=0
+            )
+            session.add(serial_row)
+        if serial_row.last_serial >= MAX_SERIAL:
+            raise AcceptanceError(f"窗口 {counter.window_code} 今日办件编号已用完（{MAX_SERIAL}）")
+        serial_row.last_serial += 1
+        number = format_case_number(
+            window_code=counter.window_code, day=evaluation.received_on, serial=serial_row.last_serial
+        )
+        if session.scalars(select(Case.id).where(Case.number == number)).first() is not None:
+            raise AcceptanceError(f"办件编号 {number} 已存在：窗口编码可能被重复配置，请联系大厅信息技术人员")
+        case = _case_row(evaluation, counter=counter, number=number, now=now)
+        case.bundle_number = bundle_number
+        session.add(case)
+        session.flush()
+        try:
+            record_event(
+                session=session,
+                event=CaseDecided(case_snapshot(case)),
+                case_number=number,
+                by=counter,
+                now=now,
+            )
+        except UnsendableEvent as error:
+            raise AcceptanceError(
+                f"本次受理未保存：受理记录不符合上传格式（{error}）。"
+                "请修改所填内容后重试；如仍出现，请联系信息技术人员"
+            ) from None
+        if pages and not is_ended(case.status):
+            if self._pages is None:
+                raise AcceptanceError("本次受理未保存：本窗口未设置材料页面库，不能保存已采集的页面")
+            for attached in pages:
+                try:
+                    attach_in(session, case=case, attached=attached, pages=self._pages, by=counter, now=now)
+                except PagesRefused as error:
+                    raise AcceptanceError(f"本次受理未保存：{error}") from None
         return number
 
 

@@ -8,9 +8,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app import json_input
+
+if TYPE_CHECKING:
+    from app.bundles.definition import Bundle
 
 
 class CatalogError(ValueError):
@@ -268,6 +271,9 @@ class CatalogDocument:
     items: tuple[ServiceItem, ...]
     sha256: str
     raw_halls: Sequence[Mapping[str, Any]]
+    # 一件事 bundles (app.bundles.definition), checked against the items; none in a catalog without them.
+    bundles: tuple[Bundle, ...] = ()
+    raw_bundles: Sequence[Mapping[str, Any]] = ()
 
 
 def checklist_sha256(raw_materials: Sequence[Mapping[str, Any]]) -> str:
@@ -524,6 +530,10 @@ def parse_catalog(content: bytes) -> CatalogDocument:
     codes = [item.code for item in items]
     if len(set(codes)) != len(codes):
         raise CatalogError("目录: 事项编码重复")
+    from app.bundles.definition import parse_bundles  # it reads this module's types
+
+    raw_bundles = data.get("bundles")
+    bundles = parse_bundles(raw_bundles, items)
     return CatalogDocument(
         version=version,
         published=published,
@@ -533,4 +543,6 @@ def parse_catalog(content: bytes) -> CatalogDocument:
         items=items,
         sha256=hashlib.sha256(content).hexdigest(),
         raw_halls=raw_halls,
+        bundles=bundles,
+        raw_bundles=list(raw_bundles or ()),
     )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from app.bundles.definition import Bundle, parse_bundle
 from app.catalog import (
     CatalogDocument,
     CatalogError,
@@ -70,6 +71,7 @@ def store_catalog(session: Session, document: CatalogDocument, *, now: datetime)
         loaded_at=now.replace(tzinfo=None),
         is_current=make_current,
         halls=list(document.raw_halls),
+        bundles=list(document.raw_bundles),
     )
     session.add(version)
     session.flush()
@@ -111,6 +113,8 @@ class _Current:
     entries: list[SearchEntry]
     details: dict[str, dict[str, Any]]
     items: dict[str, ServiceItem] = field(default_factory=dict)
+    raw_bundles: list[Any] = field(default_factory=list)
+    bundles: dict[str, Bundle] = field(default_factory=dict)
 
     @cached_property
     def index(self) -> CatalogIndex:
@@ -142,6 +146,7 @@ def _read_current(store: Store) -> _Current:
                 for code, name, full, initials, details in rows
             ],
             details={row[0]: row[4] for row in rows},
+            raw_bundles=list(current.bundles or ()),
         )
 
 
@@ -204,6 +209,21 @@ class CatalogRepository:
                 .where(CatalogVersion.version == version, CatalogItem.code == code)
             ).first()
         return None if details is None else parse_item(details, version=version, strict=False)
+
+    def bundles(self) -> list[Bundle]:
+        """The 一件事 bundles of the current version (checked when it was loaded), in catalog order."""
+        current = self._current
+        if len(current.bundles) != len(current.raw_bundles):
+            raws = [raw for raw in current.raw_bundles if isinstance(raw, dict)]
+            codes = {code for raw in raws for code in raw.get("items") or ()}
+            items = {code: item for code in codes if (item := self.item(str(code))) is not None}
+            for raw in current.raw_bundles:
+                bundle = parse_bundle(raw, items)
+                current.bundles.setdefault(bundle.code, bundle)
+        return list(current.bundles.values())
+
+    def bundle(self, code: str) -> Bundle | None:
+        return next((b for b in self.bundles() if b.code == code), None)
 
     def hall(self, code: str) -> Hall | None:
         return self._current.halls.get(code)

@@ -33,6 +33,7 @@ from app.accounts.local import add_account, has_accounts
 from app.accounts.roles import Permission, may
 from app.accounts.signin import Refusal, SignedIn, SignInRefused, check_password
 from app.audit.record import record_audit
+from app.bundles.intake import BundleService
 from app.case_number import is_valid_window_code
 from app.cases.queries import CaseQueries
 from app.catalog import Hall
@@ -125,6 +126,7 @@ class Workspace:
     supplements: SupplementService
     ratings: RatingService
     pages: PageService
+    bundles: BundleService
 
     @property
     def is_demo(self) -> bool:
@@ -294,6 +296,12 @@ def open_workspace(
     secrets = secret_store(home, settings)
     lifecycle = LifecycleService(store=store, calendar=calendar, clock=clock)
     page_store = PageStore.in_data_folder(home, reserve_bytes=settings.get("page_reserve_mb") * 1024 * 1024)
+    acceptance = AcceptanceService(
+        store=store, catalog=catalog, calendar=calendar, clock=clock, pages=page_store
+    )
+    documents = DocumentService(
+        store=store, catalog=catalog, cases=cases, clock=clock, settings=settings, calendar=calendar
+    )
     workspace = Workspace(
         home=home,
         store=store,
@@ -301,13 +309,9 @@ def open_workspace(
         clock=clock,
         catalog=catalog,
         calendar=calendar,
-        acceptance=AcceptanceService(
-            store=store, catalog=catalog, calendar=calendar, clock=clock, pages=page_store
-        ),
+        acceptance=acceptance,
         cases=cases,
-        documents=DocumentService(
-            store=store, catalog=catalog, cases=cases, clock=clock, settings=settings, calendar=calendar
-        ),
+        documents=documents,
         certificates=CertificateService(
             store=store, catalog=catalog, clock=clock, settings=settings, secrets=secrets
         ),
@@ -318,6 +322,9 @@ def open_workspace(
         ),
         ratings=RatingService(store=store, calendar=calendar, clock=clock),
         pages=PageService(store=store, pages=page_store, clock=clock),
+        bundles=BundleService(
+            store=store, catalog=catalog, acceptance=acceptance, cases=cases, documents=documents, clock=clock
+        ),
     )
     workspace.certificates.repair_signing_keys()
     workspace.lifecycle.fill_missing_due_days()

@@ -74,6 +74,8 @@ class CatalogVersion(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False)
     halls: Mapped[list[Any]] = mapped_column(JSON)
+    # Since schema 14: its 一件事 bundles as published (app.bundles.definition); NULL/empty: none.
+    bundles: Mapped[list[Any] | None] = mapped_column(JSON)
 
     items: Mapped[list[CatalogItem]] = relationship(back_populates="catalog_version")
 
@@ -160,6 +162,8 @@ class Case(Base):
     # Since schema 12 (issue 15): who prepared the case before the counter (app.helpers.prepared_by:
     # login, name, draft_id); None: taken in by the clerk alone.
     prepared_by: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Since schema 14: the 一件事 bundle it was decided in (app.bundles.numbers); None: decided alone.
+    bundle_number: Mapped[str | None] = mapped_column(String(40), index=True)
 
     materials: Mapped[list[CaseMaterial]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseMaterial.position"
@@ -199,7 +203,7 @@ class CaseMaterial(Base):
     pages: Mapped[int] = mapped_column(Integer)
     defect: Mapped[str | None] = mapped_column(Text)
     visit: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: at the decision
-    # Since schema 14: satisfied by a licence of the licence library instead of paper (form "licence",
+    # Since schema 13: satisfied by a licence of the licence library instead of paper (form "licence",
     # app.licence_library): its id, type, source, how it was verified, its signed QR text and, for an
     # imported licence, its issuer's key entry (key directory format). NULL for paper.
     licence_id: Mapped[str | None] = mapped_column(String(120))
@@ -673,3 +677,30 @@ class RevokedSigningKey(Base):
     key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     reason: Mapped[str] = mapped_column(Text)
+
+
+class CaseBundle(Base):
+    """A 一件事 bundle decided at this window (app.bundles): its number, the bundle as the catalog defined it
+    then (items and shared materials: the documents read this, never a later catalog), and the numbers of its
+    combined documents once printed. Its cases carry `bundle_number`."""
+
+    __tablename__ = "case_bundle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    bundle_code: Mapped[str] = mapped_column(String(40))
+    bundle_name: Mapped[str] = mapped_column(String(200))
+    catalog_version: Mapped[str] = mapped_column(String(64))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    hall_code: Mapped[str] = mapped_column(String(20))
+    window_code: Mapped[str] = mapped_column(String(20))
+    received_on: Mapped[date] = mapped_column(Date)
+    serial: Mapped[int] = mapped_column(Integer)
+    clerk_login: Mapped[str] = mapped_column(String(40))
+    clerk_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The materials as handed over once (shared ones under their key), for the combined receipt.
+    handed_over: Mapped[list[Any]] = mapped_column(JSON)
+    documents: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind → document number
+
+    __table_args__ = (UniqueConstraint("window_code", "received_on", "serial"),)

@@ -85,6 +85,7 @@ CASES = BulkTable(
         ("step", "bigint"),
         ("decided_timing", "json"),
         ("timing", "json"),
+        ("bundle_number", "text"),
     ),
 )
 CHANGES = BulkTable(

@@ -193,7 +193,10 @@ case_record = Table(
     # The case's timing (app.lifecycle.timing) as decided, and as its applied events moved it (0010).
     Column("decided_timing", JsonType),
     Column("timing", JsonType),
+    # The 一件事 bundle the case was decided in, as its decision said (0013); NULL: decided alone.
+    Column("bundle_number", String(40)),
     Index("ix_case_record_window_code_received_on", "window_code", "received_on"),
+    Index("ix_case_record_bundle_number", "bundle_number"),
 )
 
 change_log = Table(

@@ -167,7 +167,7 @@ def test_catalog_versions_are_kept(workspace: Workspace, home: Path) -> None:
         workspace.store, json.dumps(newer, ensure_ascii=False).encode(), now=workspace.clock.now()
     )
     assert loaded and CatalogRepository(workspace.store).version == "2026.12-demo.2"
-    assert workspace.cases.find(first["number"]).catalog_version == "2026.11-demo.2"  # type: ignore[union-attr]
+    assert workspace.cases.find(first["number"]).catalog_version == "2026.11-demo.3"  # type: ignore[union-attr]
     changed = newer["items"][0]["code"]
     old, new = item(workspace, changed), CatalogRepository(workspace.store).item(changed)
     assert new is not None and old.checklist_sha256 != new.checklist_sha256

@@ -38,7 +38,7 @@ def test_log_file_masks_resident_ids_credit_codes_and_phones(home: Path) -> None
 
 def test_masking_leaves_other_numbers_alone() -> None:
     digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    line = f"SZX0103-20261120-0001Y catalog 2026.11-demo.2 sha256 {digest} port 8765 at 20261120T101010"
+    line = f"SZX0103-20261120-0001Y catalog 2026.11-demo.3 sha256 {digest} port 8765 at 20261120T101010"
     assert mask_identifiers(line) == line
 
 

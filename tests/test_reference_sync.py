@@ -104,7 +104,7 @@ def test_catalog_and_calendar_reach_windows_and_are_used(
     assert not workspace.calendar.is_workday(date(2027, 2, 8))  # 春节
 
     # Cases keep the version they were decided under; new ones take the new one.
-    assert workspace.cases.find(before).catalog_version == "2026.11-demo.2"  # type: ignore[union-attr]
+    assert workspace.cases.find(before).catalog_version == "2026.11-demo.3"  # type: ignore[union-attr]
     after = accept(workspace)
     assert workspace.cases.find(after).catalog_version == NEW_VERSION  # type: ignore[union-attr]
     # A request made against the old checklist is refused, not silently re-read.
@@ -157,7 +157,7 @@ def test_a_corrupted_catalog_download_is_refused_then_fetched_again(
         assert raised.value.kind == "protocol" and "校验值不符" in raised.value.message
         assert workspace.sync.state()["cursor"] == cursor  # nothing skipped
         workspace.refresh_reference_data()
-        assert workspace.catalog.version == "2026.11-demo.2"
+        assert workspace.catalog.version == "2026.11-demo.3"
         with engine.begin() as connection:
             connection.execute(
                 text("UPDATE catalog_publication SET content = :c WHERE version = :v"),
@@ -175,7 +175,7 @@ def test_the_demo_catalog_published_by_the_server_is_not_loaded_twice(
     """`init --demo` publishes the demo catalog every window already has: same bytes, nothing to do."""
     register(workspace, server)
     report = workspace.sync.sync()
-    assert report.catalog_versions == [] and workspace.catalog.version == "2026.11-demo.2"
+    assert report.catalog_versions == [] and workspace.catalog.version == "2026.11-demo.3"
     import hashlib
 
     with workspace.store.read() as session:

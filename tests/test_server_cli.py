@@ -234,7 +234,7 @@ def test_serve_over_https_in_a_real_process(
             assert answer.acknowledged == [e.event_id for e in events]
             pulled = wire.PullResponse.from_json(http.get(wire.PULL_PATH, headers=headers).json())
             # The demo catalog `init --demo` published, the demo hall's accounts, then the five cases.
-            keys = ["2026.11-demo.2", "SZX01"] + [e.case_number for e in events]
+            keys = ["2026.11-demo.3", "SZX01"] + [e.case_number for e in events]
             assert [c.key for c in pulled.changes] == keys
         with pytest.raises(httpx.TransportError):  # no plain HTTP on the HTTPS port
             httpx.get(f"http://127.0.0.1:{port}{wire.HEALTH_PATH}", timeout=5)

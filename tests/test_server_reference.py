@@ -30,7 +30,7 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
     target_fixture,
 )
 
-DEMO_VERSION = "2026.11-demo.2"
+DEMO_VERSION = "2026.11-demo.3"
 
 
 def write(tmp_path: Path, name: str, content: bytes) -> str:

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "catalog" / "demo_catalog.json"
 
 FORMAT = "window-clerk-catalog/1"
-VERSION = "2026.11-demo.2"
+VERSION = "2026.11-demo.3"
 PUBLISHED = "2026-11-15"
 REGION = {"code": "510100", "name": "示例市"}
 DIVISION12 = "510100000000"
@@ -3522,6 +3522,73 @@ I(
     ],
 )
 
+
+# --------------------------------------------------------------------------
+# 一件事一次办 bundles (app.bundles.definition): items taken in one visit, and which materials are
+# handed over once for several items (explicitly, item by item; never matched by name at the counter)
+# --------------------------------------------------------------------------
+def _code(name: str) -> str:
+    return next(it["code"] for it in ITEMS if it["name"] == name)
+
+
+def _shared(key: str, name: str, *targets: tuple[str, str]) -> dict:
+    return {"key": key, "name": name, "materials": [{"item": _code(i), "material": m} for i, m in targets]}
+
+
+R_FOOD, R_HYGIENE, R_SIGN, R_DRAIN = "食品经营许可（新办）", "公共场所卫生许可", "户外广告设置许可", "城镇污水排入排水管网许可"
+R_SETUP, R_SEAL, R_BANK = "企业设立登记（有限责任公司）", "公章刻制备案", "基本存款账户开户信息备案"
+R_SOCIAL, R_FUND, R_INVOICE = "单位社会保险登记", "住房公积金单位缴存登记", "首次申领增值税发票"
+R_CANCEL, R_FOOD_CANCEL = "企业注销登记", "食品经营许可（注销）"
+R_PLAN, R_BUILD = "建设工程规划许可证核发", "建筑工程施工许可证核发"
+BUNDLES = [
+    {
+        "code": "YJS-510100-001",
+        "name": "开办餐饮店",
+        "keywords": ["餐饮", "饭店", "餐馆", "开饭店"],
+        "items": [_code(n) for n in (R_FOOD, R_HYGIENE, R_SIGN, R_DRAIN)],
+        "shared": [
+            _shared("S01", "营业执照（或其他主体资格证明）", (R_FOOD, "M02"), (R_HYGIENE, "M02"), (R_SIGN, "M02"), (R_DRAIN, "M02")),
+            _shared("S02", "法定代表人（负责人）身份证件复印件", (R_FOOD, "M03"), (R_HYGIENE, "M03")),
+            _shared("S03", "经营场所使用证明", (R_FOOD, "M08"), (R_HYGIENE, "M08")),
+            _shared("S04", "授权委托书", (R_FOOD, "M11"), (R_HYGIENE, "M09"), (R_SIGN, "M08"), (R_DRAIN, "M09")),
+            _shared("S05", "受托人身份证明", (R_FOOD, "M12"), (R_HYGIENE, "M10"), (R_SIGN, "M09"), (R_DRAIN, "M10")),
+        ],
+    },
+    {
+        "code": "YJS-510100-002",
+        "name": "企业开办",
+        "keywords": ["开公司", "企业开办", "新办企业"],
+        "items": [_code(n) for n in (R_SETUP, R_SEAL, R_BANK, R_SOCIAL, R_FUND, R_INVOICE)],
+        "shared": [
+            _shared("S01", "营业执照（或其他主体资格证明）", (R_SEAL, "M01"), (R_BANK, "M01"), (R_SOCIAL, "M02"), (R_FUND, "M02"), (R_INVOICE, "M02")),
+            _shared("S02", "法定代表人（负责人）身份证件复印件", (R_SETUP, "M06"), (R_SEAL, "M02"), (R_SOCIAL, "M03"), (R_FUND, "M03")),
+            _shared("S03", "授权委托书", (R_SETUP, "M11"), (R_SEAL, "M05"), (R_BANK, "M06"), (R_SOCIAL, "M05"), (R_FUND, "M06"), (R_INVOICE, "M04")),
+            _shared("S04", "受托人身份证明", (R_SETUP, "M12"), (R_SEAL, "M06"), (R_BANK, "M07"), (R_SOCIAL, "M06"), (R_FUND, "M07"), (R_INVOICE, "M05")),
+        ],
+    },
+    {
+        "code": "YJS-510100-003",
+        "name": "企业注销",
+        "keywords": ["注销公司", "企业注销", "关店"],
+        "items": [_code(n) for n in (R_CANCEL, R_FOOD_CANCEL)],
+        "shared": [
+            _shared("S01", "授权委托书", (R_CANCEL, "M07"), (R_FOOD_CANCEL, "M04")),
+            _shared("S02", "受托人身份证明", (R_CANCEL, "M08"), (R_FOOD_CANCEL, "M05")),
+        ],
+    },
+    {
+        "code": "YJS-510100-004",
+        "name": "新建项目开工",
+        "keywords": ["开工", "施工许可", "工程建设"],
+        "items": [_code(n) for n in (R_PLAN, R_BUILD)],
+        "shared": [
+            _shared("S01", "营业执照（或其他主体资格证明）", (R_PLAN, "M02"), (R_BUILD, "M02")),
+            _shared("S02", "授权委托书", (R_PLAN, "M11"), (R_BUILD, "M11")),
+            _shared("S03", "受托人身份证明", (R_PLAN, "M12"), (R_BUILD, "M12")),
+        ],
+    },
+]
+
 # --------------------------------------------------------------------------
 # Validation
 # --------------------------------------------------------------------------
@@ -3529,7 +3596,7 @@ NO_AGENT = {"居民身份证换领", "内地居民结婚登记", "普通护照�
 NO_ORG_PROOF = {"不动产查封登记"}  # applicant is a people's court (有权机关)
 OUT_OF_HALL1 = {"普通护照签发", "内地居民结婚登记", "机动车驾驶证换证（有效期满换证）"}
 
-TOP_KEYS = ["format", "version", "published", "region", "halls", "items"]
+TOP_KEYS = ["format", "version", "published", "region", "halls", "items", "bundles"]
 HALL_KEYS = ["code", "name", "address", "phone", "bodies", "arrangement", "review_body", "court"]
 ITEM_KEYS = [
     "code",
@@ -4026,6 +4093,7 @@ def build() -> dict:
         "region": dict(REGION),
         "halls": HALLS,
         "items": legal_details(ITEMS),
+        "bundles": BUNDLES,
     }
 
 

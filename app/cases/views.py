@@ -176,6 +176,7 @@ class CaseView:
     findings: tuple[FindingView, ...]
     certificate: CertificateView | None
     life: LifecycleView = field(default_factory=LifecycleView)  # after the decision (app.lifecycle)
+    bundle_number: str | None = None  # the 一件事 bundle it was decided in (app.bundles)
 
     # What the status table's guards read (app.cases.status.CaseFacts).
     @property
@@ -239,6 +240,8 @@ class CaseView:
             "created_at": _utc_text(self.created_at),
             "materials": [m.to_json() for m in self.materials],
             "findings": [f.to_json() for f in self.findings],
+            # Only in a case decided in a 一件事 bundle: a case decided alone keeps the payload it always had.
+            **({"bundle_number": self.bundle_number} if self.bundle_number else {}),
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -340,6 +343,7 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
         ),
         certificate=None if certificate is None else certificate_view(certificate, clerk_names=clerk_names),
         life=life_view(row),
+        bundle_number=row.bundle_number,
     )
 
 

@@ -159,6 +159,7 @@ class DocumentContent:
     extra_texts: tuple[str, ...] = field(default=())
     addressee: str = ""  # 主送: the applicant, "张三：" / "示例市某某有限公司："; none on a certificate
     counterparts: tuple[str, ...] = ()  # ("正本", "副本"): the document once per mark, a page each
+    number_label: str = "办件编号"  # what `case_number` is, on each page's foot (a bundle's: 一件事编号)
 
     def texts(self) -> Iterator[tuple[str, str]]:
         """Every printed text with the name of where it stands, for the glyph check."""

@@ -10,7 +10,7 @@ applicant signs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -40,6 +40,9 @@ class DocumentKind(StrEnum):
     TERMINATION_NOTICE = "termination-notice"
     DELIVERY_RECEIPT = "delivery-receipt"
     REVOCATION_DECISION = "revocation-decision"
+    # A 一件事 bundle's (app.bundles): one for all its cases, printed by the bundle number.
+    BUNDLE_RECEIPT = "bundle-receipt"
+    BUNDLE_NOTICE = "bundle-notice"
 
 
 TITLE = {
@@ -58,6 +61,8 @@ TITLE = {
     DocumentKind.TERMINATION_NOTICE: "终止行政许可办理通知书",
     DocumentKind.DELIVERY_RECEIPT: "送达回执",
     DocumentKind.REVOCATION_DECISION: "撤销行政许可决定书",
+    DocumentKind.BUNDLE_RECEIPT: "一件事一次办受理回执",
+    DocumentKind.BUNDLE_NOTICE: "一件事一次性告知书",
 }
 # 性质 in the document number: 机关简称 + 性质 + 〔年份〕 + 顺序号.
 NUMBER_WORD = {
@@ -75,6 +80,8 @@ NUMBER_WORD = {
     DocumentKind.TERMINATION_NOTICE: "终告",
     DocumentKind.DELIVERY_RECEIPT: "送",
     DocumentKind.REVOCATION_DECISION: "撤销",
+    DocumentKind.BUNDLE_RECEIPT: "联受",
+    DocumentKind.BUNDLE_NOTICE: "联告",
 }
 DEFAULT_COPIES = {
     DocumentKind.RECEIPT: 1,
@@ -92,6 +99,8 @@ DEFAULT_COPIES = {
     DocumentKind.TERMINATION_NOTICE: 2,
     DocumentKind.DELIVERY_RECEIPT: 2,
     DocumentKind.REVOCATION_DECISION: 2,
+    DocumentKind.BUNDLE_RECEIPT: 1,
+    DocumentKind.BUNDLE_NOTICE: 2,  # applicant and file
 }
 
 
@@ -127,6 +136,36 @@ DECISION_DOCUMENTS: tuple[DecisionDocument, ...] = (
     DecisionDocument(Outcome.REJECTED, DocumentKind.REJECTION_NOTICE, on_saving=True),
 )
 
+
+# Which documents a 一件事 bundle gets, by its cases' decisions (the same table for the window, `clerk` and
+# the tests): the combined receipt always (each case's number and decision); the combined one-time notice
+# when any case has a gap to make good (补正, or tolerated materials to supply), every gap of the bundle
+# in it at once. Each case still gets its own decision's documents (DECISION_DOCUMENTS above).
+@dataclass(frozen=True)
+class BundleDocument:
+    kind: DocumentKind
+    when_any: frozenset[Outcome]  # printed when at least one case of the bundle was decided so
+    on_saving: bool = True
+
+
+BUNDLE_DOCUMENTS: tuple[BundleDocument, ...] = (
+    BundleDocument(DocumentKind.BUNDLE_RECEIPT, frozenset(Outcome)),
+    BundleDocument(
+        DocumentKind.BUNDLE_NOTICE,
+        frozenset({Outcome.SUPPLEMENT_REQUIRED, Outcome.ACCEPTED_WITH_TOLERANCE}),
+    ),
+)
+BUNDLE_KINDS: frozenset[DocumentKind] = frozenset(row.kind for row in BUNDLE_DOCUMENTS)
+NOT_FOR_BUNDLE: dict[DocumentKind, str] = {
+    DocumentKind.BUNDLE_NOTICE: "一件事 {number} 各事项均无需补正或补交材料，不出具一次性告知书",
+}
+
+
+def bundle_documents(decisions: Collection[str]) -> tuple[DocumentKind, ...]:
+    """The documents of a bundle whose cases were decided `decisions`, in print order."""
+    return tuple(row.kind for row in BUNDLE_DOCUMENTS if any(d in row.when_any for d in decisions))
+
+
 # What the clerk is told when a document is asked for a decision that does not get it.
 NOT_FOR_DECISION: dict[DocumentKind, str] = {
     DocumentKind.RECEIPT: "未受理（{decision}），不能出具受理通知书",
@@ -134,6 +173,8 @@ NOT_FOR_DECISION: dict[DocumentKind, str] = {
     DocumentKind.SUPPLEMENT_NOTICE: "不需补正，不能出具一次性告知书",
     DocumentKind.REJECTION_NOTICE: "未作不予受理决定，不能出具不予受理通知书",
     DocumentKind.COMMITMENT_LETTER: "未受理（{decision}），不能出具告知承诺书",
+    DocumentKind.BUNDLE_RECEIPT: "一件事一次办受理回执按一件事编号出具，不按单个办件出具",
+    DocumentKind.BUNDLE_NOTICE: "一件事一次性告知书按一件事编号出具，不按单个办件出具",
 }
 # Where a decision does get documents, but not this one, the message says why (and what it gets instead).
 NOT_FOR_THIS_DECISION: dict[tuple[Outcome, DocumentKind], str] = {
@@ -218,6 +259,8 @@ A4_ONLY: frozenset[DocumentKind] = frozenset(
         DocumentKind.WITHDRAWAL_NOTICE,
         DocumentKind.TERMINATION_NOTICE,
         DocumentKind.REVOCATION_DECISION,
+        DocumentKind.BUNDLE_RECEIPT,  # a table of items and materials: too wide for a till slip
+        DocumentKind.BUNDLE_NOTICE,
     }
 )
 

@@ -384,7 +384,7 @@ def _fitting_base(content: DocumentContent, *, layout: Layout, chain: FontChain,
 
 def _page_footer(content: DocumentContent, page: int, total: int | None) -> str:
     pages = f"第{page}页" + (f"{SPACE}共{total}页" if total else "")
-    return SPACE.join((content.title, f"办件编号 {content.case_number}", pages))
+    return SPACE.join((content.title, f"{content.number_label} {content.case_number}", pages))
 
 
 def _render(

@@ -318,6 +318,7 @@ class DocumentService:
             names = self._names()
             number = self._number(kind, case, counter)
             return later(case, item, office, number, calendar=self._calendar, names=names)
+        require_decision(kind, case)  # before a number is spent on it (and a bundle's document is refused)
         build = {
             DocumentKind.RECEIPT: notices.acceptance_receipt,
             DocumentKind.TOLERANCE_NOTICE: notices.tolerance_notice,
@@ -325,7 +326,6 @@ class DocumentService:
             DocumentKind.REJECTION_NOTICE: notices.rejection_notice,
             DocumentKind.COMMITMENT_LETTER: notices.commitment_letter,
         }[kind]
-        require_decision(kind, case)  # before a number is spent on it
         return build(case, item, office, self._number(kind, case, counter), calendar=self._calendar)
 
     def _names(self) -> dict[str, str]:
@@ -363,6 +363,11 @@ class DocumentService:
                 )
             )
             return fixed
+
+    def allocate_number(self, session: Session, kind: DocumentKind, counter: CounterContext) -> str:
+        """A new document number of `kind` from this window's block, in the caller's write transaction (a
+        document not of one case: a 一件事 bundle's, app.bundles.documents)."""
+        return self._next_number(session, kind, counter, year=self._clock.now().astimezone(CHINA).year)
 
     def _next_number(
         self, session: Session, kind: DocumentKind, counter: CounterContext, *, year: int

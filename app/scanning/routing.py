@@ -4,6 +4,8 @@ text decides.
 - a QR of a document the project prints (receipt, notice: ``{verify_base}/CASE/{number}``) or a bare case
   number → open the case; a case number with a wrong check character or cut short is refused with its
   reason, never matched to another case;
+- a 一件事 bundle's document QR (combined receipt or notice: ``{verify_base}/BUNDLE/{number}``) or a bare
+  bundle number (``YJS-…``) → open the bundle; a wrong check character is refused with the reason;
 - a certificate's QR (``…/V/{payload}``, or the bare payload) → verify it offline and show the result;
 - a helper's hand-off QR (``WCH1:…``, app.helpers.handoff) → the draft read and the intake form filled;
 - a separator sheet's code (app.scanning.separators) → refused with what it is for (a feeder run's);
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from app.bundles.numbers import BundleNumberError, looks_like_bundle_number, parse_bundle_number
 from app.case_number import CaseNumberError, parse_case_number
 from app.helpers.handoff import is_handoff_text
 from app.identifiers import fold_id_text
@@ -32,6 +35,11 @@ SHOWN_CHARS = 60  # of an unrecognised text, shown to the clerk
 
 @dataclass(frozen=True)
 class OpenCase:
+    number: str
+
+
+@dataclass(frozen=True)
+class OpenBundle:
     number: str
 
 
@@ -69,10 +77,11 @@ class Unrecognised:
         return f"未能识别扫描内容：{self.shown}"
 
 
-Route = OpenCase | VerifyCertificate | LoadDraft | FillApplicant | Refused | Unrecognised
+Route = OpenCase | OpenBundle | VerifyCertificate | LoadDraft | FillApplicant | Refused | Unrecognised
 Rule = Callable[[str, date], Route | None]
 
 _CASE_QR = re.compile(r"HTTPS?://[^/]+(?:/[^/]*)*?/CASE/(?P<number>[^/]*)", re.IGNORECASE)
+_BUNDLE_QR = re.compile(r"HTTPS?://[^/]+(?:/[^/]*)*?/BUNDLE/(?P<number>[^/]*)", re.IGNORECASE)
 _CERTIFICATE_QR = re.compile(r"HTTPS?://[^/]+(?:/[^/]*)*?/V/[^/]*", re.IGNORECASE)
 # A text that starts as a case number does (window code, hyphen, a digit): read as one, so a case number cut
 # short or mistyped is refused with the reason rather than taken for anything else.
@@ -90,6 +99,21 @@ def _case(number_text: str) -> Route:
 def _document_qr(text: str, _today: date) -> Route | None:
     match = _CASE_QR.fullmatch(text.strip())
     return None if match is None else _case(match["number"])
+
+
+def _bundle(number_text: str) -> Route:
+    try:
+        return OpenBundle(str(parse_bundle_number(number_text)))
+    except BundleNumberError as error:
+        return Refused(str(error))
+
+
+def _bundle_code(text: str, _today: date) -> Route | None:
+    """A combined receipt's or notice's QR, or a bundle number typed or scanned bare."""
+    match = _BUNDLE_QR.fullmatch(text.strip())
+    if match is not None:
+        return _bundle(match["number"])
+    return _bundle(text) if looks_like_bundle_number(text) else None
 
 
 def _certificate_qr(text: str, _today: date) -> Route | None:
@@ -139,6 +163,7 @@ def _identity_number(text: str, today: date) -> Route | None:
 # The table: rules in the order they are tried.
 ROUTES: tuple[tuple[str, Rule], ...] = (
     ("document QR (receipt, notice) → its case", _document_qr),
+    ("bundle QR or bundle number → the bundle", _bundle_code),
     ("certificate QR → offline verification", _certificate_qr),
     ("helper's hand-off QR (WCH1:) → the intake form filled", _handoff),
     ("separator sheet → said what it is for", _separator),

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 import orjson
 
 from app.audit.chain import is_hash
+from app.bundles.numbers import is_bundle_number
 from app.case_number import CaseNumberError, parse_case_number
 from app.cases.status import DECIDED_STATUS
 from app.completeness import Outcome
@@ -150,6 +151,7 @@ PREPARED_BY = Record(
         "draft_id": required(Text(36, rule=DRAFT_ID.fullmatch, form="预审单编号（UUID，小写）")),
     }
 )
+BUNDLE_NUMBER = Text(40, rule=is_bundle_number, form="一件事编号（YJS-窗口代码-年月日-序号校验位）")
 # `app.acceptance.case_snapshot`: the whole case as decided at the counter.
 CASE_DECIDED = Record(
     {
@@ -176,6 +178,9 @@ CASE_DECIDED = Record(
         "findings": required(ListOf(FINDING)),
         "time_limits": optional(TIME_LIMITS),  # absent in decisions of windows before issue 13
         "prepared_by": optional(PREPARED_BY),  # a helper's draft taken in (issue 15); absent otherwise
+        # The 一件事 bundle the case was decided in (app.bundles.numbers); absent: decided alone, or a
+        # window before issue 15. The server checks it names the case's own window and day.
+        "bundle_number": optional(BUNDLE_NUMBER),
     }
 )
 

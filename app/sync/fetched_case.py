@@ -61,6 +61,7 @@ def fill_case(case: Case, snapshot: Mapping[str, Any], *, item: ServiceItem | No
     case.window_code = snapshot["window_code"]
     case.clerk_login = snapshot["clerk_login"]
     case.clerk_name = snapshot["clerk_name"]
+    case.bundle_number = snapshot.get("bundle_number")
     case.created_at = _moment(snapshot["created_at"])
     names = {m["material"]: m["name"] for m in snapshot["materials"]}
     case.materials = [

@@ -59,6 +59,11 @@ PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 # forbidden (a case of another hall), 404 not_found (a number the server does not hold), 413 too_large
 # (more than MAX_BATCH_EVENTS events, or more than MAX_BODY_BYTES of payloads).
 CASE_FETCH_PATH = f"{API}/cases/{{number}}"
+# GET BUNDLE_PATH (device credential): a 一件事 bundle of the device's hall as the server follows it
+# (server.sync.bundles): {"number", "hall_code", "window_code", "cases": [{"number", "item_code",
+# "decision", "status", "step"}, … by case number]}. 400 invalid (a malformed bundle number), 401, 403
+# forbidden (another hall's), 404 not_found (no case of the server carries it).
+BUNDLE_PATH = f"{API}/bundles/{{number}}"
 
 # Page files (app.sync.blobs, server.blobs): the bytes of captured pages, named by their SHA-256, apart from
 # the events that name them. Device credential on each; every limit here is enforced on both sides.

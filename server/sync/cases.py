@@ -79,6 +79,7 @@ def _case_row(c: Candidate, device_: Device, now: datetime) -> tuple[Any, ...]:
         0,  # step: the decision; the projection moves it on
         timing_json,  # decided_timing
         timing_json,  # timing: the projection moves it on
+        payload.get("bundle_number"),  # checked by server.sync.checks: this window's, this day's
     )
 
 

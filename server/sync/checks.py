@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 
+from app.bundles.numbers import parse_bundle_number
 from app.case_number import parse_case_number
 from app.clock import CHINA
 from app.sync import events
@@ -122,6 +123,27 @@ def _check_decided(event: WireEvent, number_window: str, day: date, device_: Dev
     received_on = date.fromisoformat(payload["received_on"])
     if received_on != day:
         return reject(event, "invalid", f"{where}：受理日期 {received_on} 与编号中的日期 {day} 不一致")
+    return _check_bundle(event, payload.get("bundle_number"), number_window, day, where)
+
+
+def _check_bundle(
+    event: WireEvent, text: str | None, number_window: str, day: date, where: str
+) -> Rejection | None:
+    """A bundle number (its form and check character passed the schema) names the case's own window and
+    day: a bundle is decided at one counter in one intake, so its cases can only be that window's that day."""
+    if text is None:
+        return None
+    bundle = parse_bundle_number(text)
+    if bundle.window_code != number_window:
+        return reject(
+            event,
+            "wrong_window",
+            f"{where}：一件事编号 {text} 属于窗口 {bundle.window_code}，办件属于窗口 {number_window}",
+        )
+    if bundle.day != day:
+        return reject(
+            event, "invalid", f"{where}：一件事编号 {text} 的日期 {bundle.day} 与办件受理日期 {day} 不一致"
+        )
     return None
 
 

@@ -1,0 +1,420 @@
+"""A bundle's combined documents, made from the stored bundle and its stored cases (never the screen):
+
+- the 一件事一次办受理回执: each item's case number and decision, the materials received once (a shared
+  material named once, with the items it counts for), where to follow progress;
+- the 一件事一次性告知书: every gap of the bundle at once (Art. 32 (4)), grouped by item, a shared material
+  named once with the items that need it, the deadline of each item, and what was decided for the others.
+
+Both carry the bundle number (Code128 and the page foot) and a QR ``{verify_base}/BUNDLE/{number}`` that the
+window's scan router opens as the bundle (app.scanning.routing). Which of them a bundle gets is the table
+`app.documents.kinds.BUNDLE_DOCUMENTS`. Each is numbered once, when first printed, from the window's block
+(机关简称 + 联受/联告 + 〔年份〕 + 顺序号), and the number is kept with the bundle for every reprint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from app.acceptance import Counter as CounterContext
+from app.bundles.views import BundleView
+from app.cases.views import CaseView
+from app.catalog import FORM_LABEL, ApplicantKind, Form, Material, ServiceItem
+from app.catalog_store import CatalogRepository
+from app.clock import CHINA, Clock
+from app.completeness import Outcome, Verdict
+from app.documents.content import (
+    BLANK_DATE,
+    DocumentContent,
+    DocumentError,
+    Field,
+    Office,
+    Paragraph,
+    Section,
+    Table,
+    cn_date,
+    cn_time,
+    id_field,
+)
+from app.documents.kinds import (
+    BUNDLE_KINDS,
+    NOT_FOR_BUNDLE,
+    TITLE,
+    DocumentKind,
+    bundle_documents,
+)
+from app.documents.layout import Layout
+from app.documents.notices import INCLUSIVE, PERMIT_LAW, YOU, addressee
+from app.documents.service import DocumentService, RenderedDocument, glyph_warnings
+from db.models import CaseBundle
+from db.store import Store
+
+DECISION_TEXT: dict[str, str] = {
+    Outcome.ACCEPTED: "予以受理",
+    Outcome.ACCEPTED_WITH_TOLERANCE: "容缺受理",
+    Outcome.SUPPLEMENT_REQUIRED: "需补正材料",
+    Outcome.REJECTED: "不予受理",
+}
+
+
+def bundle_url(office: Office, number: str) -> str:
+    return f"{office.verify_base}/BUNDLE/{number}"
+
+
+def _parties(case: CaseView) -> list[Field]:
+    fields = [
+        Field("申请人", case.applicant.name),
+        id_field("证件", case.applicant),
+        Field("联系电话", case.applicant.phone),
+    ]
+    if case.agent:
+        fields += [
+            Field("代理人", case.agent.name),
+            id_field("代理人证件", case.agent),
+            Field("代理人电话", case.agent.phone),
+        ]
+    return [f for f in fields if f.value]
+
+
+def _head(bundle: BundleView) -> list[Field]:
+    first = bundle.cases[0]
+    return [
+        Field("一件事编号", bundle.number),
+        Field("一件事名称", bundle.name),
+        *_parties(first),
+        Field("申请时间", cn_time(first.created_at)),
+        Field("事项版本", bundle.catalog_version),
+    ]
+
+
+def _footer(bundle: BundleView, office: Office) -> tuple[Field, ...]:
+    return (
+        Field("受理人员", bundle.clerk_name),
+        Field("受理窗口", f"{office.window_name}（{office.window_code}）"),
+        Field("咨询电话", office.phone),
+    )
+
+
+def _when(case: CaseView) -> str:
+    if case.decision == Outcome.SUPPLEMENT_REQUIRED and case.supplement_deadline:
+        return f"补正期限 {cn_date(case.supplement_deadline)}"
+    if case.promised_date:
+        return f"承诺办结 {cn_date(case.promised_date)}"
+    if case.referral_office:
+        return f"请到{case.referral_office}"
+    return "—"
+
+
+def _decisions(bundle: BundleView) -> Table:
+    rows = tuple(
+        (str(i + 1), c.item_name, c.number, DECISION_TEXT.get(str(c.decision), c.decision_label), _when(c))
+        for i, c in enumerate(bundle.cases)
+    )
+    return Table(
+        "各事项办件编号及决定", ("序号", "事项", "办件编号", "决定", "期限"), rows, (0.6, 3.2, 3.0, 1.5, 2.6)
+    )
+
+
+def _item_names(bundle: BundleView) -> dict[str, str]:
+    names = bundle.definition.get("item_names") or {}
+    return {str(k): str(v) for k, v in names.items()} if isinstance(names, dict) else {}
+
+
+def _shared_items(bundle: BundleView, key: str) -> list[str]:
+    names = _item_names(bundle)
+    for entry in bundle.definition.get("shared") or ():
+        if entry.get("key") == key:
+            return [names.get(t["item"], t["item"]) for t in entry.get("materials") or ()]
+    return []
+
+
+def _received(bundle: BundleView) -> Table:
+    names = _item_names(bundle)
+    grouped: dict[tuple[str | None, str | None, str], list[Mapping[str, Any]]] = {}
+    for row in bundle.handed_over:
+        grouped.setdefault((row.get("shared"), row.get("item"), str(row.get("material"))), []).append(row)
+    rows: list[tuple[str, ...]] = []
+    for (shared, item, _), group in grouped.items():
+        applies = "、".join(_shared_items(bundle, shared)) if shared else names.get(item or "", item or "")
+        forms = "、".join(FORM_LABEL[Form(r["form"])] for r in group)
+        rows.append(
+            (
+                str(len(rows) + 1),
+                str(group[0]["name"]) + ("（共享）" if shared else ""),
+                applies,
+                forms,
+                str(sum(int(r["copies"]) for r in group)),
+                str(max(int(r["pages"]) for r in group)),
+            )
+        )
+    return Table(
+        "收到材料（共享材料只收一份，用于所列各事项）",
+        ("序号", "材料名称", "用于事项", "收取方式", "份数", "页数"),
+        tuple(rows),
+        (0.6, 3.2, 3.4, 1.6, 0.7, 0.7),
+    )
+
+
+def bundle_receipt(bundle: BundleView, office: Office, number: str) -> DocumentContent:
+    first = bundle.cases[0]
+    return DocumentContent(
+        kind=DocumentKind.BUNDLE_RECEIPT,
+        title=TITLE[DocumentKind.BUNDLE_RECEIPT],
+        office_name=office.name,
+        number=number,
+        case_number=bundle.number,
+        qr_text=bundle_url(office, bundle.number),
+        qr_caption="扫码查询各事项办理进度",
+        fields=tuple(_head(bundle)),
+        sections=(
+            Paragraph(
+                f"{YOU[_kind(first)]}提出的“{bundle.name}”一件事申请（共{len(bundle.cases)}个事项）已收到，"
+                "各事项分别依法审查决定如下。材料只需提交一次，共享材料用于所列各事项。"
+            ),
+            _decisions(bundle),
+            _received(bundle),
+            Paragraph(
+                "各事项的受理通知书、一次性告知书或不予受理通知书另行出具，具有法律效力；本回执汇总列明各事项的办件编号。"
+                f"查询办理进度：扫描本回执二维码，或凭一件事编号、办件编号到{office.name}咨询。"
+            ),
+        ),
+        signatures=(),
+        footer=_footer(bundle, office),
+        issued_on=first.created_at.astimezone(CHINA).date(),
+        seal_name=office.name,
+        addressee=addressee(first),
+        number_label="一件事编号",
+    )
+
+
+def _kind(case: CaseView) -> ApplicantKind:
+    try:
+        return ApplicantKind(case.applicant.kind)
+    except ValueError:
+        return ApplicantKind.ORGANIZATION
+
+
+@dataclass(frozen=True)
+class _Gap:
+    material: Material
+    problem: str
+    case: CaseView
+    item: ServiceItem
+
+
+def _gaps(case: CaseView, item: ServiceItem, verdicts: tuple[str, ...]) -> list[_Gap]:
+    gaps: list[_Gap] = []
+    seen: set[str] = set()
+    for finding in case.findings:
+        if finding.outcome not in verdicts or not finding.material or finding.material in seen:
+            continue
+        material = item.material(finding.material)
+        if material is None:
+            raise DocumentError(
+                f"办件 {case.number} 的材料 {finding.material} 不在事项目录 {case.catalog_version} 中"
+            )
+        if material.shared_by:
+            continue  # the hall obtains it by data sharing: never asked
+        seen.add(finding.material)
+        if finding.outcome == Verdict.MISSING:
+            problem = "缺少"
+        elif finding.outcome == Verdict.TOLERATED:
+            problem = "容缺，须按期补交"
+        else:
+            problem = finding.message.split("」", 1)[-1] or "存在瑕疵"
+        gaps.append(_Gap(material, problem, case, item))
+    return gaps
+
+
+def _requirement(material: Material) -> str:
+    amount = f"{material.copies}份" if material.copies else ""
+    return f"{material.forms_label}{amount}；{material.standard}".rstrip("；")
+
+
+def _shared_key(bundle: BundleView, item_code: str, material_code: str) -> str | None:
+    for entry in bundle.definition.get("shared") or ():
+        for target in entry.get("materials") or ():
+            if target.get("item") == item_code and target.get("material") == material_code:
+                return str(entry.get("key"))
+    return None
+
+
+def bundle_notice(
+    bundle: BundleView, items: Mapping[str, ServiceItem], office: Office, number: str
+) -> DocumentContent:
+    """Every gap of the bundle at once: shared materials first (named once, with the items that need them),
+    then each item's own, each item with its deadline; then what was decided for the other items."""
+    decisions = [str(c.decision) for c in bundle.cases]
+    if DocumentKind.BUNDLE_NOTICE not in bundle_documents(decisions):
+        raise DocumentError(NOT_FOR_BUNDLE[DocumentKind.BUNDLE_NOTICE].format(number=bundle.number))
+    first = bundle.cases[0]
+    whom = YOU[_kind(first)]
+    verdicts = (Verdict.MISSING, Verdict.DEFECTIVE)
+    shared_rows: dict[str, tuple[_Gap, list[str]]] = {}
+    sections: list[Section] = [
+        Paragraph(
+            f"{whom}于{cn_time(first.created_at)}提出的“{bundle.name}”一件事申请，经审查，下列事项的申请材料"
+            f"不齐全或者不符合法定形式。根据{PERMIT_LAW}第三十二条第一款第（四）项的规定，"
+            f"现一次性告知{whom}本次申请需要补正的全部内容如下："
+        )
+    ]
+    own: list[tuple[CaseView, list[_Gap]]] = []
+    for case in bundle.cases:
+        if case.decision != Outcome.SUPPLEMENT_REQUIRED:
+            continue
+        item = items[case.item_code]
+        mine: list[_Gap] = []
+        for gap in _gaps(case, item, verdicts):
+            key = _shared_key(bundle, case.item_code, gap.material.code)
+            if key is None:
+                mine.append(gap)
+            elif key in shared_rows:
+                shared_rows[key][1].append(case.item_name)
+            else:
+                shared_rows[key] = (gap, [case.item_name])
+        own.append((case, mine))
+    if shared_rows:
+        rows = tuple(
+            (str(i + 1), gap.material.name, gap.problem, _requirement(gap.material), "、".join(names))
+            for i, (gap, names) in enumerate(shared_rows.values())
+        )
+        sections.append(
+            Table(
+                "共享材料（补正一份即用于所列各事项）",
+                ("序号", "材料名称", "问题", "要求", "涉及事项"),
+                rows,
+                (0.6, 2.8, 1.8, 3.2, 2.6),
+            )
+        )
+    for case, gaps in own:
+        deadline = case.supplement_deadline
+        title = f"{case.item_name}（办件编号 {case.number}）"
+        if gaps:
+            rows = tuple(
+                (
+                    str(i + 1),
+                    g.material.name,
+                    g.problem,
+                    _requirement(g.material),
+                    g.material.basis or g.item.basis,
+                )
+                for i, g in enumerate(gaps)
+            )
+            sections.append(
+                Table(title, ("序号", "材料名称", "问题", "要求", "依据"), rows, (0.6, 2.8, 1.8, 3.2, 2.6))
+            )
+        else:
+            sections.append(Paragraph(f"{title}：仅需补正上列共享材料。"))
+        if deadline is not None:
+            sections.append(
+                Paragraph(f"“{case.item_name}”请于{cn_date(deadline)}{INCLUSIVE}前补正。", emphasis=True)
+            )
+    tolerated: list[tuple[CaseView, list[_Gap]]] = []
+    for case in bundle.cases:
+        if case.decision == Outcome.ACCEPTED_WITH_TOLERANCE:
+            tolerated.append((case, _gaps(case, items[case.item_code], (Verdict.TOLERATED,))))
+    for case, gaps in tolerated:
+        due = (
+            f"{cn_date(case.supplement_deadline)}{INCLUSIVE}"
+            if case.supplement_deadline
+            else "容缺受理通知书所载期限"
+        )
+        tolerated_rows = tuple(
+            (str(i + 1), g.material.name, _requirement(g.material), due) for i, g in enumerate(gaps)
+        )
+        sections.append(
+            Table(
+                f"{case.item_name}（办件编号 {case.number}，已容缺受理）须补交的材料",
+                ("序号", "材料名称", "要求", "补交期限"),
+                tolerated_rows,
+                (0.6, 3.6, 3.6, 2.4),
+            )
+        )
+    others = [c for c in bundle.cases if c.decision in (Outcome.ACCEPTED, Outcome.REJECTED)]
+    if others:
+        said = "；".join(
+            f"“{c.item_name}”（{c.number}）{DECISION_TEXT[str(c.decision)]}"
+            + (
+                f"，请到{c.referral_office}申请"
+                if c.decision == Outcome.REJECTED and c.referral_office
+                else ""
+            )
+            for c in others
+        )
+        sections.append(Paragraph(f"本一件事的其他事项：{said}。"))
+    sections.append(
+        Paragraph(
+            "本告知书所列即为本次一件事申请需补正的全部内容，不再要求提交其他材料；共享材料补正一份，即用于所列各事项。"
+            f"期限届满未补正的，{whom}不因此丧失任何权利，可以随时重新提出申请。",
+            emphasis=True,
+        )
+    )
+    return DocumentContent(
+        kind=DocumentKind.BUNDLE_NOTICE,
+        title=TITLE[DocumentKind.BUNDLE_NOTICE],
+        office_name=office.name,
+        number=number,
+        case_number=bundle.number,
+        qr_text=bundle_url(office, bundle.number),
+        qr_caption="扫码查看各事项需补正材料",
+        fields=(*_head(bundle), Field("承办人员", f"{bundle.clerk_name}（{office.phone}）")),
+        sections=tuple(sections),
+        signatures=("申请人（签字）：", f"签收时间：{BLANK_DATE}____时____分"),
+        footer=_footer(bundle, office),
+        issued_on=first.created_at.astimezone(CHINA).date(),
+        copies_note="本告知书一式两份，一份交申请人，一份存档。",
+        seal_name=office.name,
+        addressee=addressee(first),
+        number_label="一件事编号",
+    )
+
+
+class BundleDocuments:
+    """Rendering a bundle's combined documents, numbered once per bundle and kind."""
+
+    def __init__(
+        self, *, store: Store, catalog: CatalogRepository, documents: DocumentService, clock: Clock
+    ) -> None:
+        self._store, self._catalog, self._documents, self._clock = store, catalog, documents, clock
+
+    def available(self, bundle: BundleView) -> tuple[DocumentKind, ...]:
+        return bundle_documents([str(c.decision) for c in bundle.cases])
+
+    def prepare(self, kind: DocumentKind, bundle: BundleView, *, counter: CounterContext) -> RenderedDocument:
+        if kind not in BUNDLE_KINDS:
+            raise DocumentError(f"“{TITLE[kind]}”不是一件事的文书")
+        if kind not in self.available(bundle):
+            raise DocumentError(NOT_FOR_BUNDLE[kind].format(number=bundle.number))
+        if not bundle.cases:
+            raise DocumentError(f"一件事 {bundle.number} 没有办件")
+        office = self._documents.office(counter)
+        if kind is DocumentKind.BUNDLE_RECEIPT:
+            content = bundle_receipt(bundle, office, self._number(kind, bundle, counter))
+        else:
+            items: dict[str, ServiceItem] = {}
+            for case in bundle.cases:
+                item = self._catalog.item_at(case.item_code, case.catalog_version)
+                if item is None:
+                    raise DocumentError(f"找不到事项 {case.item_code}（目录版本 {case.catalog_version}）")
+                items[case.item_code] = item
+            bundle_notice(bundle, items, office, "—")  # every gap readable before a number is spent
+            content = bundle_notice(bundle, items, office, self._number(kind, bundle, counter))
+        from app.documents.pdf import render_pdf  # reportlab: at the first document
+
+        pdf = render_pdf(content, layout=Layout.A4)
+        return RenderedDocument(
+            kind, bundle.number, content.number, Layout.A4, pdf.data, pdf.pages, None, glyph_warnings(content)
+        )
+
+    def _number(self, kind: DocumentKind, bundle: BundleView, counter: CounterContext) -> str:
+        with self._store.write() as session:
+            row = session.scalars(select(CaseBundle).where(CaseBundle.number == bundle.number)).one()
+            existing = (row.documents or {}).get(str(kind))
+            if isinstance(existing, str):
+                return existing
+            number = self._documents.allocate_number(session, kind, counter)
+            row.documents = {**(row.documents or {}), str(kind): number}
+            return number
