@@ -753,8 +753,8 @@ class CaptureDialog(QDialog):
     def poll_folder(self) -> None:
         folder = self._folder
         code = self.current_code()
-        if folder is None or self._folder_busy or code is None or code == UNPLACED:
-            return
+        if folder is None or self._folder_busy or code is None or code == UNPLACED or self.jobs.closed:
+            return  # (a poll due while the window closes is skipped: the jobs take no more work)
         self._folder_busy = True
         self.jobs.network(lambda _p: folder.collect(), parent=self).success(
             lambda files: self._folder_collected(code, files)

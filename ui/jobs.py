@@ -245,6 +245,11 @@ class Jobs:
         op = Op(self, lambda _progress: work(), lane=lane, parent=None)
         return op.success(success).failure(failure).run()
 
+    @property
+    def closed(self) -> bool:
+        """The window is closing (`shutdown`): new work is refused; a timer's periodic job just skips."""
+        return self._closed
+
     def in_flight(self) -> int:
         """Jobs asked for and not yet delivered."""
         return len(self._in_flight)
