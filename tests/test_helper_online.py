@@ -13,13 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from app.accounts.demo import DEMO_PASSWORD
 from app.certificates import VerificationStatus
 from app.clock import Clock
 from app.helpers.drafts import held_draft
-from app.helpers.handoff import HandoffStatus, read_at_window, reference_code
+from app.helpers.handoff import NOT_SYNCED_MESSAGE, HandoffStatus, read_at_window, reference_code
 from app.helpers.service import HelperService, PreparedSheet
 from app.intake import parse_request
 from app.settings import Settings
@@ -30,7 +32,10 @@ from app.workspace import SETTINGS_NAME, Workspace, prepare_demo_home, secret_st
 from db.models import HelperDraft, RevokedSigningKey
 from tests.helpers import PERSON, PLANNING, open_demo_workspace, request_json
 from tests.sync_harness import InProcessServer, in_process_server
+from tests.test_scan_window import focus_name, scan
 from tests.test_verify_dialog import approved_certificate
+from ui.fonts import register_fonts, ui_font
+from ui.main_window import MainWindow
 
 pytestmark = pytest.mark.slow
 
@@ -212,3 +217,44 @@ def test_offline_the_window_says_so(window: Workspace, helper: Workspace, server
             window.sync.open_drafts()
     finally:
         server.start()
+
+
+def test_a_reference_qr_scanned_at_the_window_fetches_its_draft(
+    window: Workspace, helper: Workspace, server: InProcessServer, qtbot: QtBot, qapp: QApplication
+) -> None:
+    sheet = prepare(helper)
+    helper.sync.sync()
+    window.sync.sync()
+    reference = reference_of(helper, sheet)
+    qapp.setFont(ui_font(register_fonts()))
+    signed = window.sign_in("demo", DEMO_PASSWORD)
+    win = MainWindow(workspace=window, counter=window.counter(signed.login))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    try:
+        server.stop()  # offline: the window says so, and fills nothing
+        focus_name(qtbot, win)
+        scan(qtbot, win, reference)
+        qtbot.waitUntil(
+            lambda: win.last_message is not None and "离线" in win.last_message.text(), timeout=20_000
+        )
+        assert win.last_message is not None and NOT_SYNCED_MESSAGE in win.last_message.text()
+        assert win.intake.name.text() == ""
+        win.last_message.close()
+        server.start()
+        focus_name(qtbot, win)
+        scan(qtbot, win, reference)
+        qtbot.waitUntil(
+            lambda: win.last_handoff is not None and win.last_handoff.status is HandoffStatus.LOADED,
+            timeout=20_000,
+        )
+        assert win.intake.name.text() == PERSON["name"]
+        assert win.counter_flow.item is not None and win.counter_flow.item.code == PLANNING
+        request = win.counter_flow.current_request()
+        assert request is not None and request.prepared_by == sheet.prepared.draft.prepared_by
+    finally:
+        win.jobs.wait()
+        qapp.processEvents()
+        win.close()
+        win.jobs.shutdown()

@@ -105,6 +105,7 @@ class Handoff:
     key_id: str | None = None
     by_reference: bool = False
     changes: ChecklistChanges | None = None  # the draft was made under another catalog version
+    draft_id: str | None = None  # NOT_SYNCED: the draft the reference names (app.helpers.online fetches it)
 
 
 _MALFORMED = "帮办预审单二维码内容不完整或已损坏，未填入任何内容，请重新扫描"
@@ -277,6 +278,7 @@ def read_handoff(
                     f"{NOT_SYNCED_MESSAGE}（预审单编号 {draft_id}）：请待同步完成后再扫，或按原件直接受理",
                     key_id=key_id,
                     by_reference=True,
+                    draft_id=draft_id,
                 )
             draft, digest = found
             if digest != rest[16:]:
