@@ -43,6 +43,7 @@ from app.seal import (
 from app.secrets import SecretStore, SecretStoreError
 from app.sync.certificate_event import new_key_id
 from db.models import OfficeKey as OfficeKeyRow
+from db.models import RevokedSigningKey
 from db.store import Store
 
 log = logging.getLogger("clerk.certificates.keys")
@@ -87,6 +88,11 @@ class SigningKeys:
         """The key that seals for `office_code` at `window_code` and its entry as the key directory holds it
         (what the certificate event carries); made now if there is none that can be used."""
         key_id = self._secrets.get(current_name(office_code, window_code))
+        if key_id is not None and self._revoked(key_id):
+            # Revoked with this window's PC on the server (a PC lost or stolen holds it): a new key, which
+            # the next sync publishes; what the old one sealed stays valid (app.helpers.revocations).
+            log.warning("signing key %s of %s was revoked; a new one is made", key_id, office_name)
+            key_id = None
         if key_id is not None:
             usable = self._usable(key_id, office_code=office_code)
             if usable is not None:
@@ -160,6 +166,10 @@ class SigningKeys:
             entry = self._write_row(kept)
             log.warning("signing key %s: its key directory row was missing, written from the keyring", key_id)
         return (key, entry) if entry.public_key == key.public_bytes() else None
+
+    def _revoked(self, key_id: str) -> bool:
+        with self._store.read() as session:
+            return session.get(RevokedSigningKey, key_id) is not None
 
     def _private(self, key_id: str, *, office_code: str) -> OfficeKey | None:
         stored = self._secrets.get(private_name(key_id))

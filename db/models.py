@@ -666,6 +666,11 @@ class HelperDraft(Base):
     applicant_name: Mapped[str] = mapped_column(String(400))
     content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    # The draft's hand-off code in the reference form, signed by the PC that made it (app.helpers.online
+    # sends it with the draft; a window keeps the one it checked). None: a draft of an earlier version.
+    handoff_code: Mapped[str | None] = mapped_column(Text, default=None)
+    # When the server took the draft this PC prepared (None: not yet, or one that reached this window).
+    uploaded_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
 
 
 class RevokedSigningKey(Base):

@@ -35,7 +35,7 @@ from app.sync.wire import (
     EnrollRequest,
     EnrollResponse,
 )
-from server import bulk
+from server import bulk, helper_keys
 from server.bulk import dumps, insert_rows
 from server.clock import utc_naive, utc_text
 from server.models import ACTIVE_DEVICE, PENDING_DEVICE, conflict, device, enrollment, hall
@@ -371,7 +371,8 @@ def list_devices(db: ServerDB, *, include_revoked: bool = True) -> list[dict[str
 
 
 def revoke_device(db: ServerDB, device_id: str, *, now: datetime, reason: str = "revoked by hall IT") -> None:
-    """Revoke a device; AdminError when unknown or already revoked."""
+    """Revoke a device, and the signing keys of its window for hand-offs (server.helper_keys); AdminError
+    when unknown or already revoked."""
     with db.write() as connection:
         row = connection.execute(select(device).where(device.c.device_id == device_id)).first()
         if row is None:
@@ -382,6 +383,10 @@ def revoke_device(db: ServerDB, device_id: str, *, now: datetime, reason: str = 
             update(device)
             .where(device.c.device_id == device_id)
             .values(revoked_at=utc_naive(now), revoked_reason=reason)
+        )
+        # Its PC's signing keys stop vouching for hand-offs at the hall's windows (server.helper_keys).
+        helper_keys.revoke_window_keys(
+            connection, db, hall_code=row.hall_code, window_code=row.window_code, now=now, reason=reason
         )
     log.warning("device %s (window %s) revoked: %s", device_id, row.window_code, reason)
 

@@ -43,6 +43,9 @@
   completed rows; a hall may download only a file it holds.
 - `case_page_set`: the server's projection of page sets (server.sync.page_sets): per case, material and
   visit, the last `case.pages_attached` stored (its pages are that event's payload).
+- `helper_draft`: a helper's draft (帮办预审) sent through the server for the windows of its hall
+  (server.helper_drafts): its canonical JSON and signed reference code as the helper's PC sent them, who and
+  where from, and `used_by`: the first case that named it (then it leaves the hall's open list).
 
 Times are naive UTC (`DateTime` without time zone) on both databases; device times are kept as sent (text).
 JSON is `json` on PostgreSQL (stored as sent), text on SQLite; `case_event` and `case_record` have
@@ -272,6 +275,9 @@ signing_key = Table(
     Column("valid_from", Date, nullable=False),
     Column("valid_until", Date),
     Column("registered_at", DateTime, nullable=False),
+    # Revoked with its PC by hall IT (`clerk-server revoke`): no longer trusted for a helper's hand-off.
+    Column("revoked_at", DateTime),
+    Column("revoked_reason", Text),
 )
 
 chain_head = Table(
@@ -380,4 +386,27 @@ case_page_set = Table(
     Column("event_id", String(36), ForeignKey("case_event.event_id"), nullable=False),
     Column("page_count", Integer, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+)
+
+helper_draft = Table(
+    "helper_draft",
+    metadata,
+    Column("draft_id", String(36), primary_key=True),
+    Column("hall_code", String(32), ForeignKey("hall.code"), nullable=False),
+    Column("window_code", String(12), nullable=False),  # the helper's PC
+    Column("device_id", String(36), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("item_code", String(80), nullable=False),
+    Column("catalog_version", String(64), nullable=False),
+    Column("helper_login", String(40), nullable=False),
+    Column("helper_name", Text, nullable=False),
+    Column("applicant_name", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),  # the draft's own time (the helper PC's clock)
+    Column("content", Text, nullable=False),  # canonical JSON
+    Column("sha256", String(64), nullable=False),
+    Column("code", Text, nullable=False),  # the signed reference code
+    Column("received_at", DateTime, nullable=False),
+    Column("used_by", String(32)),  # the first case naming it
+    Column("used_at", DateTime),
+    Index("ix_helper_draft_hall_code_used_by", "hall_code", "used_by"),
 )

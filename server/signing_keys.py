@@ -76,7 +76,7 @@ def _refuse(event: WireEvent, message: str) -> Rejection:
     return Rejection(event.event_id, REJECTION_BAD_SIGNATURE, message)
 
 
-def _binding_problem(row: Any, device: Device, presented: PublicKeyEntry | None) -> str | None:
+def binding_problem(row: Any, device: Device, presented: PublicKeyEntry | None) -> str | None:
     """Why the registered key `row` cannot seal for `device` (with the entry the event presented)."""
     if row.hall_code != device.hall_code or row.window_code != device.window_code:
         owner = f"窗口 {row.window_code}" if row.hall_code == device.hall_code else "其他大厅的窗口"
@@ -120,7 +120,7 @@ def check_certificates(
             fresh.setdefault(key.key_id, key)
         waiting.append((event, key))
     if fresh:
-        new_ids = _register(connection, db, device, fresh.values(), now=now)
+        new_ids = register_keys(connection, db, device, fresh.values(), now=now)
         registered.update(_registered(connection, db, list(fresh)))
         checked.registered = [
             {
@@ -166,7 +166,7 @@ def _sealing_key(
     where = f"办件 {event.case_number} 的证照"
     row = registered.get(key_id) if key_id is not None else None
     if row is not None:
-        problem = _binding_problem(row, device, entry)
+        problem = binding_problem(row, device, entry)
         if problem is not None:
             _log_clash(event, device, problem)
             return _refuse(event, f"{where}：{problem}，本条未保存")
@@ -190,7 +190,7 @@ def _sealing_key(
     return key, row is None
 
 
-def _register(
+def register_keys(
     connection: Connection, db: ServerDB, device: Device, keys: Iterable[PublicKeyEntry], *, now: datetime
 ) -> set[str]:
     """Register `keys` to the device's window and hall, sorted by id; a key id registered meanwhile (by
@@ -225,7 +225,7 @@ def _bind(
 ) -> None:
     """The event's key as registered now (`row`) goes with the certificate, unless another push (or another
     event of this one) registered the id first, to another window or with another key: then refused."""
-    problem = _binding_problem(row, device, key)
+    problem = binding_problem(row, device, key)
     if problem is not None:
         _log_clash(event, device, problem)
         checked.rejections.append(_refuse(event, f"办件 {event.case_number} 的证照：{problem}，本条未保存"))

@@ -16,7 +16,18 @@ from app.cases.status import project_status
 from app.sync import wire
 from app.sync.wire import EventKind
 from server.api import create_app
-from server.routes import ROUTERS, accounts, blobs, cases, conflicts, devices, health, reference, sync
+from server.routes import (
+    ROUTERS,
+    accounts,
+    blobs,
+    cases,
+    conflicts,
+    devices,
+    health,
+    helpers,
+    reference,
+    sync,
+)
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     TestClient,
     client_fixture,
@@ -46,6 +57,10 @@ CONTRACT = {
     ("POST", wire.ACCOUNT_ACTION_PATH): ("accounts", {200, 400, 401, 403, 404, 409, 413, 429}, True),
     ("POST", wire.PASSWORD_CHANGE_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
     ("POST", wire.PASSWORD_REHASH_PATH): ("accounts", {200, 400, 401, 403, 409, 413, 429}, True),
+    ("POST", wire.KEYS_PUBLISH_PATH): ("helpers", {200, 400, 401, 413}, True),
+    ("POST", wire.DRAFTS_PATH): ("helpers", {200, 400, 401, 409, 413}, True),
+    ("GET", wire.DRAFTS_PATH): ("helpers", {200, 401}, True),
+    ("GET", wire.DRAFT_PATH): ("helpers", {200, 400, 401, 404}, True),
     ("GET", wire.HEALTH_PATH): ("health", {200, 503}, False),
 }
 
@@ -88,6 +103,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
         wire.PASSWORD_CHANGE_PATH,
         wire.PASSWORD_REHASH_PATH,
     }
+    assert paths(helpers.router.routes) == {wire.KEYS_PUBLISH_PATH, wire.DRAFTS_PATH, wire.DRAFT_PATH}
     assert paths(health.router.routes) == {wire.HEALTH_PATH}
     in_routers = [path for router in ROUTERS for path in sorted(paths(router.routes))]
     assert (
@@ -102,7 +118,7 @@ def test_each_endpoint_needing_a_credential_refuses_a_request_without_one(
     with TestClient(bare_app) as client:
         for (method, path), (_tag, _statuses, needs_device) in CONTRACT.items():
             url = path.replace("{version}", "v1").replace("{conflict_id}", "1").replace("{number}", "X")
-            url = url.replace("{sha256}", "0" * 64)
+            url = url.replace("{sha256}", "0" * 64).replace("{draft_id}", "x")
             response = client.request(method, url, json={} if method in ("POST", "PUT") else None)
             if needs_device:
                 assert (response.status_code, response.json()["error"]) == (401, "unauthorized"), url

@@ -40,7 +40,7 @@ from app.operations.counter import Accepted
 from app.operations.person import Actor
 from app.scanning.keystrokes import ScanTiming
 from app.scanning.routing import route_scan
-from app.sync.client import SyncReport
+from app.sync.client import SyncError, SyncReport
 from app.workspace import Workspace
 from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
@@ -491,6 +491,37 @@ class MainWindow(QMainWindow):
             text, store=workspace.store, catalog=workspace.catalog, hall=self.counter.hall
         )
         self.last_handoff = handoff
+        if handoff.status is HandoffStatus.NOT_SYNCED and handoff.draft_id is not None:
+            self._fetch_draft(handoff)  # the reference form: the draft from the server (app.helpers.online)
+            return
+        self._loaded_draft(handoff)
+
+    def _fetch_draft(self, pending: Handoff) -> None:
+        """A reference QR whose draft is not here: fetched from the server off the GUI thread, checked as a
+        scanned code is, then filled in; offline, the clerk is told so."""
+        workspace, hall, draft_id = self.workspace, self.counter.hall, pending.draft_id
+        assert draft_id is not None
+        self.show_status(f"正在从服务器取回帮办预审单 {draft_id} …", 10000)
+
+        def fetched(handoff: Handoff) -> None:
+            self.last_handoff = handoff
+            self._loaded_draft(handoff)
+
+        def not_fetched(error: Exception) -> None:
+            if not isinstance(error, SyncError):
+                raise error
+            self.show_status(error.message, 15000)
+            self.notify(QMessageBox.Icon.Warning, "帮办预审单未载入", f"{pending.message}\n\n{error.message}")
+
+        self.jobs.network(
+            lambda _progress: workspace.sync.fetch_draft(draft_id, catalog=workspace.catalog, hall=hall),
+            parent=self,
+        ).success(fetched).failure(not_fetched).run()
+
+    def _loaded_draft(self, handoff: Handoff) -> None:
+        if self.counter_flow.case_saved or self.counter_flow.saving:
+            self.show_status("当前办件已保存，不能载入预审单；请按 Ctrl+N 新办件后再扫描", 15000)
+            return
         if handoff.status is not HandoffStatus.LOADED:
             self.show_status(handoff.message, 15000)
             self.notify(QMessageBox.Icon.Warning, "帮办预审单未载入", handoff.message)

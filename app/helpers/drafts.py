@@ -352,9 +352,10 @@ def applicable_to(draft: Draft, *, item: ServiceItem) -> tuple[Material, ...]:
 
 
 # -- kept locally -----------------------------------------------------------------------------------------
-def save_draft(store: Store, draft: Draft) -> None:
-    """Keep a draft (the helper's own, or one that reached this window); the same draft again is a no-op,
-    another content under its id is refused."""
+def save_draft(store: Store, draft: Draft, *, handoff_code: str | None = None) -> None:
+    """Keep a draft (the helper's own, or one that reached this window) with its signed reference code
+    (`handoff_code`: app.helpers.handoff.reference_code); the same draft again is a no-op, another content
+    under its id is refused."""
     content = canonical_bytes(draft)
     digest = hashlib.sha256(content).hexdigest()
     with store.write() as session:
@@ -375,6 +376,7 @@ def save_draft(store: Store, draft: Draft) -> None:
                 applicant_name=draft.request.applicant.name,
                 content=content.decode("utf-8"),
                 sha256=digest,
+                handoff_code=handoff_code,
             )
         )
 

@@ -70,6 +70,7 @@ from app.seal import (
     encode_string,
     stored_entry,
 )
+from app.sync import wire
 from app.sync.certificate_event import key_window
 from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store
@@ -80,7 +81,7 @@ FORMAT_VERSION = 1
 FULL, REFERENCE = 1, 2
 SIGNATURE_BYTES = 64
 MAX_HANDOFF_CHARS = 1400
-MAX_DRAFT_BYTES = 256 * 1024  # a draft inflated beyond this is refused (a zlib bomb)
+MAX_DRAFT_BYTES = wire.MAX_DRAFT_BYTES  # a draft inflated beyond this is refused (a zlib bomb)
 
 
 class HandoffStatus(StrEnum):
@@ -104,6 +105,7 @@ class Handoff:
     key_id: str | None = None
     by_reference: bool = False
     changes: ChecklistChanges | None = None  # the draft was made under another catalog version
+    draft_id: str | None = None  # NOT_SYNCED: the draft the reference names (app.helpers.online fetches it)
 
 
 _MALFORMED = "帮办预审单二维码内容不完整或已损坏，未填入任何内容，请重新扫描"
@@ -170,6 +172,32 @@ def _open(text: str) -> _Envelope:
     return _Envelope(key_id, algorithm_id, data[:split], data[header_end:split], data[split:])
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A hand-off code in the reference form, decoded (its signature not checked yet: `signed_by`)."""
+
+    key_id: str
+    draft_id: str
+    sha256: bytes
+    envelope: _Envelope
+
+    def signed_by(self, entry: PublicKeyEntry) -> bool:
+        return entry.key_id == self.key_id and _signature_ok(entry, self.envelope)
+
+
+def read_reference(text: str) -> Reference:
+    """The reference form of a hand-off code (what a draft sent through the server carries); PayloadMalformed
+    naming the problem for anything else."""
+    if len(text) > wire.MAX_DRAFT_CODE_CHARS:
+        raise PayloadMalformed(f"长度超过 {wire.MAX_DRAFT_CODE_CHARS} 个字符")
+    envelope = _open(text)
+    kind, rest = envelope.body[0], envelope.body[1:]
+    if kind != REFERENCE or len(rest) != 48:
+        raise PayloadMalformed("不是引用形式（预审单编号和摘要）的交接码")
+    draft_id = str(uuid.UUID(bytes=rest[:16]))
+    return Reference(envelope.key_id, draft_id, rest[16:], envelope)
+
+
 def _signature_ok(entry: PublicKeyEntry, envelope: _Envelope) -> bool:
     if envelope.algorithm_id != ALGORITHM_IDS.get(entry.algorithm):
         return False
@@ -230,8 +258,8 @@ def read_handoff(
     if reason is not None:
         return Handoff(
             HandoffStatus.REVOKED,
-            f"帮办预审单由已停用的设备签名（窗口 {key_window(key_id) or key_id}，原因：{reason}），"
-            "不予采信，未填入任何内容",
+            f"该帮办设备已被停用（窗口 {key_window(key_id) or key_id}，原因：{reason}）：其签发的帮办预审单"
+            "不予采信，未填入任何内容；请按原件受理，或请申请人到帮办处重新办理",
             key_id=key_id,
         )
     if not _signature_ok(entry, envelope):
@@ -250,6 +278,7 @@ def read_handoff(
                     f"{NOT_SYNCED_MESSAGE}（预审单编号 {draft_id}）：请待同步完成后再扫，或按原件直接受理",
                     key_id=key_id,
                     by_reference=True,
+                    draft_id=draft_id,
                 )
             draft, digest = found
             if digest != rest[16:]:

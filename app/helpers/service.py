@@ -9,7 +9,7 @@ from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.documents.handoff_sheet import HandoffSheet, handoff_sheet_pdf
 from app.helpers.drafts import Prepared, prepare_draft, save_draft
-from app.helpers.handoff import handoff_code
+from app.helpers.handoff import handoff_code, reference_code
 from app.intake import AcceptanceRequest, InputError, Problem
 from app.operations.person import Actor
 from app.secrets import SecretStore
@@ -55,5 +55,6 @@ class HelperService:
         )
         code = handoff_code(prepared.draft, key=key)
         sheet = handoff_sheet_pdf(prepared, item=item, code=code, hall_name=helper.hall.name)
-        save_draft(self._store, prepared.draft)
+        # Kept with its signed reference, which goes with it to the server (app.helpers.online).
+        save_draft(self._store, prepared.draft, handoff_code=reference_code(prepared.draft, key=key))
         return PreparedSheet(prepared, code, sheet)

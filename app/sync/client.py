@@ -34,7 +34,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from app.catalog import Hall
+from app.catalog_store import CatalogRepository
 from app.clock import Clock
+from app.helpers import online
+from app.helpers.handoff import Handoff
 from app.scanning.page_store import PageStore
 from app.secrets import SecretStore
 from app.settings import Settings
@@ -172,8 +176,25 @@ class SyncClient:
         credential = self.transport.registered()
         started = time.perf_counter()
         report = SyncReport()
+        helping = online.HelperRound()
+        online.publish_keys(
+            store=self._store,
+            states=self._states,
+            transport=self.transport,
+            credential=credential,
+            done=helping,
+        )
         self.outbox.push(credential, report, progress)
         report.push_seconds = time.perf_counter() - started
+        online.upload_drafts(
+            store=self._store,
+            transport=self.transport,
+            credential=credential,
+            now=self._clock.now(),
+            done=helping,
+        )
+        report.keys_published, report.drafts_uploaded = helping.keys_published, helping.drafts_uploaded
+        report.helper_problems = helping.problems
         uploaded = self.uploads.upload(credential)
         report.pages_uploaded, report.pages_owed = uploaded.uploaded, uploaded.owed
         report.page_problems = uploaded.problems + ([uploaded.stopped] if uploaded.stopped else [])
@@ -223,6 +244,29 @@ class SyncClient:
             now=self._clock.now(),
             today=self._clock.today(),
         )
+
+    # -- helpers' drafts (帮办) ---------------------------------------------------------------------
+    def fetch_draft(self, draft_id: str, *, catalog: CatalogRepository, hall: Hall) -> Handoff:
+        """A helper's draft from the server, checked as a scanned code is and kept here when it loads
+        (app.helpers.online.fetch_draft). SyncError with the clerk's message when it cannot be had."""
+        return online.fetch_draft(
+            draft_id,
+            store=self._store,
+            transport=self.transport,
+            credential=self._registered_for(f"预审单 {draft_id}"),
+            catalog=catalog,
+            hall=hall,
+        )
+
+    def open_drafts(self) -> list[online.OpenDraft]:
+        """The hall's open drafts on the server ("帮办草稿"), newest first; SyncError when offline."""
+        return online.open_drafts(transport=self.transport, credential=self._registered_for("帮办草稿列表"))
+
+    def _registered_for(self, what: str) -> Credential:
+        try:
+            return self.transport.registered()
+        except SyncError as error:
+            raise online.not_fetched(what, error) from None
 
     def ensure_pages(self, number: str, *, progress: PagesProgress | None = None) -> PagesHere:
         """The page files of case `number` (held here: accepted here or fetched) made available here,

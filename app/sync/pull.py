@@ -30,6 +30,7 @@ from sqlalchemy import delete
 
 from app.catalog import CatalogDocument
 from app.clock import Clock
+from app.helpers import revocations
 from app.sync import (
     accounts,
     conflicts,
@@ -67,6 +68,7 @@ CHANGE_HANDLERS: Mapping[str, ChangeHandler] = {
     wire.KIND_RATING: pulled_ratings.apply_rating,
     wire.KIND_SIGNING_KEY: pulled_keys.apply_signing_key,
     wire.KIND_CERTIFICATE_REVOKED: pulled_revocations.apply_revocation,
+    wire.KIND_SIGNING_KEY_REVOKED: revocations.apply_key_revocation,
 }
 
 

@@ -48,6 +48,9 @@ class SyncReport:
     push_seconds: float = 0.0
     upload_seconds: float = 0.0
     pull_seconds: float = 0.0
+    keys_published: int = 0  # this PC's signing keys the server registered this round (app.helpers.online)
+    drafts_uploaded: int = 0  # helpers' drafts of this PC the server took this round
+    helper_problems: list[str] = field(default_factory=list)  # keys or drafts the server did not take
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -70,4 +73,7 @@ class SyncReport:
             "push_seconds": round(self.push_seconds, 3),
             "upload_seconds": round(self.upload_seconds, 3),
             "pull_seconds": round(self.pull_seconds, 3),
+            "keys_published": self.keys_published,
+            "drafts_uploaded": self.drafts_uploaded,
+            "helper_problems": self.helper_problems,
         }

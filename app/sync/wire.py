@@ -268,6 +268,37 @@ MAX_COPIES = 50  # copies of one material handed in
 MAX_PAGES = 2000  # pages of one material
 # Logins, as accounts make them: 2-40 lower-case letters, digits or . _ -, starting with a letter.
 LOGIN_PATTERN = r"[a-z][a-z0-9._-]{1,39}"
+
+# 帮办 (issue 15): a PC's signing keys and a helper's drafts, through the server (app.helpers.online on the
+# window, server.helper_keys and server.helper_drafts on the server). Device credential on each.
+# - POST KEYS_PUBLISH_PATH {"keys": [public key entries (app.seal.public_entry_json), at most
+#   MAX_PUBLISHED_KEYS]}: the PC's own keys, registered for its window and hall (a `signing_key` change to
+#   every window of the hall); 200 {"registered": [ids new to the server], "held": [ids held as they are],
+#   "refused": [{"key_id", "message"}]}; 400 a body of another shape, 413 too_large.
+# - POST DRAFTS_PATH {"draft": the draft's canonical JSON (app.helpers.drafts.canonical_bytes) as text,
+#   "code": its hand-off code in the reference form, signed by the PC (app.helpers.handoff.reference_code)}:
+#   the hall's copy; 200 {"draft_id", "stored": false when held already}; 400 invalid (names the problem),
+#   409 conflict (another draft under its id), 413 too_large.
+# - GET DRAFTS_PATH: the hall's open drafts (no case names them yet, made in the last OPEN_DRAFT_DAYS),
+#   newest first, at most MAX_LISTED_DRAFTS: 200 {"drafts": [{"draft_id", "item_code", "catalog_version",
+#   "applicant_name", "helper_login", "helper_name", "window_code", "created_at", "received_at"}]}.
+# - GET DRAFT_PATH: one draft of the hall: 200 {"draft_id", "draft", "code", "window_code", "received_at",
+#   "used_by": the number of the first case that named it, or null}; 404 not_found (also for another
+#   hall's draft: it is not told of).
+KEYS_PUBLISH_PATH = f"{API}/keys/publish"
+DRAFTS_PATH = f"{API}/drafts"
+DRAFT_PATH = f"{API}/drafts/{{draft_id}}"
+MAX_PUBLISHED_KEYS = 50  # keys in one publication
+MAX_OFFICE_NAME_CHARS = 200  # an office's name in a key entry
+MAX_DRAFT_BYTES = 256 * 1024  # a draft's canonical JSON (a hand-off code inflating beyond it is refused too)
+MAX_DRAFT_CODE_CHARS = 400  # a hand-off code in the reference form (about 180 characters)
+MAX_DRAFT_BODY_BYTES = 2 * MAX_DRAFT_BYTES  # a draft upload: the draft as JSON text, escaped, and its code
+MAX_LISTED_DRAFTS = 200
+OPEN_DRAFT_DAYS = 30
+# A signing key hall IT revoked with its PC (`clerk-server revoke`): {key_id, window_code, hall_code,
+# revoked_at (ISO 8601 UTC), reason}; the windows of the hall refuse the hand-offs it signed from then on
+# (app.helpers.revocations). What it sealed before (certificates) stays valid. Key = the key id.
+KIND_SIGNING_KEY_REVOKED = "signing_key.revoked"
 EARLIEST_DEVICE_TIME = "2000-01-01T00:00:00Z"  # an event dated before is from a PC with a wrong clock
 MAX_CLOCK_AHEAD_SECONDS = 24 * 3600  # an event dated further ahead of the server's clock is refused
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, delete
 
 from app.sync.wire import AUDIT_KINDS, EventKind, Rejection, WireEvent
-from server import bulk, dialect, event_ids, ratings, signing_keys
+from server import bulk, dialect, event_ids, helper_drafts, ratings, signing_keys
 from server.bulk import insert_rows
 from server.messages import queue_messages
 from server.models import case_event
@@ -77,6 +77,9 @@ class Push:
         self._acknowledge_stored(ordered, {event.event_id for event in reused_in_batch})
         new_ids = self._store_events(candidates)
         self._store_cases(candidates, new_ids)
+        # A helper's draft a new decision names is used from now on (server.helper_drafts).
+        decided = [c.event for c in candidates if c.event.event_id in new_ids]
+        helper_drafts.mark_used(self.connection, self.device, decided, self.now)
         self._refuse(
             ratings.store_ratings(self.connection, self.db, self.device, candidates, new_ids, self.now)
         )
