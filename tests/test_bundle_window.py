@@ -1,9 +1,10 @@
-"""一件事一次办 through the real main window (pytest-qt, real widgets, a real SQLite file, a real print queue):
-the bundle found in the item search, one applicant form, the combined checklist with shared materials once,
-a decision per item that follows the ticks, one save storing every case, the combined receipt and one-time
-notice previewed, printed and recorded, read back (pypdfium2, zxing-cpp), and the bundle's QR scanned back
-into the window opening its cases with their statuses. Bad input: the wrong applicant kind, an applicant
-left out, a bundle not held here while offline: a message, nothing stored."""
+"""一件事一次办 through the real main window (pytest-qt, real widgets, a real SQLite file, a real print
+queue): the bundle found in the item search, one applicant form, the combined checklist with shared
+materials once, a decision per item that follows the ticks, one save storing every case, the
+combined receipt and one-time notice previewed, printed and recorded, read back (pypdfium2, zxing-
+cpp), and the bundle's QR scanned back into the window opening its cases with their statuses. Bad
+input: the wrong applicant kind, an applicant left out, a bundle not held here while offline: a
+message, nothing stored."""
 
 from __future__ import annotations
 
@@ -62,7 +63,7 @@ def stored_counts(workspace: Workspace) -> tuple[int, int]:
 def open_intake(qtbot: QtBot, window: MainWindow, query: str) -> BundleIntakeDialog:
     """Typed into the item search and chosen with Enter, keyboard only."""
     window.item_query.setFocus()
-    window.item_query.setText(query)  # typed (QTest types ASCII only: Chinese is set as an input method would)
+    window.item_query.setText(query)  # QTest types ASCII only: Chinese comes as from an input method
     first = window.search_model.index(0, 0)
     assert first.data() == "【一件事】开办餐饮店"
     with qtbot.waitSignal(window.bundles.intake_opened, timeout=10_000) as opened:
