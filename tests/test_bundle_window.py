@@ -133,8 +133,12 @@ def test_a_bundle_intake_with_shared_materials_and_split_decisions_printed_read_
     assert shared and all(len(r.row.item_names) >= 2 for r in shared)  # once, with the items it counts for
     keys = [r.row.key for r in model.rows()]
     assert len(keys) == len(set(keys))
-    licence = model.index(model.row_of("S01"), BundleColumn.ITEMS).data()
-    assert "食品经营许可（新办）" in licence and "公共场所卫生许可" in licence
+    assert (
+        model.index(model.row_of("S01"), BundleColumn.ITEMS).data().startswith("①②")
+    )  # as the heading marks
+    assert "①食品经营许可（新办） ②公共场所卫生许可" in dialog.heading.text()
+    licence = model.index(model.row_of("S01"), BundleColumn.ITEMS).data(Qt.ItemDataRole.ToolTipRole)
+    assert "共享材料：收取一份" in licence and "①食品经营许可（新办）、②公共场所卫生许可" in licence
     own = [r.row.item_code for r in model.rows() if not r.row.shared]
     assert own == sorted(own, key=[FOOD, HYGIENE, SIGN, DRAIN].index)  # each item's own under its item
 
@@ -144,7 +148,7 @@ def test_a_bundle_intake_with_shared_materials_and_split_decisions_printed_read_
     assert dialog.decision_of(HYGIENE) is Outcome.SUPPLEMENT_REQUIRED
     assert dialog.decision_of(FOOD) is Outcome.ACCEPTED and dialog.decision_of(SIGN) is Outcome.ACCEPTED
     shown = [dialog.decisions.item(i).text() for i in range(dialog.decisions.count())]
-    assert "公共场所卫生许可：补正告知" in shown and "食品经营许可（新办）：受理" in shown
+    assert "②公共场所卫生许可：补正告知" in shown and "①食品经营许可（新办）：受理" in shown
     assert not dialog.capture_button.isEnabled() and "办件编号在保存后才有" in dialog.capture_button.toolTip()
 
     with qtbot.waitSignal(dialog.saved, timeout=20_000) as saved:

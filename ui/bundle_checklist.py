@@ -53,6 +53,7 @@ BUNDLE_HEADERS = {
 }
 SHARED_BACKGROUND = QColor("#e8f1fb")  # a shared material: handed over once, for every item it names
 ITEM_BACKGROUNDS = (QColor("#ffffff"), QColor("#f5f5f5"))  # each item's own, alternating by item
+ITEM_MARKS = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫"  # an item of the bundle by its place (at most MAX_BUNDLE_ITEMS)
 NECESSITY_COLOR = {Necessity.REQUIRED: "#b00020", Necessity.TOLERABLE: "#b26a00"}
 
 
@@ -63,6 +64,7 @@ class BundleChecklistModel(QAbstractTableModel):
         super().__init__()
         self._rows: list[BundleMaterialRow] = []
         self._item_order: dict[str, int] = {}
+        self._marks: dict[str, str] = {}  # an item's name → its mark (①…), as the dialog's heading lists them
         self._locked = False
         self.dataChanged.connect(lambda *_: self.changed.emit())
         self.modelReset.connect(self.changed.emit)
@@ -84,6 +86,15 @@ class BundleChecklistModel(QAbstractTableModel):
                 )
             self._rows.append(kept)
         self.endResetModel()
+
+    def set_item_marks(self, marks: dict[str, str]) -> None:
+        self._marks = dict(marks)
+
+    def items_text(self, row: ChecklistRow) -> str:
+        """The items a row counts for: a shared one by their marks (①②…), an item's own by mark and name."""
+        if row.shared is not None and all(name in self._marks for name in row.item_names):
+            return "".join(self._marks[name] for name in row.item_names)
+        return "、".join(f"{self._marks.get(name, '')}{name}" for name in row.item_names)
 
     def rows(self) -> list[BundleMaterialRow]:
         return list(self._rows)
@@ -170,7 +181,7 @@ class BundleChecklistModel(QAbstractTableModel):
                 case BundleColumn.NAME:
                     return f"{material.name}（共享）" if r.row.shared else material.name
                 case BundleColumn.ITEMS:
-                    return "、".join(r.row.item_names)
+                    return self.items_text(r.row)
                 case BundleColumn.NECESSITY:
                     return NECESSITY_LABEL[material.necessity]
                 case BundleColumn.REQUIRED:
@@ -192,10 +203,8 @@ class BundleChecklistModel(QAbstractTableModel):
                 if r.row.shared
                 else "本事项的材料："
             )
-            return (
-                f"{material.name}\n{counts}{'、'.join(r.row.item_names)}\n受理标准：{material.standard}"
-                f"\n依据：{material.basis}"
-            )
+            names = "、".join(f"{self._marks.get(n, '')}{n}" for n in r.row.item_names)
+            return f"{material.name}\n{counts}{names}\n受理标准：{material.standard}\n依据：{material.basis}"
         if role == Qt.ItemDataRole.BackgroundRole:
             if r.row.shared:
                 return QBrush(SHARED_BACKGROUND)

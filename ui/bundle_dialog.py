@@ -39,7 +39,7 @@ HEADERS = {
     BundleCaseColumn.ITEM: "事项",
     BundleCaseColumn.DECISION: "受理决定",
     BundleCaseColumn.STATUS: "当前状态",
-    BundleCaseColumn.PROMISED: "承诺办结",
+    BundleCaseColumn.PROMISED: "承诺办结 / 期限",
 }
 
 

@@ -45,7 +45,7 @@ from app.catalog import ServiceItem
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
 from app.documents.kinds import DocumentKind, bundle_documents
 from app.intake import InputError, Problem
-from ui.bundle_checklist import BundleChecklistModel, BundleColumn
+from ui.bundle_checklist import ITEM_MARKS, BundleChecklistModel, BundleColumn
 from ui.bundle_print import BundlePrintFlow
 from ui.counter_flow import SAVE_REFUSALS
 from ui.decision_panel import OUTCOME_COLOR, VERDICT_COLOR
@@ -81,16 +81,18 @@ class BundleIntakeDialog(QDialog):
         self.setWindowTitle(f"一件事一次办受理 — {bundle.name}（{len(bundle.item_codes)} 个事项）")
         fit_to_screen(self, preferred=PREFERRED_SIZE)
 
-        names = "、".join(self.items[c].name for c in bundle.item_codes)
+        self.marks = {self.items[c].name: ITEM_MARKS[i] for i, c in enumerate(bundle.item_codes)}
+        names = " ".join(f"{ITEM_MARKS[i]}{self.items[c].name}" for i, c in enumerate(bundle.item_codes))
         kinds = "、".join(KIND_LABEL[k] for k in sorted(bundle.applicant_kinds))
         self.heading = named(
-            QLabel(f"【一件事】{bundle.name}：{names}。申请人：{kinds}。共享材料只收一份，用于所列各事项。"),
+            QLabel(f"【一件事】{bundle.name}：{names}。申请人：{kinds}。共享材料只收一份，用于所标各事项。"),
             "bundleHeading",
         )
         self.heading.setWordWrap(True)
         self.heading.setStyleSheet("font-weight:bold;")
         self.intake = IntakeForm(today=desk.workspace.clock.today)
         self.checklist = BundleChecklistModel()
+        self.checklist.set_item_marks(self.marks)
         materials = self._build_materials()
         decisions = self._build_decisions()
 
@@ -144,7 +146,7 @@ class BundleIntakeDialog(QDialog):
         inner.setSpacing(4)
         heading = QHBoxLayout()
         heading.addWidget(
-            QLabel("③ 材料核验（共享材料只收一份；蓝底为共享材料，其后按事项列出各自的材料）"), 1
+            QLabel("③ 材料核验（蓝底为共享材料，只收一份，用于所标各事项；其后按事项列出各自的材料）"), 1
         )
         self.all_received_button = named(QPushButton("全部收到 (F9)"), "bundleAllReceived")
         self.all_received_button.setToolTip("勾选申请人应当提交的全部材料；非必要材料不自动勾选")
@@ -173,7 +175,7 @@ class BundleIntakeDialog(QDialog):
         header.setSectionResizeMode(BundleColumn.NAME, QHeaderView.ResizeMode.Stretch)
         metrics = view.fontMetrics()
         for column, sample in (
-            (BundleColumn.ITEMS, "公共场所卫生许可、食品经营"),
+            (BundleColumn.ITEMS, "①公共场所卫生许可"),
             (BundleColumn.REQUIRED, "原件和复印件 1份"),
             (BundleColumn.DEFECT, "缺陷说明缺陷说"),
         ):
@@ -273,7 +275,8 @@ class BundleIntakeDialog(QDialog):
         for evaluation in evaluated.evaluations:
             outcome = evaluation.result.outcome
             counts[outcome] = counts.get(outcome, 0) + 1
-            head = QListWidgetItem(f"{evaluation.item.name}：{OUTCOME_LABEL[outcome]}")
+            mark = self.marks.get(evaluation.item.name, "")
+            head = QListWidgetItem(f"{mark}{evaluation.item.name}：{OUTCOME_LABEL[outcome]}")
             font = head.font()
             font.setBold(True)
             head.setFont(font)
@@ -335,7 +338,7 @@ class BundleIntakeDialog(QDialog):
         lines = [f"已保存，一件事编号：{stored.number}"]
         if evaluated is not None:
             lines += [
-                f"{e.item.name}：{number}（{OUTCOME_LABEL[e.result.outcome]}）"
+                f"{self.marks.get(e.item.name, '')} {number}（{OUTCOME_LABEL[e.result.outcome]}）"
                 for e, number in zip(evaluated.evaluations, stored.case_numbers, strict=True)
             ]
         self.saved_label.setText("\n".join(lines))

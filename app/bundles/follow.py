@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 from app.bundles.numbers import looks_like_bundle_number, parse_bundle_number
 from app.bundles.views import STATE_LABEL, BundleView, overall_state
+from app.cases.status import CaseStatus
+from app.cases.views import CaseView
 from app.operations.changes import OperationRefused
 from app.sync.bundle_fetch import ServerBundle, fetch_bundle, not_fetched_bundle
 from app.sync.transport import SyncError
@@ -27,7 +29,7 @@ class BundleCaseLine:
     item_name: str
     decision_label: str
     status_label: str
-    promised: str  # the promised date (ISO), or "—"
+    promised: str  # the promised date (ISO), the supplement deadline of a case awaiting 补正, or "—"
 
 
 @dataclass(frozen=True)
@@ -59,11 +61,19 @@ def from_view(view: BundleView) -> BundleStatus:
                 c.item_name,
                 c.decision_label,
                 c.status_label,
-                c.promised_date.isoformat() if c.promised_date else "—",
+                _when(c),
             )
             for c in view.cases
         ),
     )
+
+
+def _when(case: CaseView) -> str:
+    if case.promised_date is not None:
+        return case.promised_date.isoformat()
+    if case.status == CaseStatus.AWAITING_SUPPLEMENT and case.supplement_deadline is not None:
+        return f"补正期限 {case.supplement_deadline.isoformat()}"
+    return "—"
 
 
 def from_server(ws: Workspace, bundle: ServerBundle) -> BundleStatus:
