@@ -175,7 +175,7 @@ class BundleIntakeDialog(QDialog):
         header.setSectionResizeMode(BundleColumn.NAME, QHeaderView.ResizeMode.Stretch)
         metrics = view.fontMetrics()
         for column, sample in (
-            (BundleColumn.ITEMS, "①公共场所卫生许可"),
+            (BundleColumn.ITEMS, max(self.marks, key=len)[:13] + "①"),  # an item's own row: one line
             (BundleColumn.REQUIRED, "原件和复印件 1份"),
             (BundleColumn.DEFECT, "缺陷说明缺陷说"),
         ):
