@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pypdfium2 as pdfium
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 from sqlalchemy import func, select
@@ -274,3 +275,21 @@ def test_bundles_are_listed_first_and_found_by_name_and_initials(window: MainWin
     window.item_search.search("建设工程规划")
     assert not str(model.index(0, 0).data()).startswith("【一件事】")
     assert QModelIndex().isValid() is False
+
+
+def test_closing_an_unsaved_bundle_intake_asks_first(qtbot: QtBot, window: MainWindow) -> None:
+    dialog = open_intake(qtbot, window, "kbcyd")
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # nothing entered: it closes
+    qtbot.waitUntil(lambda: not isValid(dialog) or not dialog.isVisible())
+    dialog = open_intake(qtbot, window, "kbcyd")
+    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert dialog.isVisible() and dialog.discard_question is not None
+    question = dialog.discard_question
+    assert "尚未保存" in question.text()
+    question.button(QMessageBox.StandardButton.No).click()
+    assert dialog.isVisible()
+    dialog.close_button.click()
+    question = dialog.discard_question
+    question.button(QMessageBox.StandardButton.Yes).click()
+    qtbot.waitUntil(lambda: not isValid(dialog) or not dialog.isVisible())

@@ -78,6 +78,7 @@ class BundleIntakeDialog(QDialog):
         self.stored: StoredBundle | None = None
         self.saving = False
         self._to_print: list[DocumentKind] = []
+        self.discard_question: QMessageBox | None = None
         self.setWindowTitle(f"一件事一次办受理 — {bundle.name}（{len(bundle.item_codes)} 个事项）")
         fit_to_screen(self, preferred=PREFERRED_SIZE)
 
@@ -377,6 +378,34 @@ class BundleIntakeDialog(QDialog):
         )
         self.all_received_button.setEnabled(not locked)
         self.accept_button.setEnabled(not locked and self.evaluated is not None)
+
+    # -- closing -------------------------------------------------------------------------------------
+    def has_entries(self) -> bool:
+        """Something typed or ticked that is not saved."""
+        typed = any(e.text().strip() for e in (self.intake.name, self.intake.id_number, self.intake.phone))
+        return typed or any(r.received for r in self.checklist.rows())
+
+    def reject(self) -> None:
+        """Esc or 关闭: while saving, nothing; with entries not saved, only once the clerk confirms."""
+        if self.saving:
+            return
+        if self.stored is not None or not self.has_entries():
+            super().reject()
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "放弃录入",
+            f"“{self.bundle.name}”尚未保存，关闭将放弃已录入的申请人和材料。确定关闭？",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self,
+        )
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.button(QMessageBox.StandardButton.Yes).setText("放弃并关闭")
+        box.button(QMessageBox.StandardButton.No).setText("继续录入")
+        box.accepted.connect(lambda: QDialog.reject(self))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        self.discard_question = box
 
     # -- printing ------------------------------------------------------------------------------------
     def print_document(self, kind: DocumentKind) -> None:
