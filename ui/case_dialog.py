@@ -86,6 +86,7 @@ class CaseDialog(QDialog):
     step_requested = Signal(str)  # a CaseAction after the decision (ui.step_dialog)
     pages_requested = Signal(str)  # case number: its materials' captured pages (ui.capture_view)
     export_requested = Signal(str)  # case number: its pages as one PDF for the back office
+    bundle_requested = Signal(str)  # the 一件事 bundle number of a case decided in one (ui.bundle_dialog)
 
     def __init__(
         self,
@@ -159,6 +160,13 @@ class CaseDialog(QDialog):
         pages_row.addWidget(self.export_button)
         pages_row.addStretch(1)
         layout.addLayout(pages_row)
+        self.bundle_button: QPushButton | None = None
+        if case.bundle_number:  # decided in a 一件事 bundle: its other cases, followed together
+            self.bundle_button = named(QPushButton("同一件事的其他办件…"), "caseBundleButton")
+            self.bundle_button.setToolTip(f"一件事 {case.bundle_number} 的全部办件及其状态")
+            bundle_number = case.bundle_number
+            self.bundle_button.clicked.connect(lambda: self.bundle_requested.emit(bundle_number))
+            pages_row.insertWidget(pages_row.count() - 1, self.bundle_button)
         self.steps = named(StepBar(case, person=person), "stepBar") if person is not None else None
         if self.steps is not None:
             self.steps.step_requested.connect(self.step_requested)

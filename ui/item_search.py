@@ -7,6 +7,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QLabel, QLineEdit, QListView, QVBoxLayout
 
+from app.bundles.search import BundleSearch
 from app.catalog import Hall, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.competence import Referral, referral
@@ -19,11 +20,13 @@ HITS = 50
 
 class ItemSearchPanel(QGroupBox):
     chosen = Signal(str)  # the item's code
+    bundle_chosen = Signal(str)  # a 一件事 bundle's code (listed as “【一件事】name” among the items)
 
     def __init__(self, *, catalog: CatalogRepository, hall: Hall) -> None:
         super().__init__("① 办理事项")
         self._catalog = catalog
         self._hall = hall
+        self._bundles: BundleSearch | None = None  # the current catalog version's bundles, made when asked
         self.search_model = ItemSearchModel(referral_of=self._referral)
         layout = QVBoxLayout(self)
         self.item_query = named(QLineEdit(placeholderText="名称、编码或拼音首字母 (F2)"), "itemQuery")
@@ -56,9 +59,19 @@ class ItemSearchPanel(QGroupBox):
 
     def search(self, text: str) -> None:
         index = self._catalog.index
-        self.search_model.set_hits(index.search(text, limit=HITS) if text.strip() else index.first(HITS))
+        bundles = self.bundle_search()
+        found = bundles.search(text, limit=HITS) if text.strip() else bundles.first()
+        items = index.search(text, limit=HITS) if text.strip() else index.first(HITS)
+        self.search_model.set_hits((found + items)[: max(HITS, len(found))])
         if self.search_model.rowCount():
             self.item_list.setCurrentIndex(self.search_model.index(0, 0))
+
+    def bundle_search(self) -> BundleSearch:
+        """The bundles of the catalog version in use, searched as items are."""
+        version = self._catalog.version
+        if self._bundles is None or self._bundles.version != version:
+            self._bundles = BundleSearch(version, self._catalog.bundles())
+        return self._bundles
 
     def search_again(self) -> None:
         """The same query over the catalog as it is now (a new version came)."""
@@ -108,4 +121,8 @@ class ItemSearchPanel(QGroupBox):
             self._choose_index(index)
 
     def _choose_index(self, index: QModelIndex) -> None:
-        self.chosen.emit(str(index.data(CodeRole)))
+        code = str(index.data(CodeRole))
+        if self._bundles is not None and code in self._bundles:
+            self.bundle_chosen.emit(code)
+        else:
+            self.chosen.emit(code)

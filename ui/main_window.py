@@ -42,6 +42,7 @@ from app.scanning.keystrokes import ScanTiming
 from app.scanning.routing import route_scan
 from app.sync.client import SyncError, SyncReport
 from app.workspace import Workspace
+from ui.bundle_desk import BundleDesk
 from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
 from ui.counter_flow import CounterFlow
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.printing = PrintFlow(desk=self.desk)
         self.rating_offer = RatingOffer(desk=self.desk)  # 好差评 after a visit's document is printed
         self.reference = ReferenceRefresh(desk=self.desk, flow=self.counter_flow, search=self.item_search)
+        self.bundles = BundleDesk(desk=self.desk, open_case=self.show_case)  # 一件事一次办 (ui.bundle_desk)
         self._name_parts()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -243,6 +245,9 @@ class MainWindow(QMainWindow):
         self.printing.printed.connect(self.rating_offer.after_print)
         self.printing.printed.connect(self.lookup.steps.print_next)  # a step's documents, one by one
         self.sync.synced.connect(self._synced)
+        self.item_search.bundle_chosen.connect(self.bundles.open_intake)
+        self.bundles.saved.connect(self._bundle_saved)
+        self.lookup.opened.connect(lambda dialog: dialog.bundle_requested.connect(self.show_bundle))
 
     def _cases_list_shown(self, on: bool) -> None:
         self.window_state.cases_open = on
@@ -417,6 +422,14 @@ class MainWindow(QMainWindow):
         self.sync.local_change()
         if accepted.print_next is not None:
             self.request_print(str(accepted.print_next), number)
+
+    def _bundle_saved(self, _stored: object) -> None:
+        self.refresh_cases()
+        self.sync.local_change()
+
+    def show_bundle(self, text: str) -> None:
+        """A 一件事 bundle's cases and statuses together (its QR or number scanned, or a case's bundle)."""
+        self.bundles.show_bundle(text)
 
     def refresh_cases(self) -> None:
         self.todays_cases.refresh()

@@ -2,7 +2,7 @@
 typed at scanner speed (app.scanning.keystrokes), so a scan never lands as stray text in the focused field;
 keys that turn out to be typing are handed to the widget that had the focus, in order. A finished scan goes
 where app.scanning.routing sends it: its case opened, its certificate verified, the applicant's ID filled,
-or "未能识别" in the status bar.
+a bundle's cases shown together, or "未能识别" in the status bar.
 
 The filter reads keys while the clerk's window is active and not locked, or a dialog of the window that
 shows cases and takes no typing (a case, the approver's queue, the supervisor's watch: `read_scans_in`) is:
@@ -33,6 +33,7 @@ from app.scanning.keystrokes import ENTER, KeystrokeReader, Scan, ScanTiming, To
 from app.scanning.routing import (
     FillApplicant,
     LoadDraft,
+    OpenBundle,
     OpenCase,
     Refused,
     Route,
@@ -73,6 +74,8 @@ class ScanTargets(Protocol):
 
     def load_draft(self, text: str) -> None: ...
 
+    def show_bundle(self, text: str) -> None: ...
+
     def show_status(self, text: str, msecs: int = 0) -> None: ...
 
 
@@ -105,6 +108,8 @@ def follow_route(route: Route, *, targets: ScanTargets) -> None:
     """Do what a route says, in the window."""
     if isinstance(route, OpenCase):
         targets.show_case(route.number)
+    elif isinstance(route, OpenBundle):
+        targets.show_bundle(route.number)
     elif isinstance(route, VerifyCertificate):
         targets.verify_scanned(route.text)
     elif isinstance(route, LoadDraft):

@@ -13,8 +13,9 @@ window's scan router opens as the bundle (app.scanning.routing). Which of them a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +25,7 @@ from app.bundles.views import BundleView
 from app.cases.views import CaseView
 from app.catalog import FORM_LABEL, ApplicantKind, Form, Material, ServiceItem
 from app.catalog_store import CatalogRepository
-from app.clock import CHINA, Clock
+from app.clock import CHINA, Clock, hall_time_text
 from app.completeness import Outcome, Verdict
 from app.documents.content import (
     BLANK_DATE,
@@ -48,9 +49,14 @@ from app.documents.kinds import (
 )
 from app.documents.layout import Layout
 from app.documents.notices import INCLUSIVE, PERMIT_LAW, YOU, addressee
-from app.documents.service import DocumentService, RenderedDocument, glyph_warnings
-from db.models import CaseBundle
+from app.documents.service import DocumentService, RenderedDocument, ReprintReasonRequired, glyph_warnings
+from app.sync.events import DocumentPrinted
+from app.sync.outbox import UnsendableEvent, record_event
+from app.sync.wire import MAX_CLERK_TEXT_CHARS
+from db.models import CaseBundle, PrintRecord
 from db.store import Store
+
+log = logging.getLogger("clerk.bundles")
 
 DECISION_TEXT: dict[str, str] = {
     Outcome.ACCEPTED: "予以受理",
@@ -383,7 +389,22 @@ class BundleDocuments:
     def available(self, bundle: BundleView) -> tuple[DocumentKind, ...]:
         return bundle_documents([str(c.decision) for c in bundle.cases])
 
-    def prepare(self, kind: DocumentKind, bundle: BundleView, *, counter: CounterContext) -> RenderedDocument:
+    def prepare(
+        self,
+        kind: DocumentKind,
+        bundle: BundleView,
+        *,
+        counter: CounterContext,
+        reprint_reason: str | None = None,
+    ) -> RenderedDocument:
+        """Render the combined document from the stored bundle. One printed before is a reprint (补打): it
+        needs a reason (ReprintReasonRequired), keeps its number and says it is a reprint."""
+        reason = (reprint_reason or "").strip() or None
+        reprint = self.printed_before(bundle, kind)
+        if reprint and reason is None:
+            raise ReprintReasonRequired(f"「{TITLE[kind]}」已打印过，补打须填写原因")
+        if reprint and reason is not None and len(reason) > MAX_CLERK_TEXT_CHARS:
+            raise DocumentError(f"补打原因过长：共 {len(reason)} 个字，最多 {MAX_CLERK_TEXT_CHARS} 个")
         if kind not in BUNDLE_KINDS:
             raise DocumentError(f"“{TITLE[kind]}”不是一件事的文书")
         if kind not in self.available(bundle):
@@ -402,11 +423,94 @@ class BundleDocuments:
                 items[case.item_code] = item
             bundle_notice(bundle, items, office, "—")  # every gap readable before a number is spent
             content = bundle_notice(bundle, items, office, self._number(kind, bundle, counter))
+        if reprint:
+            now = hall_time_text(self._clock.now(), style="document")
+            content = replace(content, reprint=f"原因：{reason}　补打：{now}　{counter.clerk_name}")
         from app.documents.pdf import render_pdf  # reportlab: at the first document
 
         pdf = render_pdf(content, layout=Layout.A4)
         return RenderedDocument(
-            kind, bundle.number, content.number, Layout.A4, pdf.data, pdf.pages, None, glyph_warnings(content)
+            kind,
+            bundle.number,
+            content.number,
+            Layout.A4,
+            pdf.data,
+            pdf.pages,
+            reason if reprint else None,
+            glyph_warnings(content),
+        )
+
+    def printed_before(self, bundle: BundleView, kind: DocumentKind) -> bool:
+        """Whether the bundle's document of `kind` was printed (its number is on a print record of a case
+        of the bundle)."""
+        number = bundle.documents.get(str(kind))
+        with self._store.read() as session:
+            row = session.scalars(select(CaseBundle).where(CaseBundle.number == bundle.number)).first()
+            if row is not None:
+                number = (row.documents or {}).get(str(kind))
+            if not isinstance(number, str):
+                return False
+            cases = [c.number for c in bundle.cases]
+            found = session.scalars(
+                select(PrintRecord.id).where(
+                    PrintRecord.case_number.in_(cases),
+                    PrintRecord.kind == str(kind),
+                    PrintRecord.document_number == number,
+                )
+            ).first()
+        return found is not None
+
+    def record_print(
+        self,
+        document: RenderedDocument,
+        bundle: BundleView,
+        *,
+        destination: str,
+        copies: int,
+        counter: CounterContext,
+    ) -> None:
+        """Record a print the printer (or file) took, as a case's document print is recorded: the combined
+        document is a document of every case of the bundle, so each case gets its print record and its
+        `document.printed` (or `document.reprinted`) event, all in one transaction."""
+        if document.case_number != bundle.number or document.kind not in BUNDLE_KINDS:
+            raise DocumentError(f"“{document.title}”不是一件事 {bundle.number} 的文书")
+        if not bundle.cases:
+            raise DocumentError(f"一件事 {bundle.number} 没有办件")
+        now = self._clock.now()
+        printed = DocumentPrinted(
+            document=document.kind,
+            number=document.number,
+            copies=copies,
+            destination=destination,
+            sha256=document.sha256,
+            layout=document.layout,
+        )
+        reason = document.reprint_reason
+        event = printed if reason is None else printed.reprint(reason=reason)
+        with self._store.write() as session:
+            for case in bundle.cases:
+                session.add(
+                    PrintRecord(
+                        case_number=case.number,
+                        document_number=document.number,
+                        kind=str(document.kind),
+                        layout=str(document.layout),
+                        copies=copies,
+                        reprint=reason is not None,
+                        reason=reason,
+                        destination=destination,
+                        sha256=document.sha256,
+                        pages=document.pages,
+                        clerk_login=counter.clerk_login,
+                        printed_at=now.replace(tzinfo=None),
+                    )
+                )
+                try:
+                    record_event(session=session, event=event, case_number=case.number, by=counter, now=now)
+                except UnsendableEvent as error:
+                    raise DocumentError(f"打印记录未保存：不符合上传格式（{error}）") from None
+        log.info(
+            "%s %s of bundle %s printed to %s", document.kind, document.number, bundle.number, destination
         )
 
     def _number(self, kind: DocumentKind, bundle: BundleView, counter: CounterContext) -> str:
