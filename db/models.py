@@ -619,6 +619,10 @@ class HelperDraft(Base):
     applicant_name: Mapped[str] = mapped_column(String(400))
     content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
+    # Since schema 16 (issue 15, helper mode): when the helper first printed its 帮办预审单 (UTC; NULL: not
+    # printed, so saving again replaces it), and the printed draft an edited copy stands in for.
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    replaces_draft_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class RevokedSigningKey(Base):
@@ -630,3 +634,14 @@ class RevokedSigningKey(Base):
     key_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     revoked_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
     reason: Mapped[str] = mapped_column(Text)
+
+
+class HelperClientList(Base):
+    """The cases a helper prepared, as the server last answered (app.helpers.client_cases): kept whole per
+    helper so a helper offline sees what was last fetched, and when."""
+
+    __tablename__ = "helper_client_list"
+
+    helper_login: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    content: Mapped[str] = mapped_column(Text)  # the server's answer as checked, JSON

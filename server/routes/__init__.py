@@ -9,6 +9,7 @@
 | `reference.py` | a published catalog version |
 | `conflicts.py` | a supervisor resolving a conflict |
 | `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
+| `helpers.py` | a helper's client list: the cases they prepared |
 | `health.py` | liveness and the server's clock |
 | `dependencies.py` | what endpoints share: database, sync service, clock, throttle, the device asking |
 | `errors.py` | every error as an `ErrorBody`; the catch-all for what was not foreseen |
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.routes import accounts, blobs, cases, conflicts, devices, health, reference, sync
+from server.routes import accounts, blobs, cases, conflicts, devices, health, helpers, reference, sync
 
 ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
@@ -29,5 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     reference.router,
     conflicts.router,
     accounts.router,
+    helpers.router,
     health.router,
 )
