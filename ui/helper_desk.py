@@ -147,6 +147,15 @@ class HelperDesk(QObject):
         self.authorisation = authorisation
         self.panel.show_authorisation(authorisation)
 
+    def set_authorisation(self, authorisation: Authorisation | None) -> None:
+        """The draft's 代办委托书 (or none) on screen, as a reopened draft has it."""
+        self.authorisation = authorisation
+        self.panel.agency.blockSignals(True)
+        self.panel.agency.setChecked(authorisation is not None)
+        self.panel.agency.blockSignals(False)
+        self.panel.agency_button.setEnabled(authorisation is not None)
+        self.panel.show_authorisation(authorisation)
+
     def _authorisation_cancelled(self) -> None:
         if self.authorisation is None:
             self.panel.agency.setChecked(False)
@@ -291,12 +300,7 @@ class HelperDesk(QObject):
         flow.refresh_checklist()
         flow.checklist.take_received(draft.request.materials, draft.request.commitments)
         self.draft_id, self.draft_printed = draft.draft_id, printed
-        self.authorisation = draft.authorisation
-        self.panel.agency.blockSignals(True)
-        self.panel.agency.setChecked(draft.authorisation is not None)
-        self.panel.agency.blockSignals(False)
-        self.panel.agency_button.setEnabled(draft.authorisation is not None)
-        self.panel.show_authorisation(draft.authorisation)
+        self.set_authorisation(draft.authorisation)
         state = "已打印：修改后保存将另存为新预审单" if printed else "未打印"
         self.panel.draft_label.setText(f"已打开草稿 {draft.draft_id[:8]}…（{state}）")
         self.recheck()

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
-    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -125,9 +124,8 @@ class PrecheckPanel(QGroupBox):
         if authorisation is None:
             self.agency_summary.setText("")
             return
-        self.agency_summary.setText(
-            f"委托人 {authorisation.principal}；{authorisation.period_text()}；{authorisation.scope}"
-        )
+        self.agency_summary.setText(f"委托人 {authorisation.principal}；{authorisation.period_text()}")
+        self.agency_summary.setToolTip(f"委托事项及权限：{authorisation.scope}")
 
 
 def _qdate(day: date) -> QDate:
@@ -234,15 +232,17 @@ class HelperLists(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        heading = QHBoxLayout()
         self.workload = named(QLabel(""), "workloadLabel")
         self.fetched = named(QLabel("代办/帮办件：尚未从服务器获取"), "clientsFetched")
         self.refresh_button = named(QPushButton("刷新代办/帮办件"), "refreshClients")
         self.refresh_button.clicked.connect(self.refresh_requested)
-        heading.addWidget(self.workload, 1)
-        heading.addWidget(self.fetched)
-        heading.addWidget(self.refresh_button)
-        layout.addLayout(heading)
+        corner = QWidget()
+        corner_layout = QHBoxLayout(corner)
+        corner_layout.setContentsMargins(8, 0, 0, 0)
+        corner_layout.addWidget(self.workload)
+        corner_layout.addSpacing(12)
+        corner_layout.addWidget(self.fetched)
+        corner_layout.addWidget(self.refresh_button)
         self.tabs = named(QTabWidget(), "helperTabs")
         self.drafts = _table(["保存时间", "事项", "申请人", "预审情况", "代办", "预审单"], "draftsView", 1)
         self.clients = _table(
@@ -252,9 +252,10 @@ class HelperLists(QWidget):
         )
         self.tabs.addTab(self.drafts, "我的草稿（双击打开）")
         self.tabs.addTab(self.clients, "我的代办/帮办件")
+        self.tabs.setCornerWidget(corner, Qt.Corner.TopRightCorner)
+        bar = max(self.tabs.tabBar().sizeHint().height(), corner.sizeHint().height())
+        self.tabs.setFixedHeight(bar + self.drafts.height() + 6)
         layout.addWidget(self.tabs)
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.tabs.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self.drafts.doubleClicked.connect(self._open_row)
 
     def _open_row(self, index: QModelIndex) -> None:
