@@ -14,6 +14,7 @@ from pathlib import Path
 import pypdfium2
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -21,6 +22,7 @@ from app.accounts.demo import DEMO_PASSWORD
 from app.clock import Clock
 from app.helpers.agency import Authorisation
 from app.helpers.client_cases import ClientList
+from app.helpers.drafts import for_current_checklist
 from app.helpers.handoff import HandoffStatus
 from app.helpers.my_drafts import is_printed
 from app.helpers.prepared_by import PreparedBy
@@ -114,6 +116,13 @@ def give_authorisation(qtbot: QtBot, win: MainWindow, **changes: object) -> Auth
     return dialog
 
 
+def press(qtbot: QtBot, win: MainWindow, key: Qt.Key) -> None:
+    """Ctrl+key in the helper's window, the active one (as on the helper's laptop)."""
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow)
+    qtbot.keyClick(win, key, Qt.KeyboardModifier.ControlModifier)
+
+
 def draft_count(ws: Workspace) -> int:
     with ws.store.read() as session:
         return int(session.scalar(select(func.count()).select_from(HelperDraft)) or 0)
@@ -131,6 +140,13 @@ def test_a_helper_signs_in_to_helper_mode_and_a_clerk_to_the_counter(
     assert helper_window.precheck.to_bring.count() > 0  # nothing received yet: every material to bring
     helper_window.checklist.mark_all_received()
     qtbot.waitUntil(lambda: "齐全" in helper_window.precheck.state.text())
+    assert not helper_window.decision.accept_button.isVisible()  # nothing is decided here
+    with qtbot.waitSignal(helper_window.helper_desk.previewed, timeout=30_000) as previewed:
+        press(qtbot, helper_window, Qt.Key.Key_P)  # saved, then previewed
+    previewed.args[0].reject()
+    assert helper_window.helper_desk.draft_id is not None
+    qtbot.waitUntil(lambda: helper_window.helper_lists.drafts.rowCount() == 1)
+    assert helper_window.helper_lists.drafts.item(0, 3).text() == "材料齐全"
 
 
 def test_bad_input_is_refused_and_nothing_stored(
@@ -175,7 +191,12 @@ def test_bad_input_is_refused_and_nothing_stored(
 
 @needs_poppler
 def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
-    qtbot: QtBot, helper_window: MainWindow, helper_ws: Workspace, workspace: Workspace, tmp_path: Path
+    qtbot: QtBot,
+    helper_window: MainWindow,
+    helper_ws: Workspace,
+    workspace: Workspace,
+    window: MainWindow,
+    tmp_path: Path,
 ) -> None:
     win, desk = helper_window, helper_window.helper_desk
     fill_applicant(qtbot, win)
@@ -183,7 +204,7 @@ def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
     assert desk.authorisation is not None and desk.authorisation.principal_id == PERSON["id_number"]
     assert "委托人" in win.precheck.agency_summary.text()
     with qtbot.waitSignal(desk.saved, timeout=20_000) as saved:
-        qtbot.keyClick(win, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+        press(qtbot, win, Qt.Key.Key_S)
     first = saved.args[0].draft
     assert first.authorisation == desk.authorisation and desk.draft_id == first.draft_id
     with qtbot.waitSignal(desk.saved, timeout=20_000) as again:  # not printed: saved again, same draft
@@ -194,7 +215,7 @@ def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
         win.precheck.print_button.click()
     preview = previewed.args[0]
     page = pypdfium2.PdfDocument(preview.document.pdf)[0]
-    text = page.get_textpage().get_text_range()
+    text = "".join(page.get_textpage().get_text_range().split())  # lines joined as the reader reads on
     assert "帮办预审单" in text and "代办委托书" in text and "代为申请、递交材料、领取证照" in text
     assert "2026年11月01日至2027年10月31日" in text and "WT-2026-017" in text
     assert PERSON["id_number"] not in text  # masked, as on every document
@@ -203,6 +224,18 @@ def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
     loaded = read(workspace, code)  # the window reads it, the 代办委托书 with it
     assert loaded.status is HandoffStatus.LOADED and loaded.draft is not None
     assert loaded.draft.authorisation == desk.authorisation
+    assert loaded.item is not None  # the clerk decides; the case carries the 代办委托书 and shows it
+    number = workspace.acceptance.accept(
+        for_current_checklist(loaded.draft, item=loaded.item), counter=workspace.counter("demo")
+    )
+    with qtbot.waitSignal(window.lookup.opened, timeout=20_000):
+        window.show_case(number)
+    assert window.case_dialog is not None
+    summary = window.case_dialog.findChild(QLabel, "caseSummary")
+    assert summary is not None
+    assert "帮办员：孙丽（bangban）" in summary.text()
+    assert "代办委托书：委托人" in summary.text() and "2027年10月31日" in summary.text()
+    window.case_dialog.reject()
 
     ensure_queues()
     with queues_to_ourselves():

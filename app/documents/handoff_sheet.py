@@ -125,15 +125,18 @@ def handoff_sheet_pdf(
         line("窗口扫描右上角二维码即可调出本预审内容（由帮办设备签名，改动即失效）。", small),
         *_authorisation_part(authorisation, id_kind=str(applicant.id_type), line=line, heading=heading),
         Spacer(1, 3 * mm),
-        line("一、材料预审情况", heading),
-        _checklist(prepared, item=item, result=result, line=line),
-        Spacer(1, 3 * mm),
-        line("二、还需携带或补正的材料", heading),
+        # What the applicant must still bring comes first: it is what they read the sheet for.
+        line("一、还需携带或补正的材料", heading),
     ]
     if prepared.to_bring:
         story += [line(f"{n}. {text}") for n, text in enumerate(prepared.to_bring, start=1)]
     else:
-        story.append(line("预审未发现缺少的材料；请携带以上材料原件到窗口。"))
+        story.append(line("预审未发现缺少的材料；请携带下列材料原件到窗口。"))
+    story += [
+        Spacer(1, 3 * mm),
+        line("二、材料预审情况", heading),
+        _checklist(prepared, item=item, result=result, line=line),
+    ]
     story += [Spacer(1, 4 * mm), line(NOT_A_DECISION, heading)]
 
     missing = chain.missing("".join(texts))
@@ -205,11 +208,10 @@ def _authorisation_part(
         return []
     a = authorisation
     body = ParagraphStyle("handoff-authorisation", parent=heading, fontSize=10, leading=14)
+    reference = f"；编号：{a.reference}" if a.reference else ""
     rows = [
-        f"委托人：{a.principal}（{mask_id_number(id_kind, a.principal_id)}）",
-        f"委托事项及权限：{a.scope}",
-        f"委托期限：{a.period_text()}",
-        f"委托书落款日期：{a.signed_on:%Y年%m月%d日}" + (f"；编号：{a.reference}" if a.reference else ""),
+        f"委托人：{a.principal}（{mask_id_number(id_kind, a.principal_id)}）；委托期限：{a.period_text()}",
+        f"委托事项及权限：{a.scope}；委托书落款日期：{a.signed_on:%Y年%m月%d日}{reference}",
     ]
     return [Spacer(1, 3 * mm), line("代办委托书（请携带原件）", heading), *(line(r, body) for r in rows)]
 
