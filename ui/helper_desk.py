@@ -179,9 +179,11 @@ class HelperDesk(QObject):
         request = self._flow.current_request()
         assert request is not None
         person, authorisation, draft_id = self._desk.counter, self.authorisation, self.draft_id
+        capture = self._flow.capture  # pages captured with the document camera or scanner (F6)
+        pages = [p.sha256 for m in capture.attachments() for p in m.pages] if capture is not None else []
         self._desk.jobs.database(
             lambda _p: self.service.save(
-                request, helper=person, authorisation=authorisation, draft_id=draft_id
+                request, helper=person, authorisation=authorisation, draft_id=draft_id, page_hashes=pages
             ),
             parent=self._desk.window,
         ).success(lambda prepared: self._saved(prepared, then_print)).failure(self._refused).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from app.accounts.roles import Permission
@@ -47,11 +48,13 @@ class HelperService:
         helper: Actor,
         authorisation: Authorisation | None = None,
         draft_id: str | None = None,
+        page_hashes: Sequence[str] = (),
     ) -> Prepared:
         """Pre-check `request` and keep it as a draft here (保存草稿): under `draft_id` when that draft is not
         printed yet, else as a new draft (naming the printed one it stands in for). PermissionDenied for an
         account that may not prepare drafts; InputError for a request that would not pass at the counter
-        either or an unsound 代办委托书. Works offline."""
+        either or an unsound 代办委托书. `page_hashes`: the SHA-256 of the pages captured for it. Works
+        offline."""
         helper.require(Permission.PREPARE_DRAFT)
         item = self._item(request.item_code)
         replaces = None
@@ -67,6 +70,7 @@ class HelperService:
             now=self._clock.now(),
             authorisation=authorisation,
             draft_id=draft_id,
+            page_hashes=page_hashes,
         )
         keep_draft(self._store, prepared.draft, replaces=replaces)
         return prepared
