@@ -671,6 +671,10 @@ class HelperDraft(Base):
     handoff_code: Mapped[str | None] = mapped_column(Text, default=None)
     # When the server took the draft this PC prepared (None: not yet, or one that reached this window).
     uploaded_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    # Since schema 16 (issue 15, helper mode): when the helper first printed its 帮办预审单 (UTC; NULL: not
+    # printed, so saving again replaces it), and the printed draft an edited copy stands in for.
+    printed_at: Mapped[datetime | None] = mapped_column(DateTime, default=None)
+    replaces_draft_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
 class RevokedSigningKey(Base):
@@ -709,3 +713,14 @@ class CaseBundle(Base):
     documents: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # kind → document number
 
     __table_args__ = (UniqueConstraint("window_code", "received_on", "serial"),)
+
+
+class HelperClientList(Base):
+    """The cases a helper prepared, as the server last answered (app.helpers.client_cases): kept whole per
+    helper so a helper offline sees what was last fetched, and when."""
+
+    __tablename__ = "helper_client_list"
+
+    helper_login: Mapped[str] = mapped_column(String(40), primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    content: Mapped[str] = mapped_column(Text)  # the server's answer as checked, JSON

@@ -53,7 +53,10 @@ TAGS = [
     {"name": "blobs", "description": "材料页面文件：分块续传上传、按大厅下载"},
     {"name": "reference", "description": "事项目录与节假日安排"},
     {"name": "accounts", "description": "大厅工作人员账号：系统管理员管理账号，本人修改密码"},
-    {"name": "helpers", "description": "帮办：本机签名密钥的发布，帮办预审单经服务器交到本大厅窗口"},
+    {
+        "name": "helpers",
+        "description": "帮办：本机签名密钥的发布，帮办预审单经服务器交到本大厅窗口，帮办员的代办/帮办件",
+    },
     {"name": "health", "description": "运行状态"},
 ]
 

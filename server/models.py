@@ -410,3 +410,17 @@ helper_draft = Table(
     Column("used_at", DateTime),
     Index("ix_helper_draft_hall_code_used_by", "hall_code", "used_by"),
 )
+
+# Who prepared a case before the counter (issue 15): one row per case whose decision names a helper
+# (`prepared_by`), so a helper's client list is one indexed read of the hall's cases, never a scan of
+# snapshots. Inserted with the case; the rest of the case (status, timing) is `case_record`'s.
+case_preparer = Table(
+    "case_preparer",
+    metadata,
+    Column("case_number", String(32), ForeignKey("case_record.number"), primary_key=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("helper_login", String(64), nullable=False),
+    Column("draft_id", String(36), nullable=False),
+    Column("agency", Boolean, nullable=False),  # 代办: the decision carries a 代办委托书
+    Index("ix_case_preparer_hall_code_helper_login", "hall_code", "helper_login"),
+)

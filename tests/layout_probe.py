@@ -34,10 +34,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.accounts.demo import DEMO_PASSWORD
 from app.catalog import ApplicantKind, ServiceItem
 from app.clock import CHINA, fixed_clock
 from app.completeness import applicable_materials
 from app.documents.kinds import main_document
+from app.helpers.agency import Authorisation
 from app.workspace import Workspace, open_workspace, prepare_demo_home
 from tests.helpers import AGENT, COMPANY
 from ui.fonts import install_chinese_translations, register_fonts, ui_font
@@ -375,8 +377,65 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     QApplication.processEvents()
     window.close()
+    window.jobs.wait()
+    helper_mode(args, workspace, report, item)
     workspace.close()
     return report
+
+
+HELPER_CONTROLS = (
+    "itemQuery",
+    "itemList",
+    "applicantName",
+    "applicantId",
+    "checklistView",
+    "precheckState",
+    "toBringList",
+    "agencyCheck",
+    "saveDraftButton",
+    "printSheetButton",
+    "newDraftButton",
+    "draftsView",
+    "refreshClients",
+)
+
+
+def helper_mode(
+    args: argparse.Namespace, workspace: Workspace, report: dict[str, Any], item: ServiceItem
+) -> None:
+    """The same PC with a 帮办员 signed in (issue 15): the pre-check, 我的草稿, the 代办委托书 form."""
+    signed = workspace.sign_in("bangban", DEMO_PASSWORD)
+    window = MainWindow(workspace=workspace, counter=workspace.counter(signed.login))
+    window.show_on_screen()
+    wait_until(lambda: window.isVisible() and window.helper_mode)
+    fill_case(window, item)
+    window.helper_desk.set_authorisation(
+        Authorisation(
+            principal=COMPANY["name"],
+            principal_id=COMPANY["id_number"],
+            scope="代为申请、递交和补正材料、领取证照",
+            valid_from=NOW.date(),
+            valid_until=NOW.date().replace(year=NOW.year + 1),
+            signed_on=NOW.date(),
+        )
+    )
+    window.save_draft()
+    wait_until(lambda: window.helper_lists.drafts.rowCount() == 1)
+    report["helper"] = check_window(window, required=HELPER_CONTROLS)
+    report["helper_checklist"] = checklist_rows(window)
+    report["screenshots"].append(screenshot(args.screenshots, f"helper-{args.tag}", window))
+    window.helper_desk.edit_authorisation()
+    dialog = window.helper_desk.authorisation_dialog
+    assert dialog is not None
+    wait_until(dialog.isVisible)
+    report["authorisation_dialog"] = check_window(dialog)
+    report["screenshots"].append(
+        screenshot(args.screenshots, f"helper-authorisation-{args.tag}", window, dialog)
+    )
+    dialog.reject()
+    QApplication.processEvents()
+    window.close()
+    window.jobs.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,6 +37,8 @@ CHECKED = (
     "case_dialog",
     "message_box",
     "conflicts_dialog",
+    "helper",  # a 帮办员 signed in: helper mode (issue 15)
+    "authorisation_dialog",
 )
 
 
@@ -79,5 +81,7 @@ def test_every_control_is_on_screen(
         assert rows["rows"] >= 12, report["item"]
         assert rows["full_rows"] >= MIN_ROWS[tag], (key, rows)
         assert max(rows["row_heights"]) <= 2 * rows["line_spacing"] + 8, rows
+    # Helper mode: 我的草稿 below the form leaves the checklist as many whole rows as 今日办件 does.
+    assert report["helper_checklist"]["full_rows"] >= MIN_ROWS[tag], report["helper_checklist"]
     assert not report["main_cases_folded"]["cases_shown"]
     assert report["checklist_cases_folded"]["full_rows"] >= report["checklist"]["full_rows"]

@@ -119,14 +119,17 @@ def test_a_helper_accepts_nothing_on_screen_nor_by_the_operation(
     window: MainWindow, qtbot: QtBot, workspace: Workspace
 ) -> None:
     shift_change(qtbot, window, "bangban")
+    assert window.helper_mode and not window.decision.isVisible()  # a helper's desk: the pre-check (issue 15)
     fill_company_with_agent(qtbot, window)
     window.checklist.mark_all_received()
     window.counter_flow.reevaluate()
-    assert window.decision.outcome.text() == "受理"
+    assert window.decision.outcome.text() == "受理"  # evaluated, never shown to the helper
     button = window.decision.accept_button
     assert not button.isEnabled() and "孙丽（bangban） 没有受理员角色，不能受理办件" in button.toolTip()
     window.last_message = None
-    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # the shortcut still asks
+    qtbot.keyClick(window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # helper mode: nothing
+    assert window.last_message is None and not window.case_saved
+    window.counter_flow.accept_case()  # the operation itself refuses all the same
     qtbot.waitUntil(lambda: window.last_message is not None, timeout=20_000)
     assert window.last_message is not None and window.last_message.windowTitle() == "未能保存"
     assert "没有受理员角色" in window.last_message.text()

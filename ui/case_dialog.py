@@ -33,6 +33,7 @@ from app.clock import hall_time_text
 from app.completeness import Verdict
 from app.diagnostics.masking import mask_identifiers
 from app.documents.kinds import TITLE, DocumentKind
+from app.helpers.prepared_by import PreparedBy
 from app.identity_documents import ID_KINDS, IdKind
 from app.licences import ApprovalForm
 from app.operations.person import Actor
@@ -62,6 +63,19 @@ def _refused_by_role(button: QPushButton, refusal: str | None) -> None:
     if refusal is not None:
         button.setEnabled(False)
         button.setToolTip(refusal)
+
+
+def prepared_lines(prepared: PreparedBy | None) -> list[str]:
+    """Who prepared the case before the counter (issue 15), and the 代办委托书 under which they acted."""
+    if prepared is None:
+        return []
+    lines = [f"帮办员：{prepared.name}（{prepared.login}）· 预审单 {prepared.draft_id[:8]}…"]
+    a = prepared.authorisation
+    if a is not None:
+        reference = f"，编号 {a.reference}" if a.reference else ""
+        lines.append(f"代办委托书：委托人 {a.principal}；委托期限 {a.period_text()}{reference}")
+        lines.append(f"委托书落款日期：{a.signed_on:%Y年%m月%d日}；委托事项及权限：{a.scope}")
+    return lines
 
 
 @dataclass(frozen=True)
@@ -132,6 +146,7 @@ class CaseDialog(QDialog):
             f"受理人：{case.clerk_name} · 窗口 {case.window_code}",
             *life_lines(case),
         ]
+        lines += prepared_lines(case.prepared_by)
         lines += [f"· {f.message}" for f in case.findings if f.outcome != Verdict.OK]
         summary = named(QLabel("\n".join(lines)), "caseSummary")
         summary.setWordWrap(True)

@@ -47,6 +47,8 @@ from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
 from ui.counter_flow import CounterFlow
 from ui.desk import Desk, not_permitted
+from ui.helper_desk import HelperDesk, helper_mode
+from ui.helper_panels import HelperLists, PrecheckPanel
 from ui.item_search import ItemSearchPanel
 from ui.jobs import Jobs
 from ui.object_names import named
@@ -107,13 +109,27 @@ class MainWindow(QMainWindow):
         self.rating_offer = RatingOffer(desk=self.desk)  # 好差评 after a visit's document is printed
         self.reference = ReferenceRefresh(desk=self.desk, flow=self.counter_flow, search=self.item_search)
         self.bundles = BundleDesk(desk=self.desk, open_case=self.show_case)  # 一件事一次办 (ui.bundle_desk)
+        # Helper mode (ui.helper_desk): the pre-check in place of the decision, the helper's lists in place
+        # of 今日办件; which one shows is the signed-in person's permissions (`_show_who`).
+        self.precheck = named(PrecheckPanel(), "precheckPanel")
+        self.helper_lists = HelperLists()
+        self.helper_desk = HelperDesk(
+            desk=self.desk, flow=self.counter_flow, panel=self.precheck, lists=self.helper_lists
+        )
+        self.helper_mode = False
         self._name_parts()
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(self.item_search)
         splitter.addWidget(self._build_middle())
-        splitter.addWidget(self.decision)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.decision)
+        right_layout.addWidget(self.precheck)
+        self.precheck.hide()
+        splitter.addWidget(right)
         # Item search and decision take about a fifth of the width each; the checklist the rest.
         width = area.width()
         splitter.setSizes([width * 19 // 100, width * 61 // 100, width * 20 // 100])
@@ -124,6 +140,8 @@ class MainWindow(QMainWindow):
         outer.setSpacing(2)
         outer.addWidget(splitter, 1)
         outer.addWidget(self.todays_cases)
+        outer.addWidget(self.helper_lists)
+        self.helper_lists.hide()
         # Locked or signed out, the lock page stands in for everything the window shows.
         self.stack = QStackedWidget()
         self.stack.addWidget(central)
@@ -149,6 +167,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+Return", self.accept_case),
             ("Ctrl+Enter", self.accept_case),
             ("Ctrl+N", self.new_case),
+            ("Ctrl+S", self.save_draft),
             ("Ctrl+F", self._focus_case_lookup),
             ("F9", self.checklist.mark_all_received),
             ("F6", self.counter_flow.open_capture),
@@ -311,6 +330,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"窗口受理 — {place} · {counter.clerk_name}（{counter.clerk_login}）")
         self.who.setText(f"  {place} · {counter.clerk_name}  ")
         self.decision.set_not_permitted(not_permitted(counter, Permission.ACCEPT))
+        self._set_helper_mode(helper_mode(counter))
+        if self.helper_mode:
+            self.setWindowTitle(f"帮办预审 — {place} · {counter.clerk_name}（{counter.clerk_login}）")
         self.counter_flow.reevaluate()
         refusal = not_permitted(counter, Permission.SETTINGS)
         self.settings_button.setEnabled(refusal is None)
@@ -318,6 +340,26 @@ class MainWindow(QMainWindow):
         self.review_queue_entry.show_for(counter)
         self.time_watch_entry.show_for(counter)
         self.ratings_entry.show_for(counter)
+
+    def _set_helper_mode(self, on: bool) -> None:
+        """The helper's desk (pre-check, 我的草稿, 我的代办/帮办件) or the clerk's counter, by permissions."""
+        changed = on != self.helper_mode
+        self.helper_mode = on
+        self.helper_desk.active = on
+        self.decision.setVisible(not on)
+        self.todays_cases.setVisible(not on)
+        self.precheck.setVisible(on)
+        self.helper_lists.setVisible(on)
+        if on:
+            self.helper_desk.refresh_lists()
+            self.helper_desk.recheck()
+        if changed and hasattr(self, "window_lock"):
+            self.new_case()
+
+    def save_draft(self) -> None:
+        """Ctrl+S: in helper mode, 保存草稿."""
+        if self.helper_mode:
+            self.helper_desk.save()
 
     # -- who is at the window: idle lock, shift change (ui.window_lock) --------------------------------
     @property
@@ -410,9 +452,14 @@ class MainWindow(QMainWindow):
 
     def accept_case(self) -> None:
         """Save the case on screen (on the database lane); `counter_flow.saved` says when it is saved."""
+        if self.helper_mode:
+            return  # a helper decides nothing
         self.counter_flow.accept_case()
 
     def new_case(self) -> None:
+        if self.helper_mode:
+            self.helper_desk.new_draft()
+            return
         self.counter_flow.new_case()
 
     def _case_saved(self, accepted: Accepted) -> None:
@@ -458,6 +505,9 @@ class MainWindow(QMainWindow):
 
     # -- printing --------------------------------------------------------------------------------
     def print_last(self) -> None:
+        if self.helper_mode:
+            self.helper_desk.print_sheet()
+            return
         accepted = self.counter_flow.last_accepted
         if accepted is not None and accepted.print_next is not None:
             self.request_print(str(accepted.print_next), accepted.changed.number)

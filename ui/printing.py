@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import ClassVar
 
 import pypdfium2
 from PySide6.QtCore import QMarginsF, QRectF, QSize, QSizeF, Qt
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from app.documents.separator_sheets import SeparatorSheets
 from app.documents.service import RenderedDocument
+from app.helpers.service import PreparedSheet
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen, screen_of
 
@@ -141,7 +143,36 @@ class SeparatorPrint:
         return tuple(PlainWarning(text) for text in self.sheets.warnings)
 
 
-Printable = RenderedDocument | SeparatorPrint
+@dataclass(frozen=True)
+class SheetPrint:
+    """A helper's 帮办预审单 (app.helpers.service.PreparedSheet) as the preview and the printer take it: a
+    working paper, no case document (no number spent, no print record of a case)."""
+
+    sheet: PreparedSheet
+    kind: ClassVar[str] = "handoff_sheet"
+    title: ClassVar[str] = "帮办预审单"
+    reprint_reason: ClassVar[str | None] = None
+    layout: ClassVar[str] = "a4"
+    default_copies: ClassVar[int] = 1
+
+    @property
+    def number(self) -> str:
+        return self.sheet.prepared.draft.request.applicant.name
+
+    @property
+    def pdf(self) -> bytes:
+        return self.sheet.sheet.data
+
+    @property
+    def pages(self) -> int:
+        return len(pypdfium2.PdfDocument(self.pdf))
+
+    @property
+    def warnings(self) -> tuple[PlainWarning, ...]:
+        return tuple(PlainWarning(text) for text in self.sheet.sheet.warnings)
+
+
+Printable = RenderedDocument | SeparatorPrint | SheetPrint
 
 
 def print_pages(document: Printable, job: PrintJob) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from app.cases.status import CaseAction, CaseStatus, allowed_actions, status_label, status_of
 from app.completeness import OUTCOME_LABEL, Outcome, Verdict
+from app.helpers.prepared_by import PreparedBy
 from app.licences import licence_fields_of
 from app.lifecycle.views import LifecycleView, life_view
 from db.models import Case, CaseMaterial, Certificate, HallCase
@@ -177,6 +178,9 @@ class CaseView:
     certificate: CertificateView | None
     life: LifecycleView = field(default_factory=LifecycleView)  # after the decision (app.lifecycle)
     bundle_number: str | None = None  # the 一件事 bundle it was decided in (app.bundles)
+    prepared_by: PreparedBy | None = (
+        None  # the helper whose draft was taken in, and any 代办委托书 (issue 15)
+    )
 
     # What the status table's guards read (app.cases.status.CaseFacts).
     @property
@@ -324,6 +328,7 @@ def case_view(row: Case, *, certificate: Certificate | None, clerk_names: Mappin
         clerk_login=row.clerk_login,
         clerk_name=row.clerk_name,
         created_at=_aware(row.created_at),
+        prepared_by=PreparedBy.from_json(row.prepared_by),
         materials=tuple(
             MaterialView(
                 material=m.material_code,

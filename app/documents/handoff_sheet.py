@@ -26,6 +26,7 @@ from app.completeness import CompletenessResult, Verdict
 from app.documents.flowables import QrFlowable
 from app.documents.fonts import FontChain, font_chain
 from app.documents.kinsoku import CjkParagraph
+from app.helpers.agency import Authorisation
 from app.helpers.drafts import Prepared, applicable_to
 from app.identity_documents import id_kind_label, mask_id_number
 
@@ -100,7 +101,9 @@ def handoff_sheet_pdf(
             ("代理人", agent.name),
             (f"代理人{id_kind_label(agent.id_type)}", mask_id_number(str(agent.id_type), agent.id_number)),
         ]
+    authorisation = draft.authorisation
     fields += [
+        ("办理方式", "全程代办（凭代办委托书）" if authorisation is not None else "帮办"),
         ("帮办员", f"{draft.helper_name}（{draft.helper_login}）"),
         ("预审设备", draft.device),
         ("预审时间", hall_time_text(draft.created_at)),
@@ -120,16 +123,20 @@ def handoff_sheet_pdf(
         head,
         Spacer(1, 2 * mm),
         line("窗口扫描右上角二维码即可调出本预审内容（由帮办设备签名，改动即失效）。", small),
+        *_authorisation_part(authorisation, id_kind=str(applicant.id_type), line=line, heading=heading),
         Spacer(1, 3 * mm),
-        line("一、材料预审情况", heading),
-        _checklist(prepared, item=item, result=result, line=line),
-        Spacer(1, 3 * mm),
-        line("二、还需携带或补正的材料", heading),
+        # What the applicant must still bring comes first: it is what they read the sheet for.
+        line("一、还需携带或补正的材料", heading),
     ]
     if prepared.to_bring:
         story += [line(f"{n}. {text}") for n, text in enumerate(prepared.to_bring, start=1)]
     else:
-        story.append(line("预审未发现缺少的材料；请携带以上材料原件到窗口。"))
+        story.append(line("预审未发现缺少的材料；请携带下列材料原件到窗口。"))
+    story += [
+        Spacer(1, 3 * mm),
+        line("二、材料预审情况", heading),
+        _checklist(prepared, item=item, result=result, line=line),
+    ]
     story += [Spacer(1, 4 * mm), line(NOT_A_DECISION, heading)]
 
     missing = chain.missing("".join(texts))
@@ -187,6 +194,26 @@ def _checklist(
         ]
     )
     return table
+
+
+def _authorisation_part(
+    authorisation: Authorisation | None,
+    *,
+    id_kind: str,  # the applicant's 证件类型: the principal is the applicant
+    line: Callable[[str, ParagraphStyle], CjkParagraph],
+    heading: ParagraphStyle,
+) -> list[Flowable]:
+    """代办: the 代办委托书 as the helper recorded it (the window checks it against the original)."""
+    if authorisation is None:
+        return []
+    a = authorisation
+    body = ParagraphStyle("handoff-authorisation", parent=heading, fontSize=10, leading=14)
+    reference = f"；编号：{a.reference}" if a.reference else ""
+    rows = [
+        f"委托人：{a.principal}（{mask_id_number(id_kind, a.principal_id)}）；委托期限：{a.period_text()}",
+        f"委托事项及权限：{a.scope}；委托书落款日期：{a.signed_on:%Y年%m月%d日}{reference}",
+    ]
+    return [Spacer(1, 3 * mm), line("代办委托书（请携带原件）", heading), *(line(r, body) for r in rows)]
 
 
 def _masked_phone(phone: str) -> str:

@@ -35,6 +35,12 @@ from app.completeness import (
     applicable_materials,
     check_completeness,
 )
+from app.helpers.agency import (
+    Authorisation,
+    authorisation_from_json,
+    authorisation_problems,
+    draft_problems,
+)
 from app.helpers.prepared_by import DRAFT_ID, PreparedBy
 from app.intake import AcceptanceRequest, InputError, Problem, parse_request, validate_request
 from app.sync.wire import LOGIN_PATTERN
@@ -61,6 +67,7 @@ class Draft:
     device: str  # the window code of the helper's registered PC
     created_at: datetime  # UTC
     page_hashes: tuple[str, ...] = ()
+    authorisation: Authorisation | None = None  # 代办: the principal's 代办委托书 (app.helpers.agency)
 
     @property
     def item_code(self) -> str:
@@ -68,7 +75,12 @@ class Draft:
 
     @property
     def prepared_by(self) -> PreparedBy:
-        return PreparedBy(login=self.helper_login, name=self.helper_name, draft_id=self.draft_id)
+        return PreparedBy(
+            login=self.helper_login,
+            name=self.helper_name,
+            draft_id=self.draft_id,
+            authorisation=self.authorisation,
+        )
 
 
 @dataclass(frozen=True)
@@ -105,16 +117,23 @@ def prepare_draft(
     device: str,
     now: datetime,
     page_hashes: Sequence[str] = (),
+    authorisation: Authorisation | None = None,
+    draft_id: str | None = None,
 ) -> Prepared:
-    """A new draft of `request` for `item` (as the catalog holds it now), pre-checked. InputError (the
-    intake's, every problem listed) when the request would not pass at the counter either."""
+    """A draft of `request` for `item` (as the catalog holds it now), pre-checked: new, or under `draft_id`
+    (a draft not yet printed, saved again). InputError (the intake's, every problem listed) when the request
+    would not pass at the counter either, or the 代办委托书 is not sound or not in force today."""
     if request.item_code != item.code:
         raise InputError([Problem("item", f"申请事项 {request.item_code} 与所选事项 {item.code} 不符")])
+    if authorisation is not None:
+        refused = draft_problems(authorisation, on=now.date(), applicant_id=request.applicant.id_number)
+        if refused:
+            raise InputError([Problem(p.path, p.message) for p in refused])
     checked = validate_request(request, item=item, today=now.date())
     hashes = tuple(h.lower() for h in page_hashes)
     _check_page_hashes(hashes)
     draft = Draft(
-        draft_id=str(uuid.uuid4()),
+        draft_id=draft_id or str(uuid.uuid4()),
         catalog_version=item.catalog_version,
         checklist_sha256=item.checklist_sha256,
         request=replace(checked.request, checklist_sha256=None, prepared_by=None),
@@ -123,6 +142,7 @@ def prepare_draft(
         device=device,
         created_at=now.astimezone(UTC),
         page_hashes=hashes,
+        authorisation=authorisation,
     )
     result = precheck(draft.request, item=item, hall=hall)
     return Prepared(draft, result, what_to_bring(result))
@@ -175,7 +195,7 @@ def request_json(request: AcceptanceRequest) -> dict[str, Any]:
 
 
 def draft_json(draft: Draft) -> dict[str, Any]:
-    return {
+    data = {
         "format": DRAFT_FORMAT,
         "draft_id": draft.draft_id,
         "catalog_version": draft.catalog_version,
@@ -186,6 +206,9 @@ def draft_json(draft: Draft) -> dict[str, Any]:
         "created_at": draft.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "pages": list(draft.page_hashes),
     }
+    if draft.authorisation is not None:  # absent otherwise: a 帮办 draft's bytes are as before 代办
+        data["authorisation"] = draft.authorisation.as_json()
+    return data
 
 
 def canonical_bytes(draft: Draft) -> bytes:
@@ -215,7 +238,7 @@ _FIELDS = frozenset(
 def draft_from_json(data: Any) -> Draft:
     """The inverse of `draft_json`, strict: DraftError naming the problem. The request is read by the
     intake's own parser (its values are checked again against the item where the draft is used)."""
-    if not isinstance(data, dict) or set(data) != _FIELDS:
+    if not isinstance(data, dict) or set(data) - {"authorisation"} != _FIELDS:
         raise DraftError("预审单内容结构不符")
     if data["format"] != DRAFT_FORMAT:
         raise DraftError(f"预审单格式版本 {data['format']!r} 不受支持，请升级本程序")
@@ -248,6 +271,17 @@ def draft_from_json(data: Any) -> Draft:
         request = parse_request(data["request"])
     except InputError as error:
         raise DraftError(f"预审单的申请内容无效：{error}") from None
+    authorisation = None
+    if "authorisation" in data:
+        try:
+            authorisation = authorisation_from_json(data["authorisation"])
+        except ValueError as error:
+            raise DraftError(f"预审单的{error}") from None
+        refused = authorisation_problems(
+            authorisation, on=created_at.date(), applicant_id=request.applicant.id_number
+        )
+        if refused:
+            raise DraftError(f"预审单的{refused[0].message}")
     return Draft(
         draft_id=draft_id,
         catalog_version=version,
@@ -258,6 +292,7 @@ def draft_from_json(data: Any) -> Draft:
         device=device,
         created_at=created_at,
         page_hashes=tuple(pages),
+        authorisation=authorisation,
     )
 
 

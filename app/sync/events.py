@@ -44,6 +44,7 @@ from app.cases.status import DECIDED_STATUS
 from app.completeness import Outcome
 from app.documents.content import DocumentKind
 from app.documents.layout import Layout
+from app.helpers.agency import authorisation_from_json, authorisation_problems
 from app.helpers.prepared_by import DRAFT_ID
 from app.identity_documents import IdKind
 from app.licences import MAX_FIELDS, MAX_LABEL_CHARS, MAX_VALUE_CHARS, licence_fields_json
@@ -96,6 +97,8 @@ from app.sync.wire import (
     AUDIT_KINDS,
     EARLIEST_DEVICE_TIME,
     LOGIN_PATTERN,
+    MAX_AUTHORISATION_ID_CHARS,
+    MAX_AUTHORISATION_REFERENCE_CHARS,
     MAX_CLOCK_AHEAD_SECONDS,
     MAX_COPIES,
     MAX_EVENT_BYTES,
@@ -143,12 +146,27 @@ TIME_LIMITS = Record(
         "approve_before_supplied": required(Flag()),
     }
 )
+# `app.helpers.agency.Authorisation`: the 代办委托书 under which a helper acted (issue 15); the rules between
+# its fields (dates in order, the principal is the applicant) are app.helpers.agency.authorisation_problems,
+# which the server applies to a decision carrying it.
+AUTHORISATION = Record(
+    {
+        "principal": required(NAME),
+        "principal_id": required(Text(MAX_AUTHORISATION_ID_CHARS)),
+        "scope": required(CLERK_TEXT),
+        "valid_from": required(Day()),
+        "valid_until": required(Day()),
+        "signed_on": required(Day()),
+        "reference": optional(Text(MAX_AUTHORISATION_REFERENCE_CHARS)),
+    }
+)
 # `app.helpers.prepared_by.PreparedBy`: the helper who prepared a case and their draft (issue 15).
 PREPARED_BY = Record(
     {
         "login": required(LOGIN),
         "name": required(NAME),
         "draft_id": required(Text(36, rule=DRAFT_ID.fullmatch, form="预审单编号（UUID，小写）")),
+        "authorisation": optional(AUTHORISATION),  # 代办: the principal's 代办委托书; absent for 帮办
     }
 )
 BUNDLE_NUMBER = Text(40, rule=is_bundle_number, form="一件事编号（YJS-窗口代码-年月日-序号校验位）")
@@ -533,6 +551,28 @@ def _decided_status(payload: dict[str, Any], problems: list[Problem]) -> None:
         )
 
 
+def _decided(payload: dict[str, Any], problems: list[Problem]) -> None:
+    _decided_status(payload, problems)
+    _authorisation(payload, problems)
+
+
+def _authorisation(payload: dict[str, Any], problems: list[Problem]) -> None:
+    """A 代办委托书 a decision carries (issue 15): its dates sane and in order, signed no later than the case
+    was received, its principal the applicant (app.helpers.agency.authorisation_problems)."""
+    prepared = payload.get("prepared_by")
+    if not isinstance(prepared, dict) or prepared.get("authorisation") is None:
+        return
+    try:
+        authorisation = authorisation_from_json(prepared["authorisation"])
+    except ValueError as error:
+        problems.append(Problem("payload.prepared_by.authorisation", str(error)))
+        return
+    received_on = date.fromisoformat(payload["received_on"])
+    applicant_id = payload["applicant"]["id_number"]
+    for problem in authorisation_problems(authorisation, on=received_on, applicant_id=applicant_id):
+        problems.append(Problem(f"payload.prepared_by.{problem.path}", problem.message))
+
+
 def _page_rotations(payload: dict[str, Any], problems: list[Problem]) -> None:
     why = rotation_problem(payload)
     if why is not None:
@@ -541,7 +581,7 @@ def _page_rotations(payload: dict[str, Any], problems: list[Problem]) -> None:
 
 # Rules between fields of a payload, run once its fields passed.
 CROSS_CHECKS: dict[str, Callable[[dict[str, Any], list[Problem]], None]] = {
-    EventKind.CASE_DECIDED: _decided_status,
+    EventKind.CASE_DECIDED: _decided,
     EventKind.PAGES_ATTACHED: _page_rotations,
 }
 

@@ -65,6 +65,12 @@ CASE_FETCH_PATH = f"{API}/cases/{{number}}"
 # forbidden (another hall's), 404 not_found (no case of the server carries it).
 BUNDLE_PATH = f"{API}/bundles/{{number}}"
 
+# The cases a helper prepared (issue 15: 我的代办/帮办件), for the helper signed in on the asking device: the
+# answer is {"login", "hall_code", "cases": [HELPER_CASE fields …], "truncated"}; at most MAX_HELPER_CASES,
+# newest first (app.helpers.client_cases checks it; server.helper_cases makes it).
+HELPER_CASES_PATH = f"{API}/helpers/{{login}}/cases"
+MAX_HELPER_CASES = 2000
+
 # Page files (app.sync.blobs, server.blobs): the bytes of captured pages, named by their SHA-256, apart from
 # the events that name them. Device credential on each; every limit here is enforced on both sides.
 # - POST BLOB_UPLOAD_PATH {"size": bytes}: start or resume this hall's upload of the file; 200 BlobStatus.
@@ -266,6 +272,8 @@ MAX_MESSAGE_CHARS = 2000  # text the program writes: a finding, a certificate's 
 MAX_LIST_ITEMS = 500  # the materials, or the findings, of one case
 MAX_COPIES = 50  # copies of one material handed in
 MAX_PAGES = 2000  # pages of one material
+MAX_AUTHORISATION_ID_CHARS = 40  # a 代办委托书's principal: their ID or credit code (app.helpers.agency)
+MAX_AUTHORISATION_REFERENCE_CHARS = 60  # a 代办委托书's own number, if it has one
 # Logins, as accounts make them: 2-40 lower-case letters, digits or . _ -, starting with a letter.
 LOGIN_PATTERN = r"[a-z][a-z0-9._-]{1,39}"
 

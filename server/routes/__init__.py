@@ -10,6 +10,7 @@
 | `conflicts.py` | a supervisor resolving a conflict |
 | `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
 | `helpers.py` | 帮办: a PC publishing its signing keys; helpers' drafts for the windows of their hall |
+| `helper_cases.py` | a helper's client list: the cases they prepared |
 | `health.py` | liveness and the server's clock |
 | `dependencies.py` | what endpoints share: database, sync service, clock, throttle, the device asking |
 | `errors.py` | every error as an `ErrorBody`; the catch-all for what was not foreseen |
@@ -20,7 +21,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.routes import accounts, blobs, cases, conflicts, devices, health, helpers, reference, sync
+from server.routes import (
+    accounts,
+    blobs,
+    cases,
+    conflicts,
+    devices,
+    health,
+    helper_cases,
+    helpers,
+    reference,
+    sync,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
@@ -31,5 +43,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     conflicts.router,
     accounts.router,
     helpers.router,
+    helper_cases.router,
     health.router,
 )

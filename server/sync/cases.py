@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, Connection, Row, select
 from app.lifecycle.timing import timing_from_snapshot
 from server import bulk, dialect
 from server.bulk import dumps, insert_rows
-from server.models import case_record
+from server.models import case_preparer, case_record
 from server.store import ServerDB
 from server.sync.checks import Candidate, duplicate_message
 from server.sync.conflicts import DUPLICATE_CASE_NUMBER
@@ -46,12 +46,32 @@ def insert_cases(
     inserted = set(insert_rows(connection, bulk.CASES, rows, conflict="number", returning="number"))
     winners: set[str] = set()
     losers: list[Candidate] = []
+    preparers: list[dict[str, Any]] = []
     for c in ordered:
         if c.event.case_number in inserted and c.event.case_number not in winners:
             winners.add(c.event.case_number)
+            preparer = _preparer_row(c, device_)
+            if preparer is not None:
+                preparers.append(preparer)
         else:
             losers.append(c)
+    if preparers:
+        connection.execute(case_preparer.insert(), preparers)
     return losers
+
+
+def _preparer_row(c: Candidate, device_: Device) -> dict[str, Any] | None:
+    """A `case_preparer` row for a decision naming the helper who prepared it (issue 15), else None."""
+    prepared = c.event.payload.get("prepared_by")
+    if not isinstance(prepared, dict):
+        return None
+    return {
+        "case_number": c.event.case_number,
+        "hall_code": device_.hall_code,
+        "helper_login": prepared["login"],
+        "draft_id": prepared["draft_id"],
+        "agency": prepared.get("authorisation") is not None,
+    }
 
 
 def _case_row(c: Candidate, device_: Device, now: datetime) -> tuple[Any, ...]:
