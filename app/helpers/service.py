@@ -52,9 +52,9 @@ class HelperService:
     ) -> Prepared:
         """Pre-check `request` and keep it as a draft here (保存草稿): under `draft_id` when that draft is not
         printed or sent to the server yet, else as a new draft (naming the one it stands in for).
-        PermissionDenied for an account that may not prepare drafts; InputError for a request that would not pass at the counter
-        either or an unsound 代办委托书. `page_hashes`: the SHA-256 of the pages captured for it. Works
-        offline."""
+        PermissionDenied for an account that may not prepare drafts; InputError for a request that would
+        not pass at the counter either or an unsound 代办委托书. `page_hashes`: the SHA-256 of the pages
+        captured for it. Works offline."""
         helper.require(Permission.PREPARE_DRAFT)
         item = self._item(request.item_code)
         replaces = None
