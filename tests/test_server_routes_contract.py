@@ -24,6 +24,7 @@ from server.routes import (
     conflicts,
     devices,
     health,
+    helper_cases,
     helpers,
     reference,
     sync,
@@ -48,6 +49,7 @@ CONTRACT = {
     ("GET", wire.RECONCILE_PATH): ("sync", {200, 400, 401}, True),
     ("GET", wire.CATALOG_PATH): ("reference", {200, 401, 404}, True),
     ("GET", wire.CASE_FETCH_PATH): ("sync", {200, 400, 401, 403, 404, 413}, True),
+    ("GET", wire.BUNDLE_PATH): ("sync", {200, 400, 401, 403, 404}, True),
     ("POST", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503}, True),
     ("PUT", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503, 507}, True),
     ("GET", wire.BLOB_PATH): ("blobs", {200, 400, 401, 404}, True),
@@ -61,6 +63,7 @@ CONTRACT = {
     ("POST", wire.DRAFTS_PATH): ("helpers", {200, 400, 401, 409, 413}, True),
     ("GET", wire.DRAFTS_PATH): ("helpers", {200, 401}, True),
     ("GET", wire.DRAFT_PATH): ("helpers", {200, 400, 401, 404}, True),
+    ("GET", wire.HELPER_CASES_PATH): ("helpers", {200, 400, 401, 403}, True),
     ("GET", wire.HEALTH_PATH): ("health", {200, 503}, False),
 }
 
@@ -92,7 +95,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
 
     assert paths(devices.router.routes) == {wire.ENROLL_PATH, wire.CONFIRM_PATH}
     assert paths(sync.router.routes) == {wire.PUSH_PATH, wire.PULL_PATH, wire.RECONCILE_PATH}
-    assert paths(cases.router.routes) == {wire.CASE_FETCH_PATH}
+    assert paths(cases.router.routes) == {wire.CASE_FETCH_PATH, wire.BUNDLE_PATH}
     assert paths(blobs.router.routes) == {wire.BLOB_UPLOAD_PATH, wire.BLOB_PATH}
     assert paths(reference.router.routes) == {wire.CATALOG_PATH}
     assert paths(conflicts.router.routes) == {wire.CONFLICT_RESOLVE_PATH}
@@ -104,6 +107,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
         wire.PASSWORD_REHASH_PATH,
     }
     assert paths(helpers.router.routes) == {wire.KEYS_PUBLISH_PATH, wire.DRAFTS_PATH, wire.DRAFT_PATH}
+    assert paths(helper_cases.router.routes) == {wire.HELPER_CASES_PATH}
     assert paths(health.router.routes) == {wire.HEALTH_PATH}
     in_routers = [path for router in ROUTERS for path in sorted(paths(router.routes))]
     assert (

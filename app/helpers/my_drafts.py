@@ -79,6 +79,12 @@ def keep_draft(store: Store, draft: Draft, *, replaces: str | None = None) -> Dr
     return draft
 
 
+def is_printed(store: Store, draft_id: str) -> bool:
+    with store.read() as session:
+        row = session.get(HelperDraft, draft_id)
+        return row is not None and row.printed_at is not None
+
+
 def is_frozen(store: Store, draft_id: str) -> bool:
     """The draft's sheet was printed, or the draft was sent to the server (app.helpers.online): its content
     is what a window will read, so an edit becomes a new draft."""
