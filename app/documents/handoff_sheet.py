@@ -110,8 +110,10 @@ def handoff_sheet_pdf(
         ("预审单编号", draft.draft_id),
     ]
     field_rows = [[line(label), line(value)] for label, value in fields]
+    fields_table = PdfTable(field_rows, colWidths=[26 * mm, _WIDTH - QR_SIDE - 30 * mm])
+    fields_table.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])  # a label beside the first line of its value
     head = PdfTable(
-        [[PdfTable(field_rows, colWidths=[26 * mm, _WIDTH - QR_SIDE - 30 * mm]), QrFlowable(code, QR_SIDE)]],
+        [[fields_table, QrFlowable(code, QR_SIDE)]],
         colWidths=[_WIDTH - QR_SIDE - 2 * mm, QR_SIDE + 2 * mm],
     )
     head.setStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])
