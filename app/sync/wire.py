@@ -60,6 +60,20 @@ PASSWORD_REHASH_PATH = f"{API}/accounts/rehash"
 # (more than MAX_BATCH_EVENTS events, or more than MAX_BODY_BYTES of payloads).
 CASE_FETCH_PATH = f"{API}/cases/{{number}}"
 
+# Electronic licences by their holder's ID (issue 15, app.licence_library.lookup, server.sync.licence_lookup):
+# the certificates issued in the device's hall (sealed by a key the server registered for one of its windows)
+# to the applicant whose ID is `holder_id`, with their signed QR texts, so the window verifies each itself
+# (the server is not trusted for the licence: only its seal is). POST (the ID stays out of URLs and access
+# logs), device credential, body {"holder_id": a 证件号码 or 统一社会信用代码 with a check rule, at most
+# MAX_HOLDER_ID_CHARS}. 200: {"licences": [{"certificate_id", "case_number", "licence_type", "qr_text",
+# "revocation": null or {"day", "reason", "basis"}}, …]} newest first, at most MAX_LOOKUP_LICENCES.
+# 400 invalid (the ID malformed, named), 401, 429 too_many_lookups (LOOKUPS_PER_DEVICE per LOOKUP_SECONDS).
+LICENCE_LOOKUP_PATH = f"{API}/licences/lookup"
+MAX_HOLDER_ID_CHARS = 32
+MAX_LOOKUP_LICENCES = 50
+LOOKUPS_PER_DEVICE = 120
+LOOKUP_SECONDS = 600
+
 # Page files (app.sync.blobs, server.blobs): the bytes of captured pages, named by their SHA-256, apart from
 # the events that name them. Device credential on each; every limit here is enforced on both sides.
 # - POST BLOB_UPLOAD_PATH {"size": bytes}: start or resume this hall's upload of the file; 200 BlobStatus.
