@@ -89,7 +89,7 @@ def _entries(data: Any) -> list[dict[str, Any]]:
 
     if not isinstance(data, dict) or not isinstance(data.get("licences"), list):
         raise refused("应为含 licences 数组的对象")
-    entries = data["licences"]
+    entries: list[dict[str, Any]] = data["licences"]
     if len(entries) > wire.MAX_LOOKUP_LICENCES:
         raise refused(f"证照多于 {wire.MAX_LOOKUP_LICENCES} 个")
     for entry in entries:

@@ -67,7 +67,8 @@ CASE_FETCH_PATH = f"{API}/cases/{{number}}"
 # logs), device credential, body {"holder_id": a 证件号码 or 统一社会信用代码 with a check rule, at most
 # MAX_HOLDER_ID_CHARS}. 200: {"licences": [{"certificate_id", "case_number", "licence_type", "qr_text",
 # "revocation": null or {"day", "reason", "basis"}}, …]} newest first, at most MAX_LOOKUP_LICENCES.
-# 400 invalid (the ID malformed, named), 401, 429 too_many_lookups (LOOKUPS_PER_DEVICE per LOOKUP_SECONDS).
+# 400 invalid (the ID malformed, named), 401, 429 too_many_attempts (more than LOOKUPS_PER_DEVICE
+# lookups by one device within LOOKUP_SECONDS: it is stopped as long).
 LICENCE_LOOKUP_PATH = f"{API}/licences/lookup"
 MAX_HOLDER_ID_CHARS = 32
 MAX_LOOKUP_LICENCES = 50
@@ -656,3 +657,26 @@ class BlobStatus:
         if not 0 <= status.received <= status.size:
             raise WireError(f"blob: received {status.received} 不在 0–{status.size} 之间")
         return status
+
+
+@dataclass(frozen=True)
+class LicenceLookupRequest:
+    """The licences of a holder, asked by a window of the hall (LICENCE_LOOKUP_PATH). The ID is checked by
+    the server as by the window (app.licence_library.lookup.holder_number)."""
+
+    holder_id: str  # a 证件号码 or 统一社会信用代码 (at most MAX_HOLDER_ID_CHARS)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __repr__(self) -> str:  # an applicant's ID never whole in a log or a crash report
+        return f"LicenceLookupRequest(holder_id={self.holder_id[:4]!r}…)"
+
+    @classmethod
+    def from_json(cls, data: Any) -> LicenceLookupRequest:
+        if not isinstance(data, dict) or set(data) != {"holder_id"}:
+            raise WireError("licences: 请求应为只含 holder_id 的对象")
+        holder_id = _require(data, "holder_id", str, "licences")
+        if len(holder_id) > MAX_HOLDER_ID_CHARS:
+            raise WireError(f"licences: 字段 holder_id 超过 {MAX_HOLDER_ID_CHARS} 个字符")
+        return cls(holder_id)

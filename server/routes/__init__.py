@@ -8,6 +8,7 @@
 | `blobs.py` | page files: uploaded by chunks, downloaded by the PCs of the hall that holds them |
 | `reference.py` | a published catalog version |
 | `conflicts.py` | a supervisor resolving a conflict |
+| `licences.py` | a holder's electronic licences, for a window of the hall |
 | `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
 | `health.py` | liveness and the server's clock |
 | `dependencies.py` | what endpoints share: database, sync service, clock, throttle, the device asking |
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from server.routes import accounts, blobs, cases, conflicts, devices, health, reference, sync
+from server.routes import accounts, blobs, cases, conflicts, devices, health, licences, reference, sync
 
 ROUTERS: tuple[APIRouter, ...] = (
     devices.router,
@@ -28,6 +29,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     blobs.router,
     reference.router,
     conflicts.router,
+    licences.router,
     accounts.router,
     health.router,
 )

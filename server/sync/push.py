@@ -21,6 +21,7 @@ from server.sync import (
     chain,
     change_log,
     conflicts,
+    licence_projection,
     licences,
     page_sets,
     permits,
@@ -208,6 +209,7 @@ class Push:
         )
         projected = projection.project(self.connection, self.db, touched, accepted, self.now)
         page_sets.project(self.connection, self.db, self.device, accepted, self.now)
+        licence_projection.project(self.connection, self.db, self.device, accepted)
         self.conflicts += conflicts.non_commuting(accepted, touched.marks, self.device, self.now)
         for number, replayed in projected.items():
             self.conflicts += conflicts.lifecycle(
