@@ -37,6 +37,8 @@ CHECKED = (
     "case_dialog",
     "message_box",
     "conflicts_dialog",
+    "licence_dialog",
+    "licence_checklist",
 )
 
 

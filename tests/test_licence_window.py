@@ -114,7 +114,7 @@ def test_a_licence_issued_here_is_scanned_in_place_of_paper_and_saved_with_the_c
     assert model.data(model.index(row, MaterialColumn.COPIES)) == "—"
     assert model.data(model.index(row, MaterialColumn.PAGES)) == "—"
     line = model.data(model.index(row, MaterialColumn.NAME), LicenceRole)
-    assert "食品经营许可证" in line and COMPANY["name"] in line and "有效期至 2031-11-19" in line
+    assert "食品经营许可证 JY" in line and COMPANY["name"] in line and "有效期至 2031-11-19" in line
     assert not model.flags(model.index(row, MaterialColumn.COPIES)) & Qt.ItemFlag.ItemIsEditable
     findings = [window.decision.findings.item(i).text() for i in range(window.decision.findings.count())]
     assert any("食品经营许可证" in f and "免交纸质" in f for f in findings), findings

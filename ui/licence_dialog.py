@@ -83,7 +83,7 @@ class LicenceDialog(QDialog):
         self._lookup_serial = 0
         self._shown_text = ""  # the QR text whose fit licence is shown (Enter again takes it)
         self.setWindowTitle(f"电子证照 — {material.name}")
-        self.resize(760, 540)
+        self.resize(760, 480)
         layout = QVBoxLayout(self)
         wanted = "、".join(type_label(t) for t in material.licence_types)
         holder_text = (
@@ -129,6 +129,7 @@ class LicenceDialog(QDialog):
         layout.addLayout(row)
         self.results = named(QListWidget(), "licenceResults")
         self.results.setMaximumHeight(120)
+        self.results.setVisible(False)  # until a lookup has found something
         self.results.currentRowChanged.connect(self._result_chosen)
         self.results.itemActivated.connect(lambda _item: self.take())
         layout.addWidget(self.results)
@@ -138,6 +139,7 @@ class LicenceDialog(QDialog):
         self.details = named(QLabel(""), "licenceDetails")
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.details.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.status)
         layout.addWidget(self.details, 1)
 
@@ -229,6 +231,7 @@ class LicenceDialog(QDialog):
         count = len(found.licences)
         head = f"找到 {count} 个电子证照，上下键选择，回车采用。" if count else "没有找到申请人的电子证照。"
         self.lookup_note.setText(" ".join(part for part in (head, found.note) if part))
+        self.results.setVisible(count > 0)
         if count:
             self.results.setCurrentRow(0)
             self.results.setFocus()

@@ -30,8 +30,9 @@ EDITABLE = (
 
 
 class MaterialNameDelegate(TwoLineTextDelegate):
-    """The material's name in two lines at most, and for a material satisfied by an electronic licence a
-    third line naming the licence (type, number, holder, validity), shortened with "…" to the column."""
+    """The material's name in two lines at most; for a material satisfied by an electronic licence, its name
+    in one line and two lines naming the licence (type and number; holder and validity), each shortened
+    with "…" to the column (the tooltip says it all)."""
 
     def _prepare(self, option: QStyleOptionViewItem, index: AnyIndex) -> QStyleOptionViewItem:
         opt = super()._prepare(option, index)
@@ -40,8 +41,12 @@ class MaterialNameDelegate(TwoLineTextDelegate):
             widget = opt.widget
             style = widget.style() if widget is not None else QApplication.style()
             width = style.subElementRect(QStyle.SubElement.SE_ItemViewItemText, opt, widget).width() - 4
-            line = QFontMetrics(opt.font).elidedText(licence, Qt.TextElideMode.ElideRight, max(width, 1))
-            opt.text = f"{opt.text}{LINE_SEPARATOR}{line}"
+            metrics = QFontMetrics(opt.font)
+            name = str(index.data(Qt.ItemDataRole.DisplayRole) or "")
+            lines = [name, *str(licence).split("\n")]
+            opt.text = LINE_SEPARATOR.join(
+                metrics.elidedText(line, Qt.TextElideMode.ElideRight, max(width, 1)) for line in lines
+            )
         return opt
 
 

@@ -35,7 +35,8 @@ from app.search import SearchHit
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 CodeRole = Qt.ItemDataRole.UserRole + 1
-LicenceRole = Qt.ItemDataRole.UserRole + 2  # a checklist row's licence, one line (the name's second line)
+# A checklist row's licence in two lines (type and number; holder and validity), under the material's name.
+LicenceRole = Qt.ItemDataRole.UserRole + 2
 LICENCE_FORM_LABEL = "电子证照"
 LICENCE_ROW_BRUSH = "#e8f5e9"  # a material satisfied by a licence: no paper
 
@@ -287,7 +288,11 @@ class MaterialChecklistModel(QAbstractTableModel):
             return None
         licence = row.licence
         if role == LicenceRole:
-            return None if licence is None else f"电子证照：{licence.summary}"
+            if licence is None:
+                return None
+            # The validity first: the holder is the applicant on screen, and the name is what may be cut.
+            holder = f"有效期至 {licence.valid_until_label}｜{licence.holder_name}"
+            return f"{licence.type_name} {licence.number}\n{holder}"
         if licence is not None and role == Qt.ItemDataRole.BackgroundRole:
             return QBrush(QColor(LICENCE_ROW_BRUSH))
         if licence is not None and role == Qt.ItemDataRole.DisplayRole:
