@@ -54,7 +54,8 @@ def food_change_case(qtbot: QtBot, win: MainWindow) -> None:
     type_into(qtbot, win.intake.id_number, COMPANY["id_number"])
     type_into(qtbot, win.intake.phone, COMPANY["phone"])
     qtbot.keyClick(win, Qt.Key.Key_F9)
-    assert win.decision.outcome.text() == "受理"
+    findings = [win.decision.findings.item(i).text() for i in range(win.decision.findings.count())]
+    assert win.decision.outcome.text() == "受理", findings
 
 
 def open_licence_dialog(qtbot: QtBot, win: MainWindow, material: str) -> LicenceDialog:
