@@ -55,6 +55,12 @@ def check_licences(
         for row in connection.execute(select(signing_key).where(signing_key.c.hall_code == device_.hall_code))
     )
     issued, revoked = _hall_certificates(connection, device_.hall_code)
+    # Certificates of this batch whose seals checked (server.signing_keys ran first, registering new keys).
+    issued |= {
+        str(c.event.payload.get("certificate_id"))
+        for c in candidates
+        if c.event.kind == EventKind.CERTIFICATE_ISSUED
+    }
     rejections: list[Rejection] = []
     for candidate in decided:
         payload = candidate.event.payload

@@ -108,7 +108,8 @@ class Push:
     def _checked(self, ordered: Sequence[WireEvent]) -> list[Candidate]:
         """The events that pass every check before storing (server.sync.checks, the person each names
         (server.sync.permits), the certificate a revocation or a mailing names, then the seals of
-        certificates, registering new signing keys); the others refused."""
+        certificates, registering new signing keys, then the electronic licences decisions name, which
+        may be certificates of this batch); the others refused."""
         candidates: list[Candidate] = []
         for order, event in enumerate(ordered):
             if event.event_id in self.rejections:
@@ -126,8 +127,6 @@ class Push:
         candidates = self._unrefused(candidates)
         self._refuse(certificates.check_named_certificates(self.connection, self.db, candidates))
         candidates = self._unrefused(candidates)
-        self._refuse(licences.check_licences(self.connection, self.db, self.device, candidates))
-        candidates = self._unrefused(candidates)
         sealed = signing_keys.check_certificates(
             self.connection,
             self.db,
@@ -139,6 +138,9 @@ class Push:
         self._refuse(sealed.rejections)
         self.keys = sealed.keys
         self.new_keys = sealed.registered
+        candidates = self._unrefused(candidates)
+        # After the seals: a decision may name a licence issued in this very batch (an offline window).
+        self._refuse(licences.check_licences(self.connection, self.db, self.device, candidates))
         return self._unrefused(candidates)
 
     def _acknowledge_stored(self, ordered: Sequence[WireEvent], twice_ids: set[str]) -> None:
