@@ -3,7 +3,7 @@ an approved case, read from its rendered PDF (zxing-cpp), scanned into the 电�
 material satisfies it (the row shows the licence, the decision says 免交纸质) and the case is saved with the
 licence; found in this window's library by the applicant's ID while offline (the dialog says so); removed,
 the row is paper again; a revoked licence and one of the wrong type are refused with their reason on
-screen and cannot be taken."""
+screen and cannot be taken, and so is an altered QR (its seal does not verify)."""
 
 from __future__ import annotations
 
@@ -161,7 +161,7 @@ def test_found_by_the_applicants_id_offline_and_removed_again(
     assert window.decision.outcome.text() == "补正告知"  # M03 is missing on paper now
 
 
-@pytest.mark.parametrize("case", ["revoked", "wrong_type"])
+@pytest.mark.parametrize("case", ["revoked", "wrong_type", "altered"])
 def test_a_revoked_or_wrong_type_licence_is_refused_with_its_reason(
     case: str, window: MainWindow, qtbot: QtBot, workspace: Workspace
 ) -> None:
@@ -175,8 +175,11 @@ def test_a_revoked_or_wrong_type_licence_is_refused_with_its_reason(
             basis="《中华人民共和国行政许可法》第六十九条第二款",
             password=DEMO_PASSWORD,
         )
-    else:
+    elif case == "wrong_type":
         _, qr_text = issued(workspace, HYGIENE, HYGIENE_FIELDS)
+    else:
+        _, genuine = issued(workspace, FOOD, FOOD_FIELDS)
+        qr_text = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
     food_change_case(qtbot, window)
     dialog = open_licence_dialog(qtbot, window, "M03")
     scan(qtbot, dialog, qr_text)
@@ -184,6 +187,9 @@ def test_a_revoked_or_wrong_type_licence_is_refused_with_its_reason(
         assert dialog.status.text() == "不能采用：已撤销"
         assert "申请人以欺骗手段取得许可" in dialog.details.text()
         shot(dialog, "licence-dialog-revoked")
+    elif case == "altered":
+        assert dialog.status.text() == "不能采用"
+        assert "电子证照核验未通过" in dialog.details.text()
     else:
         assert dialog.status.text() == "不能采用：证照类型不符"
         assert (

@@ -196,7 +196,7 @@ class LicenceDialog(QDialog):
             log.error("licence verification failed", exc_info=error)
             message = "本机核验时出错，请再扫描一次；仍然出错请联系大厅信息技术人员（详情已记入日志）。"
         else:
-            message = f"{error}。请不要采用这张证照；二维码污损时请请申请人提供纸质材料。"
+            message = f"{error}。请不要采用这张证照；二维码污损或无法核验时，请申请人提交纸质材料。"
         self._shown_text = ""
         self._show_text("不能采用", message, RED)
         self._ready_for_next_scan()
