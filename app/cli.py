@@ -29,6 +29,7 @@ from app.certificates import CertificateError
 from app.chinese_argparse import ChineseArgumentParser
 from app.cli_audit import add_commands as add_audit_commands
 from app.cli_conflicts import add_commands as add_conflict_commands
+from app.cli_licences import add_commands as add_licence_commands
 from app.cli_lifecycle import add_commands as add_lifecycle_commands
 from app.cli_setup import PasswordUnavailable, read_password
 from app.cli_setup import add_commands as add_setup_commands
@@ -561,6 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_conflict_commands(sub, common)
     add_audit_commands(sub, common)
     add_workdays_commands(sub, common)
+    add_licence_commands(sub, common, login_env=LOGIN_ENV, clerk_help=CLERK_HELP)
     keys = sub.add_parser("keys", help="签发密钥").add_subparsers(
         dest="action", required=True, metavar="操作"
     )

@@ -21,6 +21,7 @@ import logging
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 
 import httpx
@@ -41,6 +42,7 @@ from app.catalog_store import CatalogRepository, demo_catalog_bytes, load_catalo
 from app.certificates import CertificateService
 from app.clock import Clock
 from app.documents.service import DocumentService
+from app.licence_library.library import LicenceLibrary
 from app.lifecycle.ratings import RatingService
 from app.lifecycle.service import LifecycleService
 from app.lifecycle.supplements import SupplementService
@@ -127,6 +129,11 @@ class Workspace:
     ratings: RatingService
     pages: PageService
     bundles: BundleService
+
+    @cached_property
+    def licences(self) -> LicenceLibrary:
+        """The window's licence library (电子证照: app.licence_library)."""
+        return LicenceLibrary(store=self.store, clock=self.clock)
 
     @property
     def is_demo(self) -> bool:

@@ -23,7 +23,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import TypeAdapter
 
 from app.sync.account_wire import AccountRequest, PasswordChange, Rehash
-from app.sync.wire import EnrollRequest, PushRequest, ResolveRequest
+from app.sync.wire import EnrollRequest, LicenceLookupRequest, PushRequest, ResolveRequest
 
 DOCS_PATH = "/docs"
 ASSETS_PATH = f"{DOCS_PATH}/assets"
@@ -99,7 +99,15 @@ def _openapi_with_request_schemas(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 operation.get("responses", {}).pop("422", None)
         for name in ("HTTPValidationError", "ValidationError"):
             components.pop(name, None)
-        for model in (PushRequest, EnrollRequest, ResolveRequest, AccountRequest, PasswordChange, Rehash):
+        for model in (
+            PushRequest,
+            EnrollRequest,
+            ResolveRequest,
+            AccountRequest,
+            PasswordChange,
+            Rehash,
+            LicenceLookupRequest,
+        ):
             model_schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
             for name, definition in model_schema.pop("$defs", {}).items():
                 components.setdefault(name, definition)

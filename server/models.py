@@ -41,6 +41,11 @@
 - `blob_upload`: one hall's upload of one file (per sha256 and hall): the size it declared, the bytes
   received in order, and when it completed (the hall holds the file since). Which halls hold a file is the
   completed rows; a hall may download only a file it holds.
+- `case_holder`: who applied for each case (the applicant's ID as the decision names it), by hall: how the
+  licence lookup (server.sync.licence_lookup) finds the certificates of a holder without reading payloads.
+- `case_licence`: the electronic licences that stood in for paper (issue 15), one row per case and material
+  the decision says a licence satisfied: the licence, its type and source, how the window verified it; for
+  the back office and statistics (server.sync.licence_projection).
 - `case_page_set`: the server's projection of page sets (server.sync.page_sets): per case, material and
   visit, the last `case.pages_attached` stored (its pages are that event's payload).
 - `helper_draft`: a helper's draft (帮办预审) sent through the server for the windows of its hall
@@ -423,4 +428,30 @@ case_preparer = Table(
     Column("draft_id", String(36), nullable=False),
     Column("agency", Boolean, nullable=False),  # 代办: the decision carries a 代办委托书
     Index("ix_case_preparer_hall_code_helper_login", "hall_code", "helper_login"),
+)
+
+case_holder = Table(
+    "case_holder",
+    metadata,
+    Column("case_number", String(32), primary_key=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("holder_id_number", Text, nullable=False),
+    Index("ix_case_holder_hall_code_holder_id_number", "hall_code", "holder_id_number"),
+)
+
+case_licence = Table(
+    "case_licence",
+    metadata,
+    Column("case_number", String(32), primary_key=True),
+    Column("material_code", String(80), primary_key=True),
+    Column("hall_code", String(32), nullable=False),
+    Column("item_code", Text, nullable=False),
+    Column("received_on", Date, nullable=False),
+    Column("licence_id", String(80), nullable=False),
+    Column("licence_type", String(80), nullable=False),
+    Column("source", String(16), nullable=False),  # issued | imported (app.licence_library.evidence)
+    Column("verified_by", String(16), nullable=False),  # qr_offline | library | server_lookup
+    Column("event_id", String(36), ForeignKey("case_event.event_id"), nullable=False),
+    Index("ix_case_licence_licence_id", "licence_id"),
+    Index("ix_case_licence_hall_code_received_on", "hall_code", "received_on"),
 )

@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.sync.wire import LOOKUP_SECONDS, LOOKUPS_PER_DEVICE
 from server.clock import Clock, system_clock, utc_naive
 
 log = logging.getLogger("clerk.server.throttle")
@@ -31,6 +32,7 @@ log = logging.getLogger("clerk.server.throttle")
 ENROLL = "enroll"
 DEVICE = "device"
 PERSON = "person"
+LOOKUP = "lookup"  # every licence lookup counts, per device (not per address): server.sync.licence_lookup
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Rule:
     what: str  # what is being tried, for the log and the message
     failures: int  # this many failures ...
     seconds: int  # ... within this many seconds block the address for as long
+    refusal: str = ""  # the message of a block, when "验证失败次数过多" is not what happened
 
 
 # One table: what is throttled, and how hard.
@@ -45,6 +48,12 @@ RULES = {
     ENROLL: Rule("窗口登记码", failures=10, seconds=600),
     DEVICE: Rule("设备凭据", failures=30, seconds=600),
     PERSON: Rule("工作人员密码", failures=5, seconds=900),
+    LOOKUP: Rule(
+        "电子证照查询",
+        failures=LOOKUPS_PER_DEVICE,
+        seconds=LOOKUP_SECONDS,
+        refusal="本窗口查询电子证照过于频繁，已暂停查询",
+    ),
 }
 MAX_TRACKED = 100_000  # addresses remembered per kind; the oldest are forgotten first beyond this
 
@@ -61,10 +70,8 @@ class TooManyAttempts(Exception):
     def __init__(self, kind: str, retry_after: int) -> None:
         rule = RULES[kind]
         minutes = max(1, math.ceil(retry_after / 60))
-        super().__init__(
-            f"本地址{rule.what}验证失败次数过多，已暂停受理此类请求，请 {minutes} 分钟后再试；"
-            "如非本人操作，请联系大厅信息技术人员"
-        )
+        what = rule.refusal or f"本地址{rule.what}验证失败次数过多，已暂停受理此类请求"
+        super().__init__(f"{what}，请 {minutes} 分钟后再试；如非本人操作，请联系大厅信息技术人员")
         self.kind = kind
         self.retry_after = retry_after
         self.message = str(self)

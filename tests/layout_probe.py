@@ -374,6 +374,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wait_until(conflicts.isVisible)
     report["conflicts_dialog"] = check_window(conflicts)
     conflicts.reject()
+    licence_views(window, workspace, args, report)
 
     QApplication.processEvents()
     window.close()
@@ -436,6 +437,53 @@ def helper_mode(
     QApplication.processEvents()
     window.close()
     window.jobs.wait()
+
+
+def licence_views(
+    window: MainWindow, workspace: Workspace, args: argparse.Namespace, report: dict[str, Any]
+) -> None:
+    """电子证照 (issue 15): a licence the app issued scanned into the dialog of a later case's material, and
+    the checklist row it satisfies."""
+    from app.intake import parse_request
+    from tests.helpers import complete_materials
+    from tests.test_licence_library import FOOD_CHANGE
+    from tests.test_licences import FOOD, FOOD_FIELDS
+
+    food = workspace.catalog.item(FOOD)
+    assert food is not None
+    request = {"item": FOOD, "applicant": dict(COMPANY), "agent": None}
+    request["materials"] = complete_materials(food, kind="organization", agent=False)
+    number = workspace.acceptance.accept(parse_request(request), counter=workspace.counter("demo"))
+    workspace.certificates.approve(number, approver=workspace.counter("shenpi"), fields=FOOD_FIELDS)
+    case = workspace.cases.find(number)
+    assert case is not None and case.certificate is not None
+    window.new_case()
+    window.choose_item(FOOD_CHANGE)
+    window.intake.kind.setCurrentIndex(1)
+    window.intake.name.setText(COMPANY["name"])
+    window.intake.id_number.setText(COMPANY["id_number"])
+    window.intake.phone.setText(COMPANY["phone"])
+    window.checklist.mark_all_received()
+    row = window.checklist.row_of("M03")
+    assert row is not None
+    window.counter_flow.materials.checklist_view.setCurrentIndex(
+        window.checklist.index(row, MaterialColumn.NAME)
+    )
+    window.counter_flow.open_licences()
+    dialog = window.counter_flow.licence_dialog
+    assert dialog is not None
+    wait_until(dialog.isVisible)
+    dialog.payload.setText(case.certificate.qr_text)
+    dialog.verify()
+    wait_until(lambda: dialog.status.text() == "可以采用")
+    report["licence_dialog"] = check_window(
+        dialog, required=("licencePayload", "licenceVerifyButton", "licenceLookupButton", "licenceTakeButton")
+    )
+    report["screenshots"].append(screenshot(args.screenshots, f"licence-dialog-{args.tag}", window, dialog))
+    dialog.take()
+    QApplication.processEvents()
+    report["licence_checklist"] = check_window(window, required=MAIN_CONTROLS)
+    report["screenshots"].append(screenshot(args.screenshots, f"licence-row-{args.tag}", window))
 
 
 def main(argv: list[str] | None = None) -> int:

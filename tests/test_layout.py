@@ -39,6 +39,8 @@ CHECKED = (
     "conflicts_dialog",
     "helper",  # a 帮办员 signed in: helper mode (issue 15)
     "authorisation_dialog",
+    "licence_dialog",
+    "licence_checklist",
 )
 
 

@@ -66,9 +66,22 @@ def issued_payload(window: str, number: str, serial: int, *, holder: str = COMPA
     }
 
 
-def with_licence(event: wire.WireEvent, certificate: dict[str, Any], **changes: Any) -> wire.WireEvent:
+# 建筑工程施工许可证核发: its M04 (建设工程规划许可证) accepts a planning permit in the demo catalog.
+CONSTRUCTION = "511A0201000000-510100000000-000-11510100009024674G-1-00"
+
+
+def with_licence(
+    event: wire.WireEvent, certificate: dict[str, Any], *, item: str = CONSTRUCTION, **changes: Any
+) -> wire.WireEvent:
+    """The decision with its first material satisfied by the licence of `certificate`: by default the
+    planning permit of a construction permit's case (as the catalog the decision names allows)."""
     payload = copy.deepcopy(event.payload)
     material = payload["materials"][0]
+    if item == CONSTRUCTION:
+        payload["item_code"] = CONSTRUCTION
+        payload["materials"] = [material, *(m for m in payload["materials"][1:] if m["material"] != "M04")]
+        payload["findings"] = [f for f in payload["findings"] if f.get("material") in (None, "M04")]
+        material["material"] = "M04"
     material.update(form="licence", copies=0, pages=0)
     material["licence"] = {
         "licence_id": certificate["certificate_id"],

@@ -57,7 +57,7 @@ def test_opening_again_keeps_the_data(target: Target, client: TestClient, server
         with again.read() as connection:
             assert connection.execute(text("SELECT count(*) FROM case_record")).scalar_one() == 2
             version = connection.execute(text("SELECT version_num FROM server_alembic_version")).scalar_one()
-        assert version == "0016"
+        assert version == "0017"
         again.close()
     finally:
         engine.dispose()
@@ -185,7 +185,7 @@ def test_a_database_of_the_first_schema_is_upgraded_with_its_data(target: Target
                 version = connection.execute(
                     text("SELECT version_num FROM server_alembic_version")
                 ).scalar_one()
-            assert version == "0016"
+            assert version == "0017"
             [listed] = admin.list_conflicts(db)
             assert listed["resolved_by"] is None
             done = admin.resolve_conflict(

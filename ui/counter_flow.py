@@ -22,6 +22,9 @@ from app.helpers.drafts import for_current_checklist
 from app.helpers.handoff import Handoff
 from app.helpers.prepared_by import PreparedBy
 from app.intake import AcceptanceRequest, InputError
+from app.licence_library.evidence import Licence
+from app.licence_library.fitness import Holder
+from app.licence_library.lookup import look_up
 from app.operations.capture import attach_capture, new_capture, saved_capture, slots
 from app.operations.changes import REFUSALS, OperationRefused
 from app.operations.counter import Accepted, accept_case
@@ -33,6 +36,7 @@ from ui.decision_panel import DecisionPanel
 from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
 from ui.item_search import ItemSearchPanel
+from ui.licence_dialog import LicenceDialog
 from ui.materials_panel import MaterialsPanel
 from ui.models import MaterialChecklistModel
 
@@ -65,6 +69,8 @@ class CounterFlow(QObject):
         self.on_code: Callable[[str], None] | None = None  # a code read off a page: where it goes
         self.prepared_by: PreparedBy | None = None  # the helper whose draft was loaded (app.helpers)
         self.materials.capture_button.clicked.connect(self.open_capture)
+        self.materials.licence_button.clicked.connect(self.open_licences)
+        self.licence_dialog: LicenceDialog | None = None
 
         search.chosen.connect(self.choose_item)
         self.intake.changed.connect(self.reevaluate)
@@ -171,6 +177,46 @@ class CounterFlow(QObject):
             return
         self.checklist.set_captured_pages(counts)
         self._desk.notices.show_status(f"已采集 {total} 页，页数已填入材料清单；受理保存时一并保存", 10000)
+
+    # -- electronic licences ----------------------------------------------------------------------------
+    def open_licences(self) -> None:
+        """电子证照… (F7) for the material of the row the clerk is on: a licence in place of its paper."""
+        if self.item is None or self.case_saved or self.saving:
+            return
+        code = self.materials.selected_material_code()
+        row = next((r for r in self.checklist.rows() if r.material.code == code), None)
+        if row is None or not row.material.licence_types:
+            self._desk.notices.show_status("请先在材料清单中选中可用电子证照替代的材料（要求栏注明）", 10000)
+            return
+        workspace = self._desk.workspace
+        applicant = self.intake.applicant()
+        library = workspace.licences
+
+        def online(holder_id: str) -> tuple[list[Licence], int]:
+            return look_up(
+                library=library,
+                transport=workspace.sync.transport,
+                holder_id=holder_id,
+                today=workspace.clock.today(),
+            )
+
+        dialog = LicenceDialog(
+            library=library,
+            jobs=self._desk.jobs,
+            online=online,
+            material=row.material,
+            holder=Holder(applicant.name, applicant.id_number),
+            current=row.licence,
+            parent=self._desk.window,
+        )
+        material_code = row.material.code
+        dialog.taken.connect(
+            lambda licence, how: self.checklist.set_licence(material_code, licence, found=how)
+        )
+        dialog.removed.connect(lambda: self.checklist.clear_licence(material_code))
+        dialog.finished.connect(lambda _result: self.materials.checklist_view.setFocus())
+        self.licence_dialog = dialog
+        dialog.open()
 
     def drop_item(self, *, notice: str, idle: str) -> None:
         """The item is gone from the catalog: no item, no checklist, and the notice saying so."""

@@ -171,6 +171,7 @@ class MainWindow(QMainWindow):
             ("Ctrl+F", self._focus_case_lookup),
             ("F9", self.checklist.mark_all_received),
             ("F6", self.counter_flow.open_capture),
+            ("F7", self.counter_flow.open_licences),
             ("F8", self.open_verify),
             ("Ctrl+P", self.print_last),
         ):

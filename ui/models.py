@@ -22,11 +22,23 @@ from app.catalog import NECESSITY_LABEL, Form, Material, Necessity
 from app.clock import hall_time_text
 from app.competence import OUTSIDE_MARK, Referral
 from app.completeness import OUTCOME_LABEL, Outcome, ReceivedMaterial, materials_to_hand_over
-from app.intake import COPIES_RANGE, FORM_CHOICES, PAGES_RANGE, default_form_choice, materials_received
+from app.intake import (
+    COPIES_RANGE,
+    FORM_CHOICES,
+    PAGES_RANGE,
+    default_form_choice,
+    licence_received,
+    materials_received,
+)
+from app.licence_library.evidence import VERIFIED_BY_LABEL, Licence, VerifiedBy
 from app.search import SearchHit
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 CodeRole = Qt.ItemDataRole.UserRole + 1
+# A checklist row's licence in two lines (type and number; holder and validity), under the material's name.
+LicenceRole = Qt.ItemDataRole.UserRole + 2
+LICENCE_FORM_LABEL = "电子证照"
+LICENCE_ROW_BRUSH = "#e8f5e9"  # a material satisfied by a licence: no paper
 
 
 class ItemSearchModel(QAbstractListModel):
@@ -81,6 +93,8 @@ class MaterialRow:
     pages: int = 1
     committed: bool = False
     defect: str = ""
+    licence: Licence | None = None  # an electronic licence stands in for the paper (电子证照免提交)
+    licence_found: VerifiedBy = VerifiedBy.QR_OFFLINE  # how the clerk found it
 
 
 class MaterialColumn(IntEnum):
@@ -147,18 +161,28 @@ class MaterialChecklistModel(QAbstractTableModel):
         return self._locked
 
     def received(self) -> tuple[ReceivedMaterial, ...]:
-        return tuple(
-            entry
-            for row in self._rows
-            if row.received
-            for entry in materials_received(
-                material_code=row.material.code,
-                choice=FORM_CHOICES[row.choice],
-                copies=row.copies,
-                pages=row.pages,
-                defect=row.defect,
-            )
-        )
+        return tuple(entry for row in self._rows if row.received for entry in _received(row))
+
+    def row_of(self, material_code: str) -> int | None:
+        return next((i for i, row in enumerate(self._rows) if row.material.code == material_code), None)
+
+    def set_licence(self, material_code: str, licence: Licence, *, found: VerifiedBy) -> None:
+        """The material is satisfied by `licence` (checked fit by the caller): received, no paper."""
+        self._change_licence(material_code, licence, found)
+
+    def clear_licence(self, material_code: str) -> None:
+        """The licence is removed: the material is back to paper, not received until ticked."""
+        self._change_licence(material_code, None, VerifiedBy.QR_OFFLINE)
+
+    def _change_licence(self, material_code: str, licence: Licence | None, found: VerifiedBy) -> None:
+        index = self.row_of(material_code)
+        if self._locked or index is None:
+            return
+        row = self._rows[index]
+        row.licence, row.licence_found = licence, found
+        row.received = licence is not None
+        row.defect = ""
+        self.dataChanged.emit(self.index(index, 0), self.index(index, len(MaterialColumn) - 1))
 
     def commitments(self) -> tuple[str, ...]:
         return tuple(row.material.code for row in self._rows if row.committed)
@@ -239,6 +263,8 @@ class MaterialChecklistModel(QAbstractTableModel):
             return base | Qt.ItemFlag.ItemIsUserCheckable
         if column is MaterialColumn.COMMITMENT:
             return base | Qt.ItemFlag.ItemIsUserCheckable if row.material.commitment_allowed else base
+        if row.licence is not None:
+            return base  # no form, copies, pages or defect: the licence stands in for the paper
         if column in (
             MaterialColumn.FORM,
             MaterialColumn.COPIES,
@@ -260,6 +286,22 @@ class MaterialChecklistModel(QAbstractTableModel):
             if column is MaterialColumn.COMMITMENT and material.commitment_allowed:
                 return Qt.CheckState.Checked if row.committed else Qt.CheckState.Unchecked
             return None
+        licence = row.licence
+        if role == LicenceRole:
+            if licence is None:
+                return None
+            # The validity first: the holder is the applicant on screen, and the name is what may be cut.
+            holder = f"有效期至 {licence.valid_until_label}｜{licence.holder_name}"
+            return f"{licence.type_name} {licence.number}\n{holder}"
+        if licence is not None and role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(LICENCE_ROW_BRUSH))
+        if licence is not None and role == Qt.ItemDataRole.DisplayRole:
+            if column is MaterialColumn.FORM:
+                return LICENCE_FORM_LABEL
+            if column in (MaterialColumn.COPIES, MaterialColumn.PAGES):
+                return "—"  # not applicable: no paper
+            if column is MaterialColumn.DEFECT:
+                return "免交纸质"
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             match column:
                 case MaterialColumn.NAME:
@@ -286,7 +328,14 @@ class MaterialChecklistModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole and column in (MaterialColumn.NAME, MaterialColumn.REQUIRED):
             # The name may be shortened to two lines in its cell: the tooltip says it whole.
-            return f"{material.name}\n受理标准：{material.standard}\n依据：{material.basis}"
+            text = f"{material.name}\n受理标准：{material.standard}\n依据：{material.basis}"
+            if licence is not None:
+                text += (
+                    f"\n电子证照：{licence.type_name}（{licence.number}）\n持证人：{licence.holder_name}"
+                    f"　{licence.holder_id_masked}\n发证机关：{licence.issuer_name}\n"
+                    f"有效期至：{licence.valid_until_label}\n核验：{VERIFIED_BY_LABEL[row.licence_found]}"
+                )
+            return text
         if role == Qt.ItemDataRole.ToolTipRole and column is MaterialColumn.DEFECT and row.defect:
             return row.defect
         if role == Qt.ItemDataRole.ForegroundRole and column is MaterialColumn.NECESSITY:
@@ -308,6 +357,8 @@ class MaterialChecklistModel(QAbstractTableModel):
             checked = Qt.CheckState(value) == Qt.CheckState.Checked
             if column is MaterialColumn.RECEIVED:
                 row.received = checked
+                if not checked:
+                    row.licence = None  # unticked: back to paper
             elif column is MaterialColumn.COMMITMENT and row.material.commitment_allowed:
                 row.committed = checked
             else:
@@ -331,6 +382,20 @@ class MaterialChecklistModel(QAbstractTableModel):
             return False
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(MaterialColumn) - 1))
         return True
+
+
+def _received(row: MaterialRow) -> tuple[ReceivedMaterial, ...]:
+    """What a ticked row hands in: its licence, or its paper as the clerk ticked it off."""
+    if row.licence is not None:
+        evidence = row.licence.evidence(row.licence_found)
+        return (licence_received(material_code=row.material.code, evidence=evidence),)
+    return materials_received(
+        material_code=row.material.code,
+        choice=FORM_CHOICES[row.choice],
+        copies=row.copies,
+        pages=row.pages,
+        defect=row.defect,
+    )
 
 
 def _within(value: Any, limits: tuple[int, int]) -> bool:

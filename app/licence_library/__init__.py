@@ -12,5 +12,6 @@ verifying its seal offline, or by the holder's ID (this window's library; the ha
 - `fitness.py`: the one table of why a licence does not satisfy a material (wrong type, other holder,
   expired, revoked, seal not genuine), read by the window, the CLI and the server alike.
 - `imports.py`: the third-party licence file (`window-clerk-licences/1`) and its checks.
-- `lookup.py`: the online lookup by the holder's ID (the server's route, app.sync.wire.LICENCE_LOOKUP_PATH).
+- `lookup.py`: the online lookup by the holder's ID (the server's route, app.sync.wire.LICENCE_LOOKUP_PATH;
+  each licence the server sends verified here), and the one rule of what a holder's ID may be.
 """

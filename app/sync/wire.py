@@ -71,6 +71,21 @@ BUNDLE_PATH = f"{API}/bundles/{{number}}"
 HELPER_CASES_PATH = f"{API}/helpers/{{login}}/cases"
 MAX_HELPER_CASES = 2000
 
+# Electronic licences by their holder's ID (issue 15, app.licence_library.lookup, server.sync.licence_lookup):
+# the certificates issued in the device's hall (sealed by a key the server registered for one of its windows)
+# to the applicant whose ID is `holder_id`, with their signed QR texts, so the window verifies each itself
+# (the server is not trusted for the licence: only its seal is). POST (the ID stays out of URLs and access
+# logs), device credential, body {"holder_id": a 证件号码 or 统一社会信用代码 with a check rule, at most
+# MAX_HOLDER_ID_CHARS}. 200: {"licences": [{"certificate_id", "case_number", "licence_type", "qr_text",
+# "revocation": null or {"day", "reason", "basis"}}, …]} newest first, at most MAX_LOOKUP_LICENCES.
+# 400 invalid (the ID malformed, named), 401, 429 too_many_attempts (more than LOOKUPS_PER_DEVICE
+# lookups by one device within LOOKUP_SECONDS: it is stopped as long).
+LICENCE_LOOKUP_PATH = f"{API}/licences/lookup"
+MAX_HOLDER_ID_CHARS = 32
+MAX_LOOKUP_LICENCES = 50
+LOOKUPS_PER_DEVICE = 120
+LOOKUP_SECONDS = 600
+
 # Page files (app.sync.blobs, server.blobs): the bytes of captured pages, named by their SHA-256, apart from
 # the events that name them. Device credential on each; every limit here is enforced on both sides.
 # - POST BLOB_UPLOAD_PATH {"size": bytes}: start or resume this hall's upload of the file; 200 BlobStatus.
@@ -686,3 +701,26 @@ class BlobStatus:
         if not 0 <= status.received <= status.size:
             raise WireError(f"blob: received {status.received} 不在 0–{status.size} 之间")
         return status
+
+
+@dataclass(frozen=True)
+class LicenceLookupRequest:
+    """The licences of a holder, asked by a window of the hall (LICENCE_LOOKUP_PATH). The ID is checked by
+    the server as by the window (app.licence_library.lookup.holder_number)."""
+
+    holder_id: str  # a 证件号码 or 统一社会信用代码 (at most MAX_HOLDER_ID_CHARS)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __repr__(self) -> str:  # an applicant's ID never whole in a log or a crash report
+        return f"LicenceLookupRequest(holder_id={self.holder_id[:4]!r}…)"
+
+    @classmethod
+    def from_json(cls, data: Any) -> LicenceLookupRequest:
+        if not isinstance(data, dict) or set(data) != {"holder_id"}:
+            raise WireError("licences: 请求应为只含 holder_id 的对象")
+        holder_id = _require(data, "holder_id", str, "licences")
+        if len(holder_id) > MAX_HOLDER_ID_CHARS:
+            raise WireError(f"licences: 字段 holder_id 超过 {MAX_HOLDER_ID_CHARS} 个字符")
+        return cls(holder_id)

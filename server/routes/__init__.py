@@ -8,6 +8,7 @@
 | `blobs.py` | page files: uploaded by chunks, downloaded by the PCs of the hall that holds them |
 | `reference.py` | a published catalog version |
 | `conflicts.py` | a supervisor resolving a conflict |
+| `licences.py` | a holder's electronic licences, for a window of the hall |
 | `accounts.py` | hall IT managing its hall's accounts; a person changing their password |
 | `helpers.py` | 帮办: a PC publishing its signing keys; helpers' drafts for the windows of their hall |
 | `helper_cases.py` | a helper's client list: the cases they prepared |
@@ -30,6 +31,7 @@ from server.routes import (
     health,
     helper_cases,
     helpers,
+    licences,
     reference,
     sync,
 )
@@ -41,6 +43,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     blobs.router,
     reference.router,
     conflicts.router,
+    licences.router,
     accounts.router,
     helpers.router,
     helper_cases.router,

@@ -5,20 +5,24 @@ For each material the decision says a licence satisfied: its form is `licence` (
 one, or 0 pages); the licence's signed QR text verifies — a certificate of this system with a key the server
 registered for the device's hall (and the certificate was issued in the hall), a third-party licence with
 the issuer key it carries — and names the licence id, type and holder the decision records (the case's
-applicant); it was valid on the day of the decision and not revoked by then. The snapshot stored as the
-case (case_record.snapshot) keeps the evidence: the server's record of it.
+applicant); it was valid on the day of the decision and not revoked by then; and the material accepts a
+licence of that type in the catalog version the decision names (the version as published on the server: a
+window's own reading of its catalog is not trusted). The snapshot stored as the case (case_record.snapshot)
+keeps the evidence: the server's record of it; server.sync.licence_projection lists it per material.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from app.catalog import CatalogDocument, CatalogError, Material, parse_catalog
 from app.identifiers import mask_resident_id
-from app.licence_library.evidence import licence_type_named
+from app.licence_library.evidence import licence_type_named, type_label
 from app.seal import (
     KeyDirectory,
     KeyDirectoryError,
@@ -28,7 +32,7 @@ from app.seal import (
     verify_payload,
 )
 from app.sync.wire import EventKind, Rejection
-from server.models import case_event, signing_key
+from server.models import case_event, catalog_publication, signing_key
 from server.store import ServerDB
 from server.sync.checks import Candidate, reject
 from server.sync.device import Device
@@ -51,11 +55,22 @@ def check_licences(
         for row in connection.execute(select(signing_key).where(signing_key.c.hall_code == device_.hall_code))
     )
     issued, revoked = _hall_certificates(connection, device_.hall_code)
+    # Certificates of this batch whose seals checked (server.signing_keys ran first, registering new keys).
+    issued |= {
+        str(c.event.payload.get("certificate_id"))
+        for c in candidates
+        if c.event.kind == EventKind.CERTIFICATE_ISSUED
+    }
     rejections: list[Rejection] = []
     for candidate in decided:
         payload = candidate.event.payload
+        catalog = _catalog(connection, payload["catalog_version"])
         for material in payload["materials"]:
-            problem = _problem(material, payload, hall_keys, issued, revoked) if _licensed(material) else None
+            problem = None
+            if _licensed(material):
+                problem = _problem(material, payload, hall_keys, issued, revoked) or _catalog_problem(
+                    catalog, material, payload
+                )
             if problem is not None:
                 where = f"办件 {candidate.event.case_number} 的受理记录，材料 {material['material']}"
                 rejections.append(reject(candidate.event, "invalid", f"{where}：{problem}，本条未保存"))
@@ -136,4 +151,56 @@ def _problem(
         day = revoked.get(claims.certificate_id)
         if day is not None and day <= decided_on:
             return f"电子证照 {claims.certificate_id} 已于 {day} 撤销"
+    return None
+
+
+# Published catalog versions as read, by (version, sha256): a published version never changes, and
+# reading one takes longer than a push should wait for each decision.
+_catalogs: dict[tuple[str, str], CatalogDocument] = {}
+_catalogs_lock = threading.Lock()
+MAX_CATALOGS_HELD = 8
+
+
+def _catalog(connection: Connection, version: str) -> CatalogDocument | None:
+    """The catalog version `version` as published on this server; None when it is not (or unreadable)."""
+    sha256 = connection.execute(
+        select(catalog_publication.c.sha256).where(catalog_publication.c.version == version)
+    ).scalar()
+    if sha256 is None:
+        return None
+    with _catalogs_lock:
+        held = _catalogs.get((version, sha256))
+    if held is not None:
+        return held
+    content = connection.execute(
+        select(catalog_publication.c.content).where(catalog_publication.c.version == version)
+    ).scalar_one()
+    try:
+        document = parse_catalog(bytes(content))
+    except CatalogError:
+        return None
+    with _catalogs_lock:
+        if len(_catalogs) >= MAX_CATALOGS_HELD:
+            _catalogs.clear()
+        _catalogs[(version, sha256)] = document
+    return document
+
+
+def _catalog_problem(
+    catalog: CatalogDocument | None, material: dict[str, Any], payload: dict[str, Any]
+) -> str | None:
+    """Why the catalog version the decision names does not let a licence of this type satisfy the material;
+    None when it does."""
+    version = payload["catalog_version"]
+    if catalog is None:
+        return f"事项目录 {version} 未在服务器发布，无法核对该材料可用的电子证照类型"
+    item = next((i for i in catalog.items if i.code == payload["item_code"]), None)
+    found: Material | None = item.material(material["material"]) if item is not None else None
+    if found is None:
+        return f"事项目录 {version} 中该事项没有材料 {material['material']}"
+    licence_type = material["licence"]["licence_type"]
+    if licence_type not in found.licence_types:
+        wanted = "、".join(type_label(t) for t in found.licence_types) or "（不接受电子证照）"
+        refused = type_label(licence_type)
+        return f"事项目录 {version} 中「{found.name}」不接受{refused}，可用的电子证照为：{wanted}"
     return None

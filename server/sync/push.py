@@ -21,6 +21,7 @@ from server.sync import (
     chain,
     change_log,
     conflicts,
+    licence_projection,
     licences,
     page_sets,
     permits,
@@ -110,7 +111,8 @@ class Push:
     def _checked(self, ordered: Sequence[WireEvent]) -> list[Candidate]:
         """The events that pass every check before storing (server.sync.checks, the person each names
         (server.sync.permits), the certificate a revocation or a mailing names, then the seals of
-        certificates, registering new signing keys); the others refused."""
+        certificates, registering new signing keys, then the electronic licences decisions name, which
+        may be certificates of this batch); the others refused."""
         candidates: list[Candidate] = []
         for order, event in enumerate(ordered):
             if event.event_id in self.rejections:
@@ -128,8 +130,6 @@ class Push:
         candidates = self._unrefused(candidates)
         self._refuse(certificates.check_named_certificates(self.connection, self.db, candidates))
         candidates = self._unrefused(candidates)
-        self._refuse(licences.check_licences(self.connection, self.db, self.device, candidates))
-        candidates = self._unrefused(candidates)
         sealed = signing_keys.check_certificates(
             self.connection,
             self.db,
@@ -141,6 +141,9 @@ class Push:
         self._refuse(sealed.rejections)
         self.keys = sealed.keys
         self.new_keys = sealed.registered
+        candidates = self._unrefused(candidates)
+        # After the seals: a decision may name a licence issued in this very batch (an offline window).
+        self._refuse(licences.check_licences(self.connection, self.db, self.device, candidates))
         return self._unrefused(candidates)
 
     def _acknowledge_stored(self, ordered: Sequence[WireEvent], twice_ids: set[str]) -> None:
@@ -211,6 +214,7 @@ class Push:
         )
         projected = projection.project(self.connection, self.db, touched, accepted, self.now)
         page_sets.project(self.connection, self.db, self.device, accepted, self.now)
+        licence_projection.project(self.connection, self.db, self.device, accepted)
         self.conflicts += conflicts.non_commuting(accepted, touched.marks, self.device, self.now)
         for number, replayed in projected.items():
             self.conflicts += conflicts.lifecycle(
