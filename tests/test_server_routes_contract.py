@@ -26,6 +26,7 @@ from server.routes import (
     health,
     helper_cases,
     helpers,
+    licences,
     reference,
     sync,
 )
@@ -50,6 +51,7 @@ CONTRACT = {
     ("GET", wire.CATALOG_PATH): ("reference", {200, 401, 404}, True),
     ("GET", wire.CASE_FETCH_PATH): ("sync", {200, 400, 401, 403, 404, 413}, True),
     ("GET", wire.BUNDLE_PATH): ("sync", {200, 400, 401, 403, 404}, True),
+    ("POST", wire.LICENCE_LOOKUP_PATH): ("sync", {200, 400, 401, 429}, True),
     ("POST", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503}, True),
     ("PUT", wire.BLOB_UPLOAD_PATH): ("blobs", {200, 400, 401, 409, 413, 503, 507}, True),
     ("GET", wire.BLOB_PATH): ("blobs", {200, 400, 401, 404}, True),
@@ -108,6 +110,7 @@ def test_each_area_has_its_own_router_and_the_app_mounts_them_all(bare_app: Fast
     }
     assert paths(helpers.router.routes) == {wire.KEYS_PUBLISH_PATH, wire.DRAFTS_PATH, wire.DRAFT_PATH}
     assert paths(helper_cases.router.routes) == {wire.HELPER_CASES_PATH}
+    assert paths(licences.router.routes) == {wire.LICENCE_LOOKUP_PATH}
     assert paths(health.router.routes) == {wire.HEALTH_PATH}
     in_routers = [path for router in ROUTERS for path in sorted(paths(router.routes))]
     assert (

@@ -57,7 +57,11 @@ class MaterialsPanel(QGroupBox):
         inner.setContentsMargins(6, 4, 6, 6)
         inner.setSpacing(4)
         heading = QHBoxLayout()
-        heading.addWidget(QLabel("③ 材料核验（空格勾选收到，F9 全部收到；鼠标停在名称上可看全文）"), 1)
+        title = QLabel("③ 材料核验（空格勾选收到，F9 全部收到）")
+        title.setToolTip("空格勾选收到，F9 全部收到；鼠标停在材料名称上可看全文")
+        title.setMinimumWidth(0)  # the buttons beside it come first on a narrow screen: it wraps
+        title.setWordWrap(True)
+        heading.addWidget(title, 1)
         self.all_received_button = named(QPushButton("全部收到 (F9)"), "allReceivedButton")
         self.all_received_button.setToolTip(
             "勾选申请人应当提交的全部材料（含容缺、告知承诺材料）；非必要材料不自动勾选"
