@@ -1,29 +1,20 @@
-"""The bundle intake and the bundle dialog on the screen this process was given (tests/test_bundle_layout.py
-runs it once per screen size, as tests/layout_probe.py for the main window): where every control lies, how
-many checklist rows show whole, and, with --screenshots, what the clerk sees.
-
-    QT_QPA_PLATFORM=offscreen:configfile=screen.json python -m tests.bundle_layout_probe --home D --report R
-"""
+"""The bundle intake and the bundle dialog on the screen tests/layout_probe.py was given (it runs this part in
+the clerk's window, once per screen size): where every control lies, how many checklist rows show whole,
+and, with --screenshots, what the clerk sees."""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.clock import fixed_clock
-from app.workspace import open_workspace, prepare_demo_home
 from tests.bundle_helpers import HYGIENE, RESTAURANT
 from tests.helpers import AGENT, COMPANY
-from tests.layout_probe import NOW, check_window, record_qt_warnings, screenshot, wait_until
+from tests.layout_probe import check_window, screenshot, wait_until
 from ui.bundle_checklist import BundleColumn
 from ui.bundle_intake import BundleIntakeDialog
-from ui.fonts import install_chinese_translations, register_fonts, ui_font
 from ui.main_window import MainWindow
 
 INTAKE_CONTROLS = (
@@ -74,19 +65,10 @@ def checklist_rows(dialog: BundleIntakeDialog) -> dict[str, Any]:
     return {"rows": model.rowCount(), "full_rows": full}
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    warnings: list[str] = []
-    record_qt_warnings(warnings)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setFont(ui_font(register_fonts()))
-    install_chinese_translations(app)
-    prepare_demo_home(args.home)
-    workspace = open_workspace(args.home, clock=fixed_clock(NOW))
-    window = MainWindow(workspace=workspace, counter=workspace.counter("demo"))
-    window.show_on_screen()
-    wait_until(lambda: window.isVisible() and window.todays_cases.loaded)
-    report: dict[str, Any] = {"tag": args.tag, "screenshots": [], "qt_warnings": warnings}
+def bundle_views(window: MainWindow, args: argparse.Namespace, screenshots: list[Any]) -> dict[str, Any]:
+    """The bundle intake (filled so one item is 补正), its saved state and the receipt's preview, then the
+    bundle dialog, in `window` (the clerk signed in)."""
+    report: dict[str, Any] = {}
     window.item_search.search("kbcyd")
     dialog = window.bundles.open_intake(RESTAURANT)
     assert dialog is not None
@@ -95,7 +77,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["intake"] = check_window(dialog, required=INTAKE_CONTROLS)
     report["checklist"] = checklist_rows(dialog)
     report["decisions"] = [dialog.decisions.item(i).text() for i in range(dialog.decisions.count())]
-    report["screenshots"].append(screenshot(args.screenshots, f"bundle-intake-{args.tag}", window, dialog))
+    screenshots.append(screenshot(args.screenshots, f"bundle-intake-{args.tag}", window, dialog))
 
     saved: list[object] = []
     dialog.saved.connect(saved.append)
@@ -104,14 +86,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wait_until(lambda: dialog.printing.preview is not None and dialog.printing.preview.isVisible())
     preview = dialog.printing.preview
     assert preview is not None
-    report["screenshots"].append(
+    screenshots.append(
         screenshot(args.screenshots, f"bundle-receipt-preview-{args.tag}", window, dialog, preview)
     )
     preview.reject()
     report["intake_saved"] = check_window(dialog, required=("bundleClose", "bundleSaved"))
-    report["screenshots"].append(
-        screenshot(args.screenshots, f"bundle-intake-saved-{args.tag}", window, dialog)
-    )
+    screenshots.append(screenshot(args.screenshots, f"bundle-intake-saved-{args.tag}", window, dialog))
     number = dialog.stored.number if dialog.stored else ""
     dialog.close()
 
@@ -124,27 +104,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     wait_until(shown.isVisible)
     report["bundle_dialog"] = check_window(shown, required=DIALOG_CONTROLS)
     report["bundle_rows"] = shown.model.rowCount()
-    report["screenshots"].append(screenshot(args.screenshots, f"bundle-dialog-{args.tag}", window, shown))
+    screenshots.append(screenshot(args.screenshots, f"bundle-dialog-{args.tag}", window, shown))
     shown.close()
     window.jobs.wait()
     QApplication.processEvents()
-    window.close()
-    window.jobs.shutdown()
-    workspace.close()
     return report
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--home", type=Path, required=True)
-    parser.add_argument("--report", type=Path, required=True)
-    parser.add_argument("--screenshots", type=Path, default=None)
-    parser.add_argument("--tag", default="screen")
-    args = parser.parse_args(argv)
-    report = run(args)
-    args.report.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -375,6 +375,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     report["conflicts_dialog"] = check_window(conflicts)
     conflicts.reject()
     licence_views(window, workspace, args, report)
+    from tests.bundle_layout_probe import bundle_views  # (it reads this module's helpers)
+
+    report["bundle"] = bundle_views(window, args, report["screenshots"])
 
     QApplication.processEvents()
     window.close()

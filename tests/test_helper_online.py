@@ -43,9 +43,14 @@ HELPER_WINDOW = "SZX0109"
 PLANNING_BODY = "11510100MB1C5E420M"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+# The window-side flows run against the embedded server's SQLite; the two that decide what a hall may
+# see run on PostgreSQL too (the server's own checks are tested on both in test_server_helper_online.py).
+BOTH_DATABASES = pytest.mark.parametrize("server", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[InProcessServer]:
-    yield from in_process_server(request.param, tmp_path)
+    yield from in_process_server(getattr(request, "param", "sqlite"), tmp_path)
 
 
 @pytest.fixture
@@ -104,6 +109,7 @@ def reference_of(helper: Workspace, sheet: PreparedSheet) -> str:
     return reference_code(sheet.prepared.draft, key=key)
 
 
+@BOTH_DATABASES
 def test_the_laptops_key_and_drafts_reach_the_window_by_sync(
     window: Workspace, helper: Workspace, server: InProcessServer
 ) -> None:
@@ -181,6 +187,7 @@ def test_revoking_the_laptop_refuses_its_sheets_and_keeps_its_certificates(
         helper.sync.sync()
 
 
+@BOTH_DATABASES
 def test_a_pc_of_another_hall_gets_nothing_of_this_halls_drafts(
     window: Workspace, helper: Workspace, server: InProcessServer
 ) -> None:

@@ -27,6 +27,7 @@ SCREENS = (
 )
 # Whole checklist rows the biggest demo item must show at each size with a taskbar and a title bar.
 MIN_ROWS = {"1366x768": 8, "1280x720": 6, "1920x1080-150": 6}
+BUNDLE_MIN_ROWS = {"1366x768": 10, "1280x720": 8, "1920x1080-150": 8}  # the bundle intake's checklist
 CHECKED = (
     "main",
     "main_taskbar",
@@ -87,3 +88,12 @@ def test_every_control_is_on_screen(
     assert report["helper_checklist"]["full_rows"] >= MIN_ROWS[tag], report["helper_checklist"]
     assert not report["main_cases_folded"]["cases_shown"]
     assert report["checklist_cases_folded"]["full_rows"] >= report["checklist"]["full_rows"]
+    # 一件事 (tests/bundle_layout_probe.py): the intake, saved, and the bundle dialog.
+    bundle = report["bundle"]
+    for name in ("intake", "intake_saved", "bundle_dialog"):
+        assert bundle[name]["problems"] == [], name
+        assert bundle[name]["controls"] > 0, name
+    assert bundle["checklist"]["rows"] >= 20
+    assert bundle["checklist"]["full_rows"] >= BUNDLE_MIN_ROWS[tag], bundle["checklist"]
+    assert any(line.endswith("公共场所卫生许可：补正告知") for line in bundle["decisions"])
+    assert bundle["bundle_rows"] == 4
