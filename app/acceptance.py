@@ -160,20 +160,15 @@ class AcceptanceService:
             if entry.form is not Form.LICENCE or entry.licence is None or material is None:
                 entries.append(entry)
                 continue
-            where = f"materials[{index}].licence"
             try:
-                licence = self._licences.verify(entry.licence.qr_text)
+                licence = self._licences.recheck(
+                    entry.licence,
+                    accepted_types=material.licence_types,
+                    material_name=material.name,
+                    holder=holder,
+                )
             except LicenceError as error:
-                problems.append(Problem(where, f"「{material.name}」的{error}"))
-                continue
-            if entry.licence.licence_id and entry.licence.licence_id != licence.licence_id:
-                problems.append(Problem(where, f"「{material.name}」所附电子证照与其二维码内容不符"))
-                continue
-            refused = self._licences.refusal(
-                licence, accepted_types=material.licence_types, material_name=material.name, holder=holder
-            )
-            if refused is not None:
-                problems.append(Problem(where, refused.message))
+                problems.append(Problem(f"materials[{index}].licence", str(error)))
                 continue
             entries.append(replace(entry, licence=licence.evidence(entry.licence.verified_by)))
         if problems:

@@ -471,6 +471,8 @@ def _sync(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         text += f"\n材料页面文件：上传 {report.pages_uploaded} 个，待上传 {report.pages_owed} 个"
     for problem in report.page_problems:
         print(f"材料页面：{problem}", file=sys.stderr)
+    for problem in report.helper_problems:
+        print(f"帮办：{problem}", file=sys.stderr)
     for rejection in report.rejected:
         label = REJECTION_LABEL.get(rejection.code, rejection.code)
         print(f"拒收：{rejection.event_id} {label}：{rejection.message}", file=sys.stderr)
@@ -482,6 +484,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
     credential = ws.sync.credential()
     state = ws.sync.state()
     problems = ws.sync.page_upload_problems()
+    refusals = ws.sync.helper_refusals()
     data: dict[str, Any] = {
         "registered": credential is not None,
         "server_url": credential.server_url if credential else None,
@@ -492,6 +495,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         "cursor": state.get("cursor"),
         "clock_offset_seconds": round(ws.clock.offset.total_seconds()),
         "page_upload_problems": [asdict(p) for p in problems],
+        "helper_refusals": [asdict(r) for r in refusals],
     }
     last = state.get("last_success_at")
     if credential is None:
@@ -506,6 +510,7 @@ def _sync_status(ws: Workspace, args: argparse.Namespace, out: Output) -> int:
         f"同步游标：{data['cursor'] or '（尚未下载）'}",
     ]
     lines += [f"材料页面未能上传：{p.error}" for p in problems]
+    lines += [f"{r.line}（{r.reason}）" for r in refusals]
     skew = ws.clock.skew_warning()
     lines += [skew] if skew else []
     out.emit(data, "\n".join(lines))

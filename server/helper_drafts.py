@@ -10,7 +10,9 @@ registered for the sending device's own window and hall and not revoked, naming 
 id and SHA-256), the content is a valid draft in canonical form (app.helpers.drafts) made on that window,
 its helper an active account of the hall that may prepare drafts, and its item in the catalog version it
 names, of a body the hall accepts for, whose key signed it. A draft id held with other content is refused
-(409); the same draft again is answered `stored: false`.
+(409); the same draft again is answered `stored: false`. Each refusal carries its reason
+(app.sync.wire.HelperRefusal): the PC sends again only what may yet be taken (a key not registered yet, a
+helper's account not on the server yet, a catalog version not published yet).
 
 Used: the first case whose decision names the draft (`prepared_by.draft_id`, server.sync.push) marks it
 used, and it leaves the hall's open list. A second case naming it is NOT refused: the case was decided at a
@@ -44,6 +46,7 @@ from app.sync.wire import (
     MAX_LISTED_DRAFTS,
     OPEN_DRAFT_DAYS,
     EventKind,
+    HelperRefusal,
     WireEvent,
 )
 from server import dialect
@@ -62,8 +65,8 @@ class DraftRefused(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def _invalid(message: str) -> DraftRefused:
-    return DraftRefused(400, "invalid", message)
+def _invalid(message: str, reason: HelperRefusal = HelperRefusal.INVALID) -> DraftRefused:
+    return DraftRefused(400, reason, message)
 
 
 def _read_body(data: Any) -> tuple[bytes, str]:
@@ -75,7 +78,7 @@ def _read_body(data: Any) -> tuple[bytes, str]:
         raise _invalid('预审单上传应为 {"draft": 文本, "code": 文本}')
     content = data["draft"].encode("utf-8")
     if len(content) > MAX_DRAFT_BYTES:
-        raise DraftRefused(413, "too_large", f"预审单超过 {MAX_DRAFT_BYTES} 字节")
+        raise DraftRefused(413, HelperRefusal.TOO_LARGE, f"预审单超过 {MAX_DRAFT_BYTES} 字节")
     if len(data["code"]) > MAX_DRAFT_CODE_CHARS:
         raise _invalid(f"预审单交接码超过 {MAX_DRAFT_CODE_CHARS} 个字符")
     return content, data["code"]
@@ -103,10 +106,11 @@ def _checked(
     row = connection.execute(select(signing_key).where(signing_key.c.key_id == reference.key_id)).first()
     if row is None or row.hall_code != device.hall_code or row.window_code != device.window_code:
         raise _invalid(
-            f"{where}的签名密钥 {reference.key_id} 未在服务器登记为本窗口的密钥（请先同步发布密钥）"
+            f"{where}的签名密钥 {reference.key_id} 未在服务器登记为本窗口的密钥（请先同步发布密钥）",
+            HelperRefusal.KEY_NOT_REGISTERED if row is None else HelperRefusal.INVALID,
         )
     if row.revoked_at is not None:
-        raise _invalid(f"{where}的签名密钥 {reference.key_id} 已停用")
+        raise _invalid(f"{where}的签名密钥 {reference.key_id} 已停用", HelperRefusal.KEY_REVOKED)
     entry = stored_entry(row)
     if not reference.signed_by(entry):
         raise _invalid(f"{where}的交接码签名不符")
@@ -124,18 +128,25 @@ def _checked(
     ).first()
     if person is None or person.disabled_at is not None:
         raise _invalid(
-            f"{where}的帮办员 {draft.helper_login} 不是大厅 {device.hall_code} 在服务器上的在用账号"
+            f"{where}的帮办员 {draft.helper_login} 不是大厅 {device.hall_code} 在服务器上的在用账号",
+            HelperRefusal.HELPER_NOT_SYNCED if person is None else HelperRefusal.HELPER_DISABLED,
         )
     try:
         require(person.roles.split(), Permission.PREPARE_DRAFT, who=f"{person.name}（{draft.helper_login}）")
     except PermissionDenied as denied:
-        raise _invalid(f"{where}：{denied}") from None
+        raise _invalid(f"{where}：{denied}", HelperRefusal.HELPER_DISABLED) from None
     facts = catalog_facts(connection, draft.catalog_version)
     if facts is None:
-        raise _invalid(f"{where}所用的事项目录版本 {draft.catalog_version} 未在服务器发布")
+        raise _invalid(
+            f"{where}所用的事项目录版本 {draft.catalog_version} 未在服务器发布",
+            HelperRefusal.CATALOG_NOT_PUBLISHED,
+        )
     body = facts.item_bodies.get(draft.item_code)
     if body is None or body not in facts.bodies.get(device.hall_code, frozenset()):
-        raise _invalid(f"{where}所列事项 {draft.item_code} 不是大厅 {device.hall_code} 受理的事项")
+        raise _invalid(
+            f"{where}所列事项 {draft.item_code} 不是大厅 {device.hall_code} 受理的事项",
+            HelperRefusal.NOT_HALL_BODY,
+        )
     if entry.office_code != body:
         raise _invalid(f"{where}的签名密钥不属于该事项的实施机关")
     return draft, reference.key_id
@@ -187,7 +198,9 @@ def store_draft(db: ServerDB, device: Device, data: Any, *, now: datetime) -> di
                     draft.draft_id,
                 )
                 raise DraftRefused(
-                    409, "conflict", f"预审单 {draft.draft_id} 已以不同内容保存在服务器，本次未保存"
+                    409,
+                    HelperRefusal.CONFLICT,
+                    f"预审单 {draft.draft_id} 已以不同内容保存在服务器，本次未保存",
                 )
             return {"draft_id": draft.draft_id, "stored": False}
     log.info("draft %s of %s stored for hall %s", draft.draft_id, draft.helper_login, device.hall_code)

@@ -11,6 +11,8 @@ trusts no window: a key is registered only when
   ahead), and to no earlier than from;
 - its id is not registered already to another window or hall, or with another entry (nothing is ever
   overwritten: the clash is logged at ERROR).
+Each key refused carries its reason (app.sync.wire.HelperRefusal): no catalog published yet, or a key that
+starts after tomorrow, may yet be registered in a later round; anything else is final.
 A key registered now goes to every window of the hall as a `signing_key` change, the same change a key
 registered by a certificate makes.
 
@@ -33,7 +35,13 @@ from sqlalchemy import Connection, select, update
 
 from app.seal import ED25519, KeyDirectoryError, PublicKeyEntry, public_entry_from_json, public_entry_json
 from app.sync.certificate_event import key_window
-from app.sync.wire import KIND_SIGNING_KEY_REVOKED, MAX_OFFICE_NAME_CHARS, MAX_PUBLISHED_KEYS, WireError
+from app.sync.wire import (
+    KIND_SIGNING_KEY_REVOKED,
+    MAX_OFFICE_NAME_CHARS,
+    MAX_PUBLISHED_KEYS,
+    HelperRefusal,
+    WireError,
+)
 from server import bulk
 from server.bulk import dumps, insert_rows
 from server.clock import utc_naive, utc_text
@@ -68,30 +76,47 @@ def read_publication(data: Any) -> list[Any]:
     return keys
 
 
-def _entry_problem(item: Any, device: Device, bodies: frozenset[str], today: date) -> PublicKeyEntry | str:
+Problem = tuple[HelperRefusal, str]
+
+
+def _entry_problem(
+    item: Any, device: Device, bodies: frozenset[str] | None, today: date
+) -> PublicKeyEntry | Problem:
+    """The entry, or why it is refused. `bodies`: those the device's hall accepts for (None: no catalog is
+    published yet)."""
+    invalid = HelperRefusal.INVALID
     try:
         entry = public_entry_from_json(item, where="发布的签发密钥")
     except KeyDirectoryError as error:
-        return str(error)
+        return invalid, str(error)
     if entry.algorithm != ED25519:
-        return f"签发密钥 {entry.key_id} 的算法 {entry.algorithm} 不受支持（应为 {ED25519}）"
+        return invalid, f"签发密钥 {entry.key_id} 的算法 {entry.algorithm} 不受支持（应为 {ED25519}）"
     try:
         Ed25519PublicKey.from_public_bytes(entry.public_key)
     except ValueError:
-        return f"签发密钥 {entry.key_id} 的公钥不是有效的 Ed25519 公钥"
+        return invalid, f"签发密钥 {entry.key_id} 的公钥不是有效的 Ed25519 公钥"
     if not 0 < len(entry.office_name) <= MAX_OFFICE_NAME_CHARS:
-        return f"签发密钥 {entry.key_id} 的机关名称应为 1–{MAX_OFFICE_NAME_CHARS} 个字符"
+        return invalid, f"签发密钥 {entry.key_id} 的机关名称应为 1–{MAX_OFFICE_NAME_CHARS} 个字符"
     if key_window(entry.key_id) != device.window_code:
-        return f"签发密钥 {entry.key_id} 的编号不是本设备登记的窗口 {device.window_code} 的密钥"
+        return invalid, f"签发密钥 {entry.key_id} 的编号不是本设备登记的窗口 {device.window_code} 的密钥"
     if entry.key_id.split("-", 1)[0] != entry.office_code[8:17]:
-        return f"签发密钥 {entry.key_id} 的编号与其机关代码 {entry.office_code} 不符"
+        return invalid, f"签发密钥 {entry.key_id} 的编号与其机关代码 {entry.office_code} 不符"
+    hall = device.hall_code
+    if bodies is None:
+        return (
+            HelperRefusal.CATALOG_NOT_PUBLISHED,
+            f"服务器尚未发布事项目录，签发密钥 {entry.key_id} 暂不登记",
+        )
     if entry.office_code not in bodies:
-        hall = device.hall_code
-        return f"签发密钥 {entry.key_id} 的机关（{entry.office_code}）不是大厅 {hall} 受理事项的实施机关"
-    if not EARLIEST_KEY_DAY <= entry.valid_from <= today + timedelta(days=1):
-        return f"签发密钥 {entry.key_id} 的启用日期 {entry.valid_from} 不合理（本机时钟可能有误）"
+        why = f"签发密钥 {entry.key_id} 的机关（{entry.office_code}）不是大厅 {hall} 受理事项的实施机关"
+        return HelperRefusal.NOT_HALL_BODY, why
+    if entry.valid_from > today + timedelta(days=1):
+        why = f"签发密钥 {entry.key_id} 的启用日期 {entry.valid_from} 晚于服务器日期（本机时钟可能有误）"
+        return HelperRefusal.KEY_NOT_YET_VALID, why
+    if entry.valid_from < EARLIEST_KEY_DAY:
+        return invalid, f"签发密钥 {entry.key_id} 的启用日期 {entry.valid_from} 不合理（本机时钟可能有误）"
     if entry.valid_until is not None and entry.valid_until < entry.valid_from:
-        return f"签发密钥 {entry.key_id} 的停用日期早于启用日期"
+        return invalid, f"签发密钥 {entry.key_id} 的停用日期早于启用日期"
     return entry
 
 
@@ -101,13 +126,14 @@ def publish_keys(db: ServerDB, device: Device, items: list[Any], *, now: datetim
     published = Published()
     with db.write() as connection:
         facts = catalog_facts(connection)
-        bodies = facts.bodies.get(device.hall_code, frozenset()) if facts is not None else frozenset()
+        bodies = facts.bodies.get(device.hall_code, frozenset()) if facts is not None else None
         fresh: dict[str, PublicKeyEntry] = {}
         for item in items:
             checked = _entry_problem(item, device, bodies, now.date())
-            if isinstance(checked, str):
+            if isinstance(checked, tuple):
                 key_id = item.get("key_id") if isinstance(item, dict) else None
-                published.refused.append({"key_id": str(key_id)[:40], "message": checked})
+                reason, message = checked
+                published.refused.append({"key_id": str(key_id)[:40], "reason": reason, "message": message})
                 continue
             fresh.setdefault(checked.key_id, checked)
         new_ids = register_keys(connection, db, device, fresh.values(), now=now) if fresh else set()
@@ -127,7 +153,9 @@ def publish_keys(db: ServerDB, device: Device, items: list[Any], *, now: datetim
                     device.window_code,
                     problem,
                 )
-                published.refused.append({"key_id": key_id, "message": problem})
+                published.refused.append(
+                    {"key_id": key_id, "reason": HelperRefusal.KEY_CLASH, "message": problem}
+                )
             elif key_id in new_ids:
                 published.registered.append(key_id)
                 announced.append(

@@ -79,23 +79,29 @@ def test_a_published_key_is_registered_only_when_it_checks(client: TestClient, l
     ]
 
     clash = window_key(LAPTOP, suffix="H2")
-    bad: list[tuple[dict[str, Any], str]] = [
-        (key_entry(window_key("SZX0104", suffix="H3")), "不是本设备登记的窗口 SZX0109"),
-        (other_office_key()[1], "不是大厅 SZX01 受理事项的实施机关"),
-        ({**key_entry(clash), "public_key": "zz"}, "公钥"),
-        ({**key_entry(clash), "algorithm": "SM2"}, "“SM2”不受支持"),
-        (key_entry(clash, valid_from=START.date() + timedelta(days=30)), "启用日期"),
-        ({**key_entry(clash), "valid_until": "2020-01-02"}, "早于开始日"),
-        ({**key_entry(clash), "office_name": ""}, "机关名称"),
-        ({**key_entry(clash), "key_id": own.key_id}, "已在服务器登记了另一把公钥"),  # no overwrite
-        ({**key_entry(clash), "extra": 1}, "未知字段"),
+    invalid, later, clashing = (
+        wire.HelperRefusal.INVALID,
+        wire.HelperRefusal.KEY_NOT_YET_VALID,
+        wire.HelperRefusal.KEY_CLASH,
+    )
+    bad: list[tuple[dict[str, Any], str, wire.HelperRefusal]] = [
+        (key_entry(window_key("SZX0104", suffix="H3")), "不是本设备登记的窗口 SZX0109", invalid),
+        (other_office_key()[1], "不是大厅 SZX01 受理事项的实施机关", wire.HelperRefusal.NOT_HALL_BODY),
+        ({**key_entry(clash), "public_key": "zz"}, "公钥", invalid),
+        ({**key_entry(clash), "algorithm": "SM2"}, "“SM2”不受支持", invalid),
+        (key_entry(clash, valid_from=START.date() + timedelta(days=30)), "晚于服务器日期", later),
+        ({**key_entry(clash), "valid_until": "2020-01-02"}, "早于开始日", invalid),
+        ({**key_entry(clash), "office_name": ""}, "机关名称", invalid),
+        ({**key_entry(clash), "key_id": own.key_id}, "已在服务器登记了另一把公钥", clashing),
+        ({**key_entry(clash), "extra": 1}, "未知字段", invalid),
     ]
-    answer = publish(laptop, [entry for entry, _why in bad])
+    answer = publish(laptop, [entry for entry, _why, _reason in bad])
     assert answer["registered"] == [] and answer["held"] == []
-    messages = [r["message"] for r in answer["refused"]]
-    assert len(messages) == len(bad)
-    for _entry, why in bad:
-        assert any(why in message for message in messages), why
+    refusals = [(r["message"], r["reason"]) for r in answer["refused"]]
+    assert len(refusals) == len(bad)
+    for _entry, why, reason in bad:  # each with its reason: only a key starting too late may yet be taken
+        assert any(why in message and code == reason for message, code in refusals), why
+    assert [wire.helper_refusal_is_final(code) for _m, code in refusals].count(False) == 1
     assert registered_ids(client) == {own.key_id}
     # A key registered to this window by another PC is never taken over by a PC of another window.
     other = enroll(client, client.app, window="SZX0104")  # type: ignore[attr-defined]
@@ -135,27 +141,28 @@ def drafts_held(client: TestClient) -> int:
 def test_a_draft_is_kept_only_when_everything_checks(client: TestClient, laptop: Window) -> None:
     key = window_key(LAPTOP, suffix="D1")
     draft = a_draft()
-    unregistered = send(laptop, draft, key)
+    unregistered = send(laptop, draft, key)  # not yet: the PC publishes its key first, then sends again
     assert unregistered.status_code == 400 and "未在服务器登记" in unregistered.json()["message"]
+    assert unregistered.json()["error"] == wire.HelperRefusal.KEY_NOT_REGISTERED
     publish(laptop, [key_entry(key)])
 
     ok = send(laptop, draft, key)
     assert ok.status_code == 200 and ok.json() == {"draft_id": draft.draft_id, "stored": True}
     assert send(laptop, draft, key).json() == {"draft_id": draft.draft_id, "stored": False}
 
-    def refused(response: Any, status: int, why: str) -> None:
+    def refused(response: Any, status: int, why: str, reason: str = wire.HelperRefusal.INVALID) -> None:
         assert response.status_code == status, response.text
-        assert why in response.json()["message"]
+        assert why in response.json()["message"] and response.json()["error"] == reason
 
     altered = canonical_bytes(draft).replace(PERSON["name"].encode(), "张三".encode())
     refused(send(laptop, a_draft(), key, content=altered), 400, "")
     other_content = dataclasses.replace(draft, helper_name="孙丽丽")
-    refused(send(laptop, other_content, key), 409, "已以不同内容保存")
+    refused(send(laptop, other_content, key), 409, "已以不同内容保存", wire.HelperRefusal.CONFLICT)
     refused(send(laptop, a_draft(device="SZX0104"), key), 400, "不是在本设备登记的窗口 SZX0109")
-    refused(send(laptop, a_draft(login="shenpi", name="李文华"), key), 400, "不能")
-    refused(
-        send(laptop, a_draft(login="nobody", name="无名"), key), 400, "不是大厅 SZX01 在服务器上的在用账号"
-    )
+    disabled = wire.HelperRefusal.HELPER_DISABLED
+    refused(send(laptop, a_draft(login="shenpi", name="李文华"), key), 400, "不能", disabled)
+    nobody = send(laptop, a_draft(login="nobody", name="无名"), key)  # not on the server (yet)
+    refused(nobody, 400, "不是大厅 SZX01 在服务器上的在用账号", wire.HelperRefusal.HELPER_NOT_SYNCED)
     fresh = a_draft()  # signed under the registered key's id by another key (a forgery)
     forged_code = reference_code(fresh, key=OfficeKey.generate(key_id=key.key_id, office_code=OFFICE_CODE))
     body = {"draft": canonical_bytes(fresh).decode(), "code": forged_code}

@@ -6,50 +6,15 @@ and a licence type the catalog version does not accept for the material is refus
 
 from __future__ import annotations
 
-import contextlib
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from app.sync import wire
-from server import accounts
-from server.admin import AdminError
 from server.models import case_holder, case_licence
-from tests.server_fixtures import DAY, FIXTURE_PEOPLE, HALL, OTHER_HALL, Window, decided, follow_up
-from tests.test_server_licences import COMPANY_ID, issued_payload, with_licence
+from tests.licence_fixtures import COMPANY_ID, issued_case, people, with_licence
+from tests.server_fixtures import DAY, HALL, OTHER_HALL, Window, decided, follow_up
 from tests.test_server_validation import Served, server_fixture  # noqa: F401 (fixtures)
-
-
-def people(server: Served, hall: str) -> None:
-    for login, roles in FIXTURE_PEOPLE.items():
-        with contextlib.suppress(AdminError):  # held already: another test of the module's server added it
-            accounts.add_account(
-                server.db,
-                hall_code=hall,
-                login=login,
-                name=login,
-                roles=roles,
-                password="own-pass-1",
-                now=datetime.now(UTC),
-                valid_days=None,
-            )
-
-
-def issued_case(window: Window, serial: int, *, local_seq: int) -> tuple[str, dict[str, Any]]:
-    """A case of COMPANY decided and its certificate issued at `window`: (case number, certificate)."""
-    [case] = decided(window.window_code, [serial], first_local_seq=local_seq, hall=window.hall_code)
-    certificate = issued_payload(window.window_code, case.case_number, serial)
-    issued = follow_up(
-        "certificate.issued",
-        case.case_number,
-        window=window.window_code,
-        local_seq=local_seq + 1,
-        payload=certificate,
-    )
-    answer = window.push([case, issued])
-    assert answer.rejected == [], answer.rejected
-    return case.case_number, certificate
 
 
 def look_up(server: Served, window: Window, body: Any) -> Any:

@@ -17,6 +17,7 @@ from server.admin import AdminError
 from server.models import case_holder, case_licence
 from server.reference import publish_catalog
 from server.store import MIGRATIONS, ServerDB
+from tests.licence_fixtures import COMPANY_ID, issued_payload, with_licence
 from tests.server_fixtures import (  # noqa: F401 (fixtures)
     FIXTURE_PEOPLE,
     HALL,
@@ -29,7 +30,6 @@ from tests.server_fixtures import (  # noqa: F401 (fixtures)
     server_clock_fixture,
     target_fixture,
 )
-from tests.test_server_licences import COMPANY_ID, issued_payload, with_licence
 
 
 def projected(db: ServerDB) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:

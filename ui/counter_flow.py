@@ -16,13 +16,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from app.acceptance import AcceptanceError, Evaluation
 from app.accounts.roles import Permission, PermissionDenied
 from app.cases.status import TransitionError
-from app.catalog import ServiceItem
+from app.catalog import Form, ServiceItem
 from app.completeness import applicable_materials
+from app.helpers.draft_licences import recheck_licences
 from app.helpers.drafts import for_current_checklist
 from app.helpers.handoff import Handoff
 from app.helpers.prepared_by import PreparedBy
 from app.intake import AcceptanceRequest, InputError
-from app.licence_library.evidence import Licence
+from app.licence_library.evidence import Licence, VerifiedBy
 from app.licence_library.fitness import Holder
 from app.licence_library.lookup import look_up
 from app.operations.capture import attach_capture, new_capture, saved_capture, slots
@@ -110,22 +111,28 @@ class CounterFlow(QObject):
         self.refresh_checklist()
         self.intake.name.setFocus()
 
-    def fill_draft(self, handoff: Handoff) -> bool:
+    def fill_draft(self, handoff: Handoff) -> tuple[str, ...] | None:
         """A helper's draft read from its 帮办预审单: the item, applicant, agent and the materials as the
         helper received them, filled in for the clerk to check against the originals; the case records the
-        helper. False (nothing changed) when a case is saved on screen."""
+        helper. Each electronic licence it records is verified again here (app.helpers.draft_licences): one
+        that satisfies its material shows as at the counter (免交纸质), one that does not is left out. Why
+        each licence left out was (Chinese); None (nothing changed) when a case is saved on screen."""
         draft, item = handoff.draft, handoff.item
         if draft is None or item is None or self.case_saved or self.saving:
-            return False
+            return None
         request = for_current_checklist(draft, item=item)
+        licences = recheck_licences(request, item=item, library=self._desk.workspace.licences)
         self.new_case()
         self.choose_item(item.code)
         self.intake.fill_parties(applicant=request.applicant, agent=request.agent)
         self.refresh_checklist()
-        self.checklist.take_received(request.materials, request.commitments)
+        paper = tuple(m for m in request.materials if m.form is not Form.LICENCE)
+        self.checklist.take_received(paper, request.commitments)
+        for material_code, licence in licences.fit:  # verified here now, as a scan at this window is
+            self.checklist.set_licence(material_code, licence, found=VerifiedBy.QR_OFFLINE)
         self.prepared_by = request.prepared_by
         self.reevaluate()
-        return True
+        return licences.unfit
 
     # -- pages ------------------------------------------------------------------------------------------
     def open_capture(self) -> None:

@@ -590,13 +590,25 @@ class MainWindow(QMainWindow):
             self.show_status(handoff.message, 15000)
             self.notify(QMessageBox.Icon.Warning, "帮办预审单未载入", handoff.message)
             return
-        self.counter_flow.fill_draft(handoff)
+        unfit = self.counter_flow.fill_draft(handoff) or ()
         self.show_status(handoff.message, 15000)
+        notes: list[str] = []
+        if unfit:
+            notes.append(
+                "预审单所附电子证照在本窗口核验未通过，未填入（该材料未勾选）：\n"
+                + "\n".join(unfit)
+                + "\n请向申请人收取纸质材料，或按 F7 核验其他电子证照。"
+            )
         if handoff.changes is not None and handoff.changes.any:
             lines = "\n".join(handoff.changes.lines())
-            self.notify(
-                QMessageBox.Icon.Information, "事项目录已更新", f"{lines}\n\n请按现行清单核对材料后再决定。"
+            notes.append(f"{lines}\n\n请按现行清单核对材料后再决定。")
+        if notes:
+            icon, title = (
+                (QMessageBox.Icon.Warning, "电子证照未填入")
+                if unfit
+                else (QMessageBox.Icon.Information, "事项目录已更新")
             )
+            self.notify(icon, title, "\n\n".join(notes))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scan_input.uninstall()

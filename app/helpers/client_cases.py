@@ -156,13 +156,7 @@ def fetch_client_cases(
     """Ask the server for `login`'s cases and keep the answer here (replacing the last); SyncError with the
     helper's message (offline, not signed in on this PC, refused), nothing changed, otherwise."""
     path = wire.HELPER_CASES_PATH.format(login=login)
-    response = transport.send("GET", credential.server_url, path, credential)
-    if len(response.content) > MAX_ANSWER_BYTES:
-        raise SyncError("too_large", f"服务器回应超过 {MAX_ANSWER_BYTES} 字节，未保存")
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        raise SyncError("protocol", "服务器回应不是 JSON") from None
+    data = transport.bounded_json("GET", credential, path, max_bytes=MAX_ANSWER_BYTES)
     cases = checked_answer(data, login=login, hall_code=hall_code)
     fetched_at = now.astimezone(UTC)
     with store.write() as session:

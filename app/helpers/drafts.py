@@ -30,6 +30,7 @@ from sqlalchemy import select
 from app.catalog import NECESSITY_LABEL, Hall, Material, ServiceItem
 from app.completeness import (
     CompletenessResult,
+    ReceivedMaterial,
     Submission,
     Verdict,
     applicable_materials,
@@ -42,7 +43,13 @@ from app.helpers.agency import (
     draft_problems,
 )
 from app.helpers.prepared_by import DRAFT_ID, PreparedBy
-from app.intake import AcceptanceRequest, InputError, Problem, parse_request, validate_request
+from app.intake import (
+    AcceptanceRequest,
+    InputError,
+    Problem,
+    parse_request,
+    validate_request,
+)
 from app.sync.wire import LOGIN_PATTERN
 from db.models import HelperDraft
 from db.store import Store
@@ -171,16 +178,7 @@ def request_json(request: AcceptanceRequest) -> dict[str, Any]:
             "id_override_reason": applicant.id_override_reason,
         },
         "agent": None,
-        "materials": [
-            {
-                "material": m.material_code,
-                "form": str(m.form),
-                "copies": m.copies,
-                "pages": m.pages,
-                "defect": m.defect,
-            }
-            for m in request.materials
-        ],
+        "materials": [_material_json(m) for m in request.materials],
         "commitments": list(request.commitments),
     }
     if request.agent is not None:
@@ -191,6 +189,21 @@ def request_json(request: AcceptanceRequest) -> dict[str, Any]:
             "id_number": agent.id_number,
             "phone": agent.phone,
         }
+    return data
+
+
+def _material_json(material: ReceivedMaterial) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "material": material.material_code,
+        "form": str(material.form),
+        "copies": material.copies,
+        "pages": material.pages,
+        "defect": material.defect,
+    }
+    if material.licence is not None:
+        # An electronic licence travels as its signed QR text only: the window verifies it again and
+        # finds the rest itself (app.helpers.draft_licences); nothing else of it is trusted from a draft.
+        data["licence"] = {"qr_text": material.licence.qr_text}
     return data
 
 

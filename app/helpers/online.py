@@ -4,12 +4,16 @@ can read what it signs, and how a window gets a helper's draft from the server.
 Each round (app.sync.client), before the push:
 - `publish_keys`: this PC's own signing keys (the key directory's entries whose id names this window) that
   the server has not confirmed yet go to `KEYS_PUBLISH_PATH`; the ids it registered or held are remembered
-  (`KEYS_PUBLISHED_STATE`) and not sent again. So a key reaches every window of the hall when it is made,
-  when the PC is registered (again), and for keys made before this version, without a certificate.
+  (`KEYS_PUBLISHED_STATE`) and not sent again, nor are those it refused for good. So a key reaches every
+  window of the hall when it is made, when the PC is registered (again), and for keys made before this
+  version, without a certificate.
 After the push:
 - `upload_drafts`: each draft this PC prepared and the server has not taken yet, with its signed reference
-  code (`DRAFTS_PATH`); marked `uploaded_at` once the server answered. A draft the server refuses is
-  logged and reported, and tried again next round (a key not registered yet, an account not synced).
+  code (`DRAFTS_PATH`); marked `uploaded_at` once the server answered.
+A key or draft the server refuses is reported in the round's problems. A refusal whose reason is final
+(app.sync.wire.HelperRefusal) is recorded once and the key or draft is not sent again
+(app.helpers.upload_refusals: listed by `clerk sync status`); a transient one (a key not registered yet, an
+account not synced) is tried again next round.
 
 At a window, on demand (off the GUI thread):
 - `fetch_draft`: a draft by id (the reference QR scanned, or chosen from the list), checked here exactly as
@@ -36,11 +40,12 @@ from app.catalog_store import CatalogRepository
 from app.helpers.drafts import DraftError, draft_from_bytes, save_draft
 from app.helpers.handoff import Handoff, HandoffStatus, read_handoff, window_trust
 from app.helpers.prepared_by import DRAFT_ID
+from app.helpers.upload_refusals import Refused, UploadRefusal, record_refusals, refused_ids
 from app.seal import public_entry_json, stored_entry
 from app.sync import wire
 from app.sync.certificate_event import key_window
 from app.sync.state import SyncStates
-from app.sync.transport import Credential, SyncError, Transport
+from app.sync.transport import Credential, SyncError, Transport, utc_text
 from db.models import HelperDraft
 from db.models import OfficeKey as OfficeKeyRow
 from db.store import Store
@@ -60,6 +65,10 @@ class HelperRound:
     problems: list[str] = field(default_factory=list)  # Chinese, one line each
 
 
+def _moment_text(now: datetime) -> str:
+    return utc_text(now.astimezone(UTC).replace(tzinfo=None))
+
+
 def _published(states: SyncStates) -> set[str]:
     text = states.get(KEYS_PUBLISHED_STATE)
     try:
@@ -70,11 +79,17 @@ def _published(states: SyncStates) -> set[str]:
 
 
 def publish_keys(
-    *, store: Store, states: SyncStates, transport: Transport, credential: Credential, done: HelperRound
+    *,
+    store: Store,
+    states: SyncStates,
+    transport: Transport,
+    credential: Credential,
+    now: datetime,
+    done: HelperRound,
 ) -> None:
     """This PC's keys the server has not confirmed, published (see the module docstring). A server that
     does not know the route (older) or refuses a key: reported in `done`; offline: SyncError."""
-    published = _published(states)
+    published = _published(states) | refused_ids(states, Refused.KEY)
     with store.read() as session:
         rows = list(session.scalars(select(OfficeKeyRow).order_by(OfficeKeyRow.key_id)))
         entries = [
@@ -96,21 +111,36 @@ def publish_keys(
         log.warning("signing keys not published: %s", error.message)
         return
     taken = [k for k in (*answer.get("registered", ()), *answer.get("held", ())) if isinstance(k, str)]
+    sent = {e.key_id for e in entries}
+    final: list[UploadRefusal] = []
     for refused in answer.get("refused", ()):
-        if isinstance(refused, dict):
-            done.problems.append(f"签名密钥 {refused.get('key_id')} 未被服务器登记：{refused.get('message')}")
-            log.error(
-                "signing key %s refused by the server: %s", refused.get("key_id"), refused.get("message")
-            )
+        if not isinstance(refused, dict):
+            continue
+        key_id, reason, message = (str(refused.get(k, "")) for k in ("key_id", "reason", "message"))
+        if key_id in sent and wire.helper_refusal_is_final(reason):
+            final.append(UploadRefusal(Refused.KEY, key_id, reason, message, _moment_text(now)))
+            done.problems.append(final[-1].line)
+        else:
+            done.problems.append(f"签名密钥 {key_id} 暂未被服务器登记，下次同步再试：{message}")
+            log.warning("signing key %s not registered yet (%s): %s", key_id, reason, message)
+    record_refusals(states, final)
     if taken:
-        states.set(KEYS_PUBLISHED_STATE, json.dumps(sorted(published | set(taken))))
+        states.set(KEYS_PUBLISHED_STATE, json.dumps(sorted(_published(states) | set(taken))))
     done.keys_published += len(answer.get("registered", ()))
 
 
 def upload_drafts(
-    *, store: Store, transport: Transport, credential: Credential, now: datetime, done: HelperRound
+    *,
+    store: Store,
+    states: SyncStates,
+    transport: Transport,
+    credential: Credential,
+    now: datetime,
+    done: HelperRound,
 ) -> None:
-    """The drafts this PC prepared that the server has not taken, sent (see the module docstring)."""
+    """The drafts this PC prepared that the server has not taken nor refused for good, sent (see the module
+    docstring)."""
+    given_up = refused_ids(states, Refused.DRAFT)
     with store.read() as session:
         waiting = [
             (row.draft_id, row.content, row.handoff_code)
@@ -125,6 +155,8 @@ def upload_drafts(
             )
         ]
     for draft_id, content, code in waiting:
+        if draft_id in given_up:
+            continue
         try:
             transport.request(
                 "POST",
@@ -136,8 +168,15 @@ def upload_drafts(
         except SyncError as error:
             if error.kind in ("offline", "server", "auth"):
                 raise
-            done.problems.append(f"预审单 {draft_id} 未能上传：{error.message}")
-            log.warning("draft %s not uploaded: %s", draft_id, error.message)
+            if wire.helper_refusal_is_final(error.code):
+                refusal = UploadRefusal(
+                    Refused.DRAFT, draft_id, str(error.code), error.message, _moment_text(now)
+                )
+                record_refusals(states, [refusal])
+                done.problems.append(refusal.line)
+            else:
+                done.problems.append(f"预审单 {draft_id} 暂未能上传，下次同步再试：{error.message}")
+                log.warning("draft %s not uploaded (%s): %s", draft_id, error.code, error.message)
             continue
         with store.write() as session:
             row = session.get(HelperDraft, draft_id)

@@ -157,22 +157,26 @@ class LicenceLibrary:
             today=self._clock.today(),
         )
 
-    def check_evidence(
+    def recheck(
         self,
         evidence: LicenceEvidence,
         *,
         accepted_types: tuple[str, ...],
         material_name: str,
         holder: Holder,
-    ) -> str | None:
-        """Why the licence a case records for a material does not satisfy it now (verified again: revoked
-        meanwhile, say); None when it does."""
+    ) -> Licence:
+        """The licence `evidence` names for the material `material_name`, verified again now: its seal with
+        the keys held here, then the table of fitness.py (revoked meanwhile, expired, type, holder). A
+        complete evidence must name the licence its QR holds; one named by its QR only (a request file) takes
+        it. LicenceError (naming the material and why) when it does not satisfy the material."""
         try:
             licence = self.verify(evidence.qr_text)
         except LicenceError as error:
-            return f"「{material_name}」的{error}"
-        if licence.licence_id != evidence.licence_id or licence.source is not evidence.source:
-            return f"「{material_name}」所附电子证照 {evidence.licence_id} 与其二维码内容不符"
+            raise LicenceError(f"「{material_name}」的{error}") from None
+        if evidence.licence_id and (
+            licence.licence_id != evidence.licence_id or licence.source is not evidence.source
+        ):
+            raise LicenceError(f"「{material_name}」所附电子证照与其二维码内容不符")
         refused = refusal(
             licence,
             accepted_types=accepted_types,
@@ -180,7 +184,9 @@ class LicenceLibrary:
             holder=holder,
             today=self._clock.today(),
         )
-        return None if refused is None else refused.message
+        if refused is not None:
+            raise LicenceError(refused.message)
+        return licence
 
     # -- third-party licences ------------------------------------------------------------------------
     def import_file(self, content: bytes, *, by: str) -> ImportResult:

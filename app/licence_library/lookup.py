@@ -8,7 +8,6 @@ may be, read by the window, the CLI and the server alike.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from datetime import date
@@ -56,19 +55,9 @@ def look_up(
     not registered, refused) or answers out of shape; HolderIdError for an ID that cannot be looked up."""
     number = holder_number(holder_id, today=today)
     credential = transport.registered()
-    response = transport.send(
-        "POST",
-        credential.server_url,
-        wire.LICENCE_LOOKUP_PATH,
-        credential,
-        json={"holder_id": number},
+    data = transport.bounded_json(
+        "POST", credential, wire.LICENCE_LOOKUP_PATH, max_bytes=MAX_ANSWER_BYTES, json={"holder_id": number}
     )
-    if len(response.content) > MAX_ANSWER_BYTES:
-        raise SyncError("too_large", "服务器的证照查询回应过大，未采用")
-    try:
-        data = json.loads(response.content)
-    except ValueError:
-        raise SyncError("protocol", "服务器的证照查询回应不是 JSON") from None
     entries = _entries(data)
     found: list[Licence] = []
     left_out = 0

@@ -7,7 +7,6 @@ as a bundle has items; anything else is refused and the clerk told the server's 
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +16,7 @@ from app.case_number import CaseNumberError, parse_case_number
 from app.cases.status import status_label, status_of
 from app.completeness import OUTCOME_LABEL, Outcome
 from app.sync import wire
+from app.sync.answers import answer_fields, answer_refusal
 from app.sync.transport import Credential, SyncError, Transport
 
 log = logging.getLogger("clerk.sync")
@@ -62,15 +62,8 @@ def not_fetched_bundle(number: str, error: SyncError) -> SyncError:
 def fetch_bundle(*, transport: Transport, credential: Credential, number: str) -> ServerBundle:
     """The bundle as the server follows it; SyncError with the clerk's message otherwise."""
     try:
-        response = transport.send(
-            "GET", credential.server_url, wire.BUNDLE_PATH.format(number=number), credential
-        )
-        if len(response.content) > MAX_BUNDLE_ANSWER_BYTES:
-            raise SyncError("too_large", f"服务器回应超过 {MAX_BUNDLE_ANSWER_BYTES} 字节")
-        try:
-            data = json.loads(response.content)
-        except ValueError:
-            raise SyncError("protocol", "服务器回应不是 JSON") from None
+        path = wire.BUNDLE_PATH.format(number=number)
+        data = transport.bounded_json("GET", credential, path, max_bytes=MAX_BUNDLE_ANSWER_BYTES)
         bundle = checked_bundle(data, number=number)
     except SyncError as error:
         raise not_fetched_bundle(number, error) from None
@@ -81,21 +74,13 @@ def fetch_bundle(*, transport: Transport, credential: Credential, number: str) -
 def checked_bundle(data: Any, *, number: str) -> ServerBundle:
     """The server's answer checked whole; SyncError `invalid` naming the first problem otherwise."""
 
-    def refuse(problem: str) -> SyncError:
-        log.error("bundle %s from the server refused: %s", number, problem)
-        return SyncError("invalid", f"服务器发来的一件事记录有误（{problem}）")
-
-    if not isinstance(data, dict):
-        raise refuse("回应应为 JSON 对象")
-    try:
-        got = wire.require_field(data, "number", str, "回应")
-        hall = wire.require_field(data, "hall_code", str, "回应")
-        window = wire.require_field(data, "window_code", str, "回应")
-        raw_cases = wire.require_field(data, "cases", list, "回应")
-    except wire.WireError as error:
-        raise refuse(str(error)) from None
-    if got != number:
-        raise refuse(f"回应的一件事编号 {got[:40]} 不是所查询的 {number}")
+    refuse = answer_refusal("bundle", number, "服务器发来的一件事记录有误")
+    _got, hall, window, raw_cases = answer_fields(
+        data,
+        {"number": str, "hall_code": str, "window_code": str, "cases": list},
+        number=(number, "一件事编号"),
+        refuse=refuse,
+    )
     if len(hall) > 40 or len(window) > 40:
         raise refuse("大厅或窗口代码过长")
     if not 1 <= len(raw_cases) <= MAX_BUNDLE_ITEMS:
@@ -103,16 +88,12 @@ def checked_bundle(data: Any, *, number: str) -> ServerBundle:
     cases: list[ServerBundleCase] = []
     for index, raw in enumerate(raw_cases):
         where = f"cases[{index}]"
-        if not isinstance(raw, dict):
-            raise refuse(f"{where} 应为对象")
-        try:
-            case_number = wire.require_field(raw, "number", str, where)
-            item_code = wire.require_field(raw, "item_code", str, where)
-            decision = wire.require_field(raw, "decision", str, where)
-            status = wire.require_field(raw, "status", str, where)
-            step = wire.require_field(raw, "step", int, where)
-        except wire.WireError as error:
-            raise refuse(str(error)) from None
+        case_number, item_code, decision, status, step = answer_fields(
+            raw,
+            {"number": str, "item_code": str, "decision": str, "status": str, "step": int},
+            where=where,
+            refuse=refuse,
+        )
         try:
             if str(parse_case_number(case_number)) != case_number:
                 raise refuse(f"{where} 办件编号不是规范形式")

@@ -39,6 +39,7 @@ from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.helpers import online
 from app.helpers.handoff import Handoff
+from app.helpers.upload_refusals import UploadRefusal, upload_refusals
 from app.scanning.page_store import PageStore
 from app.secrets import SecretStore
 from app.settings import Settings
@@ -167,6 +168,10 @@ class SyncClient:
     def dead_letters(self) -> list[dict[str, Any]]:
         return self.outbox.dead_letters()
 
+    def helper_refusals(self) -> list[UploadRefusal]:
+        """This PC's signing keys and helpers' drafts the server refused for good (not sent again)."""
+        return upload_refusals(self._states)
+
     def sync(self, *, progress: Progress | None = None, pulled: PullProgress | None = None) -> SyncReport:
         """Push everything pending, upload the page files owed (as far as the round's time for them goes:
         app.sync.blobs; their trouble never fails the round), then pull what changed. Raises SyncError;
@@ -182,12 +187,14 @@ class SyncClient:
             states=self._states,
             transport=self.transport,
             credential=credential,
+            now=self._clock.now(),
             done=helping,
         )
         self.outbox.push(credential, report, progress)
         report.push_seconds = time.perf_counter() - started
         online.upload_drafts(
             store=self._store,
+            states=self._states,
             transport=self.transport,
             credential=credential,
             now=self._clock.now(),

@@ -17,7 +17,6 @@ events of its own not yet on the server is not rebuilt (they would be lost): syn
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from app.cases.status import status_after
 from app.catalog_store import CatalogRepository
 from app.lifecycle.apply import Recorded, applies, apply_change
 from app.sync import wire
+from app.sync.answers import answer_fields, answer_refusal
 from app.sync.events import check_event, check_payload
 from app.sync.fetched_case import fill_case
 from app.sync.pulled_cases import carried_event
@@ -84,13 +84,7 @@ def fetch_case(
     """Fetch case `number` and store it (or rebuild it here); SyncError, nothing stored, otherwise."""
     path = wire.CASE_FETCH_PATH.format(number=number)
     try:
-        response = transport.send("GET", credential.server_url, path, credential)
-        if len(response.content) > MAX_RECORD_BYTES:
-            raise SyncError("too_large", f"服务器回应超过 {MAX_RECORD_BYTES} 字节，未保存")
-        try:
-            data = json.loads(response.content)
-        except ValueError:
-            raise SyncError("protocol", "服务器回应不是 JSON") from None
+        data = transport.bounded_json("GET", credential, path, max_bytes=MAX_RECORD_BYTES)
         record = checked_record(data, number=number, now=now)
         with store.write() as session:
             store_record(session, record, today=today, catalog=CatalogRepository(store))
@@ -103,24 +97,21 @@ def fetch_case(
 def checked_record(data: Any, *, number: str, now: datetime) -> FetchedRecord:
     """The answer checked as a whole; SyncError `invalid` naming the first problem otherwise."""
 
-    def refuse(problem: str) -> SyncError:
-        log.error("fetched case %s refused, nothing stored: %s", number, problem)
-        return SyncError("invalid", f"服务器发来的办件记录有误，未保存（{problem}）")
-
-    if not isinstance(data, dict):
-        raise refuse("回应应为 JSON 对象")
-    try:
-        got = wire.require_field(data, "number", str, "回应")
-        status = wire.require_field(data, "status", str, "回应")
-        step = wire.require_field(data, "step", int, "回应")
-        snapshot = wire.require_field(data, "snapshot", dict, "回应")
-        events, certificates, revocations = (
-            wire.require_field(data, name, list, "回应") for name in ("events", "certificates", "revocations")
-        )
-    except wire.WireError as error:
-        raise refuse(str(error)) from None
-    if got != number:
-        raise refuse(f"回应的办件编号 {got} 不是所调取的 {number}")
+    refuse = answer_refusal("fetched case", number, "服务器发来的办件记录有误，未保存")
+    _got, status, step, snapshot, events, certificates, revocations = answer_fields(
+        data,
+        {
+            "number": str,
+            "status": str,
+            "step": int,
+            "snapshot": dict,
+            "events": list,
+            "certificates": list,
+            "revocations": list,
+        },
+        number=(number, "办件编号"),
+        refuse=refuse,
+    )
     problems: list[Problem] = []
     check_payload(EventKind.CASE_DECIDED, snapshot, case_number=number, problems=problems)
     if problems:

@@ -187,6 +187,20 @@ class Transport:
         except ValueError:
             raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
 
+    def bounded_json(
+        self, method: str, credential: Credential, path: str, *, max_bytes: int, **body: Unpack[RequestBody]
+    ) -> Any:
+        """A JSON request whose answer is read only up to `max_bytes` (a read a window checks before it
+        shows or keeps anything: a case's record, a bundle, a helper's cases, a licence lookup): the
+        decoded answer; SyncError as `send`, `too_large` for a longer answer, `protocol` for one not JSON."""
+        response = self.send(method, credential.server_url, path, credential, **body)
+        if len(response.content) > max_bytes:
+            raise SyncError("too_large", f"服务器回应超过 {max_bytes} 字节，未采用")
+        try:
+            return json_text.loads(response.content)
+        except ValueError:
+            raise SyncError("protocol", f"服务器回应不是 JSON（{path}）") from None
+
     def request_bytes(self, credential: Credential, path: str) -> bytes:
         """GET a file (a catalog) as bytes, with the same errors as `request`."""
         return self.send("GET", credential.server_url, path, credential).content

@@ -297,11 +297,12 @@ LOGIN_PATTERN = r"[a-z][a-z0-9._-]{1,39}"
 # - POST KEYS_PUBLISH_PATH {"keys": [public key entries (app.seal.public_entry_json), at most
 #   MAX_PUBLISHED_KEYS]}: the PC's own keys, registered for its window and hall (a `signing_key` change to
 #   every window of the hall); 200 {"registered": [ids new to the server], "held": [ids held as they are],
-#   "refused": [{"key_id", "message"}]}; 400 a body of another shape, 413 too_large.
+#   "refused": [{"key_id", "reason": a HelperRefusal code, "message"}]}; 400 a body of another shape,
+#   413 too_large.
 # - POST DRAFTS_PATH {"draft": the draft's canonical JSON (app.helpers.drafts.canonical_bytes) as text,
 #   "code": its hand-off code in the reference form, signed by the PC (app.helpers.handoff.reference_code)}:
-#   the hall's copy; 200 {"draft_id", "stored": false when held already}; 400 invalid (names the problem),
-#   409 conflict (another draft under its id), 413 too_large.
+#   the hall's copy; 200 {"draft_id", "stored": false when held already}; 400 with a HelperRefusal code
+#   (names the problem), 409 conflict (another draft under its id), 413 too_large.
 # - GET DRAFTS_PATH: the hall's open drafts (no case names them yet, made in the last OPEN_DRAFT_DAYS),
 #   newest first, at most MAX_LISTED_DRAFTS: 200 {"drafts": [{"draft_id", "item_code", "catalog_version",
 #   "applicant_name", "helper_login", "helper_name", "window_code", "created_at", "received_at"}]}.
@@ -324,6 +325,41 @@ OPEN_DRAFT_DAYS = 30
 KIND_SIGNING_KEY_REVOKED = "signing_key.revoked"
 EARLIEST_DEVICE_TIME = "2000-01-01T00:00:00Z"  # an event dated before is from a PC with a wrong clock
 MAX_CLOCK_AHEAD_SECONDS = 24 * 3600  # an event dated further ahead of the server's clock is refused
+
+
+class HelperRefusal(StrEnum):
+    """Why the server did not take a PC's key or a helper's draft: the `reason` of a refused key, the error
+    code of a refused draft. A PC sends the key or draft again next round only when it may yet be taken
+    (`HELPER_RETRY`); any other refusal is final (the PC records it once and stops sending it). A code a PC
+    does not know (an older or newer server) is retried."""
+
+    INVALID = "invalid"  # malformed, altered, not this PC's, out of the key's validity …: never taken
+    CONFLICT = "conflict"  # another draft is held under its id
+    TOO_LARGE = "too_large"
+    KEY_CLASH = "key_clash"  # the key id is registered to another window or with another entry
+    NOT_HALL_BODY = "not_hall_body"  # the key's office or the draft's item is not one the hall accepts for
+    KEY_REVOKED = "key_revoked"  # the draft's key was revoked with its PC
+    HELPER_DISABLED = "helper_disabled"  # the draft's helper is disabled or may not prepare drafts
+    # Transient: the server may take it in a later round.
+    KEY_NOT_REGISTERED = "key_not_registered"  # the draft's key is not on the server yet (published first)
+    HELPER_NOT_SYNCED = "helper_not_synced"  # the draft's helper has no account on the server yet
+    CATALOG_NOT_PUBLISHED = "catalog_not_published"  # the catalog version it needs is not published yet
+    KEY_NOT_YET_VALID = "key_not_yet_valid"  # the key starts later than the server's tomorrow
+
+
+HELPER_RETRY = frozenset(
+    {
+        HelperRefusal.KEY_NOT_REGISTERED,
+        HelperRefusal.HELPER_NOT_SYNCED,
+        HelperRefusal.CATALOG_NOT_PUBLISHED,
+        HelperRefusal.KEY_NOT_YET_VALID,
+    }
+)
+
+
+def helper_refusal_is_final(code: str | None) -> bool:
+    """Whether a refusal with this code (the server's) ends the sending of a key or draft for good."""
+    return code in set(HelperRefusal) - HELPER_RETRY
 
 
 class WireError(ValueError):

@@ -1,9 +1,11 @@
 """帮办 (issue 15): a PC publishing its own signing keys, and helpers' drafts for the windows of their hall
 (server.helper_keys, server.helper_drafts; shapes: app.sync.wire beside KEYS_PUBLISH_PATH).
 
-- `POST KEYS_PUBLISH_PATH` (device): 200 {registered, held, refused}; 400 invalid; 401; 413 too_large.
-- `POST DRAFTS_PATH` (device): 200 {draft_id, stored}; 400 invalid (names the problem); 401; 409 conflict
-  (another draft under its id); 413 too_large.
+- `POST KEYS_PUBLISH_PATH` (device): 200 {registered, held, refused: each with its reason}; 400 invalid;
+  401; 413 too_large.
+- `POST DRAFTS_PATH` (device): 200 {draft_id, stored}; 400 with the reason's code (names the problem); 401;
+  409 conflict (another draft under its id); 413 too_large. Reasons: app.sync.wire.HelperRefusal (which a
+  PC sends again, which never).
 - `GET DRAFTS_PATH` (device): 200 {drafts: [...]}, the hall's open drafts; 401.
 - `GET DRAFT_PATH` (device): 200 the draft; 400 a malformed id; 401; 404 not_found (also another hall's).
 """
