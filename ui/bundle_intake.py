@@ -199,7 +199,7 @@ class BundleIntakeDialog(QDialog):
         metrics = view.fontMetrics()
         for column, sample in (
             (BundleColumn.ITEMS, max(self.marks, key=len)[:13] + "①"),  # an item's own row: one line
-            (BundleColumn.REQUIRED, "原件和复印件/电子"),
+            (BundleColumn.REQUIRED, "原件和复印件 1份"),
             (BundleColumn.DEFECT, "缺陷说明缺陷说"),
         ):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
