@@ -128,6 +128,7 @@ class AcceptanceService:
             has_agent=request.agent is not None,
             materials=request.materials,
             commitments=frozenset(request.commitments),
+            unaccepted_licences=request.unaccepted_licences,
         )
         result = check_completeness(item=item, hall=counter.hall, submission=submission)
         if warnings:  # shown with the decision and stored with the case; the clerk may go on

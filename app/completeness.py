@@ -93,6 +93,9 @@ class Submission:
     has_agent: bool
     materials: tuple[ReceivedMaterial, ...] = ()
     commitments: frozenset[str] = frozenset()
+    # A 一件事's shared material handed over as an electronic licence that this item's material does not
+    # accept (material code, licence type): not handed over for this item, and its finding says why.
+    unaccepted_licences: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,9 +174,16 @@ def check_completeness(*, item: ServiceItem, hall: Hall, submission: Submission)
                 )
             )
 
+    unaccepted = dict(submission.unaccepted_licences)
+
     def examine(material: Material, *, tolerate: bool) -> list[Finding]:
         entries = received.get(material.code, [])
-        return _examine(material, entries, material.code in submission.commitments, tolerate=tolerate)
+        committed = material.code in submission.commitments
+        found = _examine(material, entries, committed, tolerate=tolerate)
+        licence_type = unaccepted.get(material.code)
+        if licence_type is None or material.shared_by is not None or found[-1].rule is Rule.COMMITMENT:
+            return found
+        return [_licence_not_accepted(material, licence_type), *found]
 
     examined = [(material, examine(material, tolerate=True)) for material in applicable]
     blocking = any(
@@ -323,6 +333,18 @@ def _licensed(material: Material, entries: list[ReceivedMaterial]) -> Finding | 
         Rule.LICENCE,
         Verdict.DEFECTIVE,
         f"「{material.name}」所附电子证照类型不符（须为{wanted}）",
+        material,
+    )
+
+
+def _licence_not_accepted(material: Material, licence_type: str) -> Finding:
+    """A licence handed over once for a 一件事's shared material that this item's material does not accept."""
+    wanted = "、".join(type_label(t) for t in material.licence_types)
+    why = f"本事项此材料须为{wanted}" if wanted else "本事项此材料不接受电子证照"
+    return Finding(
+        Rule.LICENCE,
+        Verdict.NOTE,
+        f"「{material.name}」所附电子证照（{type_label(licence_type)}）不适用：{why}，须提交纸质材料",
         material,
     )
 

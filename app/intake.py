@@ -137,6 +137,10 @@ class AcceptanceRequest:
     checklist_sha256: str | None = None
     # Who prepared it before the counter (a scanned 帮办预审单: app.helpers.handoff); None: the clerk alone.
     prepared_by: PreparedBy | None = None
+    # One item of a 一件事: a shared material handed over as a licence this item's material does not accept
+    # (material code, licence type; app.bundles.intake.split). Not handed over for this item: its finding
+    # says why.
+    unaccepted_licences: tuple[tuple[str, str], ...] = ()
 
 
 def _text(

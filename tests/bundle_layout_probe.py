@@ -10,7 +10,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from tests.bundle_helpers import HYGIENE, RESTAURANT
+from app.licence_library.evidence import Licence, VerifiedBy
+from tests.bundle_helpers import HYGIENE, RESTAURANT, business_licence
 from tests.helpers import AGENT, COMPANY
 from tests.layout_probe import check_window, screenshot, wait_until
 from ui.bundle_checklist import BundleColumn
@@ -27,16 +28,19 @@ INTAKE_CONTROLS = (
     "bundleChecklist",
     "bundleAllReceived",
     "bundleCaptureButton",
+    "bundleLicenceButton",
     "bundleDecisions",
     "bundleAccept",
     "bundleClose",
 )
 DIALOG_CONTROLS = ("bundleCases", "bundleStatusHeading")
+CHECK = Qt.ItemDataRole.CheckStateRole
 
 
-def fill(dialog: BundleIntakeDialog) -> None:
+def fill(dialog: BundleIntakeDialog, licence: Licence) -> None:
     """A clerk mid-way: the company with an agent, everything handed over but the hygiene permit's own
-    application form, and one shared material's copy not legible: split decisions."""
+    application form, the shared 营业执照 as the electronic licence `licence` and the shared 经营场所使用证明
+    replaced by a 告知承诺: split decisions."""
     intake = dialog.intake
     intake.name.setText(COMPANY["name"])
     intake.id_number.setText(COMPANY["id_number"])
@@ -49,6 +53,10 @@ def fill(dialog: BundleIntakeDialog) -> None:
     model.mark_all_received()
     missing = model.index(model.row_of(f"{HYGIENE}/M06"), BundleColumn.RECEIVED)
     model.setData(missing, Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+    model.set_licence("S01", licence, found=VerifiedBy.QR_OFFLINE)
+    premises = model.row_of("S03")
+    model.setData(model.index(premises, BundleColumn.COMMITMENT), Qt.CheckState.Checked, CHECK)
+    model.setData(model.index(premises, BundleColumn.RECEIVED), Qt.CheckState.Unchecked, CHECK)
     QApplication.processEvents()
 
 
@@ -69,11 +77,14 @@ def bundle_views(window: MainWindow, args: argparse.Namespace, screenshots: list
     """The bundle intake (filled so one item is 补正), its saved state and the receipt's preview, then the
     bundle dialog, in `window` (the clerk signed in)."""
     report: dict[str, Any] = {}
+    workspace = window.workspace
+    _, qr_text = business_licence(workspace)
+    licence = workspace.licences.verify(qr_text)
     window.item_search.search("kbcyd")
     dialog = window.bundles.open_intake(RESTAURANT)
     assert dialog is not None
     wait_until(dialog.isVisible)
-    fill(dialog)
+    fill(dialog, licence)
     report["intake"] = check_window(dialog, required=INTAKE_CONTROLS)
     report["checklist"] = checklist_rows(dialog)
     report["decisions"] = [dialog.decisions.item(i).text() for i in range(dialog.decisions.count())]

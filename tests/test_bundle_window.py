@@ -293,3 +293,78 @@ def test_closing_an_unsaved_bundle_intake_asks_first(qtbot: QtBot, window: MainW
     question = dialog.discard_question
     question.button(QMessageBox.StandardButton.Yes).click()
     qtbot.waitUntil(lambda: not isValid(dialog) or not dialog.isVisible())
+
+
+def toggle(qtbot: QtBot, dialog: BundleIntakeDialog, key: str, column: BundleColumn) -> None:
+    """The clerk goes to the cell and presses Space, as at the counter's checklist."""
+    view = dialog.checklist_view
+    view.setFocus()
+    view.setCurrentIndex(dialog.checklist.index(dialog.checklist.row_of(key), column))
+    qtbot.keyClick(view, Qt.Key.Key_Space)
+
+
+def test_a_commitment_ticked_and_a_licence_chosen_for_shared_materials_count_where_each_item_allows(
+    qtbot: QtBot, window: MainWindow, workspace: Workspace
+) -> None:
+    from tests.bundle_helpers import business_licence, load_hygiene_without_commitment
+    from tests.test_licence_window import scan as scan_licence
+    from ui.models import LicenceRole
+
+    _, qr_text = business_licence(workspace)  # a 营业执照 this hall issued to the applicant
+    load_hygiene_without_commitment(workspace)
+    dialog = open_intake(qtbot, window, "kbcyd")
+    fill_company(qtbot, dialog)
+    qtbot.keyClick(dialog, Qt.Key.Key_F9)
+    model = dialog.checklist
+    identity = model.index(model.row_of("S02"), BundleColumn.COMMITMENT)
+    assert identity.data() == "—" and not model.flags(identity) & Qt.ItemFlag.ItemIsUserCheckable
+    premises = model.index(model.row_of("S03"), BundleColumn.COMMITMENT)
+    assert "仅①食品经营许可（新办）可以告知承诺替代，其他事项仍须提交材料" in premises.data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+
+    toggle(qtbot, dialog, "S03", BundleColumn.COMMITMENT)  # the applicant signs the 告知承诺 …
+    toggle(qtbot, dialog, "S03", BundleColumn.RECEIVED)  # … instead of bringing the paper
+    assert premises.data(Qt.ItemDataRole.CheckStateRole) == Qt.CheckState.Checked
+    assert dialog.decision_of(FOOD) is Outcome.ACCEPTED
+    assert dialog.decision_of(HYGIENE) is Outcome.SUPPLEMENT_REQUIRED
+    shown = [dialog.decisions.item(i).text() for i in range(dialog.decisions.count())]
+    assert "　· 「经营场所使用证明」不适用告知承诺制，须提交材料" in shown, shown
+
+    view = dialog.checklist_view
+    view.setCurrentIndex(model.index(model.row_of("S02"), BundleColumn.NAME))
+    assert not dialog.licence_button.isEnabled()  # no licence stands in for an identity card copy
+    view.setCurrentIndex(model.index(model.row_of("S01"), BundleColumn.NAME))
+    assert dialog.licence_button.isEnabled()
+    qtbot.keyClick(view, Qt.Key.Key_F7)
+    chooser = dialog.licence_dialog
+    assert chooser is not None
+    qtbot.waitExposed(chooser)
+    chooser.activateWindow()  # the offscreen platform does not activate a new window by itself
+    qtbot.waitUntil(chooser.isActiveWindow)
+    assert "营业执照" in chooser.info.text() and COMPANY["name"] in chooser.info.text()
+    scan_licence(qtbot, chooser, qr_text)
+    assert chooser.status.text() == "可以采用"
+    with qtbot.waitSignal(chooser.finished, timeout=5000):
+        qtbot.keyClick(chooser.payload, Qt.Key.Key_Return)  # Enter again takes what is shown
+
+    row = model.row_of("S01")
+    assert model.index(row, BundleColumn.FORM).data() == "电子证照"
+    assert model.index(row, BundleColumn.COPIES).data() == "—"
+    assert "营业执照" in model.index(row, BundleColumn.NAME).data(LicenceRole)
+    evaluated = dialog.evaluated
+    assert evaluated is not None
+    for evaluation in evaluated.evaluations:  # one licence, for every item of the bundle
+        assert any("以电子证照（营业执照）替代" in f.message for f in evaluation.result.findings)
+    assert dialog.accept_button.isEnabled()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    with qtbot.waitSignal(dialog.saved, timeout=20_000) as saved:
+        qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    stored = saved.args[0]
+    for number in stored.case_numbers:
+        case = workspace.cases.find(number)
+        assert case is not None
+        assert [m.form for m in case.materials if m.licence] == ["licence"]
+    decided = {workspace.cases.find(n).outcome for n in stored.case_numbers}  # type: ignore[union-attr]
+    assert decided == {Outcome.ACCEPTED, Outcome.SUPPLEMENT_REQUIRED}

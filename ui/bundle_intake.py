@@ -4,6 +4,10 @@ Art. 32 engine gives it, updated as the clerk ticks; one save (Ctrl+Enter) stori
 transaction (app.bundles.counter), then the combined receipt and, where any item has a gap, the combined
 one-time notice, through the print preview (ui.bundle_print).
 
+A shared material may be replaced by a 告知承诺 (承诺 column) where any item it counts for allows one, or
+satisfied by an electronic licence (电子证照…, F7, the counter's dialog: ui.licence_dialog) of a type any of
+them accepts; each item counts it only where its own material allows it, and its decision says why not.
+
 Pages are not captured here: the capture button is disabled and says why. A captured page belongs to one
 case's material; a shared material's pages would have to be stored once per case, and the cases have no
 numbers until the bundle is saved. Once saved, each case's pages are captured from its case dialog
@@ -42,17 +46,21 @@ from app.bundles.counter import accept_bundle
 from app.bundles.definition import KIND_LABEL, Bundle
 from app.bundles.intake import BundleEvaluation, BundleRequest, StoredBundle
 from app.catalog import ServiceItem
-from app.completeness import OUTCOME_LABEL, Outcome, Verdict
+from app.completeness import OUTCOME_LABEL, Outcome, Rule, Verdict
 from app.documents.kinds import DocumentKind, bundle_documents
 from app.intake import InputError, Problem
-from ui.bundle_checklist import ITEM_MARKS, BundleChecklistModel, BundleColumn
+from app.licence_library.evidence import Licence
+from app.licence_library.fitness import Holder
+from app.licence_library.lookup import look_up
+from ui.bundle_checklist import ITEM_MARKS, BundleChecklistModel, BundleColumn, BundleMaterialRow
 from ui.bundle_print import BundlePrintFlow
 from ui.counter_flow import SAVE_REFUSALS
 from ui.decision_panel import OUTCOME_COLOR, VERDICT_COLOR
 from ui.delegates import CountDelegate, FormChoiceDelegate, TwoLineTextDelegate
 from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
-from ui.materials_panel import EDITABLE
+from ui.licence_dialog import LicenceDialog
+from ui.materials_panel import EDITABLE, MaterialNameDelegate
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
 
@@ -63,6 +71,8 @@ NO_CAPTURE = (
     "保存后请在各办件的详情中（材料页面…）采集。"
 )
 PREFERRED_SIZE = QSize(1360, 760)
+# Notes shown with an item's decision: why a 告知承诺 or a licence handed over once does not count for it.
+WHY_NOT = (Rule.COMMITMENT_NOT_ALLOWED, Rule.LICENCE)
 
 
 class BundleIntakeDialog(QDialog):
@@ -79,6 +89,7 @@ class BundleIntakeDialog(QDialog):
         self.saving = False
         self._to_print: list[DocumentKind] = []
         self.discard_question: QMessageBox | None = None
+        self.licence_dialog: LicenceDialog | None = None
         self.setWindowTitle(f"一件事一次办受理 — {bundle.name}（{len(bundle.item_codes)} 个事项）")
         fit_to_screen(self, preferred=PREFERRED_SIZE)
 
@@ -123,6 +134,7 @@ class BundleIntakeDialog(QDialog):
                 ("Ctrl+Return", self.accept_bundle),
                 ("Ctrl+Enter", self.accept_bundle),
                 ("F9", self.checklist.mark_all_received),
+                ("F7", self.open_licences),
             )
         ]
         self.intake.changed.connect(self.reevaluate)
@@ -157,6 +169,14 @@ class BundleIntakeDialog(QDialog):
         self.capture_button.setEnabled(False)
         self.capture_button.setToolTip(NO_CAPTURE)
         heading.addWidget(self.capture_button)
+        self.licence_button = named(QPushButton("电子证照… (F7)"), "bundleLicenceButton")
+        self.licence_button.setToolTip(
+            "所选材料可用电子证照替代纸质（扫描证照二维码或按申请人证件号查找）；"
+            "共享材料的证照用于接受该类证照的各事项"
+        )
+        self.licence_button.setEnabled(False)
+        self.licence_button.clicked.connect(self.open_licences)
+        heading.addWidget(self.licence_button)
         inner.addLayout(heading)
         view = named(QTableView(), "bundleChecklist")
         view.setModel(self.checklist)
@@ -165,8 +185,10 @@ class BundleIntakeDialog(QDialog):
         view.setItemDelegateForColumn(BundleColumn.COPIES, self._count_delegates[0])
         view.setItemDelegateForColumn(BundleColumn.PAGES, self._count_delegates[1])
         self._two_lines = TwoLineTextDelegate(view)
-        for column in (BundleColumn.NAME, BundleColumn.ITEMS, BundleColumn.DEFECT):
+        for column in (BundleColumn.ITEMS, BundleColumn.DEFECT):
             view.setItemDelegateForColumn(column, self._two_lines)
+        self._name_lines = MaterialNameDelegate(view)  # a licence's type, number and validity under the name
+        view.setItemDelegateForColumn(BundleColumn.NAME, self._name_lines)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         view.setEditTriggers(EDITABLE)
         view.setWordWrap(True)
@@ -184,6 +206,8 @@ class BundleIntakeDialog(QDialog):
             header.resizeSection(column, metrics.horizontalAdvance(sample) + 12)
         self.checklist_view = view
         inner.addWidget(view)
+        view.selectionModel().currentRowChanged.connect(lambda *_: self._licence_offer())
+        self.checklist.changed.connect(self._licence_offer)
         return box
 
     def _build_decisions(self) -> QGroupBox:
@@ -243,7 +267,58 @@ class BundleIntakeDialog(QDialog):
             applicant=self.intake.applicant(),
             agent=self.intake.agent(),
             materials=self.checklist.handed_over(),
+            commitments=self.checklist.commitments(),
         )
+
+    # -- electronic licences -------------------------------------------------------------------------
+    def current_row(self) -> BundleMaterialRow | None:
+        """The checklist row the clerk is on."""
+        index = self.checklist_view.currentIndex()
+        rows = self.checklist.rows()
+        return rows[index.row()] if index.isValid() and index.row() < len(rows) else None
+
+    def _licence_offer(self) -> None:
+        """电子证照… is offered on a row whose material a licence may satisfy for at least one item."""
+        row = self.current_row()
+        locked = self.stored is not None or self.saving
+        self.licence_button.setEnabled(not locked and row is not None and bool(row.material.licence_types))
+
+    def open_licences(self) -> None:
+        """电子证照… (F7) for the row the clerk is on: a licence in place of its paper, for every item whose
+        material accepts its type (the dialog checks it against the types any of them accepts)."""
+        if self.stored is not None or self.saving:
+            return
+        row = self.current_row()
+        if row is None or not row.material.licence_types:
+            self._desk.notices.show_status("请先在材料清单中选中可用电子证照替代的材料", 10000)
+            return
+        workspace = self._desk.workspace
+        applicant = self.intake.applicant()
+        library = workspace.licences
+
+        def online(holder_id: str) -> tuple[list[Licence], int]:
+            return look_up(
+                library=library,
+                transport=workspace.sync.transport,
+                holder_id=holder_id,
+                today=workspace.clock.today(),
+            )
+
+        dialog = LicenceDialog(
+            library=library,
+            jobs=self._desk.jobs,
+            online=online,
+            material=row.material,
+            holder=Holder(applicant.name, applicant.id_number),
+            current=row.licence,
+            parent=self,
+        )
+        key = row.row.key
+        dialog.taken.connect(lambda licence, how: self.checklist.set_licence(key, licence, found=how))
+        dialog.removed.connect(lambda: self.checklist.clear_licence(key))
+        dialog.finished.connect(lambda _result: self.checklist_view.setFocus())
+        self.licence_dialog = dialog
+        dialog.open()
 
     def reevaluate(self) -> None:
         """Each item's decision for what is on screen now, evaluated in memory."""
@@ -293,7 +368,9 @@ class BundleIntakeDialog(QDialog):
             if lines:
                 self.decisions.addItem(QListWidgetItem("　" + "；".join(lines)))
             for finding in evaluation.result.findings:
-                if finding.verdict in (Verdict.OK, Verdict.NOTE):
+                if finding.verdict is Verdict.OK or (
+                    finding.verdict is Verdict.NOTE and finding.rule not in WHY_NOT
+                ):
                     continue
                 line = QListWidgetItem(f"　· {finding.message}")
                 line.setToolTip(f"规则：{finding.rule}")
@@ -377,6 +454,7 @@ class BundleIntakeDialog(QDialog):
             QAbstractItemView.EditTrigger.NoEditTriggers if locked else EDITABLE
         )
         self.all_received_button.setEnabled(not locked)
+        self._licence_offer()
         self.accept_button.setEnabled(not locked and self.evaluated is not None)
 
     # -- closing -------------------------------------------------------------------------------------

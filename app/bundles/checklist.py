@@ -5,7 +5,7 @@ organisation's materials to an organisation, an agent's when an agent applies)."
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.bundles.definition import Bundle
 from app.catalog import ApplicantKind, Material, ServiceItem
@@ -17,6 +17,33 @@ class ChecklistRow:
     item_names: tuple[str, ...]  # the items it counts for
     shared: str | None = None  # the shared key; None: the item's own
     item_code: str | None = None  # the item of an own material
+    materials: tuple[Material, ...] = ()  # a shared one: each item's own material, as `item_names`
+
+    @property
+    def offered(self) -> Material:
+        """The material as the clerk is offered it: a shared one may be replaced by a 告知承诺 when any item
+        allows it, and by a licence of any type an item accepts (each item is satisfied only by what its own
+        material allows: app.bundles.intake.split; the others are told why)."""
+        if not self.materials:
+            return self.material
+        return replace(
+            self.material,
+            commitment_allowed=any(m.commitment_allowed for m in self.materials),
+            licence_types=tuple(dict.fromkeys(t for m in self.materials for t in m.licence_types)),
+        )
+
+    def items_allowing_commitment(self) -> tuple[str, ...]:
+        if not self.materials:
+            return self.item_names if self.material.commitment_allowed else ()
+        return tuple(n for n, m in zip(self.item_names, self.materials, strict=True) if m.commitment_allowed)
+
+    def items_accepting(self, licence_type: str) -> tuple[str, ...]:
+        """The items a licence of `licence_type` satisfies this material for."""
+        if not self.materials:
+            return self.item_names if licence_type in self.material.licence_types else ()
+        return tuple(
+            n for n, m in zip(self.item_names, self.materials, strict=True) if licence_type in m.licence_types
+        )
 
     @property
     def key(self) -> str:
@@ -36,6 +63,7 @@ def combined_checklist(
     rows: list[ChecklistRow] = []
     for entry in bundle.shared:
         needing = []
+        materials: list[Material] = []
         first: Material | None = None
         for target in entry.targets:
             item = items[target.item_code]
@@ -46,8 +74,9 @@ def combined_checklist(
                 continue
             first = first or material
             needing.append(item.name)
+            materials.append(material)
         if first is not None:
-            rows.append(ChecklistRow(first, tuple(needing), shared=entry.key))
+            rows.append(ChecklistRow(first, tuple(needing), shared=entry.key, materials=tuple(materials)))
     for code in bundle.item_codes:
         item = items[code]
         for material in item.materials:

@@ -14,7 +14,7 @@ window's scan router opens as the bundle (app.scanning.routing). Which of them a
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -26,7 +26,7 @@ from app.cases.views import CaseView
 from app.catalog import FORM_LABEL, ApplicantKind, Form, Material, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA, Clock, hall_time_text
-from app.completeness import Outcome, Verdict
+from app.completeness import Outcome, Rule, Verdict
 from app.documents.content import (
     BLANK_DATE,
     DocumentContent,
@@ -50,6 +50,7 @@ from app.documents.kinds import (
 from app.documents.layout import Layout
 from app.documents.notices import INCLUSIVE, PERMIT_LAW, YOU, addressee
 from app.documents.service import DocumentService, RenderedDocument, ReprintReasonRequired, glyph_warnings
+from app.licence_library.evidence import type_label
 from app.sync.events import DocumentPrinted
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS
@@ -57,6 +58,9 @@ from db.models import CaseBundle, PrintRecord
 from db.store import Store
 
 log = logging.getLogger("clerk.bundles")
+
+# Whether a stored case says something of its material `code` (handed over as a licence, committed …).
+_Found = Callable[[CaseView, str], bool]
 
 DECISION_TEXT: dict[str, str] = {
     Outcome.ACCEPTED: "予以受理",
@@ -137,31 +141,98 @@ def _shared_items(bundle: BundleView, key: str) -> list[str]:
     return []
 
 
+def _counted_for(
+    bundle: BundleView, shared: str | None, item: str | None, code: str, found: _Found
+) -> list[str]:
+    """The names of the items whose stored case says `found` of a row's material (its code in that item)."""
+    names: list[str] = []
+    for case in bundle.cases:
+        own = code if case.item_code == item else None
+        target = _target(bundle, shared, case.item_code) if shared else own
+        if target is not None and found(case, target):
+            names.append(case.item_name)
+    return names
+
+
+def _target(bundle: BundleView, key: str, item_code: str) -> str | None:
+    for entry in bundle.definition.get("shared") or ():
+        if entry.get("key") == key:
+            for target in entry.get("materials") or ():
+                if target.get("item") == item_code:
+                    return str(target.get("material"))
+    return None
+
+
+def _by_licence(case: CaseView, code: str) -> bool:
+    return any(m.material == code and m.form == Form.LICENCE and m.visit == 0 for m in case.materials)
+
+
+def _by_commitment(case: CaseView, code: str) -> bool:
+    return any(f.material == code and f.rule == Rule.COMMITMENT for f in case.findings)
+
+
 def _received(bundle: BundleView) -> Table:
+    """Each material received once, with the items it counts for: paper for every item that needs it; an
+    electronic licence (电子证照免提交, with its id) and a 告知承诺 for the items that accepted it."""
     names = _item_names(bundle)
     grouped: dict[tuple[str | None, str | None, str], list[Mapping[str, Any]]] = {}
     for row in bundle.handed_over:
         grouped.setdefault((row.get("shared"), row.get("item"), str(row.get("material"))), []).append(row)
     rows: list[tuple[str, ...]] = []
-    for (shared, item, _), group in grouped.items():
+    for (shared, item, code), group in grouped.items():
+        name = str(group[0]["name"]) + ("（共享）" if shared else "")
+        licence = next((r for r in group if r.get("form") == Form.LICENCE), None)
+        if licence is not None:
+            counted = _counted_for(bundle, shared, item, code, _by_licence)
+            label = type_label(str(licence.get("licence_type") or ""))
+            rows.append(
+                (
+                    str(len(rows) + 1),
+                    f"{name}\n{label} 证照标识 {licence.get('licence_id') or '—'}",
+                    "、".join(counted) or "—",
+                    "电子证照免提交",
+                    "—",
+                    "—",
+                )
+            )
+            continue
         applies = "、".join(_shared_items(bundle, shared)) if shared else names.get(item or "", item or "")
         forms = "、".join(FORM_LABEL[Form(r["form"])] for r in group)
         rows.append(
             (
                 str(len(rows) + 1),
-                str(group[0]["name"]) + ("（共享）" if shared else ""),
+                name,
                 applies,
                 forms,
                 str(sum(int(r["copies"]) for r in group)),
                 str(max(int(r["pages"]) for r in group)),
             )
         )
+    committed: dict[tuple[str | None, str | None, str], str] = {}
+    for case in bundle.cases:
+        for finding in case.findings:
+            if finding.rule != Rule.COMMITMENT or not finding.material:
+                continue
+            key = _shared_key(bundle, case.item_code, finding.material)
+            where = (key, None, key) if key else (None, case.item_code, finding.material)
+            committed.setdefault(where, finding.message.split("」", 1)[0].lstrip("「"))
+    for (shared, item, code), name in committed.items():
+        counted = _counted_for(bundle, shared, item, code, _by_commitment)
+        shown = _shared_name(bundle, shared) + "（共享）" if shared else name
+        rows.append((str(len(rows) + 1), shown, "、".join(counted), "以告知承诺替代", "—", "—"))
     return Table(
         "收到材料（共享材料只收一份，用于所列各事项）",
         ("序号", "材料名称", "用于事项", "收取方式", "份数", "页数"),
         tuple(rows),
         (0.6, 3.2, 3.4, 1.6, 0.7, 0.7),
     )
+
+
+def _shared_name(bundle: BundleView, key: str) -> str:
+    for entry in bundle.definition.get("shared") or ():
+        if entry.get("key") == key:
+            return str(entry.get("name"))
+    return key
 
 
 def bundle_receipt(bundle: BundleView, office: Office, number: str) -> DocumentContent:
@@ -226,13 +297,23 @@ def _gaps(case: CaseView, item: ServiceItem, verdicts: tuple[str, ...]) -> list[
             continue  # the hall obtains it by data sharing: never asked
         seen.add(finding.material)
         if finding.outcome == Verdict.MISSING:
-            problem = "缺少"
+            problem = "缺少" + _why_not(case, finding.material)
         elif finding.outcome == Verdict.TOLERATED:
             problem = "容缺，须按期补交"
         else:
             problem = finding.message.split("」", 1)[-1] or "存在瑕疵"
         gaps.append(_Gap(material, problem, case, item))
     return gaps
+
+
+def _why_not(case: CaseView, code: str) -> str:
+    """Why a material handed over for the bundle as a licence or replaced by a 告知承诺 does not count for
+    this item (its note among the case's findings), or nothing."""
+    notes = (Rule.LICENCE, Rule.COMMITMENT_NOT_ALLOWED)
+    for finding in case.findings:
+        if finding.material == code and finding.outcome == Verdict.NOTE and finding.rule in notes:
+            return "：" + finding.message.split("」", 1)[-1]
+    return ""
 
 
 def _requirement(material: Material) -> str:

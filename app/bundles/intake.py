@@ -33,12 +33,14 @@ from app.bundles.documents import BundleDocuments
 from app.bundles.numbers import MAX_BUNDLE_SERIAL, format_bundle_number
 from app.bundles.views import BundleQueries, BundleView
 from app.cases.queries import CaseQueries
-from app.catalog import FORM_LABEL, ServiceItem
+from app.catalog import FORM_LABEL, Form, Material, ServiceItem
 from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.completeness import ReceivedMaterial
 from app.documents.service import DocumentService
 from app.intake import AcceptanceRequest, Applicant, InputError, Party, Problem, parse_request
+from app.licence_library.fitness import Holder
+from app.licence_library.library import LicenceError, LicenceLibrary
 from db.models import CaseBundle
 from db.store import Store
 
@@ -181,20 +183,30 @@ def split(
         )
     for index, commitment in enumerate(request.commitments):
         where = f"commitments[{index}]"
+        before = len(problems)
         _check_reference(
             bundle, items, commitment.shared, commitment.item_code, commitment.material_code, where, problems
         )
+        if len(problems) == before:
+            _check_commitment(bundle, items, commitment, where, problems)
     if problems:
         raise InputError(problems)
     requests = []
     for item_code in bundle.item_codes:
+        item = items[item_code]
         materials: list[ReceivedMaterial] = []
+        unaccepted: list[tuple[str, str]] = []
         for handed in request.materials:
             if handed.shared is not None:
                 entry = bundle.shared_entry(handed.shared)
                 target = entry.material_for(item_code) if entry else None
-                if target is not None:
-                    materials.append(replace(handed.material, material_code=target))
+                if target is None:
+                    continue
+                licence = handed.material.licence
+                if licence is not None and not _accepts(item.material(target), licence.licence_type):
+                    unaccepted.append((target, licence.licence_type))  # the finding says why
+                    continue
+                materials.append(replace(handed.material, material_code=target))
             elif handed.item_code == item_code:
                 materials.append(handed.material)
         committed: list[str] = []
@@ -206,7 +218,6 @@ def split(
                     committed.append(target)
             elif commitment.item_code == item_code and commitment.material_code:
                 committed.append(commitment.material_code)
-        item = items[item_code]
         requests.append(
             AcceptanceRequest(
                 item_code,
@@ -215,9 +226,62 @@ def split(
                 tuple(materials),
                 tuple(committed),
                 checklist_sha256=item.checklist_sha256,
+                unaccepted_licences=tuple(unaccepted),
             )
         )
     return tuple(requests)
+
+
+def _accepts(material: Material | None, licence_type: str) -> bool:
+    """Whether an item's material takes a licence of `licence_type` in place of its paper. A licence not yet
+    verified (its type unknown) goes to every material that takes licences: its acceptance checks it."""
+    if material is None or not material.licence_types:
+        return False
+    return not licence_type or licence_type in material.licence_types
+
+
+def targets_of(
+    bundle: Bundle, items: Mapping[str, ServiceItem], *, shared: str | None, item_code: str | None, code: str
+) -> tuple[tuple[ServiceItem, Material], ...]:
+    """The items' materials a row of the combined checklist counts for: a shared one's in each item that
+    needs it, an item's own in that item (none for a reference that fits nothing)."""
+    found: list[tuple[ServiceItem, Material]] = []
+    if shared is not None:
+        entry = bundle.shared_entry(shared)
+        for target in entry.targets if entry else ():
+            item = items.get(target.item_code)
+            material = item.material(target.material_code) if item else None
+            if item is not None and material is not None:
+                found.append((item, material))
+    elif item_code is not None and item_code in items:
+        material = items[item_code].material(code)
+        if material is not None:
+            found.append((items[item_code], material))
+    return tuple(found)
+
+
+def _check_commitment(
+    bundle: Bundle,
+    items: Mapping[str, ServiceItem],
+    commitment: Commitment,
+    where: str,
+    problems: list[Problem],
+) -> None:
+    """A 告知承诺 only for a material at least one item allows it for (an item that does not is not satisfied
+    by it: its finding says so); none allowing it is refused, naming the material."""
+    targets = targets_of(
+        bundle,
+        items,
+        shared=commitment.shared,
+        item_code=commitment.item_code,
+        code=commitment.material_code or "",
+    )
+    if not targets or any(material.commitment_allowed for _, material in targets):
+        return
+    entry = bundle.shared_entry(commitment.shared) if commitment.shared else None
+    name = entry.name if entry else targets[0][1].name
+    whose = "、".join(f"“{item.name}”" for item, _ in targets)
+    problems.append(Problem(where, f"「{name}」不适用告知承诺制（{whose}均须提交材料），不能以告知承诺替代"))
 
 
 def _check_reference(
@@ -278,9 +342,17 @@ def handed_over_json(bundle: Bundle, request: BundleRequest, items: Mapping[str,
                 "copies": received.copies,
                 "pages": received.pages,
                 "defect": received.defect,
+                **_licence_json(received),
             }
         )
     return rows
+
+
+def _licence_json(received: ReceivedMaterial) -> dict[str, str]:
+    """A material handed over as an electronic licence: the licence's id and type (the receipt names it)."""
+    if received.licence is None:
+        return {}
+    return {"licence_id": received.licence.licence_id, "licence_type": received.licence.licence_type}
 
 
 class BundleService:
@@ -298,6 +370,7 @@ class BundleService:
     ) -> None:
         self._store, self._catalog, self._acceptance, self._clock = store, catalog, acceptance, clock
         self._views = BundleQueries(store, cases)
+        self._licences = LicenceLibrary(store=store, clock=clock)
         self.documents = BundleDocuments(store=store, catalog=catalog, documents=documents, clock=clock)
 
     def find(self, text: str) -> BundleView | None:
@@ -333,6 +406,7 @@ class BundleService:
         the request, each named once however many items it concerns)."""
         bundle = self.bundle(request.bundle_code)
         items = self._items(bundle)
+        request = self._with_licences(bundle, request, items)
         requests = split(bundle, request, items)
         problems: dict[tuple[str, str], Problem] = {}
         evaluations: list[Evaluation] = []
@@ -349,6 +423,47 @@ class BundleService:
         if problems:
             raise InputError(list(problems.values()))
         return BundleEvaluation(bundle, request, tuple(evaluations))
+
+    def _with_licences(
+        self, bundle: Bundle, request: BundleRequest, items: Mapping[str, ServiceItem]
+    ) -> BundleRequest:
+        """The request with each electronic licence verified once now (its seal, revocation, validity and
+        holder: app.licence_library) and of a type at least one item it counts for accepts; InputError naming
+        the material and why for each that does not. Which item it satisfies is `split`'s."""
+        problems: list[Problem] = []
+        handed: list[HandedOver] = []
+        holder = Holder(request.applicant.name, request.applicant.id_number)
+        for index, entry in enumerate(request.materials):
+            received = entry.material
+            targets = targets_of(
+                bundle, items, shared=entry.shared, item_code=entry.item_code, code=received.material_code
+            )
+            if received.form is not Form.LICENCE or received.licence is None or not targets:
+                handed.append(entry)  # paper, or a reference `split` names
+                continue
+            shared = bundle.shared_entry(entry.shared) if entry.shared else None
+            name = shared.name if shared else targets[0][1].name
+            where = f"materials[{index}].licence"
+            try:
+                licence = self._licences.verify(received.licence.qr_text)
+            except LicenceError as error:
+                problems.append(Problem(where, f"「{name}」的{error}"))
+                continue
+            if received.licence.licence_id and received.licence.licence_id != licence.licence_id:
+                problems.append(Problem(where, f"「{name}」所附电子证照与其二维码内容不符"))
+                continue
+            accepted = tuple(dict.fromkeys(t for _, material in targets for t in material.licence_types))
+            refused = self._licences.refusal(
+                licence, accepted_types=accepted, material_name=name, holder=holder
+            )
+            if refused is not None:
+                problems.append(Problem(where, refused.message))
+                continue
+            evidence = licence.evidence(received.licence.verified_by)
+            handed.append(replace(entry, material=replace(received, licence=evidence)))
+        if problems:
+            raise InputError(problems)
+        return replace(request, materials=tuple(handed))
 
     def accept(self, request: BundleRequest, *, counter: Counter) -> StoredBundle:
         """Decide every item and store the bundle and all its cases in one transaction: all or nothing."""
@@ -374,7 +489,7 @@ class BundleService:
                     clerk_login=counter.clerk_login,
                     clerk_name=counter.clerk_name,
                     created_at=now.replace(tzinfo=None),
-                    handed_over=handed_over_json(bundle, request, items),
+                    handed_over=handed_over_json(bundle, evaluated.request, items),
                     documents={},
                 )
             )
