@@ -533,7 +533,6 @@ def save_draft(
             if row.sha256 != digest:
                 raise DraftError(f"预审单 {draft.draft_id} 已存在且内容不同，未保存")
             return
-        name_pages(session, draft, owed_at=owed_at)
         session.add(
             HelperDraft(
                 draft_id=draft.draft_id,
@@ -549,6 +548,8 @@ def save_draft(
                 handoff_code=handoff_code,
             )
         )
+        session.flush()  # the draft's row before the rows naming its pages
+        name_pages(session, draft, owed_at=owed_at)
 
 
 def held_draft(store: Store, draft_id: str) -> tuple[Draft, bytes] | None:
