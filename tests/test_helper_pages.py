@@ -42,11 +42,10 @@ from app.intake import parse_request
 from app.operations.capture import new_capture
 from app.operations.counter import accept_case
 from app.scanning.capture import CaptureSession
-from app.settings import Settings
 from app.signing_keys import SigningKeys
 from app.sync import wire
 from app.sync.transport import SyncError
-from app.workspace import SETTINGS_NAME, Workspace, secret_store
+from app.workspace import Workspace, secret_store
 from db.models import CasePage, PageSet, PageUpload
 from tests.blob_helpers import download, sha256_of
 from tests.conftest import DEFAULT_NOW
@@ -83,10 +82,9 @@ class Laptop:
         code = f"SZX011{self.windows}"
         home = self.root / f"window-{self.windows}"
         home.mkdir()
-        ws = open_demo_workspace(home, clock=clock, secrets_in_file=True, transport=self.server.transport)
-        Settings(home / SETTINGS_NAME).set("window_code", code)
-        ws.close()
-        ws = open_demo_workspace(home, clock=clock, secrets_in_file=True, transport=self.server.transport)
+        ws = open_demo_workspace(
+            home, clock=clock, secrets_in_file=True, window_code=code, transport=self.server.transport
+        )
         ws.sync.register(server_url=self.server.url, code=self.server.enrollment_code(code, hall="SZX01"))
         ws.sync.sync()
         return ws
@@ -111,10 +109,9 @@ def laptop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Laptop]:
     server = next(server_iter)
     home = root / "helper"
     home.mkdir()
-    ws = open_demo_workspace(home, clock=clock, secrets_in_file=True, transport=server.transport)
-    Settings(home / SETTINGS_NAME).set("window_code", HELPER_WINDOW)
-    ws.close()
-    ws = open_demo_workspace(home, clock=clock, secrets_in_file=True, transport=server.transport)
+    ws = open_demo_workspace(
+        home, clock=clock, secrets_in_file=True, window_code=HELPER_WINDOW, transport=server.transport
+    )
     ws.sync.register(server_url=server.url, code=server.enrollment_code(HELPER_WINDOW, hall="SZX01"))
     try:
         item = ws.catalog.item(PLANNING)
