@@ -677,6 +677,19 @@ class HelperDraft(Base):
     replaces_draft_id: Mapped[str | None] = mapped_column(String(36), default=None)
 
 
+class HelperDraftPage(Base):
+    """A page file a kept draft names (schema 17, issue 15): so the file is not swept from the page store
+    while no case names it yet, and a file the helper's PC owes the server stays owed (app.sync.blobs)."""
+
+    __tablename__ = "helper_draft_page"
+
+    draft_id: Mapped[str] = mapped_column(
+        ForeignKey("helper_draft.draft_id", ondelete="CASCADE"), primary_key=True
+    )
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    byte_size: Mapped[int | None] = mapped_column(Integer)  # None: a format-1 draft's page (size unknown)
+
+
 class RevokedSigningKey(Base):
     """A signing key this window no longer trusts for a helper's hand-off (app.helpers.revocations): the
     helper's PC was revoked, lost or stolen."""

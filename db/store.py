@@ -27,7 +27,7 @@ log = logging.getLogger("clerk.db")
 
 # Bumped together with every new Alembic revision; PRAGMA user_version holds it so that an
 # up-to-date database opens without importing Alembic (start-up budget).
-SCHEMA_VERSION = 16
+SCHEMA_VERSION = 17
 BUSY_TIMEOUT_MS = 5000
 
 

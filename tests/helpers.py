@@ -136,20 +136,28 @@ def demo_item(code: str) -> ServiceItem:
 
 
 def open_demo_workspace(
-    home: Path, *, clock: Clock | None = None, secrets_in_file: bool = False, **options: Any
+    home: Path,
+    *,
+    clock: Clock | None = None,
+    secrets_in_file: bool = False,
+    window_code: str | None = None,
+    **options: Any,
 ) -> Workspace:
     """A demo data folder (the demo hall's window SZX0103, its accounts and catalog), opened. A folder that
     is not one has no window code: tests that accept cases make their folders demo folders explicitly.
 
     Its secrets go to the test's keyring (conftest's MemoryKeyring standing in for the PC's OS keyring, as
     on a counter PC), shared by every folder of the test like folders of one PC; `secrets_in_file` keeps
-    them in the folder's own file, as the demo itself does (a PC of its own)."""
+    them in the folder's own file, as the demo itself does (a PC of its own). `window_code`: another PC
+    of the demo hall (the folder made as the demo's, then set to that window before it is opened)."""
     from app.settings import Settings
     from app.workspace import SETTINGS_NAME, open_workspace, prepare_demo_home
     from tests.templates import demo_home
 
     if clock is None or not demo_home(home, clock=clock):  # a copy of the same folder made once per run
         prepare_demo_home(home, clock=clock)
+    if window_code is not None:
+        Settings(home / SETTINGS_NAME).set("window_code", window_code)
     if not secrets_in_file:
         Settings(home / SETTINGS_NAME).set("secret_store", "system")
     return open_workspace(home, clock=clock, **options)

@@ -33,9 +33,8 @@ from app.scanning.image_codes import codes_in_image
 from app.scanning.keystrokes import ScanTiming
 from app.scanning.routing import LoadDraft
 from app.seal import OfficeKey, base32_decode, base32_encode, stored_entry
-from app.settings import Settings
 from app.sync.pulled_keys import join_directory
-from app.workspace import SETTINGS_NAME, Workspace, secret_store
+from app.workspace import Workspace, secret_store
 from db.models import Case, CaseEvent
 from db.models import OfficeKey as OfficeKeyRow
 from tests.helpers import PASSPORT, PERSON, PLANNING, open_demo_workspace, request_json
@@ -48,11 +47,7 @@ PLANNING_BODY = "11510100MB1C5E420M"
 
 def open_helper_workspace(home: Path, *, clock: Clock) -> Workspace:
     """A second PC of the demo hall, registered as window SZX0109: the help desk's laptop."""
-    from app.workspace import prepare_demo_home
-
-    prepare_demo_home(home, clock=clock)
-    Settings(home / SETTINGS_NAME).set("window_code", HELPER_WINDOW)
-    return open_demo_workspace(home, clock=clock, secrets_in_file=True)
+    return open_demo_workspace(home, clock=clock, secrets_in_file=True, window_code=HELPER_WINDOW)
 
 
 @pytest.fixture

@@ -30,10 +30,11 @@ from app.intake import parse_request
 from app.scanning.image_codes import codes_in_image
 from app.sync.transport import SyncError
 from app.workspace import Workspace
-from db.models import HelperDraft
+from db.models import HelperDraft, PageUpload
 from tests.cups_queue import READY, ensure_queues, printed_files, queues_to_ourselves, wait_for_new_output
 from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import PERSON, PLANNING, open_demo_workspace, request_json
+from tests.page_fixtures import captured
 from tests.sync_harness import InProcessServer, in_process_server
 from tests.test_helper_handoff import deliver_keys, open_helper_workspace, read
 from ui.helper_panels import AuthorisationDialog
@@ -203,10 +204,17 @@ def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
     give_authorisation(qtbot, win)
     assert desk.authorisation is not None and desk.authorisation.principal_id == PERSON["id_number"]
     assert "委托人" in win.precheck.agency_summary.text()
+    capture = win.counter_flow.intake_capture()  # pages captured (F6) go with the draft, per material
+    material = capture.materials[0].code
+    capture.add(material, [captured("帮办 第 1 页"), captured("帮办 第 2 页")])
     with qtbot.waitSignal(desk.saved, timeout=20_000) as saved:
         press(qtbot, win, Qt.Key.Key_S)
     first = saved.args[0].draft
     assert first.authorisation == desk.authorisation and desk.draft_id == first.draft_id
+    assert [(m.material_code, len(m.pages)) for m in first.material_pages] == [(material, 2)]
+    with helper_ws.store.read() as session:  # owed to the server from now on (app.sync.blobs)
+        owed = set(session.scalars(select(PageUpload.sha256).where(PageUpload.done_at.is_(None))))
+    assert owed == set(first.page_hashes)
     with qtbot.waitSignal(desk.saved, timeout=20_000) as again:  # not printed: saved again, same draft
         win.save_draft()
     assert again.args[0].draft.draft_id == first.draft_id and draft_count(helper_ws) == 1
@@ -269,6 +277,9 @@ def test_a_draft_with_an_authorisation_saved_printed_edited_and_reopened(
     assert win.intake.phone.text() == PERSON["phone"] and desk.draft_id == first.draft_id
     assert desk.draft_printed and desk.authorisation == first.authorisation
     assert win.precheck.agency.isChecked() and "已打印" in win.precheck.draft_label.text()
+    reopened = win.counter_flow.capture  # its pages back on their material, to be saved again with it
+    assert reopened is not None
+    assert [h.page.sha256 for h in reopened.pages(material)] == list(first.page_hashes)
 
 
 # -- 我的代办/帮办件 from a real server ---------------------------------------------------------------------

@@ -24,11 +24,10 @@ from app.helpers.drafts import held_draft
 from app.helpers.handoff import NOT_SYNCED_MESSAGE, HandoffStatus, read_at_window, reference_code
 from app.helpers.service import HelperService, PreparedSheet
 from app.intake import parse_request
-from app.settings import Settings
 from app.signing_keys import SigningKeys
 from app.sync import wire
 from app.sync.transport import SyncError
-from app.workspace import SETTINGS_NAME, Workspace, prepare_demo_home, secret_store
+from app.workspace import Workspace, secret_store
 from db.models import HelperDraft, RevokedSigningKey
 from tests.helpers import PERSON, PLANNING, open_demo_workspace, request_json
 from tests.sync_harness import InProcessServer, in_process_server
@@ -70,9 +69,9 @@ def helper(tmp_path: Path, clock: Clock, server: InProcessServer) -> Iterator[Wo
     """The help desk's laptop: a PC of the demo hall registered as window SZX0109 (its own keyring)."""
     home = tmp_path / "helper"
     home.mkdir()
-    prepare_demo_home(home, clock=clock)
-    Settings(home / SETTINGS_NAME).set("window_code", HELPER_WINDOW)
-    ws = open_demo_workspace(home, clock=clock, secrets_in_file=True, transport=server.transport)
+    ws = open_demo_workspace(
+        home, clock=clock, secrets_in_file=True, window_code=HELPER_WINDOW, transport=server.transport
+    )
     ws.sync.register(server_url=server.url, code=server.enrollment_code(HELPER_WINDOW, hall="SZX01"))
     yield ws
     ws.close()

@@ -152,13 +152,7 @@ class CounterFlow(QObject):
                 desk.notices.show_status("请先选择事项，再采集材料页面", 10000)
                 return
             else:
-                materials = [row.material for row in self.checklist.rows()]
-                slots_now = slots(materials)
-                if self.capture is None:
-                    self.capture = new_capture(workspace, person=person, materials=materials)
-                elif self.capture.materials != slots_now:
-                    self.capture = self.capture.for_materials(slots_now)
-                session = self.capture
+                session = self.intake_capture()
         except REFUSALS + (CaptureError,) as error:
             desk.notices.notify(QMessageBox.Icon.Warning, "不能采集页面", str(error))
             return
@@ -175,6 +169,19 @@ class CounterFlow(QObject):
         )
         dialog.accepted.connect(lambda: self._captured(session, saved=number is not None))
         self.capture_dialog = dialog
+
+    def intake_capture(self) -> CaptureSession:
+        """The capture of the case being taken in, over the checklist on screen (made when first needed;
+        its pages go with the decision). OperationRefused, PermissionDenied or CaptureError when it cannot be
+        had."""
+        desk = self._desk
+        materials = [row.material for row in self.checklist.rows()]
+        slots_now = slots(materials)
+        if self.capture is None:
+            self.capture = new_capture(desk.workspace, person=desk.counter, materials=materials)
+        elif self.capture.materials != slots_now:
+            self.capture = self.capture.for_materials(slots_now)
+        return self.capture
 
     def _captured(self, session: CaptureSession, *, saved: bool) -> None:
         counts = session.page_counts()

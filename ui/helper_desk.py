@@ -19,11 +19,14 @@ from PySide6.QtWidgets import QMessageBox
 from app.accounts.roles import Permission, PermissionDenied
 from app.helpers.agency import Authorisation, draft_problems
 from app.helpers.client_cases import ClientList, last_fetched, refresh_client_cases, workload
-from app.helpers.drafts import Draft, DraftError, Prepared, held_draft, precheck, what_to_bring
+from app.helpers.draft_pages import place_draft_pages
+from app.helpers.drafts import Draft, DraftError, DraftPages, Prepared, held_draft, precheck, what_to_bring
 from app.helpers.my_drafts import DraftEntry, drafts_this_week, my_drafts
 from app.helpers.service import HelperService, PreparedSheet
 from app.intake import InputError, validate_request
+from app.operations.changes import REFUSALS
 from app.operations.person import Actor
+from app.scanning.pages import CaptureError
 from app.sync.transport import SyncError
 from app.workspace import secret_store
 from db.store import StoreError
@@ -180,10 +183,14 @@ class HelperDesk(QObject):
         assert request is not None
         person, authorisation, draft_id = self._desk.counter, self.authorisation, self.draft_id
         capture = self._flow.capture  # pages captured with the document camera or scanner (F6)
-        pages = [p.sha256 for m in capture.attachments() for p in m.pages] if capture is not None else []
+        pages = [
+            DraftPages(m.material_code, m.pages, kept_short=m.kept_short)
+            for m in (capture.attachments() if capture is not None else [])
+            if m.pages
+        ]
         self._desk.jobs.database(
             lambda _p: self.service.save(
-                request, helper=person, authorisation=authorisation, draft_id=draft_id, page_hashes=pages
+                request, helper=person, authorisation=authorisation, draft_id=draft_id, pages=pages
             ),
             parent=self._desk.window,
         ).success(lambda prepared: self._saved(prepared, then_print)).failure(self._refused).run()
@@ -301,12 +308,31 @@ class HelperDesk(QObject):
         flow.intake.fill_parties(applicant=draft.request.applicant, agent=draft.request.agent)
         flow.refresh_checklist()
         flow.checklist.take_received(draft.request.materials, draft.request.commitments)
+        self._reopen_pages(draft)
         self.draft_id, self.draft_printed = draft.draft_id, printed
         self.set_authorisation(draft.authorisation)
         state = "已打印：修改后保存将另存为新预审单" if printed else "未打印"
         self.panel.draft_label.setText(f"已打开草稿 {draft.draft_id[:8]}…（{state}）")
         self.recheck()
         self.opened.emit(draft)
+
+    def _reopen_pages(self, draft: Draft) -> None:
+        """The draft's pages back in the capture, so saving again keeps them (their files are on this PC)."""
+        if not draft.material_pages or self._flow.item is None:
+            return
+        try:
+            capture = self._flow.intake_capture()
+        except REFUSALS + (CaptureError,) as error:
+            self._desk.notices.show_status(f"草稿所附页面未能载入：{error}", 15000)
+            return
+        names = {m.code: m.name for m in self._flow.item.materials}
+        store = self._desk.workspace.pages.pages
+        done = place_draft_pages(capture, draft.material_pages, here=store.has, names=names)
+        self._flow.checklist.set_captured_pages(capture.page_counts())
+        if done.waiting:
+            self._desk.notices.show_status(
+                f"草稿所附页面有 {done.pages_waiting} 页的文件不在本机，请重新采集", 15000
+            )
 
     # -- the lists below -------------------------------------------------------------------------------
     def refresh_lists(self) -> None:

@@ -47,6 +47,7 @@ from ui.case_dialog import CaseDialog
 from ui.case_lookup import CaseLookup
 from ui.counter_flow import CounterFlow
 from ui.desk import Desk, not_permitted
+from ui.draft_pages import DraftPagesIntake
 from ui.helper_desk import HelperDesk, helper_mode
 from ui.helper_panels import HelperLists, PrecheckPanel
 from ui.item_search import ItemSearchPanel
@@ -103,6 +104,7 @@ class MainWindow(QMainWindow):
         self.item_search = ItemSearchPanel(catalog=workspace.catalog, hall=counter.hall)
         self.counter_flow = CounterFlow(desk=self.desk, search=self.item_search)
         self.counter_flow.on_code = self.route_code
+        self.draft_pages = DraftPagesIntake(desk=self.desk, flow=self.counter_flow)
         self.todays_cases = TodaysCases(desk=self.desk, open_=self.window_state.cases_open)
         self.lookup = CaseLookup(desk=self.desk)
         self.printing = PrintFlow(desk=self.desk)
@@ -590,7 +592,8 @@ class MainWindow(QMainWindow):
             self.show_status(handoff.message, 15000)
             self.notify(QMessageBox.Icon.Warning, "帮办预审单未载入", handoff.message)
             return
-        unfit = self.counter_flow.fill_draft(handoff) or ()
+        result = self.counter_flow.fill_draft(handoff)
+        filled, unfit = result is not None, result or ()
         self.show_status(handoff.message, 15000)
         notes: list[str] = []
         if unfit:
@@ -609,6 +612,8 @@ class MainWindow(QMainWindow):
                 else (QMessageBox.Icon.Information, "事项目录已更新")
             )
             self.notify(icon, title, "\n\n".join(notes))
+        if filled and handoff.draft is not None:
+            self.draft_pages.take(handoff.draft)  # the helper's pages onto their materials (ui.draft_pages)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.scan_input.uninstall()

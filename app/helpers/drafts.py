@@ -3,7 +3,8 @@
 A draft holds what the counter's intake holds — the item and the catalog version it was checked against,
 the applicant, the agent, the materials as received (app.intake's shapes, checked by `validate_request`)
 — plus who prepared it (helper login and name), on which registered PC (`device`: its window code), when,
-and the pages captured (their SHA-256; the files follow by sync). It is pre-checked with the counter's
+and the pages captured, per material (each page's SHA-256, size, image and turn as the capture session
+holds it; the files follow by sync: app.helpers.draft_pages). It is pre-checked with the counter's
 completeness engine against the same catalog version; its gaps, worded as the one-time notice words them,
 are the list of what the applicant still has to bring. Nothing is decided or numbered here: the clerk
 checks the originals and decides.
@@ -12,6 +13,10 @@ Drafts are kept in the local database (`helper_draft`), so a helper offline keep
 drafts that reached it the same way (the reference form of the hand-off code names one by id and hash).
 The draft as data (`draft_json`) is the `clerk accept` request (app.intake.parse_request reads it back) in
 an envelope; `canonical_bytes` is what the hand-off hashes and signs.
+
+Formats: 1 listed the pages as a flat list of SHA-256 (no material, no size); 2 lists them per material
+(`material_pages`). A format-1 draft is still read (and written back as it was, so its hash and signature
+hold); its pages are named but cannot be put on a material (`page_hashes`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from app.catalog import NECESSITY_LABEL, Hall, Material, ServiceItem
 from app.completeness import (
@@ -43,20 +49,36 @@ from app.helpers.agency import (
     draft_problems,
 )
 from app.helpers.prepared_by import DRAFT_ID, PreparedBy
-from app.intake import (
-    AcceptanceRequest,
-    InputError,
-    Problem,
-    parse_request,
-    validate_request,
-)
+from app.intake import AcceptanceRequest, InputError, Problem, parse_request, validate_request
+from app.scanning.events import MAX_PAGES_PER_MATERIAL, PAGE, ROTATIONS, AttachedPage
+from app.sync.event_parts import CODE
+from app.sync.schema import Problem as WireProblem
 from app.sync.wire import LOGIN_PATTERN
-from db.models import HelperDraft
+from db.models import HelperDraft, HelperDraftPage, PageUpload
 from db.store import Store
 
-DRAFT_FORMAT = 1
+DRAFT_FORMAT = 2
+FLAT_PAGES_FORMAT = 1  # the pages as a flat list of SHA-256 (read, never written any more)
+FORMATS = (FLAT_PAGES_FORMAT, DRAFT_FORMAT)
 _SHA256_HEX = frozenset("0123456789abcdef")
-MAX_PAGE_HASHES = 200
+MAX_PAGE_HASHES = 200  # pages of one draft, all materials together
+MAX_PAGE_MATERIALS = 100
+
+
+@dataclass(frozen=True)
+class DraftPages:
+    """The pages a helper captured for one material, in order, as the capture session held them."""
+
+    material_code: str
+    pages: tuple[AttachedPage, ...]
+    kept_short: bool = False  # fewer pages than the material's standard, kept so by the helper
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "material": self.material_code,
+            "kept_short": self.kept_short,
+            "pages": [page.as_json() for page in self.pages],
+        }
 
 
 class DraftError(ValueError):
@@ -73,8 +95,22 @@ class Draft:
     helper_name: str
     device: str  # the window code of the helper's registered PC
     created_at: datetime  # UTC
-    page_hashes: tuple[str, ...] = ()
+    material_pages: tuple[DraftPages, ...] = ()  # by material code
     authorisation: Authorisation | None = None  # 代办: the principal's 代办委托书 (app.helpers.agency)
+    format: int = DRAFT_FORMAT
+    flat_page_hashes: tuple[str, ...] = ()  # a format-1 draft's pages: on no material
+
+    @property
+    def page_hashes(self) -> tuple[str, ...]:
+        """Every page the draft names, material by material (a format-1 draft's as it listed them)."""
+        if self.format == FLAT_PAGES_FORMAT:
+            return self.flat_page_hashes
+        return tuple(page.sha256 for one in self.material_pages for page in one.pages)
+
+    @property
+    def page_files(self) -> dict[str, int]:
+        """The files the draft's materials' pages need (SHA-256 → size); none for a format-1 draft."""
+        return {page.sha256: page.byte_size for one in self.material_pages for page in one.pages}
 
     @property
     def item_code(self) -> str:
@@ -123,13 +159,14 @@ def prepare_draft(
     helper_name: str,
     device: str,
     now: datetime,
-    page_hashes: Sequence[str] = (),
+    pages: Sequence[DraftPages] = (),
     authorisation: Authorisation | None = None,
     draft_id: str | None = None,
 ) -> Prepared:
     """A draft of `request` for `item` (as the catalog holds it now), pre-checked: new, or under `draft_id`
-    (a draft not yet printed, saved again). InputError (the intake's, every problem listed) when the request
-    would not pass at the counter either, or the 代办委托书 is not sound or not in force today."""
+    (a draft not yet printed, saved again), with the `pages` captured for its materials. InputError (the
+    intake's, every problem listed) when the request would not pass at the counter either, or the 代办委托书
+    is not sound or not in force today; DraftError for pages it cannot carry."""
     if request.item_code != item.code:
         raise InputError([Problem("item", f"申请事项 {request.item_code} 与所选事项 {item.code} 不符")])
     if authorisation is not None:
@@ -137,8 +174,8 @@ def prepare_draft(
         if refused:
             raise InputError([Problem(p.path, p.message) for p in refused])
     checked = validate_request(request, item=item, today=now.date())
-    hashes = tuple(h.lower() for h in page_hashes)
-    _check_page_hashes(hashes)
+    material_pages = tuple(sorted((p for p in pages if p.pages), key=lambda p: p.material_code))
+    _check_material_pages(material_pages, known={m.code for m in item.materials})
     draft = Draft(
         draft_id=draft_id or str(uuid.uuid4()),
         catalog_version=item.catalog_version,
@@ -148,7 +185,7 @@ def prepare_draft(
         helper_name=helper_name,
         device=device,
         created_at=now.astimezone(UTC),
-        page_hashes=hashes,
+        material_pages=material_pages,
         authorisation=authorisation,
     )
     result = precheck(draft.request, item=item, hall=hall)
@@ -161,6 +198,59 @@ def _check_page_hashes(hashes: Sequence[str]) -> None:
     for value in hashes:
         if len(value) != 64 or not set(value) <= _SHA256_HEX:
             raise DraftError("预审单所附页面的校验值无效（应为 64 位十六进制 SHA-256）")
+
+
+def _check_material_pages(material_pages: Sequence[DraftPages], *, known: set[str] | None = None) -> None:
+    codes = [one.material_code for one in material_pages]
+    if len(set(codes)) != len(codes):
+        raise DraftError("预审单所附页面中同一材料出现多次")
+    if len(codes) > MAX_PAGE_MATERIALS:
+        raise DraftError(f"预审单所附页面的材料过多（{len(codes)} 项，最多 {MAX_PAGE_MATERIALS} 项）")
+    if known is not None and not set(codes) <= known:
+        unknown = "、".join(sorted(set(codes) - known))
+        raise DraftError(f"预审单所附页面的材料 {unknown} 不在该事项的材料清单中")
+    for one in material_pages:
+        if len(one.pages) > MAX_PAGES_PER_MATERIAL:
+            raise DraftError(f"材料 {one.material_code} 所附页面过多（{len(one.pages)} 页）")
+        for page in one.pages:
+            if page.rotation not in ROTATIONS:
+                raise DraftError(f"材料 {one.material_code} 所附页面的旋转角度 {page.rotation} 无效")
+    _check_page_hashes([page.sha256 for one in material_pages for page in one.pages])
+
+
+def _material_pages_from_json(value: Any) -> tuple[DraftPages, ...]:
+    """A format-2 draft's `pages`: [{"material", "kept_short", "pages": [page as in case.pages_attached]}]
+    in material-code order. DraftError naming the first problem."""
+    if not isinstance(value, list) or len(value) > MAX_PAGE_MATERIALS:
+        raise DraftError("预审单所附页面无效")
+    out: list[DraftPages] = []
+    for index, entry in enumerate(value):
+        if not isinstance(entry, dict) or set(entry) != {"material", "kept_short", "pages"}:
+            raise DraftError(f"预审单所附页面第 {index + 1} 项结构不符")
+        problems: list[WireProblem] = []
+        CODE.check(entry["material"], "material", problems)
+        if not isinstance(entry["kept_short"], bool):
+            problems.append(WireProblem("kept_short", "应为 true 或 false"))
+        pages = entry["pages"]
+        if not isinstance(pages, list) or not 0 < len(pages) <= MAX_PAGES_PER_MATERIAL:
+            problems.append(WireProblem("pages", "应为 1 至 500 页的列表"))
+        else:
+            for number, page in enumerate(pages):
+                PAGE.check(page, f"pages[{number}]", problems)
+        if problems:
+            raise DraftError(f"预审单所附页面第 {index + 1} 项无效：{problems[0]}")
+        out.append(
+            DraftPages(
+                material_code=entry["material"],
+                pages=tuple(AttachedPage.from_json(page) for page in pages),
+                kept_short=entry["kept_short"],
+            )
+        )
+    codes = [one.material_code for one in out]
+    if codes != sorted(codes):
+        raise DraftError("预审单所附页面未按材料编码排列（不是规范形式）")
+    _check_material_pages(out)
+    return tuple(out)
 
 
 # -- the draft as data ---------------------------------------------------------------------------------
@@ -208,8 +298,13 @@ def _material_json(material: ReceivedMaterial) -> dict[str, Any]:
 
 
 def draft_json(draft: Draft) -> dict[str, Any]:
+    pages: list[Any] = (
+        list(draft.flat_page_hashes)
+        if draft.format == FLAT_PAGES_FORMAT
+        else [one.as_json() for one in draft.material_pages]
+    )
     data = {
-        "format": DRAFT_FORMAT,
+        "format": draft.format,
         "draft_id": draft.draft_id,
         "catalog_version": draft.catalog_version,
         "checklist_sha256": draft.checklist_sha256,
@@ -217,7 +312,7 @@ def draft_json(draft: Draft) -> dict[str, Any]:
         "helper": {"login": draft.helper_login, "name": draft.helper_name},
         "device": draft.device,
         "created_at": draft.created_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "pages": list(draft.page_hashes),
+        "pages": pages,
     }
     if draft.authorisation is not None:  # absent otherwise: a 帮办 draft's bytes are as before 代办
         data["authorisation"] = draft.authorisation.as_json()
@@ -253,8 +348,9 @@ def draft_from_json(data: Any) -> Draft:
     intake's own parser (its values are checked again against the item where the draft is used)."""
     if not isinstance(data, dict) or set(data) - {"authorisation"} != _FIELDS:
         raise DraftError("预审单内容结构不符")
-    if data["format"] != DRAFT_FORMAT:
-        raise DraftError(f"预审单格式版本 {data['format']!r} 不受支持，请升级本程序")
+    draft_format = data["format"]
+    if draft_format not in FORMATS or isinstance(draft_format, bool):
+        raise DraftError(f"预审单格式版本 {draft_format!r} 不受支持，请升级本程序")
     draft_id, version, checklist = data["draft_id"], data["catalog_version"], data["checklist_sha256"]
     helper, device, created = data["helper"], data["device"], data["created_at"]
     if not isinstance(draft_id, str) or not DRAFT_ID.fullmatch(draft_id):
@@ -277,9 +373,15 @@ def draft_from_json(data: Any) -> Draft:
     except (TypeError, ValueError):
         raise DraftError("预审单的制作时间无效") from None
     pages = data["pages"]
-    if not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
-        raise DraftError("预审单所附页面无效")
-    _check_page_hashes(pages)
+    flat: tuple[str, ...] = ()
+    material_pages: tuple[DraftPages, ...] = ()
+    if draft_format == FLAT_PAGES_FORMAT:
+        if not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
+            raise DraftError("预审单所附页面无效")
+        _check_page_hashes(pages)
+        flat = tuple(pages)
+    else:
+        material_pages = _material_pages_from_json(pages)
     try:
         request = parse_request(data["request"])
     except InputError as error:
@@ -304,8 +406,10 @@ def draft_from_json(data: Any) -> Draft:
         helper_name=name,
         device=device,
         created_at=created_at,
-        page_hashes=tuple(pages),
+        material_pages=material_pages,
         authorisation=authorisation,
+        format=draft_format,
+        flat_page_hashes=flat,
     )
 
 
@@ -400,10 +504,34 @@ def applicable_to(draft: Draft, *, item: ServiceItem) -> tuple[Material, ...]:
 
 
 # -- kept locally -----------------------------------------------------------------------------------------
-def save_draft(store: Store, draft: Draft, *, handoff_code: str | None = None) -> None:
+def name_pages(session: Session, draft: Draft, *, owed_at: datetime | None = None) -> None:
+    """The page files `draft` names, recorded with it (in the caller's write session, replacing what an
+    earlier content of the draft named): kept from the page store's sweep. `owed_at`: the draft was made
+    on this PC, so its files are owed to the server too (app.sync.blobs uploads them with the cases')."""
+    session.execute(delete(HelperDraftPage).where(HelperDraftPage.draft_id == draft.draft_id))
+    sizes: dict[str, int | None] = dict.fromkeys(draft.flat_page_hashes)
+    sizes.update(draft.page_files)
+    session.add_all(
+        HelperDraftPage(draft_id=draft.draft_id, sha256=sha, byte_size=size) for sha, size in sizes.items()
+    )
+    owed = draft.page_files
+    if owed_at is None or not owed:
+        return
+    known = set(session.scalars(select(PageUpload.sha256).where(PageUpload.sha256.in_(list(owed)))))
+    queued = owed_at.astimezone(UTC).replace(tzinfo=None)
+    session.add_all(
+        PageUpload(sha256=sha, byte_size=size, sent_bytes=0, queued_at=queued)
+        for sha, size in owed.items()
+        if sha not in known
+    )
+
+
+def save_draft(
+    store: Store, draft: Draft, *, handoff_code: str | None = None, owed_at: datetime | None = None
+) -> None:
     """Keep a draft (the helper's own, or one that reached this window) with its signed reference code
-    (`handoff_code`: app.helpers.handoff.reference_code); the same draft again is a no-op, another content
-    under its id is refused."""
+    (`handoff_code`: app.helpers.handoff.reference_code) and the page files it names (`name_pages`); the
+    same draft again is a no-op, another content under its id is refused."""
     content = canonical_bytes(draft)
     digest = hashlib.sha256(content).hexdigest()
     with store.write() as session:
@@ -427,6 +555,8 @@ def save_draft(store: Store, draft: Draft, *, handoff_code: str | None = None) -
                 handoff_code=handoff_code,
             )
         )
+        session.flush()  # the draft's row before the rows naming its pages
+        name_pages(session, draft, owed_at=owed_at)
 
 
 def held_draft(store: Store, draft_id: str) -> tuple[Draft, bytes] | None:

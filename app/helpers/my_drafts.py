@@ -17,7 +17,15 @@ from sqlalchemy import select
 from app.catalog_store import CatalogRepository
 from app.clock import CHINA
 from app.completeness import Outcome
-from app.helpers.drafts import Draft, DraftError, canonical_bytes, draft_from_bytes, precheck, save_draft
+from app.helpers.drafts import (
+    Draft,
+    DraftError,
+    canonical_bytes,
+    draft_from_bytes,
+    name_pages,
+    precheck,
+    save_draft,
+)
 from app.operations.person import Actor
 from db.models import HelperDraft
 from db.store import Store
@@ -45,9 +53,12 @@ class DraftEntry:
         return self.printed_at is not None
 
 
-def keep_draft(store: Store, draft: Draft, *, replaces: str | None = None) -> Draft:
+def keep_draft(
+    store: Store, draft: Draft, *, replaces: str | None = None, now: datetime | None = None
+) -> Draft:
     """Keep `draft`: a new one, or — under the id of a draft not yet printed — its new content. A printed
-    draft is never changed (DraftError: the caller makes a new draft naming it in `replaces`)."""
+    draft is never changed (DraftError: the caller makes a new draft naming it in `replaces`). Its page
+    files are owed to the server from `now` (app.helpers.drafts.name_pages; None: not owed)."""
     content = canonical_bytes(draft)
     digest = hashlib.sha256(content).hexdigest()
     with store.write() as session:
@@ -69,8 +80,9 @@ def keep_draft(store: Store, draft: Draft, *, replaces: str | None = None) -> Dr
             row.catalog_version = draft.catalog_version
             row.applicant_name = draft.request.applicant.name
             row.created_at = draft.created_at.astimezone(UTC).replace(tzinfo=None)
+            name_pages(session, draft, owed_at=now)
             return draft
-    save_draft(store, draft)
+    save_draft(store, draft, owed_at=now)
     if replaces is not None:
         with store.write() as session:
             row = session.get(HelperDraft, draft.draft_id)

@@ -11,7 +11,16 @@ from app.catalog_store import CatalogRepository
 from app.clock import Clock
 from app.documents.handoff_sheet import HandoffSheet, handoff_sheet_pdf
 from app.helpers.agency import Authorisation
-from app.helpers.drafts import Draft, DraftError, Prepared, held_draft, precheck, prepare_draft, what_to_bring
+from app.helpers.drafts import (
+    Draft,
+    DraftError,
+    DraftPages,
+    Prepared,
+    held_draft,
+    precheck,
+    prepare_draft,
+    what_to_bring,
+)
 from app.helpers.handoff import handoff_code, reference_code
 from app.helpers.my_drafts import is_frozen, keep_draft, keep_reference, mark_printed
 from app.intake import AcceptanceRequest, InputError, Problem
@@ -48,13 +57,13 @@ class HelperService:
         helper: Actor,
         authorisation: Authorisation | None = None,
         draft_id: str | None = None,
-        page_hashes: Sequence[str] = (),
+        pages: Sequence[DraftPages] = (),
     ) -> Prepared:
         """Pre-check `request` and keep it as a draft here (保存草稿): under `draft_id` when that draft is not
         printed or sent to the server yet, else as a new draft (naming the one it stands in for).
         PermissionDenied for an account that may not prepare drafts; InputError for a request that would
-        not pass at the counter either or an unsound 代办委托书. `page_hashes`: the SHA-256 of the pages
-        captured for it. Works offline."""
+        not pass at the counter either or an unsound 代办委托书. `pages`: those captured for its materials,
+        whose files are owed to the server from now (app.sync.blobs). Works offline."""
         helper.require(Permission.PREPARE_DRAFT)
         item = self._item(request.item_code)
         replaces = None
@@ -70,9 +79,9 @@ class HelperService:
             now=self._clock.now(),
             authorisation=authorisation,
             draft_id=draft_id,
-            page_hashes=page_hashes,
+            pages=pages,
         )
-        keep_draft(self._store, prepared.draft, replaces=replaces)
+        keep_draft(self._store, prepared.draft, replaces=replaces, now=self._clock.now())
         return prepared
 
     def sheet(self, draft_id: str, *, helper: Actor) -> PreparedSheet:

@@ -29,7 +29,7 @@ from app.scanning.events import MAX_PAGES_PER_MATERIAL, ROTATIONS, AttachedPage,
 from app.scanning.page_store import PageStore
 from app.scanning.pages import PageFormat, PageSource
 from app.sync.outbox import RecordedBy, UnsendableEvent, record_event
-from db.models import Case, CaseMaterial, CasePage, PageSet, PageUpload
+from db.models import Case, CaseMaterial, CasePage, HelperDraftPage, PageSet, PageUpload
 from db.store import Store
 
 log = logging.getLogger("clerk.pages")
@@ -203,10 +203,12 @@ class PageService:
         return sorted(views, key=lambda v: (order.get(v.material_code, len(order)), v.material_code, v.visit))
 
     def referenced(self) -> set[str]:
-        """Every page file a page of a case names (a file owed to the server that no page names any more
-        is not needed: the upload forgets it, app.sync.blobs)."""
+        """Every page file a page of a case or a kept helper's draft names (a file owed to the server that
+        nothing names any more is not needed: the upload forgets it, app.sync.blobs)."""
         with self._store.read() as session:
-            return set(session.scalars(select(CasePage.sha256).distinct()))
+            return set(session.scalars(select(CasePage.sha256).distinct())) | set(
+                session.scalars(select(HelperDraftPage.sha256).distinct())
+            )
 
     def sweep(self, *, keep_days: float = SWEEP_AFTER_DAYS) -> int:
         """Remove page files no record names and older than `keep_days`: pages captured for a case never

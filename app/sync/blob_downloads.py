@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,17 @@ DOWNLOADS_FOLDER = ".downloads"  # under the page store: files being downloaded,
 OFFLINE_PAGES = "无法连接服务器，暂时不能调取该办件的材料页面"
 
 PagesProgress = Callable[[int, int], None]  # (files of the case here so far, files its pages name)
+
+
+@dataclass(frozen=True)
+class FilesHere:
+    """Where a set of page files is after `PageDownloads.ensure_files`."""
+
+    files: int  # distinct files asked for
+    here: int  # of those, in this PC's page store now
+    downloaded: int  # of those, by this call
+    not_on_server: tuple[str, ...] = ()  # SHA-256s the server does not hold for this hall (yet)
+    problems: tuple[str, ...] = ()  # files refused here (damaged on the way …), each with why
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,32 @@ class PageDownloads:
     ) -> PagesHere:
         """Download the case's page files not here. SyncError (`OFFLINE_PAGES` …) when the server cannot be
         asked for files that are needed; what was downloaded before it stays."""
-        files = self.files_of(number)
+        got = self.ensure_files(credential, self.files_of(number), progress)
+        log.info(
+            "case %s: %d page files downloaded, %d not on the server, %d refused",
+            number,
+            got.downloaded,
+            len(got.not_on_server),
+            len(got.problems),
+        )
+        return PagesHere(number, got.files, got.here, got.downloaded, got.not_on_server, got.problems)
+
+    def ensure_files(
+        self,
+        credential: Credential | None,
+        files: Mapping[str, int],
+        progress: PagesProgress | None = None,
+    ) -> FilesHere:
+        """Download the files (SHA-256 → size) not in the page store: a case's (`ensure`) or a helper's
+        draft's (app.helpers.draft_pages). Each file's hash is checked before it enters the store; one that
+        does not match is dropped and named in `problems`. SyncError (`OFFLINE_PAGES` …) when files are
+        needed and the server cannot be asked; what was downloaded before it stays."""
         missing = sorted(sha for sha in files if not self.pages.has(sha))
         here = len(files) - len(missing)
         if progress is not None:
             progress(here, len(files))
         if not missing:
-            return PagesHere(number, len(files), here, 0)
+            return FilesHere(len(files), here, 0)
         if credential is None:
             raise SyncError("not_registered", f"{OFFLINE_PAGES}（本窗口尚未在服务器登记）")
         absent: list[str] = []
@@ -106,14 +136,7 @@ class PageDownloads:
             here += 1
             if progress is not None:
                 progress(here, len(files))
-        log.info(
-            "case %s: %d page files downloaded, %d not on the server, %d refused",
-            number,
-            downloaded,
-            len(absent),
-            len(problems),
-        )
-        return PagesHere(number, len(files), here, downloaded, tuple(absent), tuple(problems))
+        return FilesHere(len(files), here, downloaded, tuple(absent), tuple(problems))
 
     def partial_path(self, sha: str) -> Path:
         if not is_sha256(sha):

@@ -5,8 +5,9 @@ What the window owes is its `page_upload` rows (app.scanning.attach writes one p
 that names it):
 - each file is read from the page store and its hash checked first (a damaged or missing file is never
   sent: the row says why, in `last_error`, and the others go on; it is tried again next round, which costs
-  a look at the disk, so a file put back is sent). A missing file that no page set names any more is no
-  longer owed: its row goes;
+  a look at the disk, so a file put back is sent). A missing file that no page set and no kept draft
+  names any more is no longer owed: its row goes. A helper's PC owes the files of its drafts' pages the
+  same way (app.helpers.drafts.name_pages), so a window of the hall can download them;
 - the server says how much of the file it holds from this hall (app.sync.wire, BLOB_UPLOAD_PATH), and the
   window sends the rest in chunks from there: a cut connection, a crash or a restart of the app resumes
   from the server's offset, never from a count of its own. A chunk refused as not at the server's offset
@@ -32,7 +33,7 @@ from app.scanning.page_store import PageDamaged, PageMissing, PageStore, megabyt
 from app.scanning.pages import CaptureError
 from app.sync import wire
 from app.sync.transport import Credential, SyncError, Transport
-from db.models import CasePage, PageUpload
+from db.models import CasePage, HelperDraftPage, PageUpload
 from db.store import Store
 
 log = logging.getLogger("clerk.sync.blobs")
@@ -206,11 +207,16 @@ class PageUploads:
         return None
 
     def _unnamed(self, sha: str) -> bool:
-        """A missing file no page set names any more (its page was deleted or captured again, and the file
-        swept from the page store) is owed to no one: its row goes, in one transaction with the check."""
+        """A missing file no page set and no kept draft names any more (its page was deleted or captured
+        again, and the file swept from the page store) is owed to no one: its row goes, in one transaction
+        with the check."""
         with self.store.write() as session:
             if (
                 session.scalars(select(CasePage.id).where(CasePage.sha256 == sha).limit(1)).first()
+                is not None
+                or session.scalars(
+                    select(HelperDraftPage.draft_id).where(HelperDraftPage.sha256 == sha).limit(1)
+                ).first()
                 is not None
             ):
                 return False

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from app.scanning.page_store import PageStore
 from app.secrets import SecretStore
 from app.settings import Settings
 from app.sync import conflicts, fetch, registration, wire
-from app.sync.blob_downloads import PageDownloads, PagesHere, PagesProgress
+from app.sync.blob_downloads import FilesHere, PageDownloads, PagesHere, PagesProgress
 from app.sync.blobs import PageUploads, UploadProblem
 from app.sync.fetch import FetchedRecord
 from app.sync.pull import Pull
@@ -281,6 +282,12 @@ class SyncClient:
         files are needed and the server cannot be asked (`OFFLINE_PAGES`); files the server does not hold
         yet are reported in the answer."""
         return self.downloads.ensure(self.transport.credential(), number, progress)
+
+    def ensure_page_files(self, files: Mapping[str, int]) -> FilesHere:
+        """Page files (SHA-256 → size) made available here, downloading what is missing with the case pages'
+        download path (a helper's draft's pages: app.helpers.draft_pages). SyncError with the clerk's message
+        when files are needed and the server cannot be asked; files it does not hold yet are reported."""
+        return self.downloads.ensure_files(self.transport.credential(), files)
 
     def page_upload_problems(self) -> list[UploadProblem]:
         """Page files owed to the server that could not be sent, each with why (for diagnostics)."""
