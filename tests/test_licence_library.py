@@ -37,6 +37,7 @@ from app.seal import (
 )
 from app.workspace import Workspace
 from db.models import CaseEvent, CaseMaterial, ImportedLicence
+from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import COMPANY, PERSON, complete_materials
 from tests.test_licences import FOOD, FOOD_FIELDS, HYGIENE, HYGIENE_FIELDS
 
@@ -107,8 +108,9 @@ def test_catalog_marks_the_materials_licences_satisfy() -> None:
         parse_catalog(json.dumps(data, ensure_ascii=False).encode())
 
 
+@needs_poppler
 def test_a_licence_issued_here_satisfies_a_later_case_offline_and_not_after_revocation(
-    workspace: Workspace, food_licence: tuple[str, str]
+    workspace: Workspace, food_licence: tuple[str, str], tmp_path: Path
 ) -> None:
     issued_case, qr_text = food_licence
     view = workspace.cases.find(issued_case)
@@ -133,6 +135,11 @@ def test_a_licence_issued_here_satisfies_a_later_case_offline_and_not_after_revo
         [sent] = [m for m in event.payload["materials"] if m["material"] == "M03"]
         assert sent["licence"]["licence_id"] == view.certificate.certificate_id
         assert all("licence" not in m for m in event.payload["materials"] if m["material"] != "M03")
+    # The receipt names the licence that stood in for the paper, by its identifier, with no copies.
+    receipt = workspace.documents.prepare(DocumentKind.RECEIPT, number, counter=workspace.counter("demo"))
+    text = "".join(read_back(receipt.pdf, tmp_path / "receipt").text.split())  # the id wraps in its cell
+    assert "电子证照免提交" in text and f"证照标识{view.certificate.certificate_id}" in text
+    assert "食品经营许可证" in text
 
     ops.revoke(
         workspace,

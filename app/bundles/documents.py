@@ -50,7 +50,7 @@ from app.documents.kinds import (
 from app.documents.layout import Layout
 from app.documents.notices import INCLUSIVE, PERMIT_LAW, YOU, addressee
 from app.documents.service import DocumentService, RenderedDocument, ReprintReasonRequired, glyph_warnings
-from app.licence_library.evidence import type_label
+from app.licence_library.evidence import LICENCE_EXEMPT, licence_named
 from app.sync.events import DocumentPrinted
 from app.sync.outbox import UnsendableEvent, record_event
 from app.sync.wire import MAX_CLERK_TEXT_CHARS
@@ -184,13 +184,13 @@ def _received(bundle: BundleView) -> Table:
         licence = next((r for r in group if r.get("form") == Form.LICENCE), None)
         if licence is not None:
             counted = _counted_for(bundle, shared, item, code, _by_licence)
-            label = type_label(str(licence.get("licence_type") or ""))
+            named = licence_named(str(licence.get("licence_type") or ""), licence.get("licence_id"))
             rows.append(
                 (
                     str(len(rows) + 1),
-                    f"{name}\n{label} 证照标识 {licence.get('licence_id') or '—'}",
+                    f"{name}\n{named}",
                     "、".join(counted) or "—",
-                    "电子证照免提交",
+                    LICENCE_EXEMPT,
                     "—",
                     "—",
                 )

@@ -35,6 +35,7 @@ from app.documents.content import (
     cn_time,
     require_decision,
 )
+from app.licence_library.evidence import LICENCE_EXEMPT, licence_named
 from app.lifecycle.views import VisitView
 from app.workdays import WorkCalendar
 
@@ -235,6 +236,11 @@ def _received_rows(
         grouped.setdefault(entry.material, []).append(entry)
     rows: list[tuple[str, str, str, str, str]] = []
     for group in (grouped[code] for code in latest):  # in the order first handed over
+        licence = next((e.licence for e in group if e.licence is not None), None)
+        if licence is not None:  # 电子证照免提交: the licence stood in for the paper, named by its id
+            named = licence_named(str(licence.get("licence_type") or ""), licence.get("licence_id"))
+            rows.append(("", f"{group[0].name}\n{named}", LICENCE_EXEMPT, "—", "—"))
+            continue
         forms = "、".join(FORM_LABEL[Form(e.form)] for e in group)
         copies = sum(e.copies for e in group)
         pages = max(e.pages for e in group)

@@ -53,6 +53,14 @@ def type_label(licence_type: str) -> str:
     return template.name if template is not None else licence_type
 
 
+LICENCE_EXEMPT = "电子证照免提交"  # how a receipt names a material a licence stood in for
+
+
+def licence_named(licence_type: str, licence_id: str | None) -> str:
+    """A licence as a receipt names it under its material: its type and its identifier (证照标识)."""
+    return f"{type_label(licence_type)} 证照标识 {licence_id or '—'}"
+
+
 @dataclass(frozen=True)
 class Licence:
     """A licence whose seal verified (genuine): VALID, EXPIRED or REVOKED as `status` says."""
