@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import httpx
 import pytest
 
+from app.sync import wire
 from app.sync.embedded import EmbeddedServer
 from tests import postgres, templates
 from tests.asgi_server import EventLoopThread, InProcessTransport, ServedApp, free_port
@@ -156,6 +157,17 @@ class InProcessServer:
 
     def enrollment_code(self, window: str, *, hall: str, replace: bool = False, window_name: str = "") -> str:
         return _enrollment_code(self, window, hall=hall, replace=replace, window_name=window_name)
+
+    def enrolled_headers(self, http: httpx.Client, window: str, *, hall: str) -> dict[str, str]:
+        """A PC of `window` (of `hall`) enrolled and confirmed through `http`: its request headers, as a
+        stolen or foreign PC would send them."""
+        code = self.enrollment_code(window, hall=hall)
+        enrolled = http.post(wire.ENROLL_PATH, json={"code": code, "window_code": window, "device_name": "x"})
+        assert enrolled.status_code == 200, enrolled.text
+        answer = enrolled.json()
+        headers = {"Authorization": f"Bearer {answer['device_id']}.{answer['secret']}"}
+        assert http.post(wire.CONFIRM_PATH, json={}, headers=headers).status_code == 200
+        return headers
 
     def start(self) -> str:
         """Open the app on the database (migrated by create_app, as `serve` does) and listen on `url`."""

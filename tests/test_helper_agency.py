@@ -19,7 +19,7 @@ from app.operations.person import Actor
 from app.sync.transport import SyncError
 from app.workspace import Workspace
 from tests.helpers import PERSON, PLANNING, request_json
-from tests.test_helper_handoff import helper_service, helper_ws  # noqa: F401 (fixture)
+from tests.test_helper_handoff import helper_service, helper_ws_fixture  # noqa: F401 (fixture)
 
 TODAY = date(2026, 11, 20)
 SOUND = Authorisation(
@@ -59,7 +59,7 @@ def helper(ws: Workspace) -> Actor:
     return ws.counter(ws.sign_in("bangban", DEMO_PASSWORD).login)
 
 
-def test_a_draft_carries_its_authorisation_and_a_printed_draft_is_frozen(helper_ws: Workspace) -> None:  # noqa: F811
+def test_a_draft_carries_its_authorisation_and_a_printed_draft_is_frozen(helper_ws: Workspace) -> None:
     service, person = helper_service(helper_ws), helper(helper_ws)
     item = helper_ws.catalog.item(PLANNING)
     assert item is not None

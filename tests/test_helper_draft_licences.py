@@ -5,16 +5,12 @@ after the licence was revoked fills the rest but leaves the material out, and th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.accounts.demo import DEMO_PASSWORD
-from app.clock import Clock
 from app.helpers.drafts import held_draft, save_draft
 from app.helpers.handoff import HandoffStatus
 from app.intake import licence_received, parse_request
@@ -22,21 +18,17 @@ from app.licence_library.evidence import VerifiedBy
 from app.operations import lifecycle as ops
 from app.workspace import Workspace
 from tests.helpers import COMPANY
-from tests.test_helper_handoff import deliver_keys, helper_service, long_scans, open_helper_workspace
+from tests.test_helper_handoff import (  # noqa: F401 (fixture)
+    deliver_keys,
+    helper_service,
+    helper_ws_fixture,
+    long_scans,
+)
 from tests.test_licence_library import FOOD_CHANGE, accepted, change_request
 from tests.test_licences import FOOD, FOOD_FIELDS
 from tests.test_scan_window import focus_name, scan
 from ui.main_window import MainWindow
 from ui.models import LicenceRole, MaterialColumn
-
-
-@pytest.fixture
-def helper_ws(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
-    home = tmp_path / "helper"
-    home.mkdir()
-    ws = open_helper_workspace(home, clock=clock)
-    yield ws
-    ws.close()
 
 
 def findings(window: MainWindow) -> list[str]:

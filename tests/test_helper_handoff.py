@@ -50,8 +50,9 @@ def open_helper_workspace(home: Path, *, clock: Clock) -> Workspace:
     return open_demo_workspace(home, clock=clock, secrets_in_file=True, window_code=HELPER_WINDOW)
 
 
-@pytest.fixture
-def helper_ws(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
+@pytest.fixture(name="helper_ws")
+def helper_ws_fixture(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
+    """A helper's laptop: a demo folder of the helper PC's window, its secrets in its own file."""
     home = tmp_path / "helper"
     home.mkdir()
     ws = open_helper_workspace(home, clock=clock)

@@ -36,7 +36,7 @@ from tests.documents_helpers import needs_poppler, read_back
 from tests.helpers import PERSON, PLANNING, open_demo_workspace, request_json
 from tests.page_fixtures import captured
 from tests.sync_harness import InProcessServer, in_process_server
-from tests.test_helper_handoff import deliver_keys, open_helper_workspace, read
+from tests.test_helper_handoff import deliver_keys, helper_ws_fixture, read  # noqa: F401 (fixture)
 from ui.helper_panels import AuthorisationDialog
 from ui.main_window import MainWindow
 
@@ -65,15 +65,6 @@ def close_window(win: MainWindow) -> None:
     QApplication.processEvents()
     win.close()
     win.jobs.shutdown()
-
-
-@pytest.fixture
-def helper_ws(tmp_path: Path, clock: Clock) -> Iterator[Workspace]:
-    home = tmp_path / "helper"
-    home.mkdir()
-    ws = open_helper_workspace(home, clock=clock)
-    yield ws
-    ws.close()
 
 
 @pytest.fixture

@@ -193,15 +193,8 @@ def test_a_pc_of_another_hall_gets_nothing_of_this_halls_drafts(
     sheet = prepare(helper)
     helper.sync.sync()
     assert len(window.sync.open_drafts()) == 1
-    code = server.enrollment_code("SZX0201", hall="SZX02")
     with httpx.Client(transport=server.transport, base_url=server.url) as http:
-        enrolled = http.post(
-            wire.ENROLL_PATH, json={"code": code, "window_code": "SZX0201", "device_name": "x"}
-        )
-        assert enrolled.status_code == 200, enrolled.text
-        answer = enrolled.json()
-        headers = {"Authorization": f"Bearer {answer['device_id']}.{answer['secret']}"}
-        assert http.post(wire.CONFIRM_PATH, json={}, headers=headers).status_code == 200
+        headers = server.enrolled_headers(http, "SZX0201", hall="SZX02")
         listed = http.get(wire.DRAFTS_PATH, headers=headers)
         assert listed.status_code == 200 and listed.json() == {"drafts": []}
         one = http.get(wire.DRAFT_PATH.format(draft_id=sheet.prepared.draft.draft_id), headers=headers)

@@ -43,7 +43,6 @@ from app.operations.capture import new_capture
 from app.operations.counter import accept_case
 from app.scanning.capture import CaptureSession
 from app.signing_keys import SigningKeys
-from app.sync import wire
 from app.sync.transport import SyncError
 from app.workspace import Workspace, secret_store
 from db.models import CasePage, PageSet, PageUpload
@@ -288,15 +287,8 @@ def test_the_draft_fetched_online_brings_its_pages_too(laptop: Laptop, window_ws
 
 def test_a_window_of_another_hall_cannot_download_them(laptop: Laptop) -> None:
     server = laptop.server
-    code = server.enrollment_code("SZX0201", hall="SZX02")
     with httpx.Client(transport=server.transport, base_url=server.url) as http:
-        enrolled = http.post(
-            wire.ENROLL_PATH, json={"code": code, "window_code": "SZX0201", "device_name": "x"}
-        )
-        assert enrolled.status_code == 200, enrolled.text
-        answer = enrolled.json()
-        headers = {"Authorization": f"Bearer {answer['device_id']}.{answer['secret']}"}
-        assert http.post(wire.CONFIRM_PATH, json={}, headers=headers).status_code == 200
+        headers = server.enrolled_headers(http, "SZX0201", hall="SZX02")
         for sha in laptop.draft.page_hashes:
             refused = download(http, headers, sha)
             assert refused.status_code == 404, refused.text

@@ -49,9 +49,6 @@ from app.catalog import ServiceItem
 from app.completeness import OUTCOME_LABEL, Outcome, Rule, Verdict
 from app.documents.kinds import DocumentKind, bundle_documents
 from app.intake import InputError, Problem
-from app.licence_library.evidence import Licence
-from app.licence_library.fitness import Holder
-from app.licence_library.lookup import look_up
 from ui.bundle_checklist import ITEM_MARKS, BundleChecklistModel, BundleColumn, BundleMaterialRow
 from ui.bundle_print import BundlePrintFlow
 from ui.counter_flow import SAVE_REFUSALS
@@ -59,7 +56,7 @@ from ui.decision_panel import OUTCOME_COLOR, VERDICT_COLOR
 from ui.delegates import CountDelegate, FormChoiceDelegate, TwoLineTextDelegate
 from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
-from ui.licence_dialog import LicenceDialog
+from ui.licence_dialog import LicenceDialog, licence_dialog
 from ui.materials_panel import EDITABLE, MaterialNameDelegate
 from ui.object_names import named
 from ui.screen_fit import fit_to_screen
@@ -292,24 +289,11 @@ class BundleIntakeDialog(QDialog):
         if row is None or not row.material.licence_types:
             self._desk.notices.show_status("请先在材料清单中选中可用电子证照替代的材料", 10000)
             return
-        workspace = self._desk.workspace
-        applicant = self.intake.applicant()
-        library = workspace.licences
-
-        def online(holder_id: str) -> tuple[list[Licence], int]:
-            return look_up(
-                library=library,
-                transport=workspace.sync.transport,
-                holder_id=holder_id,
-                today=workspace.clock.today(),
-            )
-
-        dialog = LicenceDialog(
-            library=library,
+        dialog = licence_dialog(
+            self._desk.workspace,
             jobs=self._desk.jobs,
-            online=online,
             material=row.material,
-            holder=Holder(applicant.name, applicant.id_number),
+            applicant=self.intake.applicant(),
             current=row.licence,
             parent=self,
         )

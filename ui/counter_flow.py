@@ -23,9 +23,7 @@ from app.helpers.drafts import for_current_checklist
 from app.helpers.handoff import Handoff
 from app.helpers.prepared_by import PreparedBy
 from app.intake import AcceptanceRequest, InputError
-from app.licence_library.evidence import Licence, VerifiedBy
-from app.licence_library.fitness import Holder
-from app.licence_library.lookup import look_up
+from app.licence_library.evidence import VerifiedBy
 from app.operations.capture import attach_capture, new_capture, saved_capture, slots
 from app.operations.changes import REFUSALS, OperationRefused
 from app.operations.counter import Accepted, accept_case
@@ -37,7 +35,7 @@ from ui.decision_panel import DecisionPanel
 from ui.desk import Desk, not_permitted
 from ui.intake_form import IntakeForm
 from ui.item_search import ItemSearchPanel
-from ui.licence_dialog import LicenceDialog
+from ui.licence_dialog import LicenceDialog, licence_dialog
 from ui.materials_panel import MaterialsPanel
 from ui.models import MaterialChecklistModel
 
@@ -202,24 +200,11 @@ class CounterFlow(QObject):
         if row is None or not row.material.licence_types:
             self._desk.notices.show_status("请先在材料清单中选中可用电子证照替代的材料（要求栏注明）", 10000)
             return
-        workspace = self._desk.workspace
-        applicant = self.intake.applicant()
-        library = workspace.licences
-
-        def online(holder_id: str) -> tuple[list[Licence], int]:
-            return look_up(
-                library=library,
-                transport=workspace.sync.transport,
-                holder_id=holder_id,
-                today=workspace.clock.today(),
-            )
-
-        dialog = LicenceDialog(
-            library=library,
+        dialog = licence_dialog(
+            self._desk.workspace,
             jobs=self._desk.jobs,
-            online=online,
             material=row.material,
-            holder=Holder(applicant.name, applicant.id_number),
+            applicant=self.intake.applicant(),
             current=row.licence,
             parent=self._desk.window,
         )

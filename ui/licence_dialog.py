@@ -34,11 +34,13 @@ from PySide6.QtWidgets import (
 
 from app.catalog import Material
 from app.identifiers import mask_resident_id
+from app.intake import Applicant
 from app.licence_library.evidence import SOURCE_LABEL, VERIFIED_BY_LABEL, Licence, VerifiedBy, type_label
 from app.licence_library.fitness import UNFIT_LABEL, Holder, Refusal
 from app.licence_library.library import LicenceError, LicenceLibrary
-from app.licence_library.lookup import HolderIdError
+from app.licence_library.lookup import HolderIdError, look_up
 from app.sync.transport import SyncError
+from app.workspace import Workspace
 from ui.jobs import Jobs
 from ui.object_names import named
 
@@ -57,6 +59,38 @@ class Found:
 
     licences: tuple[tuple[Licence, VerifiedBy], ...]
     note: str
+
+
+def licence_dialog(
+    workspace: Workspace,
+    *,
+    jobs: Jobs,
+    material: Material,
+    applicant: Applicant,
+    current: Licence | None,
+    parent: QWidget | None,
+) -> LicenceDialog:
+    """电子证照… (F7) for `material` of `applicant`, as the counter and the bundle intake open it: the
+    window's library, and the server's lookup of the holder's licences when online."""
+    library = workspace.licences
+
+    def online(holder_id: str) -> tuple[list[Licence], int]:
+        return look_up(
+            library=library,
+            transport=workspace.sync.transport,
+            holder_id=holder_id,
+            today=workspace.clock.today(),
+        )
+
+    return LicenceDialog(
+        library=library,
+        jobs=jobs,
+        online=online,
+        material=material,
+        holder=Holder(applicant.name, applicant.id_number),
+        current=current,
+        parent=parent,
+    )
 
 
 class LicenceDialog(QDialog):
