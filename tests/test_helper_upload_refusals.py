@@ -17,6 +17,7 @@ from app.accounts.demo import DEMO_PASSWORD
 from app.accounts.local import add_account
 from app.cli import main as cli
 from app.clock import Clock
+from app.helpers.handoff import reference_code
 from app.helpers.service import HelperService, PreparedSheet
 from app.helpers.upload_refusals import Refused
 from app.intake import parse_request
@@ -165,3 +166,19 @@ def test_a_key_of_an_office_the_hall_does_not_accept_for_is_refused_once(
     second = helper.sync.sync()  # not published again
     assert (second.keys_published, second.helper_problems) == (0, [])
     assert helper.sync.helper_refusals() == [refusal]
+
+    # A draft signed with that key: the server answers "key not registered", which would be tried every
+    # round; the key never will be, so the draft is a dead letter too, naming the key and why.
+    draft = prepare(helper).prepared.draft
+    with helper.store.write() as session:
+        row = session.get(HelperDraft, draft.draft_id)
+        assert row is not None
+        row.handoff_code, row.uploaded_at = reference_code(draft, key=key), None
+    third = helper.sync.sync()
+    assert [p for p in third.helper_problems if draft.draft_id in p and key.key_id in p and "拒收" in p]
+    assert [(r.what, r.item_id, r.reason) for r in helper.sync.helper_refusals()] == [
+        (Refused.KEY, key.key_id, wire.HelperRefusal.NOT_HALL_BODY),
+        (Refused.DRAFT, draft.draft_id, wire.HelperRefusal.NOT_HALL_BODY),
+    ]
+    fourth = helper.sync.sync()  # not sent again
+    assert fourth.helper_problems == [] and not uploaded(helper, draft.draft_id)

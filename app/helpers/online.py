@@ -13,7 +13,8 @@ After the push:
 A key or draft the server refuses is reported in the round's problems. A refusal whose reason is final
 (app.sync.wire.HelperRefusal) is recorded once and the key or draft is not sent again
 (app.helpers.upload_refusals: listed by `clerk sync status`); a transient one (a key not registered yet, an
-account not synced) is tried again next round.
+account not synced) is tried again next round, except a draft signed with a key of this PC the server
+refused for good: that key will never be registered, so the draft is refused for good too, naming the key.
 
 At a window, on demand (off the GUI thread):
 - `fetch_draft`: a draft by id (the reference QR scanned, or chosen from the list), checked here exactly as
@@ -38,10 +39,10 @@ from sqlalchemy import select
 from app.catalog import Hall
 from app.catalog_store import CatalogRepository
 from app.helpers.drafts import DraftError, draft_from_bytes, save_draft
-from app.helpers.handoff import Handoff, HandoffStatus, read_handoff, window_trust
+from app.helpers.handoff import Handoff, HandoffStatus, read_handoff, read_reference, window_trust
 from app.helpers.prepared_by import DRAFT_ID
-from app.helpers.upload_refusals import Refused, UploadRefusal, record_refusals, refused_ids
-from app.seal import public_entry_json, stored_entry
+from app.helpers.upload_refusals import Refused, UploadRefusal, record_refusals, refused_ids, upload_refusals
+from app.seal import PayloadMalformed, public_entry_json, stored_entry
 from app.sync import wire
 from app.sync.certificate_event import key_window
 from app.sync.state import SyncStates
@@ -141,6 +142,7 @@ def upload_drafts(
     """The drafts this PC prepared that the server has not taken nor refused for good, sent (see the module
     docstring)."""
     given_up = refused_ids(states, Refused.DRAFT)
+    refused_keys = {r.item_id: r for r in upload_refusals(states) if r.what is Refused.KEY}
     with store.read() as session:
         waiting = [
             (row.draft_id, row.content, row.handoff_code)
@@ -168,7 +170,18 @@ def upload_drafts(
         except SyncError as error:
             if error.kind in ("offline", "server", "auth"):
                 raise
-            if wire.helper_refusal_is_final(error.code):
+            dead_key = (
+                _dead_key(code, refused_keys) if error.code == wire.HelperRefusal.KEY_NOT_REGISTERED else None
+            )
+            if dead_key is not None:  # never to be registered: its drafts cannot be taken either
+                message = (
+                    f"其签名密钥 {dead_key.item_id} 已被服务器拒收（{dead_key.message}），"
+                    "该密钥签名的预审单无法上传；请重新打印预审单或联系大厅管理员"
+                )
+                refusal = UploadRefusal(Refused.DRAFT, draft_id, dead_key.reason, message, _moment_text(now))
+                record_refusals(states, [refusal])
+                done.problems.append(refusal.line)
+            elif wire.helper_refusal_is_final(error.code):
                 refusal = UploadRefusal(
                     Refused.DRAFT, draft_id, str(error.code), error.message, _moment_text(now)
                 )
@@ -183,6 +196,16 @@ def upload_drafts(
             if row is not None:
                 row.uploaded_at = now.astimezone(UTC).replace(tzinfo=None)
         done.drafts_uploaded += 1
+
+
+def _dead_key(code: str | None, refused_keys: dict[str, UploadRefusal]) -> UploadRefusal | None:
+    """The final refusal of the key `code` (a draft's reference form) is signed with, if it had one."""
+    if code is None or not refused_keys:
+        return None
+    try:
+        return refused_keys.get(read_reference(code).key_id)
+    except (PayloadMalformed, ValueError):  # a code this PC wrote; unreadable, it is not judged by it
+        return None
 
 
 @dataclass(frozen=True)
