@@ -18,12 +18,14 @@ from app.accounts.local import add_account
 from app.cli import main as cli
 from app.clock import Clock
 from app.helpers.handoff import reference_code
+from app.helpers.online import KEYS_PUBLISHED_STATE, HelperRound, upload_drafts
 from app.helpers.service import HelperService, PreparedSheet
 from app.helpers.upload_refusals import Refused
 from app.intake import parse_request
 from app.settings import Settings
 from app.signing_keys import SigningKeys
 from app.sync import wire
+from app.sync.state import SyncStates
 from app.workspace import SETTINGS_NAME, Workspace, prepare_demo_home, secret_store
 from db.models import HelperDraft
 from tests.helpers import PERSON, PLANNING, open_demo_workspace, request_json
@@ -182,3 +184,36 @@ def test_a_key_of_an_office_the_hall_does_not_accept_for_is_refused_once(
     ]
     fourth = helper.sync.sync()  # not sent again
     assert fourth.helper_problems == [] and not uploaded(helper, draft.draft_id)
+
+
+def test_a_final_refusal_of_a_draft_whose_key_the_server_has_not_confirmed_is_tried_again(
+    helper: Workspace, server: InProcessServer
+) -> None:
+    """An older server answered even "key not registered yet" with a bare "invalid": a draft whose key
+    this PC has no confirmation for is never a dead letter on one answer; once the server says it holds the
+    key (the next round publishes it first), the same answer is final."""
+    prepare(helper)
+    assert helper.sync.sync().drafts_uploaded == 1  # the key published and confirmed, the draft taken
+    states = SyncStates(helper.store)
+    states.set(KEYS_PUBLISHED_STATE, "[]")  # as on a PC that never recorded it (an older version)
+    draft = prepare(helper).prepared.draft
+    server.admin("account", "disable", "--hall", "SZX01", "bangban")
+    credential = helper.sync.credential()
+    assert credential is not None
+    done = HelperRound()
+    upload_drafts(
+        store=helper.store,
+        states=states,
+        transport=helper.sync.transport,
+        credential=credential,
+        now=helper.clock.now(),
+        done=done,
+    )
+    assert [p for p in done.problems if draft.draft_id in p and "暂未能上传，下次同步再试" in p]
+    assert helper.sync.helper_refusals() == [] and not uploaded(helper, draft.draft_id)
+
+    round_ = helper.sync.sync()  # keys first: the server says it holds the key; now the refusal is final
+    assert [p for p in round_.helper_problems if f"预审单 {draft.draft_id} 被服务器拒收，不再上传" in p]
+    assert [(r.item_id, r.reason) for r in helper.sync.helper_refusals()] == [
+        (draft.draft_id, wire.HelperRefusal.HELPER_DISABLED)
+    ]

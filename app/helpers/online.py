@@ -143,6 +143,7 @@ def upload_drafts(
     docstring)."""
     given_up = refused_ids(states, Refused.DRAFT)
     refused_keys = {r.item_id: r for r in upload_refusals(states) if r.what is Refused.KEY}
+    confirmed = _published(states)  # this PC's keys the server said it holds
     with store.read() as session:
         waiting = [
             (row.draft_id, row.content, row.handoff_code)
@@ -170,8 +171,11 @@ def upload_drafts(
         except SyncError as error:
             if error.kind in ("offline", "server", "auth"):
                 raise
+            signer = _signer(code)
             dead_key = (
-                _dead_key(code, refused_keys) if error.code == wire.HelperRefusal.KEY_NOT_REGISTERED else None
+                refused_keys.get(signer or "")
+                if error.code == wire.HelperRefusal.KEY_NOT_REGISTERED
+                else None
             )
             if dead_key is not None:  # never to be registered: its drafts cannot be taken either
                 message = (
@@ -181,7 +185,9 @@ def upload_drafts(
                 refusal = UploadRefusal(Refused.DRAFT, draft_id, dead_key.reason, message, _moment_text(now))
                 record_refusals(states, [refusal])
                 done.problems.append(refusal.line)
-            elif wire.helper_refusal_is_final(error.code):
+            elif wire.helper_refusal_is_final(error.code) and signer in confirmed:
+                # Judged final only once the server holds the draft's key: an older server answered even
+                # "key not registered yet" with a bare "invalid", which must not make a dead letter.
                 refusal = UploadRefusal(
                     Refused.DRAFT, draft_id, str(error.code), error.message, _moment_text(now)
                 )
@@ -198,13 +204,13 @@ def upload_drafts(
         done.drafts_uploaded += 1
 
 
-def _dead_key(code: str | None, refused_keys: dict[str, UploadRefusal]) -> UploadRefusal | None:
-    """The final refusal of the key `code` (a draft's reference form) is signed with, if it had one."""
-    if code is None or not refused_keys:
+def _signer(code: str | None) -> str | None:
+    """The id of the key a draft's reference code (written by this PC) is signed with; None if unreadable."""
+    if code is None:
         return None
     try:
-        return refused_keys.get(read_reference(code).key_id)
-    except (PayloadMalformed, ValueError):  # a code this PC wrote; unreadable, it is not judged by it
+        return read_reference(code).key_id
+    except (PayloadMalformed, ValueError):
         return None
 
 
