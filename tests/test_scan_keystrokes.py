@@ -9,6 +9,7 @@ from app.scanning.keystrokes import (
     MAX_SCAN_CHARS,
     CalibrationError,
     Decision,
+    KeyClock,
     KeystrokeReader,
     Scan,
     ScanTiming,
@@ -83,3 +84,17 @@ def test_calibration_takes_the_slowest_interval_plus_a_margin() -> None:
 def test_calibration_refuses_what_no_scanner_typed(intervals: list[float], said: str) -> None:
     with pytest.raises(CalibrationError, match=said):
         calibrated_interval(intervals)
+
+
+def test_key_times_keep_their_spacing_when_read_late_and_follow_a_clock_that_jumps() -> None:
+    clock = KeyClock()
+    assert clock.at(0, now_ms=500.0) == 500.0  # no event time: when it is seen
+    assert clock.at(10_000, now_ms=1_000.0) == 1_000.0  # the base taken from the first key
+    assert clock.at(10_004, now_ms=1_005.0) == 1_004.0  # read 1 ms late: its own time
+    # The window held up 150 ms: keys typed meanwhile read in a rush keep the spacing they were typed with.
+    assert [clock.at(10_008 + 4 * n, now_ms=1_160.0) for n in range(3)] == [1_008.0, 1_012.0, 1_016.0]
+    # A platform clock that wraps (or a new X server): a key read far later than its mapped time resets it.
+    assert clock.at(3, now_ms=2_000.0) == 2_000.0
+    assert clock.at(7, now_ms=2_004.5) == 2_004.0
+    # One that jumps ahead of ours: never a key time in the future.
+    assert clock.at(900_000, now_ms=2_010.0) == 2_010.0

@@ -3,12 +3,17 @@ applicant's name field: a scan goes where it belongs and never lands in the fiel
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import time
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 from shiboken6 import isValid
 
 from app.case_number import format_case_number
+from app.identity_documents import IdKind
 from app.scanning.keystrokes import ScanTiming
 from app.scanning.routing import FillApplicant, OpenCase, Refused, Unrecognised, VerifyCertificate
 from app.workspace import Workspace
@@ -180,3 +185,60 @@ def test_a_scanner_sending_no_enter_is_calibrated_after_its_pause(qtbot: QtBot) 
     dialog = calibration(qtbot)
     qtbot.keyClicks(dialog, TEST_CODE)
     qtbot.waitUntil(lambda: dialog.interval_ms is not None, timeout=5_000)
+
+
+def post_keys(window: MainWindow, text: str, *, first_ms: int, every_ms: int = 4) -> int:
+    """A scanner's keys as the platform queues them while the window is busy: each with its own event time
+    (`first_ms`, then `every_ms` apart), waiting to be read. The time of the last key."""
+    at = first_ms
+    for char in text:
+        key = Qt.Key.Key_Return if char == "\n" else Qt.Key(ord(char.upper()))
+        event = QKeyEvent(
+            QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier, "\r" if char == "\n" else char
+        )
+        event.setTimestamp(at)
+        QApplication.postEvent(window.intake.name, event)
+        at += every_ms
+    return at - every_ms
+
+
+def test_a_window_held_up_mid_scan_still_reads_one_code(window: MainWindow, qtbot: QtBot) -> None:
+    """Keys are timed by the platform's event times: the window held up for 150 ms while the scanner goes on
+    typing reads the keys typed meanwhile as the same code, not two; a scanner that really paused for 150 ms
+    gives two."""
+    focus_name(qtbot, window)
+    routes: list[object] = []
+    window.scan_input.routed.connect(routes.append)
+    code = "110101199003074258"
+
+    last = post_keys(window, code[:9], first_ms=5_000_000)
+    QApplication.processEvents()  # the first half read, held back
+    time.sleep(0.15)  # the window busy (a sync round, a repaint) while the scanner types the rest
+    post_keys(window, code[9:] + "\n", first_ms=last + 4)
+    qtbot.waitUntil(lambda: len(routes) >= 1, timeout=5_000)
+    QTest.qWait(200)  # any second route would have come by now
+    assert routes == [FillApplicant(IdKind.RESIDENT_ID, code)]
+    assert window.intake.id_number.text() == code and window.intake.name.text() == ""
+
+    # The same, when the window gets to the pause timer (due during the hold-up) before the keys behind it:
+    # the pause is looked at again once they are read.
+    routes.clear()
+    window.intake.id_number.clear()
+    last = post_keys(window, code[:9], first_ms=5_500_000)
+    QApplication.processEvents()
+    time.sleep(0.15)
+    QApplication.processEvents()  # only the late timer is there to run
+    post_keys(window, code[9:] + "\n", first_ms=last + 4)
+    qtbot.waitUntil(lambda: len(routes) >= 1, timeout=5_000)
+    QTest.qWait(200)
+    assert routes == [FillApplicant(IdKind.RESIDENT_ID, code)]
+
+    routes.clear()
+    window.intake.id_number.clear()
+    last = post_keys(window, code[:9], first_ms=6_000_000)
+    QApplication.processEvents()
+    time.sleep(0.15)
+    post_keys(window, code[9:] + "\n", first_ms=last + 150)  # typed 150 ms after the first half: a pause
+    qtbot.waitUntil(lambda: len(routes) >= 2, timeout=5_000)
+    assert all(isinstance(r, Refused | Unrecognised) for r in routes), routes
+    assert window.intake.id_number.text() == "" and window.intake.name.text() == ""

@@ -10,6 +10,12 @@ a scan there closes that dialog and goes where it belongs, as from the window. A
 verify dialog's own scan field, the capture view, the scanner's calibration, a message, a form) gets its
 keys as it always has.
 
+Keys are timed by when they were typed, not by when the window got to them: the platform's own event time
+(X11's, Windows' message time) is put on this program's clock (`KeyClock`), so a window held up for a moment
+(a sync round, a repaint) does not split a long code (a helper's hand-off QR is about 1,000 keys) into
+pieces. A pause that comes due while the window was held up is looked at again once the keys typed meanwhile
+have been read. Keys without a time (synthetic ones) are timed when they are seen.
+
 A paste (Ctrl+V, Shift+Insert) of more than `MAX_PASTE_CHARS` anywhere in the program is refused with a
 message before it reaches the field: nothing at the counter takes that much text, and a few megabytes
 pasted into a text box would hold the window for seconds.
@@ -29,7 +35,7 @@ from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from app.identity_documents import IdKind
-from app.scanning.keystrokes import ENTER, KeystrokeReader, Scan, ScanTiming, TooLong, Typing
+from app.scanning.keystrokes import ENTER, KeyClock, KeystrokeReader, Scan, ScanTiming, TooLong, Typing
 from app.scanning.routing import (
     FillApplicant,
     LoadDraft,
@@ -51,6 +57,9 @@ _ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 _COMMAND_MODIFIERS = (
     Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier
 )
+
+
+LATE_PAUSE_MS = 15.0  # a pause timer this late: the window was held up, and keys may be waiting
 
 
 @dataclass(frozen=True)
@@ -140,8 +149,11 @@ class ScanInput(QObject):
         self._targets = targets
         self._today = today
         self._replaying = False
+        self._clock = KeyClock()
         self._pause = QTimer(self, singleShot=True)
         self._pause.timeout.connect(self._paused)
+        self._pause_due = 0.0  # when the pause timer is due (this program's clock)
+        self._looked_again = False  # a late pause already waited once for the keys behind it
 
     @property
     def timing(self) -> ScanTiming:
@@ -181,7 +193,8 @@ class ScanInput(QObject):
                 self._settle(self._reader.pause(now_ms=float("inf")))  # it are typing
             return False
         held = HeldKey(QApplication.focusWidget(), event.key(), event.modifiers(), event.text())
-        decided = self._reader.feed(char=char, at_ms=_now_ms(), key=held)
+        at_ms = self._clock.at(event.timestamp(), now_ms=_now_ms())
+        decided = self._reader.feed(char=char, at_ms=at_ms, key=held)
         passes = bool(decided) and isinstance(decided[-1], Typing) and decided[-1].keys[-1] is held
         if passes:  # typed as it is: held back no longer, the key itself goes on
             last = decided[-1]
@@ -189,13 +202,26 @@ class ScanInput(QObject):
             decided[-1] = Typing(last.keys[:-1])
         self._settle(decided)
         if self._reader.holding:
-            self._pause.start(int(min(self.timing.max_interval_ms, self.timing.end_pause_ms)) + 1)
+            self._arm(min(self.timing.max_interval_ms, self.timing.end_pause_ms))
         return not passes
 
+    def _arm(self, wait_ms: float) -> None:
+        self._looked_again = False
+        self._pause_due = _now_ms() + wait_ms + 1
+        self._pause.start(int(wait_ms) + 1)
+
     def _paused(self) -> None:
-        self._settle(self._reader.pause(now_ms=_now_ms()))
+        now = _now_ms()
+        if now - self._pause_due > LATE_PAUSE_MS and not self._looked_again:
+            # Due while the window was held up: keys typed meanwhile may be waiting to be read. Read them
+            # first (a zero timer runs after the input already there), then look at the pause again.
+            self._looked_again = True
+            self._pause_due = now
+            self._pause.start(0)
+            return
+        self._settle(self._reader.pause(now_ms=now))
         if self._reader.holding:  # a burst long enough for a scan waits for the scanner's pause
-            self._pause.start(int(self.timing.end_pause_ms) + 1)
+            self._arm(self.timing.end_pause_ms)
 
     def _settle(self, decided: list[Scan | Typing[HeldKey] | TooLong]) -> None:
         for decision in decided:

@@ -120,6 +120,28 @@ class KeystrokeReader(Generic[K]):
         return [Typing(tuple(burst.keys))] if burst.keys else []
 
 
+RESYNC_MS = 1000.0  # a key event more than this late against the clock's base: the base is taken again
+
+
+class KeyClock:
+    """Key events' own times on this program's monotonic clock (milliseconds). The base is the smallest
+    delay seen between a key's time and when it was read, so keys read in a rush after a hold-up keep the
+    spacing they were typed with. A clock that jumps or drifts (a platform time that wraps, a new X server)
+    is caught by a key read more than RESYNC_MS after its mapped time, or mapped ahead of now, and the base
+    is taken again from it."""
+
+    def __init__(self) -> None:
+        self._offset: float | None = None
+
+    def at(self, event_ms: int, *, now_ms: float) -> float:
+        if event_ms <= 0:  # no time given (a synthetic event): when it is seen
+            return now_ms
+        offset = now_ms - event_ms
+        if self._offset is None or offset < self._offset or offset - self._offset > RESYNC_MS:
+            self._offset = offset
+        return event_ms + self._offset
+
+
 class CalibrationError(ValueError):
     """A test scan that cannot set the timing; the message says why, for hall IT."""
 
