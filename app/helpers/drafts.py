@@ -51,10 +51,11 @@ from app.helpers.agency import (
 from app.helpers.prepared_by import DRAFT_ID, PreparedBy
 from app.intake import AcceptanceRequest, InputError, Problem, parse_request, validate_request
 from app.scanning.events import MAX_PAGES_PER_MATERIAL, PAGE, ROTATIONS, AttachedPage
+from app.sync.blobs import owe_files
 from app.sync.event_parts import CODE
 from app.sync.schema import Problem as WireProblem
 from app.sync.wire import LOGIN_PATTERN
-from db.models import HelperDraft, HelperDraftPage, PageUpload
+from db.models import HelperDraft, HelperDraftPage
 from db.store import Store
 
 DRAFT_FORMAT = 2
@@ -514,16 +515,8 @@ def name_pages(session: Session, draft: Draft, *, owed_at: datetime | None = Non
     session.add_all(
         HelperDraftPage(draft_id=draft.draft_id, sha256=sha, byte_size=size) for sha, size in sizes.items()
     )
-    owed = draft.page_files
-    if owed_at is None or not owed:
-        return
-    known = set(session.scalars(select(PageUpload.sha256).where(PageUpload.sha256.in_(list(owed)))))
-    queued = owed_at.astimezone(UTC).replace(tzinfo=None)
-    session.add_all(
-        PageUpload(sha256=sha, byte_size=size, sent_bytes=0, queued_at=queued)
-        for sha, size in owed.items()
-        if sha not in known
-    )
+    if owed_at is not None:
+        owe_files(session, draft.page_files, queued_at=owed_at.astimezone(UTC).replace(tzinfo=None))
 
 
 def save_draft(

@@ -28,8 +28,9 @@ from app.clock import Clock
 from app.scanning.events import MAX_PAGES_PER_MATERIAL, ROTATIONS, AttachedPage, PagesAttached
 from app.scanning.page_store import PageStore
 from app.scanning.pages import PageFormat, PageSource
+from app.sync.blobs import owe_files
 from app.sync.outbox import RecordedBy, UnsendableEvent, record_event
-from db.models import Case, CaseMaterial, CasePage, HelperDraftPage, PageSet, PageUpload
+from db.models import Case, CaseMaterial, CasePage, HelperDraftPage, PageSet
 from db.store import Store
 
 log = logging.getLogger("clerk.pages")
@@ -140,13 +141,7 @@ def attach_in(
         ],
     )
     session.add(page_set)
-    owed = {page.sha256: page.byte_size for page in attached.pages}
-    known = set(session.scalars(select(PageUpload.sha256).where(PageUpload.sha256.in_(list(owed)))))
-    session.add_all(
-        PageUpload(sha256=sha, byte_size=size, sent_bytes=0, queued_at=now)
-        for sha, size in owed.items()
-        if sha not in known
-    )
+    owe_files(session, {page.sha256: page.byte_size for page in attached.pages}, queued_at=now)
     event = PagesAttached(
         material_code=attached.material_code,
         visit=attached.visit,

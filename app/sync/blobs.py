@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
 
 from app.clock import Clock
 from app.scanning.page_store import PageDamaged, PageMissing, PageStore, megabytes
@@ -39,6 +41,22 @@ from db.store import Store
 log = logging.getLogger("clerk.sync.blobs")
 
 UPLOAD_SECONDS = 30.0  # page uploading in one round; what is left goes on in the next
+
+
+def owe_files(session: Session, files: Mapping[str, int], *, queued_at: datetime) -> None:
+    """`files` (SHA-256 → size) owed to the server from now on, in the caller's write session: a row each
+    for those not owed already (a page set's, app.scanning.attach; a helper's draft's, app.helpers.drafts).
+    `queued_at`: naive UTC, as the table keeps it."""
+    if not files:
+        return
+    known = set(session.scalars(select(PageUpload.sha256).where(PageUpload.sha256.in_(list(files)))))
+    session.add_all(
+        PageUpload(sha256=sha, byte_size=size, sent_bytes=0, queued_at=queued_at)
+        for sha, size in files.items()
+        if sha not in known
+    )
+
+
 MAX_RETRIES = 5  # chunks of one file refused in a row (and resumed) before the file waits for next round
 # The refusals of a chunk after which the upload goes on: from the server's offset, or from 0 once.
 RESUMABLE = (wire.BLOB_WRONG_OFFSET, wire.BLOB_NOT_STARTED, wire.BLOB_HASH_MISMATCH)
